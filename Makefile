@@ -1,0 +1,52 @@
+# The whole set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test bench migrate seed setup-production backup chromium clean-venv
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(PY) requirements.lock pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	@touch $(STAMP)
+
+migrate: $(STAMP)
+	$(PY) -m core.migrate
+
+seed: migrate
+	$(PY) -m seeds.demo --if-empty
+
+run: seed
+	@$(PY) -m seeds.demo --print-logins --port $(PORT)
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing and this is not root: browser tests will be skipped"; \
+	  fi; \
+	fi
+
+test: $(STAMP) chromium
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+setup-production: $(STAMP)
+	$(PY) -m core.setup_production
+
+backup: $(STAMP)
+	$(PY) -m core.backup
+
+clean-venv:
+	rm -rf $(VENV)

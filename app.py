@@ -1,0 +1,42 @@
+"""Sign in, then build the navigation from the user's role. Nothing else."""
+
+import streamlit as st
+
+from core.accounts import must_change_password
+from core.config import ConfigError, get_settings
+from ui.auth import sign_in, sign_out, signed_in_authenticator
+from ui.db import get_db
+from ui.nav import pages_for
+
+st.set_page_config(page_title="Informational Interview Portal", page_icon=":material/forum:", layout="wide")
+
+settings = get_settings()
+try:
+    settings.check_for_startup()
+except ConfigError as exc:
+    st.error(str(exc))
+    st.stop()
+
+db = get_db()
+actor = sign_in(db, settings)
+if actor is None:
+    st.caption("Informational Interview Portal: plan, hold and follow up short conversations with people "
+               "in the fields you are exploring.")
+    if settings.demo_mode:
+        st.info("Demo: sign in as **student07**, **counselor.rivera** or **admin** with the password **Demo-2026!**")
+    # A page-less navigation keeps Streamlit from listing pages/ before anyone has signed in.
+    st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign_in", default=True)], position="hidden")
+    st.stop()
+
+auth = signed_in_authenticator(db, settings, actor)
+with st.sidebar:
+    st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
+    if st.button("Sign out", key="app_sign_out", icon=":material/logout:"):
+        sign_out(auth)
+        st.rerun()
+
+if must_change_password(db, actor):
+    page = st.navigation([st.Page("pages/account.py", title="Choose your password", icon=":material/key:")])
+else:
+    page = st.navigation(pages_for(actor.role))
+page.run()

@@ -1,0 +1,1 @@
+"""Domain and storage of the informational-interview portal. Never imports streamlit."""

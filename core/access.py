@@ -1,0 +1,123 @@
+"""Who may see and change what. Every core function that touches user data goes through here.
+
+- a student sees and changes only their own campaign;
+- a counselor sees the students of cohorts assigned to them, and comments, flags, sets goals there;
+- an admin sees everything.
+Rows a user may not see are reported as not found, so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.db import Cursor, row, scalar
+from core.models import Actor, Role
+
+SYSTEM = Actor(user_id=0, role=Role.ADMIN, name="system")
+
+
+class AccessDenied(PermissionError):
+    """The acting user's role may not do this."""
+
+
+class NotFound(LookupError):
+    """No such record, or none the acting user may see."""
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    """Refuse unless the actor holds one of the roles."""
+    if actor.role not in roles:
+        raise AccessDenied(f"This needs the {' or '.join(r.value for r in roles)} role.")
+
+
+def visible_students_sql(actor: Actor) -> tuple[str, list[Any]]:
+    """A subquery of the student ids the actor may read, with its parameters."""
+    if actor.role == Role.STUDENT:
+        return "SELECT CAST(? AS BIGINT) AS student_id", [actor.user_id]
+    if actor.role == Role.COUNSELOR:
+        return (
+            "SELECT m.student_id FROM cohort_members m "
+            "JOIN cohort_counselors cc ON cc.cohort_id = m.cohort_id WHERE cc.counselor_id = ?",
+            [actor.user_id],
+        )
+    return "SELECT id AS student_id FROM users WHERE role = 'student'", []
+
+
+def visible_cohorts_sql(actor: Actor) -> tuple[str, list[Any]]:
+    """A subquery of the cohort ids the actor may read."""
+    if actor.role == Role.STUDENT:
+        return "SELECT cohort_id FROM cohort_members WHERE student_id = ?", [actor.user_id]
+    if actor.role == Role.COUNSELOR:
+        return "SELECT cohort_id FROM cohort_counselors WHERE counselor_id = ?", [actor.user_id]
+    return "SELECT id AS cohort_id FROM cohorts", []
+
+
+def can_read_student(cur: Cursor, actor: Actor, student_id: int) -> bool:
+    """Whether the actor may read this student's campaign."""
+    sub, params = visible_students_sql(actor)
+    return bool(scalar(cur, f"SELECT count(*) FROM ({sub}) v WHERE v.student_id = ?", [*params, student_id]))
+
+
+def require_read_student(cur: Cursor, actor: Actor, student_id: int) -> None:
+    """NotFound unless the actor may read this student's campaign."""
+    if not can_read_student(cur, actor, student_id):
+        raise NotFound("No such student.")
+
+
+def require_own_campaign(actor: Actor, student_id: int) -> None:
+    """Only the student writes their own campaign."""
+    if not (actor.role == Role.STUDENT and actor.user_id == student_id):
+        raise AccessDenied("Only the student can change their own campaign.")
+
+
+def require_cohort(cur: Cursor, actor: Actor, cohort_id: int, *, manage: bool = False) -> None:
+    """NotFound unless the actor may read the cohort; with manage=True, students are refused."""
+    if manage and actor.role == Role.STUDENT:
+        raise AccessDenied("Students cannot change cohort settings.")
+    sub, params = visible_cohorts_sql(actor)
+    if not scalar(cur, f"SELECT count(*) FROM ({sub}) v WHERE v.cohort_id = ?", [*params, cohort_id]):
+        raise NotFound("No such cohort.")
+
+
+def readable_contact(cur: Cursor, actor: Actor, contact_id: int) -> dict[str, Any]:
+    """The contact row if the actor may read it; NotFound otherwise."""
+    found = row(cur, "SELECT * FROM contacts WHERE id = ?", [contact_id])
+    if found is None or not can_read_student(cur, actor, found["student_id"]):
+        raise NotFound("No such contact.")
+    return found
+
+
+def owned_contact(cur: Cursor, actor: Actor, contact_id: int) -> dict[str, Any]:
+    """The contact row if it belongs to the acting student; NotFound otherwise."""
+    found = row(cur, "SELECT * FROM contacts WHERE id = ?", [contact_id])
+    if found is None or actor.role != Role.STUDENT or found["student_id"] != actor.user_id:
+        raise NotFound("No such contact.")
+    return found
+
+
+def owned_row(cur: Cursor, actor: Actor, table: str, row_id: int) -> dict[str, Any]:
+    """A row of a campaign table (with a student_id column) owned by the acting student."""
+    if table not in _CAMPAIGN_TABLES:
+        raise ValueError(f"{table} is not a campaign table")
+    found = row(cur, f"SELECT * FROM {table} WHERE id = ?", [row_id])
+    if found is None or actor.role != Role.STUDENT or found["student_id"] != actor.user_id:
+        raise NotFound("No such record.")
+    return found
+
+
+def readable_row(cur: Cursor, actor: Actor, table: str, row_id: int) -> dict[str, Any]:
+    """A row of a campaign table the actor may read; private reflections only to their author."""
+    if table not in _CAMPAIGN_TABLES:
+        raise ValueError(f"{table} is not a campaign table")
+    found = row(cur, f"SELECT * FROM {table} WHERE id = ?", [row_id])
+    if found is None or not can_read_student(cur, actor, found["student_id"]):
+        raise NotFound("No such record.")
+    if table == "reflections" and found["is_private"] and actor.user_id != found["student_id"]:
+        raise NotFound("No such record.")
+    return found
+
+
+_CAMPAIGN_TABLES = {
+    "contacts", "research_notes", "planned_questions", "outreach_messages", "meetings",
+    "meeting_notes", "thank_yous", "reflections", "follow_ups", "outcomes", "focus_occupations",
+}

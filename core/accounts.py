@@ -1,0 +1,302 @@
+"""Accounts: creation, passwords (bcrypt), sign-in throttling, and the authenticator's credentials."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import bcrypt
+
+from core import events
+from core.access import AccessDenied, NotFound, require_role
+from core.clock import utcnow
+from core.db import Cursor, Database, row, rows, scalar
+from core.models import Actor, Role, User, UserCreate
+
+# A hash no password matches: given to throttled usernames so every attempt fails the same way.
+_LOCKED_HASH = bcrypt.hashpw(secrets.token_bytes(24).hex().encode(), bcrypt.gensalt(rounds=4)).decode()
+
+
+class AccountError(ValueError):
+    """An account operation was refused; the message says why."""
+
+
+def hash_password(password: str, *, rounds: int = 12) -> str:
+    """A bcrypt hash, as streamlit-authenticator's Hasher checks it."""
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=rounds)).decode()
+
+
+def check_password(password: str, password_hash: str) -> bool:
+    """Whether the password matches the stored hash."""
+    try:
+        return bcrypt.checkpw(password.encode("utf-8"), password_hash.encode("utf-8"))
+    except ValueError:
+        return False
+
+
+def one_time_password() -> str:
+    """A readable random password that meets the password rules (upper, lower, digit, symbol)."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz"
+    core = "".join(secrets.choice(alphabet) for _ in range(6))
+    return f"{core[:3].upper()}{core[3:]}-{secrets.randbelow(9000) + 1000}!"
+
+
+def _user(found: dict[str, Any]) -> User:
+    return User.model_validate(found)
+
+
+def create_user(db: Database, actor: Actor, data: UserCreate, *, now: datetime | None = None, rounds: int = 12) -> User:
+    """Create an account (admins only). Username and email must be unused."""
+    require_role(actor, Role.ADMIN)
+    now = now or utcnow()
+    password_hash = hash_password(data.password, rounds=rounds)
+
+    def work(cur: Cursor) -> User:
+        _ensure_unused(cur, data.username, data.email)
+        new_id = scalar(
+            cur,
+            """INSERT INTO users (username, email, first_name, last_name, role, password_hash,
+                                 must_change_password, student_number, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+            [data.username, data.email, data.first_name, data.last_name, data.role.value, password_hash,
+             data.must_change_password, data.student_number, now, now],
+        )
+        events.record(cur, actor, "created", "user", entity_id=new_id,
+                      student_id=new_id if data.role == Role.STUDENT else None,
+                      detail={"role": data.role.value, "username": data.username}, now=now)
+        return _user(row(cur, "SELECT * FROM users WHERE id = ?", [new_id]))
+
+    return db.transaction(work)
+
+
+def _ensure_unused(cur: Cursor, username: str, email: str, *, except_id: int | None = None) -> None:
+    clash = row(
+        cur,
+        "SELECT username, email FROM users WHERE (username = ? OR lower(email) = lower(?)) AND id IS DISTINCT FROM ?",
+        [username, email, except_id],
+    )
+    if clash:
+        what = "username" if clash["username"] == username else "email"
+        raise AccountError(f"That {what} is already used by another account.")
+
+
+def get_user(db: Database, actor: Actor, user_id: int) -> User:
+    """One account: yourself, a student you may read, or anyone for an admin."""
+    from core.access import can_read_student
+
+    with db.cursor() as cur:
+        found = row(cur, "SELECT * FROM users WHERE id = ?", [user_id])
+        allowed = found is not None and (
+            actor.role == Role.ADMIN
+            or actor.user_id == user_id
+            or (found["role"] == Role.STUDENT and can_read_student(cur, actor, user_id))
+        )
+    if not allowed:
+        raise NotFound("No such user.")
+    return _user(found)
+
+
+def load_actor(db: Database, user_id: int) -> Actor | None:
+    """The Actor for a signed-in user id, or None when the account is gone or deactivated."""
+    with db.cursor() as cur:
+        found = row(cur, "SELECT id, role, first_name, last_name, active FROM users WHERE id = ?", [user_id])
+    if not found or not found["active"]:
+        return None
+    return Actor(found["id"], Role(found["role"]), f"{found['first_name']} {found['last_name']}")
+
+
+def user_id_for_username(db: Database, username: str) -> int | None:
+    """The id behind a username (sign-in only), or None."""
+    with db.cursor() as cur:
+        return scalar(cur, "SELECT id FROM users WHERE username = ?", [username.strip().lower()])
+
+
+def must_change_password(db: Database, actor: Actor) -> bool:
+    """Whether the actor signed in with a one-time password and must choose their own first."""
+    with db.cursor() as cur:
+        return bool(scalar(cur, "SELECT must_change_password FROM users WHERE id = ?", [actor.user_id]))
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+@dataclass(frozen=True)
+class Lockout:
+    """Sign-in refused until `until` because of recent failures for `reason` (username or address)."""
+
+    until: datetime
+    reason: str
+
+
+def lockout(
+    db: Database, *, username: str | None, address: str | None, now: datetime | None = None,
+    max_per_user: int = 5, max_per_address: int = 20, minutes: int = 15,
+) -> Lockout | None:
+    """The active lockout for this username or client address, if recent failures reached the limit.
+
+    Failures count within the lockout window and since the last success of that username.
+    """
+    now = now or utcnow()
+    window_start = now - timedelta(minutes=minutes)
+    with db.cursor() as cur:
+        checks = []
+        if username:
+            checks.append(("username", "username = ?", username.strip().lower(), max_per_user))
+        if address:
+            checks.append(("address", "client_address = ?", address, max_per_address))
+        for reason, where, value, limit in checks:
+            since = window_start
+            if reason == "username":
+                last_ok = scalar(cur, "SELECT max(attempted_at) FROM login_attempts WHERE username = ? AND succeeded",
+                                 [value])
+                if last_ok is not None and last_ok > since:
+                    since = last_ok
+            found = row(
+                cur,
+                f"""SELECT count(*) AS n, max(attempted_at) AS last FROM login_attempts
+                    WHERE {where} AND NOT succeeded AND attempted_at > ?""",
+                [value, since],
+            )
+            if found and found["n"] >= limit:
+                return Lockout(until=found["last"] + timedelta(minutes=minutes), reason=reason)
+    return None
+
+
+def record_login_attempt(
+    db: Database, *, username: str | None, address: str | None, succeeded: bool,
+    failed_count: int | None = None, now: datetime | None = None,
+) -> None:
+    """Log one sign-in attempt; write back the authenticator's failure count; stamp a success."""
+    now = now or utcnow()
+    name = username.strip().lower() if username else None
+
+    def work(cur: Cursor) -> None:
+        cur.execute(
+            "INSERT INTO login_attempts (username, client_address, succeeded, attempted_at) VALUES (?, ?, ?, ?)",
+            [name, address, succeeded, now],
+        )
+        if name is None:
+            return
+        user_id = scalar(cur, "SELECT id FROM users WHERE username = ?", [name])
+        if user_id is None:
+            return
+        if succeeded:
+            cur.execute("UPDATE users SET failed_login_attempts = 0, last_login_at = ? WHERE id = ?", [now, user_id])
+            events.record(cur, Actor(user_id, Role.STUDENT), "signed_in", "user", entity_id=user_id,
+                          student_id=_student_or_none(cur, user_id), now=now)
+        elif failed_count is not None:
+            cur.execute("UPDATE users SET failed_login_attempts = ? WHERE id = ?", [failed_count, user_id])
+        else:
+            cur.execute("UPDATE users SET failed_login_attempts = failed_login_attempts + 1 WHERE id = ?", [user_id])
+
+    db.transaction(work)
+
+
+def _student_or_none(cur: Cursor, user_id: int) -> int | None:
+    return user_id if scalar(cur, "SELECT role FROM users WHERE id = ?", [user_id]) == "student" else None
+
+
+def authenticator_credentials(
+    db: Database, *, locked_usernames: set[str] = frozenset(), lock_all: bool = False, only_user_id: int | None = None,
+) -> dict[str, Any]:
+    """The credentials dictionary streamlit-authenticator expects, built from active accounts.
+
+    A throttled username gets a hash no password matches; with lock_all (a throttled client
+    address) every username does, so the form refuses every attempt without revealing which exist.
+    Once signed in, only_user_id keeps the dictionary to the one account.
+    """
+    with db.cursor() as cur:
+        found = rows(
+            cur,
+            """SELECT username, email, first_name, last_name, role, password_hash, failed_login_attempts
+               FROM users WHERE active AND (? IS NULL OR id = ?)""",
+            [only_user_id, only_user_id],
+        )
+    usernames = {}
+    for u in found:
+        locked = lock_all or u["username"] in locked_usernames
+        usernames[u["username"]] = {
+            "email": u["email"],
+            "first_name": u["first_name"],
+            "last_name": u["last_name"],
+            "password": _LOCKED_HASH if locked else u["password_hash"],
+            "failed_login_attempts": u["failed_login_attempts"],
+            "logged_in": False,
+            "roles": [u["role"]],
+        }
+    return {"usernames": usernames}
+
+
+def set_password_hash(db: Database, actor: Actor, user_id: int, password_hash: str, *, now: datetime | None = None) -> None:
+    """Store a new password hash for yourself (clears the one-time-password flag)."""
+    if actor.user_id != user_id:
+        raise AccessDenied("You can only change your own password.")
+    if not password_hash.startswith("$2"):
+        raise AccountError("Not a bcrypt hash.")
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> None:
+        cur.execute(
+            """UPDATE users SET password_hash = ?, must_change_password = false, password_changed_at = ?,
+                      updated_at = ? WHERE id = ?""",
+            [password_hash, now, now, user_id],
+        )
+        events.record(cur, actor, "password_changed", "user", entity_id=user_id,
+                      student_id=_student_or_none(cur, user_id), now=now)
+
+    db.transaction(work)
+
+
+def change_password(db: Database, actor: Actor, current: str, new: str, *, rounds: int = 12) -> None:
+    """Check the current password, validate the new one, and store it."""
+    with db.cursor() as cur:
+        stored = scalar(cur, "SELECT password_hash FROM users WHERE id = ?", [actor.user_id])
+    if stored is None or not check_password(current, stored):
+        raise AccountError("The current password is not right.")
+    problem = password_problem(new)
+    if problem:
+        raise AccountError(problem)
+    if new == current:
+        raise AccountError("The new password must differ from the current one.")
+    set_password_hash(db, actor, actor.user_id, hash_password(new, rounds=rounds))
+
+
+def password_problem(password: str) -> str | None:
+    """Why a password is too weak, or None (the same rules the authenticator's widget applies)."""
+    import re
+
+    if not 8 <= len(password) <= 20:
+        return "A password needs 8 to 20 characters."
+    for pattern, what in ((r"[a-z]", "a lowercase letter"), (r"[A-Z]", "an uppercase letter"),
+                          (r"\d", "a digit"), (r"[^A-Za-z0-9]", "a symbol such as ! or -")):
+        if not re.search(pattern, password):
+            return f"A password needs at least {what}."
+    return None
+
+
+def user_counts(db: Database, actor: Actor) -> dict[str, int]:
+    """Active accounts per role (admins only)."""
+    require_role(actor, Role.ADMIN)
+    with db.cursor() as cur:
+        found = rows(cur, "SELECT role, count(*) AS n FROM users WHERE active GROUP BY role")
+    counts = {r.value: 0 for r in Role}
+    counts.update({f["role"]: f["n"] for f in found})
+    return counts
+
+
+def locked_usernames(db: Database, *, now: datetime | None = None, max_per_user: int = 5, minutes: int = 15) -> set[str]:
+    """Usernames whose recent failures (since their last success) reached the limit."""
+    now = now or utcnow()
+    with db.cursor() as cur:
+        found = rows(
+            cur,
+            """WITH last_ok AS (SELECT username, max(attempted_at) AS at FROM login_attempts WHERE succeeded GROUP BY 1)
+               SELECT a.username FROM login_attempts a LEFT JOIN last_ok ON last_ok.username = a.username
+               WHERE NOT a.succeeded AND a.username IS NOT NULL AND a.attempted_at > ?
+                 AND (last_ok.at IS NULL OR a.attempted_at > last_ok.at)
+               GROUP BY a.username HAVING count(*) >= ?""",
+            [now - timedelta(minutes=minutes), max_per_user],
+        )
+    return {f["username"] for f in found}

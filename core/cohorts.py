@@ -1,0 +1,153 @@
+"""Cohorts, their counselors and students, and cohort goals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from core import events
+from core.access import AccessDenied, NotFound, require_cohort, require_role, visible_cohorts_sql
+from core.clock import utcnow
+from core.db import Cursor, Database, row, rows, scalar
+from core.models import Actor, Cohort, CohortCreate, GoalCreate, Role
+
+
+class CohortError(ValueError):
+    """A cohort operation was refused; the message says why."""
+
+
+def create_cohort(db: Database, actor: Actor, data: CohortCreate, *, now: datetime | None = None) -> Cohort:
+    """Create a cohort (admins only); names are unique."""
+    require_role(actor, Role.ADMIN)
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> Cohort:
+        if scalar(cur, "SELECT count(*) FROM cohorts WHERE lower(name) = lower(?)", [data.name]):
+            raise CohortError(f"A cohort named {data.name!r} already exists.")
+        new_id = scalar(
+            cur,
+            """INSERT INTO cohorts (name, term_start, term_end, thank_you_window_hours, stalled_after_days,
+                                   follow_up_business_days, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+            [data.name, data.term_start, data.term_end, data.thank_you_window_hours, data.stalled_after_days,
+             data.follow_up_business_days, now, now],
+        )
+        events.record(cur, actor, "created", "cohort", entity_id=new_id, detail={"name": data.name}, now=now)
+        return Cohort.model_validate(row(cur, "SELECT * FROM cohorts WHERE id = ?", [new_id]))
+
+    return db.transaction(work)
+
+
+def assign_counselor(db: Database, actor: Actor, cohort_id: int, counselor_id: int, *, now: datetime | None = None) -> None:
+    """Give a counselor access to a cohort (admins only)."""
+    require_role(actor, Role.ADMIN)
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> None:
+        _require_exists(cur, "cohorts", cohort_id, "cohort")
+        if scalar(cur, "SELECT role FROM users WHERE id = ?", [counselor_id]) != Role.COUNSELOR:
+            raise CohortError("Only counselors can be assigned to a cohort.")
+        if scalar(cur, "SELECT count(*) FROM cohort_counselors WHERE cohort_id = ? AND counselor_id = ?",
+                  [cohort_id, counselor_id]):
+            return
+        cur.execute("INSERT INTO cohort_counselors VALUES (?, ?, ?)", [cohort_id, counselor_id, now])
+        events.record(cur, actor, "assigned", "cohort", entity_id=cohort_id,
+                      detail={"counselor_id": counselor_id}, now=now)
+
+    db.transaction(work)
+
+
+def add_student(db: Database, actor: Actor, cohort_id: int, student_id: int, *, now: datetime | None = None) -> None:
+    """Put a student in a cohort, moving them from any other (admins only)."""
+    require_role(actor, Role.ADMIN)
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> None:
+        _require_exists(cur, "cohorts", cohort_id, "cohort")
+        if scalar(cur, "SELECT role FROM users WHERE id = ?", [student_id]) != Role.STUDENT:
+            raise CohortError("Only students can be members of a cohort.")
+        cur.execute("DELETE FROM cohort_members WHERE student_id = ?", [student_id])
+        cur.execute("INSERT INTO cohort_members VALUES (?, ?, ?)", [student_id, cohort_id, now])
+        events.record(cur, actor, "joined_cohort", "cohort", entity_id=cohort_id, student_id=student_id, now=now)
+
+    db.transaction(work)
+
+
+def _require_exists(cur: Cursor, table: str, row_id: int, what: str) -> None:
+    if not scalar(cur, f"SELECT count(*) FROM {table} WHERE id = ?", [row_id]):
+        raise NotFound(f"No such {what}.")
+
+
+def list_cohorts(db: Database, actor: Actor, *, include_archived: bool = False) -> list[dict[str, Any]]:
+    """The cohorts the actor may see, with student and counselor counts."""
+    sub, params = visible_cohorts_sql(actor)
+    with db.cursor() as cur:
+        return rows(
+            cur,
+            f"""SELECT c.id, c.name, c.term_start, c.term_end, c.thank_you_window_hours, c.stalled_after_days,
+                       c.follow_up_business_days, c.archived_at,
+                       (SELECT count(*) FROM cohort_members m JOIN users u ON u.id = m.student_id
+                         WHERE m.cohort_id = c.id AND u.active) AS students,
+                       (SELECT string_agg(u.first_name || ' ' || u.last_name, ', ' ORDER BY u.last_name)
+                          FROM cohort_counselors cc JOIN users u ON u.id = cc.counselor_id
+                         WHERE cc.cohort_id = c.id) AS counselors
+                FROM cohorts c
+                WHERE c.id IN ({sub}) AND (? OR c.archived_at IS NULL)
+                ORDER BY c.name""",
+            [*params, include_archived],
+        )
+
+
+def get_cohort(db: Database, actor: Actor, cohort_id: int) -> Cohort:
+    """One cohort the actor may see."""
+    with db.cursor() as cur:
+        require_cohort(cur, actor, cohort_id)
+        return Cohort.model_validate(row(cur, "SELECT * FROM cohorts WHERE id = ?", [cohort_id]))
+
+
+def cohort_of_student(db: Database, actor: Actor, student_id: int) -> Cohort | None:
+    """The student's cohort, if the actor may read the student and they have one."""
+    from core.access import require_read_student
+
+    with db.cursor() as cur:
+        require_read_student(cur, actor, student_id)
+        found = row(cur, "SELECT c.* FROM cohorts c JOIN cohort_members m ON m.cohort_id = c.id WHERE m.student_id = ?",
+                    [student_id])
+    return Cohort.model_validate(found) if found else None
+
+
+def add_goal(db: Database, actor: Actor, cohort_id: int, data: GoalCreate, *, now: datetime | None = None) -> int:
+    """Set a cohort goal (the cohort's counselors and admins)."""
+    now = now or utcnow()
+    if actor.role == Role.STUDENT:
+        raise AccessDenied("Students cannot set cohort goals.")
+
+    def work(cur: Cursor) -> int:
+        require_cohort(cur, actor, cohort_id, manage=True)
+        goal_id = scalar(
+            cur,
+            """INSERT INTO cohort_goals (cohort_id, metric, target_count, due_on, created_by, created_at)
+               VALUES (?, ?, ?, ?, ?, ?) RETURNING id""",
+            [cohort_id, data.metric.value, data.target_count, data.due_on, actor.user_id, now],
+        )
+        events.record(cur, actor, "goal_set", "cohort", entity_id=cohort_id,
+                      detail={"metric": data.metric.value, "target": data.target_count}, now=now)
+        return goal_id
+
+    return db.transaction(work)
+
+
+def list_goals(db: Database, actor: Actor, cohort_id: int) -> list[dict[str, Any]]:
+    """The active goals of a cohort the actor may see."""
+    with db.cursor() as cur:
+        require_cohort(cur, actor, cohort_id)
+        return rows(cur, """SELECT id, metric, target_count, due_on FROM cohort_goals
+                            WHERE cohort_id = ? AND retired_at IS NULL ORDER BY due_on NULLS LAST, id""",
+                    [cohort_id])
+
+
+def cohort_count(db: Database, actor: Actor) -> int:
+    """How many cohorts exist that are not archived (admins only)."""
+    require_role(actor, Role.ADMIN)
+    with db.cursor() as cur:
+        return int(scalar(cur, "SELECT count(*) FROM cohorts WHERE archived_at IS NULL"))

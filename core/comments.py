@@ -1,0 +1,64 @@
+"""Comment threads on any item of a student's campaign, shared by the student and their counselors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from core import events
+from core.access import NotFound, readable_row, require_read_student
+from core.clock import utcnow
+from core.db import Cursor, Database, rows, scalar
+from core.models import Actor, CommentCreate
+
+_SUBJECT_TABLES = {
+    "contact": "contacts", "outreach": "outreach_messages", "meeting": "meetings", "thank_you": "thank_yous",
+    "reflection": "reflections", "follow_up": "follow_ups", "outcome": "outcomes",
+}
+
+
+def _check_subject(cur: Cursor, actor: Actor, student_id: int, subject_type: str, subject_id: int) -> None:
+    require_read_student(cur, actor, student_id)
+    if subject_type == "student":
+        if subject_id != student_id:
+            raise NotFound("No such item.")
+        return
+    found = readable_row(cur, actor, _SUBJECT_TABLES[subject_type], subject_id)
+    if found["student_id"] != student_id:
+        raise NotFound("No such item.")
+
+
+def add_comment(db: Database, actor: Actor, student_id: int, data: CommentCreate, *, now: datetime | None = None) -> int:
+    """Comment on an item of a student's campaign: the student or anyone who may read it."""
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> int:
+        _check_subject(cur, actor, student_id, data.subject_type, data.subject_id)
+        new_id = scalar(
+            cur,
+            """INSERT INTO comments (student_id, author_id, subject_type, subject_id, body, created_at)
+               VALUES (?, ?, ?, ?, ?, ?) RETURNING id""",
+            [student_id, actor.user_id, data.subject_type, data.subject_id, data.body, now],
+        )
+        events.record(cur, actor, "commented", data.subject_type, entity_id=data.subject_id, student_id=student_id,
+                      detail={"comment_id": new_id}, now=now)
+        return new_id
+
+    return db.transaction(work)
+
+
+def list_comments(db: Database, actor: Actor, student_id: int, *, subject_type: str | None = None,
+                  subject_id: int | None = None) -> list[dict[str, Any]]:
+    """Comments on a student's campaign (optionally one item), oldest first, with author names and roles."""
+    with db.cursor() as cur:
+        require_read_student(cur, actor, student_id)
+        return rows(
+            cur,
+            """SELECT cm.*, u.first_name || ' ' || u.last_name AS author_name, u.role AS author_role
+               FROM comments cm JOIN users u ON u.id = cm.author_id
+               WHERE cm.student_id = ? AND (? IS NULL OR cm.subject_type = ?) AND (? IS NULL OR cm.subject_id = ?)
+                 AND NOT (cm.subject_type = 'reflection' AND cm.subject_id IN
+                          (SELECT id FROM reflections WHERE is_private AND student_id <> ?))
+               ORDER BY cm.created_at, cm.id""",
+            [student_id, subject_type, subject_type, subject_id, subject_id, actor.user_id],
+        )

@@ -1,0 +1,196 @@
+"""Contacts (targets), focus occupations, and each contact's derived stage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from core import events
+from core.access import NotFound, owned_contact, require_own_campaign, require_read_student, visible_students_sql
+from core.clock import utcnow
+from core.db import Cursor, Database, row, rows, scalar
+from core.models import Actor, Contact, ContactCreate, ContactUpdate, Role, Stage
+
+MAX_FOCUS_OCCUPATIONS = 3
+
+
+class ContactError(ValueError):
+    """A contact operation was refused; the message says why."""
+
+
+# ---------------------------------------------------------------- focus occupations
+
+
+def list_focus_occupations(db: Database, actor: Actor, student_id: int) -> list[dict[str, Any]]:
+    """A student's focus occupations (at most three)."""
+    with db.cursor() as cur:
+        require_read_student(cur, actor, student_id)
+        return rows(cur, "SELECT id, name FROM focus_occupations WHERE student_id = ? ORDER BY created_at, id",
+                    [student_id])
+
+
+def add_focus_occupation(db: Database, actor: Actor, name: str, *, now: datetime | None = None) -> int:
+    """Add a focus occupation for the acting student; a fourth is refused."""
+    require_own_campaign(actor, actor.user_id)
+    name = name.strip()
+    if not name:
+        raise ContactError("Name the occupation.")
+    if len(name) > 100:
+        raise ContactError("An occupation name has at most 100 characters.")
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> int:
+        existing = rows(cur, "SELECT lower(name) AS n FROM focus_occupations WHERE student_id = ?", [actor.user_id])
+        if name.lower() in {e["n"] for e in existing}:
+            raise ContactError(f"{name} is already one of your focus occupations.")
+        if len(existing) >= MAX_FOCUS_OCCUPATIONS:
+            raise ContactError("Keep to three focus occupations: remove one before adding another.")
+        new_id = scalar(cur, "INSERT INTO focus_occupations (student_id, name, created_at) VALUES (?, ?, ?) RETURNING id",
+                        [actor.user_id, name, now])
+        events.record(cur, actor, "created", "focus_occupation", entity_id=new_id, student_id=actor.user_id,
+                      detail={"name": name}, now=now)
+        return new_id
+
+    return db.transaction(work)
+
+
+def remove_focus_occupation(db: Database, actor: Actor, occupation_id: int, *, now: datetime | None = None) -> None:
+    """Remove a focus occupation; contacts tagged with it keep their data and lose the tag."""
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> None:
+        found = row(cur, "SELECT * FROM focus_occupations WHERE id = ?", [occupation_id])
+        if not found or found["student_id"] != actor.user_id or actor.role != Role.STUDENT:
+            raise NotFound("No such occupation.")
+        cur.execute("UPDATE contacts SET focus_occupation_id = NULL WHERE focus_occupation_id = ?", [occupation_id])
+        cur.execute("DELETE FROM focus_occupations WHERE id = ?", [occupation_id])
+        events.record(cur, actor, "deleted", "focus_occupation", entity_id=occupation_id, student_id=actor.user_id,
+                      detail={"name": found["name"]}, now=now)
+
+    db.transaction(work)
+
+
+# ---------------------------------------------------------------- contacts
+
+
+def _check_occupation(cur: Cursor, student_id: int, occupation_id: int | None) -> None:
+    if occupation_id is not None and not scalar(
+        cur, "SELECT count(*) FROM focus_occupations WHERE id = ? AND student_id = ?", [occupation_id, student_id]
+    ):
+        raise ContactError("Pick one of your own focus occupations.")
+
+
+def insert_contact(
+    cur: Cursor, actor: Actor, data: ContactCreate, *, now: datetime,
+    referred_by_contact_id: int | None = None, referred_in_meeting_id: int | None = None,
+    may_use_referrer_name: bool | None = None, action: str = "created",
+) -> int:
+    """Insert a contact for the acting student inside the caller's transaction."""
+    require_own_campaign(actor, actor.user_id)
+    _check_occupation(cur, actor.user_id, data.focus_occupation_id)
+    new_id = scalar(
+        cur,
+        """INSERT INTO contacts (student_id, first_name, last_name, organization, title, field, focus_occupation_id,
+                                 source, source_detail, email, phone, linkedin_url, other_channel, priority,
+                                 referred_by_contact_id, referred_in_meeting_id, may_use_referrer_name, connected_on,
+                                 created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+        [actor.user_id, data.first_name, data.last_name, data.organization, data.title, data.field,
+         data.focus_occupation_id, data.source.value, data.source_detail, data.email, data.phone, data.linkedin_url,
+         data.other_channel, data.priority, referred_by_contact_id, referred_in_meeting_id, may_use_referrer_name,
+         data.connected_on, now, now],
+    )
+    events.record(cur, actor, action, "contact", entity_id=new_id, student_id=actor.user_id, contact_id=new_id,
+                  detail={"source": data.source.value}, now=now)
+    return new_id
+
+
+def create_contact(db: Database, actor: Actor, data: ContactCreate, *, now: datetime | None = None) -> Contact:
+    """Add a target to the acting student's list."""
+    now = now or utcnow()
+    new_id = db.transaction(lambda cur: insert_contact(cur, actor, data, now=now))
+    return get_contact(db, actor, new_id)
+
+
+def update_contact(db: Database, actor: Actor, contact_id: int, data: ContactUpdate, *, now: datetime | None = None) -> Contact:
+    """Change a contact's details (its owner only)."""
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> None:
+        owned_contact(cur, actor, contact_id)
+        _check_occupation(cur, actor.user_id, data.focus_occupation_id)
+        cur.execute(
+            """UPDATE contacts SET first_name = ?, last_name = ?, organization = ?, title = ?, field = ?,
+                   focus_occupation_id = ?, source = ?, source_detail = ?, email = ?, phone = ?, linkedin_url = ?,
+                   other_channel = ?, priority = ?, connected_on = ?, updated_at = ?
+               WHERE id = ?""",
+            [data.first_name, data.last_name, data.organization, data.title, data.field, data.focus_occupation_id,
+             data.source.value, data.source_detail, data.email, data.phone, data.linkedin_url, data.other_channel,
+             data.priority, data.connected_on, now, contact_id],
+        )
+        events.record(cur, actor, "updated", "contact", entity_id=contact_id, student_id=actor.user_id,
+                      contact_id=contact_id, now=now)
+
+    db.transaction(work)
+    return get_contact(db, actor, contact_id)
+
+
+def set_archived(db: Database, actor: Actor, contact_id: int, archived: bool, *, now: datetime | None = None) -> None:
+    """Archive a contact (kept, hidden from lists and to-dos) or bring it back."""
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> None:
+        owned_contact(cur, actor, contact_id)
+        cur.execute("UPDATE contacts SET archived_at = ?, updated_at = ? WHERE id = ?",
+                    [now if archived else None, now, contact_id])
+        events.record(cur, actor, "archived" if archived else "restored", "contact", entity_id=contact_id,
+                      student_id=actor.user_id, contact_id=contact_id, now=now)
+
+    db.transaction(work)
+
+
+_CONTACT_SELECT = """
+    SELECT c.*, p.stage, p.stage_at, f.name AS focus_occupation
+    FROM contacts c
+    JOIN contact_progress p ON p.contact_id = c.id
+    LEFT JOIN focus_occupations f ON f.id = c.focus_occupation_id
+"""
+
+
+def get_contact(db: Database, actor: Actor, contact_id: int) -> Contact:
+    """One contact the actor may read, with its stage."""
+    sub, params = visible_students_sql(actor)
+    with db.cursor() as cur:
+        found = row(cur, f"{_CONTACT_SELECT} WHERE c.id = ? AND c.student_id IN ({sub})", [contact_id, *params])
+    if found is None:
+        raise NotFound("No such contact.")
+    return Contact.model_validate(found)
+
+
+def list_contacts(
+    db: Database, actor: Actor, *, student_id: int | None = None, stage: Stage | None = None,
+    include_archived: bool = False,
+) -> list[dict[str, Any]]:
+    """Contacts with stage and focus occupation: the student's own, or one readable student's."""
+    student_id = actor.user_id if student_id is None else student_id
+    with db.cursor() as cur:
+        require_read_student(cur, actor, student_id)
+        return rows(
+            cur,
+            f"""{_CONTACT_SELECT}
+                WHERE c.student_id = ? AND (? OR c.archived_at IS NULL) AND (? IS NULL OR p.stage = ?)
+                ORDER BY c.priority, c.last_name, c.first_name, c.id""",
+            [student_id, include_archived, stage.value if stage else None, stage.value if stage else None],
+        )
+
+
+def stage_counts(db: Database, actor: Actor, student_id: int | None = None) -> dict[str, int]:
+    """How many active contacts sit at each stage for one student."""
+    student_id = actor.user_id if student_id is None else student_id
+    with db.cursor() as cur:
+        require_read_student(cur, actor, student_id)
+        found = rows(cur, """SELECT stage, count(*) AS n FROM contact_progress
+                             WHERE student_id = ? AND archived_at IS NULL GROUP BY stage""", [student_id])
+    counts = {s.value: 0 for s in Stage}
+    counts.update({f["stage"]: f["n"] for f in found})
+    return counts

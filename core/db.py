@@ -1,0 +1,114 @@
+"""One DuckDB connection per process, a cursor per unit of work, and retried write transactions."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+
+T = TypeVar("T")
+Cursor = duckdb.DuckDBPyConnection
+
+
+class WriteConflict(RuntimeError):
+    """Another save touched the same rows at the same moment and retrying did not help."""
+
+
+class Database:
+    """A DuckDB database shared by every session (thread) of this process."""
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = duckdb.connect(self.path)
+        self._conn.execute("SET TimeZone = 'UTC'")
+
+    @contextmanager
+    def cursor(self) -> Iterator[Cursor]:
+        """A cursor of its own for one unit of read work; cursors are safe across threads."""
+        cur = self._conn.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def transaction(self, work: Callable[[Cursor], T], *, attempts: int = 6, base_delay: float = 0.02) -> T:
+        """Run work(cursor) in one transaction; retry DuckDB write-write conflicts with backoff.
+
+        Any other error rolls back and propagates. When every attempt conflicts, WriteConflict
+        is raised with a message a person can act on; nothing is half-written either way.
+        """
+        for attempt in range(1, attempts + 1):
+            cur = self._conn.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                result = work(cur)
+                cur.execute("COMMIT")
+                return result
+            except duckdb.TransactionException as exc:
+                _rollback(cur)
+                if attempt == attempts:
+                    raise WriteConflict(
+                        "Someone else saved the same record at the same moment. "
+                        "Nothing of yours was lost: please try saving again."
+                    ) from exc
+                time.sleep(base_delay * (2 ** (attempt - 1)) * (1 + random.random()))
+            except BaseException:
+                _rollback(cur)
+                raise
+            finally:
+                cur.close()
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Close the process connection (tests and command-line tools)."""
+        self._conn.close()
+
+
+def _rollback(cur: Cursor) -> None:
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def rows(cur: Cursor, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Run a query and return its rows as dictionaries."""
+    result = cur.execute(sql, list(params))
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, values)) for values in result.fetchall()]
+
+
+def row(cur: Cursor, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> dict[str, Any] | None:
+    """The first row as a dictionary, or None."""
+    result = cur.execute(sql, list(params))
+    values = result.fetchone()
+    if values is None:
+        return None
+    return dict(zip([d[0] for d in result.description], values))
+
+
+def scalar(cur: Cursor, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> Any:
+    """The first column of the first row, or None."""
+    values = cur.execute(sql, list(params)).fetchone()
+    return None if values is None else values[0]
+
+
+_databases: dict[str, Database] = {}
+_lock = threading.Lock()
+
+
+def get_database(path: str | Path) -> Database:
+    """The process-wide Database for a file, opened once."""
+    key = str(Path(path).resolve()) if str(path) != ":memory:" else ":memory:"
+    with _lock:
+        if key not in _databases:
+            _databases[key] = Database(path)
+        return _databases[key]

@@ -1,0 +1,33 @@
+"""The append-only event log: who did what, when, to which student's campaign."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from core.db import Cursor
+from core.models import Actor
+
+
+def record(
+    cur: Cursor,
+    actor: Actor | None,
+    action: str,
+    entity_type: str,
+    *,
+    entity_id: int | None = None,
+    student_id: int | None = None,
+    contact_id: int | None = None,
+    detail: dict[str, Any] | str | None = None,
+    now: datetime,
+) -> None:
+    """Append one event inside the caller's transaction; the cohort is the student's at that time."""
+    text = detail if isinstance(detail, str) else json.dumps(detail or {}, default=str, sort_keys=True)
+    cur.execute(
+        """INSERT INTO events (occurred_at, actor_id, student_id, cohort_id, contact_id,
+                               entity_type, entity_id, action, detail)
+           VALUES (?, ?, ?, (SELECT cohort_id FROM cohort_members WHERE student_id = ?), ?, ?, ?, ?, ?)""",
+        [now, actor.user_id if actor and actor.user_id else None, student_id, student_id, contact_id,
+         entity_type, entity_id, action, text],
+    )

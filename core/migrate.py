@@ -1,0 +1,118 @@
+"""Numbered, append-only SQL migrations, each applied with its hash in one transaction.
+
+Run `python -m core.migrate` to apply pending ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from core.db import Cursor, Database, row
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class MigrationError(RuntimeError):
+    """A migration could not be applied, or an applied one was changed."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+
+
+def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """The migration files of a folder, in version order; duplicate numbers are an error."""
+    found: dict[int, Migration] = {}
+    for path in sorted(directory.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"{path.name}: migration files are named NNNN_words.sql")
+        version = int(match.group(1))
+        if version in found:
+            raise MigrationError(f"two migrations share number {version:04d}")
+        found[version] = Migration(version, path.name, path.read_text(encoding="utf-8"))
+    return [found[v] for v in sorted(found)]
+
+
+def _ensure_ledger(cur: Cursor) -> None:
+    cur.execute(
+        """CREATE TABLE IF NOT EXISTS schema_migrations (
+               version INTEGER PRIMARY KEY,
+               name VARCHAR NOT NULL,
+               sha256 VARCHAR NOT NULL,
+               applied_at TIMESTAMP NOT NULL)"""
+    )
+
+
+def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """Apply every pending migration; return the names applied. Edited applied files are refused."""
+    db.transaction(_ensure_ledger)
+    applied: list[str] = []
+    for migration in discover(directory):
+        with db.cursor() as cur:
+            recorded = row(cur, "SELECT name, sha256 FROM schema_migrations WHERE version = ?", [migration.version])
+        if recorded is not None:
+            if recorded["sha256"] != migration.sha256:
+                raise MigrationError(
+                    f"{migration.name} was edited after it was applied; migrations are append-only: "
+                    "add a new numbered file instead"
+                )
+            continue
+
+        def work(cur: Cursor, m: Migration = migration) -> None:
+            cur.execute(m.sql)
+            cur.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?, ?)",
+                [m.version, m.name, m.sha256, datetime.now(timezone.utc).replace(tzinfo=None)],
+            )
+
+        try:
+            db.transaction(work)
+        except MigrationError:
+            raise
+        except Exception as exc:
+            raise MigrationError(f"{migration.name} failed and was rolled back: {exc}") from exc
+        applied.append(migration.name)
+    return applied
+
+
+def schema_version(db: Database) -> int:
+    """The highest applied migration number (0 for an empty database)."""
+    with db.cursor() as cur:
+        _ensure_ledger(cur)
+        found = row(cur, "SELECT max(version) AS v FROM schema_migrations")
+    return int(found["v"] or 0) if found else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: apply pending migrations to the configured database."""
+    from core.config import get_settings
+
+    settings = get_settings()
+    db = Database(settings.database_path)
+    try:
+        names = apply_migrations(db)
+    except MigrationError as exc:
+        print(f"migration failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    print(f"{settings.database_path}: " + (f"applied {', '.join(names)}" if names else "schema up to date"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,498 @@
+"""Pydantic models per entity: XCreate (form input), XUpdate, X (stored row), with readable validation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+# ---------------------------------------------------------------- vocabularies
+
+
+class Role(StrEnum):
+    STUDENT = "student"
+    COUNSELOR = "counselor"
+    ADMIN = "admin"
+
+
+class Stage(StrEnum):
+    """Pipeline stages in order; a contact's stage is the furthest one its facts reach."""
+
+    TARGET = "target"
+    RESEARCH = "research"
+    OUTREACH = "outreach"
+    INTERVIEW = "interview"
+    THANK = "thank"
+    REFLECT = "reflect"
+    KEEP_IN_TOUCH = "keep_in_touch"
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS[self]
+
+    @property
+    def order(self) -> int:
+        return list(Stage).index(self)
+
+
+STAGE_LABELS = {
+    Stage.TARGET: "Target",
+    Stage.RESEARCH: "Research",
+    Stage.OUTREACH: "Outreach sent",
+    Stage.INTERVIEW: "Interviewed",
+    Stage.THANK: "Thanked",
+    Stage.REFLECT: "Reflected",
+    Stage.KEEP_IN_TOUCH: "Keeping in touch",
+}
+
+
+class Source(StrEnum):
+    """Where a student found a contact (PRODUCT.md, stage 1)."""
+
+    ALUMNI = "alumni_network"
+    LINKEDIN = "linkedin"
+    FAMILY = "family"
+    FRIEND = "friend"
+    PROFESSOR = "professor"
+    CLASSMATE = "classmate"
+    CAREER_FAIR = "career_fair"
+    ASSOCIATION = "professional_association"
+    GUEST_SPEAKER = "guest_speaker"
+    FORMER_SUPERVISOR = "former_supervisor"
+    REFERRAL = "referral"
+    OTHER = "other"
+
+
+SOURCE_LABELS = {
+    Source.ALUMNI: "Alumni network",
+    Source.LINKEDIN: "LinkedIn",
+    Source.FAMILY: "Family",
+    Source.FRIEND: "Friend",
+    Source.PROFESSOR: "Professor",
+    Source.CLASSMATE: "Classmate",
+    Source.CAREER_FAIR: "Career fair",
+    Source.ASSOCIATION: "Professional association",
+    Source.GUEST_SPEAKER: "Guest speaker",
+    Source.FORMER_SUPERVISOR: "Former supervisor",
+    Source.REFERRAL: "Referral from another contact",
+    Source.OTHER: "Other",
+}
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    LINKEDIN = "linkedin"
+    PHONE = "phone"
+    OTHER = "other"
+
+
+class Reply(StrEnum):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    NO_REPLY = "no_reply"
+
+
+class MeetingMode(StrEnum):
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
+    EMAIL = "email"
+
+
+class FollowUpKind(StrEnum):
+    NEWS = "news"
+    RESOURCE = "resource"
+    CHECK_IN = "check_in"
+    WHERE_I_LANDED = "where_i_landed"
+    OTHER = "other"
+
+
+class OutcomeKind(StrEnum):
+    INTERNSHIP = "internship"
+    JOB_OFFER = "job_offer"
+    NONE = "none"
+    OTHER = "other"
+
+
+class GoalMetric(StrEnum):
+    """What a cohort goal counts, per student."""
+
+    TARGETS = "targets"
+    RESEARCHED = "researched"
+    OUTREACH_SENT = "outreach_sent"
+    INTERVIEWS = "interviews"
+    THANKED = "thanked"
+    REFLECTIONS = "reflections"
+    REFERRALS = "referrals"
+
+
+GOAL_LABELS = {
+    GoalMetric.TARGETS: "targets",
+    GoalMetric.RESEARCHED: "contacts researched",
+    GoalMetric.OUTREACH_SENT: "requests sent",
+    GoalMetric.INTERVIEWS: "interviews held",
+    GoalMetric.THANKED: "thank-yous sent",
+    GoalMetric.REFLECTIONS: "reflections written",
+    GoalMetric.REFERRALS: "referrals gained",
+}
+
+# ---------------------------------------------------------------- field types
+
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+
+
+def _check_email(value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.match(value):
+        raise ValueError("is not an email address (expected something like name@example.edu)")
+    return value.lower()
+
+
+def _check_optional_email(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return _check_email(value)
+
+
+def _check_username(value: str) -> str:
+    value = value.strip().lower()
+    if not _USERNAME.match(value):
+        raise ValueError("use 2-40 lowercase letters, digits, dots, dashes or underscores")
+    return value
+
+
+def _strip(value: str) -> str:
+    return value.strip()
+
+
+Email = Annotated[str, AfterValidator(_check_email)]
+OptionalEmail = Annotated[str | None, AfterValidator(_check_optional_email)]
+Username = Annotated[str, AfterValidator(_check_username)]
+Name = Annotated[str, AfterValidator(_strip), Field(min_length=1, max_length=100)]
+ShortText = Annotated[str, AfterValidator(_strip), Field(max_length=200)]
+LongText = Annotated[str, Field(max_length=20_000)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=False, extra="forbid")
+
+
+# ---------------------------------------------------------------- people and cohorts
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user on whose behalf a core function runs."""
+
+    user_id: int
+    role: Role
+    name: str = ""
+
+    @property
+    def is_student(self) -> bool:
+        return self.role == Role.STUDENT
+
+    @property
+    def is_counselor(self) -> bool:
+        return self.role == Role.COUNSELOR
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class UserCreate(_Model):
+    username: Username
+    email: Email
+    first_name: Name
+    last_name: Name
+    role: Role
+    password: str = Field(min_length=8, max_length=128)
+    student_number: ShortText | None = None
+    must_change_password: bool = False
+
+
+class UserUpdate(_Model):
+    email: Email | None = None
+    first_name: Name | None = None
+    last_name: Name | None = None
+    role: Role | None = None
+    student_number: ShortText | None = None
+
+
+class User(BaseModel):
+    id: int
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    role: Role
+    active: bool
+    must_change_password: bool
+    student_number: str | None = None
+    failed_login_attempts: int = 0
+    created_at: datetime
+    last_login_at: datetime | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class CohortCreate(_Model):
+    name: Name
+    term_start: date | None = None
+    term_end: date | None = None
+    thank_you_window_hours: int = Field(default=48, ge=1, le=24 * 14)
+    stalled_after_days: int = Field(default=14, ge=1, le=365)
+    follow_up_business_days: int = Field(default=3, ge=1, le=30)
+
+    @field_validator("term_end")
+    @classmethod
+    def _end_after_start(cls, value: date | None, info: Any) -> date | None:
+        start = info.data.get("term_start")
+        if value is not None and start is not None and value < start:
+            raise ValueError("must be on or after the term start")
+        return value
+
+
+class CohortUpdate(_Model):
+    name: Name | None = None
+    term_start: date | None = None
+    term_end: date | None = None
+    thank_you_window_hours: int | None = Field(default=None, ge=1, le=24 * 14)
+    stalled_after_days: int | None = Field(default=None, ge=1, le=365)
+    follow_up_business_days: int | None = Field(default=None, ge=1, le=30)
+
+
+class Cohort(BaseModel):
+    id: int
+    name: str
+    term_start: date | None = None
+    term_end: date | None = None
+    thank_you_window_hours: int
+    stalled_after_days: int
+    follow_up_business_days: int
+    archived_at: datetime | None = None
+    created_at: datetime
+
+
+class GoalCreate(_Model):
+    metric: GoalMetric
+    target_count: int = Field(ge=1, le=500)
+    due_on: date | None = None
+
+
+# ---------------------------------------------------------------- the pipeline
+
+
+class ContactCreate(_Model):
+    first_name: Name
+    last_name: Annotated[str, AfterValidator(_strip), Field(max_length=100)] = ""
+    organization: ShortText = ""
+    title: ShortText = ""
+    field: ShortText = ""
+    focus_occupation_id: int | None = None
+    source: Source = Source.OTHER
+    source_detail: ShortText = ""
+    email: OptionalEmail = None
+    phone: Annotated[str | None, Field(max_length=40)] = None
+    linkedin_url: Annotated[str | None, Field(max_length=300)] = None
+    other_channel: Annotated[str | None, Field(max_length=200)] = None
+    priority: int = Field(default=2, ge=1, le=3)
+    connected_on: date | None = None
+
+    @field_validator("linkedin_url")
+    @classmethod
+    def _linkedin(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not re.match(r"^https?://", value, re.IGNORECASE):
+            raise ValueError("must be a web address starting with https://")
+        return value
+
+    @field_validator("phone", "other_channel")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+
+class ContactUpdate(ContactCreate):
+    """Every editable field of a contact (the form sends them all)."""
+
+
+class Contact(BaseModel):
+    id: int
+    student_id: int
+    first_name: str
+    last_name: str
+    organization: str
+    title: str
+    field: str
+    focus_occupation_id: int | None = None
+    source: str
+    source_detail: str = ""
+    email: str | None = None
+    phone: str | None = None
+    linkedin_url: str | None = None
+    other_channel: str | None = None
+    priority: int
+    referred_by_contact_id: int | None = None
+    referred_in_meeting_id: int | None = None
+    may_use_referrer_name: bool | None = None
+    connected_on: date | None = None
+    archived_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    stage: Stage = Stage.TARGET
+    stage_at: datetime | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class ResearchUpdate(_Model):
+    about_person: LongText = ""
+    about_organization: LongText = ""
+    about_field: LongText = ""
+    links: LongText = ""
+
+
+class PlannedQuestionCreate(_Model):
+    text: Annotated[str, AfterValidator(_strip), Field(min_length=3, max_length=500)]
+    category: ShortText = "own"
+    library_item_id: int | None = None
+
+
+class OutreachCreate(_Model):
+    channel: Channel
+    purpose: str = Field(default="request", pattern="^(request|follow_up)$")
+    subject: ShortText = ""
+    body: Annotated[str, Field(min_length=1, max_length=10_000)]
+    library_item_id: int | None = None
+
+
+class MeetingCreate(_Model):
+    starts_at_local: datetime
+    timezone: str
+    duration_minutes: int = Field(default=30, ge=5, le=240)
+    mode: MeetingMode
+    location: ShortText = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class MeetingLog(_Model):
+    insights: LongText = ""
+    skill_words: LongText = ""
+    advice: LongText = ""
+    resources: LongText = ""
+    resume_feedback: LongText = ""
+
+
+class ThankYouCreate(_Model):
+    body: Annotated[str, Field(min_length=1, max_length=10_000)]
+    channel: Channel = Channel.EMAIL
+
+
+class ReflectionCreate(_Model):
+    feelings: LongText = ""
+    see_myself: LongText = ""
+    view_changed: LongText = ""
+    still_need: LongText = ""
+    fit_rating: int | None = Field(default=None, ge=1, le=5)
+    is_private: bool = False
+
+
+class FollowUpCreate(_Model):
+    kind: FollowUpKind
+    body: LongText = ""
+    due_on: date | None = None
+
+
+class OutcomeCreate(_Model):
+    kind: OutcomeKind
+    organization: ShortText = ""
+    title: ShortText = ""
+    description: LongText = ""
+    decided_on: date | None = None
+    helped_contact_ids: list[int] = []
+
+
+class CommentCreate(_Model):
+    subject_type: str = Field(pattern="^(student|contact|outreach|meeting|thank_you|reflection|follow_up|outcome)$")
+    subject_id: int
+    body: Annotated[str, AfterValidator(_strip), Field(min_length=1, max_length=5_000)]
+
+
+# ---------------------------------------------------------------- readable errors
+
+_FIELD_LABELS = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "email": "Email",
+    "username": "Username",
+    "linkedin_url": "LinkedIn address",
+    "starts_at_local": "Date and time",
+    "target_count": "Target",
+}
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """Field name -> one readable sentence, for showing next to the form field."""
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "form"
+        label = _FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+        msg = err["msg"]
+        msg = msg.removeprefix("Value error, ")
+        if err["type"] in ("string_too_short", "too_short"):
+            least = err.get("ctx", {}).get("min_length", 1)
+            msg = "is required" if least == 1 else f"needs at least {least} characters"
+        elif err["type"] == "missing":
+            msg = "is required"
+        elif err["type"] in ("string_too_long", "too_long"):
+            msg = f"is too long (at most {err['ctx']['max_length']:,} characters)"
+        elif err["type"] == "extra_forbidden":
+            msg = "is not a field of this form"
+        out.setdefault(field, f"{label} {msg}" if not msg[:1].isupper() else f"{label}: {msg}")
+    return out
+
+
+def describe(exc: ValidationError) -> str:
+    """All field errors in one paragraph."""
+    return "; ".join(field_errors(exc).values())
+
+
+class ReferralCreate(_Model):
+    """A person the interviewee suggested; becomes a new target linked to who referred them."""
+
+    first_name: Name
+    last_name: Annotated[str, AfterValidator(_strip), Field(max_length=100)] = ""
+    organization: ShortText = ""
+    title: ShortText = ""
+    email: OptionalEmail = None
+    may_use_name: bool = False
+    note: ShortText = ""
+
+
+class MeetingNote(_Model):
+    question: Annotated[str, AfterValidator(_strip), Field(min_length=1, max_length=500)]
+    answer: LongText = ""
+    planned_question_id: int | None = None

@@ -1,0 +1,81 @@
+"""Reflections after a meeting (seed 003's questions), a fit rating, and a private toggle.
+
+A private reflection is read by its author only: never by a counselor, an admin or an export.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from core import events
+from core.access import owned_row, require_read_student
+from core.clock import utcnow
+from core.db import Cursor, Database, row, rows, scalar
+from core.models import Actor, ReflectionCreate
+
+
+class ReflectionError(ValueError):
+    """A reflection change was refused; the message says why."""
+
+
+def save_reflection(db: Database, actor: Actor, meeting_id: int, data: ReflectionCreate, *, now: datetime | None = None) -> int:
+    """Create or replace the reflection on a held meeting of the acting student."""
+    now = now or utcnow()
+    if not any([data.feelings.strip(), data.see_myself.strip(), data.view_changed.strip(), data.still_need.strip()]):
+        raise ReflectionError("Answer at least one of the questions before saving.")
+
+    def work(cur: Cursor) -> int:
+        meeting = owned_row(cur, actor, "meetings", meeting_id)
+        if meeting["status"] != "held":
+            raise ReflectionError("Reflect after the meeting has been held and logged.")
+        values = [data.feelings, data.see_myself, data.view_changed, data.still_need, data.fit_rating, data.is_private]
+        existing = scalar(cur, "SELECT id FROM reflections WHERE meeting_id = ?", [meeting_id])
+        if existing is None:
+            existing = scalar(
+                cur,
+                """INSERT INTO reflections (meeting_id, contact_id, student_id, feelings, see_myself, view_changed,
+                                            still_need, fit_rating, is_private, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+                [meeting_id, meeting["contact_id"], actor.user_id, *values, now, now],
+            )
+            action = "written"
+        else:
+            cur.execute(
+                """UPDATE reflections SET feelings = ?, see_myself = ?, view_changed = ?, still_need = ?,
+                          fit_rating = ?, is_private = ?, updated_at = ? WHERE id = ?""",
+                [*values, now, existing],
+            )
+            action = "edited"
+        # The event never carries the text, so a private reflection leaves no trace of its content.
+        events.record(cur, actor, action, "reflection", entity_id=existing, student_id=actor.user_id,
+                      contact_id=meeting["contact_id"], now=now)
+        return existing
+
+    return db.transaction(work)
+
+
+def get_reflection(db: Database, actor: Actor, meeting_id: int) -> dict[str, Any] | None:
+    """The reflection on a meeting, if the actor may see it (private ones to their author only)."""
+    with db.cursor() as cur:
+        found = row(cur, "SELECT * FROM reflections WHERE meeting_id = ?", [meeting_id])
+        if found is None:
+            return None
+        require_read_student(cur, actor, found["student_id"])
+        if found["is_private"] and actor.user_id != found["student_id"]:
+            return None
+        return found
+
+
+def list_reflections(db: Database, actor: Actor, student_id: int) -> list[dict[str, Any]]:
+    """A student's reflections the actor may see: all for the student, non-private for others."""
+    with db.cursor() as cur:
+        require_read_student(cur, actor, student_id)
+        return rows(
+            cur,
+            """SELECT r.*, c.first_name || ' ' || c.last_name AS contact_name, m.held_at
+               FROM reflections r JOIN contacts c ON c.id = r.contact_id JOIN meetings m ON m.id = r.meeting_id
+               WHERE r.student_id = ? AND (NOT r.is_private OR r.student_id = ?)
+               ORDER BY m.held_at DESC""",
+            [student_id, actor.user_id],
+        )

@@ -1,0 +1,1 @@
+"""Content library data files and the demo cohort."""
