@@ -9,7 +9,7 @@ from core import events
 from core.access import AccessDenied, NotFound, require_cohort, require_role, visible_cohorts_sql
 from core.clock import utcnow
 from core.db import Cursor, Database, row, rows, scalar
-from core.models import Actor, Cohort, CohortCreate, GoalCreate, Role
+from core.models import Actor, Cohort, CohortCreate, CohortUpdate, GoalCreate, Role
 
 
 class CohortError(ValueError):
@@ -151,3 +151,50 @@ def cohort_count(db: Database, actor: Actor) -> int:
     require_role(actor, Role.ADMIN)
     with db.cursor() as cur:
         return int(scalar(cur, "SELECT count(*) FROM cohorts WHERE archived_at IS NULL"))
+
+
+_COUNSELOR_SETTINGS = {"thank_you_window_hours", "stalled_after_days", "follow_up_business_days"}
+
+
+def update_cohort(db: Database, actor: Actor, cohort_id: int, data: CohortUpdate, *, now: datetime | None = None) -> Cohort:
+    """Change a cohort: its counselors may change the timing settings; admins anything."""
+    now = now or utcnow()
+    changes = data.model_dump(exclude_unset=True)
+    if actor.role == Role.COUNSELOR and set(changes) - _COUNSELOR_SETTINGS:
+        raise AccessDenied("Counselors can change the cohort's timing settings; names and terms belong to the career office.")
+
+    def work(cur: Cursor) -> Cohort:
+        require_cohort(cur, actor, cohort_id, manage=True)
+        if "name" in changes and scalar(cur, "SELECT count(*) FROM cohorts WHERE lower(name) = lower(?) AND id <> ?",
+                                        [changes["name"], cohort_id]):
+            raise CohortError(f"A cohort named {changes['name']!r} already exists.")
+        current = row(cur, "SELECT term_start, term_end FROM cohorts WHERE id = ?", [cohort_id])
+        start = changes.get("term_start", current["term_start"])
+        end = changes.get("term_end", current["term_end"])
+        if start and end and end < start:
+            raise CohortError("The term cannot end before it starts.")
+        for field, value in changes.items():
+            cur.execute(f"UPDATE cohorts SET {field} = ?, updated_at = ? WHERE id = ?", [value, now, cohort_id])
+        events.record(cur, actor, "updated", "cohort", entity_id=cohort_id,
+                      detail={k: str(v) for k, v in changes.items()}, now=now)
+        return Cohort.model_validate(row(cur, "SELECT * FROM cohorts WHERE id = ?", [cohort_id]))
+
+    return db.transaction(work)
+
+
+def retire_goal(db: Database, actor: Actor, goal_id: int, *, now: datetime | None = None) -> None:
+    """Retire a cohort goal (kept for the record)."""
+    now = now or utcnow()
+    if actor.role == Role.STUDENT:
+        raise AccessDenied("Students cannot change cohort goals.")
+
+    def work(cur: Cursor) -> None:
+        goal = row(cur, "SELECT * FROM cohort_goals WHERE id = ?", [goal_id])
+        if goal is None:
+            raise NotFound("No such goal.")
+        require_cohort(cur, actor, goal["cohort_id"], manage=True)
+        cur.execute("UPDATE cohort_goals SET retired_at = ? WHERE id = ?", [now, goal_id])
+        events.record(cur, actor, "goal_retired", "cohort", entity_id=goal["cohort_id"], detail={"goal_id": goal_id},
+                      now=now)
+
+    return db.transaction(work)

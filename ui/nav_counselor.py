@@ -1,11 +1,11 @@
-"""The counselor's pages."""
+"""The counselor's pages (admins see them too, under their own section)."""
 
 import streamlit as st
 
 
-def sections() -> dict[str, list[st.Page]]:
+def sections(default: bool = True) -> dict[str, list[st.Page]]:
     return {
-        "My cohorts": [
-            st.Page("pages/counselor_home.py", title="Cohorts", icon=":material/groups:", default=True),
+        "Cohorts": [
+            st.Page("pages/counselor_home.py", title="Cohorts", icon=":material/groups:", default=default),
         ],
     }
