@@ -38,5 +38,9 @@ with st.sidebar:
 if must_change_password(db, actor):
     page = st.navigation([st.Page("pages/account.py", title="Choose your password", icon=":material/key:")])
 else:
-    page = st.navigation(pages_for(actor.role))
+    sections = pages_for(actor.role)
+    page = st.navigation(sections)
+    if st.session_state.pop("app_go_home", False):
+        # Just chose a password after a one-time one: start at home, not on the Account page.
+        st.switch_page(next(p for group in sections.values() for p in group if p._default))
 page.run()

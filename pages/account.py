@@ -47,5 +47,6 @@ if changed:
     else:
         st.success("Password changed.")
         if pending:
+            st.session_state["app_go_home"] = True
             st.rerun()
 st.caption("A password needs 8 to 20 characters with an uppercase letter, a lowercase letter, a digit and a symbol.")

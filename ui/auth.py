@@ -31,9 +31,10 @@ LOGIN_FIELDS = {"Form name": "Sign in", "Username": "Username", "Password": "Pas
 def client_address() -> str | None:
     """The browser's address as Streamlit sees it (None in tests and behind some proxies)."""
     try:
-        return st.context.ip_address
-    except Exception:  # noqa: BLE001 - no request context (AppTest)
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context
         return None
+    return address if isinstance(address, str) else None  # AppTest gives a stand-in object
 
 
 def _authenticator(settings: Settings, credentials: dict) -> stauth.Authenticate:

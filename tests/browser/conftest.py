@@ -88,7 +88,7 @@ def page(browser, request):
     """A fresh browser context (no cookies) and page; a screenshot is kept when a test fails."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
-    pg.set_default_timeout(20_000)
+    pg.set_default_timeout(45_000)
     yield pg
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
@@ -104,20 +104,50 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
-def wait_idle(page, timeout: float = 20_000) -> None:
-    """Wait until Streamlit has finished running the script (no running indicator)."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=timeout)
-    page.wait_for_timeout(300)
+_IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+      && document.querySelectorAll('[data-stale="true"]').length === 0;
+}"""
+
+
+def wait_idle(page, timeout: float = 45_000, settle_ms: int = 600) -> None:
+    """Wait until Streamlit has finished every run (components may trigger a second one) and nothing is stale."""
+    deadline = time.time() + timeout / 1000
+    while True:
+        page.wait_for_function(_IDLE_JS, timeout=timeout)
+        page.wait_for_timeout(settle_ms)
+        if page.evaluate(_IDLE_JS):
+            return
+        if time.time() > deadline:
+            raise TimeoutError("the portal kept running")
+
+
+def main_text(page) -> str:
+    """The readable text of the main area (tables drawn on canvas are not included)."""
+    return page.locator("[data-testid='stMain']").inner_text()
 
 
 def sign_in(page, url: str, username: str, password: str = "Demo-2026!") -> None:
-    """Open the portal and sign in through the form."""
+    """Open the portal and sign in through the form.
+
+    The cookie component makes Streamlit run the script a second time after the first load; on
+    a cold server that run can land after the fields were filled and clear them, so a submit
+    that produced neither a session nor a message is tried again.
+    """
     page.goto(url)
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    wait_idle(page)
+    for _ in range(3):
+        wait_idle(page)
+        page.get_by_label("Username").wait_for(state="visible")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        outcome = (page.get_by_text("Signed in as").or_(page.get_by_text("Username or password is incorrect"))
+                   .or_(page.get_by_text("Too many failed sign-ins")))
+        try:
+            outcome.first.wait_for(timeout=15_000)
+        except Exception:  # noqa: BLE001 - the form was redrawn under us: fill it again
+            continue
+        wait_idle(page)
+        return
+    raise AssertionError("could not submit the sign-in form")

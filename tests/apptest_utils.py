@@ -1,0 +1,38 @@
+"""Helpers for AppTest: run a page as a demo user, and read what a person would see."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from core.accounts import user_id_for_username
+from core.db import get_database
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def demo_user_id(db_path: Path, username: str) -> int:
+    """The id of a demo account in the test database."""
+    return user_id_for_username(get_database(db_path), username)
+
+
+def run_page(page: str, db_path: Path, username: str | None, *, timeout: float = 30) -> AppTest:
+    """Run one page script as a signed-in demo user (or nobody)."""
+    at = AppTest.from_file(str(ROOT / page), default_timeout=timeout)
+    if username is not None:
+        at.session_state["actor_id"] = demo_user_id(db_path, username)
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    """Everything readable on the page, joined (titles, markdown, text, captions, alerts)."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "text", "caption", "error", "warning", "info", "success"):
+        parts.extend(str(e.value) for e in getattr(at, kind))
+    return "\n".join(parts)
+
+
+def refused(at: AppTest) -> bool:
+    """Whether the page stopped with the role guard's refusal and showed nothing else of substance."""
+    return any("This page is for" in str(e.value) for e in at.error) and not at.dataframe and not at.title

@@ -1,0 +1,55 @@
+"""The portal in a real browser: sign in per role, wrong password, URL tampering, sign out."""
+
+from tests.browser.conftest import main_text, sign_in, wait_idle
+
+
+def sidebar_text(page) -> str:
+    return page.locator("[data-testid='stSidebar']").inner_text()
+
+
+def test_student_signs_in_and_sees_their_contacts(portal, page):
+    sign_in(page, portal.url, "student07")
+    page.get_by_role("heading", name="Hello, Gabriel").wait_for()
+    body = main_text(page)
+    assert "Xin Park" in body, "the student's own contact is listed"
+    assert "Outreach sent" in body and "Interviewed" in body, "stages are shown"
+    assert any(c["name"] == "interview_portal_auth" for c in page.context.cookies()), "re-login cookie set"
+
+
+def test_counselor_signs_in_and_sees_the_cohort(portal, page):
+    sign_in(page, portal.url, "counselor.rivera")
+    assert "Signed in as Dana Rivera (counselor)" in sidebar_text(page)
+    assert "Cohorts" in sidebar_text(page)
+    assert "Business & Policy Explorers" not in main_text(page)
+
+
+def test_wrong_password_shows_an_error(portal, page):
+    sign_in(page, portal.url, "student07", "not-the-password")
+    page.get_by_text("Username or password is incorrect.").wait_for()
+    assert page.get_by_label("Username").is_visible()
+    assert not any(c["name"] == "interview_portal_auth" for c in page.context.cookies())
+
+
+def test_student_typing_a_counselor_url_does_not_get_it(portal, page):
+    sign_in(page, portal.url, "student07")
+    page.get_by_role("heading", name="Hello, Gabriel").wait_for()
+    for path in ("/counselor_home", "/admin_home"):
+        page.goto(portal.url + path)
+        wait_idle(page)
+        page.get_by_role("heading", name="Hello, Gabriel").wait_for()
+        body = main_text(page)
+        assert "Your cohorts" not in body and "Career office" not in body
+        assert "Health & Science Explorers" not in body
+
+
+def test_sign_out_ends_the_session_and_the_cookie(portal, page):
+    sign_in(page, portal.url, "counselor.okafor")
+    assert "Signed in as Chidi Okafor" in sidebar_text(page)
+    page.get_by_role("button", name="Sign out").click()
+    wait_idle(page)
+    page.get_by_label("Username").wait_for()
+    page.reload()
+    wait_idle(page)
+    page.get_by_label("Username").wait_for()
+    assert "Signed in as" not in sidebar_text(page) if page.locator("[data-testid='stSidebar']").count() else True
+    assert not any(c["name"] == "interview_portal_auth" for c in page.context.cookies())

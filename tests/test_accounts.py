@@ -1,0 +1,116 @@
+"""Accounts: unique names, bcrypt hashes the authenticator accepts, throttling, password changes."""
+
+from datetime import timedelta
+
+import pytest
+from streamlit_authenticator.utilities.hasher import Hasher
+
+from core import accounts
+from core.access import SYSTEM, AccessDenied
+from core.accounts import AccountError, create_user
+from core.models import Role, UserCreate
+from tests.conftest import NOW, PASSWORD, make_user
+
+
+def test_created_user_has_a_hash_the_authenticator_accepts(db):
+    make_user(db, "ana", Role.STUDENT)
+    creds = accounts.authenticator_credentials(db)["usernames"]["ana"]
+    assert Hasher.is_hash(creds["password"])
+    assert Hasher.check_pw(PASSWORD, creds["password"])
+    assert creds["roles"] == ["student"]
+
+
+def test_usernames_and_emails_are_unique(db):
+    make_user(db, "ana", Role.STUDENT)
+    with pytest.raises(AccountError, match="username"):
+        make_user(db, "ana", Role.COUNSELOR)
+    with pytest.raises(AccountError, match="email"):
+        create_user(db, SYSTEM, UserCreate(username="other", email="ANA@example.edu", first_name="A", last_name="B",
+                                           role=Role.STUDENT, password=PASSWORD), rounds=4)
+
+
+def test_only_admins_create_accounts(db):
+    student = make_user(db, "ana", Role.STUDENT)
+    with pytest.raises(AccessDenied):
+        create_user(db, student, UserCreate(username="x1", email="x1@example.edu", first_name="A", last_name="B",
+                                            role=Role.ADMIN, password=PASSWORD), rounds=4)
+
+
+def _fail(db, username, address, when, n):
+    for i in range(n):
+        accounts.record_login_attempt(db, username=username, address=address, succeeded=False,
+                                      now=when + timedelta(seconds=i))
+
+
+def test_five_failures_lock_a_username_for_fifteen_minutes(db):
+    make_user(db, "ana", Role.STUDENT)
+    _fail(db, "ana", "10.0.0.1", NOW, 4)
+    assert accounts.lockout(db, username="ana", address=None, now=NOW + timedelta(seconds=10)) is None
+    _fail(db, "ana", "10.0.0.2", NOW + timedelta(seconds=5), 1)
+    lock = accounts.lockout(db, username="ana", address=None, now=NOW + timedelta(seconds=10))
+    assert lock is not None and lock.reason == "username"
+    assert lock.until == NOW + timedelta(seconds=5, minutes=15)
+    assert accounts.locked_usernames(db, now=NOW + timedelta(seconds=10)) == {"ana"}
+    assert accounts.lockout(db, username="ana", address=None, now=NOW + timedelta(minutes=16)) is None
+    with db.cursor() as cur:
+        assert cur.execute("SELECT failed_login_attempts FROM users WHERE username = 'ana'").fetchone()[0] == 5
+
+
+def test_a_success_clears_the_username_count(db):
+    make_user(db, "ana", Role.STUDENT)
+    _fail(db, "ana", None, NOW, 4)
+    accounts.record_login_attempt(db, username="ana", address=None, succeeded=True, now=NOW + timedelta(seconds=30))
+    _fail(db, "ana", None, NOW + timedelta(seconds=40), 1)
+    assert accounts.lockout(db, username="ana", address=None, now=NOW + timedelta(minutes=1)) is None
+
+
+def test_twenty_failures_from_one_address_lock_that_address(db):
+    _fail(db, None, "192.0.2.9", NOW, 20)
+    lock = accounts.lockout(db, username="someone", address="192.0.2.9", now=NOW + timedelta(minutes=1))
+    assert lock is not None and lock.reason == "address"
+    assert accounts.lockout(db, username=None, address="192.0.2.10", now=NOW + timedelta(minutes=1)) is None
+
+
+def test_locked_and_deactivated_accounts_cannot_match_any_password(db):
+    make_user(db, "ana", Role.STUDENT)
+    make_user(db, "ben", Role.STUDENT)
+    with db.cursor() as cur:
+        cur.execute("UPDATE users SET active = false WHERE username = 'ben'")
+    creds = accounts.authenticator_credentials(db, locked_usernames={"ana"})["usernames"]
+    assert "ben" not in creds
+    assert not Hasher.check_pw(PASSWORD, creds["ana"]["password"])
+    all_locked = accounts.authenticator_credentials(db, lock_all=True)["usernames"]
+    assert not Hasher.check_pw(PASSWORD, all_locked["ana"]["password"])
+
+
+def test_change_password_checks_current_and_rules(db):
+    ana = make_user(db, "ana", Role.STUDENT)
+    with pytest.raises(AccountError, match="current password"):
+        accounts.change_password(db, ana, "wrong", "New-pass-9!", rounds=4)
+    with pytest.raises(AccountError, match="symbol"):
+        accounts.change_password(db, ana, PASSWORD, "Newpass99", rounds=4)
+    accounts.change_password(db, ana, PASSWORD, "New-pass-9!", rounds=4)
+    assert Hasher.check_pw("New-pass-9!", accounts.authenticator_credentials(db)["usernames"]["ana"]["password"])
+
+
+def test_only_you_set_your_own_password_hash(db):
+    ana = make_user(db, "ana", Role.STUDENT, must_change_password=True)
+    ben = make_user(db, "ben", Role.STUDENT)
+    with pytest.raises(AccessDenied):
+        accounts.set_password_hash(db, ben, ana.user_id, Hasher.hash("Other-pass-1!"))
+    assert accounts.must_change_password(db, ana)
+    accounts.set_password_hash(db, ana, ana.user_id, Hasher.hash("Other-pass-1!"))
+    assert not accounts.must_change_password(db, ana)
+
+
+def test_deactivated_user_has_no_actor(db):
+    ana = make_user(db, "ana", Role.STUDENT)
+    assert accounts.load_actor(db, ana.user_id).role == Role.STUDENT
+    with db.cursor() as cur:
+        cur.execute("UPDATE users SET active = false WHERE id = ?", [ana.user_id])
+    assert accounts.load_actor(db, ana.user_id) is None
+
+
+def test_one_time_passwords_meet_the_rules():
+    for _ in range(50):
+        assert accounts.password_problem(accounts.one_time_password()) is None

@@ -1,0 +1,85 @@
+"""Transactions: write-write conflicts are retried; when retrying cannot help, a clear error and nothing lost."""
+
+import threading
+
+import duckdb
+import pytest
+
+from core.db import Database, WriteConflict, scalar
+
+
+@pytest.fixture
+def counter_db():
+    db = Database(":memory:")
+    with db.cursor() as cur:
+        cur.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER, log VARCHAR)")
+        cur.execute("INSERT INTO counter VALUES (1, 0, '')")
+    yield db
+    db.close()
+
+
+def test_two_threads_updating_one_row_both_commit(counter_db):
+    """Both updates read inside their transaction and conflict; the retry makes both land."""
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    attempts = {"a": 0, "b": 0}
+
+    def bump(name: str) -> None:
+        def work(cur):
+            attempts[name] += 1
+            current = scalar(cur, "SELECT n FROM counter WHERE id = 1")
+            if attempts[name] == 1:
+                barrier.wait(timeout=5)  # both have read before either writes: a real conflict
+            cur.execute("UPDATE counter SET n = ?, log = log || ? WHERE id = 1", [current + 1, name])
+
+        try:
+            counter_db.transaction(work)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=bump, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=20)
+    assert errors == []
+    with counter_db.cursor() as cur:
+        n, log = cur.execute("SELECT n, log FROM counter WHERE id = 1").fetchone()
+    assert n == 2, "an update was lost"
+    assert sorted(log) == ["a", "b"]
+    assert attempts["a"] + attempts["b"] >= 3, "the conflict was not exercised"
+
+
+def test_persistent_conflict_gives_a_clear_error_and_keeps_the_other_write(counter_db):
+    holder = counter_db._conn.cursor()
+    holder.execute("BEGIN TRANSACTION")
+    holder.execute("UPDATE counter SET n = 41 WHERE id = 1")
+    with pytest.raises(WriteConflict, match="Nothing of yours was lost"):
+        counter_db.transaction(lambda cur: cur.execute("UPDATE counter SET n = 99 WHERE id = 1"),
+                               attempts=3, base_delay=0.001)
+    holder.execute("COMMIT")
+    with counter_db.cursor() as cur:
+        assert scalar(cur, "SELECT n FROM counter") == 41
+
+
+def test_other_errors_roll_back_the_whole_unit_of_work(counter_db):
+    def work(cur):
+        cur.execute("UPDATE counter SET n = 5 WHERE id = 1")
+        raise ValueError("validation failed halfway")
+
+    with pytest.raises(ValueError):
+        counter_db.transaction(work)
+    with counter_db.cursor() as cur:
+        assert scalar(cur, "SELECT n FROM counter") == 0
+
+
+def test_constraint_errors_are_not_retried(counter_db):
+    calls = []
+
+    def work(cur):
+        calls.append(1)
+        cur.execute("INSERT INTO counter VALUES (1, 0, '')")
+
+    with pytest.raises(duckdb.ConstraintException):
+        counter_db.transaction(work)
+    assert len(calls) == 1

@@ -1,0 +1,137 @@
+"""Every foundation page runs for the roles that may see it and refuses the others; sign-in works."""
+
+import pytest
+
+from core.db import get_database
+from tests.apptest_utils import ROOT, refused, run_page, texts
+
+PAGES = {
+    "pages/student_home.py": {"student07"},
+    "pages/counselor_home.py": {"counselor.rivera", "admin"},
+    "pages/admin_home.py": {"admin"},
+    "pages/account.py": {"student07", "counselor.rivera", "admin"},
+}
+USERS = ["student07", "counselor.rivera", "admin"]
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+@pytest.mark.parametrize("username", USERS)
+def test_page_runs_for_allowed_roles_and_refuses_others(portal_env, page, username):
+    at = run_page(page, portal_env, username)
+    assert not at.exception, at.exception
+    if username in PAGES[page]:
+        assert not refused(at)
+        assert at.title, "an allowed page shows its title"
+    else:
+        assert refused(at)
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_pages_ask_for_sign_in_when_nobody_is_signed_in(portal_env, page):
+    at = run_page(page, portal_env, None)
+    assert not at.exception
+    assert "Please sign in" in texts(at)
+    assert not at.title
+
+
+def test_student_home_lists_their_own_contacts_with_stages(portal_env):
+    at = run_page("pages/student_home.py", portal_env, "student07")
+    shown = texts(at)
+    assert "Hello, Gabriel" in shown
+    with get_database(portal_env).cursor() as cur:
+        own = cur.execute("""SELECT c.first_name || ' ' || c.last_name FROM contacts c JOIN users u ON u.id = c.student_id
+                             WHERE u.username = 'student07'""").fetchall()
+        other = cur.execute("""SELECT c.first_name || ' ' || c.last_name FROM contacts c JOIN users u ON u.id = c.student_id
+                               WHERE u.username = 'student08'""").fetchall()
+    for (name,) in own:
+        assert name in shown
+    assert not any(name in shown for (name,) in other if name not in {n for (n,) in own})
+    badges = [m.value for m in at.markdown if "-badge[" in m.value]
+    assert len(badges) >= len(own), "each contact carries a stage badge"
+
+
+def test_counselor_home_shows_only_their_cohort(portal_env):
+    at = run_page("pages/counselor_home.py", portal_env, "counselor.rivera")
+    table = at.dataframe[0].value
+    assert list(table["Cohort"]) == ["Health & Science Explorers, Fall 2026"]
+    assert list(table["Students"]) == [12]
+
+
+def test_admin_home_counts_accounts_and_cohorts(portal_env):
+    at = run_page("pages/admin_home.py", portal_env, "admin")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Students": "24", "Counselors": "2", "Admins": "1", "Active cohorts": "2"}
+
+
+# ---------------------------------------------------------------- app.py: sign-in and navigation
+
+
+def _app(portal_env):
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+
+
+def _submit(at, username, password):
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    return at.button[0].click().run()
+
+
+def test_wrong_password_is_refused_and_right_one_signs_in(portal_env):
+    at = _app(portal_env)
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    _submit(at, "student07", "wrong-password")
+    assert [e.value for e in at.error] == ["Username or password is incorrect."]
+    assert "actor_id" not in at.session_state
+    _submit(at, "student07", "Demo-2026!")
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Hello, Gabriel"]
+
+
+def test_five_failures_lock_the_username_with_a_time_to_try_again(portal_env):
+    at = _app(portal_env)
+    for _ in range(5):
+        _submit(at, "student08", "wrong-password")
+    assert "Too many failed sign-ins. Try again after" in at.error[0].value
+    _submit(at, "student08", "Demo-2026!")
+    assert "Too many failed sign-ins" in at.error[0].value, "even the right password waits out the lock"
+    assert "actor_id" not in at.session_state
+    _submit(at, "student09", "Demo-2026!")
+    assert [t.value for t in at.title] == ["Hello, Isaac"], "other accounts are unaffected"
+
+
+def test_deactivated_account_cannot_sign_in(portal_env):
+    with get_database(portal_env).cursor() as cur:
+        cur.execute("UPDATE users SET active = false WHERE username = 'student10'")
+    at = _submit(_app(portal_env), "student10", "Demo-2026!")
+    assert [e.value for e in at.error] == ["Username or password is incorrect."]
+
+
+def test_one_time_password_sends_the_user_to_choose_a_password_first(portal_env):
+    with get_database(portal_env).cursor() as cur:
+        cur.execute("UPDATE users SET must_change_password = true WHERE username = 'student11'")
+    at = _submit(_app(portal_env), "student11", "Demo-2026!")
+    assert [t.value for t in at.title] == ["Choose your password"]
+    form = {t.label: t for t in at.text_input}
+    form["Current (or one-time) password"].input("Demo-2026!")
+    form["New password"].input("Fresh-start-7!")
+    form["Repeat the new password"].input("Fresh-start-7!")
+    next(b for b in at.button if b.label == "Save password").click().run()
+    assert not at.exception
+    with get_database(portal_env).cursor() as cur:
+        assert cur.execute("SELECT must_change_password FROM users WHERE username = 'student11'").fetchone()[0] is False
+    # (AppTest does not re-run app.py after a page's st.rerun; the browser test covers landing on home.)
+    fresh = _submit(_app(portal_env), "student11", "Fresh-start-7!")
+    assert [t.value for t in fresh.title] == ["Hello, Kofi"]
+
+
+def test_weak_new_password_is_refused_with_the_reason(portal_env):
+    at = _submit(_app(portal_env), "counselor.okafor", "Demo-2026!")
+    at.switch_page("pages/account.py").run()
+    form = {t.label: t for t in at.text_input}
+    form["Current (or one-time) password"].input("Demo-2026!")
+    form["New password"].input("short")
+    form["Repeat the new password"].input("short")
+    next(b for b in at.button if b.label == "Save password").click().run()
+    assert any("Password not changed" in e.value for e in at.error)

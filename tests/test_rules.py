@@ -1,0 +1,57 @@
+"""Timing rules: the thank-you window at its edges, business days across weekends and clock changes."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from core import contacts, meetings, thanks
+from core.cohorts import update_cohort
+from core.db import rows
+from core.models import CohortUpdate, ContactCreate, MeetingCreate, MeetingLog, MeetingMode, ThankYouCreate
+from core.rules import add_business_days, follow_up_due_at, is_overdue, thank_you_due_at
+from tests.conftest import NOW
+
+
+def test_thank_you_due_and_overdue_at_the_edges():
+    held = datetime(2026, 3, 10, 15, 0)
+    due = thank_you_due_at(held, 48)
+    assert due == datetime(2026, 3, 12, 15, 0)
+    assert not is_overdue(due, None, due)
+    assert is_overdue(due, None, due + timedelta(seconds=1))
+    assert not is_overdue(due, due + timedelta(hours=5), due + timedelta(days=3)), "sent late is not overdue"
+
+
+@pytest.mark.parametrize("sent, days, expected", [
+    (datetime(2026, 3, 10, 15), 3, datetime(2026, 3, 13, 15)),   # Tuesday -> Friday
+    (datetime(2026, 3, 5, 15), 3, datetime(2026, 3, 10, 14)),    # Thursday -> Tuesday, across the 8 March clock change
+    (datetime(2026, 3, 14, 15), 1, datetime(2026, 3, 16, 15)),   # Saturday -> Monday
+])
+def test_business_days_skip_weekends_on_the_local_calendar(sent, days, expected):
+    assert add_business_days(sent, days, "America/New_York") == expected
+    assert follow_up_due_at(sent, days, "America/New_York") == expected
+
+
+def test_business_days_use_the_local_date_not_utc():
+    # Friday 23:30 in Los Angeles is already Saturday in UTC; one business day later is Monday local.
+    friday_night = datetime(2026, 3, 7, 7, 30)  # 2026-03-06 23:30 PST
+    assert add_business_days(friday_night, 1, "America/Los_Angeles") == datetime(2026, 3, 10, 6, 30)
+
+
+def test_thank_you_status_view_uses_the_cohort_window(world):
+    db, alice = world.db, world.alice
+    c = contacts.create_contact(db, alice, ContactCreate(first_name="Rita"), now=NOW - timedelta(days=3))
+    m = meetings.schedule_meeting(db, alice, c.id, MeetingCreate(
+        starts_at_local=NOW - timedelta(hours=30), timezone="UTC", mode=MeetingMode.VIDEO), now=NOW - timedelta(days=2))
+    meetings.log_meeting(db, alice, m, MeetingLog(), now=NOW - timedelta(hours=29))
+
+    def status():
+        with db.cursor() as cur:
+            return rows(cur, "SELECT due_at, sent_at FROM thank_you_status WHERE meeting_id = ?", [m])[0]
+
+    assert status()["due_at"] == NOW + timedelta(hours=18)
+    update_cohort(db, world.admin, world.cohort_x, CohortUpdate(thank_you_window_hours=24))
+    assert status()["due_at"] == NOW - timedelta(hours=6)
+    assert is_overdue(status()["due_at"], status()["sent_at"], NOW)
+    ty = thanks.create_thank_you(db, alice, c.id, ThankYouCreate(body="Thanks"), meeting_id=m, now=NOW)
+    thanks.mark_thank_you_sent(db, alice, ty, now=NOW)
+    assert status()["sent_at"] == NOW
