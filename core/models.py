@@ -170,6 +170,17 @@ def _strip(value: str) -> str:
     return value.strip()
 
 
+def check_timezone(value: str) -> str:
+    """An IANA time zone name that this machine knows, or a ValueError."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}") from exc
+    return value
+
+
 Email = Annotated[str, AfterValidator(_check_email)]
 OptionalEmail = Annotated[str | None, AfterValidator(_check_optional_email)]
 Username = Annotated[str, AfterValidator(_check_username)]
@@ -389,13 +400,7 @@ class MeetingCreate(_Model):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+        return check_timezone(value)
 
 
 class MeetingLog(_Model):
