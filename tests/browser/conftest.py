@@ -148,6 +148,13 @@ def sign_in(page, url: str, username: str, password: str = "Demo-2026!") -> None
             outcome.first.wait_for(timeout=15_000)
         except Exception:  # noqa: BLE001 - the form was redrawn under us: fill it again
             continue
+        if page.get_by_text("Signed in as").count():
+            # Signing in ends when the browser holds the re-login cookie; the component that sets it
+            # triggers one more script run, and a click during that run can be lost.
+            for _ in range(100):
+                if any(c["name"] == "interview_portal_auth" for c in page.context.cookies()):
+                    break
+                page.wait_for_timeout(100)
         wait_idle(page)
         return
     raise AssertionError("could not submit the sign-in form")
