@@ -30,11 +30,12 @@ def list_events(
                       e.actor_id, coalesce(a.first_name || ' ' || a.last_name, 'system') AS actor,
                       a.role AS actor_role,
                       e.student_id, s.first_name || ' ' || s.last_name AS student,
-                      e.cohort_id, c.name AS cohort, e.contact_id
+                      coalesce(e.cohort_id, ce.id) AS cohort_id, coalesce(c.name, ce.name) AS cohort, e.contact_id
                FROM events e
                LEFT JOIN users a ON a.id = e.actor_id
                LEFT JOIN users s ON s.id = e.student_id
                LEFT JOIN cohorts c ON c.id = e.cohort_id
+               LEFT JOIN cohorts ce ON e.entity_type = 'cohort' AND ce.id = e.entity_id
                WHERE (? IS NULL OR e.actor_id = ? OR e.student_id = ?
                       OR (e.entity_type = 'user' AND e.entity_id = ?))
                  AND (? IS NULL OR e.cohort_id = ?
