@@ -71,6 +71,7 @@ def test_backup_is_consistent_while_the_portal_keeps_writing(demo_copy, tmp_path
 
         while not stop.is_set():
             db.transaction(lambda cur: record(cur, SYSTEM, "tick", "test", now=utcnow()))
+            stop.wait(0.002)
 
     writer = threading.Thread(target=keep_writing)
     writer.start()
@@ -83,7 +84,6 @@ def test_backup_is_consistent_while_the_portal_keeps_writing(demo_copy, tmp_path
     # The copy's id sequence is past every id in it, so the restored portal can keep inserting.
     top = copy.execute("SELECT max(id) FROM events").fetchone()[0]
     assert copy.execute("SELECT nextval('id_seq')").fetchone()[0] > top
-    assert copy.execute("SELECT count(*) FROM events WHERE action = 'tick'").fetchone()[0] >= 0
     copy.close()
     db.close()
 
