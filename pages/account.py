@@ -10,6 +10,10 @@ from ui.auth import AUTHENTICATOR_KEY, signed_in_authenticator
 from ui.guard import require
 
 db, actor = require(Role.STUDENT, Role.COUNSELOR, Role.ADMIN, allow_pending_password=True)
+# Added with the career-office area: after choosing a first password, land on the role's home page.
+if st.session_state.pop("account_go_home", False):
+    st.switch_page({Role.STUDENT: "pages/student_home.py", Role.COUNSELOR: "pages/counselor_home.py",
+                    Role.ADMIN: "pages/admin_home.py"}[actor.role])
 user = get_user(db, actor, actor.user_id)
 pending = must_change_password(db, actor)
 
@@ -47,5 +51,6 @@ if changed:
     else:
         st.success("Password changed.")
         if pending:
+            st.session_state["account_go_home"] = True
             st.rerun()
 st.caption("A password needs 8 to 20 characters with an uppercase letter, a lowercase letter, a digit and a symbol.")

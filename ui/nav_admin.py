@@ -9,7 +9,7 @@ def sections() -> dict[str, list[st.Page]]:
     own = {
         "Career office": [
             st.Page("pages/admin_home.py", title="Overview", icon=":material/dashboard:", default=True),
-            st.Page("pages/admin_cohorts.py", title="Cohorts", icon=":material/school:"),
+            st.Page("pages/admin_cohorts.py", title="Manage cohorts", icon=":material/school:"),
             st.Page("pages/admin_roster.py", title="Roster import", icon=":material/upload_file:"),
             st.Page("pages/admin_accounts.py", title="Accounts", icon=":material/manage_accounts:"),
             st.Page("pages/admin_registration.py", title="Self-registration", icon=":material/how_to_reg:"),
