@@ -62,6 +62,18 @@ class RosterLine:
     def why(self) -> str:
         return "; ".join(self.reasons)
 
+    @property
+    def change_words(self) -> str:
+        """What an update changes, in words ("moves to Cohort Y; name")."""
+        words = []
+        if "cohort_id" in self.changes:
+            words.append(f"moves to {self.cohort}")
+        if "first_name" in self.changes or "last_name" in self.changes:
+            words.append("name")
+        if "student_number" in self.changes:
+            words.append("student ID")
+        return "; ".join(words)
+
 
 @dataclass
 class RosterPreview:
@@ -77,10 +89,10 @@ class RosterPreview:
         return [line for line in self.lines if line.action in ("create", "update")]
 
     def as_rows(self) -> list[dict[str, Any]]:
-        """The preview as table rows for the page."""
-        return [{"Line": x.line, "Action": x.action, "First name": x.first_name, "Last name": x.last_name,
-                 "Email": x.email, "Cohort": x.cohort, "Student ID": x.student_id or "",
-                 "Username": x.username, "Why": x.why or ", ".join(x.changes)} for x in self.lines]
+        """The preview as table rows for the page, the reason or change in words next to the verdict."""
+        return [{"Line": x.line, "Action": x.action, "Why / what changes": x.why or x.change_words,
+                 "First name": x.first_name, "Last name": x.last_name, "Email": x.email, "Cohort": x.cohort,
+                 "Student ID": x.student_id or "", "Username": x.username} for x in self.lines]
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ show = st.segmented_control("Show", ["All", "Create", "Update", "Rejected"], def
 wanted = {"All": None, "Create": "create", "Update": "update", "Rejected": "reject"}[show or "All"]
 st.dataframe([r for r in plan.as_rows() if wanted is None or r["Action"] == wanted],
              hide_index=True, width="stretch",
-             column_config={"Why": st.column_config.TextColumn("Why / what changes", width="large")})
+             column_config={"Why / what changes": st.column_config.TextColumn(width="large")})
 
 if counts["reject"]:
     st.caption("Rejected lines are skipped; fix them in the file and import it again later (lines already "

@@ -126,3 +126,28 @@ def test_registration_page_opens_registration_with_a_code(portal_env):
 
     assert cohort_for_code(db, "fall-2026-hs") is not None
     db.close()
+
+
+def test_health_page_backs_up_the_running_database(portal_env):
+    at = _run("admin_health", "admin", portal_env)
+    assert len(at.metric[0].value) == 4 and int(at.metric[0].value) >= 2  # schema version, e.g. 0002
+    [b for b in at.button if b.label == "Back up now"][0].click()
+    at.run()
+    assert not at.exception and at.success[0].value.startswith("Backed up 27 accounts")
+    copies = list((portal_env.parent / "backups").glob("portal-*.duckdb"))
+    assert len(copies) == 1
+    import duckdb
+
+    con = duckdb.connect(str(copies[0]), read_only=True)
+    assert con.execute("SELECT count(*) FROM users").fetchone()[0] == 27
+    con.close()
+
+
+def test_audit_page_filters_by_action(portal_env):
+    at = _run("admin_audit", "admin", portal_env)
+    at.date_input(key="admin_audit_since").set_value(None)
+    at.selectbox(key="admin_audit_action").set_value("joined_cohort")
+    at.run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert len(frame) == 24 and set(frame["Action"]) == {"joined_cohort"}

@@ -109,6 +109,7 @@ Bob Tester,bob@example.edu,Cohort X,
     ]
     assert (plan.lines[0].first_name, plan.lines[0].last_name) == ("Maria", "Lopez")
     assert plan.lines[7].changes == {"cohort_id": world.cohort_y}  # Alice moves from X to Y
+    assert plan.as_rows()[7]["Why / what changes"] == "moves to Cohort Y"
     result = roster.apply(world.db, world.admin, plan, now=NOW, rounds=4)
     assert (len(result.created), result.updated, result.rejected) == (1, 1, 6)
     with world.db.cursor() as cur:
