@@ -21,7 +21,7 @@ from core import events
 from core.access import require_role
 from core.accounts import hash_password, one_time_password
 from core.clock import utcnow
-from core.db import Cursor, Database, rows, scalar
+from core.db import Cursor, Database, rows
 from core.models import Actor, Role, _check_email
 
 MAX_ROWS = 20_000

@@ -12,7 +12,6 @@ from core.accounts import authenticator_credentials, check_password
 from core.cohorts import CohortError, list_cohorts
 from core.db import scalar
 from core.library_admin import LibraryItemInput
-from core.models import Role
 from core.registration import RegistrationError
 from tests.conftest import NOW
 
