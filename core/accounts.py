@@ -300,3 +300,163 @@ def locked_usernames(db: Database, *, now: datetime | None = None, max_per_user:
             [now - timedelta(minutes=minutes), max_per_user],
         )
     return {f["username"] for f in found}
+
+
+# ---------------------------------------------------------------- administration (career office)
+
+
+def list_users(
+    db: Database, actor: Actor, *, search: str = "", role: Role | None = None, active: bool | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """Accounts matching a search over username, name, email and student number (admins only).
+
+    Each row carries the student's cohort name, so the career office can tell namesakes apart.
+    """
+    require_role(actor, Role.ADMIN)
+    pattern = f"%{search.strip().lower()}%"
+    role = Role(role).value if role is not None else None
+    with db.cursor() as cur:
+        return rows(
+            cur,
+            """SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.role, u.active, u.must_change_password,
+                      u.student_number, u.failed_login_attempts, u.created_at, u.last_login_at, c.name AS cohort
+               FROM users u
+               LEFT JOIN cohort_members m ON m.student_id = u.id
+               LEFT JOIN cohorts c ON c.id = m.cohort_id
+               WHERE (lower(u.username) LIKE ? OR lower(u.email) LIKE ?
+                      OR lower(u.first_name || ' ' || u.last_name) LIKE ? OR lower(coalesce(u.student_number, '')) LIKE ?)
+                 AND (? IS NULL OR u.role = ?) AND (? IS NULL OR u.active = ?)
+               ORDER BY u.last_name, u.first_name, u.id
+               LIMIT ?""",
+            [pattern, pattern, pattern, pattern, role, role, active, active, limit],
+        )
+
+
+def _admin_target(cur: Cursor, user_id: int) -> dict[str, Any]:
+    found = row(cur, "SELECT * FROM users WHERE id = ?", [user_id])
+    if found is None:
+        raise NotFound("No such user.")
+    return found
+
+
+def _other_active_admins(cur: Cursor, user_id: int) -> int:
+    return int(scalar(cur, "SELECT count(*) FROM users WHERE role = 'admin' AND active AND id <> ?", [user_id]))
+
+
+def change_role(db: Database, actor: Actor, user_id: int, role: Role, *, now: datetime | None = None) -> User:
+    """Give an account another role (admins only).
+
+    A former student leaves their cohort and a former counselor their cohort assignments, so no
+    access lingers from the old role; the campaign data itself stays. Admins cannot change their
+    own role, and the last active admin cannot be demoted, so the portal always keeps an admin.
+    """
+    require_role(actor, Role.ADMIN)
+    role = Role(role)
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> User:
+        found = _admin_target(cur, user_id)
+        old = Role(found["role"])
+        if old == role:
+            return _user(found)
+        if user_id == actor.user_id:
+            raise AccountError("You cannot change your own role; ask another admin.")
+        if old == Role.ADMIN and found["active"] and not _other_active_admins(cur, user_id):
+            raise AccountError("This is the last active admin; make someone else an admin first.")
+        left: dict[str, Any] = {}
+        if old == Role.STUDENT:
+            left["cohort_id"] = scalar(cur, "SELECT cohort_id FROM cohort_members WHERE student_id = ?", [user_id])
+            cur.execute("DELETE FROM cohort_members WHERE student_id = ?", [user_id])
+        if old == Role.COUNSELOR:
+            left["cohort_ids"] = [r["cohort_id"] for r in rows(
+                cur, "SELECT cohort_id FROM cohort_counselors WHERE counselor_id = ? ORDER BY cohort_id", [user_id])]
+            cur.execute("DELETE FROM cohort_counselors WHERE counselor_id = ?", [user_id])
+        cur.execute("UPDATE users SET role = ?, updated_at = ? WHERE id = ?", [role.value, now, user_id])
+        events.record(cur, actor, "role_changed", "user", entity_id=user_id,
+                      student_id=user_id if old == Role.STUDENT else None,
+                      detail={"from": old.value, "to": role.value, **left}, now=now)
+        return _user(row(cur, "SELECT * FROM users WHERE id = ?", [user_id]))
+
+    return db.transaction(work)
+
+
+def set_active(db: Database, actor: Actor, user_id: int, active: bool, *, now: datetime | None = None) -> User:
+    """Deactivate (no sign-in, data kept) or reactivate an account (admins only).
+
+    Sign-in builds its credentials from active accounts only, so a deactivated user can neither
+    sign in nor keep using an old session cookie.
+    """
+    require_role(actor, Role.ADMIN)
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> User:
+        found = _admin_target(cur, user_id)
+        if bool(found["active"]) == active:
+            return _user(found)
+        if not active and user_id == actor.user_id:
+            raise AccountError("You cannot deactivate your own account.")
+        if not active and found["role"] == Role.ADMIN and not _other_active_admins(cur, user_id):
+            raise AccountError("This is the last active admin; it cannot be deactivated.")
+        cur.execute("UPDATE users SET active = ?, updated_at = ? WHERE id = ?", [active, now, user_id])
+        events.record(cur, actor, "reactivated" if active else "deactivated", "user", entity_id=user_id,
+                      student_id=user_id if found["role"] == Role.STUDENT else None,
+                      detail={"username": found["username"]}, now=now)
+        return _user(row(cur, "SELECT * FROM users WHERE id = ?", [user_id]))
+
+    return db.transaction(work)
+
+
+def reset_password(db: Database, actor: Actor, user_id: int, *, now: datetime | None = None, rounds: int = 12) -> str:
+    """Give an account a new one-time password (admins only) and return it, to be shown once.
+
+    The user must choose their own at the next sign-in; any lockout of the username ends too,
+    since the career office has just confirmed who they are.
+    """
+    require_role(actor, Role.ADMIN)
+    now = now or utcnow()
+    password = one_time_password()
+    password_hash = hash_password(password, rounds=rounds)
+
+    def work(cur: Cursor) -> None:
+        found = _admin_target(cur, user_id)
+        cur.execute(
+            """UPDATE users SET password_hash = ?, must_change_password = true, failed_login_attempts = 0,
+                      updated_at = ? WHERE id = ?""",
+            [password_hash, now, user_id],
+        )
+        _end_lockout(cur, found["username"], now)
+        events.record(cur, actor, "password_reset", "user", entity_id=user_id,
+                      student_id=user_id if found["role"] == Role.STUDENT else None, now=now)
+
+    db.transaction(work)
+    return password
+
+
+# Written into login_attempts.client_address for the row that ends a lockout, so the sign-in log
+# shows that this "success" was the career office's unlock and not a sign-in.
+UNLOCK_MARK = "unlocked-by-career-office"
+
+
+def _end_lockout(cur: Cursor, username: str, now: datetime) -> None:
+    # The throttle counts failures since the username's last success; a success row ends the
+    # lockout without deleting the failures, which stay in the log as evidence.
+    cur.execute(
+        "INSERT INTO login_attempts (username, client_address, succeeded, attempted_at) VALUES (?, ?, true, ?)",
+        [username, UNLOCK_MARK, now],
+    )
+
+
+def unlock(db: Database, actor: Actor, user_id: int, *, now: datetime | None = None) -> None:
+    """End a sign-in lockout of an account after too many failures (admins only)."""
+    require_role(actor, Role.ADMIN)
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> None:
+        found = _admin_target(cur, user_id)
+        cur.execute("UPDATE users SET failed_login_attempts = 0, updated_at = ? WHERE id = ?", [now, user_id])
+        _end_lockout(cur, found["username"], now)
+        events.record(cur, actor, "unlocked", "user", entity_id=user_id,
+                      student_id=user_id if found["role"] == Role.STUDENT else None, now=now)
+
+    db.transaction(work)

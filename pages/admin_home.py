@@ -1,13 +1,16 @@
-"""The career office's overview: accounts and cohorts."""
+"""The career office's overview: accounts and cohorts, and what needs the office's attention."""
 
 import streamlit as st
 
-from core.accounts import user_counts
+from core.accounts import list_users, locked_usernames, user_counts
 from core.cohorts import cohort_count, list_cohorts
+from core.config import get_settings
 from core.models import Role
+from core.registration import registration_open_anywhere
 from ui.guard import require
 
 db, actor = require(Role.ADMIN)
+settings = get_settings()
 
 st.title("Career office")
 counts = user_counts(db, actor)
@@ -17,9 +20,25 @@ cols[1].metric("Counselors", counts["counselor"])
 cols[2].metric("Admins", counts["admin"])
 cols[3].metric("Active cohorts", cohort_count(db, actor))
 
+pending = sum(1 for u in list_users(db, actor, active=True, limit=1_000_000) if u["must_change_password"])
+locked = locked_usernames(db, max_per_user=settings.login_max_failures_per_user, minutes=settings.login_lockout_minutes)
+notes = []
+if pending:
+    notes.append(f"{pending} account(s) have not yet replaced their one-time password.")
+if locked:
+    notes.append(f"{len(locked)} username(s) are locked out after failed sign-ins (unlock them on Accounts).")
+if registration_open_anywhere(db):
+    notes.append("Self-registration is open for at least one cohort.")
+for note in notes:
+    st.info(note)
+
+cohorts = list_cohorts(db, actor)
 st.subheader("Cohorts")
-st.dataframe(
-    [{"Cohort": c["name"], "Students": c["students"], "Counselors": c["counselors"] or "none assigned",
-      "Term": f"{c['term_start'] or '?'} to {c['term_end'] or '?'}"} for c in list_cohorts(db, actor)],
-    hide_index=True, width="stretch",
-)
+if not cohorts:
+    st.info("No cohorts yet: create one under Manage cohorts, then import its roster.")
+else:
+    st.dataframe(
+        [{"Cohort": c["name"], "Students": c["students"], "Counselors": c["counselors"] or "none assigned",
+          "Term": f"{c['term_start'] or '?'} to {c['term_end'] or '?'}"} for c in cohorts],
+        hide_index=True, width="stretch",
+    )

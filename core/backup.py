@@ -1,0 +1,187 @@
+"""Consistent backups of the portal's DuckDB file, and restoring one.
+
+DuckDB lets one process open a database file for writing, and while it does no other process
+may open the file at all, not even read-only (checked with DuckDB 2.0: "Could not set lock on
+file ... Conflicting lock is held"). So a backup of a running portal must be taken by the portal
+process itself: `backup(db, actor, target)` runs `COPY FROM DATABASE` on the live connection,
+inside one transaction, so the copy is one consistent snapshot while students keep working.
+The Health page offers it as a button (and a download). The command line opens the file
+itself, so it works while the portal is stopped and says what to do when the file is locked.
+
+    python -m core.backup [TARGET]            back up the configured database (default: data/backups/)
+    python -m core.backup restore BACKUP      replace the configured database with a backup (portal stopped)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from core.access import require_role
+from core.clock import utcnow
+from core.db import Database, row, scalar
+from core.models import Actor, Role
+
+LOCKED_HINT = ("DuckDB lets only the running portal open it. Take the backup from the portal instead "
+               "(Career office > Health > Back up now), or stop the portal and run this command again.")
+
+
+class BackupError(RuntimeError):
+    """A backup or restore could not be done; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    """Where a backup went, its size, its schema version and its row count of events (a sanity figure)."""
+
+    path: Path
+    bytes: int
+    schema_version: int
+    users: int
+    events: int
+
+
+def is_locked(exc: BaseException) -> bool:
+    """Whether a DuckDB error means another process holds the database file."""
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+def default_target(data_dir: Path, now: datetime | None = None) -> Path:
+    """<data_dir>/backups/portal-YYYYmmdd-HHMMSS.duckdb."""
+    stamp = (now or utcnow()).strftime("%Y%m%d-%H%M%S")
+    return Path(data_dir) / "backups" / f"portal-{stamp}.duckdb"
+
+
+def backup(db: Database, actor: Actor, target: str | Path) -> BackupResult:
+    """Copy the whole database (tables, sequences, views, indexes, migration ledger) into a new file.
+
+    Admins only. The target must not exist yet. Runs on the live connection, so it works while
+    the portal serves users; one transaction makes it a consistent snapshot.
+    """
+    require_role(actor, Role.ADMIN)
+    target = Path(target)
+    if target.exists() or Path(str(target) + ".wal").exists():
+        raise BackupError(f"{target} already exists; choose a new file name.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    alias = f"backup_{secrets.token_hex(6)}"
+    with db.cursor() as cur:
+        source = scalar(cur, "SELECT current_database()")
+        # The path goes into ATTACH as a string literal (ATTACH takes no parameters); quotes doubled.
+        literal = "'" + str(target).replace("'", "''") + "'"
+        cur.execute(f"ATTACH {literal} AS {alias}")
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                cur.execute(f'COPY FROM DATABASE "{source}" TO {alias}')
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        finally:
+            cur.execute(f"DETACH {alias}")
+    return _describe(target)
+
+
+def _describe(path: Path) -> BackupResult:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        if not scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations'"):
+            raise BackupError(f"{path} is not a portal database (it has no migration ledger).")
+        version = int(scalar(con, "SELECT coalesce(max(version), 0) FROM schema_migrations"))
+        counts = row(con, "SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM events) AS events")
+    finally:
+        con.close()
+    return BackupResult(path, path.stat().st_size, version, int(counts["users"]), int(counts["events"]))
+
+
+def restore(backup_file: str | Path, database_path: str | Path, *, now: datetime | None = None) -> Path:
+    """Replace the database file with a backup; returns where the replaced file was kept.
+
+    Only while no process has the database open (stop the portal first). The current file and
+    any write-ahead log are kept beside it as `*.before-restore-<time>`, never deleted.
+    """
+    backup_file, database_path = Path(backup_file), Path(database_path)
+    if not backup_file.is_file():
+        raise BackupError(f"{backup_file}: no such backup file.")
+    _describe(backup_file)  # refuses a file that is not a portal database before anything moves
+    if database_path.exists():
+        try:
+            duckdb.connect(str(database_path)).close()
+        except duckdb.IOException as exc:
+            if is_locked(exc):
+                raise BackupError(f"{database_path} is open in the running portal. Stop the portal, "
+                                  "then restore.") from exc
+            raise
+    stamp = (now or utcnow()).strftime("%Y%m%d-%H%M%S")
+    kept = database_path.with_name(f"{database_path.name}.before-restore-{stamp}")
+    database_path.parent.mkdir(parents=True, exist_ok=True)
+    staging = database_path.with_name(f".{database_path.name}.restoring")
+    shutil.copy2(backup_file, staging)
+    if database_path.exists():
+        os.replace(database_path, kept)
+    wal = Path(str(database_path) + ".wal")
+    if wal.exists():
+        # A log left by the replaced file would be replayed onto the restored one.
+        os.replace(wal, Path(str(kept) + ".wal"))
+    os.replace(staging, database_path)
+    return kept
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: back up (default) or restore the configured database."""
+    from core.access import SYSTEM
+    from core.config import get_settings
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["restore"]:
+        parser = argparse.ArgumentParser(prog="python -m core.backup restore",
+                                         description="Replace the database with a backup (stop the portal first).")
+        parser.add_argument("backup", help="the backup file to bring back")
+        args = parser.parse_args(argv[1:])
+        args.command = "restore"
+    else:
+        parser = argparse.ArgumentParser(prog="python -m core.backup", description=__doc__,
+                                         formatter_class=argparse.RawDescriptionHelpFormatter)
+        parser.add_argument("target", nargs="?",
+                            help="backup file to write (default: backups/portal-<time>.duckdb beside the database)")
+        args = parser.parse_args(argv)
+        args.command = "backup"
+    settings = get_settings()
+    path = settings.database_path
+    try:
+        if args.command == "restore":
+            kept = restore(args.backup, path)
+            print(f"Restored {path} from {args.backup}. The replaced file is kept as {kept}.")
+            return 0
+        if not Path(path).exists():
+            print(f"{path}: no database to back up.", file=sys.stderr)
+            return 1
+        try:
+            db = Database(path)
+        except duckdb.IOException as exc:
+            if is_locked(exc):
+                print(f"{path} is open in the running portal. {LOCKED_HINT}", file=sys.stderr)
+                return 2
+            raise
+        try:
+            result = backup(db, SYSTEM, args.target or default_target(Path(path).parent))
+        finally:
+            db.close()
+    except BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"Backed up {path} to {result.path} ({result.bytes:,} bytes, schema {result.schema_version:04d}, "
+          f"{result.users} accounts, {result.events} events).")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

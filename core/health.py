@@ -1,0 +1,99 @@
+"""The portal's health: schema version, row counts per table, and the database file's size.
+
+    python -m core.health      print the report for the configured database (portal stopped)
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from core.access import require_role
+from core.db import Database, rows, scalar
+from core.migrate import schema_version
+from core.models import Actor, Role
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """What the Health page and `python -m core.health` show."""
+
+    schema_version: int
+    migrations: list[dict]
+    row_counts: dict[str, int]
+    database_path: str
+    file_bytes: int | None
+    wal_bytes: int | None
+    duckdb_version: str
+
+
+def file_sizes(path: str) -> tuple[int | None, int | None]:
+    """Bytes of the database file and of its write-ahead log (None: in memory or absent)."""
+    if path == ":memory:":
+        return None, None
+    main, wal = Path(path), Path(path + ".wal")
+    return (main.stat().st_size if main.exists() else None, wal.stat().st_size if wal.exists() else None)
+
+
+def report(db: Database, actor: Actor) -> HealthReport:
+    """The health report of this database (admins only)."""
+    require_role(actor, Role.ADMIN)
+    version = schema_version(db)
+    with db.cursor() as cur:
+        tables = [r["table_name"] for r in rows(
+            cur, """SELECT table_name FROM duckdb_tables()
+                    WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
+                    ORDER BY table_name""")]
+        # Table names come from the catalog, never from a user, so quoting them is enough.
+        counts = {t: int(scalar(cur, f'SELECT count(*) FROM "{t}"')) for t in tables}
+        migrations = rows(cur, "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
+    main, wal = file_sizes(db.path)
+    return HealthReport(version, migrations, counts, db.path, main, wal, duckdb.__version__)
+
+
+def human_bytes(size: int | None) -> str:
+    """1536 -> '1.5 KiB'."""
+    if size is None:
+        return "—"
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:,.0f} {unit}" if unit == "bytes" else f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: print the health report of the configured database."""
+    from core.access import SYSTEM
+    from core.backup import LOCKED_HINT, is_locked
+    from core.config import get_settings
+
+    path = get_settings().database_path
+    if not Path(path).exists():
+        print(f"{path}: no database yet (run `make run` or `make setup-production`).", file=sys.stderr)
+        return 1
+    try:
+        db = Database(path)
+    except duckdb.IOException as exc:
+        if is_locked(exc):
+            print(f"{path} is open in the running portal. {LOCKED_HINT}", file=sys.stderr)
+            return 2
+        raise
+    try:
+        r = report(db, SYSTEM)
+    finally:
+        db.close()
+    print(f"database        {r.database_path}")
+    print(f"file size       {human_bytes(r.file_bytes)} (write-ahead log {human_bytes(r.wal_bytes)})")
+    print(f"schema version  {r.schema_version:04d}   duckdb {r.duckdb_version}")
+    for table, n in r.row_counts.items():
+        print(f"  {table:<22}{n:>10,}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

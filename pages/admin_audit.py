@@ -1,0 +1,45 @@
+"""Audit log: who changed what, filtered by user, cohort, action and date."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from core.accounts import list_users
+from core.audit import actions, list_events
+from core.clock import utcnow
+from core.cohort_admin import all_cohorts
+from core.models import Role
+from ui.guard import require
+from ui.widgets import local
+
+db, actor = require(Role.ADMIN)
+
+st.title("Audit log")
+st.caption("Every change in the portal is recorded with who made it and when. Times are in the portal's time zone.")
+
+users = {f"{u['first_name']} {u['last_name']} ({u['username']})": u["id"] for u in list_users(db, actor, limit=100_000)}
+cohorts = {c["name"]: c["id"] for c in all_cohorts(db, actor)}
+a, b, c = st.columns(3)
+who = a.selectbox("User (did it, or it was done to them)", ["Anyone", *users], key="admin_audit_user")
+cohort = b.selectbox("Cohort", ["Any", *cohorts], key="admin_audit_cohort")
+action = c.selectbox("Action", ["Any", *actions(db, actor)], key="admin_audit_action")
+today = utcnow().date()
+d1, d2, d3 = st.columns([1, 1, 1])
+since = d1.date_input("From", value=today - timedelta(days=30), key="admin_audit_since")
+until = d2.date_input("To", value=today, key="admin_audit_until")
+limit = d3.number_input("Show at most", min_value=50, max_value=20_000, value=1_000, step=50, key="admin_audit_limit")
+if since and until and until < since:
+    st.error("The end date is before the start date.")
+    st.stop()
+
+found = list_events(db, actor, user_id=users.get(who), cohort_id=cohorts.get(cohort), since=since, until=until,
+                    action=None if action == "Any" else action, limit=int(limit))
+st.dataframe(
+    [{"When": local(e["occurred_at"]).strftime("%Y-%m-%d %H:%M"), "Who": e["actor"], "Role": e["actor_role"] or "",
+      "Action": e["action"], "What": f"{e['entity_type']} {e['entity_id'] or ''}".strip(),
+      "Student": e["student"] or "", "Cohort": e["cohort"] or "", "Detail": e["detail"]} for e in found],
+    hide_index=True, width="stretch",
+    column_config={"Detail": st.column_config.TextColumn(width="large")},
+)
+st.caption(f"{len(found)} event(s)" + (" — the limit was reached; narrow the filters to see older ones."
+                                        if len(found) == int(limit) else ""))

@@ -1,0 +1,90 @@
+"""Roster import: upload a CSV of students, preview what happens to each line, confirm, hand out passwords."""
+
+import streamlit as st
+
+from core.cohort_admin import all_cohorts
+from core.config import get_settings
+from core.models import Role
+from core.roster import RosterError, apply, passwords_csv, preview, sample_csv
+from ui.guard import require
+from ui.widgets import md_escape
+
+db, actor = require(Role.ADMIN)
+
+RESULT_KEY = "admin_roster_result"
+
+st.title("Roster import")
+st.write("Upload a CSV with one student per line: **first_name, last_name, email, cohort** (the cohort's exact "
+         "name) and optionally **student_id**. A single **name** column works too. Nothing is written until you "
+         "confirm the preview.")
+open_cohorts = [c["name"] for c in all_cohorts(db, actor) if not c["archived_at"]]
+st.download_button("Download an example file", sample_csv(open_cohorts[0] if open_cohorts else "Your cohort name"),
+                   file_name="roster-example.csv", mime="text/csv", key="admin_roster_sample",
+                   icon=":material/download:", on_click="ignore")
+
+issued = st.session_state.get(RESULT_KEY)
+if issued is not None:
+    created, updated, rejected = issued
+    st.success(f"Imported: {len(created)} account(s) created, {updated} updated, {rejected} line(s) skipped.")
+    if created:
+        st.warning("These one-time passwords are shown only now. Download them and send each student theirs; "
+                   "at first sign-in each student must choose their own password.")
+        st.download_button("Download the one-time passwords (CSV)", passwords_csv(created),
+                           file_name="one-time-passwords.csv", mime="text/csv", type="primary",
+                           key="admin_roster_passwords", icon=":material/key:", on_click="ignore")
+        st.dataframe([{"Name": f"{x.first_name} {x.last_name}", "Email": x.email, "Cohort": x.cohort,
+                       "Username": x.username, "One-time password": x.one_time_password} for x in created],
+                     hide_index=True, width="stretch")
+    if st.button("Done: forget these passwords", key="admin_roster_forget", icon=":material/done_all:"):
+        st.session_state.pop(RESULT_KEY, None)
+        st.rerun()
+    st.stop()
+
+upload = st.file_uploader("Roster CSV", type=["csv", "txt"], key="admin_roster_file")
+if upload is None:
+    if not open_cohorts:
+        st.info("Create a cohort first (Cohorts page): every student joins one.")
+    st.stop()
+
+try:
+    plan = preview(db, actor, upload.getvalue())
+except RosterError as exc:
+    st.error(md_escape(str(exc)))
+    st.stop()
+
+counts = {a: plan.count(a) for a in ("create", "update", "unchanged", "reject")}
+cols = st.columns(4)
+cols[0].metric("To create", counts["create"])
+cols[1].metric("To update", counts["update"])
+cols[2].metric("Already up to date", counts["unchanged"])
+cols[3].metric("Rejected", counts["reject"])
+
+show = st.segmented_control("Show", ["All", "Create", "Update", "Rejected"], default="All",
+                            key="admin_roster_filter")
+wanted = {"All": None, "Create": "create", "Update": "update", "Rejected": "reject"}[show or "All"]
+st.dataframe([r for r in plan.as_rows() if wanted is None or r["Action"] == wanted],
+             hide_index=True, width="stretch",
+             column_config={"Why / what changes": st.column_config.TextColumn(width="large")})
+
+if counts["reject"]:
+    st.caption("Rejected lines are skipped; fix them in the file and import it again later (lines already "
+               "imported then show as up to date).")
+if not plan.accepted:
+    st.info("Nothing to import from this file.")
+    st.stop()
+
+label = f"Import {counts['create']} new and {counts['update']} updated student(s)"
+if st.button(label, type="primary", key="admin_roster_confirm", icon=":material/group_add:"):
+    bar = st.progress(0.0, text="Preparing one-time passwords…")
+    try:
+        result = apply(db, actor, plan, rounds=get_settings().bcrypt_rounds,
+                       on_progress=lambda done, total: bar.progress(done / total,
+                                                                    text=f"Preparing passwords: {done} of {total}"))
+    except RosterError as exc:
+        bar.empty()
+        st.error(md_escape(str(exc)))
+        st.stop()
+    bar.progress(1.0, text="Saved.")
+    st.session_state[RESULT_KEY] = (result.created, result.updated, result.rejected)
+    st.session_state.pop("admin_roster_file", None)
+    st.rerun()

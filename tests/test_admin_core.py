@@ -1,0 +1,231 @@
+"""Cohort administration, self-registration, library editing, audit and health (core, in memory)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from core import audit, cohort_admin, health, library, library_admin, registration
+from core.access import AccessDenied, NotFound
+from core.accounts import authenticator_credentials, check_password
+from core.cohorts import CohortError, list_cohorts
+from core.db import scalar
+from core.library_admin import LibraryItemInput
+from core.registration import RegistrationError
+from tests.conftest import NOW
+
+# ---------------------------------------------------------------- cohorts
+
+
+def test_rename_term_archive_and_unassign(world):
+    db, admin = world.db, world.admin
+    cohort_admin.rename_cohort(db, admin, world.cohort_x, "Cohort X, Spring", now=NOW)
+    with pytest.raises(CohortError, match="already exists"):
+        cohort_admin.rename_cohort(db, admin, world.cohort_y, "cohort x, spring", now=NOW)
+    cohort = cohort_admin.set_term(db, admin, world.cohort_x, term_start=date(2026, 1, 12),
+                                   term_end=date(2026, 5, 1), now=NOW)
+    assert (cohort.name, cohort.term_start, cohort.term_end) == ("Cohort X, Spring", date(2026, 1, 12), date(2026, 5, 1))
+    with pytest.raises(CohortError, match="end before it starts"):
+        cohort_admin.set_term(db, admin, world.cohort_x, term_start=date(2026, 6, 1), term_end=date(2026, 5, 1), now=NOW)
+
+    assert cohort_admin.unassign_counselor(db, admin, world.cohort_x, world.counselor_x.user_id, now=NOW) is True
+    assert cohort_admin.unassign_counselor(db, admin, world.cohort_x, world.counselor_x.user_id, now=NOW) is False
+    assert list_cohorts(db, world.counselor_x) == []  # the counselor no longer sees the cohort
+
+    cohort_admin.set_archived(db, admin, world.cohort_y, True, now=NOW)
+    assert [c["name"] for c in list_cohorts(db, admin)] == ["Cohort X, Spring"]
+    assert [c["name"] for c in cohort_admin.all_cohorts(db, admin)] == ["Cohort X, Spring", "Cohort Y"]
+    cohort_admin.set_archived(db, admin, world.cohort_y, False, now=NOW)
+    assert len(list_cohorts(db, admin)) == 2
+    with db.cursor() as cur:
+        assert scalar(cur, "SELECT string_agg(action, ',' ORDER BY id) FROM events WHERE entity_type = 'cohort' "
+                           "AND entity_id = ? AND occurred_at = ? AND action <> 'roster_imported'",
+                      [world.cohort_y, NOW]).endswith("archived,unarchived")
+
+
+@pytest.mark.parametrize("who", ["counselor_x", "alice"])
+def test_cohort_administration_is_refused_to_non_admins(world, who):
+    actor = getattr(world, who)
+    for call in (lambda: cohort_admin.rename_cohort(world.db, actor, world.cohort_x, "Mine", now=NOW),
+                 lambda: cohort_admin.set_archived(world.db, actor, world.cohort_x, True, now=NOW),
+                 lambda: cohort_admin.unassign_counselor(world.db, actor, world.cohort_x, world.counselor_x.user_id),
+                 lambda: cohort_admin.set_registration(world.db, actor, world.cohort_x, open_=True),
+                 lambda: cohort_admin.all_cohorts(world.db, actor)):
+        with pytest.raises(AccessDenied):
+            call()
+
+
+# ---------------------------------------------------------------- self-registration
+
+
+def _register(db, code, username="newbie", email="newbie@school.edu", **extra):
+    return registration.register_student(db, invite_code=code, username=username, email=email, first_name="New",
+                                         last_name="Student", password=extra.pop("password", "Fresh-start-1!"),
+                                         now=NOW, rounds=4, **extra)
+
+
+def test_registration_is_off_by_default(world):
+    assert registration.registration_open_anywhere(world.db) is False
+    with pytest.raises(RegistrationError, match="not valid"):
+        _register(world.db, "ANYTHING")
+
+
+def test_registration_with_code_and_allowed_domain(world):
+    db = world.db
+    cohort_admin.set_registration(db, world.admin, world.cohort_y, open_=True, invite_code="yfall-2026",
+                                  allowed_domains="@School.edu, alumni.school.edu", now=NOW)
+    assert registration.registration_open_anywhere(db) is True
+    found = registration.cohort_for_code(db, " yfall-2026 ")
+    assert (found.id, found.allowed_domains) == (world.cohort_y, ("school.edu", "alumni.school.edu"))
+    with pytest.raises(RegistrationError, match="@school.edu or @alumni.school.edu"):
+        _register(db, "YFALL-2026", email="newbie@gmail.com")
+    with pytest.raises(RegistrationError, match="uppercase"):
+        _register(db, "YFALL-2026", password="weakpassword1!")
+    new_id = _register(db, "yfall-2026")
+    with pytest.raises(RegistrationError, match="email is already used"):
+        _register(db, "YFALL-2026", username="other", email="NEWBIE@school.edu")
+    with pytest.raises(RegistrationError, match="username is already used"):
+        _register(db, "YFALL-2026", username="newbie", email="else@school.edu")
+    with db.cursor() as cur:
+        assert scalar(cur, "SELECT cohort_id FROM cohort_members WHERE student_id = ?", [new_id]) == world.cohort_y
+        assert scalar(cur, "SELECT role FROM users WHERE id = ?", [new_id]) == "student"
+        assert scalar(cur, "SELECT cohort_id FROM events WHERE action = 'registered' AND actor_id = ?", [new_id]) \
+            == world.cohort_y
+    assert check_password("Fresh-start-1!", authenticator_credentials(db)["usernames"]["newbie"]["password"])
+    # The counselor of Y sees the new student at once; the counselor of X does not.
+    from core.access import can_read_student
+
+    with db.cursor() as cur:
+        assert can_read_student(cur, world.counselor_y, new_id) and not can_read_student(cur, world.counselor_x, new_id)
+
+
+def test_closing_archiving_or_changing_the_code_stops_registration(world):
+    db = world.db
+    cohort_admin.set_registration(db, world.admin, world.cohort_x, open_=True, now=NOW)
+    first = scalar_code(db, world.cohort_x)
+    assert len(first) == 9 and registration.cohort_for_code(db, first).id == world.cohort_x
+    new = cohort_admin.regenerate_invite_code(db, world.admin, world.cohort_x, now=NOW)
+    assert new != first and registration.cohort_for_code(db, first) is None
+    cohort_admin.set_archived(db, world.admin, world.cohort_x, True, now=NOW)
+    assert registration.cohort_for_code(db, new) is None
+    with pytest.raises(CohortError, match="archived"):
+        cohort_admin.set_registration(db, world.admin, world.cohort_x, open_=True, now=NOW)
+    cohort_admin.set_archived(db, world.admin, world.cohort_x, False, now=NOW)
+    assert registration.cohort_for_code(db, new) is None  # reopening is a separate step
+    cohort_admin.set_registration(db, world.admin, world.cohort_x, open_=True, now=NOW)
+    assert registration.cohort_for_code(db, new).id == world.cohort_x
+    with pytest.raises(CohortError, match="already uses"):
+        cohort_admin.set_registration(db, world.admin, world.cohort_y, open_=True, invite_code=new, now=NOW)
+    with pytest.raises(CohortError, match="not an email domain"):
+        cohort_admin.set_registration(db, world.admin, world.cohort_y, open_=True, allowed_domains="school", now=NOW)
+    cohort_admin.set_registration(db, world.admin, world.cohort_x, open_=False, now=NOW)
+    assert registration.cohort_for_code(db, new) is None
+
+
+def scalar_code(db, cohort_id):
+    with db.cursor() as cur:
+        return scalar(cur, "SELECT invite_code FROM cohorts WHERE id = ?", [cohort_id])
+
+
+# ---------------------------------------------------------------- content library
+
+
+def test_library_edit_shows_to_students_at_once_and_survives_seed_upgrades(world, tmp_path):
+    db = world.db
+    question = library.list_items(db, world.alice, "question")[0]
+    library_admin.edit_item(db, world.admin, question["id"], LibraryItemInput(
+        kind="question", category=question["category"], body="What surprised you most in your first year?"), now=NOW)
+    seen = library.list_items(db, world.alice, "question")[0]
+    assert (seen["id"], seen["body"], seen["edited_by"]) == (
+        question["id"], "What surprised you most in your first year?", world.admin.user_id)
+    # A seed upgrade raising every version must keep the admin's wording.
+    import shutil
+
+    for f in library.CONTENT_DIR.glob("*.toml"):
+        shutil.copy(f, tmp_path / f.name)
+    path = tmp_path / "questions.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("version = 1", "version = 2"), encoding="utf-8")
+    counts = library.load_library(db, directory=tmp_path, now=NOW + timedelta(days=1))
+    assert counts["updated"] == len(library.list_items(db, world.admin, "question")) - 1
+    assert library.get_item(db, world.alice, question["id"])["body"] == "What surprised you most in your first year?"
+
+
+def test_library_add_and_retire_keep_what_used_the_entry(world):
+    from core import contacts, research
+    from core.models import ContactCreate, PlannedQuestionCreate
+
+    db = world.db
+    new_id = library_admin.add_item(db, world.admin, LibraryItemInput(
+        kind="question", category="advice", body="If you were starting today, what would you do first?"), now=NOW)
+    assert new_id in [q["id"] for q in library.list_items(db, world.alice, "question")]
+    contact = contacts.create_contact(db, world.alice, ContactCreate(first_name="Pat"), now=NOW)
+    research.add_planned_question(db, world.alice, contact.id, PlannedQuestionCreate(
+        library_item_id=new_id, category="advice", text="If you were starting today, what would you do first?"), now=NOW)
+    assert library_admin.usage(db, world.admin, new_id) == 1
+    library_admin.set_retired(db, world.admin, new_id, True, now=NOW)
+    assert new_id not in [q["id"] for q in library.list_items(db, world.alice, "question")]
+    with db.cursor() as cur:
+        assert scalar(cur, "SELECT library_item_id FROM planned_questions WHERE contact_id = ?", [contact.id]) == new_id
+    assert library.get_item(db, world.alice, new_id)["retired_at"] == NOW
+    library_admin.set_retired(db, world.admin, new_id, False, now=NOW)
+    assert new_id in [q["id"] for q in library.list_items(db, world.alice, "question")]
+
+
+def test_library_input_is_checked_per_kind(world):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="category must be one of"):
+        LibraryItemInput(kind="question", category="gossip", body="x")
+    with pytest.raises(ValidationError, match="channel must be one of"):
+        LibraryItemInput(kind="template", category="request", title="T", body="x", channel="fax")
+    with pytest.raises(ValidationError):
+        LibraryItemInput(kind="question", category="day", body="   ")
+    with pytest.raises(ValueError, match="already has a prompt"):
+        library_admin.add_item(world.db, world.admin, LibraryItemInput(
+            kind="reflection_prompt", category="feelings", body="Another feelings prompt"), now=NOW)
+    with pytest.raises(AccessDenied):
+        library_admin.add_item(world.db, world.counselor_x, LibraryItemInput(
+            kind="question", category="day", body="Mine"), now=NOW)
+    with pytest.raises(NotFound):
+        library_admin.set_retired(world.db, world.admin, 999_999, True, now=NOW)
+
+
+# ---------------------------------------------------------------- audit and health
+
+
+def test_audit_filters_by_user_cohort_and_date(world):
+    db, admin = world.db, world.admin
+    cohort_admin.set_archived(db, admin, world.cohort_y, True, now=NOW + timedelta(days=2))
+    from core.accounts import set_active
+
+    set_active(db, admin, world.bob.user_id, False, now=NOW + timedelta(days=3))
+    bob = audit.list_events(db, admin, user_id=world.bob.user_id)
+    assert [(e["action"], e["actor"]) for e in bob] == [
+        ("deactivated", "Admin Tester"), ("joined_cohort", "Admin Tester"), ("created", "system")]
+    y = audit.list_events(db, admin, cohort_id=world.cohort_y)
+    assert [e["action"] for e in y] == ["archived", "joined_cohort", "assigned", "created"]
+    day = audit.list_events(db, admin, since=(NOW + timedelta(days=2)).date(), until=(NOW + timedelta(days=2)).date())
+    assert [(e["action"], e["cohort"]) for e in day] == [("archived", "Cohort Y")]
+    assert audit.list_events(db, admin, action="deactivated")[0]["student"] == "Bob Tester"
+    with pytest.raises(AccessDenied):
+        audit.list_events(db, world.counselor_x)
+
+
+def test_health_reports_schema_counts_and_size(world, tmp_path):
+    from core.db import Database
+    from core.migrate import apply_migrations
+
+    r = health.report(world.db, world.admin)
+    assert r.schema_version == max(m["version"] for m in r.migrations)
+    assert r.row_counts["users"] == 6 and r.row_counts["cohorts"] == 2
+    assert r.file_bytes is None  # in memory
+    file_db = Database(tmp_path / "h.duckdb")
+    apply_migrations(file_db)
+    file_db.close()
+    file_db = Database(tmp_path / "h.duckdb")
+    assert health.report(file_db, world.admin).file_bytes == (tmp_path / "h.duckdb").stat().st_size
+    file_db.close()
+    assert health.human_bytes(1536) == "1.5 KiB" and health.human_bytes(12) == "12 bytes"
+    with pytest.raises(AccessDenied):
+        health.report(world.db, world.alice)

@@ -1,0 +1,74 @@
+"""The sign-in page's registration section: hidden when closed; a valid code reveals the authenticator's
+register form, and registering creates a student in the code's cohort (AppTest)."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from core.access import SYSTEM
+from core.cohort_admin import set_registration
+from core.db import Database, scalar
+
+
+def _section():
+    from core.config import get_settings
+    from ui.db import get_db
+    from ui.registration import registration_section
+
+    registration_section(get_db(), get_settings())
+
+
+def _captcha(at: AppTest) -> str:
+    """The captcha's digits, as a person would read them off the image."""
+    from streamlit_authenticator.utilities import Encryptor
+
+    from core.config import get_settings
+
+    return Encryptor(get_settings().cookie_key).decrypt(at.session_state["register_user_captcha"])
+
+
+def _open_registration(path, **extra) -> int:
+    db = Database(path)
+    with db.cursor() as cur:
+        cohort_id = scalar(cur, "SELECT id FROM cohorts ORDER BY name LIMIT 1")
+    set_registration(db, SYSTEM, cohort_id, open_=True, invite_code="JOIN-2026", **extra)
+    db.close()
+    return cohort_id
+
+
+def test_nothing_shows_while_registration_is_closed(portal_env):
+    at = AppTest.from_function(_section, default_timeout=60).run()
+    assert not at.exception and len(at.text_input) == 0 and len(at.expander) == 0
+
+
+def test_wrong_code_is_refused_and_a_right_code_registers_a_student(portal_env):
+    cohort_id = _open_registration(portal_env, allowed_domains="college.edu")
+    at = AppTest.from_function(_section, default_timeout=60).run()
+    at.text_input(key="registration_code").input("NOPE-0000").run()
+    assert at.error[0].value.startswith("That invite code is not valid")
+    assert len(at.button) == 0
+
+    at.text_input(key="registration_code").input("join-2026").run()
+    assert not at.error
+    fields = {t.label: t for t in at.text_input}
+    fields["First name"].input("Lina")
+    fields["Last name"].input("Park")
+    fields["Email"].input("lina@gmail.com")
+    fields["Username"].input("lina_park")
+    fields["Password"].input("Lina-park-77!")
+    fields["Repeat password"].input("Lina-park-77!")
+    fields["Captcha"].input(_captcha(at))
+    at.button[0].click().run()
+    assert "domain is not allowed" in at.error[0].value  # the allowed domains reach the widget
+
+    fields = {t.label: t for t in at.text_input}
+    fields["Email"].input("lina@college.edu")
+    fields["Captcha"].input(_captcha(at))
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success[0].value.startswith("Account created for **lina\\_park**")
+    db = Database(portal_env)
+    with db.cursor() as cur:
+        assert scalar(cur, """SELECT m.cohort_id FROM users u JOIN cohort_members m ON m.student_id = u.id
+                              WHERE u.username = 'lina_park' AND u.role = 'student' AND u.active""") == cohort_id
+    db.close()

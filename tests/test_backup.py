@@ -1,0 +1,186 @@
+"""Backups and restore: write, back up, change, restore, compare; the command line; production setup."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from core import backup
+from core.access import SYSTEM, AccessDenied
+from core.accounts import set_active, user_id_for_username
+from core.db import Database, rows, scalar
+from core.models import Actor, Role
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLES = ["users", "cohorts", "cohort_members", "contacts", "events", "library_items", "schema_migrations"]
+
+
+def _snapshot(db: Database) -> dict[str, list]:
+    with db.cursor() as cur:
+        return {t: cur.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+
+
+def test_round_trip_write_back_up_change_restore_compare(demo_copy, tmp_path):
+    db = Database(demo_copy)
+    admin = Actor(user_id_for_username(db, "admin"), Role.ADMIN, "Admin")
+    before = _snapshot(db)
+    target = tmp_path / "backups" / "b1.duckdb"
+    result = backup.backup(db, admin, target)
+    assert result.users == len(before["users"]) and result.events == len(before["events"])
+    assert result.schema_version == max(r[0] for r in before["schema_migrations"])
+    with pytest.raises(backup.BackupError, match="already exists"):
+        backup.backup(db, admin, target)
+
+    set_active(db, admin, user_id_for_username(db, "student07"), False)  # the change after the backup
+    assert _snapshot(db) != before
+    db.close()
+
+    kept = backup.restore(target, demo_copy)
+    assert kept.exists() and kept.name.startswith("portal.duckdb.before-restore-")
+    restored = Database(demo_copy)
+    assert _snapshot(restored) == before
+    # The sequence came along too: a new row does not collide with restored ids.
+    with restored.cursor() as cur:
+        top = scalar(cur, "SELECT max(id) FROM events")
+    from core.events import record
+    from core.clock import utcnow
+
+    restored.transaction(lambda cur: record(cur, SYSTEM, "checked", "backup", now=utcnow()))
+    with restored.cursor() as cur:
+        assert scalar(cur, "SELECT max(id) FROM events") > top
+    restored.close()
+
+
+def test_backup_is_consistent_while_the_portal_keeps_writing(demo_copy, tmp_path):
+    import threading
+
+    db = Database(demo_copy)
+    admin = Actor(user_id_for_username(db, "admin"), Role.ADMIN, "Admin")
+    stop = threading.Event()
+
+    def keep_writing():
+        from core.clock import utcnow
+        from core.events import record
+
+        while not stop.is_set():
+            db.transaction(lambda cur: record(cur, SYSTEM, "tick", "test", now=utcnow()))
+            stop.wait(0.002)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        result = backup.backup(db, admin, tmp_path / "live.duckdb")
+    finally:
+        stop.set()
+        writer.join()
+    copy = duckdb.connect(str(result.path))
+    # The copy's id sequence is past every id in it, so the restored portal can keep inserting.
+    top = copy.execute("SELECT max(id) FROM events").fetchone()[0]
+    assert copy.execute("SELECT nextval('id_seq')").fetchone()[0] > top
+    copy.close()
+    db.close()
+
+
+def test_backup_and_restore_refuse_what_they_cannot_do(world, tmp_path):
+    with pytest.raises(AccessDenied):
+        backup.backup(world.db, world.counselor_x, tmp_path / "x.duckdb")
+    not_portal = tmp_path / "other.duckdb"
+    duckdb.connect(str(not_portal)).close()
+    with pytest.raises(backup.BackupError, match="not a portal database"):
+        backup.restore(not_portal, tmp_path / "portal.duckdb")
+    with pytest.raises(backup.BackupError, match="no such backup"):
+        backup.restore(tmp_path / "missing.duckdb", tmp_path / "portal.duckdb")
+
+
+def _cli(module: str, *args: str, env: dict, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True, input=stdin, timeout=120)
+
+
+def test_command_line_backup_restore_and_locked_file(demo_copy, tmp_path):
+    env = {"PORTAL_DB_PATH": str(demo_copy), "PORTAL_SECRETS_FILE": str(tmp_path / "none.toml")}
+    done = _cli("core.backup", str(tmp_path / "cli.duckdb"), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Backed up" in done.stdout and (tmp_path / "cli.duckdb").exists()
+
+    holder = Database(demo_copy)  # the "running portal"
+    try:
+        locked = _cli("core.backup", str(tmp_path / "cli2.duckdb"), env=env)
+        assert locked.returncode == 2 and "Back up now" in locked.stderr
+        refused = _cli("core.backup", "restore", str(tmp_path / "cli.duckdb"), env=env)
+        assert refused.returncode == 1 and "Stop the portal" in refused.stderr
+        health = _cli("core.health", env=env)
+        assert health.returncode == 2
+    finally:
+        holder.close()
+    restored = _cli("core.backup", "restore", str(tmp_path / "cli.duckdb"), env=env)
+    assert restored.returncode == 0 and "Restored" in restored.stdout
+    health = _cli("core.health", env=env)
+    assert health.returncode == 0 and "schema version" in health.stdout and "users" in health.stdout
+
+
+# ---------------------------------------------------------------- production setup
+
+
+def test_setup_production_writes_a_key_creates_the_admin_and_keeps_the_key(tmp_path):
+    secrets_path = tmp_path / "secrets.toml"
+    secrets_path.write_text('[other]\nanswer = 42\n\n[portal]\ntimezone = "Europe/Paris"\n', encoding="utf-8")
+    password_file = tmp_path / "pw"
+    password_file.write_text("Str0ng-admin!\n", encoding="utf-8")
+    env = {"PORTAL_SECRETS_FILE": str(secrets_path), "PORTAL_DATA_DIR": str(tmp_path / "data"),
+           "PORTAL_BCRYPT_ROUNDS": "4"}
+    env.pop("PORTAL_DB_PATH", None)
+    os.environ.pop("PORTAL_DB_PATH", None)
+    flags = ["--admin-username", "ops", "--admin-email", "ops@college.edu", "--admin-first-name", "Ada",
+             "--admin-last-name", "Ops", "--admin-password-file", str(password_file)]
+    done = _cli("core.setup_production", *flags, env=env)
+    assert done.returncode == 0, done.stderr
+    data = tomllib.loads(secrets_path.read_text(encoding="utf-8"))
+    key = data["portal"]["cookie_key"]
+    assert len(key) >= 64 and data["portal"]["demo_mode"] is False
+    assert data["other"] == {"answer": 42} and data["portal"]["timezone"] == "Europe/Paris"
+    assert stat.S_IMODE(secrets_path.stat().st_mode) == 0o600
+
+    db = Database(tmp_path / "data" / "portal.duckdb")
+    with db.cursor() as cur:
+        admins = rows(cur, "SELECT username, role, must_change_password FROM users")
+        assert scalar(cur, "SELECT count(*) FROM library_items") > 0
+    db.close()
+    assert admins == [{"username": "ops", "role": "admin", "must_change_password": False}]
+
+    again = _cli("core.setup_production", env=env)
+    assert again.returncode == 0 and "existing cookie key kept" in again.stdout and "admin exists" in again.stdout
+    assert tomllib.loads(secrets_path.read_text(encoding="utf-8"))["portal"]["cookie_key"] == key
+    forced = _cli("core.setup_production", "--force", env=env)
+    assert forced.returncode == 0
+    assert tomllib.loads(secrets_path.read_text(encoding="utf-8"))["portal"]["cookie_key"] != key
+
+    from core.config import Settings
+
+    os.environ["PORTAL_SECRETS_FILE"] = str(secrets_path)
+    try:
+        settings = Settings()
+        settings.check_for_startup()  # a real key: the portal starts with demo mode off
+        assert settings.demo_mode is False
+    finally:
+        os.environ.pop("PORTAL_SECRETS_FILE", None)
+
+
+def test_setup_production_refuses_weak_passwords_and_demo_databases(tmp_path, demo_copy):
+    password_file = tmp_path / "pw"
+    password_file.write_text("short", encoding="utf-8")
+    flags = ["--admin-username", "ops", "--admin-email", "ops@college.edu", "--admin-first-name", "Ada",
+             "--admin-last-name", "Ops", "--admin-password-file", str(password_file)]
+    env = {"PORTAL_SECRETS_FILE": str(tmp_path / "s.toml"), "PORTAL_DB_PATH": str(tmp_path / "fresh.duckdb"),
+           "PORTAL_BCRYPT_ROUNDS": "4"}
+    weak = _cli("core.setup_production", *flags, env=env)
+    assert weak.returncode == 1 and "8 to 20 characters" in weak.stderr
+    demo = _cli("core.setup_production", *flags, env={**env, "PORTAL_DB_PATH": str(demo_copy)})
+    assert demo.returncode == 1 and "demo cohort" in demo.stderr
