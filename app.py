@@ -7,6 +7,7 @@ from core.config import ConfigError, get_settings
 from ui.auth import sign_in, sign_out, signed_in_authenticator
 from ui.db import get_db
 from ui.nav import pages_for
+from ui.registration import registration_section
 
 st.set_page_config(page_title="Informational Interview Portal", page_icon=":material/forum:", layout="wide")
 
@@ -24,6 +25,7 @@ if actor is None:
                "in the fields you are exploring.")
     if settings.demo_mode:
         st.info("Demo: sign in as **student07**, **counselor.rivera** or **admin** with the password **Demo-2026!**")
+    registration_section(db, settings)
     # A page-less navigation keeps Streamlit from listing pages/ before anyone has signed in.
     st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign_in", default=True)], position="hidden")
     st.stop()
