@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from core.access import require_own_campaign
 from core.clock import utcnow
-from core.db import Cursor, Database, rows, scalar
+from core.db import Cursor, Database, rows
 from core.models import Actor, ContactCreate, Source, describe
 
 HEADER = ["First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On"]
@@ -220,15 +220,17 @@ def import_connections(
     now = now or utcnow()
 
     def work(cur: Cursor) -> ImportResult:
-        if focus_occupation_id is not None and not scalar(
-            cur, "SELECT count(*) FROM focus_occupations WHERE id = ? AND student_id = ?",
+        # Results are fetched in full (rows, not scalar): DuckDB refuses register() while a result is open.
+        if focus_occupation_id is not None and not rows(
+            cur, "SELECT id FROM focus_occupations WHERE id = ? AND student_id = ?",
             [focus_occupation_id, actor.user_id],
         ):
             raise ImportProblem("Pick one of your own focus occupations.")
         fresh, skipped = split_duplicates(_existing(cur, actor.user_id), parsed.connections)
         skipped += [(f"line {line}", reason) for line, reason in parsed.rejected]
         created: list[int] = []
-        cohort_id = scalar(cur, "SELECT cohort_id FROM cohort_members WHERE student_id = ?", [actor.user_id])
+        cohort = rows(cur, "SELECT cohort_id FROM cohort_members WHERE student_id = ?", [actor.user_id])
+        cohort_id = cohort[0]["cohort_id"] if cohort else None
         detail = json.dumps({"source": Source.LINKEDIN.value, "via": "linkedin_import"}, sort_keys=True)
         for start in range(0, len(fresh), CHUNK):
             chunk = fresh[start:start + CHUNK]

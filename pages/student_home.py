@@ -47,7 +47,10 @@ with left:
             if item.organization:
                 who += f" · {md_escape(item.organization)}"
             extra = timing(item)
-            head.markdown(f"{URGENCY_ICON[item.urgency]} **{md_escape(item.title)}**"
+            title = f"**{md_escape(item.title)}**"
+            if item.urgency == "overdue":
+                title = f":red[{title}]"
+            head.markdown(f"{URGENCY_ICON[item.urgency]} {title}"
                           + (f" — {who}" if who else "") + (f"  \n{extra}" if extra else ""))
             if item.detail and item.kind in ("follow_up", "second_person", "referrer_thank_you"):
                 head.caption(("Referred you: " if item.kind == "referrer_thank_you" else "") + item.detail)
@@ -71,8 +74,8 @@ with right:
                                    "order": range(len(counts))})
         st.altair_chart(
             alt.Chart(chart_data).mark_bar().encode(
-                x=alt.X("stage:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=-30)),
-                y=alt.Y("contacts:Q", title="Contacts", axis=alt.Axis(tickMinStep=1)),
+                y=alt.Y("stage:N", sort=alt.SortField("order"), title=None),
+                x=alt.X("contacts:Q", title="Contacts", axis=alt.Axis(tickMinStep=1)),
                 tooltip=["stage", "contacts"],
             ).properties(height=220),
             width="stretch",

@@ -16,6 +16,7 @@ from core.library import list_items
 from core.meetings import to_utc
 from core.models import Channel, OutreachCreate, Reply, Role, field_errors
 from core.outreach import OutreachError
+from core.todo import todo_list
 from ui.campaign import FieldErrors, contact_picker, highlighted, link
 from ui.comments import comment_thread
 from ui.guard import require
@@ -51,6 +52,17 @@ def checker(body: str, channel: str, subject: str = "") -> None:
             st.caption("Words to look at, highlighted in your draft:")
             st.markdown(highlighted(body, highlight_segments(body, report.spans)))
 
+
+# ---------------------------------------------------------------- what is due (the rule lives in core.rules)
+nudges = [i for i in todo_list(db, actor) if i.contact_id == cid and i.kind in ("follow_up", "second_person")]
+for nudge in nudges:
+    st.warning(f"No reply to your request: a follow-up was due {when(nudge.due_at)}. "
+               + ("Send one polite follow-up (template \u201cOne polite follow-up\u201d below), or try a second "
+                  "person at the same organization." if nudge.kind == "follow_up"
+                  else "You already followed up once: try a second person at the same organization."),
+               icon=":material/schedule:")
+    if nudge.detail:
+        st.caption(nudge.detail)
 
 # ---------------------------------------------------------------- existing messages
 messages = outreach.list_messages(db, actor, cid)
@@ -110,6 +122,9 @@ for m in messages:
 st.subheader("Write a new draft")
 templates = [t for t in list_items(db, actor, "template") if t["category"] in ("request", "follow_up")]
 by_id = {t["id"]: t for t in templates}
+if nudges and "student_outreach_template" not in st.session_state:
+    st.session_state["student_outreach_template"] = next(
+        (t["id"] for t in templates if t["category"] == "follow_up"), templates[0]["id"])
 template_id = st.selectbox("Start from a template", list(by_id), key="student_outreach_template",
                            format_func=lambda i: by_id[i]["title"])
 template = by_id[template_id]

@@ -116,7 +116,7 @@ def save(values: dict, errors: FieldErrors, contact_id: int | None = None) -> bo
     return False
 
 
-add_tab, list_tab, import_tab = st.tabs(["Add a target", "Your targets", "Import from LinkedIn"])
+list_tab, add_tab, import_tab = st.tabs(["Your targets", "Add a target", "Import from LinkedIn"])
 
 with add_tab:
     with st.form("student_targets_add_form", clear_on_submit=False):
@@ -144,7 +144,7 @@ with list_tab:
                                         archived_only=archived)
     if not found:
         st.info("No targets match." if (stage or occ_filter or source_filter or archived)
-                else "No targets yet: add three to five people on the first tab, or import your LinkedIn connections.")
+                else "No targets yet: add three to five people on the next tab, or import your LinkedIn connections.")
     pages = max(1, -(-len(found) // PAGE_SIZE))
     page_no = 1
     if pages > 1:
