@@ -120,7 +120,9 @@ for m in messages:
 
 # ---------------------------------------------------------------- a new draft
 st.subheader("Write a new draft")
-templates = [t for t in list_items(db, actor, "template") if t["category"] in ("request", "follow_up")]
+# Requests first (a first message is the usual case); follow-ups after them.
+templates = sorted((t for t in list_items(db, actor, "template") if t["category"] in ("request", "follow_up")),
+                   key=lambda t: (t["category"] != "request", t["position"]))
 by_id = {t["id"]: t for t in templates}
 if nudges and "student_outreach_template" not in st.session_state:
     st.session_state["student_outreach_template"] = next(
