@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.contacts import referral_links
 from core.models import Role
-from ui.campaign import link, referral_dot
+from ui.campaign import link, referral_dot, stage_legend_dot
 from ui.guard import require
 from ui.widgets import md_escape
 
@@ -20,7 +20,9 @@ if not chains["edges"]:
     link("pages/student_meetings.py", "Go to Meetings", icon=":material/event:")
     st.stop()
 
-st.graphviz_chart(referral_dot(chains["nodes"], chains["edges"]), width="stretch")
+st.graphviz_chart(referral_dot(chains["nodes"], chains["edges"]), width="content")
+st.caption("Colours: where each contact stands")
+st.graphviz_chart(stage_legend_dot(), width="content")
 names = {n["id"]: f"{n['first_name']} {n['last_name']}".strip() for n in chains["nodes"]}
 starts = [n for n in chains["nodes"] if n["referred_by_contact_id"] is None or n["referred_by_contact_id"] not in names]
 st.markdown(f"**{len(chains['edges'])} referral(s)** from **{len(starts)}** starting contact(s).")

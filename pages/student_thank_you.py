@@ -7,7 +7,9 @@ from pydantic import ValidationError
 
 from core import merge_fields, thanks
 from core.db import WriteConflict
+from core.contacts import list_contacts
 from core.library import list_items
+from core.meetings import list_student_meetings
 from core.models import Channel, Role, ThankYouCreate, field_errors
 from core.thanks import ThankYouError
 from ui.campaign import FieldErrors, contact_picker, link
@@ -18,10 +20,13 @@ from ui.widgets import md_escape, stage_badge, when
 db, actor = require(Role.STUDENT)
 
 st.title("Thank-yous")
-contact = contact_picker(db, actor, key="student_thank_you_contact")
+# Only people met are thanked; those still waiting for their thank-you come first.
+met_ids = {m["contact_id"] for m in list_student_meetings(db, actor, status="held")}
+met = sorted((c for c in list_contacts(db, actor) if c["id"] in met_ids), key=lambda c: c["stage"] != "interview")
+contact = contact_picker(db, actor, key="student_thank_you_contact", contacts=met)
 if contact is None:
-    st.info("Add a target first.")
-    link("pages/student_targets.py", "Go to Targets", icon=":material/person_search:")
+    st.info("A thank-you is due once a meeting has been held and logged.")
+    link("pages/student_meetings.py", "Go to Meetings", icon=":material/event:")
     st.stop()
 stage_badge(contact["stage"])
 cid = contact["id"]

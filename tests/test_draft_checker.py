@@ -111,7 +111,8 @@ def test_unfilled_merge_fields_are_named():
 def test_every_request_template_passes_once_filled(db):
     values = {"contact_first_name": "Ana", "contact_last_name": "Lee", "organization": "County Health",
               "title": "Epidemiologist", "field": "public health", "student_name": "Sam Park",
-              "connection": "We met at the spring career fair."}
+              "connection": "We met at the spring career fair.", "referrer_name": "Dana Ruiz",
+              "referrer_first_name": "Dana"}
     for t in list_items(db, SYSTEM, "template"):
         if t["category"] in ("request", "follow_up"):
             report = check_draft(fill(t["body"], values), channel=t["channel"], subject=fill(t["subject"], values))

@@ -28,7 +28,7 @@ STAGE_FILL = {
     Stage.INTERVIEW: "#fed7aa",
     Stage.THANK: "#bbf7d0",
     Stage.REFLECT: "#86efac",
-    Stage.KEEP_IN_TOUCH: "#fecaca",
+    Stage.KEEP_IN_TOUCH: "#99f6e4",
 }
 
 
@@ -136,14 +136,20 @@ def referral_dot(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> st
         name = f"{n['first_name']} {n['last_name']}".strip()
         label = _dot_label(name, n.get("organization") or "", f"({STAGE_LABELS[stage]})")
         lines.append(f'  c{int(n["id"])} [label={label}, fillcolor="{STAGE_FILL[stage]}"];')
-    # The legend: one small box per stage, in pipeline order, drawn in the same picture.
-    lines.append('  subgraph cluster_legend { label="Stages"; fontname="Helvetica"; fontsize=10; color="#d1d5db";')
-    for s in Stage:
-        lines.append(f'    legend_{s.value} [label="{STAGE_LABELS[s]}", fillcolor="{STAGE_FILL[s]}", fontsize=9];')
-    lines.append("    " + " -> ".join(f"legend_{s.value}" for s in Stage) + " [style=invis];")
-    lines.append("  }")
     for e in edges:
         style = "" if e.get("may_use_referrer_name") else ' [style=dashed, tooltip="may not use the name"]'
         lines.append(f'  c{int(e["from_id"])} -> c{int(e["to_id"])}{style};')
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def stage_legend_dot() -> str:
+    """Graphviz DOT of the map's legend: one small box per stage, in pipeline order."""
+    lines = ["digraph legend {", '  rankdir=LR; bgcolor="transparent"; nodesep=0.15;',
+             '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=9, color="#9ca3af", height=0.3];',
+             '  edge [style=invis];']
+    for s in Stage:
+        lines.append(f'  {s.value} [label="{STAGE_LABELS[s]}", fillcolor="{STAGE_FILL[s]}"];')
+    lines.append("  " + " -> ".join(s.value for s in Stage) + ";")
     lines.append("}")
     return "\n".join(lines)
