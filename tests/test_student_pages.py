@@ -10,6 +10,7 @@ from core.accounts import user_id_for_username
 from core.contacts import list_contacts
 from core.db import Database
 from core.models import Actor, Role
+from core.todo import todo_list
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["student_home", "student_targets", "student_research", "student_outreach", "student_meetings",
@@ -47,7 +48,8 @@ def _texts(at: AppTest) -> str:
 def test_each_page_runs_for_students(portal_env, page, username):
     at = _run(portal_env, page, username)
     assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    # The only red box a student may see unasked is an overdue thank-you (student07's, on purpose).
+    assert all(e.value.startswith("Overdue:") for e in at.error), [e.value for e in at.error]
     assert at.title and at.title[0].value
 
 
@@ -155,3 +157,20 @@ def test_referral_map_draws_a_chart(portal_env):
     at = _run(portal_env, "student_referral_map", "student10")
     charts = at.get("graphviz_chart")
     assert charts and "->" in charts[0].proto.spec
+
+
+def test_outreach_starts_from_a_request_template_unless_a_follow_up_is_due(portal_env):
+    at = _run(portal_env, "student_outreach", "student09")  # a student with no unanswered request
+    template = at.selectbox(key="student_outreach_template")
+    assert template.format_func(template.value) == "Meeting request by email"
+    db = Database(portal_env)
+    try:
+        # student05's request went out eight days ago with no reply: the to-do list names the contact.
+        [due] = [i.contact_id for i in todo_list(db, Actor(_uid(portal_env, "student05"), Role.STUDENT))
+                 if i.kind == "follow_up"]
+    finally:
+        db.close()
+    at = _run(portal_env, "student_outreach", "student05", query={"contact": str(due)})
+    template = at.selectbox(key="student_outreach_template")
+    assert template.format_func(template.value) == "One polite follow-up"
+    assert any("No reply to your request" in w.value for w in at.warning)

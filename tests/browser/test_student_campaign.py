@@ -139,7 +139,7 @@ def test_student_walks_a_contact_through_the_pipeline(portal, page):
 
     # Referral map: Ana led to Noor
     _go(page, "Referral map")
-    chart = page.get_by_test_id("stGraphVizChart")
+    chart = page.get_by_test_id("stGraphVizChart").first  # the map; the stage legend is drawn after it
     expect(chart.locator("svg")).to_be_visible(timeout=WAIT)
     expect(chart.locator("svg")).to_contain_text("Ana Lee", timeout=WAIT)
     expect(chart.locator("svg")).to_contain_text("Noor Singh", timeout=WAIT)
