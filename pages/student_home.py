@@ -53,7 +53,7 @@ with left:
             head.markdown(f"{URGENCY_ICON[item.urgency]} {title}"
                           + (f" — {who}" if who else "") + (f"  \n{extra}" if extra else ""))
             if item.detail and item.kind in ("follow_up", "second_person", "referrer_thank_you"):
-                head.caption(("Referred you: " if item.kind == "referrer_thank_you" else "") + item.detail)
+                head.caption(("Referred you: " if item.kind == "referrer_thank_you" else "") + md_escape(item.detail))
             with go:
                 link(item.page, "Open", contact_id=item.contact_id, icon=":material/arrow_forward:")
 

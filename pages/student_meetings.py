@@ -121,7 +121,10 @@ def show_log(m: dict) -> None:
 if flash := st.session_state.pop("student_meetings_flash", None):
     st.success(flash, icon=":material/check:")
 
-for m in meetings.list_meetings(db, actor, cid):
+held_or_planned = meetings.list_meetings(db, actor, cid)
+if not held_or_planned:
+    st.caption("No meetings with this person yet. Once they say yes, schedule it below.")
+for m in held_or_planned:
     start = to_local(m["starts_at"], m["timezone"])
     title = f"{MODE_WORDS[MeetingMode(m['mode'])]} · {start:%a %d %b %Y, %H:%M} {m['timezone']} · {m['status']}"
     with st.expander(title, expanded=m["status"] == "scheduled"):

@@ -62,7 +62,7 @@ for nudge in nudges:
                   else "You already followed up once: try a second person at the same organization."),
                icon=":material/schedule:")
     if nudge.detail:
-        st.caption(nudge.detail)
+        st.caption(md_escape(nudge.detail))
 
 # ---------------------------------------------------------------- existing messages
 messages = outreach.list_messages(db, actor, cid)

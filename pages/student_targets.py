@@ -128,7 +128,7 @@ with add_tab:
                 st.session_state["student_targets_flash"] = f"Added {values['first_name']} {values['last_name']}".strip()
                 st.rerun()
     if flash := st.session_state.pop("student_targets_flash", None):
-        st.success(flash + ". Research them next.", icon=":material/check:")
+        st.success(md_escape(flash) + ". Research them next.", icon=":material/check:")
 
 # ---------------------------------------------------------------- the list
 with list_tab:
@@ -158,7 +158,7 @@ with list_tab:
             bits = [SOURCE_LABELS.get(Source(contact["source"]), contact["source"]), f"priority {contact['priority']}"]
             if contact["focus_occupation"]:
                 bits.insert(0, contact["focus_occupation"])
-            head.caption(" · ".join(bits))
+            head.caption(" · ".join(md_escape(b) for b in bits))
             with badge:
                 stage_badge(contact["stage"])
                 st.caption(f"since {when(contact['stage_at'])}")
