@@ -174,3 +174,12 @@ def test_outreach_starts_from_a_request_template_unless_a_follow_up_is_due(porta
     template = at.selectbox(key="student_outreach_template")
     assert template.format_func(template.value) == "One polite follow-up"
     assert any("No reply to your request" in w.value for w in at.warning)
+
+
+def test_where_i_landed_notes_are_proposed_to_each_helper(portal_env):
+    at = _run(portal_env, "student_keep_in_touch", "student11")  # the demo student who landed an internship
+    notes = [t for t in at.text_area if (t.key or "").startswith("student_keep_in_touch_landed_")]
+    assert len(notes) == 2
+    assert all("I have accepted an internship as Summer intern at" in n.value for n in notes)
+    at.button(key=notes[0].key.replace("_landed_", "_landed_go_")).click().run()
+    assert len([t for t in at.text_area if (t.key or "").startswith("student_keep_in_touch_landed_")]) == 1

@@ -1,6 +1,7 @@
 """A student walks one contact through the whole pipeline in the browser, then checks home and the referral map."""
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -103,7 +104,10 @@ def test_student_walks_a_contact_through_the_pipeline(portal, page):
     page.get_by_role("button", name="Schedule").click()
     wait_idle(page)
     expect(page.get_by_text("Meeting scheduled.")).to_be_visible(timeout=WAIT)
-    expect(page.get_by_role("button", name="Add to calendar (.ics)")).to_be_visible(timeout=WAIT)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Add to calendar (.ics)").click()
+    calendar = Path(download.value.path()).read_text()
+    assert "BEGIN:VEVENT" in calendar and "TZID=America/New_York" in calendar and "Ana Lee" in calendar
     page.get_by_label("Insights").fill("Most of the work is explaining data to people who decide.")
     page.get_by_label("Advice", exact=True).fill("Take the summer course in biostatistics.")
     page.get_by_label("Referral 1: first name").fill("Noor")
