@@ -9,7 +9,7 @@ from core import events
 from core.access import NotFound, owned_contact, require_own_campaign, require_read_student, visible_students_sql
 from core.clock import utcnow
 from core.db import Cursor, Database, row, rows, scalar
-from core.models import Actor, Contact, ContactCreate, ContactUpdate, Role, Stage
+from core.models import Actor, Contact, ContactCreate, ContactUpdate, Role, Source, Stage
 
 MAX_FOCUS_OCCUPATIONS = 3
 
@@ -169,19 +169,48 @@ def get_contact(db: Database, actor: Actor, contact_id: int) -> Contact:
 
 def list_contacts(
     db: Database, actor: Actor, *, student_id: int | None = None, stage: Stage | None = None,
-    include_archived: bool = False,
+    include_archived: bool = False, focus_occupation_id: int | None = None, source: Source | None = None,
+    archived_only: bool = False,
 ) -> list[dict[str, Any]]:
-    """Contacts with stage and focus occupation: the student's own, or one readable student's."""
+    """Contacts with stage and focus occupation: the student's own, or one readable student's.
+
+    Filters: stage, focus occupation, source; archived contacts only with include_archived
+    (or only them with archived_only).
+    """
     student_id = actor.user_id if student_id is None else student_id
+    stage_value = stage.value if stage else None
+    source_value = source.value if source else None
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
         return rows(
             cur,
             f"""{_CONTACT_SELECT}
-                WHERE c.student_id = ? AND (? OR c.archived_at IS NULL) AND (? IS NULL OR p.stage = ?)
+                WHERE c.student_id = ?
+                  AND (CASE WHEN ? THEN c.archived_at IS NOT NULL ELSE (? OR c.archived_at IS NULL) END)
+                  AND (? IS NULL OR p.stage = ?)
+                  AND (? IS NULL OR c.focus_occupation_id = ?) AND (? IS NULL OR c.source = ?)
                 ORDER BY c.priority, c.last_name, c.first_name, c.id""",
-            [student_id, include_archived, stage.value if stage else None, stage.value if stage else None],
+            [student_id, archived_only, include_archived, stage_value, stage_value,
+             focus_occupation_id, focus_occupation_id, source_value, source_value],
         )
+
+
+def referral_links(db: Database, actor: Actor, student_id: int | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The student's referral chains: every contact in a chain (nodes, with stage) and who led to whom (edges).
+
+    A contact is in a chain when it referred someone or was referred; archived ones are kept so a
+    chain does not break in the middle.
+    """
+    student_id = actor.user_id if student_id is None else student_id
+    with db.cursor() as cur:
+        require_read_student(cur, actor, student_id)
+        edges = rows(cur, """SELECT c.referred_by_contact_id AS from_id, c.id AS to_id, c.may_use_referrer_name
+                             FROM contacts c JOIN contacts r ON r.id = c.referred_by_contact_id AND r.student_id = c.student_id
+                             WHERE c.student_id = ? ORDER BY c.id""", [student_id])
+        ids = sorted({e["from_id"] for e in edges} | {e["to_id"] for e in edges})
+        nodes = rows(cur, f"""{_CONTACT_SELECT} WHERE c.student_id = ? AND c.id IN (SELECT unnest(?))
+                              ORDER BY c.id""", [student_id, ids]) if ids else []
+    return {"nodes": nodes, "edges": edges}
 
 
 def stage_counts(db: Database, actor: Actor, student_id: int | None = None) -> dict[str, int]:

@@ -90,3 +90,25 @@ def list_outcomes(db: Database, actor: Actor, student_id: int) -> list[dict[str,
                                    AS helped_contact_ids
                             FROM outcomes o LEFT JOIN outcome_contacts oc ON oc.outcome_id = o.id
                             WHERE o.student_id = ? GROUP BY ALL ORDER BY o.created_at DESC""", [student_id])
+
+
+def landed_note_status(db: Database, actor: Actor, student_id: int) -> list[dict[str, Any]]:
+    """Each contact who helped with an outcome, with whether a "where I landed" note has gone to them."""
+    with db.cursor() as cur:
+        require_read_student(cur, actor, student_id)
+        return rows(cur, """SELECT DISTINCT c.id AS contact_id, c.first_name, c.last_name, c.organization, o.id AS outcome_id,
+                                   o.kind, o.organization AS landed_organization, o.title AS landed_title,
+                                   EXISTS (SELECT 1 FROM follow_ups f WHERE f.contact_id = c.id AND f.kind = 'where_i_landed'
+                                           AND f.sent_at IS NOT NULL) AS note_sent
+                            FROM outcomes o JOIN outcome_contacts oc ON oc.outcome_id = o.id
+                            JOIN contacts c ON c.id = oc.contact_id
+                            WHERE o.student_id = ? AND o.kind <> 'none'
+                            ORDER BY o.id DESC, c.id""", [student_id])
+
+
+def outcome_sentence(kind: str, organization: str, title: str) -> str:
+    """The news of an outcome in one sentence, for the "where I landed" template."""
+    what = {"internship": "an internship", "job_offer": "a job offer"}.get(kind, "a new role")
+    role = f" as {title}" if title else ""
+    place = f" at {organization}" if organization else ""
+    return f"I have accepted {what}{role}{place}."

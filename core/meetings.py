@@ -153,3 +153,20 @@ def meeting_notes(db: Database, actor: Actor, meeting_id: int) -> list[dict[str,
     with db.cursor() as cur:
         readable_row(cur, actor, "meetings", meeting_id)
         return rows(cur, "SELECT * FROM meeting_notes WHERE meeting_id = ? ORDER BY position", [meeting_id])
+
+
+def list_student_meetings(db: Database, actor: Actor, student_id: int | None = None, *,
+                          status: str | None = None) -> list[dict[str, Any]]:
+    """A student's meetings with the contact's name and whether a reflection exists, latest first."""
+    from core.access import require_read_student
+
+    student_id = actor.user_id if student_id is None else student_id
+    with db.cursor() as cur:
+        require_read_student(cur, actor, student_id)
+        return rows(cur, """SELECT m.*, c.first_name || ' ' || c.last_name AS contact_name, c.organization,
+                                   r.id IS NOT NULL AS reflected
+                            FROM meetings m JOIN contacts c ON c.id = m.contact_id
+                            LEFT JOIN reflections r ON r.meeting_id = m.id
+                            WHERE m.student_id = ? AND (? IS NULL OR m.status = ?) AND c.archived_at IS NULL
+                            ORDER BY coalesce(m.held_at, m.starts_at) DESC, m.id DESC""",
+                    [student_id, status, status])

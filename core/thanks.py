@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
 from core import events
 from core.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
-from core.db import Cursor, Database, rows, scalar
+from core.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, ThankYouCreate
 
 
@@ -88,3 +89,36 @@ def list_thank_yous(db: Database, actor: Actor, contact_id: int) -> list[dict[st
     with db.cursor() as cur:
         readable_contact(cur, actor, contact_id)
         return rows(cur, "SELECT * FROM thank_yous WHERE contact_id = ? ORDER BY created_at, id", [contact_id])
+
+
+def thank_you_status(db: Database, actor: Actor, contact_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Per held meeting with a contact: when the thank-you is due (cohort window), when sent, hours left or late."""
+    from core.rules import THANK_YOU_STATUS_SQL, is_overdue
+
+    now = now or utcnow()
+    with db.cursor() as cur:
+        readable_contact(cur, actor, contact_id)
+        found = rows(cur, f"""SELECT meeting_id, held_at, due_at, sent_at FROM {THANK_YOU_STATUS_SQL}
+                              WHERE contact_id = ? ORDER BY held_at""", [contact_id])
+    for f in found:
+        f["overdue"] = is_overdue(f["due_at"], f["sent_at"], now)
+        seconds = (f["due_at"] - now).total_seconds()
+        f["hours_left"] = math.ceil(seconds / 3600) if f["sent_at"] is None and seconds >= 0 else None
+        f["hours_late"] = math.ceil(-seconds / 3600) if f["overdue"] else None
+        f["sent_late"] = f["sent_at"] is not None and f["sent_at"] > f["due_at"]
+    return found
+
+
+def referrer_to_thank(db: Database, actor: Actor, contact_id: int) -> dict[str, Any] | None:
+    """Whoever referred this contact (their row plus `thanked`: a referrer thank-you was sent), or None."""
+    with db.cursor() as cur:
+        contact = readable_contact(cur, actor, contact_id)
+        if contact["referred_by_contact_id"] is None:
+            return None
+        referrer = row(cur, "SELECT * FROM contacts WHERE id = ? AND student_id = ?",
+                       [contact["referred_by_contact_id"], contact["student_id"]])
+        if referrer is None:
+            return None
+        referrer["thanked"] = bool(scalar(cur, """SELECT count(*) FROM thank_yous WHERE contact_id = ? AND kind = 'referrer'
+                                                  AND sent_at IS NOT NULL""", [contact_id]))
+        return referrer

@@ -1,44 +1,85 @@
-"""The student's home: their contacts and where each one stands."""
+"""The student's home: a to-do list computed from the campaign, progress against the cohort's goals,
+where the contacts stand, and the counselor's comments on the campaign as a whole."""
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.contacts import list_contacts, stage_counts
+from core.contacts import stage_counts
 from core.models import STAGE_LABELS, Role, Stage
+from core.progress import goal_progress
+from core.todo import todo_list
+from ui.campaign import link
+from ui.comments import comment_thread
 from ui.guard import require
-from ui.widgets import stage_badge, when
+from ui.widgets import md_escape, when
 
 db, actor = require(Role.STUDENT)
 
+URGENCY_ICON = {"overdue": ":material/error:", "due": ":material/schedule:", "soon": ":material/event:",
+                "open": ":material/radio_button_unchecked:"}
+STATUS_WORDS = {"met": "goal met", "on_track": "on track", "behind": "behind pace", "missed": "missed"}
+
+
+def timing(item) -> str:
+    """Hours left or late, in words."""
+    if item.hours_late is not None:
+        return f"**{item.hours_late} h late**"
+    if item.kind == "meeting_soon" and item.due_at is not None:
+        return f"on {when(item.due_at)}"
+    if item.hours_left is not None:
+        return f"{item.hours_left} h left"
+    return ""
+
+
 st.title(f"Hello, {actor.name.split(' ')[0]}")
-contacts = list_contacts(db, actor)
-if not contacts:
-    st.info("No contacts yet. Start by listing three to five people whose work you would like to understand.")
-    st.stop()
 
-counts = stage_counts(db, actor)
-chart_data = pd.DataFrame({"stage": [STAGE_LABELS[Stage(s)] for s in counts], "contacts": list(counts.values()),
-                           "order": range(len(counts))})
-st.subheader("Where your contacts stand")
-st.altair_chart(
-    alt.Chart(chart_data).mark_bar().encode(
-        x=alt.X("stage:N", sort=alt.SortField("order"), title=None),
-        y=alt.Y("contacts:Q", title="Contacts", axis=alt.Axis(tickMinStep=1)),
-        tooltip=["stage", "contacts"],
-    ).properties(height=220),
-    width="stretch",
-)
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.subheader("To do")
+    items = todo_list(db, actor)
+    if not items:
+        st.success("Nothing waiting on you. Add a target or plan your next meeting.")
+    for i, item in enumerate(items):
+        with st.container(border=True, key=f"student_home_todo_{i}"):
+            head, go = st.columns([4, 1], vertical_alignment="center")
+            who = md_escape(item.contact_name)
+            if item.organization:
+                who += f" · {md_escape(item.organization)}"
+            extra = timing(item)
+            title = f"**{md_escape(item.title)}**"
+            if item.urgency == "overdue":
+                title = f":red[{title}]"
+            head.markdown(f"{URGENCY_ICON[item.urgency]} {title}"
+                          + (f" — {who}" if who else "") + (f"  \n{extra}" if extra else ""))
+            if item.detail and item.kind in ("follow_up", "second_person", "referrer_thank_you"):
+                head.caption(("Referred you: " if item.kind == "referrer_thank_you" else "") + md_escape(item.detail))
+            with go:
+                link(item.page, "Open", contact_id=item.contact_id, icon=":material/arrow_forward:")
 
-st.subheader("Your contacts")
-for contact in contacts:
-    with st.container(border=True):
-        left, right = st.columns([4, 1])
-        name = f"{contact['first_name']} {contact['last_name']}".strip()
-        left.text(name)
-        detail = " · ".join(x for x in (contact["title"], contact["organization"], contact["focus_occupation"]) if x)
-        if detail:
-            left.caption(detail)
-        with right:
-            stage_badge(contact["stage"])
-            st.caption(f"since {when(contact['stage_at'])}")
+with right:
+    st.subheader("Cohort goals")
+    goals = goal_progress(db, actor, actor.user_id)
+    if not goals:
+        st.caption("Your cohort has not set goals yet.")
+    for g in goals:
+        due = f", due {g['due_on']:%d %b}" if g["due_on"] else ""
+        st.progress(min(1.0, g["current"] / g["target"]),
+                    text=f"{g['current']} of {g['target']} {g['label']}{due} · {STATUS_WORDS[g['status']]}")
+
+    counts = stage_counts(db, actor)
+    if any(counts.values()):
+        st.subheader("Where your contacts stand")
+        chart_data = pd.DataFrame({"stage": [STAGE_LABELS[Stage(s)] for s in counts], "contacts": list(counts.values()),
+                                   "order": range(len(counts))})
+        st.altair_chart(
+            alt.Chart(chart_data).mark_bar().encode(
+                y=alt.Y("stage:N", sort=alt.SortField("order"), title=None),
+                x=alt.X("contacts:Q", title="Contacts", axis=alt.Axis(tickMinStep=1)),
+                tooltip=["stage", "contacts"],
+            ).properties(height=220),
+            width="stretch",
+        )
+
+comment_thread(db, actor, actor.user_id, "student", actor.user_id, key="student_home",
+               title="Comments on your campaign")

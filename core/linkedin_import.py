@@ -1,0 +1,273 @@
+"""Import a LinkedIn `Connections.csv` export as targets.
+
+LinkedIn's export starts with a few "Notes:" lines (two or three, sometimes with blank lines),
+then the header `First Name,Last Name,URL,Email Address,Company,Position,Connected On`; dates look
+like `12 Mar 2024`, emails are usually blank, company names may hold quoted commas, and the file
+may start with a byte-order mark. The import is two steps: parse (a preview, nothing written),
+then import, which skips people already in the list (same LinkedIn address, or same name and
+organization) and people repeated within the file, and writes the rest in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+from pydantic import ValidationError
+
+from core.access import require_own_campaign
+from core.clock import utcnow
+from core.db import Cursor, Database, rows
+from core.models import Actor, ContactCreate, Source, describe
+
+HEADER = ["First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On"]
+MAX_PREAMBLE_ROWS = 15
+MAX_BYTES = 20 * 1024 * 1024
+CHUNK = 1000
+
+
+class ImportProblem(ValueError):
+    """The file cannot be imported at all; the message says why (nothing was written)."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    """One person from the file, ready to become a target."""
+
+    line: int
+    first_name: str
+    last_name: str
+    linkedin_url: str | None
+    email: str | None
+    organization: str
+    title: str
+    connected_on: date | None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass
+class ParsedFile:
+    """What the file holds: importable people and the lines that could not be read."""
+
+    connections: list[Connection]
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    """What an import did: ids created and every person skipped with the reason."""
+
+    imported_ids: list[int]
+    skipped: list[tuple[str, str]]
+
+    @property
+    def imported(self) -> int:
+        return len(self.imported_ids)
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Older exports opened and re-saved in Excel come back as Windows-1252.
+        return data.decode("cp1252", errors="replace")
+
+
+def _norm(cell: str) -> str:
+    return " ".join(cell.replace("\ufeff", "").split()).lower()
+
+
+def parse_connections(data: bytes) -> ParsedFile:
+    """Read a Connections.csv export; ImportProblem if it is empty, too big or not that file."""
+    if not data or not data.strip():
+        raise ImportProblem("The file is empty. Export your connections from LinkedIn and choose Connections.csv.")
+    if len(data) > MAX_BYTES:
+        raise ImportProblem("The file is larger than 20 MB; that is not a LinkedIn connections export.")
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    wanted = [_norm(h) for h in HEADER]
+    columns: dict[str, int] | None = None
+    try:
+        for index, cells in enumerate(reader):
+            if index >= MAX_PREAMBLE_ROWS:
+                break
+            normalized = [_norm(c) for c in cells]
+            if all(w in normalized for w in wanted):
+                columns = {h: normalized.index(w) for h, w in zip(HEADER, wanted)}
+                break
+        if columns is None:
+            raise ImportProblem(
+                "This does not look like LinkedIn's Connections.csv: no header line with "
+                + ", ".join(HEADER) + " was found near the top of the file. Nothing was imported.")
+        connections: list[Connection] = []
+        rejected: list[tuple[int, str]] = []
+        for cells in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+
+            def cell(name: str) -> str:
+                i = columns[name]
+                return cells[i].strip() if i < len(cells) else ""
+
+            first, last = cell("First Name"), cell("Last Name")
+            if not first and not last:
+                rejected.append((line, "no name"))
+                continue
+            if not first:
+                first, last = last, ""
+            connected = None
+            if cell("Connected On"):
+                connected = _parse_date(cell("Connected On"))
+            url = cell("URL") or None
+            email = cell("Email Address") or None
+            try:
+                checked = ContactCreate(first_name=first[:100], last_name=last[:100], organization=cell("Company")[:200],
+                                        title=cell("Position")[:200], email=email, linkedin_url=url,
+                                        source=Source.LINKEDIN, connected_on=connected)
+            except ValidationError as exc:
+                # A bad email or address is dropped rather than losing the person.
+                try:
+                    checked = ContactCreate(first_name=first[:100], last_name=last[:100],
+                                            organization=cell("Company")[:200], title=cell("Position")[:200],
+                                            source=Source.LINKEDIN, connected_on=connected)
+                except ValidationError:
+                    rejected.append((line, describe(exc)))
+                    continue
+            connections.append(Connection(line, checked.first_name, checked.last_name, checked.linkedin_url,
+                                          checked.email, checked.organization, checked.title, checked.connected_on))
+    except csv.Error as exc:
+        raise ImportProblem(f"The file could not be read as CSV ({exc}). Nothing was imported.") from exc
+    if not connections and not rejected:
+        raise ImportProblem("The file has LinkedIn's header but no connections under it. Nothing was imported.")
+    return ParsedFile(connections, rejected)
+
+
+def _parse_date(value: str) -> date | None:
+    for pattern in ("%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%m/%d/%Y", "%b %d, %Y"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _url_key(url: str | None) -> str | None:
+    if not url:
+        return None
+    return url.strip().lower().rstrip("/").replace("http://", "https://").replace("://linkedin.", "://www.linkedin.")
+
+
+def _name_key(first: str, last: str, organization: str) -> tuple[str, str]:
+    return (_norm(f"{first} {last}"), _norm(organization))
+
+
+def split_duplicates(existing: list[dict], connections: list[Connection]) -> tuple[list[Connection], list[tuple[str, str]]]:
+    """(people to import, [(name, reason)] skipped) against the student's list and within the file."""
+    urls = {_url_key(e["linkedin_url"]) for e in existing if e["linkedin_url"]}
+    names = {_name_key(e["first_name"], e["last_name"], e["organization"]) for e in existing}
+    seen_urls: set[str] = set()
+    seen_names: set[tuple[str, str]] = set()
+    fresh: list[Connection] = []
+    skipped: list[tuple[str, str]] = []
+    for c in connections:
+        url, name = _url_key(c.linkedin_url), _name_key(c.first_name, c.last_name, c.organization)
+        if (url and url in urls) or name in names:
+            skipped.append((c.full_name, "already in your list"))
+        elif (url and url in seen_urls) or name in seen_names:
+            skipped.append((c.full_name, f"repeated in the file (line {c.line})"))
+        else:
+            fresh.append(c)
+            if url:
+                seen_urls.add(url)
+            seen_names.add(name)
+    return fresh, skipped
+
+
+def preview(db: Database, actor: Actor, parsed: ParsedFile) -> tuple[list[Connection], list[tuple[str, str]]]:
+    """What an import would do now: (new people, skipped with reasons). Writes nothing."""
+    require_own_campaign(actor, actor.user_id)
+    with db.cursor() as cur:
+        existing = _existing(cur, actor.user_id)
+    fresh, skipped = split_duplicates(existing, parsed.connections)
+    return fresh, skipped + [(f"line {line}", reason) for line, reason in parsed.rejected]
+
+
+def _existing(cur: Cursor, student_id: int) -> list[dict]:
+    # Archived contacts count: re-importing should not bring back someone the student set aside.
+    return rows(cur, "SELECT first_name, last_name, organization, linkedin_url FROM contacts WHERE student_id = ?",
+                [student_id])
+
+
+def import_connections(
+    db: Database, actor: Actor, parsed: ParsedFile, *, focus_occupation_id: int | None = None,
+    progress: Callable[[float], None] | None = None, now: datetime | None = None,
+) -> ImportResult:
+    """Add the file's new people as targets of the acting student, in one transaction.
+
+    Duplicates are worked out again inside the transaction, so two imports at once cannot add the
+    same person twice. `progress` is called with the fraction done as chunks are written.
+    """
+    require_own_campaign(actor, actor.user_id)
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> ImportResult:
+        # Results are fetched in full (rows, not scalar): DuckDB refuses register() while a result is open.
+        if focus_occupation_id is not None and not rows(
+            cur, "SELECT id FROM focus_occupations WHERE id = ? AND student_id = ?",
+            [focus_occupation_id, actor.user_id],
+        ):
+            raise ImportProblem("Pick one of your own focus occupations.")
+        fresh, skipped = split_duplicates(_existing(cur, actor.user_id), parsed.connections)
+        skipped += [(f"line {line}", reason) for line, reason in parsed.rejected]
+        created: list[int] = []
+        cohort = rows(cur, "SELECT cohort_id FROM cohort_members WHERE student_id = ?", [actor.user_id])
+        cohort_id = cohort[0]["cohort_id"] if cohort else None
+        detail = json.dumps({"source": Source.LINKEDIN.value, "via": "linkedin_import"}, sort_keys=True)
+        for start in range(0, len(fresh), CHUNK):
+            chunk = fresh[start:start + CHUNK]
+            frame = pd.DataFrame({
+                "first_name": [c.first_name for c in chunk],
+                "last_name": [c.last_name for c in chunk],
+                "organization": [c.organization for c in chunk],
+                "title": [c.title for c in chunk],
+                "email": [c.email for c in chunk],
+                "linkedin_url": [c.linkedin_url for c in chunk],
+                "connected_on": [c.connected_on.isoformat() if c.connected_on else None for c in chunk],
+                "position": list(range(start, start + len(chunk))),
+            }, dtype=object)
+            cur.register("incoming_connections", frame)
+            try:
+                new_ids = [r[0] for r in cur.execute(
+                    """INSERT INTO contacts (student_id, first_name, last_name, organization, title, field,
+                                             focus_occupation_id, source, source_detail, email, linkedin_url, priority,
+                                             connected_on, created_at, updated_at)
+                       SELECT ?, first_name, last_name, organization, title, '', ?, 'linkedin', 'Connections.csv',
+                              email, linkedin_url, 2, CAST(connected_on AS DATE), ?, ?
+                       FROM incoming_connections ORDER BY position
+                       RETURNING id""",
+                    [actor.user_id, focus_occupation_id, now, now]).fetchall()]
+            finally:
+                cur.unregister("incoming_connections")
+            # One event per new contact, as create_contact would record, written in one statement.
+            cur.execute(
+                """INSERT INTO events (occurred_at, actor_id, student_id, cohort_id, contact_id, entity_type,
+                                       entity_id, action, detail)
+                   SELECT ?, ?, ?, ?, id, 'contact', id, 'imported', ? FROM contacts WHERE id IN (SELECT unnest(?))""",
+                [now, actor.user_id, actor.user_id, cohort_id, detail, new_ids])
+            created.extend(new_ids)
+            if progress is not None:
+                progress(min(1.0, (start + len(chunk)) / max(len(fresh), 1)))
+        if progress is not None and not fresh:
+            progress(1.0)
+        return ImportResult(sorted(created), skipped)
+
+    return db.transaction(work)

@@ -1,0 +1,136 @@
+"""Keep in touch and outcomes: log later follow-ups (news, a shared resource, a check-in), record
+where the student landed and which contacts helped, and send each of them a "where I landed" note."""
+
+from datetime import timedelta
+
+import streamlit as st
+from pydantic import ValidationError
+
+from core import keep_in_touch, merge_fields
+from core.access import NotFound
+from core.clock import utcnow
+from core.contacts import list_contacts
+from core.db import WriteConflict
+from core.library import list_items
+from core.models import FollowUpCreate, FollowUpKind, OutcomeCreate, OutcomeKind, Role, field_errors
+from ui.campaign import FieldErrors, contact_label, contact_picker
+from ui.comments import comment_thread
+from ui.guard import require
+from ui.widgets import local, md_escape, when
+
+db, actor = require(Role.STUDENT)
+KIND_WORDS = {FollowUpKind.NEWS: "News", FollowUpKind.RESOURCE: "A resource to share", FollowUpKind.CHECK_IN: "Check-in",
+              FollowUpKind.WHERE_I_LANDED: "Where I landed", FollowUpKind.OTHER: "Other"}
+OUTCOME_WORDS = {OutcomeKind.INTERNSHIP: "Internship", OutcomeKind.JOB_OFFER: "Job offer",
+                 OutcomeKind.NONE: "Nothing yet", OutcomeKind.OTHER: "Other"}
+
+st.title("Keep in touch")
+st.caption("Reach out now and then, especially with good news or something useful to share.")
+contacts = list_contacts(db, actor)
+if not contacts:
+    st.info("Add a target first.")
+    st.stop()
+
+log_tab, landed_tab = st.tabs(["Follow-ups", "Where I landed"])
+with log_tab:
+    contact = contact_picker(db, actor, key="student_keep_in_touch_contact", contacts=contacts)
+    template = next((t for t in list_items(db, actor, "template") if t["category"] == "keep_in_touch"), None)
+    with st.form(f"student_keep_in_touch_form_{contact['id']}"):
+        errors = FieldErrors()
+        kind = st.selectbox("Kind", [k for k in FollowUpKind if k != FollowUpKind.WHERE_I_LANDED],
+                            key="student_keep_in_touch_kind", format_func=lambda k: KIND_WORDS[k])
+        text = merge_fields.fill(template["body"], merge_fields.values_for(db, actor, contact["id"])) if template else ""
+        body = st.text_area("Message", value=text, height=160, key=f"student_keep_in_touch_body_{contact['id']}")
+        errors.slot("body")
+        when_choice = st.radio("When", ["Sent today", "Plan it for a date"], horizontal=True,
+                               key="student_keep_in_touch_when")
+        due = st.date_input("Planned date", value=local(utcnow()).date() + timedelta(days=30),
+                            key="student_keep_in_touch_due")
+        errors.slot("due_on")
+        if st.form_submit_button("Save", type="primary"):
+            try:
+                planned = when_choice != "Sent today"
+                data = FollowUpCreate(kind=kind, body=body, due_on=due if planned else None)
+                keep_in_touch.add_follow_up(db, actor, contact["id"], data, sent_at=None if planned else utcnow())
+            except ValidationError as exc:
+                errors.show(field_errors(exc))
+            except (NotFound, WriteConflict) as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()
+
+    st.subheader("Your follow-ups")
+    follow_ups = keep_in_touch.list_follow_ups(db, actor, actor.user_id)
+    if not follow_ups:
+        st.caption("None yet.")
+    for f in follow_ups:
+        with st.container(border=True):
+            a, b = st.columns([4, 1], vertical_alignment="center")
+            state = f"sent {when(f['sent_at'])}" if f["sent_at"] else f"planned for {f['due_on']:%d %b %Y}"
+            a.markdown(f"**{md_escape(f['contact_name'])}** · {KIND_WORDS[FollowUpKind(f['kind'])]} · {state}")
+            if f["body"]:
+                a.text(f["body"])
+            if f["sent_at"] is None and b.button("Mark sent", key=f"student_keep_in_touch_sent_{f['id']}"):
+                keep_in_touch.mark_follow_up_sent(db, actor, f["id"])
+                st.rerun()
+            comment_thread(db, actor, actor.user_id, "follow_up", f["id"], key=f"student_keep_in_touch_fu_{f['id']}")
+
+with landed_tab:
+    by_id = {c["id"]: c for c in contacts}
+    with st.form("student_keep_in_touch_outcome"):
+        errors = FieldErrors()
+        a, b = st.columns(2)
+        kind = a.selectbox("Outcome", list(OutcomeKind), key="student_keep_in_touch_outcome_kind",
+                           format_func=lambda k: OUTCOME_WORDS[k])
+        decided = b.date_input("Decided on", value=local(utcnow()).date(), key="student_keep_in_touch_outcome_day")
+        organization = a.text_input("Organization", key="student_keep_in_touch_outcome_org", max_chars=200)
+        errors.slot("organization")
+        title = b.text_input("Title", key="student_keep_in_touch_outcome_title", max_chars=200)
+        errors.slot("title")
+        description = st.text_area("What happened", key="student_keep_in_touch_outcome_description", height=80)
+        errors.slot("description")
+        helped = st.multiselect("Contacts who helped", list(by_id), key="student_keep_in_touch_outcome_helped",
+                                format_func=lambda i: contact_label(by_id[i]))
+        errors.slot("helped_contact_ids")
+        if st.form_submit_button("Record outcome", type="primary"):
+            try:
+                keep_in_touch.record_outcome(db, actor, OutcomeCreate(
+                    kind=kind, organization=organization, title=title, description=description, decided_on=decided,
+                    helped_contact_ids=helped))
+            except ValidationError as exc:
+                errors.show(field_errors(exc))
+            except (NotFound, WriteConflict) as exc:
+                errors.show({"helped_contact_ids": str(exc)})
+            else:
+                st.rerun()
+
+    for o in keep_in_touch.list_outcomes(db, actor, actor.user_id):
+        with st.container(border=True):
+            st.markdown(f"**{OUTCOME_WORDS[OutcomeKind(o['kind'])]}**"
+                        + (f" · {md_escape(o['title'])}" if o["title"] else "")
+                        + (f" · {md_escape(o['organization'])}" if o["organization"] else ""))
+            if o["description"]:
+                st.text(o["description"])
+            comment_thread(db, actor, actor.user_id, "outcome", o["id"], key=f"student_keep_in_touch_o_{o['id']}")
+
+    pending = [p for p in keep_in_touch.landed_note_status(db, actor, actor.user_id) if not p["note_sent"]]
+    landed_template = next((t for t in list_items(db, actor, "template") if t["category"] == "where_i_landed"), None)
+    if pending:
+        st.subheader("Tell them where you landed")
+        st.caption("People like to hear how it turned out. A short note to each person who helped:")
+    for p in pending:
+        name = f"{p['first_name']} {p['last_name']}".strip()
+        news = keep_in_touch.outcome_sentence(p["kind"], p["landed_organization"], p["landed_title"])
+        values = merge_fields.values_for(db, actor, p["contact_id"], outcome=news)
+        with st.expander(f"Note to {md_escape(name)}", expanded=True):
+            body = st.text_area("Note", value=merge_fields.fill(landed_template["body"], values) if landed_template else news,
+                                height=180, key=f"student_keep_in_touch_landed_{p['contact_id']}_{p['outcome_id']}")
+            if st.button("Mark note sent", key=f"student_keep_in_touch_landed_go_{p['contact_id']}_{p['outcome_id']}",
+                         type="primary"):
+                try:
+                    keep_in_touch.add_follow_up(db, actor, p["contact_id"], FollowUpCreate(
+                        kind=FollowUpKind.WHERE_I_LANDED, body=body), sent_at=utcnow())
+                except ValidationError as exc:
+                    st.error(next(iter(field_errors(exc).values())))
+                else:
+                    st.rerun()

@@ -1,0 +1,110 @@
+"""Thank-yous: due within the cohort's window after a meeting (48 hours unless the cohort says
+otherwise), drafted with specifics from the meeting log, marked sent; and a second thank-you
+proposed to whoever referred the contact."""
+
+import streamlit as st
+from pydantic import ValidationError
+
+from core import merge_fields, thanks
+from core.db import WriteConflict
+from core.contacts import list_contacts
+from core.library import list_items
+from core.meetings import list_student_meetings
+from core.models import Channel, Role, ThankYouCreate, field_errors
+from core.thanks import ThankYouError
+from ui.campaign import FieldErrors, contact_picker, link
+from ui.comments import comment_thread
+from ui.guard import require
+from ui.widgets import md_escape, stage_badge, when
+
+db, actor = require(Role.STUDENT)
+
+st.title("Thank-yous")
+# Only people met are thanked; those still waiting for their thank-you come first.
+met_ids = {m["contact_id"] for m in list_student_meetings(db, actor, status="held")}
+met = sorted((c for c in list_contacts(db, actor) if c["id"] in met_ids), key=lambda c: c["stage"] != "interview")
+contact = contact_picker(db, actor, key="student_thank_you_contact", contacts=met)
+if contact is None:
+    st.info("A thank-you is due once a meeting has been held and logged.")
+    link("pages/student_meetings.py", "Go to Meetings", icon=":material/event:")
+    st.stop()
+stage_badge(contact["stage"])
+cid = contact["id"]
+templates = {t["category"]: t for t in list_items(db, actor, "template")}
+
+
+def draft_box(kind: str, meeting_id: int | None, template_key: str, label: str) -> None:
+    """A thank-you drafted from a template, saved as a draft and marked sent in one step or two."""
+    template = templates.get(template_key)
+    values = merge_fields.values_for(db, actor, cid, meeting_id=meeting_id)
+    text = merge_fields.fill(template["body"], values) if template else ""
+    errors = FieldErrors()
+    body = st.text_area(label, value=text, height=220, key=f"student_thank_you_body_{kind}_{cid}_{meeting_id}")
+    errors.slot("body")
+    missing = merge_fields.unfilled(body)
+    if missing:
+        st.caption("Still to fill in: " + ", ".join("{" + m + "}" for m in missing))
+    a, b = st.columns(2)
+    save = a.button("Save draft", key=f"student_thank_you_save_{kind}_{meeting_id}")
+    send = b.button("Mark sent", type="primary", key=f"student_thank_you_send_{kind}_{meeting_id}")
+    if save or send:
+        try:
+            data = ThankYouCreate(body=body, channel=Channel.EMAIL)
+            new_id = thanks.create_thank_you(db, actor, cid, data, kind=kind, meeting_id=meeting_id)
+            if send:
+                thanks.mark_thank_you_sent(db, actor, new_id)
+        except ValidationError as exc:
+            errors.show(field_errors(exc))
+        except (ThankYouError, WriteConflict) as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+
+
+status = thanks.thank_you_status(db, actor, cid)
+existing = thanks.list_thank_yous(db, actor, cid)
+if not status:
+    st.info("A thank-you is due once a meeting with this person has been held and logged.")
+    link("pages/student_meetings.py", "Go to Meetings", contact_id=cid, icon=":material/event:")
+
+for s in status:
+    st.subheader(f"Meeting of {when(s['held_at'])}")
+    if s["sent_at"] is not None:
+        late = " (after the window)" if s["sent_late"] else ""
+        st.success(f"Thank-you sent {when(s['sent_at'])}{late}.", icon=":material/check:")
+    elif s["overdue"]:
+        st.error(f"Overdue: it was due {when(s['due_at'])}, {s['hours_late']} hours ago. Send it today.",
+                 icon=":material/error:")
+    else:
+        st.warning(f"Due by {when(s['due_at'])}: {s['hours_left']} hours left.", icon=":material/schedule:")
+    if s["sent_at"] is None:
+        for draft in [t for t in existing if t["kind"] == "interview" and t["meeting_id"] == s["meeting_id"]
+                      and t["sent_at"] is None]:
+            with st.container(border=True):
+                st.caption(f"Draft saved {when(draft['updated_at'])}")
+                st.code(draft["body"], language=None, wrap_lines=True)
+                if st.button("Mark this draft sent", key=f"student_thank_you_mark_{draft['id']}", type="primary"):
+                    thanks.mark_thank_you_sent(db, actor, draft["id"])
+                    st.rerun()
+                comment_thread(db, actor, actor.user_id, "thank_you", draft["id"],
+                               key=f"student_thank_you_ty_{draft['id']}")
+        draft_box("interview", s["meeting_id"], "thank_you", "Your thank-you (specifics come from your meeting log)")
+
+for t in [t for t in existing if t["sent_at"] is not None]:
+    with st.expander(f"Sent {when(t['sent_at'])}" + (" · to the referrer" if t["kind"] == "referrer" else "")):
+        st.text(t["body"])
+        comment_thread(db, actor, actor.user_id, "thank_you", t["id"], key=f"student_thank_you_ty_{t['id']}")
+
+referrer = thanks.referrer_to_thank(db, actor, cid)
+if referrer is not None and status:
+    name = f"{referrer['first_name']} {referrer['last_name']}".strip()
+    st.subheader("A second thank-you")
+    if referrer["thanked"]:
+        st.markdown(f"You thanked **{md_escape(name)}** for the introduction.")
+    else:
+        st.markdown(f"**{md_escape(name)}** pointed you to this person: thank whoever referred you as well, "
+                    "and say how the conversation went.")
+        draft_box("referrer", status[-1]["meeting_id"], "referrer_thank_you", f"Thank-you to {md_escape(name)}")
+
+if status and all(s["sent_at"] for s in status):
+    link("pages/student_reflection.py", "Next: reflect on the meeting", contact_id=cid, icon=":material/psychology:")

@@ -1,0 +1,155 @@
+"""Widgets shared by the student's campaign pages: the contact picker, links between pages,
+errors shown at their field, safe highlighting, and the referral map's drawing.
+
+User-written text never becomes markup here: it is shown with st.text, escaped with md_escape,
+or quoted for Graphviz.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from core.contacts import list_contacts
+from core.db import Database
+from core.models import STAGE_LABELS, Actor, Stage
+from ui.widgets import md_escape
+
+CONTACT_PARAM = "contact"
+SHARED_KEY = "campaign_contact_id"
+
+# Colours of the referral map, one per stage (light fills so the names stay readable).
+STAGE_FILL = {
+    Stage.TARGET: "#e5e7eb",
+    Stage.RESEARCH: "#bfdbfe",
+    Stage.OUTREACH: "#ddd6fe",
+    Stage.INTERVIEW: "#fed7aa",
+    Stage.THANK: "#bbf7d0",
+    Stage.REFLECT: "#86efac",
+    Stage.KEEP_IN_TOUCH: "#99f6e4",
+}
+
+
+def contact_label(contact: dict[str, Any]) -> str:
+    """A contact as one line: name, then organization."""
+    name = f"{contact['first_name']} {contact['last_name']}".strip()
+    return f"{name} · {contact['organization']}" if contact.get("organization") else name
+
+
+def _requested_contact() -> int | None:
+    value = st.query_params.get(CONTACT_PARAM)
+    return int(value) if value and value.isdigit() else None
+
+
+def contact_picker(db: Database, actor: Actor, *, key: str, label: str = "Contact",
+                   contacts: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
+    """Choose one of the acting student's contacts; the choice follows the student across pages.
+
+    The choice comes from the `?contact=` query parameter (a link was followed), else this page's
+    last choice, else the last one made on any page. Only contacts core lists for this actor can
+    be chosen, so an edited URL never reaches another student's contact.
+    """
+    contacts = list_contacts(db, actor) if contacts is None else contacts
+    if not contacts:
+        return None
+    by_id = {c["id"]: c for c in contacts}
+    requested = _requested_contact()
+    if requested is not None and requested not in by_id:
+        st.warning("That contact is not in this list; showing one of yours instead.")
+        requested = None
+    current = st.session_state.get(key)
+    shared = st.session_state.get(SHARED_KEY)
+    choice = next(c for c in (requested, current, shared, contacts[0]["id"]) if c in by_id)
+    st.session_state[key] = choice
+
+    def remember() -> None:
+        st.query_params[CONTACT_PARAM] = str(st.session_state[key])
+
+    chosen = st.selectbox(label, list(by_id), key=key, format_func=lambda cid: contact_label(by_id[cid]),
+                          on_change=remember)
+    st.session_state[SHARED_KEY] = chosen
+    st.query_params[CONTACT_PARAM] = str(chosen)
+    return by_id[chosen]
+
+
+def link(page: str, label: str, *, contact_id: int | None = None, icon: str | None = None) -> None:
+    """A link to another campaign page, carrying the chosen contact."""
+    params = {CONTACT_PARAM: str(contact_id)} if contact_id is not None else None
+    try:
+        st.page_link(page, label=label, icon=icon, query_params=params)
+    except StreamlitPageNotFoundError:
+        # A page run on its own (AppTest, or outside st.navigation) has no other pages to link to.
+        st.caption(label)
+
+
+class FieldErrors:
+    """Slots under form fields where a validation message appears next to its field."""
+
+    def __init__(self) -> None:
+        self._slots: dict[str, Any] = {}
+
+    def slot(self, field: str) -> None:
+        """Reserve the place for a field's message (call right after drawing the field)."""
+        self._slots[field] = st.empty()
+
+    def show(self, errors: dict[str, str]) -> None:
+        """Put each message at its field; messages for fields without a slot go at the end."""
+        for field, message in errors.items():
+            root = field.split(".")[0]
+            if root in self._slots:
+                self._slots[root].error(message)
+            else:
+                st.error(message)
+
+
+def highlighted(text: str, segments: list[tuple[str, bool]]) -> str:
+    """Markdown of the text with flagged pieces on a red background; every piece is escaped first."""
+    out = []
+    for piece, flagged in segments:
+        if not flagged:
+            out.append(md_escape(piece))
+            continue
+        # A highlight cannot span lines in markdown, so each line of a flagged piece is wrapped alone.
+        parts = piece.split("\n")
+        out.append("  \n".join(f":red-background[{md_escape(p)}]" if p.strip() else "" for p in parts))
+    return "".join(out)
+
+
+def _dot_label(*lines: str) -> str:
+    """A quoted DOT label of several lines; quotes and backslashes in user text are escaped."""
+    clean = [" ".join(line.replace("\\", "\\\\").replace('"', '\\"').split()) for line in lines if line]
+    return '"' + "\\n".join(clean) + '"'
+
+
+def referral_dot(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> str:
+    """Graphviz DOT of the referral chains: one box per contact, coloured by stage, arrows to whom they led."""
+    lines = [
+        "digraph referrals {",
+        '  rankdir=LR; bgcolor="transparent";',
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11, color="#6b7280"];',
+        '  edge [color="#6b7280"];',
+    ]
+    for n in nodes:
+        stage = Stage(n["stage"])
+        name = f"{n['first_name']} {n['last_name']}".strip()
+        label = _dot_label(name, n.get("organization") or "", f"({STAGE_LABELS[stage]})")
+        lines.append(f'  c{int(n["id"])} [label={label}, fillcolor="{STAGE_FILL[stage]}"];')
+    for e in edges:
+        style = "" if e.get("may_use_referrer_name") else ' [style=dashed, tooltip="may not use the name"]'
+        lines.append(f'  c{int(e["from_id"])} -> c{int(e["to_id"])}{style};')
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def stage_legend_dot() -> str:
+    """Graphviz DOT of the map's legend: one small box per stage, in pipeline order."""
+    lines = ["digraph legend {", '  rankdir=LR; bgcolor="transparent"; nodesep=0.15;',
+             '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=9, color="#9ca3af", height=0.3];',
+             '  edge [style=invis];']
+    for s in Stage:
+        lines.append(f'  {s.value} [label="{STAGE_LABELS[s]}", fillcolor="{STAGE_FILL[s]}"];')
+    lines.append("  " + " -> ".join(s.value for s in Stage) + ";")
+    lines.append("}")
+    return "\n".join(lines)
