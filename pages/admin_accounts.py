@@ -87,7 +87,7 @@ if found:
                 st.rerun()
             if st.button("Reset password", key=f"admin_accounts_reset_{uid}", disabled=is_me, icon=":material/key:",
                          help="Gives a new one-time password; the old one stops working at once."):
-                password = accounts.reset_password(db, actor, uid, rounds=settings.bcrypt_rounds)
+                password = accounts.reset_password(db, actor, uid, rounds=settings.one_time_password_rounds)
                 st.session_state[PASSWORD_KEY] = (user["username"], password)
                 st.rerun()
             if user["username"] in locked and st.button("Unlock sign-in", key=f"admin_accounts_unlock_{uid}",
@@ -112,7 +112,7 @@ with st.expander("Create a staff account (counselor or admin)", icon=":material/
             try:
                 data = UserCreate(username=username, email=email, first_name=first, last_name=last, role=Role(role),
                                   password=password, must_change_password=True)
-                accounts.create_user(db, actor, data, rounds=settings.bcrypt_rounds)
+                accounts.create_user(db, actor, data, rounds=settings.one_time_password_rounds)
             except ValidationError as exc:
                 for message in field_errors(exc).values():
                     st.error(md_escape(message))

@@ -77,7 +77,7 @@ label = f"Import {counts['create']} new and {counts['update']} updated student(s
 if st.button(label, type="primary", key="admin_roster_confirm", icon=":material/group_add:"):
     bar = st.progress(0.0, text="Preparing one-time passwords…")
     try:
-        result = apply(db, actor, plan, rounds=get_settings().bcrypt_rounds,
+        result = apply(db, actor, plan, rounds=get_settings().one_time_password_rounds,
                        on_progress=lambda done, total: bar.progress(done / total,
                                                                     text=f"Preparing passwords: {done} of {total}"))
     except RosterError as exc:

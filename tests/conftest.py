@@ -91,6 +91,7 @@ def portal_env(monkeypatch, demo_copy: Path) -> Path:
 
     monkeypatch.setenv("PORTAL_DB_PATH", str(demo_copy))
     monkeypatch.setenv("PORTAL_BCRYPT_ROUNDS", "4")
+    monkeypatch.setenv("PORTAL_ONE_TIME_PASSWORD_ROUNDS", "4")
     monkeypatch.setenv("PORTAL_SECRETS_FILE", str(demo_copy.parent / "no-secrets.toml"))
     get_settings.cache_clear()
     yield demo_copy

@@ -73,6 +73,7 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
     if st.session_state.pop(_COOKIE_DELETE, False):
         # Deleted on the run after sign-out: a component drawn just before a rerun never reaches the browser.
         auth.cookie_controller.delete_cookie()
+    by_cookie = bool(auth.cookie_controller.get_cookie())
     try:
         auth.login(location="main", fields=LOGIN_FIELDS, key="app_login")
     except LoginError:
@@ -87,6 +88,9 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
         username = st.session_state["username"]
         accounts.record_login_attempt(db, username=username, address=address, succeeded=True, now=now)
         st.session_state[ACTOR_KEY] = accounts.user_id_for_username(db, username)
+        if by_cookie:
+            # Back with a valid cookie: carry on in this run so the page in the address bar opens.
+            return current_actor(db)
         st.session_state[_COOKIE_PENDING] = True
         st.rerun()
     if status is False:

@@ -42,7 +42,7 @@ def portal(tmp_path_factory, demo_file) -> Portal:
     db_path = work / "portal.duckdb"
     shutil.copy(demo_file, db_path)
     port = _free_port()
-    env = {**os.environ, "PORTAL_DB_PATH": str(db_path), "PORTAL_BCRYPT_ROUNDS": "4",
+    env = {**os.environ, "PORTAL_DB_PATH": str(db_path), "PORTAL_BCRYPT_ROUNDS": "4", "PORTAL_ONE_TIME_PASSWORD_ROUNDS": "4",
            "PORTAL_SECRETS_FILE": str(work / "none.toml"), "PORTAL_DEMO_MODE": "true"}
     log = open(work / "streamlit.log", "w")
     process = subprocess.Popen(

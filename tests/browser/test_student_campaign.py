@@ -96,7 +96,7 @@ def test_student_walks_a_contact_through_the_pipeline(portal, page):
     wait_idle(page)
     page.get_by_role("button", name="Record reply").click()
     wait_idle(page)
-    expect(page.get_by_text("Accepted", exact=False).first).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text(re.compile(r"^Reply: Accepted"))).to_be_visible(timeout=WAIT)
 
     # Meeting: schedule, then log it with one referral
     _go(page, "Meetings")
