@@ -147,8 +147,8 @@ ORDER BY f.cohort_name, f.last_name, f.first_name, f.student_id
 """
 
 
-def _window(since: date | datetime | None, until: date | datetime | None) -> tuple[datetime, datetime]:
-    """[since, until) as timestamps: a date `until` is inclusive (the whole day)."""
+def period_bounds(since: date | datetime | None, until: date | datetime | None) -> tuple[datetime, datetime]:
+    """A period as [start, end) timestamps; a date `until` is inclusive (the whole day), None is unbounded."""
     start = EARLIEST if since is None else (since if isinstance(since, datetime) else datetime(since.year, since.month, since.day))
     if until is None:
         end = LATEST
@@ -163,7 +163,7 @@ def dashboard_query(actor: Actor, *, cohort_id: int | None, since: date | dateti
                     until: date | datetime | None = None, now: datetime) -> tuple[str, list[Any]]:
     """The dashboard SQL and its parameters (one row per student), for the page and the progress export."""
     visible, vparams = visible_students_sql(actor)
-    start, end = _window(since, until)
+    start, end = period_bounds(since, until)
     sql = _DASHBOARD_SQL.format(visible=visible, goal_current=_GOAL_CURRENT) + _ROWS_SQL
     return sql, [start, end, now, now, *vparams, cohort_id, cohort_id]
 
