@@ -27,8 +27,8 @@ FLAGS = {
     "no_targets": "No targets yet",
     "stalled": "Stalled",
     "overdue_thank_you": "Overdue thank-you",
-    "no_reflection": "Meeting without reflection",
-    "off_track": "Off track for a goal",
+    "no_reflection": "No reflection",
+    "off_track": "Off track",
 }
 """Flag keys in the order the dashboard shows them, with their labels."""
 

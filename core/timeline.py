@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from core.access import require_read_student
+from core.access import require_read_student, visible_students_sql
 from core.db import Database, row, rows
 from core.models import Actor
 
@@ -115,3 +115,15 @@ def student_campaign(db: Database, actor: Actor, student_id: int) -> dict[str, A
         c["research"] = c["research"][0] if c["research"] else None
     return {"student": student, "contacts": contacts, "outcomes": outcomes}
 
+
+
+def readable_students(db: Database, actor: Actor, *, cohort_id: int | None = None) -> list[dict[str, Any]]:
+    """The students the actor may read (optionally one cohort), for a picker: id, name, username, cohort."""
+    sub, params = visible_students_sql(actor)
+    with db.cursor() as cur:
+        return rows(cur, f"""SELECT u.id, u.first_name || ' ' || u.last_name AS name, u.username, co.name AS cohort_name
+                             FROM users u JOIN cohort_members cm ON cm.student_id = u.id
+                             JOIN cohorts co ON co.id = cm.cohort_id
+                             WHERE u.role = 'student' AND u.id IN ({sub})
+                               AND (CAST(? AS BIGINT) IS NULL OR cm.cohort_id = ?)
+                             ORDER BY co.name, u.last_name, u.first_name, u.id""", [*params, cohort_id, cohort_id])
