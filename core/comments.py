@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from core import events
-from core.access import NotFound, readable_row, require_cohort, require_read_student, visible_students_sql
+from core.access import (
+    NotFound, readable_row, require_cohort, require_read_student, require_role, visible_students_sql,
+)
 from core.clock import utcnow
 from core.db import Cursor, Database, rows, scalar
-from core.models import Actor, CommentCreate
+from core.models import Actor, CommentCreate, Role
 
 _SUBJECT_TABLES = {
     "contact": "contacts", "outreach": "outreach_messages", "meeting": "meetings", "thank_you": "thank_yous",
@@ -86,9 +88,10 @@ def recent_comments(db: Database, actor: Actor, *, cohort_id: int | None = None,
                     limit: int = 20) -> list[dict[str, Any]]:
     """The latest comments on the campaigns the actor may read (optionally one cohort), newest first.
 
-    For the dashboard: a counselor sees at a glance which students answered. Rows carry the student's
+    For the dashboard (counselors and admins): a counselor sees at a glance which students answered. Rows carry the student's
     name, the author's name and role, the item commented on and the text (to be shown as plain text).
     """
+    require_role(actor, Role.COUNSELOR, Role.ADMIN)
     sub, params = visible_students_sql(actor)
     with db.cursor() as cur:
         if cohort_id is not None:
