@@ -9,7 +9,7 @@ from core.models import SOURCE_LABELS, STAGE_LABELS, Role, Stage
 from core.progress import goal_progress
 from core.timeline import readable_students, student_campaign, student_timeline
 from ui.comments import comment_thread
-from ui.counselor import STUDENT_PARAM, requested_student
+from ui.counselor import STUDENT_PARAM, back_to_dashboard, requested_student
 from ui.guard import require
 from ui.widgets import md_escape, stage_badge, when
 
@@ -28,11 +28,11 @@ if wanted is not None and wanted not in names:
     # Never trust the id in the address: core decides, and an unknown or foreign id reveals nothing.
     st.title("Student detail")
     st.error("No such student, or not in a cohort you oversee.")
-    st.page_link("pages/counselor_home.py", label="Back to the cohort dashboard", icon=":material/arrow_back:")
+    back_to_dashboard()
     st.stop()
 if wanted is not None:
     st.session_state[f"{P}_pick"] = wanted
-st.page_link("pages/counselor_home.py", label="Cohort dashboard", icon=":material/arrow_back:")
+back_to_dashboard()
 student_id = st.selectbox("Student", list(names), key=f"{P}_pick", format_func=lambda i: names[i])
 if st.query_params.get(STUDENT_PARAM) != str(student_id):
     st.query_params[STUDENT_PARAM] = str(student_id)

@@ -11,6 +11,7 @@ from core.db import Database
 from core.models import Actor
 
 STUDENT_PAGE = "pages/counselor_student.py"
+DASHBOARD_PAGE = "pages/counselor_home.py"
 STUDENT_PARAM = "student"
 _LAST_COHORT = "counselor_last_cohort"
 ALL = -1
@@ -48,3 +49,9 @@ def requested_student() -> int | None:
         return int(raw) if raw is not None else None
     except ValueError:
         return None
+
+
+def back_to_dashboard() -> None:
+    """A button back to the cohort dashboard (a button, not st.page_link, so the page also runs on its own)."""
+    if st.button("Cohort dashboard", key="counselor_back_to_dashboard", icon=":material/arrow_back:", type="tertiary"):
+        st.switch_page(DASHBOARD_PAGE)
