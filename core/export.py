@@ -19,7 +19,6 @@ import argparse
 import csv
 import io
 import sys
-import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO, Any
@@ -278,14 +277,13 @@ def write_csv(db: Database, actor: Actor, kind: str, out: IO[bytes], **options: 
     return written
 
 
-def export_file(db: Database, actor: Actor, kind: str, **options: Any) -> IO[bytes]:
-    """An export as a rewound file object (in memory up to 16 MB, then on disk), for a download button."""
-    chunks = export_csv(db, actor, kind, **options)  # access is checked here, before anything is written
-    spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
-    for chunk in chunks:
-        spool.write(chunk)
-    spool.seek(0)
-    return spool
+def export_bytes(db: Database, actor: Actor, kind: str, **options: Any) -> bytes:
+    """An export as one bytes object, for the portal's download button.
+
+    Streamlit serves a download from bytes it holds, so the portal joins the same streamed chunks;
+    the command line writes them to the file one by one instead.
+    """
+    return b"".join(export_csv(db, actor, kind, **options))
 
 
 def file_name(kind: str, cohort_name: str | None, *, now: datetime | None = None) -> str:

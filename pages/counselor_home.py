@@ -9,7 +9,7 @@ import streamlit as st
 from core.access import AccessDenied, NotFound
 from core.comments import recent_comments
 from core.dashboard import FLAGS, cohort_dashboard, cohort_funnel, stage_heatmap, weekly_activity
-from core.export import KINDS, export_csv, export_file, file_name
+from core.export import KINDS, export_bytes, export_csv, file_name
 from core.models import Role
 from ui.counselor import cohort_picker, open_student
 from ui.guard import require
@@ -199,7 +199,7 @@ if tab_export.open:
             for kind in KINDS:
                 export_csv(db, actor, kind, **options)  # access is checked now, so a refusal shows on the page
                 st.download_button(
-                    labels[kind], data=lambda kind=kind: export_file(db, actor, kind, **options),
+                    labels[kind], data=lambda kind=kind: export_bytes(db, actor, kind, **options),
                     file_name=file_name(kind, cohort_name), mime="text/csv", key=f"{P}_download_{kind}",
                     icon=":material/download:", on_click="ignore")
         except (AccessDenied, NotFound) as exc:
