@@ -60,11 +60,25 @@ c AS (
                             AND c.created_at >= w.since AND c.created_at < w.until) AS referrals
     FROM contacts c, w WHERE c.student_id IN (SELECT student_id FROM s) GROUP BY c.student_id
 ),
+-- First research and first request per contact, as in the view contact_progress, read from the tables
+-- for this cohort's students only (the view aggregates every contact before it is filtered).
+rs AS (SELECT contact_id, any_value(student_id) AS student_id, min(ts) AS at FROM (
+           SELECT contact_id, student_id, created_at AS ts FROM research_notes
+           WHERE student_id IN (SELECT student_id FROM s)
+             AND (about_person <> '' OR about_organization <> '' OR about_field <> '' OR links <> '')
+           UNION ALL
+           SELECT contact_id, student_id, created_at FROM planned_questions WHERE student_id IN (SELECT student_id FROM s)
+       ) GROUP BY contact_id),
+os AS (SELECT contact_id, any_value(student_id) AS student_id, min(sent_at) AS at FROM outreach_messages
+       WHERE sent_at IS NOT NULL AND student_id IN (SELECT student_id FROM s) GROUP BY contact_id),
 p AS (
-    SELECT p.student_id,
-           count(*) FILTER (WHERE p.research_at >= w.since AND p.research_at < w.until) AS researched,
-           count(*) FILTER (WHERE p.outreach_at >= w.since AND p.outreach_at < w.until) AS outreach_sent
-    FROM contact_progress p, w WHERE p.student_id IN (SELECT student_id FROM s) GROUP BY p.student_id
+    SELECT student_id, sum(researched) AS researched, sum(outreach_sent) AS outreach_sent FROM (
+        SELECT rs.student_id, count(*) FILTER (WHERE rs.at >= w.since AND rs.at < w.until) AS researched,
+               0 AS outreach_sent FROM rs, w GROUP BY rs.student_id
+        UNION ALL
+        SELECT os.student_id, 0, count(*) FILTER (WHERE os.at >= w.since AND os.at < w.until) FROM os, w
+        GROUP BY os.student_id
+    ) GROUP BY student_id
 ),
 m AS (
     SELECT m.student_id,
@@ -83,10 +97,22 @@ r AS (
     WHERE r.created_at >= w.since AND r.created_at < w.until AND r.student_id IN (SELECT student_id FROM s)
     GROUP BY r.student_id
 ),
+-- Overdue thank-yous: the rule of the view thank_you_status (due = held + the cohort's window; sent = the
+-- first interview thank-you tied to the meeting, or to the contact when tied to no meeting), decorrelated
+-- here because the view's per-meeting subquery takes seconds at institution size. A test keeps them equal.
+tm AS (SELECT meeting_id, min(sent_at) AS sent_at FROM thank_yous
+       WHERE kind = 'interview' AND sent_at IS NOT NULL AND meeting_id IS NOT NULL
+         AND student_id IN (SELECT student_id FROM s) GROUP BY meeting_id),
+tc AS (SELECT contact_id, min(sent_at) AS sent_at FROM thank_yous
+       WHERE kind = 'interview' AND sent_at IS NOT NULL AND meeting_id IS NULL
+         AND student_id IN (SELECT student_id FROM s) GROUP BY contact_id),
 o AS (
-    SELECT ts.student_id, count(*) AS overdue_thank_yous FROM thank_you_status ts, w
-    WHERE ts.sent_at IS NULL AND w.now > ts.due_at AND ts.student_id IN (SELECT student_id FROM s)
-    GROUP BY ts.student_id
+    SELECT mt.student_id, count(*) AS overdue_thank_yous
+    FROM meetings mt JOIN s USING (student_id) JOIN cohorts co ON co.id = s.cohort_id
+    LEFT JOIN tm ON tm.meeting_id = mt.id LEFT JOIN tc ON tc.contact_id = mt.contact_id, w
+    WHERE mt.status = 'held' AND least(tm.sent_at, tc.sent_at) IS NULL
+      AND w.now > mt.held_at + to_hours(co.thank_you_window_hours)
+    GROUP BY mt.student_id
 ),
 a AS (
     -- Only the student's own actions count as activity: a counselor's comment does not un-stall anyone.

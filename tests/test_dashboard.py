@@ -162,3 +162,27 @@ def test_students_reach_no_dashboard(campaign):
                  lambda: goal_standings(w.db, w.alice, w.cohort_x)):
         with pytest.raises(AccessDenied):
             call()
+
+
+def test_overdue_count_follows_the_thank_you_status_view(campaign):
+    from core import thanks
+    from core.models import ThankYouCreate
+
+    w = campaign.world
+
+    def both(now):
+        mine = {r["student_id"]: r["overdue_thank_yous"] for r in cohort_dashboard(w.db, w.admin, now=now)
+                if r["overdue_thank_yous"]}
+        with w.db.cursor() as cur:
+            view = dict(cur.execute("""SELECT student_id, count(*) FROM thank_you_status
+                                       WHERE sent_at IS NULL AND ? > due_at GROUP BY student_id""", [now]).fetchall())
+        return mine, view
+
+    for now in (NOW - 5 * DAY, NOW - DAY, NOW, NOW + 3 * DAY):
+        mine, view = both(now)
+        assert mine == view
+    assert both(NOW)[0] == {w.alice.user_id: 1}
+    # A thank-you tied to the contact rather than the meeting also settles it, in both.
+    ty = thanks.create_thank_you(w.db, w.alice, campaign.a2, ThankYouCreate(body="Thank you, Ben"), now=NOW)
+    thanks.mark_thank_you_sent(w.db, w.alice, ty, sent_at=NOW, now=NOW)
+    assert both(NOW + DAY) == ({}, {})
