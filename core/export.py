@@ -183,9 +183,17 @@ def _pipeline_query(actor: Actor, cohort_id: int | None, since, until, now, incl
         sc AS ({scope}),
         rep AS (SELECT contact_id, arg_max(reply, coalesce(replied_at, sent_at)) AS last_reply
                 FROM outreach_messages WHERE reply IS NOT NULL GROUP BY contact_id),
-        ty AS (SELECT ts.contact_id, min(ts.due_at) AS thank_you_due_at,
-                      bool_or(ts.sent_at IS NULL AND w.now > ts.due_at) AS thank_you_overdue
-               FROM thank_you_status ts, w GROUP BY ts.contact_id){notes_ctes}
+        -- The rule of the view thank_you_status, decorrelated as in core/dashboard.py (the view is slow at scale).
+        tm AS (SELECT meeting_id, min(sent_at) AS sent_at FROM thank_yous
+               WHERE kind = 'interview' AND sent_at IS NOT NULL AND meeting_id IS NOT NULL GROUP BY meeting_id),
+        tc AS (SELECT contact_id, min(sent_at) AS sent_at FROM thank_yous
+               WHERE kind = 'interview' AND sent_at IS NOT NULL AND meeting_id IS NULL GROUP BY contact_id),
+        ty AS (SELECT mt.contact_id, min(mt.held_at + to_hours(co.thank_you_window_hours)) AS thank_you_due_at,
+                      bool_or(least(tm.sent_at, tc.sent_at) IS NULL
+                              AND w.now > mt.held_at + to_hours(co.thank_you_window_hours)) AS thank_you_overdue
+               FROM meetings mt JOIN sc ON sc.student_id = mt.student_id JOIN cohorts co ON co.id = sc.cohort_id
+               LEFT JOIN tm ON tm.meeting_id = mt.id LEFT JOIN tc ON tc.contact_id = mt.contact_id, w
+               WHERE mt.status = 'held' GROUP BY mt.contact_id){notes_ctes}
         SELECT co.name AS cohort, u.id AS student_id, u.student_number, u.first_name AS student_first_name,
                u.last_name AS student_last_name, c.id AS contact_id, c.first_name AS contact_first_name,
                c.last_name AS contact_last_name, c.organization, c.title, c.field, fo.name AS focus_occupation,

@@ -175,3 +175,17 @@ def test_command_line_exports_as_the_given_user(demo_copy, tmp_path):
         export.main(["progress", "--db", str(demo_copy), "--cohort", "Health & Science Explorers, Fall 2026",
                      "--as", "counselor.okafor", "--out", str(tmp_path / "b.csv")])
     assert not (tmp_path / "a.csv").exists() and not (tmp_path / "b.csv").exists()
+
+
+def test_pipeline_thank_you_columns_follow_the_thank_you_status_view(campaign):
+    w = campaign.world
+    for now in (NOW - 5 * DAY, NOW, NOW + 3 * DAY):
+        frame = _frame(b"".join(export_csv(w.db, w.admin, "pipeline", now=now)))
+        mine = {int(r.contact_id): (r.thank_you_due_at, r.thank_you_overdue) for r in frame.itertuples()
+                if r.thank_you_due_at}
+        with w.db.cursor() as cur:
+            view = {c: (cell(due), cell(bool(late))) for c, due, late in cur.execute(
+                """SELECT contact_id, min(due_at), bool_or(sent_at IS NULL AND ? > due_at)
+                   FROM thank_you_status GROUP BY contact_id""", [now]).fetchall()}
+        assert mine == view
+        assert len(view) == 3  # Ann, Ben, Yves
