@@ -86,7 +86,9 @@ with tab_contacts:
         st.dataframe(overview, hide_index=True, width="stretch")
         labels = {c["id"]: f"{c['first_name']} {c['last_name']}".strip() + (f" · {c['organization']}" if c["organization"] else "")
                   for c in contacts}
-        contact_id = st.selectbox("Look at a contact's work", list(labels), key=f"{P}_contact",
+        # Open on the contact furthest along: it has the most for a counselor to read.
+        furthest = max(range(len(contacts)), key=lambda i: (Stage(contacts[i]["stage"]).order, -i))
+        contact_id = st.selectbox("Look at a contact's work", list(labels), key=f"{P}_contact", index=furthest,
                                   format_func=lambda i: labels[i])
         c = next(x for x in contacts if x["id"] == contact_id)
         with st.container(border=True):
