@@ -13,7 +13,7 @@ from core.export import KINDS, export_bytes, export_csv, file_name
 from core.models import Role
 from ui.counselor import cohort_picker, open_student
 from ui.guard import require
-from ui.widgets import local, when
+from ui.widgets import local, md_escape, when
 
 db, actor = require(Role.COUNSELOR, Role.ADMIN)
 P = "counselor_home"
@@ -169,8 +169,8 @@ if tab_comments.open:
             st.caption("No comments yet. Open a student to start a thread on their campaign or on any item.")
         for c in latest:
             with st.container(border=True):
-                who = "You" if c["author_id"] == actor.user_id else f"{c['author_name']} ({c['author_role']})"
-                st.caption(f"{who} on {c['student_name']}'s "
+                who = "You" if c["author_id"] == actor.user_id else f"{md_escape(c['author_name'])} ({c['author_role']})"
+                st.caption(f"{who} on {md_escape(c['student_name'])}'s "
                            f"{'campaign' if c['subject_type'] == 'student' else c['subject_type'].replace('_', ' ')}"
                            f", {when(c['created_at'])}")
                 st.text(c["body"])

@@ -183,3 +183,21 @@ def test_settings_change_timing_and_goals(portal_env):
 
 def _ids_in(db: Database, username: str) -> int:
     return user_id_for_username(db, username)
+
+
+def test_names_with_markup_are_shown_as_typed(portal_env):
+    rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
+    db = Database(portal_env)
+    try:
+        with db.cursor() as cur:
+            cur.execute("UPDATE users SET first_name = ? WHERE id = ?", ["**Lena** [x](http://evil)", student12])
+    finally:
+        db.close()
+    at = _app("pages/counselor_student.py", rivera)
+    at.query_params["student"] = str(student12)
+    at.run()
+    assert not at.exception
+    from ui.widgets import md_escape
+
+    assert at.title[0].value == md_escape("**Lena** [x](http://evil) Farouk")
+    assert "**Lena**" not in at.title[0].value
