@@ -17,6 +17,8 @@ from typing import Any
 
 from core.access import require_read_student, visible_students_sql
 from core.clock import utcnow
+from core.cohorts import list_goals
+from core.dashboard import goal_standings
 from core.db import Cursor, Database, row, rows
 from core.models import GOAL_LABELS, Actor, GoalMetric
 
@@ -121,10 +123,6 @@ def cohort_goal_summary(db: Database, actor: Actor, cohort_id: int, *, now: date
     Rows: goal_id, metric, label, target, due_on, expected_now (the pace today), students, met,
     on_track, behind, missed. Computed from core.dashboard.goal_standings (one query for the cohort).
     """
-    from core.dashboard import goal_standings
-
-    from core.cohorts import list_goals
-
     goals = list_goals(db, actor, cohort_id)
     standings = goal_standings(db, actor, cohort_id, now=now)
     out = []
