@@ -184,14 +184,13 @@ if tab_export.open:
                    "columns described in docs/exports.md. Private reflections are never included.")
         period = st.date_input("Period (optional)", value=(), key=f"{P}_period", format="YYYY-MM-DD",
                                help="Leave empty for everything. Counts and rows are limited to these days, inclusive.")
-        since, until = (period + (None, None))[:2] if isinstance(period, tuple) else (period, period)
-        if since is not None and until is None:
-            until = date.max
+        # A range picker gives () before a choice and (start,) while the end is still open.
+        since, until = (tuple(period) + (None, None))[:2]
         include_notes = False
         if actor.role == Role.ADMIN:
             include_notes = st.checkbox("Include free-text notes (research, meeting notes, non-private reflections)",
                                         key=f"{P}_notes")
-        options = dict(cohort_id=cohort_id, since=since, until=None if until == date.max else until,
+        options = dict(cohort_id=cohort_id, since=since, until=until,
                        include_notes=include_notes)
         labels = {"progress": "Cohort progress (one row per student)", "pipeline": "Pipeline (one row per contact)",
                   "activity": "Activity log (one row per event)"}

@@ -201,3 +201,15 @@ def test_names_with_markup_are_shown_as_typed(portal_env):
 
     assert at.title[0].value == md_escape("**Lena** [x](http://evil) Farouk")
     assert "**Lena**" not in at.title[0].value
+
+
+def test_admin_export_tab_offers_notes_and_a_period(portal_env):
+    from datetime import date
+
+    (admin,) = _ids(portal_env, "admin")
+    at = _app("pages/counselor_home.py", admin, counselor_home_tabs="Export CSV",
+              counselor_home_period=(date(2026, 1, 1),)).run()
+    assert not at.exception and not at.error
+    assert [c.label for c in at.checkbox] == [
+        "Include free-text notes (research, meeting notes, non-private reflections)"]
+    assert len(at.get("download_button")) == 3
