@@ -11,18 +11,43 @@ from core.comments import list_comments
 from core.accounts import user_id_for_username
 from core.db import Database
 from core.models import Actor, Role
-from tests.browser.conftest import sign_in, wait_idle
+from tests.browser.conftest import wait_idle
 
 def _sign_in(page, url: str, username: str) -> None:
-    """sign_in, after letting a freshly started portal draw the form (a fill before that is lost)."""
-    page.goto(url)
-    wait_idle(page)
-    page.get_by_label("Username").wait_for()
-    sign_in(page, url, username)
-    if page.get_by_role("button", name="Sign in").count():
-        sign_in(page, url, username)
+    """Sign in through the form once it is drawn (a fill before the page is live is lost), retrying once."""
+    for attempt in range(2):
+        page.goto(url)
+        wait_idle(page)
+        page.get_by_label("Username").wait_for()
+        page.wait_for_timeout(500)
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        wait_idle(page)
+        try:
+            page.get_by_test_id("stSidebar").get_by_text("Signed in as").wait_for(timeout=10_000)
+            return
+        except Exception:  # noqa: BLE001 - the form swallowed the first attempt; try once more
+            if attempt:
+                raise
 
 
+def _open_dropdown(page, label: str, option: str) -> None:
+    """Open a select box until its options show (a click landing during a rerun can be lost)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        wait_idle(page)
+        page.get_by_label(label).click()
+        try:
+            page.get_by_role("option", name=option).wait_for(timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    page.get_by_role("option", name=option).wait_for()
+
+
+PASSWORD = "Demo-2026!"
 COMMENT = "Two weeks without news: try a second person at Stride Sports Therapy this week."
 
 
@@ -34,8 +59,7 @@ def test_counselor_finds_stalled_student_comments_and_exports(portal, page, brow
     page.get_by_role("button", name=re.compile(r"^Stalled \(\d+\)$")).click()
     wait_idle(page)
     page.get_by_text(re.compile(r"^\d+ of 12 students\.")).wait_for()
-    page.get_by_label("Open a student").click()
-    page.get_by_role("option", name="Lena Farouk (student12)").wait_for()
+    _open_dropdown(page, "Open a student", "Lena Farouk (student12)")
     options = page.get_by_role("option").all_inner_texts()
     assert "Lena Farouk (student12)" in options
     assert "Kofi Wong (student11)" not in options  # active two days ago: not stalled
