@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from core import events
-from core.access import NotFound, readable_row, require_read_student
+from core.access import (
+    NotFound, readable_row, require_cohort, require_read_student, require_role, visible_students_sql,
+)
 from core.clock import utcnow
 from core.db import Cursor, Database, rows, scalar
-from core.models import Actor, CommentCreate
+from core.models import Actor, CommentCreate, Role
 
 _SUBJECT_TABLES = {
     "contact": "contacts", "outreach": "outreach_messages", "meeting": "meetings", "thank_you": "thank_yous",
@@ -61,4 +63,54 @@ def list_comments(db: Database, actor: Actor, student_id: int, *, subject_type: 
                           (SELECT id FROM reflections WHERE is_private AND student_id <> ?))
                ORDER BY cm.created_at, cm.id""",
             [student_id, subject_type, subject_type, subject_id, subject_id, actor.user_id],
+        )
+
+
+def comment_counts(db: Database, actor: Actor, student_id: int) -> dict[tuple[str, int], int]:
+    """How many comments the actor can read on each item of a student's campaign: (subject_type, subject_id) -> n."""
+    return {(c["subject_type"], c["subject_id"]): c["n"] for c in _counts(db, actor, student_id)}
+
+
+def _counts(db: Database, actor: Actor, student_id: int) -> list[dict[str, Any]]:
+    with db.cursor() as cur:
+        require_read_student(cur, actor, student_id)
+        return rows(
+            cur,
+            """SELECT subject_type, subject_id, count(*) AS n FROM comments
+               WHERE student_id = ? AND NOT (subject_type = 'reflection' AND subject_id IN
+                     (SELECT id FROM reflections WHERE is_private AND student_id <> ?))
+               GROUP BY ALL""",
+            [student_id, actor.user_id],
+        )
+
+
+def recent_comments(db: Database, actor: Actor, *, cohort_id: int | None = None, since: datetime | None = None,
+                    limit: int = 20) -> list[dict[str, Any]]:
+    """The latest comments on the campaigns the actor may read (optionally one cohort), newest first.
+
+    For the dashboard (counselors and admins): a counselor sees at a glance which students answered. Rows carry the student's
+    name, the author's name and role, the item commented on and the text (to be shown as plain text).
+    """
+    require_role(actor, Role.COUNSELOR, Role.ADMIN)
+    sub, params = visible_students_sql(actor)
+    with db.cursor() as cur:
+        if cohort_id is not None:
+            require_cohort(cur, actor, cohort_id)
+        return rows(
+            cur,
+            f"""SELECT cm.id, cm.student_id, s.first_name || ' ' || s.last_name AS student_name, cm.author_id,
+                       a.first_name || ' ' || a.last_name AS author_name, a.role AS author_role,
+                       cm.author_id = cm.student_id AS by_student, cm.subject_type, cm.subject_id, cm.body,
+                       cm.created_at
+                FROM comments cm
+                JOIN users s ON s.id = cm.student_id
+                JOIN users a ON a.id = cm.author_id
+                JOIN cohort_members m ON m.student_id = cm.student_id
+                WHERE cm.student_id IN ({sub}) AND (CAST(? AS BIGINT) IS NULL OR m.cohort_id = ?)
+                  AND (CAST(? AS TIMESTAMP) IS NULL OR cm.created_at >= ?)
+                  AND NOT (cm.subject_type = 'reflection' AND cm.subject_id IN
+                           (SELECT id FROM reflections WHERE is_private AND student_id <> ?))
+                ORDER BY cm.created_at DESC, cm.id DESC
+                LIMIT ?""",
+            [*params, cohort_id, cohort_id, since, since, actor.user_id, limit],
         )

@@ -17,6 +17,8 @@ from typing import Any
 
 from core.access import require_read_student, visible_students_sql
 from core.clock import utcnow
+from core.cohorts import list_goals
+from core.dashboard import goal_standings
 from core.db import Cursor, Database, row, rows
 from core.models import GOAL_LABELS, Actor, GoalMetric
 
@@ -112,4 +114,22 @@ def goal_progress(db: Database, actor: Actor, student_id: int, *, now: datetime 
         out.append({"goal_id": g["id"], "metric": g["metric"], "label": GOAL_LABELS[GoalMetric(g["metric"])],
                     "target": g["target_count"], "current": current, "expected_now": expected,
                     "due_on": g["due_on"], "status": status})
+    return out
+
+
+def cohort_goal_summary(db: Database, actor: Actor, cohort_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Per active goal of a cohort: how many students have met it, are on track, behind, or missed it.
+
+    Rows: goal_id, metric, label, target, due_on, expected_now (the pace today), students, met,
+    on_track, behind, missed. Computed from core.dashboard.goal_standings (one query for the cohort).
+    """
+    goals = list_goals(db, actor, cohort_id)
+    standings = goal_standings(db, actor, cohort_id, now=now)
+    out = []
+    for g in goals:
+        mine = [s for s in standings if s["goal_id"] == g["id"]]
+        counts = {status: sum(1 for s in mine if s["status"] == status) for status in ("met", "on_track", "behind", "missed")}
+        out.append({"goal_id": g["id"], "metric": g["metric"], "label": GOAL_LABELS[GoalMetric(g["metric"])],
+                    "target": g["target_count"], "due_on": g["due_on"],
+                    "expected_now": mine[0]["expected_now"] if mine else None, "students": len(mine), **counts})
     return out

@@ -1,0 +1,368 @@
+"""Career-office CSV exports: cohort progress, pipeline and activity log, from the portal and the command line.
+
+Every export goes through `export_csv`, which checks access and returns a generator of byte
+chunks: the portal's download buttons and the command line share that one path. The columns
+are listed in PROGRESS_COLUMNS, PIPELINE_COLUMNS and ACTIVITY_COLUMNS and documented in
+docs/exports.md. Files are UTF-8 with a byte-order mark (Excel then reads accented names
+correctly), dates are ISO 8601, and no text cell can start a spreadsheet formula.
+
+Private reflections never leave. Free-text notes (research notes, meeting notes, non-private
+reflections, event details) leave only when an admin asks for them with include_notes=True.
+
+    python -m core.export progress|pipeline|activity [--cohort ID_OR_NAME] [--since YYYY-MM-DD]
+                          [--until YYYY-MM-DD] [--include-notes] [--as USERNAME] --out FILE.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import IO, Any
+
+from core.access import SYSTEM, AccessDenied, require_cohort, require_role, visible_students_sql
+from core.clock import utcnow
+from core.dashboard import period_bounds, dashboard_query
+from core.db import Database
+from core.models import Actor, Role
+
+KINDS = ("progress", "pipeline", "activity")
+BOM = "\ufeff".encode()
+BATCH_ROWS = 5_000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# (column, type, meaning): the stable contract, in file order. docs/exports.md repeats it.
+PROGRESS_COLUMNS = [
+    ("cohort", "text", "Name of the student's cohort"),
+    ("student_id", "integer", "Portal id of the student"),
+    ("student_number", "text", "The institution's student number (may be empty)"),
+    ("first_name", "text", "Student's first name"),
+    ("last_name", "text", "Student's last name"),
+    ("email", "text", "Student's email address"),
+    ("joined_at", "datetime", "When the student joined the cohort (UTC)"),
+    ("targets", "integer", "Contacts added in the period and still on the list (archived ones excluded)"),
+    ("researched", "integer", "Contacts first researched in the period (notes or planned questions)"),
+    ("outreach_sent", "integer", "Contacts first sent a meeting request in the period"),
+    ("interviews", "integer", "Informational interviews held in the period"),
+    ("thanked", "integer", "Thank-you notes sent in the period to people met"),
+    ("reflections", "integer", "Reflections written in the period (private ones counted, never exported)"),
+    ("referrals", "integer", "Contacts added in the period as a referral from another contact"),
+    ("last_activity_at", "datetime", "The student's latest action in the portal (UTC; empty if none)"),
+    ("days_inactive", "integer", "Whole days from the latest action (or joining) to the export"),
+    ("overdue_thank_yous", "integer", "At export time: meetings held whose thank-you is late and not sent"),
+    ("meetings_without_reflection", "integer", "At export time: held meetings with no reflection written"),
+    ("goals_total", "integer", "Active goals of the cohort"),
+    ("goals_met", "integer", "Active goals the student has reached"),
+    ("goals_off_track", "integer", "Active goals the student is behind on or missed"),
+    ("stalled", "boolean", "At export time: no action for the cohort's stalled threshold (true/false)"),
+    ("no_targets", "boolean", "No contact added in the period (true/false)"),
+]
+
+PIPELINE_COLUMNS = [
+    ("cohort", "text", "Name of the student's cohort"),
+    ("student_id", "integer", "Portal id of the student"),
+    ("student_number", "text", "The institution's student number (may be empty)"),
+    ("student_first_name", "text", "Student's first name"),
+    ("student_last_name", "text", "Student's last name"),
+    ("contact_id", "integer", "Portal id of the contact"),
+    ("contact_first_name", "text", "Contact's first name"),
+    ("contact_last_name", "text", "Contact's last name"),
+    ("organization", "text", "Contact's organization"),
+    ("title", "text", "Contact's job title"),
+    ("field", "text", "Contact's field or occupation"),
+    ("focus_occupation", "text", "The student's focus occupation this contact is tagged with"),
+    ("source", "text", "Where the student found the contact (alumni_network, linkedin, referral, ...)"),
+    ("priority", "integer", "1 (highest) to 3"),
+    ("referred_by_contact_id", "integer", "The contact who referred this one (empty if none)"),
+    ("stage", "text", "Current stage: target, research, outreach, interview, thank, reflect, keep_in_touch"),
+    ("target_at", "datetime", "When the contact was added (UTC)"),
+    ("research_at", "datetime", "When research began (UTC)"),
+    ("outreach_at", "datetime", "When the first request was sent (UTC)"),
+    ("interview_at", "datetime", "When the first interview was held (UTC)"),
+    ("thank_at", "datetime", "When the first thank-you was sent (UTC)"),
+    ("reflect_at", "datetime", "When the first reflection was written (UTC)"),
+    ("keep_in_touch_at", "datetime", "When the first keep-in-touch message was sent (UTC)"),
+    ("last_reply", "text", "Latest reply to a request: accepted, declined, no_reply (empty if none)"),
+    ("thank_you_due_at", "datetime", "When the thank-you for the first interview is or was due (UTC)"),
+    ("thank_you_overdue", "boolean", "At export time: a thank-you is late and not sent (true/false)"),
+    ("archived_at", "datetime", "When the student archived the contact (UTC; empty if active)"),
+]
+PIPELINE_NOTE_COLUMNS = [
+    ("research_notes", "text", "Notes on the person, the organization and the field (admins, with notes only)"),
+    ("meeting_notes", "text", "Insights and advice logged after interviews (admins, with notes only)"),
+    ("reflections", "text", "Answers of non-private reflections; private ones never (admins, with notes only)"),
+]
+
+ACTIVITY_COLUMNS = [
+    ("event_id", "integer", "Portal id of the event"),
+    ("occurred_at", "datetime", "When it happened (UTC)"),
+    ("cohort", "text", "Name of the student's current cohort"),
+    ("student_id", "integer", "Portal id of the student whose campaign it concerns"),
+    ("student_number", "text", "The institution's student number (may be empty)"),
+    ("student_first_name", "text", "Student's first name"),
+    ("student_last_name", "text", "Student's last name"),
+    ("actor_id", "integer", "Portal id of who acted (empty for the system)"),
+    ("actor_role", "text", "student, counselor or admin"),
+    ("actor_name", "text", "Who acted"),
+    ("action", "text", "What was done (created, sent, held, commented, ...)"),
+    ("entity_type", "text", "What it was done to (contact, outreach, meeting, thank_you, reflection, ...)"),
+    ("entity_id", "integer", "Portal id of that record"),
+    ("contact_id", "integer", "The contact concerned (empty if none)"),
+]
+ACTIVITY_NOTE_COLUMNS = [
+    ("detail", "text", "The event's details as JSON (admins, with notes only)"),
+]
+
+
+def columns_for(kind: str, *, include_notes: bool = False) -> list[tuple[str, str, str]]:
+    """The documented columns of an export kind, in file order."""
+    if kind == "progress":
+        return PROGRESS_COLUMNS
+    if kind == "pipeline":
+        return PIPELINE_COLUMNS + (PIPELINE_NOTE_COLUMNS if include_notes else [])
+    if kind == "activity":
+        return ACTIVITY_COLUMNS + (ACTIVITY_NOTE_COLUMNS if include_notes else [])
+    raise ValueError(f"Unknown export {kind!r}: choose one of {', '.join(KINDS)}.")
+
+
+def cell(value: Any) -> str:
+    """One value as CSV text: ISO 8601 dates, true/false, and text that cannot start a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        # Numbers come from the database, never from what a user typed, so "-1" here is a number.
+        return str(value)
+    text = str(value)
+    # A leading apostrophe makes spreadsheets show the text as typed instead of running it.
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _scope(actor: Actor, cohort_id: int | None) -> tuple[str, list[Any]]:
+    visible, params = visible_students_sql(actor)
+    return (f"""SELECT cm.student_id, cm.cohort_id FROM cohort_members cm JOIN users u ON u.id = cm.student_id
+                WHERE u.role = 'student' AND cm.student_id IN ({visible})
+                  AND (CAST(? AS BIGINT) IS NULL OR cm.cohort_id = ?)""", [*params, cohort_id, cohort_id])
+
+
+def _progress_query(actor: Actor, cohort_id: int | None, since, until, now) -> tuple[str, list[Any]]:
+    sql, params = dashboard_query(actor, cohort_id=cohort_id, since=since, until=until, now=now)
+    names = ", ".join("cohort_name AS cohort" if c == "cohort" else c for c, _, _ in PROGRESS_COLUMNS)
+    return f"SELECT {names} FROM ({sql}) d ORDER BY cohort, last_name, first_name, student_id", params
+
+
+def _pipeline_query(actor: Actor, cohort_id: int | None, since, until, now, include_notes: bool) -> tuple[str, list[Any]]:
+    scope, sparams = _scope(actor, cohort_id)
+    start, end = period_bounds(since, until)
+    notes_ctes = notes_cols = notes_joins = ""
+    if include_notes:
+        notes_ctes = """,
+        rn AS (SELECT contact_id, concat_ws(chr(10) || chr(10), nullif(about_person, ''), nullif(about_organization, ''),
+                                            nullif(about_field, ''), nullif(links, '')) AS research_notes
+               FROM research_notes),
+        mn AS (SELECT contact_id, string_agg(concat_ws(chr(10) || chr(10), nullif(insights, ''), nullif(advice, '')),
+                                             chr(10) || chr(10) ORDER BY held_at) AS meeting_notes
+               FROM meetings WHERE status = 'held' GROUP BY contact_id),
+        rf AS (SELECT contact_id, string_agg(concat_ws(chr(10) || chr(10), nullif(feelings, ''), nullif(see_myself, ''),
+                                                       nullif(view_changed, ''), nullif(still_need, '')),
+                                             chr(10) || chr(10) ORDER BY created_at) AS reflections
+               FROM reflections WHERE NOT is_private GROUP BY contact_id)"""
+        notes_cols = ", rn.research_notes, mn.meeting_notes, rf.reflections"
+        notes_joins = """LEFT JOIN rn ON rn.contact_id = c.id LEFT JOIN mn ON mn.contact_id = c.id
+                         LEFT JOIN rf ON rf.contact_id = c.id"""
+    sql = f"""
+        WITH w AS (SELECT CAST(? AS TIMESTAMP) AS since, CAST(? AS TIMESTAMP) AS until, CAST(? AS TIMESTAMP) AS now),
+        sc AS ({scope}),
+        rep AS (SELECT contact_id, arg_max(reply, coalesce(replied_at, sent_at)) AS last_reply
+                FROM outreach_messages WHERE reply IS NOT NULL GROUP BY contact_id),
+        -- The rule of the view thank_you_status, decorrelated as in core/dashboard.py (the view is slow at scale).
+        tm AS (SELECT meeting_id, min(sent_at) AS sent_at FROM thank_yous
+               WHERE kind = 'interview' AND sent_at IS NOT NULL AND meeting_id IS NOT NULL GROUP BY meeting_id),
+        tc AS (SELECT contact_id, min(sent_at) AS sent_at FROM thank_yous
+               WHERE kind = 'interview' AND sent_at IS NOT NULL AND meeting_id IS NULL GROUP BY contact_id),
+        ty AS (SELECT mt.contact_id, min(mt.held_at + to_hours(co.thank_you_window_hours)) AS thank_you_due_at,
+                      bool_or(least(tm.sent_at, tc.sent_at) IS NULL
+                              AND w.now > mt.held_at + to_hours(co.thank_you_window_hours)) AS thank_you_overdue
+               FROM meetings mt JOIN sc ON sc.student_id = mt.student_id JOIN cohorts co ON co.id = sc.cohort_id
+               LEFT JOIN tm ON tm.meeting_id = mt.id LEFT JOIN tc ON tc.contact_id = mt.contact_id, w
+               WHERE mt.status = 'held' GROUP BY mt.contact_id){notes_ctes}
+        SELECT co.name AS cohort, u.id AS student_id, u.student_number, u.first_name AS student_first_name,
+               u.last_name AS student_last_name, c.id AS contact_id, c.first_name AS contact_first_name,
+               c.last_name AS contact_last_name, c.organization, c.title, c.field, fo.name AS focus_occupation,
+               c.source, c.priority, c.referred_by_contact_id, p.stage, p.target_at, p.research_at, p.outreach_at,
+               p.interview_at, p.thank_at, p.reflect_at, p.keep_in_touch_at, rep.last_reply, ty.thank_you_due_at,
+               coalesce(ty.thank_you_overdue, false) AS thank_you_overdue, c.archived_at{notes_cols}
+        FROM contacts c
+        JOIN sc ON sc.student_id = c.student_id
+        JOIN contact_progress p ON p.contact_id = c.id
+        JOIN users u ON u.id = c.student_id
+        JOIN cohorts co ON co.id = sc.cohort_id
+        LEFT JOIN focus_occupations fo ON fo.id = c.focus_occupation_id
+        LEFT JOIN rep ON rep.contact_id = c.id
+        LEFT JOIN ty ON ty.contact_id = c.id
+        {notes_joins}
+        CROSS JOIN w
+        WHERE p.target_at < w.until AND p.stage_at >= w.since
+        ORDER BY co.name, u.last_name, u.first_name, u.id, c.id"""
+    return sql, [start, end, now, *sparams]
+
+
+def _activity_query(actor: Actor, cohort_id: int | None, since, until, include_notes: bool) -> tuple[str, list[Any]]:
+    scope, sparams = _scope(actor, cohort_id)
+    start, end = period_bounds(since, until)
+    notes_cols = ", e.detail" if include_notes else ""
+    sql = f"""
+        WITH sc AS ({scope})
+        SELECT e.id AS event_id, e.occurred_at, co.name AS cohort, e.student_id, u.student_number,
+               u.first_name AS student_first_name, u.last_name AS student_last_name, e.actor_id,
+               a.role AS actor_role, a.first_name || ' ' || a.last_name AS actor_name, e.action, e.entity_type,
+               e.entity_id, e.contact_id{notes_cols}
+        FROM events e
+        JOIN sc ON sc.student_id = e.student_id
+        JOIN users u ON u.id = e.student_id
+        JOIN cohorts co ON co.id = sc.cohort_id
+        LEFT JOIN users a ON a.id = e.actor_id
+        WHERE e.occurred_at >= ? AND e.occurred_at < ?
+        ORDER BY e.occurred_at, e.id"""
+    return sql, [*sparams, start, end]
+
+
+def export_csv(db: Database, actor: Actor, kind: str, *, cohort_id: int | None = None,
+               since: date | datetime | None = None, until: date | datetime | None = None,
+               include_notes: bool = False, now: datetime | None = None) -> Iterator[bytes]:
+    """Check access, then return the export as a stream of UTF-8 CSV chunks (BOM and header first).
+
+    kind: 'progress' (one row per student), 'pipeline' (one per contact), 'activity' (one per event).
+    cohort_id None means every cohort the actor may read. A date `until` is inclusive.
+    Counselors export their cohorts, admins any; students nothing. include_notes is for admins only.
+    """
+    require_role(actor, Role.COUNSELOR, Role.ADMIN)
+    if include_notes and actor.role != Role.ADMIN:
+        raise AccessDenied("Only the career office (admins) can export free-text notes.")
+    columns = columns_for(kind, include_notes=include_notes)
+    now = now or utcnow()
+    with db.cursor() as cur:
+        if cohort_id is not None:
+            require_cohort(cur, actor, cohort_id)
+    if kind == "progress":
+        sql, params = _progress_query(actor, cohort_id, since, until, now)
+    elif kind == "pipeline":
+        sql, params = _pipeline_query(actor, cohort_id, since, until, now, include_notes)
+    else:
+        sql, params = _activity_query(actor, cohort_id, since, until, include_notes)
+    return _stream(db, sql, params, [c for c, _, _ in columns])
+
+
+def _stream(db: Database, sql: str, params: list[Any], header: list[str]) -> Iterator[bytes]:
+    """Run the query and yield CSV chunks batch by batch, so no export is ever whole in memory."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    yield BOM + buffer.getvalue().encode("utf-8")
+    with db.cursor() as cur:
+        result = cur.execute(sql, params)
+        while batch := result.fetchmany(BATCH_ROWS):
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerows([cell(v) for v in values] for values in batch)
+            yield buffer.getvalue().encode("utf-8")
+
+
+def write_csv(db: Database, actor: Actor, kind: str, out: IO[bytes], **options: Any) -> int:
+    """Write an export to a binary file; returns the bytes written."""
+    written = 0
+    for chunk in export_csv(db, actor, kind, **options):
+        out.write(chunk)
+        written += len(chunk)
+    return written
+
+
+def export_bytes(db: Database, actor: Actor, kind: str, **options: Any) -> bytes:
+    """An export as one bytes object, for the portal's download button.
+
+    Streamlit serves a download from bytes it holds, so the portal joins the same streamed chunks;
+    the command line writes them to the file one by one instead.
+    """
+    return b"".join(export_csv(db, actor, kind, **options))
+
+
+def file_name(kind: str, cohort_name: str | None, *, now: datetime | None = None) -> str:
+    """A download name such as progress_health-science-explorers_2026-03-10.csv."""
+    stamp = (now or utcnow()).date().isoformat()
+    slug = "".join(ch.lower() if ch.isalnum() else "-" for ch in (cohort_name or "all-cohorts"))
+    slug = "-".join(part for part in slug.split("-") if part)[:60] or "cohort"
+    return f"{kind}_{slug}_{stamp}.csv"
+
+
+# ---------------------------------------------------------------- command line
+
+
+def _resolve_cohort(db: Database, value: str | None) -> int | None:
+    if value is None:
+        return None
+    with db.cursor() as cur:
+        if value.isdigit():
+            found = cur.execute("SELECT id FROM cohorts WHERE id = ?", [int(value)]).fetchone()
+        else:
+            found = cur.execute("SELECT id FROM cohorts WHERE lower(name) = lower(?)", [value]).fetchone()
+    if found is None:
+        raise SystemExit(f"No cohort {value!r} (give its id or its exact name).")
+    return int(found[0])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write one export to a file (or standard output with --out -)."""
+    from core.accounts import load_actor, user_id_for_username
+    from core.config import get_settings
+
+    parser = argparse.ArgumentParser(prog="python -m core.export", description="Career-office CSV exports.")
+    parser.add_argument("kind", choices=KINDS)
+    parser.add_argument("--cohort", help="cohort id or exact name (default: every cohort)")
+    parser.add_argument("--since", type=date.fromisoformat, help="first day, YYYY-MM-DD (inclusive)")
+    parser.add_argument("--until", type=date.fromisoformat, help="last day, YYYY-MM-DD (inclusive)")
+    parser.add_argument("--include-notes", action="store_true", help="add free-text notes (admins only)")
+    parser.add_argument("--as", dest="username", help="export as this counselor or admin (default: the career office)")
+    parser.add_argument("--db", help="database file (default: the portal's configured file)")
+    parser.add_argument("--out", required=True, help="file to write, or - for standard output")
+    args = parser.parse_args(argv)
+
+    db = Database(args.db or get_settings().database_path)
+    try:
+        actor = SYSTEM
+        if args.username:
+            user_id = user_id_for_username(db, args.username)
+            actor = load_actor(db, user_id) if user_id is not None else None
+            if actor is None:
+                raise SystemExit(f"No active account {args.username!r}.")
+        options = dict(cohort_id=_resolve_cohort(db, args.cohort), since=args.since, until=args.until,
+                       include_notes=args.include_notes)
+        try:
+            chunks = export_csv(db, actor, args.kind, **options)  # refused here, before a file is created
+        except (AccessDenied, LookupError) as exc:
+            raise SystemExit(str(exc)) from exc
+        out = sys.stdout.buffer if args.out == "-" else open(args.out, "wb")
+        written = 0
+        try:
+            for chunk in chunks:
+                out.write(chunk)
+                written += len(chunk)
+        finally:
+            if out is not sys.stdout.buffer:
+                out.close()
+        if args.out != "-":
+            print(f"Wrote {args.out} ({written:,} bytes).", file=sys.stderr)
+    finally:
+        db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

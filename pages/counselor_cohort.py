@@ -1,0 +1,116 @@
+"""Cohort settings and goals: the timing rules a counselor may change, the cohort's goals, and who is on track."""
+
+import pandas as pd
+import streamlit as st
+from pydantic import ValidationError
+
+from core.access import AccessDenied, NotFound
+from core.cohorts import CohortError, add_goal, get_cohort, retire_goal, update_cohort
+from core.dashboard import goal_standings
+from core.db import WriteConflict
+from core.models import GOAL_LABELS, CohortUpdate, GoalCreate, GoalMetric, Role, field_errors
+from core.progress import cohort_goal_summary
+from ui.counselor import cohort_picker, open_student
+from ui.guard import require
+
+db, actor = require(Role.COUNSELOR, Role.ADMIN)
+P = "counselor_cohort"
+STATUS_WORDS = {"met": "✅ met", "on_track": "on track", "behind": "⚠️ behind", "missed": "❌ missed"}
+
+st.title("Cohort settings and goals")
+cohort_id, _ = cohort_picker(db, actor, key=f"{P}_cohort", allow_all=False)
+cohort = get_cohort(db, actor, cohort_id)
+notice = st.session_state.pop(f"{P}_notice", None)
+if notice:
+    st.success(notice)
+
+# ---------------------------------------------------------------- timing settings
+st.subheader("Timing", anchor=False)
+with st.form(f"{P}_settings_form"):
+    col1, col2, col3 = st.columns(3)
+    window = col1.number_input("Thank-you due within (hours)", min_value=1, max_value=336, step=1,
+                               value=cohort.thank_you_window_hours, key=f"{P}_window",
+                               help="After a meeting is held, the thank-you shows overdue after this many hours. "
+                                    "A day or two is what the method advises.")
+    stalled = col2.number_input("Stalled after (days without activity)", min_value=1, max_value=365, step=1,
+                                value=cohort.stalled_after_days, key=f"{P}_stalled")
+    follow = col3.number_input("Follow-up after (business days without reply)", min_value=1, max_value=30, step=1,
+                               value=cohort.follow_up_business_days, key=f"{P}_follow")
+    errors_box = st.empty()
+    if st.form_submit_button("Save timing"):
+        try:
+            data = CohortUpdate(thank_you_window_hours=int(window), stalled_after_days=int(stalled),
+                                follow_up_business_days=int(follow))
+            update_cohort(db, actor, cohort_id, data)
+        except ValidationError as exc:
+            errors_box.error("\n\n".join(field_errors(exc).values()))
+        except (AccessDenied, NotFound, CohortError, WriteConflict) as exc:
+            errors_box.error(str(exc))
+        else:
+            st.session_state[f"{P}_notice"] = "Timing saved."
+            st.rerun()
+
+# ---------------------------------------------------------------- goals
+st.subheader("Goals", anchor=False)
+summary = cohort_goal_summary(db, actor, cohort_id)
+if not summary:
+    st.caption("No goals yet. A goal says what every student should reach by a date, for example 8 targets.")
+for g in summary:
+    with st.container(border=True):
+        text_col, stats_col, button_col = st.columns([3, 4, 1], vertical_alignment="center")
+        due = f" by {g['due_on']:%d %b %Y}" if g["due_on"] else ""
+        text_col.markdown(f"**{g['target']} {g['label']}{due}**")
+        if g["expected_now"] is not None and g["due_on"]:
+            text_col.caption(f"On pace today: {g['expected_now']}")
+        stats_col.caption(f"{g['met']} met · {g['on_track']} on track · {g['behind']} behind · {g['missed']} missed "
+                          f"(of {g['students']} students)")
+        if button_col.button("Retire", key=f"{P}_retire_{g['goal_id']}", help="Stop tracking this goal (kept on record)"):
+            try:
+                retire_goal(db, actor, g["goal_id"])
+            except (AccessDenied, NotFound, WriteConflict) as exc:
+                st.error(str(exc))
+            else:
+                st.session_state[f"{P}_notice"] = "Goal retired."
+                st.rerun()
+
+with st.form(f"{P}_goal_form", clear_on_submit=True):
+    st.markdown("**Add a goal**")
+    col1, col2, col3 = st.columns(3)
+    metric = col1.selectbox("Every student reaches", list(GoalMetric), key=f"{P}_metric",
+                            format_func=lambda m: GOAL_LABELS[m])
+    target = col2.number_input("How many", min_value=1, max_value=500, value=3, step=1, key=f"{P}_target")
+    due_on = col3.date_input("By", value=cohort.term_end, key=f"{P}_due", format="YYYY-MM-DD")
+    goal_errors = st.empty()
+    if st.form_submit_button("Add goal"):
+        try:
+            add_goal(db, actor, cohort_id, GoalCreate(metric=metric, target_count=int(target), due_on=due_on))
+        except ValidationError as exc:
+            goal_errors.error("\n\n".join(field_errors(exc).values()))
+        except (AccessDenied, NotFound, WriteConflict) as exc:
+            goal_errors.error(str(exc))
+        else:
+            st.session_state[f"{P}_notice"] = "Goal added."
+            st.rerun()
+
+# ---------------------------------------------------------------- who is on track
+if summary:
+    st.subheader("Who is on track", anchor=False)
+    standings = pd.DataFrame(goal_standings(db, actor, cohort_id))
+    if standings.empty:
+        st.caption("No students in this cohort yet.")
+    else:
+        standings["goal"] = standings["target"].astype(str) + " " + standings["label"]
+        standings["cell"] = [f"{STATUS_WORDS[s]} ({c}/{t})" for s, c, t in
+                             zip(standings["status"], standings["current"], standings["target"])]
+        matrix = standings.pivot_table(index=["student_id", "name"], columns="goal", values="cell",
+                                       aggfunc="first", sort=False).reset_index()
+        off = standings[standings["status"].isin(["behind", "missed"])].groupby("student_id").size()
+        matrix.insert(2, "Off track", [int(off.get(i, 0)) for i in matrix["student_id"]])
+        matrix = matrix.rename(columns={"name": "Student"}).sort_values(["Off track", "Student"], ascending=[False, True])
+        matrix = matrix.reset_index(drop=True)
+        event = st.dataframe(matrix, hide_index=True, width="stretch", key=f"{P}_standings",
+                             column_order=[c for c in matrix.columns if c != "student_id"],
+                             on_select="rerun", selection_mode="single-row")
+        st.caption("Click a row to open the student.")
+        if event.selection.rows:
+            open_student(int(matrix.iloc[event.selection.rows[0]]["student_id"]))

@@ -1,0 +1,191 @@
+"""CSV exports: documented columns, encoding, formula guard, quoting round trip, private text, access, streaming."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core import export
+from core.access import AccessDenied, NotFound
+from core.export import ACTIVITY_COLUMNS, PIPELINE_COLUMNS, PROGRESS_COLUMNS, cell, export_csv
+from tests.conftest import NOW
+from tests.oversight_fixtures import DAY, SECRET, Campaign
+
+
+@pytest.fixture
+def campaign(world) -> Campaign:
+    return Campaign(world)
+
+
+def _bytes(db, actor, kind, **options) -> bytes:
+    return b"".join(export_csv(db, actor, kind, now=NOW, **options))
+
+
+def _frame(data: bytes) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=SUM(A1:A2)", "'=SUM(A1:A2)"), ("+1", "'+1"), ("-2+3", "'-2+3"), ("@cmd", "'@cmd"), ("\tx", "'\tx"),
+    ("\rx", "'\rx"), ("plain", "plain"), ("a=b", "a=b"), ("", ""), (None, ""), (-5, "-5"), (2.5, "2.5"),
+    (True, "true"), (False, "false"), (date(2026, 3, 10), "2026-03-10"), (NOW, "2026-03-10T15:00:00"),
+])
+def test_cell_guards_text_and_formats_values(value, expected):
+    assert cell(value) == expected
+
+
+def test_every_export_starts_with_bom_and_documented_header(campaign):
+    w = campaign.world
+    for kind, columns in (("progress", PROGRESS_COLUMNS), ("pipeline", PIPELINE_COLUMNS), ("activity", ACTIVITY_COLUMNS)):
+        data = _bytes(w.db, w.admin, kind)
+        assert data.startswith(b"\xef\xbb\xbf")
+        assert list(_frame(data).columns) == [c for c, _, _ in columns]
+
+
+def test_docs_list_every_column(campaign):
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "exports.md").read_text(encoding="utf-8")
+    for kind in export.KINDS:
+        for name, kind_type, _ in export.columns_for(kind, include_notes=True):
+            assert f"| `{name}` | {kind_type} |" in docs, (kind, name)
+
+
+def test_progress_rows_round_trip(campaign):
+    w = campaign.world
+    frame = _frame(_bytes(w.db, w.counselor_x, "progress"))
+    assert list(frame["first_name"]) == ["Alice", "Bob", "Carl"]
+    alice = frame.iloc[0]
+    assert [alice[c] for c in ("targets", "researched", "outreach_sent", "interviews", "thanked", "reflections",
+                               "referrals", "overdue_thank_yous", "meetings_without_reflection")] == \
+        ["3", "2", "2", "2", "1", "1", "1", "1", "1"]
+    assert alice["cohort"] == "Cohort X"
+    assert alice["last_activity_at"] == (NOW - DAY).isoformat()
+    assert list(frame["stalled"]) == ["false", "true", "false"]
+    assert list(frame["goals_off_track"]) == ["0", "2", "2"]
+
+
+def test_pipeline_escapes_formulas_quotes_commas_and_newlines(campaign):
+    w = campaign.world
+    data = _bytes(w.db, w.counselor_x, "pipeline")
+    frame = _frame(data)
+    ann = frame[frame["contact_first_name"] == "Ann"].iloc[0]
+    ben = frame[frame["contact_first_name"] == "Ben"].iloc[0]
+    assert ann["organization"] == "'=cmd|' /C calc'!A0"
+    assert ben["contact_last_name"] == 'Two, "Jr"'
+    assert ben["organization"] == "Line\nbreak Ltd"
+    assert ann["stage"] == "reflect" and ann["interview_at"] == (NOW - 10 * DAY).isoformat()
+    assert ben["thank_you_overdue"] == "true" and ann["thank_you_overdue"] == "false"
+    assert ben["thank_you_due_at"] == (NOW - DAY).isoformat()
+    assert ann["last_reply"] == "accepted"
+    # No cell of the raw file starts a formula, however it is quoted.
+    for line in data.decode("utf-8-sig").split("\r\n"):
+        for raw in line.split(","):
+            assert not raw.lstrip('"').startswith(("=", "+", "@")), raw
+    assert len(frame) == 5  # Ann, Ben, Rita (referral), Archie (archived), Bea
+
+
+def test_private_reflections_never_leave(campaign):
+    w = campaign.world
+    for kind in export.KINDS:
+        data = _bytes(w.db, w.admin, kind, include_notes=True)
+        assert SECRET.encode() not in data
+    notes = _frame(_bytes(w.db, w.admin, "pipeline", include_notes=True))
+    yves = notes[notes["contact_first_name"] == "Yves"].iloc[0]
+    assert yves["reflections"] == ""
+    assert yves["research_notes"] == "'=HYPERLINK(\"http://x\")"
+    ann = notes[notes["contact_first_name"] == "Ann"].iloc[0]
+    assert ann["reflections"] == "Curious and encouraged."
+    assert ann["meeting_notes"] == "People over spreadsheets."
+
+
+def test_notes_only_when_asked_and_only_for_admins(campaign):
+    w = campaign.world
+    plain = _bytes(w.db, w.admin, "pipeline")
+    assert b"Curious and encouraged." not in plain and b"Met at the fair." not in plain
+    assert b"Met at the fair." in _bytes(w.db, w.admin, "pipeline", include_notes=True)
+    assert "detail" in _frame(_bytes(w.db, w.admin, "activity", include_notes=True)).columns
+    assert "detail" not in _frame(_bytes(w.db, w.admin, "activity")).columns
+    with pytest.raises(AccessDenied):
+        export_csv(w.db, w.counselor_x, "pipeline", include_notes=True)
+
+
+def test_students_export_nothing(campaign):
+    w = campaign.world
+    for kind in export.KINDS:
+        with pytest.raises(AccessDenied):
+            export_csv(w.db, w.alice, kind)
+        with pytest.raises(AccessDenied):
+            export_csv(w.db, w.alice, kind, cohort_id=w.cohort_x)
+
+
+def test_counselor_exports_only_assigned_cohorts(campaign):
+    w = campaign.world
+    for kind in export.KINDS:
+        with pytest.raises(NotFound):
+            export_csv(w.db, w.counselor_x, kind, cohort_id=w.cohort_y)
+    everything = _frame(_bytes(w.db, w.counselor_x, "activity"))
+    assert set(everything["student_id"].astype(int)) == {w.alice.user_id, w.bob.user_id, campaign.carl.user_id}
+    assert set(_frame(_bytes(w.db, w.counselor_y, "pipeline"))["contact_first_name"]) == {"Yves"}
+
+
+def test_period_filters_counts_rows_and_events(campaign):
+    w = campaign.world
+    last_week = dict(since=(NOW - 5 * DAY).date(), until=NOW.date())
+    alice = _frame(_bytes(w.db, w.counselor_x, "progress", **last_week)).iloc[0]
+    # In the last five days Alice held one interview (Ben) and archived Archie: nothing else counted.
+    assert [alice[c] for c in ("targets", "researched", "outreach_sent", "interviews", "thanked", "reflections",
+                               "referrals")] == ["0", "0", "0", "1", "0", "0", "0"]
+    pipeline = _frame(_bytes(w.db, w.counselor_x, "pipeline", **last_week))
+    assert sorted(pipeline["contact_first_name"]) == ["Archie", "Ben"]
+    activity = _frame(_bytes(w.db, w.counselor_x, "activity", **last_week))
+    assert all(x >= (NOW - 5 * DAY).date().isoformat() for x in activity["occurred_at"])
+    # Ben's meeting logged, Archie added and archived, the counselor's comment, and the three accounts
+    # created and put in the cohort today (cohort-level events such as goals belong to no student).
+    assert len(activity) == 10
+    assert set(activity["action"]) == {"logged", "created", "archived", "commented", "joined_cohort"}
+
+
+def test_large_exports_stream_in_batches(campaign, monkeypatch):
+    w = campaign.world
+    monkeypatch.setattr(export, "BATCH_ROWS", 3)
+    chunks = list(export_csv(w.db, w.admin, "activity", now=NOW))
+    events = len(_frame(b"".join(chunks)))
+    assert events > 6
+    assert len(chunks) == 1 + -(-events // 3)  # the header, then one chunk per batch
+
+
+def test_command_line_exports_as_the_given_user(demo_copy, tmp_path):
+    out = tmp_path / "progress.csv"
+    assert export.main(["progress", "--db", str(demo_copy), "--cohort", "Health & Science Explorers, Fall 2026",
+                        "--as", "counselor.rivera", "--out", str(out)]) == 0
+    frame = _frame(out.read_bytes())
+    assert len(frame) == 12 and set(frame["cohort"]) == {"Health & Science Explorers, Fall 2026"}
+    assert "student12" in set(frame["email"].str.split("@").str[0])
+    assert frame.loc[frame["email"].str.startswith("student12@"), "stalled"].item() == "true"
+    with pytest.raises(SystemExit, match="Only the career office"):
+        export.main(["pipeline", "--db", str(demo_copy), "--as", "counselor.rivera", "--include-notes",
+                     "--out", str(tmp_path / "notes.csv")])
+    assert not (tmp_path / "notes.csv").exists()
+    with pytest.raises(SystemExit, match="counselor or admin role"):
+        export.main(["activity", "--db", str(demo_copy), "--as", "student01", "--out", str(tmp_path / "a.csv")])
+    with pytest.raises(SystemExit, match="No such cohort"):
+        export.main(["progress", "--db", str(demo_copy), "--cohort", "Health & Science Explorers, Fall 2026",
+                     "--as", "counselor.okafor", "--out", str(tmp_path / "b.csv")])
+    assert not (tmp_path / "a.csv").exists() and not (tmp_path / "b.csv").exists()
+
+
+def test_pipeline_thank_you_columns_follow_the_thank_you_status_view(campaign):
+    w = campaign.world
+    for now in (NOW - 5 * DAY, NOW, NOW + 3 * DAY):
+        frame = _frame(b"".join(export_csv(w.db, w.admin, "pipeline", now=now)))
+        mine = {int(r.contact_id): (r.thank_you_due_at, r.thank_you_overdue) for r in frame.itertuples()
+                if r.thank_you_due_at}
+        with w.db.cursor() as cur:
+            view = {c: (cell(due), cell(bool(late))) for c, due, late in cur.execute(
+                """SELECT contact_id, min(due_at), bool_or(sent_at IS NULL AND ? > due_at)
+                   FROM thank_you_status GROUP BY contact_id""", [now]).fetchall()}
+        assert mine == view
+        assert len(view) == 3  # Ann, Ben, Yves

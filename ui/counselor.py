@@ -1,0 +1,57 @@
+"""Streamlit glue shared by the counselor pages: the cohort picker and opening a student's detail page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from core.cohorts import list_cohorts
+from core.db import Database
+from core.models import Actor
+
+STUDENT_PAGE = "pages/counselor_student.py"
+DASHBOARD_PAGE = "pages/counselor_home.py"
+STUDENT_PARAM = "student"
+_LAST_COHORT = "counselor_last_cohort"
+ALL = -1
+
+
+def cohort_picker(db: Database, actor: Actor, *, key: str, allow_all: bool) -> tuple[int | None, list[dict[str, Any]]]:
+    """A select box of the cohorts the actor may read; returns (cohort id or None for all, the cohorts).
+
+    The choice is remembered across the counselor pages. Stops the page when there is no cohort.
+    """
+    cohorts = list_cohorts(db, actor)
+    if not cohorts:
+        st.info("No cohort is assigned to you yet. The career office assigns counselors to cohorts.")
+        st.stop()
+    names = {c["id"]: c["name"] for c in cohorts}
+    options = ([ALL] if allow_all and len(cohorts) > 1 else []) + list(names)
+    remembered = st.session_state.get(_LAST_COHORT)
+    if key not in st.session_state and remembered in options:
+        st.session_state[key] = remembered
+    chosen = st.selectbox("Cohort", options, key=key,
+                          format_func=lambda i: f"All cohorts ({len(cohorts)})" if i == ALL else names[i])
+    st.session_state[_LAST_COHORT] = chosen
+    return (None if chosen == ALL else chosen), cohorts
+
+
+def open_student(student_id: int) -> None:
+    """Go to the student detail page for this student (the page re-checks access for the id)."""
+    st.switch_page(STUDENT_PAGE, query_params={STUDENT_PARAM: str(int(student_id))})
+
+
+def requested_student() -> int | None:
+    """The student id asked for in the address, if it is a number at all (access is checked by core)."""
+    raw = st.query_params.get(STUDENT_PARAM)
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def back_to_dashboard() -> None:
+    """A button back to the cohort dashboard (a button, not st.page_link, so the page also runs on its own)."""
+    if st.button("Cohort dashboard", key="counselor_back_to_dashboard", icon=":material/arrow_back:", type="tertiary"):
+        st.switch_page(DASHBOARD_PAGE)
