@@ -69,6 +69,8 @@ messages = outreach.list_messages(db, actor, cid)
 for m in messages:
     purpose = "Follow-up" if m["purpose"] == "follow_up" else "Request"
     state = f"sent {when(m['sent_at'])}" if m["sent_at"] else "draft"
+    if m["reply"]:
+        state += f" · {REPLY_WORDS[Reply(m['reply'])]}"  # visible once the expander folds away
     with st.expander(f"{purpose} · {CHANNEL_WORDS[Channel(m['channel'])]} · {state}", expanded=m["sent_at"] is None
                      or m["reply"] is None):
         if m["subject"]:

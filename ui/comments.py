@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from core.comments import add_comment, list_comments
 from core.db import Database, WriteConflict
 from core.models import Actor, CommentCreate, field_errors
-from ui.widgets import when
+from ui.widgets import md_escape, when
 
 
 def comment_thread(db: Database, actor: Actor, student_id: int, subject_type: str, subject_id: int, *,
@@ -18,7 +18,7 @@ def comment_thread(db: Database, actor: Actor, student_id: int, subject_type: st
     with st.expander(f"{title} ({len(thread)})", expanded=bool(thread), icon=":material/forum:"):
         for c in thread:
             who = "You" if c["author_id"] == actor.user_id else f"{c['author_name']} ({c['author_role']})"
-            st.caption(f"{who}, {when(c['created_at'])}")
+            st.caption(f"{md_escape(who)}, {when(c['created_at'])}")
             st.text(c["body"])
         with st.form(key=f"{key}_comment_form", clear_on_submit=True, border=False):
             body = st.text_area("Add a comment", key=f"{key}_comment_body", height=80, max_chars=5000)

@@ -94,9 +94,10 @@ def test_student_walks_a_contact_through_the_pipeline(portal, page):
     page.get_by_label("Their reply").click()
     page.get_by_role("option", name="Accepted").click()
     wait_idle(page)
+    expect(page.get_by_role("combobox", name="Their reply")).to_have_value("Accepted")
     page.get_by_role("button", name="Record reply").click()
     wait_idle(page)
-    expect(page.get_by_text(re.compile(r"^Reply: Accepted"))).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text(re.compile(r"Request · Email · sent .* · Accepted"))).to_be_visible(timeout=WAIT)
 
     # Meeting: schedule, then log it with one referral
     _go(page, "Meetings")
