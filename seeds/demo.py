@@ -135,8 +135,8 @@ def seed_demo(db: Database, *, now: datetime | None = None, rounds: int = 12) ->
         cohort = create_cohort(db, SYSTEM, CohortCreate(
             name=name, term_start=term_start, term_end=term_start + timedelta(days=105)), now=now - timedelta(days=55))
         assign_counselor(db, SYSTEM, cohort.id, counselors[c_index].id, now=now - timedelta(days=55))
-        due = term_start + timedelta(days=70)
-        for metric, count in ((GoalMetric.TARGETS, 8), (GoalMetric.INTERVIEWS, 3), (GoalMetric.THANKED, 3)):
+        due = term_start + timedelta(days=98)  # two weeks before the term ends
+        for metric, count in ((GoalMetric.TARGETS, 6), (GoalMetric.INTERVIEWS, 2), (GoalMetric.THANKED, 2)):
             add_goal(db, Actor(counselors[c_index].id, Role.COUNSELOR), cohort.id,
                      GoalCreate(metric=metric, target_count=count, due_on=due), now=now - timedelta(days=50))
         for s_index, profile in enumerate(PROFILES):
@@ -156,7 +156,10 @@ def _build_campaign(db, actor, rng, profile, occupations, questions, templates, 
     if profile == "no_targets":
         return
     stalled = profile == "stalled"
-    start = now - timedelta(days=rng.randint(38, 46))
+    # Active students started two to three weeks ago, so only the stalled profile looks stalled.
+    start = now - timedelta(days=rng.randint(14, 20))
+    if stalled:
+        start = now - timedelta(days=42)
     names = rng.sample(sorted(occupations), 2 if profile in ("targets", "research") else 3)
     focus = {name: contacts.add_focus_occupation(db, actor, name, now=start) for name in names}
     lead = PROFILE_STEPS[profile]
@@ -255,7 +258,7 @@ def _advance(db, actor, rng, contact, step: Step, t0: datetime, questions, templ
         notes=notes, referrals=refs, held_at=held, now=held + timedelta(hours=1))
     if not step.thank_sent:
         return
-    thanked = held + timedelta(hours=rng.randint(5, 30))
+    thanked = min(held + timedelta(hours=rng.randint(5, 30)), now - timedelta(hours=1))
     ty = thanks.create_thank_you(db, actor, contact.id, ThankYouCreate(
         body=f"Dear {contact.first_name},\n\nThank you for your time yesterday. Your advice about the regional "
              f"association was exactly what I needed.\n\nWith thanks,\n{actor.name}"),
@@ -263,7 +266,7 @@ def _advance(db, actor, rng, contact, step: Step, t0: datetime, questions, templ
     thanks.mark_thank_you_sent(db, actor, ty, sent_at=thanked, now=thanked)
     if not step.reflect:
         return
-    reflected = thanked + timedelta(hours=6)
+    reflected = min(thanked + timedelta(hours=6), now - timedelta(minutes=30))
     reflections.save_reflection(db, actor, meeting_id, ReflectionCreate(
         feelings="Energised: the work is closer to what I hoped than I expected.",
         see_myself="Yes, at least the team side of it; less sure about the hours.",

@@ -66,7 +66,7 @@ def test_home_lists_the_overdue_thank_you_first_with_hours_late(portal_env):
     at = _run(portal_env, "student_home", "student07")
     first = at.markdown[[i for i, m in enumerate(at.markdown) if "Send your thank" in m.value][0]].value
     assert ":red[**Send your thank\\-you**]" in first and "h late**" in first
-    assert [p.value for p in at.get("progress")] and "of 8 targets" in _texts(at) + str(
+    assert [p.value for p in at.get("progress")] and "of 6 targets" in _texts(at) + str(
         [p.proto.text for p in at.get("progress")])
 
 

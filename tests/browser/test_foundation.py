@@ -1,5 +1,6 @@
 """The portal in a real browser: sign in per role, wrong password, URL tampering, sign out."""
 
+from core.db import Database
 from tests.browser.conftest import main_text, sign_in, wait_idle
 
 
@@ -7,12 +8,16 @@ def sidebar_text(page) -> str:
     return page.locator("[data-testid='stSidebar']").inner_text()
 
 
-def test_student_signs_in_and_sees_their_contacts(portal, page):
+def test_student_signs_in_and_sees_their_contacts(portal, page, demo_file):
+    with Database(demo_file).cursor() as cur:  # the portal serves a copy; the original is free to read
+        (late,) = cur.execute("""SELECT c.first_name || ' ' || c.last_name FROM thank_you_status t
+                                 JOIN contacts c ON c.id = t.contact_id JOIN users u ON u.id = t.student_id
+                                 WHERE u.username = 'student07' AND t.sent_at IS NULL""").fetchone()
     sign_in(page, portal.url, "student07")
     page.get_by_role("heading", name="Hello, Gabriel").wait_for()
     body = main_text(page)
-    assert "Xin Park" in body, "the student's own contact is listed"
-    assert "Outreach sent" in body and "Interviewed" in body, "stages are shown"
+    assert late in body and "Send your thank-you" in body, "their own contact's overdue thank-you is listed"
+    assert "Where your contacts stand" in body
     assert any(c["name"] == "interview_portal_auth" for c in page.context.cookies()), "re-login cookie set"
 
 

@@ -107,6 +107,7 @@ def test_student_walks_a_contact_through_the_pipeline(portal, page):
     expect(page.get_by_text("Meeting scheduled.")).to_be_visible(timeout=WAIT)
     with page.expect_download() as download:
         page.get_by_role("button", name="Add to calendar (.ics)").click()
+    wait_idle(page)  # a download button reruns the script; fill the log once that run is over
     calendar = Path(download.value.path()).read_text()
     assert "BEGIN:VEVENT" in calendar and "TZID=America/New_York" in calendar and "Ana Lee" in calendar
     page.get_by_label("Insights").fill("Most of the work is explaining data to people who decide.")
@@ -136,9 +137,9 @@ def test_student_walks_a_contact_through_the_pipeline(portal, page):
 
     # Home: the to-do list and goals reflect everything done
     _go(page, "Home", heading="Hello, Amara")
-    expect(page.get_by_text("1 of 3 interviews held", exact=False)).to_be_visible(timeout=WAIT)
-    expect(page.get_by_text("1 of 3 thank-yous sent", exact=False)).to_be_visible(timeout=WAIT)
-    expect(page.get_by_text("2 of 8 targets", exact=False)).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("1 of 2 interviews held", exact=False)).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("1 of 2 thank-yous sent", exact=False)).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("2 of 6 targets", exact=False)).to_be_visible(timeout=WAIT)
     expect(page.get_by_text("Send your thank-you")).to_have_count(0)
     expect(page.get_by_text("Reflect on your meeting")).to_have_count(0)
 
