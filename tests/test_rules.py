@@ -55,3 +55,22 @@ def test_thank_you_status_view_uses_the_cohort_window(world):
     ty = thanks.create_thank_you(db, alice, c.id, ThankYouCreate(body="Thanks"), meeting_id=m, now=NOW)
     thanks.mark_thank_you_sent(db, alice, ty, now=NOW)
     assert status()["sent_at"] == NOW
+
+
+def test_a_thank_you_without_a_meeting_counts_for_every_meeting_with_that_contact(world):
+    db, alice = world.db, world.alice
+    c = contacts.create_contact(db, alice, ContactCreate(first_name="Rita"), now=NOW - timedelta(days=9))
+    held = []
+    for days_ago in (6, 3):
+        m = meetings.schedule_meeting(db, alice, c.id, MeetingCreate(
+            starts_at_local=NOW - timedelta(days=days_ago), timezone="UTC", mode=MeetingMode.PHONE),
+            now=NOW - timedelta(days=8))
+        meetings.log_meeting(db, alice, m, MeetingLog(), now=NOW - timedelta(days=days_ago - 1))
+        held.append(m)
+    general = thanks.create_thank_you(db, alice, c.id, ThankYouCreate(body="Thanks for both"), now=NOW)
+    thanks.mark_thank_you_sent(db, alice, general, sent_at=NOW - timedelta(days=1), now=NOW)
+    first = thanks.create_thank_you(db, alice, c.id, ThankYouCreate(body="Thanks"), meeting_id=held[0], now=NOW)
+    thanks.mark_thank_you_sent(db, alice, first, sent_at=NOW - timedelta(days=5), now=NOW)
+    with db.cursor() as cur:
+        sent = dict(cur.execute("SELECT meeting_id, sent_at FROM thank_you_status ORDER BY meeting_id").fetchall())
+    assert sent == {held[0]: NOW - timedelta(days=5), held[1]: NOW - timedelta(days=1)}
