@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from core import comments, contacts, keep_in_touch, meetings, outreach, reflections, research, thanks
+from core import comments, contacts, keep_in_touch, meetings, merge_fields, outreach, reflections, research, thanks
 from core.access import SYSTEM
 from core.accounts import create_user
 from core.clock import utcnow
@@ -206,12 +206,12 @@ def _advance(db, actor, rng, contact, step: Step, t0: datetime, questions, templ
     if step.stage.order < Stage.OUTREACH.order and not step.upcoming:
         return
     template = templates["template:request-email"]
-    body = template["body"].format(
-        contact_first_name=contact.first_name, connection="We met at the spring career fair.", field=contact.field,
-        organization=contact.organization, student_name=actor.name)
+    values = {"contact_first_name": contact.first_name, "connection": "We met at the spring career fair.",
+              "field": contact.field, "organization": contact.organization, "student_name": actor.name}
+    body = merge_fields.fill(template["body"], values)
     t = t0 + timedelta(days=2)
     message_id = outreach.create_draft(db, actor, contact.id, OutreachCreate(
-        channel=Channel.EMAIL, subject=template["subject"].format(field=contact.field), body=body,
+        channel=Channel.EMAIL, subject=merge_fields.fill(template["subject"], values), body=body,
         library_item_id=template["id"]), now=t)
     sent = t0 + timedelta(days=3)
     if profile == "outreach_no_reply":
