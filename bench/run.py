@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import time
 from pathlib import Path
 
 
 def main() -> None:
     """Import each benchmark module and run its main()."""
+    # AppTest runs outside a Streamlit server and warns about it on every call; keep the numbers readable.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
     for path in sorted(Path(__file__).parent.glob("*.py")):
         if path.stem in ("__init__", "run"):
             continue
