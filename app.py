@@ -34,7 +34,7 @@ auth = signed_in_authenticator(db, settings, actor)
 with st.sidebar:
     st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
     if st.button("Sign out", key="app_sign_out", icon=":material/logout:"):
-        sign_out(auth)
+        sign_out(db, actor, auth)
         st.rerun()
 
 if must_change_password(db, actor):

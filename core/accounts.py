@@ -464,3 +464,28 @@ def unlock(db: Database, actor: Actor, user_id: int, *, now: datetime | None = N
                       student_id=user_id if found["role"] == Role.STUDENT else None, now=now)
 
     db.transaction(work)
+
+
+def revoke_sessions(db: Database, actor: Actor, *, now: datetime | None = None) -> None:
+    """Sign the actor out everywhere: re-login cookies issued before now stop working."""
+    from datetime import timezone
+
+    now = now or datetime.now(timezone.utc).replace(tzinfo=None)  # to the microsecond, unlike utcnow()
+
+    def work(cur: Cursor) -> None:
+        username = scalar(cur, "SELECT username FROM users WHERE id = ?", [actor.user_id])
+        if username is None:
+            return
+        cur.execute("DELETE FROM session_revocations WHERE username = ?", [username])
+        cur.execute("INSERT INTO session_revocations VALUES (?, ?)", [username, now])
+        events.record(cur, actor, "signed_out", "user", entity_id=actor.user_id,
+                      student_id=_student_or_none(cur, actor.user_id), now=now.replace(microsecond=0))
+
+    db.transaction(work)
+
+
+def cookie_still_valid(db: Database, username: str, issued_at: datetime) -> bool:
+    """Whether a re-login cookie issued at issued_at (naive UTC) postdates the user's last sign-out."""
+    with db.cursor() as cur:
+        revoked = scalar(cur, "SELECT revoked_at FROM session_revocations WHERE username = ?", [username.lower()])
+    return revoked is None or issued_at > revoked

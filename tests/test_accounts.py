@@ -114,3 +114,14 @@ def test_deactivated_user_has_no_actor(db):
 def test_one_time_passwords_meet_the_rules():
     for _ in range(50):
         assert accounts.password_problem(accounts.one_time_password()) is None
+
+
+def test_signing_out_revokes_cookies_issued_before(db):
+    ana = make_user(db, "ana", Role.STUDENT)
+    assert accounts.cookie_still_valid(db, "ana", NOW)
+    accounts.revoke_sessions(db, ana, now=NOW)
+    assert not accounts.cookie_still_valid(db, "ana", NOW - timedelta(seconds=1))
+    assert not accounts.cookie_still_valid(db, "ana", NOW)
+    assert accounts.cookie_still_valid(db, "ana", NOW + timedelta(microseconds=1)), "a later sign-in works"
+    accounts.revoke_sessions(db, ana, now=NOW + timedelta(hours=1))
+    assert not accounts.cookie_still_valid(db, "ana", NOW + timedelta(minutes=30))

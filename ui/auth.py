@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import extra_streamlit_components as stx
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit_authenticator.controllers import AuthenticationController, CookieController
+from streamlit_authenticator.models import CookieModel
+from streamlit_authenticator.utilities import Encryptor
 from streamlit_authenticator.utilities.exceptions import LoginError
 
 from core import accounts
@@ -25,6 +29,7 @@ from ui.widgets import local
 _COOKIE_PENDING = "auth_cookie_pending"
 _COOKIE_DELETE = "auth_cookie_delete"
 AUTHENTICATOR_KEY = "app_authenticator"
+_SIGNED_IN_THIS_RUN = "auth_signed_in_this_run"
 LOGIN_FIELDS = {"Form name": "Sign in", "Username": "Username", "Password": "Password", "Login": "Sign in"}
 
 
@@ -37,16 +42,53 @@ def client_address() -> str | None:
     return address if isinstance(address, str) else None  # AppTest gives a stand-in object
 
 
+class _LazyCookieModel(CookieModel):
+    """The authenticator's cookie model, drawing its browser component only to set or delete.
+
+    The library reads the cookie from st.context.cookies; its component is needed only to write.
+    Drawn on every run, the component reports the browser's cookies after the first load and so
+    forces a second script run, in which a click can be lost and a page opened by its address can
+    fall back to the home page.
+    """
+
+    def __init__(self, name: str, key: str, expiry_days: float) -> None:  # noqa: D107 - see class
+        self.cookie_name, self.cookie_key, self.cookie_expiry_days = name, key, expiry_days
+        self.token = None
+        self.exp_date = None
+        self._manager = None
+
+    @property
+    def cookie_manager(self) -> stx.CookieManager:
+        if self._manager is None:
+            self._manager = stx.CookieManager(key="auth_cookie_writer")
+        return self._manager
+
+
+class _PortalAuthenticator(stauth.Authenticate):
+    """streamlit-authenticator's Authenticate with the lazy cookie model (same widgets, same cookie)."""
+
+    def __init__(self, credentials: dict, cookie_name: str, cookie_key: str, cookie_expiry_days: float) -> None:  # noqa: D107
+        self.api_key = None
+        self.attrs = {"login_sleep_time": 0}
+        self.secret_key = cookie_key
+        self.path = None
+        self.cookie_controller = CookieController.__new__(CookieController)
+        self.cookie_controller.cookie_model = _LazyCookieModel(cookie_name, cookie_key, cookie_expiry_days)
+        self.authentication_controller = AuthenticationController(credentials, None, False, None, None, cookie_key, None)
+        self.encryptor = Encryptor(cookie_key)
+
+
 def _authenticator(settings: Settings, credentials: dict) -> stauth.Authenticate:
-    return stauth.Authenticate(
-        credentials, settings.cookie_name, settings.cookie_key, settings.cookie_expiry_days,
-        auto_hash=False, login_sleep_time=0.1,
-    )
+    return _PortalAuthenticator(credentials, settings.cookie_name, settings.cookie_key, settings.cookie_expiry_days)
 
 
 def signed_in_authenticator(db: Database, settings: Settings, actor: Actor) -> stauth.Authenticate:
     """The authenticator for a signed-in user (for sign-out and password change)."""
-    auth = _authenticator(settings, accounts.authenticator_credentials(db, only_user_id=actor.user_id))
+    # Reuse the one that just signed the user in by cookie: its cookie component has a fixed key
+    # and may be drawn once per run (a second one would fail before the navigation is built).
+    auth = st.session_state.pop(_SIGNED_IN_THIS_RUN, None)
+    if auth is None:
+        auth = _authenticator(settings, accounts.authenticator_credentials(db, only_user_id=actor.user_id))
     if st.session_state.pop(_COOKIE_PENDING, False) and st.session_state.get("username"):
         # Set here, on the first run after sign-in, so the component is not dropped by the rerun.
         auth.cookie_controller.set_cookie()
@@ -73,7 +115,13 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
     if st.session_state.pop(_COOKIE_DELETE, False):
         # Deleted on the run after sign-out: a component drawn just before a rerun never reaches the browser.
         auth.cookie_controller.delete_cookie()
-    by_cookie = bool(auth.cookie_controller.get_cookie())
+    token = auth.cookie_controller.get_cookie()
+    if token and not accounts.cookie_still_valid(db, token["username"], _issued_at(token, settings)):
+        # A cookie from before the user signed out: ignore it here and remove it from the browser.
+        st.session_state["logout"] = True
+        auth.cookie_controller.delete_cookie()
+        token = None
+    by_cookie = bool(token)
     try:
         auth.login(location="main", fields=LOGIN_FIELDS, key="app_login")
     except LoginError:
@@ -90,6 +138,7 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
         st.session_state[ACTOR_KEY] = accounts.user_id_for_username(db, username)
         if by_cookie:
             # Back with a valid cookie: carry on in this run so the page in the address bar opens.
+            st.session_state[_SIGNED_IN_THIS_RUN] = auth
             return current_actor(db)
         st.session_state[_COOKIE_PENDING] = True
         st.rerun()
@@ -110,14 +159,23 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
     return None
 
 
+def _issued_at(token: dict, settings: Settings) -> datetime:
+    """When a re-login cookie was issued (naive UTC), from its expiry and the configured lifetime."""
+    from datetime import timezone
+
+    issued = token["exp_date"] - settings.cookie_expiry_days * 86400
+    return datetime.fromtimestamp(issued, tz=timezone.utc).replace(tzinfo=None)
+
+
 def _lock_message(until: datetime, now: datetime) -> str:
     minutes = max(1, round((until - now).total_seconds() / 60))
     return (f"Too many failed sign-ins. Try again after {local(until):%H:%M} "
             f"(in about {minutes} minute{'s' if minutes != 1 else ''}), or ask the career office to unlock the account.")
 
 
-def sign_out(auth: stauth.Authenticate) -> None:
-    """End the session and delete the re-login cookie."""
+def sign_out(db: Database, actor: Actor, auth: stauth.Authenticate) -> None:
+    """End the session, revoke the user's re-login cookies and delete the browser's copy."""
+    accounts.revoke_sessions(db, actor)
     auth.logout(location="unrendered")
     for key in (ACTOR_KEY, _COOKIE_PENDING, AUTHENTICATOR_KEY):
         st.session_state.pop(key, None)

@@ -58,3 +58,14 @@ def test_sign_out_ends_the_session_and_the_cookie(portal, page):
     page.get_by_label("Username").wait_for()
     assert "Signed in as" not in sidebar_text(page) if page.locator("[data-testid='stSidebar']").count() else True
     assert not any(c["name"] == "interview_portal_auth" for c in page.context.cookies())
+
+
+def test_opening_a_page_address_in_a_new_tab_opens_that_page(portal, page):
+    """The re-login cookie signs the user in without sending them back to their home page."""
+    sign_in(page, portal.url, "admin")
+    page.goto(portal.url + "/admin_roster")
+    wait_idle(page)
+    page.get_by_role("heading", name="Roster import").wait_for()
+    page.goto(portal.url + "/counselor_cohort")
+    wait_idle(page)
+    page.get_by_role("heading", name="Cohort settings and goals").wait_for()
