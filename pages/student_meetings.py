@@ -16,10 +16,10 @@ from core.db import WriteConflict
 from core.ics import meeting_calendar
 from core.meetings import MeetingError, to_local
 from core.models import MeetingCreate, MeetingLog, MeetingMode, MeetingNote, ReferralCreate, Role, field_errors
-from ui.campaign import FieldErrors, contact_picker, link
+from ui.campaign import FieldErrors, link, picked_contact_or_stop
 from ui.comments import comment_thread
 from ui.guard import require
-from ui.widgets import local, md_escape, stage_badge
+from ui.widgets import local, md_escape
 
 db, actor = require(Role.STUDENT)
 MODE_WORDS = {MeetingMode.IN_PERSON: "In person", MeetingMode.PHONE: "Phone", MeetingMode.VIDEO: "Video call",
@@ -28,12 +28,7 @@ REFERRAL_SLOTS = 3
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/")))
 
 st.title("Meetings")
-contact = contact_picker(db, actor, key="student_meetings_contact")
-if contact is None:
-    st.info("Add a target first.")
-    link("pages/student_targets.py", "Go to Targets", icon=":material/person_search:")
-    st.stop()
-stage_badge(contact["stage"])
+contact = picked_contact_or_stop(db, actor, key="student_meetings_contact")
 cid = contact["id"]
 planned = research.list_planned_questions(db, actor, cid)
 

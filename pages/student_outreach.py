@@ -17,10 +17,10 @@ from core.meetings import to_utc
 from core.models import Channel, OutreachCreate, Reply, Role, field_errors
 from core.outreach import OutreachError
 from core.todo import todo_list
-from ui.campaign import FieldErrors, contact_picker, highlighted, link
+from ui.campaign import FieldErrors, highlighted, link, picked_contact_or_stop
 from ui.comments import comment_thread
 from ui.guard import require
-from ui.widgets import local, md_escape, stage_badge, when
+from ui.widgets import local, md_escape, when
 
 db, actor = require(Role.STUDENT)
 CHANNEL_WORDS = {Channel.EMAIL: "Email", Channel.LINKEDIN: "LinkedIn message", Channel.PHONE: "Phone script",
@@ -28,12 +28,7 @@ CHANNEL_WORDS = {Channel.EMAIL: "Email", Channel.LINKEDIN: "LinkedIn message", C
 REPLY_WORDS = {Reply.ACCEPTED: "Accepted", Reply.DECLINED: "Declined", Reply.NO_REPLY: "No reply"}
 
 st.title("Outreach")
-contact = contact_picker(db, actor, key="student_outreach_contact")
-if contact is None:
-    st.info("Add a target first.")
-    link("pages/student_targets.py", "Go to Targets", icon=":material/person_search:")
-    st.stop()
-stage_badge(contact["stage"])
+contact = picked_contact_or_stop(db, actor, key="student_outreach_contact")
 cid = contact["id"]
 
 

@@ -9,20 +9,14 @@ from core.db import WriteConflict
 from core.library import QUESTION_CATEGORIES, list_items
 from core.models import PlannedQuestionCreate, ResearchUpdate, Role, field_errors
 from core.research import ResearchError
-from ui.campaign import FieldErrors, contact_picker, link
+from ui.campaign import FieldErrors, link, picked_contact_or_stop
 from ui.comments import comment_thread
 from ui.guard import require
-from ui.widgets import stage_badge
 
 db, actor = require(Role.STUDENT)
 
 st.title("Research")
-contact = contact_picker(db, actor, key="student_research_contact")
-if contact is None:
-    st.info("Add a target first.")
-    link("pages/student_targets.py", "Go to Targets", icon=":material/person_search:")
-    st.stop()
-stage_badge(contact["stage"])
+contact = picked_contact_or_stop(db, actor, key="student_research_contact")
 cid = contact["id"]
 
 notes_col, questions_col = st.columns(2, gap="large")

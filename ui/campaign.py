@@ -15,7 +15,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from core.contacts import list_contacts
 from core.db import Database
 from core.models import STAGE_LABELS, Actor, Stage
-from ui.widgets import md_escape
+from ui.widgets import md_escape, stage_badge
 
 CONTACT_PARAM = "contact"
 SHARED_KEY = "campaign_contact_id"
@@ -153,3 +153,14 @@ def stage_legend_dot() -> str:
     lines.append("  " + " -> ".join(s.value for s in Stage) + ";")
     lines.append("}")
     return "\n".join(lines)
+
+
+def picked_contact_or_stop(db: Database, actor: Actor, *, key: str) -> dict[str, Any]:
+    """The contact picker with its stage badge; without any target, a pointer to Targets and stop."""
+    contact = contact_picker(db, actor, key=key)
+    if contact is None:
+        st.info("Add a target first.")
+        link("pages/student_targets.py", "Go to Targets", icon=":material/person_search:")
+        st.stop()
+    stage_badge(contact["stage"])
+    return contact
