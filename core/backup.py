@@ -135,6 +135,17 @@ def restore(backup_file: str | Path, database_path: str | Path, *, now: datetime
     return kept
 
 
+def open_for_command(path: Path) -> Database | None:
+    """Open the database file for a command-line tool, or say it is held by the portal and return None."""
+    try:
+        return Database(path)
+    except duckdb.IOException as exc:
+        if is_locked(exc):
+            print(f"{path} is open in the running portal. {LOCKED_HINT}", file=sys.stderr)
+            return None
+        raise
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: back up (default) or restore the configured database."""
     from core.access import SYSTEM
@@ -164,13 +175,9 @@ def main(argv: list[str] | None = None) -> int:
         if not Path(path).exists():
             print(f"{path}: no database to back up.", file=sys.stderr)
             return 1
-        try:
-            db = Database(path)
-        except duckdb.IOException as exc:
-            if is_locked(exc):
-                print(f"{path} is open in the running portal. {LOCKED_HINT}", file=sys.stderr)
-                return 2
-            raise
+        db = open_for_command(path)
+        if db is None:
+            return 2
         try:
             result = backup(db, SYSTEM, args.target or default_target(Path(path).parent))
         finally:

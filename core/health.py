@@ -69,20 +69,16 @@ def human_bytes(size: int | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command line: print the health report of the configured database."""
     from core.access import SYSTEM
-    from core.backup import LOCKED_HINT, is_locked
+    from core.backup import open_for_command
     from core.config import get_settings
 
     path = get_settings().database_path
     if not Path(path).exists():
         print(f"{path}: no database yet (run `make run` or `make setup-production`).", file=sys.stderr)
         return 1
-    try:
-        db = Database(path)
-    except duckdb.IOException as exc:
-        if is_locked(exc):
-            print(f"{path} is open in the running portal. {LOCKED_HINT}", file=sys.stderr)
-            return 2
-        raise
+    db = open_for_command(path)
+    if db is None:
+        return 2
     try:
         r = report(db, SYSTEM)
     finally:
