@@ -29,7 +29,6 @@ from ui.widgets import local
 _COOKIE_PENDING = "auth_cookie_pending"
 _COOKIE_DELETE = "auth_cookie_delete"
 AUTHENTICATOR_KEY = "app_authenticator"
-_SIGNED_IN_THIS_RUN = "auth_signed_in_this_run"
 LOGIN_FIELDS = {"Form name": "Sign in", "Username": "Username", "Password": "Password", "Login": "Sign in"}
 
 
@@ -78,17 +77,14 @@ class _PortalAuthenticator(stauth.Authenticate):
         self.encryptor = Encryptor(cookie_key)
 
 
-def _authenticator(settings: Settings, credentials: dict) -> stauth.Authenticate:
+def portal_authenticator(settings: Settings, credentials: dict) -> stauth.Authenticate:
+    """streamlit-authenticator over the given credentials, drawing no cookie component until it writes one."""
     return _PortalAuthenticator(credentials, settings.cookie_name, settings.cookie_key, settings.cookie_expiry_days)
 
 
 def signed_in_authenticator(db: Database, settings: Settings, actor: Actor) -> stauth.Authenticate:
     """The authenticator for a signed-in user (for sign-out and password change)."""
-    # Reuse the one that just signed the user in by cookie: its cookie component has a fixed key
-    # and may be drawn once per run (a second one would fail before the navigation is built).
-    auth = st.session_state.pop(_SIGNED_IN_THIS_RUN, None)
-    if auth is None:
-        auth = _authenticator(settings, accounts.authenticator_credentials(db, only_user_id=actor.user_id))
+    auth = portal_authenticator(settings, accounts.authenticator_credentials(db, only_user_id=actor.user_id))
     if st.session_state.pop(_COOKIE_PENDING, False) and st.session_state.get("username"):
         # Set here, on the first run after sign-in, so the component is not dropped by the rerun.
         auth.cookie_controller.set_cookie()
@@ -111,7 +107,7 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
     credentials = accounts.authenticator_credentials(
         db, locked_usernames=accounts.locked_usernames(db, now=now, **limits), lock_all=address_lock is not None)
     before = {u: v["failed_login_attempts"] for u, v in credentials["usernames"].items()}
-    auth = _authenticator(settings, credentials)
+    auth = portal_authenticator(settings, credentials)
     if st.session_state.pop(_COOKIE_DELETE, False):
         # Deleted on the run after sign-out: a component drawn just before a rerun never reaches the browser.
         auth.cookie_controller.delete_cookie()
@@ -138,7 +134,6 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
         st.session_state[ACTOR_KEY] = accounts.user_id_for_username(db, username)
         if by_cookie:
             # Back with a valid cookie: carry on in this run so the page in the address bar opens.
-            st.session_state[_SIGNED_IN_THIS_RUN] = auth
             return current_actor(db)
         st.session_state[_COOKIE_PENDING] = True
         st.rerun()

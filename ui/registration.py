@@ -10,30 +10,13 @@ checks everything again inside its transaction.
 from __future__ import annotations
 
 import streamlit as st
-import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import RegisterError
 
 from core import accounts, registration
 from core.config import Settings
 from core.db import Database
+from ui.auth import portal_authenticator
 from ui.widgets import md_escape
-
-class _RegisterOnly(stauth.Authenticate):
-    """The authenticator's register widget without its cookie component.
-
-    The sign-in form on the same page already drew the authenticator's cookie component, whose
-    fixed key may appear once per page; registering needs only the form and its controller.
-    """
-
-    def __init__(self, credentials: dict, cookie_key: str) -> None:  # noqa: D107 - see class
-        from streamlit_authenticator.controllers import AuthenticationController
-
-        self.api_key = None
-        self.attrs = {}
-        self.secret_key = cookie_key
-        self.path = None
-        self.authentication_controller = AuthenticationController(credentials, None, True, None, None, cookie_key, None)
-
 
 REGISTER_FIELDS = {"Form name": "Create your student account", "First name": "First name", "Last name": "Last name",
                    "Email": "Email", "Username": "Username", "Password": "Password",
@@ -62,7 +45,7 @@ def registration_section(db: Database, settings: Settings) -> None:
         st.caption("Choose a username of up to 20 letters, digits, dashes or underscores.")
         # The widget checks the form and hashes the password; it sees every account so it refuses taken
         # usernames and emails itself, and core.registration checks again before writing.
-        auth = _RegisterOnly(accounts.authenticator_credentials(db), settings.cookie_key)
+        auth = portal_authenticator(settings, accounts.authenticator_credentials(db))
         try:
             email, username, _ = auth.register_user(
                 location="main", domains=list(cohort.allowed_domains) or None, fields=REGISTER_FIELDS,
