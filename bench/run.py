@@ -1,4 +1,8 @@
-"""Run every benchmark: each bench/*.py module with a main(), in name order (`make bench`)."""
+"""Run every benchmark: each bench/*.py module with a main(), in name order (`make bench`).
+
+Among them: linkedin_import (rows/second), oversight (dashboard and exports at institution size),
+roster_import, and targets_page (the student's Targets page at 15, 200 and 2,000 contacts).
+"""
 
 from __future__ import annotations
 

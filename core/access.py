@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.errors import PortalError
 from core.db import Cursor, row, scalar
 from core.models import Actor, Role
 
 SYSTEM = Actor(user_id=0, role=Role.ADMIN, name="system")
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(PortalError, PermissionError):
     """The acting user's role may not do this."""
 
 
-class NotFound(LookupError):
+class NotFound(PortalError, LookupError):
     """No such record, or none the acting user may see."""
 
 
@@ -30,26 +31,44 @@ def require_role(actor: Actor, *roles: Role) -> None:
         raise AccessDenied(f"This needs the {' or '.join(r.value for r in roles)} role.")
 
 
+# Appended to every scope: an actor whose account was deactivated (a session left open, a
+# download clicked later) sees nothing, whatever the page did or did not check.
+_ACTIVE = "EXISTS (SELECT 1 FROM users actor_u WHERE actor_u.id = ? AND actor_u.active)"
+
+
 def visible_students_sql(actor: Actor) -> tuple[str, list[Any]]:
-    """A subquery of the student ids the actor may read, with its parameters."""
+    """A subquery of the student ids the actor may read, with its parameters (none if the actor is inactive)."""
     if actor.role == Role.STUDENT:
-        return "SELECT CAST(? AS BIGINT) AS student_id", [actor.user_id]
+        return f"SELECT CAST(? AS BIGINT) AS student_id WHERE {_ACTIVE}", [actor.user_id, actor.user_id]
     if actor.role == Role.COUNSELOR:
         return (
             "SELECT m.student_id FROM cohort_members m "
-            "JOIN cohort_counselors cc ON cc.cohort_id = m.cohort_id WHERE cc.counselor_id = ?",
-            [actor.user_id],
+            f"JOIN cohort_counselors cc ON cc.cohort_id = m.cohort_id WHERE cc.counselor_id = ? AND {_ACTIVE}",
+            [actor.user_id, actor.user_id],
         )
-    return "SELECT id AS student_id FROM users WHERE role = 'student'", []
+    if actor.user_id == SYSTEM.user_id:
+        return "SELECT id AS student_id FROM users WHERE role = 'student'", []
+    return f"SELECT id AS student_id FROM users WHERE role = 'student' AND {_ACTIVE}", [actor.user_id]
 
 
 def visible_cohorts_sql(actor: Actor) -> tuple[str, list[Any]]:
-    """A subquery of the cohort ids the actor may read."""
+    """A subquery of the cohort ids the actor may read (none if the actor is inactive)."""
     if actor.role == Role.STUDENT:
-        return "SELECT cohort_id FROM cohort_members WHERE student_id = ?", [actor.user_id]
+        return f"SELECT cohort_id FROM cohort_members WHERE student_id = ? AND {_ACTIVE}", [actor.user_id, actor.user_id]
     if actor.role == Role.COUNSELOR:
-        return "SELECT cohort_id FROM cohort_counselors WHERE counselor_id = ?", [actor.user_id]
-    return "SELECT id AS cohort_id FROM cohorts", []
+        return (f"SELECT cohort_id FROM cohort_counselors WHERE counselor_id = ? AND {_ACTIVE}",
+                [actor.user_id, actor.user_id])
+    if actor.user_id == SYSTEM.user_id:
+        return "SELECT id AS cohort_id FROM cohorts", []
+    return f"SELECT id AS cohort_id FROM cohorts WHERE {_ACTIVE}", [actor.user_id]
+
+
+def require_active(cur: Cursor, actor: Actor) -> None:
+    """AccessDenied when the acting account has been deactivated (the system actor is always active)."""
+    if actor.user_id == SYSTEM.user_id:
+        return
+    if scalar(cur, "SELECT active FROM users WHERE id = ?", [actor.user_id]) is False:
+        raise AccessDenied("This account is no longer active.")
 
 
 def can_read_student(cur: Cursor, actor: Actor, student_id: int) -> bool:
@@ -92,6 +111,7 @@ def owned_contact(cur: Cursor, actor: Actor, contact_id: int) -> dict[str, Any]:
     found = row(cur, "SELECT * FROM contacts WHERE id = ?", [contact_id])
     if found is None or actor.role != Role.STUDENT or found["student_id"] != actor.user_id:
         raise NotFound("No such contact.")
+    require_active(cur, actor)
     return found
 
 
@@ -102,6 +122,7 @@ def owned_row(cur: Cursor, actor: Actor, table: str, row_id: int) -> dict[str, A
     found = row(cur, f"SELECT * FROM {table} WHERE id = ?", [row_id])
     if found is None or actor.role != Role.STUDENT or found["student_id"] != actor.user_id:
         raise NotFound("No such record.")
+    require_active(cur, actor)
     return found
 
 

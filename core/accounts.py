@@ -9,6 +9,7 @@ from typing import Any
 
 import bcrypt
 
+from core.errors import PortalError
 from core import events
 from core.access import AccessDenied, NotFound, require_role
 from core.clock import utcnow
@@ -19,7 +20,7 @@ from core.models import Actor, Role, User, UserCreate
 _LOCKED_HASH = bcrypt.hashpw(secrets.token_bytes(24).hex().encode(), bcrypt.gensalt(rounds=4)).decode()
 
 
-class AccountError(ValueError):
+class AccountError(PortalError, ValueError):
     """An account operation was refused; the message says why."""
 
 

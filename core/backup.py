@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.errors import PortalError
 from core.access import require_role
 from core.clock import utcnow
 from core.db import Database, row, scalar
@@ -34,7 +35,7 @@ LOCKED_HINT = ("DuckDB lets only the running portal open it. Take the backup fro
                "(Career office > Health > Back up now), or stop the portal and run this command again.")
 
 
-class BackupError(RuntimeError):
+class BackupError(PortalError, RuntimeError):
     """A backup or restore could not be done; the message says what to do."""
 
 

@@ -10,7 +10,7 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
-from core import events
+from core import events, versioning
 from core.access import NotFound, require_role
 from core.clock import utcnow
 from core.cohorts import CohortError, update_cohort
@@ -41,17 +41,19 @@ def _cohort_row(cur: Cursor, cohort_id: int) -> dict[str, Any]:
     return found
 
 
-def set_archived(db: Database, actor: Actor, cohort_id: int, archived: bool, *, now: datetime | None = None) -> Cohort:
-    """Archive a cohort (hidden from lists, closed to self-registration, data kept) or bring it back."""
+def set_archived(db: Database, actor: Actor, cohort_id: int, archived: bool, *, now: datetime | None = None,
+                 expected_version: int | None = None) -> Cohort:
+    """Archive a cohort (hidden from lists, closed to self-registration, data kept) or bring it back (the Undo)."""
     require_role(actor, Role.ADMIN)
     now = now or utcnow()
 
     def work(cur: Cursor) -> Cohort:
         found = _cohort_row(cur, cohort_id)
         if (found["archived_at"] is not None) != archived:
+            versioning.check(found, expected_version, what="cohort", fields=["name", "archived_at"])
             # An archived cohort stops taking registrations; reopening it is a separate, deliberate step.
             cur.execute(
-                """UPDATE cohorts SET archived_at = ?, updated_at = ?,
+                """UPDATE cohorts SET archived_at = ?, updated_at = ?, version = version + 1,
                           self_registration = CASE WHEN ? THEN false ELSE self_registration END WHERE id = ?""",
                 [now if archived else None, now, archived, cohort_id],
             )

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from core import events
+from core.errors import PortalError
+from core import events, versioning
 from core.access import AccessDenied, NotFound, require_cohort, require_role, visible_cohorts_sql
 from core.clock import utcnow
 from core.db import Cursor, Database, row, rows, scalar
-from core.models import Actor, Cohort, CohortCreate, CohortUpdate, GoalCreate, Role
+from core.idempotency import create_once
+from core.models import Actor, Cohort, CohortCreate, CohortUpdate, GoalCreate, GoalUpdate, Role
 
 
-class CohortError(ValueError):
+class CohortError(PortalError, ValueError):
     """A cohort operation was refused; the message says why."""
 
 
@@ -116,8 +119,9 @@ def cohort_of_student(db: Database, actor: Actor, student_id: int) -> Cohort | N
     return Cohort.model_validate(found) if found else None
 
 
-def add_goal(db: Database, actor: Actor, cohort_id: int, data: GoalCreate, *, now: datetime | None = None) -> int:
-    """Set a cohort goal (the cohort's counselors and admins)."""
+def add_goal(db: Database, actor: Actor, cohort_id: int, data: GoalCreate, *, now: datetime | None = None,
+             idempotency_key: str | None = None) -> int:
+    """Set a cohort goal (the cohort's counselors and admins); a repeated submit of one form adds it once."""
     now = now or utcnow()
     if actor.role == Role.STUDENT:
         raise AccessDenied("Students cannot set cohort goals.")
@@ -134,14 +138,14 @@ def add_goal(db: Database, actor: Actor, cohort_id: int, data: GoalCreate, *, no
                       detail={"metric": data.metric.value, "target": data.target_count}, now=now)
         return goal_id
 
-    return db.transaction(work)
+    return create_once(db, actor, idempotency_key, "cohort_goal", work, now=now)
 
 
 def list_goals(db: Database, actor: Actor, cohort_id: int) -> list[dict[str, Any]]:
     """The active goals of a cohort the actor may see."""
     with db.cursor() as cur:
         require_cohort(cur, actor, cohort_id)
-        return rows(cur, """SELECT id, metric, target_count, due_on FROM cohort_goals
+        return rows(cur, """SELECT id, metric, target_count, due_on, version FROM cohort_goals
                             WHERE cohort_id = ? AND retired_at IS NULL ORDER BY due_on NULLS LAST, id""",
                     [cohort_id])
 
@@ -156,45 +160,106 @@ def cohort_count(db: Database, actor: Actor) -> int:
 _COUNSELOR_SETTINGS = {"thank_you_window_hours", "stalled_after_days", "follow_up_business_days"}
 
 
-def update_cohort(db: Database, actor: Actor, cohort_id: int, data: CohortUpdate, *, now: datetime | None = None) -> Cohort:
-    """Change a cohort: its counselors may change the timing settings; admins anything."""
+_ADMIN_SETTINGS = {"name", "term_start", "term_end"} | _COUNSELOR_SETTINGS
+
+
+def update_cohort(db: Database, actor: Actor, cohort_id: int, data: CohortUpdate, *, now: datetime | None = None,
+                  expected_version: int | None = None, original: Mapping[str, Any] | None = None) -> Cohort:
+    """Change a cohort: its counselors may change the timing settings; admins anything.
+
+    The term dates can be changed but not removed. With `expected_version` (the version the form was
+    opened with) a save over someone else's newer save is refused with StaleEdit naming what they
+    changed (those of `original`, the values the form showed, that differ now).
+    """
     now = now or utcnow()
     changes = data.model_dump(exclude_unset=True)
     if actor.role == Role.COUNSELOR and set(changes) - _COUNSELOR_SETTINGS:
         raise AccessDenied("Counselors can change the cohort's timing settings; names and terms belong to the career office.")
+    for field, words in (("term_start", "starts"), ("term_end", "ends")):
+        if field in changes and changes[field] is None:
+            raise CohortError(f"A cohort needs the date its term {words}; pick one.")
 
     def work(cur: Cursor) -> Cohort:
         require_cohort(cur, actor, cohort_id, manage=True)
+        current = row(cur, "SELECT * FROM cohorts WHERE id = ?", [cohort_id])
+        shown = sorted(_COUNSELOR_SETTINGS if actor.role == Role.COUNSELOR else _ADMIN_SETTINGS)
+        versioning.check(current, expected_version, what="cohort", fields=shown, original=original)
         if "name" in changes and scalar(cur, "SELECT count(*) FROM cohorts WHERE lower(name) = lower(?) AND id <> ?",
                                         [changes["name"], cohort_id]):
             raise CohortError(f"A cohort named {changes['name']!r} already exists.")
-        current = row(cur, "SELECT term_start, term_end FROM cohorts WHERE id = ?", [cohort_id])
         start = changes.get("term_start", current["term_start"])
         end = changes.get("term_end", current["term_end"])
         if start and end and end < start:
             raise CohortError("The term cannot end before it starts.")
-        for field, value in changes.items():
-            cur.execute(f"UPDATE cohorts SET {field} = ?, updated_at = ? WHERE id = ?", [value, now, cohort_id])
-        events.record(cur, actor, "updated", "cohort", entity_id=cohort_id,
-                      detail={k: str(v) for k, v in changes.items()}, now=now)
+        if changes:
+            assignments = ", ".join(f"{field} = ?" for field in changes)
+            cur.execute(f"UPDATE cohorts SET {assignments}, updated_at = ?, version = version + 1 WHERE id = ?",
+                        [*changes.values(), now, cohort_id])
+            events.record(cur, actor, "updated", "cohort", entity_id=cohort_id,
+                          detail={k: str(v) for k, v in changes.items()}, now=now)
         return Cohort.model_validate(row(cur, "SELECT * FROM cohorts WHERE id = ?", [cohort_id]))
 
     return db.transaction(work)
 
 
-def retire_goal(db: Database, actor: Actor, goal_id: int, *, now: datetime | None = None) -> None:
-    """Retire a cohort goal (kept for the record)."""
-    now = now or utcnow()
+def _managed_goal(cur: Cursor, actor: Actor, goal_id: int) -> dict[str, Any]:
     if actor.role == Role.STUDENT:
         raise AccessDenied("Students cannot change cohort goals.")
+    goal = row(cur, "SELECT * FROM cohort_goals WHERE id = ?", [goal_id])
+    if goal is None:
+        raise NotFound("No such goal.")
+    require_cohort(cur, actor, goal["cohort_id"], manage=True)
+    return goal
+
+
+def update_goal(db: Database, actor: Actor, goal_id: int, data: GoalUpdate, *, expected_version: int | None = None,
+                now: datetime | None = None) -> None:
+    """Change a goal's target and due date (the cohort's counselors and admins); a stale form is refused."""
+    now = now or utcnow()
 
     def work(cur: Cursor) -> None:
-        goal = row(cur, "SELECT * FROM cohort_goals WHERE id = ?", [goal_id])
-        if goal is None:
-            raise NotFound("No such goal.")
-        require_cohort(cur, actor, goal["cohort_id"], manage=True)
-        cur.execute("UPDATE cohort_goals SET retired_at = ? WHERE id = ?", [now, goal_id])
+        goal = _managed_goal(cur, actor, goal_id)
+        versioning.check(goal, expected_version, what="goal", fields=["target_count", "due_on"])
+        if (goal["target_count"], goal["due_on"]) == (data.target_count, data.due_on):
+            return
+        cur.execute("""UPDATE cohort_goals SET target_count = ?, due_on = ?, updated_at = ?, version = version + 1
+                       WHERE id = ?""", [data.target_count, data.due_on, now, goal_id])
+        events.record(cur, actor, "goal_edited", "cohort", entity_id=goal["cohort_id"],
+                      detail={"goal_id": goal_id, "target": data.target_count, "due_on": str(data.due_on),
+                              "before": {"target": goal["target_count"], "due_on": str(goal["due_on"])}}, now=now)
+
+    db.transaction(work)
+
+
+def retire_goal(db: Database, actor: Actor, goal_id: int, *, expected_version: int | None = None,
+                now: datetime | None = None) -> None:
+    """Retire a cohort goal (kept for the record; `restore_goal` brings it back)."""
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> None:
+        goal = _managed_goal(cur, actor, goal_id)
+        if goal["retired_at"] is not None:
+            return
+        versioning.check(goal, expected_version, what="goal", fields=["target_count", "due_on"])
+        cur.execute("UPDATE cohort_goals SET retired_at = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                    [now, now, goal_id])
         events.record(cur, actor, "goal_retired", "cohort", entity_id=goal["cohort_id"], detail={"goal_id": goal_id},
                       now=now)
 
     return db.transaction(work)
+
+
+def restore_goal(db: Database, actor: Actor, goal_id: int, *, now: datetime | None = None) -> None:
+    """Undo retiring a goal: it is tracked again as it was."""
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> None:
+        goal = _managed_goal(cur, actor, goal_id)
+        if goal["retired_at"] is None:
+            return
+        cur.execute("UPDATE cohort_goals SET retired_at = NULL, updated_at = ?, version = version + 1 WHERE id = ?",
+                    [now, goal_id])
+        events.record(cur, actor, "goal_restored", "cohort", entity_id=goal["cohort_id"], detail={"goal_id": goal_id},
+                      now=now)
+
+    db.transaction(work)

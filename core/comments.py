@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core import events
+from core import events, versioning
 from core.access import (
-    NotFound, readable_row, require_cohort, require_read_student, require_role, visible_students_sql,
+    AccessDenied, NotFound, readable_row, require_cohort, require_read_student, require_role, visible_students_sql,
 )
 from core.clock import utcnow
-from core.db import Cursor, Database, rows, scalar
-from core.models import Actor, CommentCreate, Role
+from core.db import Cursor, Database, row, rows, scalar
+from core.idempotency import create_once
+from core.models import Actor, CommentCreate, CommentEdit, Role
 
 _SUBJECT_TABLES = {
     "contact": "contacts", "outreach": "outreach_messages", "meeting": "meetings", "thank_you": "thank_yous",
@@ -30,8 +31,12 @@ def _check_subject(cur: Cursor, actor: Actor, student_id: int, subject_type: str
         raise NotFound("No such item.")
 
 
-def add_comment(db: Database, actor: Actor, student_id: int, data: CommentCreate, *, now: datetime | None = None) -> int:
-    """Comment on an item of a student's campaign: the student or anyone who may read it."""
+def add_comment(db: Database, actor: Actor, student_id: int, data: CommentCreate, *, now: datetime | None = None,
+                idempotency_key: str | None = None) -> int:
+    """Comment on an item of a student's campaign: the student or anyone who may read it.
+
+    With an idempotency key (one per form render) a second submit of the same form posts nothing twice.
+    """
     now = now or utcnow()
 
     def work(cur: Cursor) -> int:
@@ -46,12 +51,82 @@ def add_comment(db: Database, actor: Actor, student_id: int, data: CommentCreate
                       detail={"comment_id": new_id}, now=now)
         return new_id
 
+    return create_once(db, actor, idempotency_key, "comment", work, now=now)
+
+
+def _own_comment(cur: Cursor, actor: Actor, comment_id: int) -> dict[str, Any]:
+    """A comment the actor wrote and may still read (their access to the student is re-checked)."""
+    found = row(cur, "SELECT * FROM comments WHERE id = ?", [comment_id])
+    if found is None:
+        raise NotFound("No such comment.")
+    require_read_student(cur, actor, found["student_id"])
+    if found["author_id"] != actor.user_id:
+        raise AccessDenied("Only the person who wrote a comment can change or withdraw it.")
+    return found
+
+
+def edit_comment(db: Database, actor: Actor, comment_id: int, data: CommentEdit, *,
+                 expected_version: int | None = None, now: datetime | None = None) -> int:
+    """Change the text of one's own comment; the thread then shows it as edited, with when. Returns the new version.
+
+    A save from a form opened before another save of the same comment is refused (StaleEdit, with the text saved).
+    """
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> int:
+        found = _own_comment(cur, actor, comment_id)
+        if found["deleted_at"] is not None:
+            raise NotFound("This comment was withdrawn; it can no longer be edited.")
+        versioning.check(found, expected_version, what="comment", fields=["body"])
+        if found["body"] == data.body:
+            return int(found["version"])
+        cur.execute("UPDATE comments SET body = ?, edited_at = ?, version = version + 1 WHERE id = ?",
+                    [data.body, now, comment_id])
+        events.record(cur, actor, "edited", "comment", entity_id=comment_id, student_id=found["student_id"],
+                      detail={"subject_type": found["subject_type"], "subject_id": found["subject_id"]}, now=now)
+        return int(found["version"]) + 1
+
     return db.transaction(work)
+
+
+def withdraw_comment(db: Database, actor: Actor, comment_id: int, *, expected_version: int | None = None,
+                     now: datetime | None = None) -> None:
+    """Withdraw one's own comment: it leaves the thread for everyone (kept, so `restore_comment` can undo it)."""
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> None:
+        found = _own_comment(cur, actor, comment_id)
+        if found["deleted_at"] is not None:
+            return
+        versioning.check(found, expected_version, what="comment", fields=["body"])
+        cur.execute("UPDATE comments SET deleted_at = ?, version = version + 1 WHERE id = ?", [now, comment_id])
+        events.record(cur, actor, "withdrawn", "comment", entity_id=comment_id, student_id=found["student_id"],
+                      detail={"subject_type": found["subject_type"], "subject_id": found["subject_id"]}, now=now)
+
+    db.transaction(work)
+
+
+def restore_comment(db: Database, actor: Actor, comment_id: int, *, now: datetime | None = None) -> None:
+    """Undo withdrawing one's own comment: it is back in the thread as it was."""
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> None:
+        found = _own_comment(cur, actor, comment_id)
+        if found["deleted_at"] is None:
+            return
+        cur.execute("UPDATE comments SET deleted_at = NULL, version = version + 1 WHERE id = ?", [comment_id])
+        events.record(cur, actor, "restored", "comment", entity_id=comment_id, student_id=found["student_id"],
+                      detail={"subject_type": found["subject_type"], "subject_id": found["subject_id"]}, now=now)
+
+    db.transaction(work)
 
 
 def list_comments(db: Database, actor: Actor, student_id: int, *, subject_type: str | None = None,
                   subject_id: int | None = None) -> list[dict[str, Any]]:
-    """Comments on a student's campaign (optionally one item), oldest first, with author names and roles."""
+    """Comments on a student's campaign (optionally one item), oldest first, with author names and roles.
+
+    Withdrawn comments are left out; an edited one carries `edited_at` and its `version` (for editing it).
+    """
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
         return rows(
@@ -59,6 +134,7 @@ def list_comments(db: Database, actor: Actor, student_id: int, *, subject_type: 
             """SELECT cm.*, u.first_name || ' ' || u.last_name AS author_name, u.role AS author_role
                FROM comments cm JOIN users u ON u.id = cm.author_id
                WHERE cm.student_id = ? AND (? IS NULL OR cm.subject_type = ?) AND (? IS NULL OR cm.subject_id = ?)
+                 AND cm.deleted_at IS NULL
                  AND NOT (cm.subject_type = 'reflection' AND cm.subject_id IN
                           (SELECT id FROM reflections WHERE is_private AND student_id <> ?))
                ORDER BY cm.created_at, cm.id""",
@@ -77,7 +153,7 @@ def _counts(db: Database, actor: Actor, student_id: int) -> list[dict[str, Any]]
         return rows(
             cur,
             """SELECT subject_type, subject_id, count(*) AS n FROM comments
-               WHERE student_id = ? AND NOT (subject_type = 'reflection' AND subject_id IN
+               WHERE student_id = ? AND deleted_at IS NULL AND NOT (subject_type = 'reflection' AND subject_id IN
                      (SELECT id FROM reflections WHERE is_private AND student_id <> ?))
                GROUP BY ALL""",
             [student_id, actor.user_id],
@@ -101,12 +177,12 @@ def recent_comments(db: Database, actor: Actor, *, cohort_id: int | None = None,
             f"""SELECT cm.id, cm.student_id, s.first_name || ' ' || s.last_name AS student_name, cm.author_id,
                        a.first_name || ' ' || a.last_name AS author_name, a.role AS author_role,
                        cm.author_id = cm.student_id AS by_student, cm.subject_type, cm.subject_id, cm.body,
-                       cm.created_at
+                       cm.created_at, cm.edited_at
                 FROM comments cm
                 JOIN users s ON s.id = cm.student_id
                 JOIN users a ON a.id = cm.author_id
                 JOIN cohort_members m ON m.student_id = cm.student_id
-                WHERE cm.student_id IN ({sub}) AND (CAST(? AS BIGINT) IS NULL OR m.cohort_id = ?)
+                WHERE cm.student_id IN ({sub}) AND cm.deleted_at IS NULL AND (CAST(? AS BIGINT) IS NULL OR m.cohort_id = ?)
                   AND (CAST(? AS TIMESTAMP) IS NULL OR cm.created_at >= ?)
                   AND NOT (cm.subject_type = 'reflection' AND cm.subject_id IN
                            (SELECT id FROM reflections WHERE is_private AND student_id <> ?))

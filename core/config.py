@@ -10,12 +10,13 @@ from typing import Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, SettingsConfigDict
+from core.errors import PortalError
 
 DEFAULT_COOKIE_KEY = "demo-only-cookie-key-not-for-production"
 SECRETS_FILE_ENV = "PORTAL_SECRETS_FILE"
 
 
-class ConfigError(RuntimeError):
+class ConfigError(PortalError, RuntimeError):
     """The configuration cannot be used as it is; the message says how to fix it."""
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core import events
+from collections.abc import Iterable
+
+from core.errors import DuplicateRecord, PortalError
+from core import events, idempotency, versioning
 from core.access import NotFound, owned_contact, require_own_campaign, require_read_student, visible_students_sql
 from core.clock import utcnow
 from core.db import Cursor, Database, row, rows, scalar
@@ -14,7 +17,7 @@ from core.models import Actor, Contact, ContactCreate, ContactUpdate, Role, Sour
 MAX_FOCUS_OCCUPATIONS = 3
 
 
-class ContactError(ValueError):
+class ContactError(PortalError, ValueError):
     """A contact operation was refused; the message says why."""
 
 
@@ -42,7 +45,7 @@ def add_focus_occupation(db: Database, actor: Actor, name: str, *, now: datetime
     def work(cur: Cursor) -> int:
         existing = rows(cur, "SELECT lower(name) AS n FROM focus_occupations WHERE student_id = ?", [actor.user_id])
         if name.lower() in {e["n"] for e in existing}:
-            raise ContactError(f"{name} is already one of your focus occupations.")
+            raise ContactError("That is already one of your focus occupations.")
         if len(existing) >= MAX_FOCUS_OCCUPATIONS:
             raise ContactError("Keep to three focus occupations: remove one before adding another.")
         new_id = scalar(cur, "INSERT INTO focus_occupations (student_id, name, created_at) VALUES (?, ?, ?) RETURNING id",
@@ -105,31 +108,102 @@ def insert_contact(
     return new_id
 
 
-def create_contact(db: Database, actor: Actor, data: ContactCreate, *, now: datetime | None = None) -> Contact:
-    """Add a target to the acting student's list."""
+def linkedin_key(url: str | None) -> str | None:
+    """A LinkedIn address reduced to what identifies the person (scheme, www, case, trailing slash)."""
+    if not url or not url.strip():
+        return None
+    return url.strip().lower().rstrip("/").replace("http://", "https://").replace("://linkedin.", "://www.linkedin.")
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split()).lower()
+
+
+def find_duplicate(cur: Cursor, student_id: int, data: ContactCreate, *,
+                   exclude_id: int | None = None) -> dict[str, Any] | None:
+    """The student's contact (archived ones included) that `data` names again, with why; None if new.
+
+    The same email, the same LinkedIn address, or the same first and last name at the same
+    organization (case and spacing ignored) name the same person.
+    """
+    found = rows(cur, """SELECT id, first_name, last_name, organization, email, linkedin_url, archived_at
+                         FROM contacts WHERE student_id = ? AND id IS DISTINCT FROM ? ORDER BY id""",
+                 [student_id, exclude_id])
+    email = _norm(data.email) or None
+    url = linkedin_key(data.linkedin_url)
+    name = (_norm(data.first_name), _norm(data.last_name), _norm(data.organization))
+    for c in found:
+        if email and _norm(c["email"]) == email:
+            why = "the same email"
+        elif url and linkedin_key(c["linkedin_url"]) == url:
+            why = "the same LinkedIn address"
+        elif (_norm(c["first_name"]), _norm(c["last_name"]), _norm(c["organization"])) == name:
+            why = "the same name at the same organization"
+        else:
+            continue
+        return {**c, "why": why}
+    return None
+
+
+def duplicate_message(existing: dict[str, Any]) -> str:
+    """What a refused duplicate add says; it holds no user text, so any page may show it as it is."""
+    archived = ", archived" if existing.get("archived_at") else ""
+    return (f"This person is already in your list ({existing['why']}{archived}). Nothing was added: open the "
+            "existing one, or add this person anyway if they are someone else.")
+
+
+def create_contact(db: Database, actor: Actor, data: ContactCreate, *, now: datetime | None = None,
+                   idempotency_key: str | None = None, allow_duplicate: bool = False) -> Contact:
+    """Add a target to the acting student's list, once per form render.
+
+    A person already in the list (see find_duplicate) is refused with DuplicateRecord naming the
+    existing contact, unless allow_duplicate says the student means someone else.
+    """
     now = now or utcnow()
-    new_id = db.transaction(lambda cur: insert_contact(cur, actor, data, now=now))
+
+    def work(cur: Cursor) -> int:
+        if not allow_duplicate:
+            require_own_campaign(actor, actor.user_id)
+            existing = find_duplicate(cur, actor.user_id, data)
+            if existing is not None:
+                raise DuplicateRecord(duplicate_message(existing), existing["id"])
+        return insert_contact(cur, actor, data, now=now)
+
+    new_id = idempotency.create_once(db, actor, idempotency_key, "contact", work, now=now)
     return get_contact(db, actor, new_id)
 
 
-def update_contact(db: Database, actor: Actor, contact_id: int, data: ContactUpdate, *, now: datetime | None = None) -> Contact:
-    """Change a contact's details (its owner only)."""
+_CONTACT_FIELDS = ("first_name", "last_name", "organization", "title", "field", "focus_occupation_id", "source",
+                   "source_detail", "email", "phone", "linkedin_url", "other_channel", "priority", "connected_on")
+
+
+def _stored(value: Any) -> Any:
+    return value.value if hasattr(value, "value") else value
+
+
+def update_contact(db: Database, actor: Actor, contact_id: int, data: ContactUpdate, *, now: datetime | None = None,
+                   expected_version: int | None = None, original: dict[str, Any] | None = None,
+                   only: Iterable[str] | None = None) -> Contact:
+    """Change a contact's details (its owner only); a save from a stale form is refused (StaleEdit).
+
+    `only` names the fields the person changed: the others keep their stored value, so a form
+    never blanks what someone else saved meanwhile. `original` (the values the form opened with)
+    lets the refusal name what changed.
+    """
     now = now or utcnow()
+    fields = [f for f in _CONTACT_FIELDS if only is None or f in set(only)]
 
     def work(cur: Cursor) -> None:
-        owned_contact(cur, actor, contact_id)
+        found = owned_contact(cur, actor, contact_id)
+        versioning.check(found, expected_version, what="contact", fields=_CONTACT_FIELDS, original=original)
         _check_occupation(cur, actor.user_id, data.focus_occupation_id)
-        cur.execute(
-            """UPDATE contacts SET first_name = ?, last_name = ?, organization = ?, title = ?, field = ?,
-                   focus_occupation_id = ?, source = ?, source_detail = ?, email = ?, phone = ?, linkedin_url = ?,
-                   other_channel = ?, priority = ?, connected_on = ?, updated_at = ?
-               WHERE id = ?""",
-            [data.first_name, data.last_name, data.organization, data.title, data.field, data.focus_occupation_id,
-             data.source.value, data.source_detail, data.email, data.phone, data.linkedin_url, data.other_channel,
-             data.priority, data.connected_on, now, contact_id],
-        )
-        events.record(cur, actor, "updated", "contact", entity_id=contact_id, student_id=actor.user_id,
-                      contact_id=contact_id, now=now)
+        values = {f: _stored(getattr(data, f)) for f in fields}
+        changed = sorted(f for f, v in values.items() if v != found.get(f))
+        assignments = "".join(f"{f} = ?, " for f in fields)
+        cur.execute(f"UPDATE contacts SET {assignments}updated_at = ?, version = version + 1 WHERE id = ?",
+                    [*values.values(), now, contact_id])
+        events.record(cur, actor, "edited", "contact", entity_id=contact_id, student_id=actor.user_id,
+                      contact_id=contact_id, detail={"fields": changed}, now=now)
 
     db.transaction(work)
     return get_contact(db, actor, contact_id)
@@ -223,3 +297,43 @@ def stage_counts(db: Database, actor: Actor, student_id: int | None = None) -> d
     counts = {s.value: 0 for s in Stage}
     counts.update({f["stage"]: f["n"] for f in found})
     return counts
+
+
+def target_table(
+    db: Database, actor: Actor, *, search: str = "", stage: Stage | None = None,
+    focus_occupation_id: int | None = None, source: Source | None = None, archived_only: bool = False,
+) -> list[dict[str, Any]]:
+    """The acting student's targets as table rows, in one query however many there are.
+
+    Each row: id, first_name, last_name, organization, title, focus_occupation, stage, priority,
+    source, archived_at, last_activity (the latest event about the contact) and referred_by (the
+    referrer's name). `search` matches name, organization, title or email, ignoring case.
+    """
+    require_own_campaign(actor, actor.user_id)
+    stage_value = stage.value if stage else None
+    source_value = source.value if source else None
+    pattern = _norm(search) or None
+    with db.cursor() as cur:
+        return rows(
+            cur,
+            """WITH last_event AS (
+                   SELECT contact_id, max(occurred_at) AS last_activity FROM events
+                   WHERE student_id = ? AND contact_id IS NOT NULL GROUP BY contact_id)
+               SELECT c.id, c.first_name, c.last_name, c.organization, c.title, c.priority, c.source, c.archived_at,
+                      f.name AS focus_occupation, p.stage, coalesce(l.last_activity, c.updated_at) AS last_activity,
+                      nullif(trim(r.first_name || ' ' || r.last_name), '') AS referred_by
+               FROM contacts c
+               JOIN contact_progress p ON p.contact_id = c.id
+               LEFT JOIN focus_occupations f ON f.id = c.focus_occupation_id
+               LEFT JOIN last_event l ON l.contact_id = c.id
+               LEFT JOIN contacts r ON r.id = c.referred_by_contact_id AND r.student_id = c.student_id
+               WHERE c.student_id = ?
+                 AND (CASE WHEN ? THEN c.archived_at IS NOT NULL ELSE c.archived_at IS NULL END)
+                 AND (? IS NULL OR p.stage = ?)
+                 AND (? IS NULL OR c.focus_occupation_id = ?) AND (? IS NULL OR c.source = ?)
+                 AND (? IS NULL OR contains(lower(concat_ws(' ', c.first_name, c.last_name, c.organization,
+                                                            c.title, coalesce(c.email, ''))), ?))
+               ORDER BY c.priority, c.last_name, c.first_name, c.id""",
+            [actor.user_id, actor.user_id, archived_only, stage_value, stage_value, focus_occupation_id,
+             focus_occupation_id, source_value, source_value, pattern, pattern],
+        )

@@ -180,6 +180,8 @@ def period_bounds(since: date | datetime | None, until: date | datetime | None) 
         end = LATEST
     elif isinstance(until, datetime):
         end = until
+    elif until >= LATEST.date():
+        end = LATEST  # the last day there is: one day more would not be a date
     else:
         end = datetime(until.year, until.month, until.day) + timedelta(days=1)
     return start, end

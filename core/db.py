@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+from core.errors import PortalError
 
 T = TypeVar("T")
 Cursor = duckdb.DuckDBPyConnection
 
 
-class WriteConflict(RuntimeError):
+class WriteConflict(PortalError, RuntimeError):
     """Another save touched the same rows at the same moment and retrying did not help."""
 
 
@@ -42,7 +43,8 @@ class Database:
     def transaction(self, work: Callable[[Cursor], T], *, attempts: int = 6, base_delay: float = 0.02) -> T:
         """Run work(cursor) in one transaction; retry DuckDB write-write conflicts with backoff.
 
-        Any other error rolls back and propagates. When every attempt conflicts, WriteConflict
+        Only real conflicts are retried; any other error (an aborted transaction included) rolls
+        back once and propagates. When every attempt conflicts, WriteConflict
         is raised with a message a person can act on; nothing is half-written either way.
         """
         for attempt in range(1, attempts + 1):
@@ -54,6 +56,10 @@ class Database:
                 return result
             except duckdb.TransactionException as exc:
                 _rollback(cur)
+                if not is_write_conflict(exc):
+                    # An error inside work() aborted the transaction and a later statement met the
+                    # abort: that is the work's failure, not someone else's save; never retried.
+                    raise
                 if attempt == attempts:
                     raise WriteConflict(
                         "Someone else saved the same record at the same moment. "
@@ -70,6 +76,15 @@ class Database:
     def close(self) -> None:
         """Close the process connection (tests and command-line tools)."""
         self._conn.close()
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """Whether DuckDB refused a statement because another transaction changed the same rows."""
+    message = str(exc).lower()
+    # A unique key claimed by a transaction that committed first surfaces at COMMIT; the retry
+    # reads the winner's row and the work decides again (returns it, or refuses clearly).
+    return isinstance(exc, duckdb.TransactionException) and (
+        "conflict" in message or ("failed to commit" in message and "constraint violation" in message))
 
 
 def _rollback(cur: Cursor) -> None:

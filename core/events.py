@@ -22,7 +22,15 @@ def record(
     detail: dict[str, Any] | str | None = None,
     now: datetime,
 ) -> None:
-    """Append one event inside the caller's transaction; the cohort is the student's at that time."""
+    """Append one event inside the caller's transaction; the cohort is the student's at that time.
+
+    Every write records an event, so this is where a deactivated account's write is refused
+    (the whole transaction rolls back), whichever page or callback made it.
+    """
+    if actor is not None and actor.user_id:
+        from core.access import require_active
+
+        require_active(cur, actor)
     text = detail if isinstance(detail, str) else json.dumps(detail or {}, default=str, sort_keys=True)
     cur.execute(
         """INSERT INTO events (occurred_at, actor_id, student_id, cohort_id, contact_id,

@@ -20,16 +20,25 @@ import csv
 import io
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from datetime import date, datetime
 from typing import IO, Any
 
-from core.access import SYSTEM, AccessDenied, require_cohort, require_role, visible_students_sql
+from core.access import (
+    SYSTEM, AccessDenied, require_active, require_cohort, require_role, visible_students_sql,
+)
 from core.clock import utcnow
 from core.dashboard import period_bounds, dashboard_query
 from core.db import Database
+from core.errors import PortalError, check_id
 from core.models import Actor, Role
 
 KINDS = ("progress", "pipeline", "activity")
+
+
+class ExportError(PortalError, ValueError):
+    """An export asked for in a way that cannot be made (a period ending before it starts)."""
+
 BOM = "\ufeff".encode()
 BATCH_ROWS = 5_000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -243,13 +252,19 @@ def export_csv(db: Database, actor: Actor, kind: str, *, cohort_id: int | None =
     kind: 'progress' (one row per student), 'pipeline' (one per contact), 'activity' (one per event).
     cohort_id None means every cohort the actor may read. A date `until` is inclusive.
     Counselors export their cohorts, admins any; students nothing. include_notes is for admins only.
+    A deactivated account is refused (AccessDenied) whatever it asks for, checked when the export is made.
     """
     require_role(actor, Role.COUNSELOR, Role.ADMIN)
     if include_notes and actor.role != Role.ADMIN:
         raise AccessDenied("Only the career office (admins) can export free-text notes.")
     columns = columns_for(kind, include_notes=include_notes)
     now = now or utcnow()
+    if kind not in KINDS:
+        raise LookupError(f"No export {kind!r}: choose {', '.join(KINDS)}.")
+    if since is not None and until is not None and since > until:
+        raise ExportError("The period ends before it starts: check the two dates.")
     with db.cursor() as cur:
+        require_active(cur, actor)
         if cohort_id is not None:
             require_cohort(cur, actor, cohort_id)
     if kind == "progress":
@@ -308,14 +323,32 @@ def file_name(kind: str, cohort_name: str | None, *, now: datetime | None = None
 def _resolve_cohort(db: Database, value: str | None) -> int | None:
     if value is None:
         return None
+    value = value.strip()
     with db.cursor() as cur:
-        if value.isdigit():
-            found = cur.execute("SELECT id FROM cohorts WHERE id = ?", [int(value)]).fetchone()
+        if value.isascii() and value.isdigit():
+            try:
+                cohort_id = check_id(value, "cohort")
+            except LookupError:
+                cohort_id = None
+            found = cur.execute("SELECT id FROM cohorts WHERE id = ?", [cohort_id]).fetchone() if cohort_id else None
         else:
             found = cur.execute("SELECT id FROM cohorts WHERE lower(name) = lower(?)", [value]).fetchone()
     if found is None:
         raise SystemExit(f"No cohort {value!r} (give its id or its exact name).")
     return int(found[0])
+
+
+def _day(text: str) -> date:
+    """A command-line date: YYYY-MM-DD, or a message saying how to write one (argparse shows it, no traceback)."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD, for example 2026-03-31.") \
+            from None
+    if not 1900 <= day.year <= 2199:
+        raise argparse.ArgumentTypeError(f"{text} is out of range (1900 to 2199). Leave --since or --until out "
+                                         "to export from the beginning or up to now.")
+    return day
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -326,15 +359,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.export", description="Career-office CSV exports.")
     parser.add_argument("kind", choices=KINDS)
     parser.add_argument("--cohort", help="cohort id or exact name (default: every cohort)")
-    parser.add_argument("--since", type=date.fromisoformat, help="first day, YYYY-MM-DD (inclusive)")
-    parser.add_argument("--until", type=date.fromisoformat, help="last day, YYYY-MM-DD (inclusive)")
+    parser.add_argument("--since", type=_day, help="first day, YYYY-MM-DD (inclusive)")
+    parser.add_argument("--until", type=_day, help="last day, YYYY-MM-DD (inclusive)")
     parser.add_argument("--include-notes", action="store_true", help="add free-text notes (admins only)")
     parser.add_argument("--as", dest="username", help="export as this counselor or admin (default: the career office)")
     parser.add_argument("--db", help="database file (default: the portal's configured file)")
     parser.add_argument("--out", required=True, help="file to write, or - for standard output")
     args = parser.parse_args(argv)
 
-    db = Database(args.db or get_settings().database_path)
+    from core.backup import open_for_command
+
+    path = args.db or get_settings().database_path
+    if not Path(path).exists():
+        raise SystemExit(f"{path}: no database there (give --db, or set the portal's database path).")
+    db = open_for_command(Path(path))
+    if db is None:
+        return 2
     try:
         actor = SYSTEM
         if args.username:
@@ -346,9 +386,12 @@ def main(argv: list[str] | None = None) -> int:
                        include_notes=args.include_notes)
         try:
             chunks = export_csv(db, actor, args.kind, **options)  # refused here, before a file is created
-        except (AccessDenied, LookupError) as exc:
+        except (AccessDenied, LookupError, ValueError) as exc:
             raise SystemExit(str(exc)) from exc
-        out = sys.stdout.buffer if args.out == "-" else open(args.out, "wb")
+        try:
+            out = sys.stdout.buffer if args.out == "-" else open(args.out, "wb")
+        except OSError as exc:
+            raise SystemExit(f"Cannot write {args.out}: {exc.strerror or exc}.") from None
         written = 0
         try:
             for chunk in chunks:

@@ -97,7 +97,8 @@ def list_items(db: Database, actor: Actor, kind: str, *, include_retired: bool =
     with db.cursor() as cur:
         return rows(
             cur,
-            """SELECT id, kind, seed_key, category, channel, title, subject, body, position, retired_at, edited_by, updated_at
+            """SELECT id, kind, seed_key, category, channel, title, subject, body, position, retired_at, edited_by, updated_at,
+                      version
                FROM library_items WHERE kind = ? AND (? OR retired_at IS NULL)
                ORDER BY category, position, id""",
             [kind, include_retired],

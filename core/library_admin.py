@@ -13,8 +13,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, model_validator
 
-from core import events
+from core import events, versioning
 from core.access import NotFound, require_role
+from core.errors import PortalError
 from core.clock import utcnow
 from core.db import Cursor, Database, row, scalar
 from core.library import QUESTION_CATEGORIES
@@ -42,6 +43,13 @@ REFLECTION_FIELDS = {
     "view_changed": "What changed in my view",
     "still_need": "What I still need to find out",
 }
+
+
+class LibraryError(PortalError, ValueError):
+    """A library change that cannot be made; the message says why."""
+
+
+_SHOWN = ["category", "channel", "title", "subject", "body"]
 
 
 def categories(kind: str) -> dict[str, str]:
@@ -89,7 +97,7 @@ def add_item(db: Database, actor: Actor, data: LibraryItemInput, *, now: datetim
         if data.kind == "reflection_prompt" and scalar(
                 cur, "SELECT count(*) FROM library_items WHERE kind = ? AND category = ? AND retired_at IS NULL",
                 [data.kind, data.category]):
-            raise ValueError("That reflection question already has a prompt; edit it instead.")
+            raise LibraryError("That reflection question already has a prompt; edit it instead.")
         position = scalar(cur, "SELECT coalesce(max(position), 0) + 1 FROM library_items WHERE kind = ? AND category = ?",
                           [data.kind, data.category])
         item_id = scalar(
@@ -114,21 +122,27 @@ def _item(cur: Cursor, item_id: int) -> dict[str, Any]:
     return found
 
 
-def edit_item(db: Database, actor: Actor, item_id: int, data: LibraryItemInput, *, now: datetime | None = None) -> None:
-    """Change an entry's wording or category; the kind stays. Seed upgrades keep the edit."""
+def edit_item(db: Database, actor: Actor, item_id: int, data: LibraryItemInput, *, now: datetime | None = None,
+              expected_version: int | None = None) -> None:
+    """Change an entry's wording or category; the kind stays. Seed upgrades keep the edit.
+
+    With `expected_version` (the version the form was opened with) a save over another admin's newer
+    save is refused with StaleEdit showing their wording.
+    """
     require_role(actor, Role.ADMIN)
     now = now or utcnow()
 
     def work(cur: Cursor) -> None:
         found = _item(cur, item_id)
         if data.kind != found["kind"]:
-            raise ValueError("An entry keeps its kind; add a new entry instead.")
+            raise LibraryError("An entry keeps its kind; add a new entry instead.")
+        versioning.check(found, expected_version, what="library entry", fields=_SHOWN)
         changed = [f for f in ("category", "channel", "title", "subject", "body") if getattr(data, f) != found[f]]
         if not changed:
             return
         cur.execute(
             """UPDATE library_items SET category = ?, channel = ?, title = ?, subject = ?, body = ?, edited_by = ?,
-                      updated_at = ? WHERE id = ?""",
+                      updated_at = ?, version = version + 1 WHERE id = ?""",
             [data.category, data.channel, data.title, data.subject, data.body, actor.user_id, now, item_id],
         )
         events.record(cur, actor, "edited", "library_item", entity_id=item_id,
@@ -137,8 +151,9 @@ def edit_item(db: Database, actor: Actor, item_id: int, data: LibraryItemInput, 
     db.transaction(work)
 
 
-def set_retired(db: Database, actor: Actor, item_id: int, retired: bool, *, now: datetime | None = None) -> None:
-    """Retire an entry (gone from pickers, kept where used) or bring it back."""
+def set_retired(db: Database, actor: Actor, item_id: int, retired: bool, *, now: datetime | None = None,
+                expected_version: int | None = None) -> None:
+    """Retire an entry (gone from pickers, kept where used) or bring it back (also the Undo of retiring)."""
     require_role(actor, Role.ADMIN)
     now = now or utcnow()
 
@@ -146,12 +161,14 @@ def set_retired(db: Database, actor: Actor, item_id: int, retired: bool, *, now:
         found = _item(cur, item_id)
         if (found["retired_at"] is not None) == retired:
             return
+        versioning.check(found, expected_version, what="library entry", fields=_SHOWN)
         if not retired and found["kind"] == "reflection_prompt" and scalar(
                 cur, "SELECT count(*) FROM library_items WHERE kind = ? AND category = ? AND retired_at IS NULL",
                 [found["kind"], found["category"]]):
-            raise ValueError("That reflection question already has an active prompt; retire it first.")
+            raise LibraryError("That reflection question already has an active prompt; retire it first.")
         # edited_by marks the retirement as the career office's choice, so a seed upgrade keeps it.
-        cur.execute("UPDATE library_items SET retired_at = ?, edited_by = ?, updated_at = ? WHERE id = ?",
+        cur.execute("""UPDATE library_items SET retired_at = ?, edited_by = ?, updated_at = ?, version = version + 1
+                       WHERE id = ?""",
                     [now if retired else None, actor.user_id, now, item_id])
         events.record(cur, actor, "retired" if retired else "restored", "library_item", entity_id=item_id,
                       detail={"kind": found["kind"]}, now=now)

@@ -20,8 +20,10 @@ from datetime import date, datetime
 import pandas as pd
 from pydantic import ValidationError
 
+from core.errors import PortalError
 from core.access import require_own_campaign
 from core.clock import utcnow
+from core.contacts import linkedin_key
 from core.db import Cursor, Database, rows
 from core.models import Actor, ContactCreate, Source, describe
 
@@ -29,9 +31,13 @@ HEADER = ["First Name", "Last Name", "URL", "Email Address", "Company", "Positio
 MAX_PREAMBLE_ROWS = 15
 MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 1000
+# No field of a LinkedIn export comes near this; a longer cell means the file is something else.
+MAX_CELL = 10_000
+TOO_LONG = ("One cell of the file holds more than {limit:,} characters; a LinkedIn export never does. Check that this "
+            "is Connections.csv. Nothing was imported.")
 
 
-class ImportProblem(ValueError):
+class ImportProblem(PortalError, ValueError):
     """The file cannot be imported at all; the message says why (nothing was written)."""
 
 
@@ -73,12 +79,23 @@ class ImportResult:
         return len(self.imported_ids)
 
 
+NOT_TEXT = ("This file is not a text CSV (UTF-8 or Windows-1252): it may be a spreadsheet, a picture or a file "
+            "saved in another encoding. Export Connections.csv from LinkedIn again and upload it as it comes. "
+            "Nothing was imported.")
+
+
 def _decode(data: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         # Older exports opened and re-saved in Excel come back as Windows-1252.
-        return data.decode("cp1252", errors="replace")
+        text = data.decode("cp1252", errors="replace")
+        if text.count("\ufffd") > max(8, len(text) // 100):
+            raise ImportProblem(NOT_TEXT) from None
+    # Text files hold no NUL or other control bytes; UTF-16 files and binaries (xlsx, images) do.
+    if any(ch in text for ch in "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0e\x0f\x10\x1a\x1b"):
+        raise ImportProblem(NOT_TEXT)
+    return text
 
 
 def _norm(cell: str) -> str:
@@ -113,6 +130,8 @@ def parse_connections(data: bytes) -> ParsedFile:
             line = reader.line_num
             if not any(c.strip() for c in cells):
                 continue
+            if any(len(c) > MAX_CELL for c in cells):
+                raise ImportProblem(TOO_LONG.format(limit=MAX_CELL))
 
             def cell(name: str) -> str:
                 i = columns[name]
@@ -145,6 +164,8 @@ def parse_connections(data: bytes) -> ParsedFile:
             connections.append(Connection(line, checked.first_name, checked.last_name, checked.linkedin_url,
                                           checked.email, checked.organization, checked.title, checked.connected_on))
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise ImportProblem(TOO_LONG.format(limit=MAX_CELL)) from exc
         raise ImportProblem(f"The file could not be read as CSV ({exc}). Nothing was imported.") from exc
     if not connections and not rejected:
         raise ImportProblem("The file has LinkedIn's header but no connections under it. Nothing was imported.")
@@ -160,10 +181,8 @@ def _parse_date(value: str) -> date | None:
     return None
 
 
-def _url_key(url: str | None) -> str | None:
-    if not url:
-        return None
-    return url.strip().lower().rstrip("/").replace("http://", "https://").replace("://linkedin.", "://www.linkedin.")
+# One rule for "the same LinkedIn address", shared with the manual add's duplicate check.
+_url_key = linkedin_key
 
 
 def _name_key(first: str, last: str, organization: str) -> tuple[str, str]:

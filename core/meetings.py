@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.errors import PortalError
 from core import events
 from core.access import owned_contact, owned_row, readable_contact, readable_row
 from core.clock import utcnow
@@ -14,7 +15,7 @@ from core.db import Cursor, Database, rows, scalar
 from core.models import Actor, ContactCreate, MeetingCreate, MeetingLog, MeetingNote, ReferralCreate, Source
 
 
-class MeetingError(ValueError):
+class MeetingError(PortalError, ValueError):
     """A meeting change was refused; the message says why."""
 
 

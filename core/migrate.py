@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from core.errors import PortalError
 from core.db import Cursor, Database, row
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
-class MigrationError(RuntimeError):
+class MigrationError(PortalError, RuntimeError):
     """A migration could not be applied, or an applied one was changed."""
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 # ---------------------------------------------------------------- vocabularies
 
@@ -189,8 +189,32 @@ ShortText = Annotated[str, AfterValidator(_strip), Field(max_length=200)]
 LongText = Annotated[str, Field(max_length=20_000)]
 
 
+def _unreadable(value: Any) -> bool:
+    """Whether a value holds text that cannot be stored (a lone surrogate from a broken paste)."""
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, (list, tuple)):
+        return any(_unreadable(v) for v in value)
+    return False
+
+
 class _Model(BaseModel):
+    """Form input: unknown fields refused, broken text and time-zone-aware times refused with a message."""
+
     model_config = ConfigDict(str_strip_whitespace=False, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_input(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name, value in data.items():
+                if _unreadable(value):
+                    raise ValueError(f"{name.replace('_', ' ').capitalize()} holds characters that are not text "
+                                     "(often a broken copy and paste); retype that part")
+                if isinstance(value, datetime) and value.tzinfo is not None:
+                    raise ValueError(f"{name.replace('_', ' ').capitalize()} must be a local date and time "
+                                     "without a time zone of its own")
+        return data
 
 
 # ---------------------------------------------------------------- people and cohorts
@@ -249,6 +273,7 @@ class User(BaseModel):
     failed_login_attempts: int = 0
     created_at: datetime
     last_login_at: datetime | None = None
+    version: int = 1
 
     @property
     def full_name(self) -> str:
@@ -291,6 +316,7 @@ class Cohort(BaseModel):
     follow_up_business_days: int
     archived_at: datetime | None = None
     created_at: datetime
+    version: int = 1
 
 
 class GoalCreate(_Model):
@@ -363,6 +389,7 @@ class Contact(BaseModel):
     updated_at: datetime
     stage: Stage = Stage.TARGET
     stage_at: datetime | None = None
+    version: int = 1
 
     @property
     def full_name(self) -> str:
@@ -501,3 +528,41 @@ class MeetingNote(_Model):
     question: Annotated[str, AfterValidator(_strip), Field(min_length=1, max_length=500)]
     answer: LongText = ""
     planned_question_id: int | None = None
+
+
+# ---------------------------------------------------------------- oversight: comments, cohorts, library
+
+
+class CommentEdit(_Model):
+    """The new text of one's own comment."""
+
+    body: Annotated[str, AfterValidator(_strip), Field(min_length=1, max_length=5_000)]
+
+
+class CohortTermForm(CohortCreate):
+    """A cohort as the career office creates or edits it on the Cohorts page: the term dates are required.
+
+    (Scripts and tests may still create a cohort without a term through CohortCreate; the page never does,
+    so the cohort list never shows "? to ?".)
+    """
+
+    @field_validator("term_start", mode="before")
+    @classmethod
+    def _start_given(cls, value: Any) -> Any:
+        if value is None or value == "":
+            raise ValueError("is required: pick the first day of the term")
+        return value
+
+    @field_validator("term_end", mode="before")
+    @classmethod
+    def _end_given(cls, value: Any) -> Any:
+        if value is None or value == "":
+            raise ValueError("is required: pick the last day of the term")
+        return value
+
+
+class GoalUpdate(_Model):
+    """A cohort goal's new target and due date (what it counts stays: retire it and add another)."""
+
+    target_count: int = Field(ge=1, le=500)
+    due_on: date | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from core.errors import PortalError
 from core import events
 from core.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
@@ -12,7 +13,7 @@ from core.db import Cursor, Database, rows, scalar
 from core.models import Actor, Channel, OutreachCreate, Reply
 
 
-class OutreachError(ValueError):
+class OutreachError(PortalError, ValueError):
     """An outreach change was refused; the message says why."""
 
 

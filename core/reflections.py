@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from core.errors import PortalError
 from core import events
 from core.access import owned_row, require_read_student
 from core.clock import utcnow
@@ -15,7 +16,7 @@ from core.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, ReflectionCreate
 
 
-class ReflectionError(ValueError):
+class ReflectionError(PortalError, ValueError):
     """A reflection change was refused; the message says why."""
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
+from core.errors import PortalError
 from core import events
 from core.accounts import AccountError, _ensure_unused, hash_password, password_problem
 from core.clock import utcnow
@@ -21,7 +22,7 @@ from core.db import Cursor, Database, row, scalar
 from core.models import Actor, Role, UserCreate
 
 
-class RegistrationError(ValueError):
+class RegistrationError(PortalError, ValueError):
     """A registration was refused; the message says why and is safe to show."""
 
 

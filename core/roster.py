@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.errors import PortalError
 from core import events
 from core.access import require_role
 from core.accounts import hash_password, one_time_password
@@ -37,7 +38,7 @@ _HEADER_ALIASES = {
 _USERNAME_CLEAN = re.compile(r"[^a-z0-9._-]+")
 
 
-class RosterError(ValueError):
+class RosterError(PortalError, ValueError):
     """The file as a whole cannot be read as a roster; the message says what to fix."""
 
 
@@ -128,9 +129,15 @@ def read_roster(data: bytes | str) -> list[dict[str, Any]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             # Excel on Windows saves "CSV" in the local code page; cp1252 reads it faithfully.
-            text = data.decode("cp1252")
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                raise RosterError(_NOT_TEXT) from None
     else:
         text = data.lstrip("\ufeff")
+    if "\x00" in text:
+        # A spreadsheet (.xlsx), a PDF or a picture saved under a .csv name: text files hold no NUL.
+        raise RosterError(_NOT_TEXT)
     if not text.strip():
         raise RosterError("The file is empty.")
     sample = text[:4096]
@@ -139,7 +146,7 @@ def read_roster(data: bytes | str) -> list[dict[str, Any]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
-    header = next(reader, None)
+    header = next(_guarded(reader), None)
     if not header:
         raise RosterError("The file has no header line.")
     columns = [_canonical(h) for h in header]
@@ -153,7 +160,8 @@ def read_roster(data: bytes | str) -> list[dict[str, Any]]:
             + ". Expected a header like: first_name,last_name,email,cohort,student_id "
             f"(found: {', '.join(h.strip() for h in header) or 'nothing'}).")
     out = []
-    for number, values in enumerate(reader, start=2):
+    rows_read = _guarded(reader)
+    for number, values in enumerate(rows_read, start=2):
         if not any(v.strip() for v in values):
             continue
         if len(out) >= MAX_ROWS:
@@ -165,6 +173,25 @@ def read_roster(data: bytes | str) -> list[dict[str, Any]]:
     if not out:
         raise RosterError("The file has a header but no students.")
     return out
+
+
+_NOT_TEXT = ("The file is not a CSV text file (it is neither UTF-8 nor Windows-1252 text). In your spreadsheet, "
+             "choose Save as / Download as \"CSV UTF-8\" and upload that file.")
+
+
+def _guarded(reader: Any) -> Any:
+    """The reader's lines, with a cell too long for the csv module (131,072+ characters) told as a RosterError."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise RosterError(f"Line {reader.line_num} has a cell of more than {csv.field_size_limit():,} "
+                                  "characters, far more than a name or an email; check that the file is the "
+                                  "roster and that its quotes are balanced.") from None
+            raise RosterError(f"Line {reader.line_num} cannot be read as CSV ({exc}).") from None
 
 
 def _split_name(record: dict[str, Any]) -> tuple[str, str]:

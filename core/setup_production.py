@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.errors import PortalError
 from core.config import DEFAULT_COOKIE_KEY, secrets_file
 
 DEMO_EMAIL_DOMAIN = "demo.example.edu"
 
 
-class SetupError(RuntimeError):
+class SetupError(PortalError, RuntimeError):
     """Setup cannot go on; the message says what to do."""
 
 

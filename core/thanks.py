@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 from typing import Any
 
+from core.errors import PortalError
 from core import events
 from core.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
@@ -13,7 +14,7 @@ from core.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, ThankYouCreate
 
 
-class ThankYouError(ValueError):
+class ThankYouError(PortalError, ValueError):
     """A thank-you change was refused; the message says why."""
 
 

@@ -17,7 +17,9 @@ _ENTITY_WORDS = {
     "contact": "a contact", "focus_occupation": "a focus occupation", "research": "research notes",
     "question": "a question", "outreach": "a request", "meeting": "a meeting", "thank_you": "a thank-you",
     "reflection": "a reflection", "follow_up": "a keep-in-touch message", "outcome": "where they landed",
-    "cohort": "the cohort", "user": "the account", "student": "the campaign",
+    "cohort": "the cohort", "user": "the account", "student": "the campaign", "comment": "a comment",
+    "research_note": "research notes", "meeting_note": "meeting notes", "planned_question": "a question",
+    "meeting_notes": "meeting notes", "research_notes": "research notes",
 }
 _ACTION_WORDS = {
     "created": "added", "referred": "added a referral as", "updated": "edited", "archived": "archived",
@@ -26,7 +28,17 @@ _ACTION_WORDS = {
     "reply_recorded": "recorded the reply to", "scheduled": "scheduled", "rescheduled": "rescheduled",
     "cancelled": "cancelled", "held": "held and logged", "logged": "logged", "written": "wrote",
     "recorded": "recorded", "commented": "commented on", "joined_cohort": "joined", "password_changed": "changed",
+    "withdrawn": "withdrew", "unarchived": "brought back", "changed": "changed",
 }
+_EDITS = {"edited", "updated"}
+
+
+def _entity_words(entity_type: str) -> str:
+    words = _ENTITY_WORDS.get(entity_type)
+    if words is None:
+        plain = entity_type.replace("_", " ")
+        words = f"{'an' if plain[:1] in 'aeiou' else 'a'} {plain}"
+    return words
 
 
 def describe_event(action: str, entity_type: str) -> str:
@@ -36,20 +48,25 @@ def describe_event(action: str, entity_type: str) -> str:
     if action == "password_changed":
         return "changed the account password"
     verb = _ACTION_WORDS.get(action, action.replace("_", " "))
-    return f"{verb} {_ENTITY_WORDS.get(entity_type, entity_type.replace('_', ' '))}"
+    return f"{verb} {_entity_words(entity_type)}"
+
+
+def is_edit(action: str) -> bool:
+    """Whether an event changed something already there (shown as an edit on the timeline)."""
+    return action in _EDITS
 
 
 def student_timeline(db: Database, actor: Actor, student_id: int, *, newest_first: bool = False,
                      limit: int = 1000) -> list[dict[str, Any]]:
     """The events of a student's campaign in order, with who acted, the contact concerned and a description.
 
-    Rows: event_id, occurred_at, actor_name, actor_role, by_student, action, entity_type, entity_id,
-    contact_id, contact_name, description. Event details (which may hold typed text) are left out.
+    Rows: event_id, occurred_at, actor_id, actor_name, actor_role, by_student, action, entity_type, entity_id,
+    contact_id, contact_name, description, is_edit (a change to something already saved). Event details (which may hold typed text) are left out.
     """
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
         found = rows(cur, f"""
-            SELECT e.id AS event_id, e.occurred_at, coalesce(a.first_name || ' ' || a.last_name, 'The portal') AS actor_name,
+            SELECT e.id AS event_id, e.occurred_at, e.actor_id, coalesce(a.first_name || ' ' || a.last_name, 'The portal') AS actor_name,
                    coalesce(a.role, 'system') AS actor_role, coalesce(e.actor_id = e.student_id, false) AS by_student,
                    e.action, e.entity_type, e.entity_id, e.contact_id,
                    nullif(trim(c.first_name || ' ' || c.last_name), '') AS contact_name
@@ -59,6 +76,7 @@ def student_timeline(db: Database, actor: Actor, student_id: int, *, newest_firs
             LIMIT ?""", [student_id, limit])
     for f in found:
         f["description"] = describe_event(f["action"], f["entity_type"])
+        f["is_edit"] = is_edit(f["action"])
     return found
 
 

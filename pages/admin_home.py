@@ -39,6 +39,7 @@ if not cohorts:
 else:
     st.dataframe(
         [{"Cohort": c["name"], "Students": c["students"], "Counselors": c["counselors"] or "none assigned",
-          "Term": f"{c['term_start'] or '?'} to {c['term_end'] or '?'}"} for c in cohorts],
+          "Term": (f"{c['term_start']} to {c['term_end']}" if c["term_start"] and c["term_end"]
+                 else "dates missing: add them under Manage cohorts")} for c in cohorts],
         hide_index=True, width="stretch",
     )

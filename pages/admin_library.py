@@ -3,12 +3,12 @@
 import streamlit as st
 from pydantic import ValidationError
 
-from core.access import NotFound
 from core.library import list_items
 from core.library_admin import (
     KINDS, TEMPLATE_CHANNELS, LibraryItemInput, add_item, categories, edit_item, set_retired, usage,
 )
 from core.models import Role, field_errors
+from ui import forms
 from ui.guard import require
 from ui.widgets import md_escape, when
 
@@ -20,6 +20,14 @@ st.write("What students pick from while they prepare: the question bank, message
          "pickers but stay attached, word for word, to everything that already used them.")
 if flash := st.session_state.pop("admin_library_flash", None):
     st.success(flash)
+if (retired_id := st.session_state.get("admin_library_undo")) is not None:
+    note, undo = st.columns([4, 1], vertical_alignment="center")
+    note.success("Retired. It no longer appears in students' pickers.", icon=":material/archive:")
+    if undo.button("Undo", key="admin_library_undo_button", icon=":material/undo:"):
+        if forms.submit(lambda: set_retired(db, actor, retired_id, False)).ok:
+            st.session_state.pop("admin_library_undo", None)
+            st.session_state["admin_library_flash"] = "Retiring undone: students can pick it again."
+            st.rerun()
 
 kind = st.segmented_control("Section", list(KINDS), format_func=KINDS.get, default="question",
                             key="admin_library_kind") or "question"
@@ -78,31 +86,29 @@ with edit_tab:
         by_id = {i["id"]: i for i in items}
         chosen = by_id[st.selectbox("Entry", list(by_id), format_func=lambda i: _label(by_id[i]),
                                     key=f"admin_library_pick_{kind}")]
+        edit_name = f"admin_library_edit_{chosen['id']}"
+        opened = forms.opened_version(edit_name, chosen["version"])
         with st.form(f"admin_library_edit_{chosen['id']}"):
             data = _entry_fields(f"admin_library_edit_{chosen['id']}", chosen)
         if data is not None:
-            try:
-                edit_item(db, actor, chosen["id"], data)
-            except (ValueError, NotFound) as exc:
-                st.error(md_escape(str(exc)))
-            else:
+            result = forms.submit(lambda: edit_item(db, actor, chosen["id"], data, expected_version=opened),
+                                  name=edit_name, labels={"body": "Text"})
+            if result.ok:
                 st.session_state["admin_library_flash"] = "Saved. Students see the new wording now."
                 st.rerun()
         used = usage(db, actor, chosen["id"])
         if chosen["retired_at"]:
             if st.button("Restore", key=f"admin_library_restore_{chosen['id']}", icon=":material/restore:"):
-                try:
-                    set_retired(db, actor, chosen["id"], False)
-                except ValueError as exc:
-                    st.error(md_escape(str(exc)))
-                else:
+                if forms.submit(lambda: set_retired(db, actor, chosen["id"], False)).ok:
+                    st.session_state.pop("admin_library_undo", None)
                     st.rerun()
         else:
             st.caption(f"Used {used} time(s) in students' plans and drafts; those keep their copy if you retire it.")
             if st.button("Retire", key=f"admin_library_retire_{chosen['id']}", icon=":material/archive:"):
-                set_retired(db, actor, chosen["id"], True)
-                st.session_state["admin_library_flash"] = "Retired. It no longer appears in students' pickers."
-                st.rerun()
+                if forms.submit(lambda: set_retired(db, actor, chosen["id"], True,
+                                                    expected_version=chosen["version"])).ok:
+                    st.session_state["admin_library_undo"] = chosen["id"]
+                    st.rerun()
 
 with add_tab:
     if kind == "reflection_prompt":
@@ -111,10 +117,6 @@ with add_tab:
         with st.form(f"admin_library_add_{kind}", clear_on_submit=True):
             data = _entry_fields(f"admin_library_add_{kind}", None)
         if data is not None:
-            try:
-                add_item(db, actor, data)
-            except ValueError as exc:
-                st.error(md_escape(str(exc)))
-            else:
+            if forms.submit(lambda: add_item(db, actor, data)).ok:
                 st.session_state["admin_library_flash"] = "Added. Students can pick it now."
                 st.rerun()

@@ -2,14 +2,12 @@
 
 import pandas as pd
 import streamlit as st
-from pydantic import ValidationError
 
-from core.access import AccessDenied, NotFound
-from core.cohorts import CohortError, add_goal, get_cohort, retire_goal, update_cohort
+from core.cohorts import add_goal, get_cohort, list_goals, restore_goal, retire_goal, update_cohort, update_goal
 from core.dashboard import goal_standings
-from core.db import WriteConflict
-from core.models import GOAL_LABELS, CohortUpdate, GoalCreate, GoalMetric, Role, field_errors
+from core.models import GOAL_LABELS, CohortUpdate, GoalCreate, GoalMetric, GoalUpdate, Role
 from core.progress import cohort_goal_summary
+from ui import forms
 from ui.counselor import cohort_picker, open_student
 from ui.guard import require
 
@@ -26,6 +24,11 @@ if notice:
 
 # ---------------------------------------------------------------- timing settings
 st.subheader("Timing", anchor=False)
+TIMING_LABELS = {"thank_you_window_hours": "Thank-you due within (hours)",
+                 "stalled_after_days": "Stalled after (days without activity)",
+                 "follow_up_business_days": "Follow-up after (business days without reply)"}
+settings_name = f"{P}_settings_{cohort_id}"
+settings_version = forms.opened_version(settings_name, cohort.version)
 with st.form(f"{P}_settings_form"):
     col1, col2, col3 = st.columns(3)
     window = col1.number_input("Thank-you due within (hours)", min_value=1, max_value=336, step=1,
@@ -38,15 +41,13 @@ with st.form(f"{P}_settings_form"):
                                value=cohort.follow_up_business_days, key=f"{P}_follow")
     errors_box = st.empty()
     if st.form_submit_button("Save timing"):
-        try:
-            data = CohortUpdate(thank_you_window_hours=int(window), stalled_after_days=int(stalled),
-                                follow_up_business_days=int(follow))
-            update_cohort(db, actor, cohort_id, data)
-        except ValidationError as exc:
-            errors_box.error("\n\n".join(field_errors(exc).values()))
-        except (AccessDenied, NotFound, CohortError, WriteConflict) as exc:
-            errors_box.error(str(exc))
-        else:
+        entered = {"thank_you_window_hours": int(window), "stalled_after_days": int(stalled),
+                   "follow_up_business_days": int(follow)}
+        result = forms.submit(
+            lambda: update_cohort(db, actor, cohort_id, CohortUpdate(**entered), expected_version=settings_version,
+                                  original={k: getattr(cohort, k) for k in entered}),
+            name=settings_name, where=errors_box, labels=TIMING_LABELS)
+        if result.ok:
             st.session_state[f"{P}_notice"] = "Timing saved."
             st.rerun()
 
@@ -55,24 +56,60 @@ st.subheader("Goals", anchor=False)
 summary = cohort_goal_summary(db, actor, cohort_id)
 if not summary:
     st.caption("No goals yet. A goal says what every student should reach by a date, for example 8 targets.")
+retired = st.session_state.get(f"{P}_retired")
+if retired is not None:
+    note, undo = st.columns([4, 1], vertical_alignment="center")
+    note.info("Goal retired: it is no longer tracked (kept on record).", icon=":material/flag:")
+    if undo.button("Undo", key=f"{P}_undo_retire", icon=":material/undo:"):
+        if forms.submit(lambda: restore_goal(db, actor, retired)).ok:
+            st.session_state.pop(f"{P}_retired", None)
+            st.session_state[f"{P}_notice"] = "Goal back: it is tracked again."
+            st.rerun()
+versions = {g["id"]: g["version"] for g in list_goals(db, actor, cohort_id)}
 for g in summary:
+    goal_id = g["goal_id"]
     with st.container(border=True):
-        text_col, stats_col, button_col = st.columns([3, 4, 1], vertical_alignment="center")
+        text_col, stats_col, edit_col, button_col = st.columns([3, 4, 1, 1], vertical_alignment="center")
         due = f" by {g['due_on']:%d %b %Y}" if g["due_on"] else ""
         text_col.markdown(f"**{g['target']} {g['label']}{due}**")
         if g["expected_now"] is not None and g["due_on"]:
             text_col.caption(f"On pace today: {g['expected_now']}")
         stats_col.caption(f"{g['met']} met · {g['on_track']} on track · {g['behind']} behind · {g['missed']} missed "
                           f"(of {g['students']} students)")
-        if button_col.button("Retire", key=f"{P}_retire_{g['goal_id']}", help="Stop tracking this goal (kept on record)"):
-            try:
-                retire_goal(db, actor, g["goal_id"])
-            except (AccessDenied, NotFound, WriteConflict) as exc:
-                st.error(str(exc))
-            else:
-                st.session_state[f"{P}_notice"] = "Goal retired."
+        editing = f"{P}_editing_{goal_id}"
+        if edit_col.button("Edit", key=f"{P}_edit_{goal_id}", help="Change the target or the date"):
+            st.session_state[editing] = True
+        if button_col.button("Retire", key=f"{P}_retire_{goal_id}", help="Stop tracking this goal (kept on record)"):
+            if forms.submit(lambda: retire_goal(db, actor, goal_id, expected_version=versions.get(goal_id))).ok:
+                st.session_state[f"{P}_retired"] = goal_id
                 st.rerun()
+        if st.session_state.get(editing):
+            goal_name = f"{P}_goal_{goal_id}"
+            goal_version = forms.opened_version(goal_name, versions.get(goal_id))
+            with st.form(f"{P}_goal_edit_form_{goal_id}", border=False):
+                left, right = st.columns(2)
+                new_target = left.number_input("How many", min_value=1, max_value=500, step=1, value=int(g["target"]),
+                                               key=f"{P}_goal_target_{goal_id}")
+                new_due = right.date_input("By", value=g["due_on"], key=f"{P}_goal_due_{goal_id}", format="YYYY-MM-DD")
+                goal_box = st.empty()
+                save, cancel = st.columns(2)
+                saved = save.form_submit_button("Save goal", type="primary")
+                cancelled = cancel.form_submit_button("Cancel")
+            if cancelled:
+                forms.done(goal_name)
+                st.session_state.pop(editing, None)
+                st.rerun()
+            if saved:
+                result = forms.submit(
+                    lambda: update_goal(db, actor, goal_id, GoalUpdate(target_count=int(new_target), due_on=new_due),
+                                        expected_version=goal_version),
+                    name=goal_name, where=goal_box, labels={"target_count": "Target", "due_on": "Due"})
+                if result.ok:
+                    st.session_state.pop(editing, None)
+                    st.session_state[f"{P}_notice"] = "Goal saved."
+                    st.rerun()
 
+goal_key = forms.form_key(f"{P}_goal_add")
 with st.form(f"{P}_goal_form", clear_on_submit=True):
     st.markdown("**Add a goal**")
     col1, col2, col3 = st.columns(3)
@@ -82,13 +119,11 @@ with st.form(f"{P}_goal_form", clear_on_submit=True):
     due_on = col3.date_input("By", value=cohort.term_end, key=f"{P}_due", format="YYYY-MM-DD")
     goal_errors = st.empty()
     if st.form_submit_button("Add goal"):
-        try:
-            add_goal(db, actor, cohort_id, GoalCreate(metric=metric, target_count=int(target), due_on=due_on))
-        except ValidationError as exc:
-            goal_errors.error("\n\n".join(field_errors(exc).values()))
-        except (AccessDenied, NotFound, WriteConflict) as exc:
-            goal_errors.error(str(exc))
-        else:
+        result = forms.submit(
+            lambda: add_goal(db, actor, cohort_id, GoalCreate(metric=metric, target_count=int(target), due_on=due_on),
+                             idempotency_key=goal_key),
+            name=f"{P}_goal_add", where=goal_errors)
+        if result.ok:
             st.session_state[f"{P}_notice"] = "Goal added."
             st.rerun()
 

@@ -9,9 +9,9 @@ import streamlit as st
 from core.access import AccessDenied, NotFound
 from core.comments import recent_comments
 from core.dashboard import FLAGS, cohort_dashboard, cohort_funnel, stage_heatmap, weekly_activity
-from core.export import KINDS, export_bytes, export_csv, file_name
+from core.export import KINDS, export_csv, file_name
 from core.models import Role
-from ui.counselor import cohort_picker, open_student
+from ui.counselor import cohort_picker, export_at_click, open_student
 from ui.guard import require
 from ui.widgets import local, md_escape, when
 
@@ -172,7 +172,8 @@ if tab_comments.open:
                 who = "You" if c["author_id"] == actor.user_id else f"{md_escape(c['author_name'])} ({c['author_role']})"
                 st.caption(f"{who} on {md_escape(c['student_name'])}'s "
                            f"{'campaign' if c['subject_type'] == 'student' else c['subject_type'].replace('_', ' ')}"
-                           f", {when(c['created_at'])}")
+                           f", {when(c['created_at'])}"
+                           + (f" · edited {when(c['edited_at'])}" if c["edited_at"] else ""))
                 st.text(c["body"])
                 if st.button("Open student", key=f"{P}_comment_open_{c['id']}", type="tertiary"):
                     open_student(c["student_id"])
@@ -197,9 +198,12 @@ if tab_export.open:
         try:
             for kind in KINDS:
                 export_csv(db, actor, kind, **options)  # access is checked now, so a refusal shows on the page
+                # The file is made at click time with the account read again (a counselor deactivated
+                # while this page is open gets nothing); the rerun the click also makes runs the role
+                # guard, which then says why.
                 st.download_button(
-                    labels[kind], data=lambda kind=kind: export_bytes(db, actor, kind, **options),
+                    labels[kind], data=export_at_click(db, actor, kind, **options),
                     file_name=file_name(kind, cohort_name), mime="text/csv", key=f"{P}_download_{kind}",
-                    icon=":material/download:", on_click="ignore")
+                    icon=":material/download:", on_click="rerun")
         except (AccessDenied, NotFound) as exc:
             st.error(str(exc))

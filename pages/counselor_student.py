@@ -22,8 +22,11 @@ if not students:
     st.info("No students in your cohorts yet.")
     st.stop()
 
-wanted = requested_student()
 names = {s["id"]: f"{s['name']} ({s['username']}) · {s['cohort_name']}" for s in students}
+try:
+    wanted = requested_student()
+except NotFound:
+    wanted = -1  # not an id at all: refused below like any id the actor may not read
 if wanted is not None and wanted not in names:
     # Never trust the id in the address: core decides, and an unknown or foreign id reveals nothing.
     st.title("Student detail")
@@ -31,9 +34,18 @@ if wanted is not None and wanted not in names:
     back_to_dashboard()
     st.stop()
 if wanted is not None:
+    # The address names the student (a link from the dashboard); the picker follows it. A choice in the
+    # picker moves the address first (in its callback), so the two never disagree and the choice wins.
     st.session_state[f"{P}_pick"] = wanted
+
+
+def _follow_picker() -> None:
+    st.query_params[STUDENT_PARAM] = str(st.session_state[f"{P}_pick"])
+
+
 back_to_dashboard()
-student_id = st.selectbox("Student", list(names), key=f"{P}_pick", format_func=lambda i: names[i])
+student_id = st.selectbox("Student", list(names), key=f"{P}_pick", format_func=lambda i: names[i],
+                          on_change=_follow_picker)
 if st.query_params.get(STUDENT_PARAM) != str(student_id):
     st.query_params[STUDENT_PARAM] = str(student_id)
 
@@ -85,7 +97,7 @@ with tab_contacts:
             "Archived": c["archived_at"] is not None} for c in contacts])
         st.dataframe(overview, hide_index=True, width="stretch")
         labels = {c["id"]: f"{c['first_name']} {c['last_name']}".strip() + (f" · {c['organization']}" if c["organization"] else "")
-                  for c in contacts}
+                  + (" (archived)" if c["archived_at"] is not None else "") for c in contacts}
         # Open on the contact furthest along: it has the most for a counselor to read.
         furthest = max(range(len(contacts)), key=lambda i: (Stage(contacts[i]["stage"]).order, -i))
         contact_id = st.selectbox("Look at a contact's work", list(labels), key=f"{P}_contact", index=furthest,
@@ -175,6 +187,14 @@ with tab_timeline:
     if not timeline:
         st.info("Nothing has happened in this campaign yet.")
     else:
-        st.dataframe(pd.DataFrame([{
-            "When": when(e["occurred_at"]), "Who": e["actor_name"], "What": e["description"],
-            "Contact": e["contact_name"] or ""} for e in timeline]), hide_index=True, width="stretch", height=500)
+        edits_only = st.toggle("Only edits (what was changed after it was first saved, by whom and when)",
+                               key=f"{P}_edits_only")
+        shown = [e for e in timeline if e["is_edit"] or not edits_only]
+        if not shown:
+            st.caption("Nothing has been edited yet.")
+        else:
+            st.dataframe(pd.DataFrame([{
+                "When": when(e["occurred_at"]), "Who": e["actor_name"],
+                "What": ("✏️ " if e["is_edit"] else "") + e["description"],
+                "Contact": e["contact_name"] or ""} for e in shown]), hide_index=True, width="stretch", height=500,
+                key=f"{P}_timeline")

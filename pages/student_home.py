@@ -32,7 +32,7 @@ def timing(item) -> str:
     return ""
 
 
-st.title(f"Hello, {actor.name.split(' ')[0]}")
+st.title(f"Hello, {md_escape(actor.name.split(' ')[0])}")
 
 left, right = st.columns([3, 2], gap="large")
 with left:

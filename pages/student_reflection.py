@@ -10,7 +10,7 @@ from core.library import reflection_prompts
 from core.meetings import list_student_meetings
 from core.models import ReflectionCreate, Role, field_errors
 from core.reflections import ReflectionError
-from ui.campaign import CONTACT_PARAM, FieldErrors, link
+from ui.campaign import CONTACT_PARAM, FieldErrors, link, requested_id
 from ui.comments import comment_thread
 from ui.guard import require
 from ui.widgets import when
@@ -31,9 +31,9 @@ if not held:
 
 by_id = {m["id"]: m for m in held}
 # A link from another page names a contact: open that contact's latest meeting (only among this student's own).
-wanted = st.query_params.get(CONTACT_PARAM)
-if wanted and wanted.isdigit() and "student_reflection_meeting" not in st.session_state:
-    match = [m["id"] for m in held if m["contact_id"] == int(wanted)]
+wanted = requested_id(what="contact") if st.query_params.get(CONTACT_PARAM) else None
+if wanted is not None and "student_reflection_meeting" not in st.session_state:
+    match = [m["id"] for m in held if m["contact_id"] == wanted]
     if match:
         st.session_state["student_reflection_meeting"] = match[0]
 meeting_id = st.selectbox(

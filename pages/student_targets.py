@@ -1,27 +1,44 @@
-"""Targets: the people a student wants to learn from. Add, edit, archive, filter, tag with one of up
-to three focus occupations, and import a LinkedIn Connections.csv export."""
+"""Targets: the people a student wants to learn from. A searchable, sortable table of them with the
+edit form for the one selected; add (once per click, duplicates caught), archive with Undo, up to
+three focus occupations (removing one asks first), and a LinkedIn Connections.csv import."""
+
+import time
 
 import pandas as pd
 import streamlit as st
-from pydantic import ValidationError
 
 from core import contacts as core_contacts
 from core import linkedin_import
 from core.access import NotFound
 from core.contacts import ContactError
 from core.db import WriteConflict
-from core.models import SOURCE_LABELS, STAGE_LABELS, ContactCreate, ContactUpdate, Role, Source, Stage, field_errors
-from ui.campaign import FieldErrors, link
+from core.errors import DuplicateRecord
+from core.models import SOURCE_LABELS, STAGE_LABELS, ContactCreate, ContactUpdate, Role, Source, Stage
+from ui import forms
+from ui.campaign import CONTACT_PARAM, FieldErrors, link, requested_id
 from ui.comments import comment_thread
 from ui.guard import require
 from ui.widgets import md_escape, stage_badge, when
 
 db, actor = require(Role.STUDENT)
-PAGE_SIZE = 20
+
+SELECTED = "student_targets_selected"
+ADD_ROUND = "student_targets_add_round"
+DUPLICATE = "student_targets_duplicate"
+UNDO = "student_targets_undo"
+CONFIRM_OCC = "student_targets_confirm_occ"
+TABLE_ROUND = "student_targets_table_round"
+LAST_ADDED = "student_targets_last_added"
 
 st.title("Targets")
 st.caption("People whose work you want to understand. Narrow to at most three focus occupations and tag each "
            "person with one; start with three to five people.")
+
+# A link such as "?contact=12" opens that contact's form, once: closing it later stays closed.
+if (raw_contact := st.query_params.get(CONTACT_PARAM)) and st.session_state.get("student_targets_from_url") != raw_contact:
+    st.session_state["student_targets_from_url"] = raw_contact
+    if (wanted := requested_id(what="contact")) is not None:
+        st.session_state[SELECTED] = wanted
 
 # ---------------------------------------------------------------- focus occupations
 occupations = core_contacts.list_focus_occupations(db, actor, actor.user_id)
@@ -33,19 +50,26 @@ with st.container(border=True):
         with cols[i]:
             st.text(occ["name"])
             if st.button("Remove", key=f"student_targets_remove_occ_{occ['id']}", icon=":material/close:"):
-                core_contacts.remove_focus_occupation(db, actor, occ["id"])
+                st.session_state[CONFIRM_OCC] = occ["id"]
+    pending = st.session_state.get(CONFIRM_OCC)
+    if pending in occupation_names:
+        st.warning(f"Remove the focus occupation {md_escape(occupation_names[pending])}? The people tagged with it "
+                   "stay in your list and lose the tag.", icon=":material/help:")
+        yes, no = st.columns(2)
+        if yes.button("Remove it", key="student_targets_confirm_remove_occ", type="primary"):
+            st.session_state.pop(CONFIRM_OCC, None)
+            if forms.submit(lambda: core_contacts.remove_focus_occupation(db, actor, pending)).ok:
                 st.rerun()
+        if no.button("Keep it", key="student_targets_keep_occ"):
+            st.session_state.pop(CONFIRM_OCC, None)
+            st.rerun()
     if len(occupations) < core_contacts.MAX_FOCUS_OCCUPATIONS:
         with st.form("student_targets_occupation_form", clear_on_submit=True, border=False):
             name = st.text_input("New focus occupation", key="student_targets_occupation_name", max_chars=100,
                                  placeholder="e.g. Hospital administration")
             occupation_error = st.empty()
             if st.form_submit_button("Add occupation"):
-                try:
-                    core_contacts.add_focus_occupation(db, actor, name)
-                except ContactError as exc:
-                    occupation_error.error(str(exc))
-                else:
+                if forms.submit(lambda: core_contacts.add_focus_occupation(db, actor, name), where=occupation_error).ok:
                     st.rerun()
 
 
@@ -98,41 +122,92 @@ def contact_fields(prefix: str, existing: dict | None = None) -> tuple[dict, Fie
     return values, errors
 
 
-def save(values: dict, errors: FieldErrors, contact_id: int | None = None) -> bool:
-    """Validate and save; messages go next to their fields and nothing is written on error."""
-    try:
-        if contact_id is None:
-            core_contacts.create_contact(db, actor, ContactCreate(**values))
-        else:
-            core_contacts.update_contact(db, actor, contact_id, ContactUpdate(**values))
-    except ValidationError as exc:
-        errors.show(field_errors(exc))
-    except ContactError as exc:
-        errors.show({"focus_occupation_id": str(exc)})
-    except (NotFound, WriteConflict) as exc:
-        st.error(str(exc))
-    else:
-        return True
-    return False
+def select(contact_id: int | None) -> None:
+    """Show this contact's edit form (a fresh table key clears the row highlighted before)."""
+    st.session_state[SELECTED] = contact_id
+    st.session_state[TABLE_ROUND] = st.session_state.get(TABLE_ROUND, 0) + 1
+
+
+def added(contact, add_round: int) -> None:
+    """After a save: a new, empty form (new widget keys) and the confirmation."""
+    st.session_state[ADD_ROUND] = add_round + 1
+    st.session_state.pop(DUPLICATE, None)
+    st.session_state["student_targets_flash"] = f"Added {contact.full_name}"
+    st.session_state[LAST_ADDED] = {"round": add_round + 1, "message": f"Added {contact.full_name}",
+                                     "at": time.monotonic()}
+
+
+def blank(values: dict) -> bool:
+    """Nothing typed: every text field of the add form is empty."""
+    return not any(str(v).strip() for v in values.values() if isinstance(v, str) and not hasattr(v, "value"))
 
 
 list_tab, add_tab, import_tab = st.tabs(["Your targets", "Add a target", "Import from LinkedIn"])
 
+# ---------------------------------------------------------------- add
 with add_tab:
-    with st.form("student_targets_add_form", clear_on_submit=False):
-        values, errors = contact_fields("student_targets_add")
-        if st.form_submit_button("Add target", type="primary"):
-            if save(values, errors):
-                for k in [k for k in st.session_state if str(k).startswith("student_targets_add_")]:
-                    del st.session_state[k]
-                st.session_state["student_targets_flash"] = f"Added {values['first_name']} {values['last_name']}".strip()
+    # Each round of the form has its own widgets and idempotency key: after a save the form is
+    # empty, and a second click on the same render creates nothing (it finds the first record).
+    add_round = st.session_state.setdefault(ADD_ROUND, 0)
+    form_name = f"student_targets_add_{add_round}"
+    with st.form(f"student_targets_add_form_{add_round}"):
+        values, errors = contact_fields(form_name)
+        submitted = st.form_submit_button("Add target", type="primary")
+    add_message = st.empty()
+    last = st.session_state.get(LAST_ADDED)
+    if submitted and blank(values) and last and last["round"] == add_round and time.monotonic() - last["at"] < 10:
+        # The second click of a double click lands on the form the first one emptied: it repeats
+        # the confirmation rather than asking for a first name.
+        st.session_state["student_targets_flash"] = last["message"]
+    elif submitted:
+        key = forms.form_key(form_name)
+        result = forms.submit(lambda: core_contacts.create_contact(
+            db, actor, ContactCreate(**values), idempotency_key=key), name=form_name, errors=errors, where=add_message)
+        if result.ok:
+            added(result.value, add_round)
+            st.rerun()
+        elif isinstance(result.error, DuplicateRecord):
+            st.session_state[DUPLICATE] = {"round": add_round, "existing_id": result.error.existing_id,
+                                           "message": str(result.error)}
+    duplicate = st.session_state.get(DUPLICATE)
+    if duplicate and duplicate["round"] == add_round:
+        if not submitted:
+            add_message.warning(duplicate["message"], icon=":material/content_copy:")
+        try:
+            same = core_contacts.get_contact(db, actor, duplicate["existing_id"])
+            st.caption("Already in your list: " + md_escape(
+                " · ".join(p for p in (same.full_name, same.title, same.organization) if p)))
+        except NotFound:
+            pass
+        open_col, anyway_col = st.columns(2)
+        if open_col.button("Open the existing one", key="student_targets_open_existing", icon=":material/person:"):
+            st.session_state.pop(DUPLICATE, None)
+            select(duplicate["existing_id"])
+            st.rerun()
+        if anyway_col.button("Add anyway: this is someone else", key="student_targets_add_anyway"):
+            key = forms.form_key(form_name)
+            result = forms.submit(lambda: core_contacts.create_contact(
+                db, actor, ContactCreate(**values), idempotency_key=key, allow_duplicate=True),
+                name=form_name, errors=errors, where=add_message)
+            if result.ok:
+                added(result.value, add_round)
                 st.rerun()
     if flash := st.session_state.pop("student_targets_flash", None):
         st.success(md_escape(flash) + ". Research them next.", icon=":material/check:")
 
-# ---------------------------------------------------------------- the list
+# ---------------------------------------------------------------- the table
 with list_tab:
-    f1, f2, f3, f4 = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+    if undo := st.session_state.get(UNDO):
+        u1, u2 = st.columns([4, 1], vertical_alignment="center")
+        u1.info(f"Archived {md_escape(undo['name'])}. Archived people leave your lists and to-dos.",
+                icon=":material/archive:")
+        if u2.button("Undo", key="student_targets_undo_archive", icon=":material/undo:"):
+            st.session_state.pop(UNDO, None)
+            if forms.submit(lambda: core_contacts.set_archived(db, actor, undo["contact_id"], False)).ok:
+                st.rerun()
+    s1, f1, f2, f3, f4 = st.columns([3, 2, 2, 2, 1], vertical_alignment="bottom")
+    search = s1.text_input("Search your targets", key="student_targets_search", max_chars=200,
+                           placeholder="Name, organization, title or email")
     stage = f1.selectbox("Stage", [None, *Stage], key="student_targets_filter_stage",
                          format_func=lambda s: "Any stage" if s is None else STAGE_LABELS[s])
     occ_filter = f2.selectbox("Focus occupation", [None, *occupation_names], key="student_targets_filter_occ",
@@ -140,45 +215,106 @@ with list_tab:
     source_filter = f3.selectbox("Source", [None, *Source], key="student_targets_filter_source",
                                  format_func=lambda s: "Any source" if s is None else SOURCE_LABELS[s])
     archived = f4.toggle("Archived", key="student_targets_filter_archived")
-    found = core_contacts.list_contacts(db, actor, stage=stage, focus_occupation_id=occ_filter, source=source_filter,
-                                        archived_only=archived)
+    found = core_contacts.target_table(db, actor, search=search, stage=stage, focus_occupation_id=occ_filter,
+                                       source=source_filter, archived_only=archived)
+    filtered = bool(search.strip() or stage or occ_filter or source_filter or archived)
     if not found:
-        st.info("No targets match." if (stage or occ_filter or source_filter or archived)
+        st.info("No targets match." if filtered
                 else "No targets yet: add three to five people on the next tab, or import your LinkedIn connections.")
-    pages = max(1, -(-len(found) // PAGE_SIZE))
-    page_no = 1
-    if pages > 1:
-        page_no = st.number_input(f"Page (of {pages}, {len(found)} targets)", 1, pages, 1, key="student_targets_page")
-    for contact in found[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]:
-        with st.container(border=True):
-            head, badge = st.columns([5, 1])
-            name = f"{contact['first_name']} {contact['last_name']}".strip()
-            head.markdown(f"**{md_escape(name)}**" + (f" · {md_escape(contact['title'])}" if contact["title"] else "")
-                          + (f" · {md_escape(contact['organization'])}" if contact["organization"] else ""))
-            bits = [SOURCE_LABELS.get(Source(contact["source"]), contact["source"]), f"priority {contact['priority']}"]
-            if contact["focus_occupation"]:
-                bits.insert(0, contact["focus_occupation"])
-            head.caption(" · ".join(md_escape(b) for b in bits))
-            with badge:
-                stage_badge(contact["stage"])
-                st.caption(f"since {when(contact['stage_at'])}")
-            with st.expander("Edit, archive, comments"):
-                with st.form(f"student_targets_edit_{contact['id']}"):
-                    values, errors = contact_fields(f"student_targets_edit_{contact['id']}", contact)
-                    if st.form_submit_button("Save changes"):
-                        if save(values, errors, contact["id"]):
-                            st.rerun()
-                l1, l2 = st.columns(2)
-                with l1:
-                    link("pages/student_research.py", "Research this person", contact_id=contact["id"],
-                         icon=":material/menu_book:")
-                with l2:
-                    label = "Restore" if contact["archived_at"] else "Archive"
-                    if st.button(label, key=f"student_targets_archive_{contact['id']}"):
-                        core_contacts.set_archived(db, actor, contact["id"], not contact["archived_at"])
+    else:
+        ids = [c["id"] for c in found]
+        # User text goes into the table as data: the grid draws it as plain text, never as a link.
+        table = pd.DataFrame({
+            "Name": [f"{c['first_name']} {c['last_name']}".strip() for c in found],
+            "Organization": [c["organization"] for c in found],
+            "Focus": [c["focus_occupation"] or "" for c in found],
+            "Stage": [STAGE_LABELS[Stage(c["stage"])] for c in found],
+            "Priority": [c["priority"] for c in found],
+            "Last activity": [c["last_activity"] for c in found],
+            "Referred by": [c["referred_by"] or "" for c in found],
+        })
+        selected = st.session_state.get(SELECTED)
+        # Row positions mean other people once the filters change: a new key starts a fresh selection.
+        filters = hash((search, stage, occ_filter, source_filter, archived)) & 0xFFFF
+        table_key = f"student_targets_table_{st.session_state.get(TABLE_ROUND, 0)}_{filters}"
+        default = {"selection": {"rows": [ids.index(selected)]}} if selected in ids else None
+
+        def picked(table_key: str = table_key, ids: list = ids) -> None:
+            rows = st.session_state[table_key].selection.rows
+            st.session_state[SELECTED] = ids[rows[0]] if rows else None
+
+        st.caption(f"{len(found)} target(s). Click a column to sort; choose a row to edit it.")
+        st.dataframe(table, key=table_key, on_select=picked, selection_mode="single-row", selection_default=default,
+                     hide_index=True, width="stretch", height=min(420, 38 + 35 * len(found)),
+                     column_config={"Last activity": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+                                    "Priority": st.column_config.NumberColumn(width="small")})
+
+# ---------------------------------------------------------------- the selected contact
+selected = st.session_state.get(SELECTED)
+contact = None
+if selected is not None:
+    try:
+        contact = core_contacts.get_contact(db, actor, selected).model_dump()
+    except NotFound:
+        st.session_state.pop(SELECTED, None)
+        st.warning("That contact is not in your list.")
+if contact is not None:
+    cid = contact["id"]
+    edit_name = f"student_targets_edit_{cid}"
+    opened = forms.opened_version(edit_name, contact["version"])
+    originals = st.session_state.setdefault(f"{edit_name}_original", {k: contact[k] for k in ContactUpdate.model_fields})
+    with st.container(border=True, key="student_targets_selected_panel"):
+        head, badge = st.columns([5, 1])
+        head.subheader(md_escape(f"{contact['first_name']} {contact['last_name']}".strip()), anchor=False)
+        head.text(" · ".join(p for p in (contact["title"], contact["organization"]) if p))
+        with badge:
+            stage_badge(contact["stage"])
+            st.caption(f"since {when(contact['stage_at'])}")
+        if contact["archived_at"]:
+            st.caption(f"Archived on {when(contact['archived_at'])}.")
+        with st.form(f"{edit_name}_form"):
+            values, errors = contact_fields(edit_name, contact)
+            save_clicked = st.form_submit_button("Save changes")
+        edit_message = st.empty()
+        if save_clicked:
+            def save_edit():
+                """Write only the fields the person changed since the form opened."""
+                data = ContactUpdate(**values)
+                try:
+                    before = ContactUpdate.model_validate(originals)
+                    changed = [k for k in ContactUpdate.model_fields if getattr(data, k) != getattr(before, k)]
+                except ValueError:
+                    changed = None
+                return core_contacts.update_contact(db, actor, cid, data, expected_version=opened,
+                                                    original=originals, only=changed)
+
+            result = forms.submit(save_edit,
+                name=edit_name, errors=errors, where=edit_message,
+                labels={"first_name": "First name", "last_name": "Last name", "linkedin_url": "LinkedIn address",
+                        "focus_occupation_id": "Focus occupation", "other_channel": "Other channel"})
+            if result.ok:
+                st.session_state.pop(f"{edit_name}_original", None)
+                st.toast("Changes saved.", icon=":material/check:")
+                st.rerun()
+        l1, l2, l3 = st.columns(3)
+        with l1:
+            link("pages/student_research.py", "Research this person", contact_id=cid, icon=":material/menu_book:")
+        with l2:
+            if contact["archived_at"]:
+                if st.button("Restore", key=f"student_targets_restore_{cid}", icon=":material/unarchive:"):
+                    if forms.submit(lambda: core_contacts.set_archived(db, actor, cid, False)).ok:
                         st.rerun()
-                comment_thread(db, actor, actor.user_id, "contact", contact["id"],
-                               key=f"student_targets_contact_{contact['id']}")
+            elif st.button("Archive", key=f"student_targets_archive_{cid}", icon=":material/archive:"):
+                if forms.submit(lambda: core_contacts.set_archived(db, actor, cid, True)).ok:
+                    st.session_state[UNDO] = {"contact_id": cid,
+                                              "name": f"{contact['first_name']} {contact['last_name']}".strip()}
+                    select(None)
+                    st.rerun()
+        with l3:
+            if st.button("Close", key="student_targets_close", icon=":material/close:"):
+                select(None)
+                st.rerun()
+        comment_thread(db, actor, actor.user_id, "contact", cid, key=f"student_targets_contact_{cid}")
 
 # ---------------------------------------------------------------- LinkedIn import
 with import_tab:

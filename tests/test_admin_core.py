@@ -44,6 +44,89 @@ def test_rename_term_archive_and_unassign(world):
                       [world.cohort_y, NOW]).endswith("archived,unarchived")
 
 
+def _cohort_events(db, cohort_id):
+    with db.cursor() as cur:
+        return [r for r in cur.execute("SELECT action, actor_id FROM events WHERE entity_type = 'cohort' AND entity_id = ? "
+                                       "ORDER BY id", [cohort_id]).fetchall()]
+
+
+def test_cohort_settings_are_versioned_and_a_stale_edit_shows_the_other_change(world):
+    from core.cohorts import get_cohort, update_cohort
+    from core.errors import StaleEdit
+    from core.models import CohortUpdate
+
+    db, admin = world.db, world.admin
+    opened = get_cohort(db, admin, world.cohort_x)
+    assert opened.version == 1
+    update_cohort(db, world.counselor_x, world.cohort_x, CohortUpdate(stalled_after_days=21), expected_version=1, now=NOW)
+    with pytest.raises(StaleEdit) as refused:
+        update_cohort(db, admin, world.cohort_x, CohortUpdate(name="Cohort X renamed"), expected_version=1,
+                      original=opened.model_dump(), now=NOW)
+    assert refused.value.changed == ["stalled_after_days"]
+    assert refused.value.current["stalled_after_days"] == 21
+    assert get_cohort(db, admin, world.cohort_x).name == "Cohort X"
+    saved = update_cohort(db, admin, world.cohort_x, CohortUpdate(name="Cohort X renamed"), expected_version=2, now=NOW)
+    assert (saved.name, saved.version, saved.stalled_after_days) == ("Cohort X renamed", 3, 21)
+    assert _cohort_events(db, world.cohort_x)[-2:] == [("updated", world.counselor_x.user_id), ("updated", admin.user_id)]
+
+
+def test_a_cohort_term_can_change_but_not_be_removed(world):
+    from core.cohorts import update_cohort
+    from core.models import CohortTermForm, CohortUpdate
+    from pydantic import ValidationError
+
+    db, admin = world.db, world.admin
+    cohort_admin.set_term(db, admin, world.cohort_x, term_start=date(2026, 1, 12), term_end=date(2026, 5, 1), now=NOW)
+    with pytest.raises(CohortError, match="needs the date its term ends"):
+        update_cohort(db, admin, world.cohort_x, CohortUpdate(term_end=None), now=NOW)
+    with pytest.raises(ValidationError):
+        CohortTermForm(name="Cohort Z", term_start=None, term_end=date(2026, 5, 1))
+
+
+def test_archiving_is_versioned_and_undone(world):
+    from core.cohorts import update_cohort
+    from core.errors import StaleEdit
+    from core.models import CohortUpdate
+
+    db, admin = world.db, world.admin
+    update_cohort(db, admin, world.cohort_y, CohortUpdate(stalled_after_days=10), now=NOW)  # version 2
+    with pytest.raises(StaleEdit):
+        cohort_admin.set_archived(db, admin, world.cohort_y, True, expected_version=1, now=NOW)
+    archived = cohort_admin.set_archived(db, admin, world.cohort_y, True, expected_version=2, now=NOW)
+    assert archived.archived_at == NOW and archived.version == 3
+    back = cohort_admin.set_archived(db, admin, world.cohort_y, False, now=NOW)  # the Undo
+    assert back.archived_at is None
+    assert [a for a, _ in _cohort_events(db, world.cohort_y)][-2:] == ["archived", "unarchived"]
+
+
+def test_goals_are_edited_versioned_retired_and_restored(world):
+    from core.cohorts import add_goal, list_goals, restore_goal, retire_goal, update_goal
+    from core.errors import StaleEdit
+    from core.models import GoalCreate, GoalMetric, GoalUpdate
+
+    db, counselor = world.db, world.counselor_x
+    goal = GoalCreate(metric=GoalMetric.TARGETS, target_count=8, due_on=date(2026, 10, 1))
+    goal_id = add_goal(db, counselor, world.cohort_x, goal, now=NOW, idempotency_key="goal-form-1")
+    assert add_goal(db, counselor, world.cohort_x, goal, now=NOW, idempotency_key="goal-form-1") == goal_id  # twice
+    assert len(list_goals(db, counselor, world.cohort_x)) == 1
+    update_goal(db, counselor, goal_id, GoalUpdate(target_count=10, due_on=date(2026, 10, 15)), expected_version=1,
+                now=NOW)
+    with pytest.raises(StaleEdit) as refused:
+        update_goal(db, world.admin, goal_id, GoalUpdate(target_count=6, due_on=None), expected_version=1, now=NOW)
+    assert refused.value.current == {"target_count": 10, "due_on": date(2026, 10, 15)}
+    assert [(g["target_count"], g["version"]) for g in list_goals(db, counselor, world.cohort_x)] == [(10, 2)]
+    with pytest.raises(NotFound):  # another cohort's counselor
+        update_goal(db, world.counselor_y, goal_id, GoalUpdate(target_count=1), now=NOW)
+    with pytest.raises(StaleEdit):
+        retire_goal(db, counselor, goal_id, expected_version=1, now=NOW)
+    retire_goal(db, counselor, goal_id, expected_version=2, now=NOW)
+    assert list_goals(db, counselor, world.cohort_x) == []
+    restore_goal(db, counselor, goal_id, now=NOW)
+    assert [g["target_count"] for g in list_goals(db, counselor, world.cohort_x)] == [10]
+    assert [a for a, _ in _cohort_events(db, world.cohort_x)][-4:] == ["goal_set", "goal_edited", "goal_retired",
+                                                                       "goal_restored"]
+
+
 @pytest.mark.parametrize("who", ["counselor_x", "alice"])
 def test_cohort_administration_is_refused_to_non_admins(world, who):
     actor = getattr(world, who)
@@ -170,6 +253,32 @@ def test_library_add_and_retire_keep_what_used_the_entry(world):
     assert library.get_item(db, world.alice, new_id)["retired_at"] == NOW
     library_admin.set_retired(db, world.admin, new_id, False, now=NOW)
     assert new_id in [q["id"] for q in library.list_items(db, world.alice, "question")]
+
+
+def test_library_edits_are_versioned_and_retiring_is_undone(world):
+    from core.errors import StaleEdit
+
+    db = world.db
+    question = library.list_items(db, world.admin, "question")[0]
+    assert question["version"] == 1
+    library_admin.edit_item(db, world.admin, question["id"], LibraryItemInput(
+        kind="question", category=question["category"], body="Wording from the first tab"), expected_version=1, now=NOW)
+    with pytest.raises(StaleEdit) as refused:
+        library_admin.edit_item(db, world.admin, question["id"], LibraryItemInput(
+            kind="question", category=question["category"], body="Wording from the second tab"),
+            expected_version=1, now=NOW)
+    assert refused.value.current["body"] == "Wording from the first tab"
+    assert library.get_item(db, world.admin, question["id"])["body"] == "Wording from the first tab"
+    with pytest.raises(StaleEdit):  # retiring from a stale page is refused too
+        library_admin.set_retired(db, world.admin, question["id"], True, expected_version=1, now=NOW)
+    library_admin.set_retired(db, world.admin, question["id"], True, expected_version=2, now=NOW)
+    library_admin.set_retired(db, world.admin, question["id"], False, now=NOW)  # the Undo
+    assert library.get_item(db, world.admin, question["id"])["retired_at"] is None
+    with db.cursor() as cur:
+        logged = cur.execute("SELECT action, actor_id FROM events WHERE entity_type = 'library_item' AND entity_id = ? "
+                             "ORDER BY id", [question["id"]]).fetchall()
+    assert logged == [("edited", world.admin.user_id), ("retired", world.admin.user_id),
+                      ("restored", world.admin.user_id)]
 
 
 def test_library_input_is_checked_per_kind(world):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from datetime import date
 from pathlib import Path
 
 from core.accounts import user_id_for_username
@@ -43,28 +44,129 @@ def test_admin_page_is_refused_to_others(portal_env, page, username):
     assert len(at.title) == 0 and len(at.dataframe) == 0 and len(at.button) == 0
 
 
+def _term(at: AppTest, prefix: str = "admin_cohorts_new") -> None:
+    from datetime import date
+
+    at.date_input(key=f"{prefix}_start").set_value(date(2027, 1, 11))
+    at.date_input(key=f"{prefix}_end").set_value(date(2027, 5, 7))
+
+
 def test_cohorts_page_creates_a_cohort_and_refuses_a_duplicate(portal_env):
     at = _run("admin_cohorts", "admin", portal_env)
     at.text_input(key="admin_cohorts_new_name").input("Arts Explorers, Spring 2027")
+    _term(at)
     at.button[0].click()  # the form's submit button is the first button on the page
     at.run()
     assert not at.exception
     assert at.success[0].value == "Created Arts Explorers, Spring 2027."
     at.text_input(key="admin_cohorts_new_name").input("arts explorers, spring 2027")
+    _term(at)
     at.button[0].click()
     at.run()
     assert "already exists" in at.error[0].value
     db = Database(portal_env)
     with db.cursor() as cur:
         assert scalar(cur, "SELECT count(*) FROM cohorts WHERE lower(name) LIKE 'arts explorers%'") == 1
+        assert cur.execute("SELECT term_start, term_end FROM cohorts WHERE name = 'Arts Explorers, Spring 2027'"
+                           ).fetchone() == (date(2027, 1, 11), date(2027, 5, 7))
     db.close()
 
 
 def test_cohorts_page_shows_a_clear_message_for_an_empty_name(portal_env):
     at = _run("admin_cohorts", "admin", portal_env)
+    _term(at)
     at.button[0].click()
     at.run()
     assert [e.value for e in at.error] == ["Name is required"]
+
+
+def test_a_cohort_cannot_be_created_without_its_term(portal_env):
+    at = _run("admin_cohorts", "admin", portal_env)
+    at.text_input(key="admin_cohorts_new_name").input("No Term Explorers")
+    at.button[0].click()
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Term start is required: pick the first day of the term",
+                                           "Term end is required: pick the last day of the term"]
+    assert not at.success
+    db = Database(portal_env)
+    with db.cursor() as cur:
+        assert scalar(cur, "SELECT count(*) FROM cohorts WHERE name = 'No Term Explorers'") == 0
+    db.close()
+
+
+def test_a_cohort_term_cannot_be_removed_on_edit(portal_env):
+    at = _run("admin_cohorts", "admin", portal_env)
+    cid = int(at.selectbox(key="admin_cohorts_pick").value and _picked_id(at, portal_env))
+    at.date_input(key=f"admin_cohorts_edit_{cid}_end").set_value(None)
+    [b for b in at.button if b.label == "Save changes"][0].click()
+    at.run()
+    assert [e.value for e in at.error] == ["Term end is required: pick the last day of the term"]
+    db = Database(portal_env)
+    with db.cursor() as cur:
+        assert scalar(cur, "SELECT term_end FROM cohorts WHERE id = ?", [cid]) is not None
+    db.close()
+
+
+def _picked_id(at: AppTest, db_path) -> int:
+    name = at.selectbox(key="admin_cohorts_pick").value.removesuffix(" (archived)")
+    db = Database(db_path)
+    with db.cursor() as cur:
+        found = scalar(cur, "SELECT id FROM cohorts WHERE name = ?", [name])
+    db.close()
+    return found
+
+
+def test_a_stale_cohort_edit_is_refused_showing_the_other_change(portal_env):
+    from core.cohorts import update_cohort
+    from core.models import Actor, CohortUpdate, Role
+
+    at = _run("admin_cohorts", "admin", portal_env)
+    cid = _picked_id(at, portal_env)
+    db = Database(portal_env)
+    admin_id = user_id_for_username(db, "admin")
+    update_cohort(db, Actor(admin_id, Role.ADMIN), cid, CohortUpdate(stalled_after_days=30))  # another tab
+    db.close()
+    at.text_input(key=f"admin_cohorts_name_{cid}").input("Renamed in this tab")
+    [b for b in at.button if b.label == "Save changes"][0].click()
+    at.run()
+    assert not at.exception
+    assert any("changed since you opened it" in e.value for e in at.error)
+    assert "30" in [t.value for t in at.text]  # the other tab's value is shown
+    db = Database(portal_env)
+    with db.cursor() as cur:
+        assert scalar(cur, "SELECT name FROM cohorts WHERE id = ?", [cid]) != "Renamed in this tab"
+    db.close()
+
+
+def test_assigning_a_counselor_confirms_and_archiving_offers_undo(portal_env):
+    at = _run("admin_cohorts", "admin", portal_env)
+    cid = _picked_id(at, portal_env)
+    assign = [b for b in at.button if b.label == "Assign"]
+    assert assign
+    assign[0].click()
+    at.run()
+    assert not at.exception
+    assert at.success and at.success[0].value.startswith("Assigned ")
+    at.checkbox(key=f"admin_cohorts_confirm_{cid}").check()
+    at.run()
+    [b for b in at.button if b.label == "Archive"][0].click()
+    at.run()
+    assert any("Cohort archived" in s.value for s in at.success)
+    db = Database(portal_env)
+    with db.cursor() as cur:
+        assert scalar(cur, "SELECT archived_at IS NOT NULL FROM cohorts WHERE id = ?", [cid])
+    db.close()
+    [b for b in at.button if b.label == "Undo"][0].click()
+    at.run()
+    assert not at.exception
+    db = Database(portal_env)
+    with db.cursor() as cur:
+        assert scalar(cur, "SELECT archived_at IS NULL FROM cohorts WHERE id = ?", [cid])
+        actions = [r[0] for r in cur.execute("SELECT action FROM events WHERE entity_type = 'cohort' AND entity_id = ? "
+                                             "ORDER BY id", [cid]).fetchall()]
+    db.close()
+    assert actions[-3:] == ["assigned", "archived", "unarchived"]
 
 
 def test_accounts_page_deactivates_a_student(portal_env):
@@ -151,3 +253,60 @@ def test_audit_page_filters_by_action(portal_env):
     assert not at.exception
     frame = at.dataframe[0].value
     assert len(frame) == 24 and set(frame["Action"]) == {"joined_cohort"}
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00", "The file is not a CSV text file"),
+    (b"first_name,last_name,email,cohort\nAna,Lopez,ana@x.edu," + b"y" * 131_073 + b"\n",
+     "Line 2 has a cell of more than 131,072 characters"),
+    (b"", "The file is empty."),
+    (b"first_name,last_name,email,cohort\n", "The file has a header but no students."),
+])
+def test_roster_page_explains_a_file_that_is_not_a_roster(portal_env, content, message):
+    at = _run("admin_roster", "admin", portal_env)
+    db = Database(portal_env)
+    with db.cursor() as cur:
+        before = scalar(cur, "SELECT count(*) FROM users")
+    db.close()
+    at.file_uploader(key="admin_roster_file").set_value(("roster.csv", content, "text/csv")).run()
+    assert not at.exception
+    assert [e.value for e in at.error] and message in at.error[0].value.replace("\\", "")
+    assert not [b for b in at.button if b.key == "admin_roster_confirm"]
+    db = Database(portal_env)
+    with db.cursor() as cur:
+        assert scalar(cur, "SELECT count(*) FROM users") == before
+    db.close()
+
+
+def test_library_retire_offers_undo_and_a_stale_edit_is_refused(portal_env):
+    from core.library import list_items
+    from core.library_admin import LibraryItemInput, edit_item
+    from core.models import Actor, Role
+
+    at = _run("admin_library", "admin", portal_env)
+    db = Database(portal_env)
+    admin = Actor(user_id_for_username(db, "admin"), Role.ADMIN)
+    first = list_items(db, admin, "question")[0]
+    db.close()
+    at.text_area(key=f"admin_library_edit_{first['id']}_body").input("My wording")
+    db = Database(portal_env)
+    edit_item(db, admin, first["id"], LibraryItemInput(kind="question", category=first["category"],
+                                                       body="The other admin's wording"))
+    db.close()
+    [b for b in at.button if b.label == "Save"][0].click()
+    at.run()
+    assert not at.exception
+    assert any("changed since you opened it" in e.value for e in at.error)
+    assert "The other admin's wording" in [t.value for t in at.text]
+
+    at = _run("admin_library", "admin", portal_env)
+    at.button(key=f"admin_library_retire_{first['id']}").click().run()
+    assert any("Retired." in s.value for s in at.success)
+    db = Database(portal_env)
+    assert first["id"] not in [i["id"] for i in list_items(db, admin, "question")]
+    db.close()
+    at.button(key="admin_library_undo_button").click().run()
+    assert not at.exception
+    db = Database(portal_env)
+    assert first["id"] in [i["id"] for i in list_items(db, admin, "question")]
+    db.close()

@@ -210,3 +210,137 @@ def test_meetings_keep_their_zone(world):
         starts_at_local=datetime(2026, 7, 1, 9, 0), timezone="Asia/Tokyo", mode=MeetingMode.VIDEO), now=NOW)
     m = meetings.get_meeting(world.db, a, mid)
     assert (m["starts_at"], m["timezone"]) == (datetime(2026, 7, 1, 0, 0), "Asia/Tokyo")
+
+
+# ---------------------------------------------------------------- saved work people can trust (issue 8)
+
+def _events(world, action, entity_type):
+    from core.db import scalar
+    with world.db.cursor() as cur:
+        return scalar(cur, "SELECT count(*) FROM events WHERE action = ? AND entity_type = ?", [action, entity_type])
+
+
+def test_a_repeated_submit_of_one_add_form_creates_one_contact(world):
+    from core.idempotency import was_used
+    data = ContactCreate(first_name="Ana", last_name="Lee", organization="County Health")
+    first = contacts.create_contact(world.db, world.alice, data, now=NOW, idempotency_key="form-1")
+    again = contacts.create_contact(world.db, world.alice, data, now=NOW, idempotency_key="form-1")
+    assert again.id == first.id and was_used(world.db, world.alice, "form-1")
+    assert len(contacts.list_contacts(world.db, world.alice)) == 1
+
+
+@pytest.mark.parametrize("other, why", [
+    ({"first_name": "Ann", "email": "ANA@example.org"}, "the same email"),
+    ({"first_name": "Ann", "linkedin_url": "http://linkedin.com/in/ana-lee/"}, "the same LinkedIn address"),
+    ({"first_name": " ana ", "last_name": "LEE", "organization": "county  health"}, "the same name at the same organization"),
+])
+def test_a_manual_add_matching_a_contact_is_refused_unless_added_anyway(world, other, why):
+    from core.errors import DuplicateRecord
+    existing = _contact(world, email="ana@example.org", linkedin_url="https://www.linkedin.com/in/ana-lee")
+    contacts.set_archived(world.db, world.alice, existing, True, now=NOW)  # archived ones count too
+    data = ContactCreate(**{"first_name": "Ana", "last_name": "Lee", "organization": "Elsewhere", **other})
+    with pytest.raises(DuplicateRecord, match=why) as refused:
+        contacts.create_contact(world.db, world.alice, data, now=NOW, idempotency_key="k")
+    assert refused.value.existing_id == existing and ", archived)" in str(refused.value)
+    assert len(contacts.list_contacts(world.db, world.alice, include_archived=True)) == 1
+    # Another student's list is not looked at; and "add anyway" is an explicit override.
+    contacts.create_contact(world.db, world.bob, data, now=NOW)
+    added = contacts.create_contact(world.db, world.alice, data, now=NOW, idempotency_key="k", allow_duplicate=True)
+    assert added.id != existing
+
+
+def test_a_stale_contact_edit_is_refused_and_untouched_fields_are_kept(world):
+    from core.errors import StaleEdit
+    from core.models import ContactUpdate
+    cid = _contact(world, title="Analyst")
+    opened = contacts.get_contact(world.db, world.alice, cid)
+    original = {k: v for k, v in opened.model_dump().items() if k in ContactUpdate.model_fields}
+    # Tab A changes the title.
+    a = ContactUpdate(**{**original, "title": "Epidemiologist"})
+    assert contacts.update_contact(world.db, world.alice, cid, a, expected_version=opened.version,
+                                   original=original, only=["title"], now=NOW).version == opened.version + 1
+    # Tab B, opened before, changes the organization: refused, naming what A changed.
+    b = ContactUpdate(**{**original, "organization": "State Health"})
+    with pytest.raises(StaleEdit, match="changed since you opened it") as stale:
+        contacts.update_contact(world.db, world.alice, cid, b, expected_version=opened.version, original=original,
+                                only=["organization"], now=NOW)
+    assert stale.value.changed == ["title"] and stale.value.current["title"] == "Epidemiologist"
+    # Saved again knowingly: only B's field is written; A's title stays.
+    contacts.update_contact(world.db, world.alice, cid, b, expected_version=stale.value.current_version,
+                            only=["organization"], now=NOW)
+    after = contacts.get_contact(world.db, world.alice, cid)
+    assert (after.title, after.organization, after.version) == ("Epidemiologist", "State Health", 3)
+    assert _events(world, "edited", "contact") == 2
+
+
+def test_research_lost_update_is_refused_and_the_other_tabs_text_survives(world):
+    from core.errors import StaleEdit
+    cid = _contact(world)
+    assert research.save_research(world.db, world.alice, cid, ResearchUpdate(about_person="Runs the lab"),
+                                  expected_version=0, now=NOW) == 1
+    opened = research.get_research(world.db, world.alice, cid)
+    original = {f: opened[f] for f in research.RESEARCH_FIELDS}
+    # Tab A saves person and organization.
+    research.save_research(world.db, world.alice, cid, ResearchUpdate(about_person="Runs the flu lab",
+                           about_organization="County agency"), expected_version=1, original=original,
+                           only=["about_person", "about_organization"], now=NOW)
+    # Tab B, opened before, saves person only: refused, A's organization intact.
+    b = ResearchUpdate(about_person="Leads surveillance", about_organization="")
+    with pytest.raises(StaleEdit) as stale:
+        research.save_research(world.db, world.alice, cid, b, expected_version=1, original=original,
+                               only=["about_person"], now=NOW)
+    assert stale.value.changed == ["about_person", "about_organization"]
+    assert research.get_research(world.db, world.alice, cid)["about_organization"] == "County agency"
+    # Re-applied over the version shown: the untouched organization box is not blanked.
+    research.save_research(world.db, world.alice, cid, b, expected_version=stale.value.current_version,
+                           original=original, only=["about_person"], now=NOW)
+    saved = research.get_research(world.db, world.alice, cid)
+    assert (saved["about_person"], saved["about_organization"], saved["version"]) == (
+        "Leads surveillance", "County agency", 3)
+    # A form opened before the notes existed is stale once they do.
+    other = _contact(world, first_name="Ben")
+    research.save_research(world.db, world.alice, other, ResearchUpdate(about_field="x"), expected_version=0, now=NOW)
+    with pytest.raises(StaleEdit):
+        research.save_research(world.db, world.alice, other, ResearchUpdate(about_person="y"), expected_version=0,
+                               now=NOW)
+    assert _events(world, "edited", "research") == 2
+
+
+def test_planned_questions_are_added_once_edited_with_a_version_and_removed_with_undo(world):
+    from core.errors import StaleEdit
+    cid = _contact(world)
+    data = PlannedQuestionCreate(text="How did you start?")
+    q1 = research.add_planned_question(world.db, world.alice, cid, data, idempotency_key="own-1", now=NOW)
+    assert research.add_planned_question(world.db, world.alice, cid, data, idempotency_key="own-1", now=NOW) == q1
+    q2 = research.add_planned_question(world.db, world.alice, cid, PlannedQuestionCreate(text="What surprised you?"),
+                                       now=NOW)
+    research.edit_planned_question(world.db, world.alice, q1, PlannedQuestionCreate(text="How did you get started?"),
+                                   expected_version=1, now=NOW)
+    with pytest.raises(StaleEdit):
+        research.edit_planned_question(world.db, world.alice, q1, PlannedQuestionCreate(text="Stale wording"),
+                                       expected_version=1, now=NOW)
+    with pytest.raises(research.ResearchError, match="already in the plan"):
+        research.edit_planned_question(world.db, world.alice, q2, PlannedQuestionCreate(text="how did you get STARTED?"),
+                                       expected_version=1, now=NOW)
+    with pytest.raises(NotFound):
+        research.edit_planned_question(world.db, world.bob, q1, PlannedQuestionCreate(text="Bob's"), now=NOW)
+    removed = research.remove_planned_question(world.db, world.alice, q1, now=NOW)
+    assert [q["id"] for q in research.list_planned_questions(world.db, world.alice, cid)] == [q2]
+    research.restore_planned_question(world.db, world.alice, removed, now=NOW)
+    plan = research.list_planned_questions(world.db, world.alice, cid)
+    assert [(q["id"], q["text"]) for q in plan] == [(q1, "How did you get started?"), (q2, "What surprised you?")]
+    assert [_events(world, a, "question") for a in ("edited", "removed", "restored")] == [1, 1, 1]
+
+
+def test_archive_and_undo_and_the_table_search(world):
+    cid = _contact(world, title="Epidemiologist")
+    _contact(world, first_name="Ben", last_name="Okoro", organization="Meridian")
+    assert [r["first_name"] for r in contacts.target_table(world.db, world.alice, search=" EPIDEM ")] == ["Ana"]
+    contacts.set_archived(world.db, world.alice, cid, True, now=NOW)
+    assert [r["first_name"] for r in contacts.target_table(world.db, world.alice)] == ["Ben"]
+    assert [r["first_name"] for r in contacts.target_table(world.db, world.alice, archived_only=True)] == ["Ana"]
+    contacts.set_archived(world.db, world.alice, cid, False, now=NOW)
+    rows = contacts.target_table(world.db, world.alice)
+    assert {r["first_name"] for r in rows} == {"Ana", "Ben"} and all(r["last_activity"] for r in rows)
+    with pytest.raises(AccessDenied):
+        contacts.target_table(world.db, world.counselor_x)

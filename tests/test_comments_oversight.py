@@ -65,3 +65,82 @@ def test_comments_on_a_private_reflection_stay_with_its_author(campaign):
     assert recent_comments(w.db, w.counselor_y) == []
     assert recent_comments(w.db, w.admin) and all(c["subject_type"] != "reflection" for c in recent_comments(w.db, w.admin))
     assert comment_counts(w.db, w.yara, w.yara.user_id) == {("reflection", campaign.reflection_y): 1}
+
+
+# ---------------------------------------------------------------- edit, withdraw, undo, create-once
+
+from datetime import timedelta  # noqa: E402
+
+from core.comments import edit_comment, restore_comment, withdraw_comment  # noqa: E402
+from core.errors import StaleEdit  # noqa: E402
+from core.models import CommentEdit  # noqa: E402
+
+
+def _thread(w, actor):
+    return list_comments(w.db, actor, w.alice.user_id, subject_type="student", subject_id=w.alice.user_id)
+
+
+def _events(w, action):
+    with w.db.cursor() as cur:
+        return cur.execute("SELECT actor_id, entity_id, occurred_at FROM events WHERE entity_type = 'comment' "
+                           "AND action = ? ORDER BY id", [action]).fetchall()
+
+
+def test_author_edits_a_comment_and_both_sides_see_it_edited(campaign):
+    w = campaign.world
+    new_id = add_comment(w.db, w.counselor_x, w.alice.user_id, CommentCreate(
+        subject_type="student", subject_id=w.alice.user_id, body="Call Ben on Monday."), now=NOW)
+    later = NOW + timedelta(minutes=5)
+    version = edit_comment(w.db, w.counselor_x, new_id, CommentEdit(body="Call Ben on Tuesday."),
+                           expected_version=1, now=later)
+    assert version == 2
+    for reader in (w.alice, w.counselor_x):
+        mine = [c for c in _thread(w, reader) if c["id"] == new_id][0]
+        assert (mine["body"], mine["edited_at"], mine["version"]) == ("Call Ben on Tuesday.", later, 2)
+    assert _events(w, "edited") == [(w.counselor_x.user_id, new_id, later)]
+
+
+def test_a_stale_edit_is_refused_with_the_saved_text(campaign):
+    w = campaign.world
+    new_id = add_comment(w.db, w.alice, w.alice.user_id, CommentCreate(
+        subject_type="student", subject_id=w.alice.user_id, body="First draft"), now=NOW)
+    edit_comment(w.db, w.alice, new_id, CommentEdit(body="From my phone"), expected_version=1, now=NOW)
+    with pytest.raises(StaleEdit) as refused:
+        edit_comment(w.db, w.alice, new_id, CommentEdit(body="From my laptop"), expected_version=1, now=NOW)
+    assert refused.value.current == {"body": "From my phone"}
+    assert [c["body"] for c in _thread(w, w.alice) if c["id"] == new_id] == ["From my phone"]
+
+
+def test_only_the_author_edits_or_withdraws(campaign):
+    w = campaign.world
+    theirs = _thread(w, w.alice)[0]  # the counselor's comment
+    with pytest.raises(AccessDenied):
+        edit_comment(w.db, w.alice, theirs["id"], CommentEdit(body="Not mine"), now=NOW)
+    with pytest.raises(AccessDenied):
+        withdraw_comment(w.db, w.alice, theirs["id"], now=NOW)
+    with pytest.raises(NotFound):  # a counselor of another cohort learns nothing
+        withdraw_comment(w.db, w.counselor_y, theirs["id"], now=NOW)
+    assert _thread(w, w.alice)[0]["body"] == theirs["body"]
+
+
+def test_withdraw_then_undo(campaign):
+    w = campaign.world
+    new_id = add_comment(w.db, w.alice, w.alice.user_id, CommentCreate(
+        subject_type="student", subject_id=w.alice.user_id, body="Oops, wrong thread"), now=NOW)
+    withdraw_comment(w.db, w.alice, new_id, expected_version=1, now=NOW)
+    assert new_id not in [c["id"] for c in _thread(w, w.counselor_x)]
+    assert comment_counts(w.db, w.counselor_x, w.alice.user_id) == {("student", w.alice.user_id): 1}
+    assert new_id not in [c["id"] for c in recent_comments(w.db, w.counselor_x)]
+    restore_comment(w.db, w.alice, new_id, now=NOW)
+    assert new_id in [c["id"] for c in _thread(w, w.counselor_x)]
+    assert [e[:2] for e in _events(w, "withdrawn")] == [(w.alice.user_id, new_id)]
+    assert [e[:2] for e in _events(w, "restored")] == [(w.alice.user_id, new_id)]
+
+
+def test_posting_the_same_form_twice_posts_once(campaign):
+    w = campaign.world
+    data = CommentCreate(subject_type="student", subject_id=w.alice.user_id, body="Double click")
+    first = add_comment(w.db, w.alice, w.alice.user_id, data, now=NOW, idempotency_key="form-1")
+    again = add_comment(w.db, w.alice, w.alice.user_id, data, now=NOW, idempotency_key="form-1")
+    assert first == again
+    assert [c["body"] for c in _thread(w, w.alice)].count("Double click") == 1

@@ -122,19 +122,40 @@ def test_student_detail_for_the_requested_student(portal_env):
     assert "Flags: Stalled, Off track" in [w.value for w in at.warning]
 
 
-@pytest.mark.parametrize("value", ["foreign", "garbage", "missing"])
+@pytest.mark.parametrize("value", ["foreign", "garbage", "missing", "superscript", "letters", "huge"])
 def test_student_detail_never_trusts_the_address(portal_env, value):
     okafor, student12 = _ids(portal_env, "counselor.okafor", "student12")
     at = _app("pages/counselor_student.py", okafor)
     at.query_params["student"] = {"foreign": str(student12), "garbage": "12; DROP TABLE users",
-                                  "missing": "999999"}[value]
+                                  "missing": "999999", "superscript": "²", "letters": "abc",
+                                  "huge": "99999999999999999999"}[value]
     at.run()
     assert not at.exception
-    if value == "garbage":  # not a number: treated as no choice, the picker shows his own students
-        assert "Lena Farouk" not in _texts(at)
-    else:
-        assert [e.value for e in at.error] == ["No such student, or not in a cohort you oversee."]
-        assert "Lena" not in _texts(at)
+    # Anything that is not one of his students gets the same plain refusal, and nobody's campaign.
+    assert [e.value for e in at.error] == ["No such student, or not in a cohort you oversee."]
+    assert "Lena" not in _texts(at)
+    assert not [s for s in at.selectbox if s.key == "counselor_student_pick"]
+
+
+def test_student_picker_choice_wins_over_the_address(portal_env):
+    rivera, student12, student11 = _ids(portal_env, "counselor.rivera", "student12", "student11")
+    at = _app("pages/counselor_student.py", rivera)
+    at.query_params["student"] = str(student12)
+    at.run()
+    assert at.title[0].value == "Lena Farouk"
+    at.selectbox(key="counselor_student_pick").set_value(student11).run()
+    assert not at.exception
+    assert at.selectbox(key="counselor_student_pick").value == student11
+    assert at.title[0].value == "Kofi Wong"
+    assert at.query_params["student"] == str(student11)
+    # It stays there on the next run (a click elsewhere on the page).
+    at.run()
+    assert at.title[0].value == "Kofi Wong"
+    # A new address (a link from the dashboard) still opens the student it names.
+    at.query_params["student"] = str(student12)
+    at.run()
+    assert at.title[0].value == "Lena Farouk"
+    assert at.selectbox(key="counselor_student_pick").value == student12
 
 
 def test_counselor_comments_from_the_detail_page(portal_env):
@@ -213,3 +234,204 @@ def test_admin_export_tab_offers_notes_and_a_period(portal_env):
     assert [c.label for c in at.checkbox] == [
         "Include free-text notes (research, meeting notes, non-private reflections)"]
     assert len(at.get("download_button")) == 3
+
+
+def _button(at: AppTest, label: str, nth: int = 0):
+    return [b for b in at.button if b.label == label][nth]
+
+
+def test_counselor_posts_edits_withdraws_and_undoes_a_comment(portal_env):
+    rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
+    at = _app("pages/counselor_student.py", rivera)
+    at.query_params["student"] = str(student12)
+    at.run()
+    body = "counselor_student_campaign_comment_body"
+    _button(at, "Post comment").click().run()  # empty: refused at the form, nothing posted
+    assert "Write your comment first: it is empty." in [e.value for e in at.error]
+    at.text_area(key=body).input("Call Ben on Monday.")
+    _button(at, "Post comment").click().run()
+    assert not at.exception
+    assert "Call Ben on Monday." in [t.value for t in at.text]
+    assert at.text_area(key=body).value == ""  # cleared after posting
+
+    _button(at, "Edit").click().run()
+    edit_box = [t for t in at.text_area if t.key.startswith("counselor_student_campaign_comment_edit_body_")][0]
+    edit_box.input("Call Ben on Tuesday.")
+    _button(at, "Save comment").click().run()
+    assert not at.exception
+    assert "Call Ben on Tuesday." in [t.value for t in at.text]
+    assert any("edited" in c.value for c in at.caption)
+
+    _button(at, "Withdraw").click().run()
+    assert "Call Ben on Tuesday." not in [t.value for t in at.text]
+    assert any("Comment withdrawn" in i.value for i in at.info)
+    _button(at, "Undo").click().run()
+    assert "Call Ben on Tuesday." in [t.value for t in at.text]
+
+    from core.comments import list_comments
+
+    db = Database(portal_env)
+    try:
+        seen = list_comments(db, Actor(student12, Role.STUDENT), student12, subject_type="student",
+                             subject_id=student12)
+        with db.cursor() as cur:
+            actions = [r[0] for r in cur.execute("SELECT action FROM events WHERE entity_type = 'comment' "
+                                                 "ORDER BY id").fetchall()]
+    finally:
+        db.close()
+    assert [(c["body"], c["edited_at"] is not None) for c in seen] == [("Call Ben on Tuesday.", True)]
+    assert actions == ["edited", "withdrawn", "restored"]
+
+
+def test_a_stale_comment_edit_shows_the_saved_text(portal_env):
+    from core.comments import add_comment, edit_comment
+    from core.models import CommentCreate, CommentEdit
+
+    rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
+    db = Database(portal_env)
+    try:
+        cid = add_comment(db, Actor(rivera, Role.COUNSELOR), student12,
+                          CommentCreate(subject_type="student", subject_id=student12, body="Version one"))
+    finally:
+        db.close()
+    at = _app("pages/counselor_student.py", rivera)
+    at.query_params["student"] = str(student12)
+    at.run()
+    _button(at, "Edit").click().run()
+    db = Database(portal_env)
+    try:  # another tab saves first
+        edit_comment(db, Actor(rivera, Role.COUNSELOR), cid, CommentEdit(body="Version from the other tab"))
+    finally:
+        db.close()
+    at.text_area(key=f"counselor_student_campaign_comment_edit_body_{cid}").input("Version from this tab")
+    _button(at, "Save comment").click().run()
+    assert not at.exception
+    assert any("changed since you opened it" in e.value for e in at.error)
+    assert "Version from the other tab" in [t.value for t in at.text]
+
+
+def test_counselor_edits_a_goal_and_undoes_retiring_it(portal_env):
+    (rivera,) = _ids(portal_env, "counselor.rivera")
+    cohort_id = _cohort_id(portal_env, COHORT_A)
+    db = Database(portal_env)
+    try:
+        before = list_goals(db, Actor(rivera, Role.COUNSELOR), cohort_id)
+    finally:
+        db.close()
+    first = before[0]
+    at = _app("pages/counselor_cohort.py", rivera).run()
+    at.button(key=f"counselor_cohort_edit_{first['id']}").click().run()
+    at.number_input(key=f"counselor_cohort_goal_target_{first['id']}").set_value(first["target_count"] + 1)
+    _button(at, "Save goal").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Goal saved."]
+    at.button(key=f"counselor_cohort_retire_{first['id']}").click().run()
+    assert any("Goal retired" in i.value for i in at.info)
+    db = Database(portal_env)
+    try:
+        assert first["id"] not in [g["id"] for g in list_goals(db, Actor(rivera, Role.COUNSELOR), cohort_id)]
+    finally:
+        db.close()
+    _button(at, "Undo").click().run()
+    assert not at.exception
+    db = Database(portal_env)
+    try:
+        after = {g["id"]: g for g in list_goals(db, Actor(rivera, Role.COUNSELOR), cohort_id)}
+    finally:
+        db.close()
+    assert after[first["id"]]["target_count"] == first["target_count"] + 1
+    assert after[first["id"]]["version"] == first["version"] + 3  # edited, retired, restored
+
+
+def test_stale_timing_save_is_refused(portal_env):
+    from core.cohorts import update_cohort
+    from core.models import CohortUpdate
+
+    (rivera,) = _ids(portal_env, "counselor.rivera")
+    cohort_id = _cohort_id(portal_env, COHORT_A)
+    at = _app("pages/counselor_cohort.py", rivera).run()
+    db = Database(portal_env)
+    try:  # a colleague saves first
+        update_cohort(db, Actor(rivera, Role.COUNSELOR), cohort_id, CohortUpdate(thank_you_window_hours=30))
+    finally:
+        db.close()
+    at.number_input(key="counselor_cohort_stalled").set_value(21)
+    _button(at, "Save timing").click().run()
+    assert not at.exception
+    assert any("changed since you opened it" in e.value for e in at.error)
+    assert "30" in [t.value for t in at.text]
+    db = Database(portal_env)
+    try:
+        assert get_cohort(db, Actor(rivera, Role.COUNSELOR), cohort_id).stalled_after_days != 21
+    finally:
+        db.close()
+
+
+def test_contact_picker_marks_archived_contacts(portal_env):
+    from core.contacts import list_contacts, set_archived
+
+    rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
+    lena = Actor(student12, Role.STUDENT)
+    db = Database(portal_env)
+    try:
+        contacts = list_contacts(db, lena)
+        gone = contacts[0]
+        set_archived(db, lena, gone.id if hasattr(gone, "id") else gone["id"], True)
+    finally:
+        db.close()
+    at = _app("pages/counselor_student.py", rivera)
+    at.query_params["student"] = str(student12)
+    at.run()
+    picker = at.selectbox(key="counselor_student_contact")
+    archived = [o for o in picker.options if o.endswith(" (archived)")]
+    assert len(archived) == 1
+    assert len(picker.options) == len(contacts)
+
+
+def test_timeline_shows_edits_with_who_and_when(portal_env):
+    from core.comments import add_comment, edit_comment
+    from core.models import CommentCreate, CommentEdit
+
+    rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
+    db = Database(portal_env)
+    try:
+        rivera_actor = Actor(rivera, Role.COUNSELOR)
+        cid = add_comment(db, rivera_actor, student12, CommentCreate(subject_type="student", subject_id=student12,
+                                                                     body="Draft"))
+        edit_comment(db, rivera_actor, cid, CommentEdit(body="Final"))
+    finally:
+        db.close()
+    at = _app("pages/counselor_student.py", rivera, counselor_student_edits_only=True)
+    at.query_params["student"] = str(student12)
+    at.run()
+    assert not at.exception
+    table = [d.value for d in at.dataframe if "What" in d.value.columns][0]
+    assert list(table["What"]) == ["✏️ edited a comment"]
+    assert table["Who"][0].endswith("Rivera")
+    assert table["When"][0]
+
+
+def test_the_student_sees_the_counselors_edit_marked_edited_and_not_a_withdrawn_comment(portal_env):
+    from core.comments import add_comment, edit_comment, withdraw_comment
+    from core.models import CommentCreate, CommentEdit
+
+    rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
+    counselor = Actor(rivera, Role.COUNSELOR)
+    db = Database(portal_env)
+    try:
+        kept = add_comment(db, counselor, student12, CommentCreate(subject_type="student", subject_id=student12,
+                                                                  body="Call the clinic Monday"))
+        edit_comment(db, counselor, kept, CommentEdit(body="Call the clinic Tuesday"))
+        gone = add_comment(db, counselor, student12, CommentCreate(subject_type="student", subject_id=student12,
+                                                                  body="Posted on the wrong student"))
+        withdraw_comment(db, counselor, gone)
+    finally:
+        db.close()
+    at = _app("pages/student_home.py", student12).run()
+    assert not at.exception
+    shown = _texts(at)
+    assert "Call the clinic Tuesday" in shown and "Call the clinic Monday" not in shown
+    assert "Posted on the wrong student" not in shown
+    assert any(c.value.startswith("Dana Rivera") and "· edited " in c.value for c in at.caption)
+    # The student cannot edit or withdraw the counselor's words.
+    assert not [b for b in at.button if b.label in ("Edit", "Withdraw") and "comment" in (b.key or "")]

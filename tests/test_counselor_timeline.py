@@ -72,3 +72,31 @@ def test_counselor_of_another_cohort_sees_nothing(campaign):
     assert [s["username"] for s in readable_students(w.db, w.counselor_y)] == ["yara"]
     assert [s["username"] for s in readable_students(w.db, w.counselor_x)] == ["alice", "bob", "carl"]
     assert [s["username"] for s in readable_students(w.db, w.bob)] == ["bob"]
+
+
+def test_edits_are_on_the_timeline_in_words_with_who_and_when(campaign):
+    from datetime import timedelta
+
+    from core.comments import add_comment, edit_comment
+    from core.contacts import update_contact
+    from core.models import CommentCreate, CommentEdit, ContactUpdate
+    from tests.conftest import NOW
+
+    w = campaign.world
+    later = NOW + timedelta(hours=2)
+    contact = student_campaign(w.db, w.alice, w.alice.user_id)["contacts"][0]
+    update_contact(w.db, w.alice, contact["id"], ContactUpdate(first_name=contact["first_name"],
+                                                               organization="Renamed Clinic"), now=later)
+    note = add_comment(w.db, w.counselor_x, w.alice.user_id,
+                       CommentCreate(subject_type="student", subject_id=w.alice.user_id, body="Try again"), now=later)
+    edit_comment(w.db, w.counselor_x, note, CommentEdit(body="Try again on Monday"), now=later)
+    edits = [e for e in student_timeline(w.db, w.counselor_x, w.alice.user_id) if e["is_edit"]]
+    assert [(e["actor_id"], e["description"], e["occurred_at"]) for e in edits][-2:] == [
+        (w.alice.user_id, "edited a contact", later), (w.counselor_x.user_id, "edited a comment", later)]
+    assert all(e["actor_name"] for e in edits)
+
+
+def test_describe_event_reads_for_edits_and_unknown_items():
+    assert describe_event("updated", "contact") == "edited a contact"
+    assert describe_event("withdrawn", "comment") == "withdrew a comment"
+    assert describe_event("edited", "interview_answer") == "edited an interview answer"

@@ -189,3 +189,68 @@ def test_pipeline_thank_you_columns_follow_the_thank_you_status_view(campaign):
                    FROM thank_you_status GROUP BY contact_id""", [now]).fetchall()}
         assert mine == view
         assert len(view) == 3  # Ann, Ben, Yves
+
+
+# ---------------------------------------------------------------- a deactivated account, bad command lines
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from core.accounts import set_active  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("cohort", ["all", "one"])
+def test_a_deactivated_counselor_exports_nothing(campaign, cohort):
+    w = campaign.world
+    set_active(w.db, w.admin, w.counselor_x.user_id, False, now=NOW)
+    options = {"cohort_id": w.cohort_x} if cohort == "one" else {}
+    with pytest.raises(AccessDenied, match="no longer active"):
+        export_csv(w.db, w.counselor_x, "progress", now=NOW, **options)
+
+
+def test_the_dashboard_download_is_made_at_click_time_with_a_fresh_account_check(campaign):
+    from ui.counselor import export_at_click
+
+    w = campaign.world
+    make = export_at_click(w.db, w.counselor_x, "progress", cohort_id=w.cohort_x)  # the page is drawn
+    assert len(_frame(make())) == 3  # a click while still active gets the file (the cohort's students)
+    set_active(w.db, w.admin, w.counselor_x.user_id, False, now=NOW)  # deactivated while the page is open
+    with pytest.raises(AccessDenied, match="no longer active"):
+        make()
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "core.export", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--until", "9999-12-31"], "9999-12-31 is out of range (1900 to 2199). Leave --since or --until out"),
+    (["--since", "2026-13-01"], "'2026-13-01' is not a date; write it as YYYY-MM-DD, for example 2026-03-31."),
+    (["--since", "yesterday"], "'yesterday' is not a date; write it as YYYY-MM-DD"),
+    (["--cohort", "No Such Explorers"], "No cohort 'No Such Explorers' (give its id or its exact name)."),
+    (["--cohort", "99999999999999999999"], "No cohort '99999999999999999999'"),
+    (["--cohort", "²"], "No cohort '²'"),
+    (["--since", "2026-05-01", "--until", "2026-04-01"], "The period ends before it starts"),
+    (["--as", "nobody.here"], "No active account 'nobody.here'."),
+])
+def test_bad_command_lines_get_a_message_and_no_file(demo_copy, tmp_path, args, message):
+    out = tmp_path / "progress.csv"
+    done = _cli("progress", "--db", str(demo_copy), *args, "--out", str(out))
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()
+
+
+def test_a_period_up_to_the_last_day_there_is_works_in_core(campaign):
+    w = campaign.world
+    assert len(_frame(_bytes(w.db, w.admin, "progress", until=date(9999, 12, 31)))) > 0
+
+
+def test_an_unwritable_output_file_is_explained(demo_copy, tmp_path):
+    done = _cli("progress", "--db", str(demo_copy), "--out", str(tmp_path / "no-such-folder" / "p.csv"))
+    assert done.returncode != 0
+    assert "Cannot write" in done.stderr and "Traceback" not in done.stderr

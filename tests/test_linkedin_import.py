@@ -125,3 +125,23 @@ def test_ten_thousand_rows_in_one_transaction_with_progress(world):
         assert scalar(cur, "SELECT count(*) FROM contacts WHERE organization = 'Org 7, Ltd'", []) == 200
     again = import_connections(world.db, world.alice, parsed, now=NOW)
     assert again.imported == 0 and len(again.skipped) == 10_000
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "The file is empty"),
+    ("Notes:\n\"Some email addresses may be missing.\"\n\n".encode(), "does not look like LinkedIn's Connections.csv"),
+    (("\ufeff" + HEADER + ROWS).encode("utf-16"), "not a text CSV"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "not a text CSV"),
+    (b"PK\x03\x04\x14\x00\x06\x00" + bytes(200), "not a text CSV"),
+    ((HEADER + 'Ana,Lee,,,"' + "x" * 131_072 + '",CEO,\n').encode(), "holds more than 10,000 characters"),
+    ((HEADER + 'Ana,Lee,,,"' + "x" * 200_000 + '",CEO,\n').encode(), "holds more than 10,000 characters"),
+    (("Notes:\n" + "y" * 140_000 + "\n").encode(), "holds more than 10,000 characters"),
+])
+def test_bad_uploads_get_a_clear_message_and_write_nothing(world, data, message):
+    from core.contacts import list_contacts
+    with pytest.raises(ImportProblem, match=message) as refused:
+        import_connections(world.db, world.alice, parse_connections(data), now=NOW)
+    assert "Nothing was imported" in str(refused.value) or "empty" in str(refused.value)
+    assert list_contacts(world.db, world.alice, include_archived=True) == []
+    with world.db.cursor() as cur:
+        assert scalar(cur, "SELECT count(*) FROM events WHERE entity_type = 'contact'") == 0

@@ -177,3 +177,52 @@ def test_five_thousand_rows_import_in_one_go(world):
     with world.db.cursor() as cur:
         assert scalar(cur, "SELECT count(*) FROM cohort_members WHERE cohort_id = ?", [world.cohort_x]) == 2 + 2500
         assert scalar(cur, "SELECT count(*) FROM events WHERE action = 'created' AND entity_type = 'user'") == 6 + 5000
+
+
+# ---------------------------------------------------------------- files that are not a roster at all
+
+HEADER = b"first_name,last_name,email,cohort\n"
+NOT_TEXT = ("The file is not a CSV text file (it is neither UTF-8 nor Windows-1252 text). In your spreadsheet, "
+            'choose Save as / Download as "CSV UTF-8" and upload that file.')
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", NOT_TEXT),  # an .xlsx renamed .csv
+    (bytes(range(256)) * 4, NOT_TEXT),  # neither UTF-8 nor cp1252 (0x81 is undefined there)
+    (HEADER + b"Ana,Lopez,ana@demo.example.edu," + b"x" * 131_073 + b"\n",
+     "Line 2 has a cell of more than 131,072 characters"),
+    (b"", "The file is empty."),
+    (b"\xef\xbb\xbf \r\n\r\n", "The file is empty."),
+    (HEADER, "The file has a header but no students."),
+    (HEADER + b",,,\n\n", "The file has a header but no students."),
+])
+def test_files_that_are_not_a_roster_get_a_message_and_nothing_is_written(world, data, message):
+    with rows_count(world) as before:
+        with pytest.raises(RosterError) as refused:
+            roster.preview(world.db, world.admin, data)
+    assert message in str(refused.value)
+    with rows_count(world) as after:
+        assert after == before
+
+
+class rows_count:
+    """How many accounts and events there are (for 'nothing was written')."""
+
+    def __init__(self, world) -> None:
+        self.world = world
+
+    def __enter__(self) -> tuple[int, int]:
+        with self.world.db.cursor() as cur:
+            return (scalar(cur, "SELECT count(*) FROM users"), scalar(cur, "SELECT count(*) FROM events"))
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def test_import_is_in_the_event_log_with_who_and_when(world):
+    text = "first_name,last_name,email,cohort\nAna,Lopez,ana.lopez@example.edu,Cohort X\n"
+    plan = roster.preview(world.db, world.admin, text)
+    roster.apply(world.db, world.admin, plan, rounds=4, now=NOW)
+    with world.db.cursor() as cur:
+        logged = rows(cur, "SELECT actor_id, action, entity_type, occurred_at FROM events WHERE action = 'roster_imported'")
+    assert [(e["actor_id"], e["entity_type"], e["occurred_at"]) for e in logged] == [(world.admin.user_id, "cohort", NOW)]

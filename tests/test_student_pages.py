@@ -77,9 +77,9 @@ def test_home_for_a_student_without_targets_suggests_adding_them(portal_env):
 
 def test_adding_a_target_without_a_name_shows_the_error_at_the_field(portal_env):
     at = _run(portal_env, "student_targets", "student01")
-    at.text_input(key="student_targets_add_org").input("County Health")
-    at.text_input(key="student_targets_add_email").input("not-an-email")
-    at.button(key="FormSubmitter:student_targets_add_form-Add target").click().run()
+    at.text_input(key="student_targets_add_0_org").input("County Health")
+    at.text_input(key="student_targets_add_0_email").input("not-an-email")
+    at.button(key="FormSubmitter:student_targets_add_form_0-Add target").click().run()
     errors = [e.value for e in at.error]
     assert "First name is required" in errors
     assert any(e.startswith("Email is not an email address") for e in errors)
@@ -92,10 +92,10 @@ def test_adding_a_target_without_a_name_shows_the_error_at_the_field(portal_env)
 
 def test_adding_a_target_writes_it_for_the_acting_student(portal_env):
     at = _run(portal_env, "student_targets", "student01")
-    at.text_input(key="student_targets_add_first").input("Ana")
-    at.text_input(key="student_targets_add_last").input("Lee")
-    at.text_input(key="student_targets_add_org").input("County Health")
-    at.button(key="FormSubmitter:student_targets_add_form-Add target").click().run()
+    at.text_input(key="student_targets_add_0_first").input("Ana")
+    at.text_input(key="student_targets_add_0_last").input("Lee")
+    at.text_input(key="student_targets_add_0_org").input("County Health")
+    at.button(key="FormSubmitter:student_targets_add_form_0-Add target").click().run()
     assert not at.exception and not at.error
     assert "Added Ana Lee" in _texts(at)
     db = Database(portal_env)
@@ -183,3 +183,24 @@ def test_where_i_landed_notes_are_proposed_to_each_helper(portal_env):
     assert all("I have accepted an internship as Summer intern at" in n.value for n in notes)
     at.button(key=notes[0].key.replace("_landed_", "_landed_go_")).click().run()
     assert len([t for t in at.text_area if (t.key or "").startswith("student_keep_in_touch_landed_")]) == 1
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "The file is empty"),
+    ("Notes:\n\"Some email addresses may be missing.\"\n\n".encode(), "does not look like LinkedIn's Connections.csv"),
+    ("First Name,Last Name\nAna,Lee\n".encode("utf-16"), "not a text CSV"),
+    (b"PK\x03\x04\x14\x00\x06\x00" + bytes(300), "not a text CSV"),
+    (("First Name,Last Name,URL,Email Address,Company,Position,Connected On\nAna,Lee,,,\"" + "x" * 131_072
+      + "\",CEO,\n").encode(), "holds more than 10,000 characters"),
+])
+def test_linkedin_bad_uploads_get_a_message_and_write_nothing(portal_env, data, message):
+    at = _run(portal_env, "student_targets", "student01")
+    at.file_uploader(key="student_targets_linkedin_file").upload("Connections.csv", data, "text/csv").run()
+    assert not at.exception
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert not [b for b in at.button if b.key == "student_targets_linkedin_go"]
+    db = Database(portal_env)
+    try:
+        assert list_contacts(db, Actor(_uid(portal_env, "student01"), Role.STUDENT), include_archived=True) == []
+    finally:
+        db.close()

@@ -12,7 +12,9 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from core.access import NotFound
 from core.contacts import list_contacts
+from core.errors import check_id
 from core.db import Database
 from core.models import STAGE_LABELS, Actor, Stage
 from ui.widgets import md_escape, stage_badge
@@ -38,9 +40,23 @@ def contact_label(contact: dict[str, Any]) -> str:
     return f"{name} · {contact['organization']}" if contact.get("organization") else name
 
 
-def _requested_contact() -> int | None:
+def _requested_contact() -> tuple[int | None, bool]:
+    """The contact id named by `?contact=`, and whether the parameter was there but names no record."""
     value = st.query_params.get(CONTACT_PARAM)
-    return int(value) if value and value.isdigit() else None
+    if value is None or value == "":
+        return None, False
+    try:
+        return check_id(value, "contact"), False
+    except NotFound:
+        return None, True
+
+
+def requested_id(what: str = "contact") -> int | None:
+    """The id in `?contact=`, or None; an address naming no record gets a message instead of a traceback."""
+    requested, malformed = _requested_contact()
+    if malformed:
+        st.warning(f"The address names no {what} (the number in it is not valid).", icon=":material/link_off:")
+    return requested
 
 
 def contact_picker(db: Database, actor: Actor, *, key: str, label: str = "Contact",
@@ -49,28 +65,43 @@ def contact_picker(db: Database, actor: Actor, *, key: str, label: str = "Contac
 
     The choice comes from the `?contact=` query parameter (a link was followed), else this page's
     last choice, else the last one made on any page. Only contacts core lists for this actor can
-    be chosen, so an edited URL never reaches another student's contact.
+    be chosen, so an edited URL never reaches another student's contact; an address that names no
+    contact at all (text, a huge number) gets a message, never a traceback.
+
+    The URL is written only when the person picks another contact: writing it on every run would
+    add a browser history entry per run, so Back would need several clicks to leave a page.
     """
     contacts = list_contacts(db, actor) if contacts is None else contacts
     if not contacts:
         return None
     by_id = {c["id"]: c for c in contacts}
-    requested = _requested_contact()
-    if requested is not None and requested not in by_id:
+    requested, malformed = _requested_contact()
+    applied_key = f"{key}_from_url"
+    raw = st.query_params.get(CONTACT_PARAM)
+    if malformed:
+        st.warning("The address names no contact (the contact number in it is not valid); showing one of yours "
+                   "instead.", icon=":material/link_off:")
+    elif requested is not None and requested not in by_id:
         st.warning("That contact is not in this list; showing one of yours instead.")
         requested = None
+    if requested is not None and key in st.session_state and st.session_state.get(applied_key) == raw:
+        # A rerun of the page whose address was already followed: the person's later pick stands.
+        requested = None
+    if requested is not None:
+        st.session_state[applied_key] = raw
     current = st.session_state.get(key)
     shared = st.session_state.get(SHARED_KEY)
     choice = next(c for c in (requested, current, shared, contacts[0]["id"]) if c in by_id)
     st.session_state[key] = choice
 
     def remember() -> None:
-        st.query_params[CONTACT_PARAM] = str(st.session_state[key])
+        picked = str(st.session_state[key])
+        st.query_params[CONTACT_PARAM] = picked
+        st.session_state[applied_key] = picked
 
     chosen = st.selectbox(label, list(by_id), key=key, format_func=lambda cid: contact_label(by_id[cid]),
                           on_change=remember)
     st.session_state[SHARED_KEY] = chosen
-    st.query_params[CONTACT_PARAM] = str(chosen)
     return by_id[chosen]
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
+from core.access import AccessDenied
+from core.accounts import load_actor
 from core.cohorts import list_cohorts
+from core.export import export_bytes
 from core.db import Database
+from core.errors import check_id
 from core.models import Actor
 
 STUDENT_PAGE = "pages/counselor_student.py"
@@ -43,12 +48,32 @@ def open_student(student_id: int) -> None:
 
 
 def requested_student() -> int | None:
-    """The student id asked for in the address, if it is a number at all (access is checked by core)."""
+    """The student id asked for in the address (None when none is); core checks access for it.
+
+    Anything that cannot be a stored id ('abc', '²', a 20-digit number) raises NotFound, so the page
+    says "No such student" instead of quietly showing someone else.
+    """
     raw = st.query_params.get(STUDENT_PARAM)
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
+    if raw is None or not str(raw).strip():
         return None
+    return check_id(raw, "student")
+
+
+def export_at_click(db: Database, actor: Actor, kind: str, **options: Any) -> Callable[[], bytes]:
+    """The data of an export download button, made when the button is clicked, not when the page was drawn.
+
+    The account is read again at that moment: one deactivated (or moved to another role) since the
+    dashboard opened gets no file, and core refuses a deactivated actor in any case.
+    """
+    user_id = actor.user_id
+
+    def make() -> bytes:
+        fresh = load_actor(db, user_id)
+        if fresh is None:
+            raise AccessDenied("This account is no longer active: nothing was exported.")
+        return export_bytes(db, fresh, kind, **options)
+
+    return make
 
 
 def back_to_dashboard() -> None:

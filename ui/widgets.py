@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import streamlit as st
@@ -25,16 +26,29 @@ def stage_badge(stage: str | Stage) -> None:
     st.badge(stage.label, color=STAGE_COLORS[stage])
 
 
+# Invisible word joiner placed inside what a Markdown renderer would turn into a link on its own
+# (bare web addresses, www. names, email addresses): the text reads the same and links nothing.
+_WORD_JOINER = "\u2060"
+# The punctuation that can start markup, links, HTML, entities, math or Streamlit directives.
+_MARKUP = set("\\`*_{}[]()#+-.!|<>~$:&=")
+_AUTOLINK = re.compile(r"(?i)(:)(//)|(www)(\.)|(@)|(mailto)(:)")
+
+
+def _break_autolinks(text: str) -> str:
+    return _AUTOLINK.sub(lambda m: _WORD_JOINER.join(g for g in m.groups() if g) + _WORD_JOINER, text)
+
+
 def md_escape(text: str | None) -> str:
-    """Text made safe to place inside markdown: no markup, links or HTML take effect."""
+    """Text made inert inside markdown: no markup, link, image, HTML or directive can come of it.
+
+    Every character that can start markup is backslash-escaped,
+    and bare addresses that the renderer would link by itself are broken with an invisible joiner.
+    """
     if not text:
         return ""
     out = []
-    for ch in str(text):
-        if ch in "\\`*_{}[]()#+-.!|<>~$:":
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
+    for ch in _break_autolinks(str(text)):
+        out.append("\\" + ch if ch in _MARKUP else ch)
     return "".join(out).replace("\n", "  \n")
 
 

@@ -1,0 +1,170 @@
+"""In the browser: the counselor's Student picker keeps the student chosen (and the address follows), comments
+can be edited and withdrawn with Undo, and a counselor deactivated while the dashboard is open downloads nothing."""
+
+from __future__ import annotations
+
+import re
+
+from tests.browser.conftest import main_text, sign_in, wait_idle
+
+
+def _open_page(page, title: str, heading: str) -> None:
+    """Open a page from the sidebar; a click during the rerun that follows sign-in can be dropped, so retry."""
+    link = page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title, exact=True).first
+    for attempt in range(3):
+        wait_idle(page)
+        link.click()
+        try:
+            page.get_by_role("heading", name=heading).first.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - retried, then the last wait reports
+            if attempt == 2:
+                raise
+    wait_idle(page)
+
+
+def _pick(page, label: str, option: re.Pattern) -> None:
+    """Choose an option of a select box, opening it again if a rerun swallowed the click."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        wait_idle(page)
+        page.get_by_label(label).click()
+        try:
+            page.get_by_role("option", name=option).first.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    page.get_by_role("option", name=option).first.click()
+    wait_idle(page)
+
+
+def _student_param(url: str) -> str:
+    found = re.search(r"[?&]student=(\d+)", url)
+    assert found, url
+    return found.group(1)
+
+
+def test_student_picker_choice_sticks_and_the_address_follows(portal, page):
+    sign_in(page, portal.url, "counselor.rivera")
+    _open_page(page, "Student detail", re.compile(r"\w"))
+    page.get_by_label("Student").wait_for()
+    wait_idle(page)
+    first = _student_param(page.url)
+
+    _pick(page, "Student", re.compile(r"^Lena Farouk \(student12\)"))
+    page.get_by_role("heading", name="Lena Farouk").wait_for()
+    wait_idle(page)
+    # The choice stays (it used to snap back to the student named in the address) and the address follows it.
+    assert page.get_by_role("heading", name="Lena Farouk").count() == 1
+    lena = _student_param(page.url)
+    assert lena != first
+
+    _pick(page, "Student", re.compile(r"^Kofi Wong \(student11\)"))
+    page.get_by_role("heading", name="Kofi Wong").wait_for()
+    wait_idle(page)
+    assert page.get_by_role("heading", name="Kofi Wong").count() == 1
+    assert _student_param(page.url) not in (first, lena)
+    assert "Lena Farouk" not in [h.strip() for h in page.get_by_role("heading").all_inner_texts()]
+
+
+def test_comment_edit_and_withdraw_with_undo(portal, page):
+    sign_in(page, portal.url, "counselor.rivera")
+    _open_page(page, "Student detail", re.compile(r"\w"))
+    _pick(page, "Student", re.compile(r"^Lena Farouk \(student12\)"))
+    page.get_by_role("heading", name="Lena Farouk").wait_for()
+    thread = page.get_by_test_id("stExpander").filter(has_text="Campaign comments")
+    thread.get_by_text(re.compile(r"Campaign comments \(\d+\)")).click()
+    thread.get_by_label("Add a comment").fill("Call the clinic on Monday.")
+    thread.get_by_role("button", name="Post comment").click()
+    wait_idle(page)
+    page.get_by_text("Call the clinic on Monday.").wait_for()
+    assert page.get_by_label("Add a comment").first.input_value() == ""  # the box is clear for the next one
+
+    thread = page.get_by_test_id("stExpander").filter(has_text="Campaign comments")
+    thread.get_by_role("button", name="Edit").last.click()
+    wait_idle(page)
+    box = thread.get_by_label("Your comment")
+    box.fill("Call the clinic on Tuesday.")
+    thread.get_by_role("button", name="Save comment").click()
+    wait_idle(page)
+    page.get_by_text("Call the clinic on Tuesday.").wait_for()
+    page.get_by_text(re.compile(r"You, .* · edited ")).first.wait_for()
+
+    thread = page.get_by_test_id("stExpander").filter(has_text="Campaign comments")
+    thread.get_by_role("button", name="Withdraw").last.click()
+    wait_idle(page)
+    page.get_by_text("Comment withdrawn.").wait_for()
+    assert "Call the clinic on Tuesday." not in main_text(page)
+    page.get_by_role("button", name="Undo").click()
+    wait_idle(page)
+    page.get_by_text("Call the clinic on Tuesday.").wait_for()
+
+
+def test_a_counselor_deactivated_while_the_dashboard_is_open_downloads_nothing(portal, page, browser):
+    sign_in(page, portal.url, "counselor.okafor")
+    page.get_by_role("heading", name="Cohort dashboard").wait_for()
+    page.get_by_role("tab", name="Export CSV").click()
+    wait_idle(page)
+    download_button = page.get_by_role("button", name="Cohort progress (one row per student)")
+    download_button.wait_for()
+
+    admin_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        admin = admin_context.new_page()
+        admin.set_default_timeout(45_000)
+        sign_in(admin, portal.url, "admin")
+        _open_page(admin, "Accounts", "Accounts")
+        admin.get_by_role("textbox", name="Search").fill("counselor.okafor")
+        admin.keyboard.press("Enter")
+        wait_idle(admin)
+        admin.get_by_role("button", name="Deactivate").click()
+        wait_idle(admin)
+        admin.get_by_text(re.compile(r"counselor\.okafor is deactivated")).wait_for()
+    finally:
+        admin_context.close()
+
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
+    download_button.click()
+    # The file is made at click time for the account as it is now: refused, so nothing downloads; the rerun
+    # the click makes no longer shows the deactivated account its dashboard.
+    download_button.wait_for(state="detached")
+    wait_idle(page)
+    assert downloads == []
+    assert "Cohort progress (one row per student)" not in main_text(page)
+
+
+def test_two_tabs_saving_cohort_timing_the_second_is_refused_showing_the_first(portal, page, browser):
+    second_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        second = second_context.new_page()
+        second.set_default_timeout(45_000)
+        for tab in (page, second):
+            sign_in(tab, portal.url, "counselor.rivera")
+            _open_page(tab, "Settings and goals", "Cohort settings and goals")
+        # Both tabs show the form; the first saves a new stalled threshold.
+        stalled = page.get_by_role("spinbutton", name="Stalled after (days without activity)")
+        stalled.fill("23")
+        stalled.press("Tab")
+        page.get_by_role("button", name="Save timing").click()
+        wait_idle(page)
+        page.get_by_text("Timing saved.").wait_for()
+
+        # The second tab, opened before that save, changes the thank-you window and saves.
+        window = second.get_by_role("spinbutton", name="Thank-you due within (hours)")
+        window.fill("30")
+        window.press("Tab")
+        second.get_by_role("button", name="Save timing").click()
+        wait_idle(second)
+        second.get_by_text(re.compile("changed since you opened it")).wait_for()
+        saved = second.get_by_test_id("stExpander").filter(has_text="The saved version")
+        assert "23" in saved.inner_text()
+
+        # The first tab's save is intact.
+        page.reload()
+        wait_idle(page)
+        page.get_by_role("spinbutton", name="Stalled after (days without activity)").wait_for()
+        assert page.get_by_role("spinbutton", name="Stalled after (days without activity)").input_value() == "23"
+    finally:
+        second_context.close()

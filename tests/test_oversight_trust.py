@@ -1,0 +1,51 @@
+"""Saved work people can trust, oversight side: every edit of a cohort, a goal, a comment, a library entry and
+every roster action is in the audit log with who did it and when (core, in memory)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from core import audit, cohort_admin, library, library_admin, roster
+from core.cohorts import add_goal, retire_goal, update_cohort, update_goal
+from core.comments import add_comment, edit_comment, restore_comment, withdraw_comment
+from core.library_admin import LibraryItemInput
+from core.models import CohortUpdate, CommentCreate, CommentEdit, GoalCreate, GoalMetric, GoalUpdate
+from tests.conftest import NOW
+
+
+def _logged(world, since):
+    return {(e["entity_type"], e["action"], e["actor_id"], e["occurred_at"])
+            for e in audit.list_events(world.db, world.admin, since=since.date())}
+
+
+def test_edits_of_cohorts_comments_library_and_roster_are_logged_with_who_and_when(world):
+    db, admin, counselor, alice = world.db, world.admin, world.counselor_x, world.alice
+    t = [NOW + timedelta(minutes=i) for i in range(12)]
+    update_cohort(db, admin, world.cohort_x, CohortUpdate(term_start=date(2026, 9, 1), term_end=date(2026, 12, 18)),
+                  expected_version=1, now=t[0])
+    cohort_admin.set_archived(db, admin, world.cohort_y, True, now=t[1])
+    cohort_admin.set_archived(db, admin, world.cohort_y, False, now=t[2])
+    goal = add_goal(db, counselor, world.cohort_x, GoalCreate(metric=GoalMetric.TARGETS, target_count=5), now=t[3])
+    update_goal(db, counselor, goal, GoalUpdate(target_count=6), expected_version=1, now=t[4])
+    retire_goal(db, counselor, goal, now=t[5])
+    note = add_comment(db, counselor, alice.user_id, CommentCreate(subject_type="student", subject_id=alice.user_id,
+                                                                   body="Draft"), now=t[6])
+    edit_comment(db, counselor, note, CommentEdit(body="Final"), expected_version=1, now=t[7])
+    withdraw_comment(db, counselor, note, now=t[8])
+    restore_comment(db, counselor, note, now=t[9])
+    item = library.list_items(db, admin, "question")[0]
+    library_admin.edit_item(db, admin, item["id"], LibraryItemInput(kind="question", category=item["category"],
+                                                                   body="New wording"), expected_version=1, now=t[10])
+    plan = roster.preview(db, admin, "first_name,last_name,email,cohort\nAna,Lopez,ana.lopez@example.edu,Cohort X\n")
+    roster.apply(db, admin, plan, rounds=4, now=t[11])
+
+    logged = _logged(world, NOW)
+    expected = {
+        ("cohort", "updated", admin.user_id, t[0]), ("cohort", "archived", admin.user_id, t[1]),
+        ("cohort", "unarchived", admin.user_id, t[2]), ("cohort", "goal_set", counselor.user_id, t[3]),
+        ("cohort", "goal_edited", counselor.user_id, t[4]), ("cohort", "goal_retired", counselor.user_id, t[5]),
+        ("comment", "edited", counselor.user_id, t[7]), ("comment", "withdrawn", counselor.user_id, t[8]),
+        ("comment", "restored", counselor.user_id, t[9]), ("library_item", "edited", admin.user_id, t[10]),
+        ("cohort", "roster_imported", admin.user_id, t[11]),
+    }
+    assert expected <= logged, expected - logged

@@ -1,0 +1,119 @@
+"""Submitting forms safely: one idempotency key per form render, the version a form was opened
+with, and one helper that turns any core refusal into a message next to the form.
+
+- `form_key(name)`: pass it to a core create; a double click or resent request reuses it and
+  creates nothing twice. `done(name)` after a successful save gives the next render a new key.
+- `opened_version(name, version)`: the version of a record when its form was first drawn, kept
+  across reruns so a save from a stale tab is refused (core raises StaleEdit) instead of
+  overwriting newer work.
+- `submit(action, ...)`: runs the core call; PortalError and pydantic's ValidationError become
+  messages (escaped: a message may quote what the person typed), a StaleEdit also shows the saved
+  version. Never a traceback.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import streamlit as st
+from pydantic import ValidationError
+
+from core.errors import DuplicateRecord, PortalError, StaleEdit
+from core.models import field_errors
+from ui.widgets import _break_autolinks
+
+T = TypeVar("T")
+
+_KEY = "form_key_"
+_VERSION = "form_version_"
+
+
+def form_key(name: str) -> str:
+    """The idempotency key of this render of the form `name` (the same until `done(name)`)."""
+    slot = _KEY + name
+    if slot not in st.session_state:
+        st.session_state[slot] = uuid.uuid4().hex
+    return st.session_state[slot]
+
+
+def opened_version(name: str, version: int | None) -> int:
+    """The version the record had when the form `name` was first drawn (0: it did not exist yet)."""
+    slot = _VERSION + name
+    if slot not in st.session_state:
+        st.session_state[slot] = int(version or 0)
+    return st.session_state[slot]
+
+
+def done(name: str) -> None:
+    """After a successful save: the next render gets a fresh key and re-reads the record's version."""
+    st.session_state.pop(_KEY + name, None)
+    st.session_state.pop(_VERSION + name, None)
+
+
+# Enough to keep a message inert (no link, image, HTML, math, directive or emphasis can come of
+# it) while ordinary punctuation stays as written.
+_MESSAGE_MARKUP = set("\\`*_[]<>~$&|")
+
+
+def _inert(message: str) -> str:
+    return "".join("\\" + ch if ch in _MESSAGE_MARKUP else ch for ch in _break_autolinks(message))
+
+
+@dataclass
+class Submitted(Generic[T]):
+    """What a submit gave: ok with the core call's value, or not ok (the message is already shown)."""
+
+    ok: bool
+    value: T | None = None
+    error: PortalError | None = None
+
+
+def submit(action: Callable[[], T], *, name: str | None = None, errors: Any = None, where: Any = None,
+           labels: Mapping[str, str] | None = None) -> Submitted[T]:
+    """Run a core call for the form `name`; show any refusal at the form and report whether it saved.
+
+    `errors` is a ui.campaign.FieldErrors for per-field messages; `where` a container (st.empty())
+    for the rest. On success the form's key and version are released (see `done`).
+    """
+    target = where if where is not None else st
+    try:
+        value = action()
+    except ValidationError as exc:
+        messages = field_errors(exc)
+        if errors is not None:
+            errors.show(messages)
+        else:
+            target.error(_inert(" ".join(messages.values())))
+        return Submitted(False)
+    except StaleEdit as exc:
+        box = target.container() if where is None else where.container()
+        box.error(_inert(str(exc)), icon=":material/sync_problem:")
+        show_saved_version(box, exc, labels or {})
+        if name is not None:
+            # The next save is made knowingly over the version just shown.
+            st.session_state[_VERSION + name] = exc.current_version or 0
+        return Submitted(False, error=exc)
+    except DuplicateRecord as exc:
+        target.warning(_inert(str(exc)), icon=":material/content_copy:")
+        return Submitted(False, error=exc)
+    except PortalError as exc:
+        target.error(_inert(str(exc)))
+        return Submitted(False, error=exc)
+    if name is not None:
+        done(name)
+    return Submitted(True, value)
+
+
+def show_saved_version(box: Any, exc: StaleEdit, labels: Mapping[str, str]) -> None:
+    """The stored values of the fields that changed, as plain text."""
+    shown = exc.changed or list(exc.current)
+    if not shown:
+        return
+    with box.expander("The saved version", expanded=True):
+        for field in shown:
+            value = exc.current.get(field)
+            st.caption(labels.get(field, field.replace("_", " ").capitalize()))
+            st.text("—" if value in (None, "") else str(value))
