@@ -32,7 +32,7 @@ chromium:
 	    echo "Installing Debian's chromium for the browser tests"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
-	    echo "chromium is missing and this is not root: browser tests will be skipped"; \
+	    echo "chromium is missing and this is not root: install it (apt-get install chromium) or set PORTAL_SKIP_BROWSER_TESTS=1"; \
 	  fi; \
 	fi
 

@@ -72,9 +72,14 @@ def portal(tmp_path_factory, demo_file) -> Portal:
 
 @pytest.fixture(scope="module")
 def browser():
-    """Headless Chromium through Playwright (skipped only where Chromium is not installed)."""
+    """Headless Chromium through Playwright. A missing Chromium fails the run (CI must not pass
+    without the browser tests); a developer without root may skip them knowingly with
+    PORTAL_SKIP_BROWSER_TESTS=1."""
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (make test installs it when run as root)")
+        message = "Debian's chromium is not installed (make test installs it when run as root)"
+        if os.environ.get("PORTAL_SKIP_BROWSER_TESTS") == "1":
+            pytest.skip(message)
+        pytest.fail(message + "; set PORTAL_SKIP_BROWSER_TESTS=1 to skip the browser tests on purpose")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
