@@ -71,7 +71,7 @@ _STATEMENTS = [
               ({base} + 999999, 'bench.admin', 'bench.admin@bench.example.edu', 'Bench', 'Admin',
                'admin', 'x', ?/*start*/, ?/*start*/)""",
     """INSERT INTO cohorts (id, name, term_start, term_end, created_at, updated_at)
-       SELECT {base} + i, 'Cohort ' || lpad(CAST(i + 1 AS VARCHAR), 2, '0'), CAST(?/*start*/ AS DATE),
+       SELECT {base} + i, 'Cohort ' || lpad(CAST(i + 1 AS VARCHAR), CAST(greatest(2, length(CAST(?/*cohorts*/ AS VARCHAR))) AS INTEGER), '0'), CAST(?/*start*/ AS DATE),
               CAST(?/*now*/ AS DATE) + 40, ?/*start*/, ?/*start*/
        FROM range(?/*cohorts*/) t(i)""",
     """INSERT INTO cohort_counselors SELECT {base} + i, {base} + 900000 + i, ?/*start*/ FROM range(?/*cohorts*/) t(i)""",

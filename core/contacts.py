@@ -8,6 +8,7 @@ from typing import Any
 from collections.abc import Iterable
 
 from core.errors import DuplicateRecord, PortalError
+from core.facts import ONE_STUDENT, PROGRESS, ctes
 from core import events, idempotency, versioning
 from core.access import NotFound, owned_contact, require_own_campaign, require_read_student, visible_students_sql
 from core.clock import utcnow
@@ -223,10 +224,11 @@ def set_archived(db: Database, actor: Actor, contact_id: int, archived: bool, *,
     db.transaction(work)
 
 
-_CONTACT_SELECT = """
+# Contacts with their stage (core.facts.PROGRESS) for the students of an `sc` CTE given first.
+_CONTACT_SELECT = ctes(PROGRESS) + """
     SELECT c.*, p.stage, p.stage_at, f.name AS focus_occupation
     FROM contacts c
-    JOIN contact_progress p ON p.contact_id = c.id
+    JOIN progress p ON p.contact_id = c.id
     LEFT JOIN focus_occupations f ON f.id = c.focus_occupation_id
 """
 
@@ -235,7 +237,8 @@ def get_contact(db: Database, actor: Actor, contact_id: int) -> Contact:
     """One contact the actor may read, with its stage."""
     sub, params = visible_students_sql(actor)
     with db.cursor() as cur:
-        found = row(cur, f"{_CONTACT_SELECT} WHERE c.id = ? AND c.student_id IN ({sub})", [contact_id, *params])
+        found = row(cur, f"""WITH sc AS (SELECT student_id FROM contacts WHERE id = ?){_CONTACT_SELECT}
+                              WHERE c.id = ? AND c.student_id IN ({sub})""", [contact_id, contact_id, *params])
     if found is None:
         raise NotFound("No such contact.")
     return Contact.model_validate(found)
@@ -258,13 +261,13 @@ def list_contacts(
         require_read_student(cur, actor, student_id)
         return rows(
             cur,
-            f"""{_CONTACT_SELECT}
+            f"""WITH {ONE_STUDENT}{_CONTACT_SELECT}
                 WHERE c.student_id = ?
                   AND (CASE WHEN ? THEN c.archived_at IS NOT NULL ELSE (? OR c.archived_at IS NULL) END)
                   AND (? IS NULL OR p.stage = ?)
                   AND (? IS NULL OR c.focus_occupation_id = ?) AND (? IS NULL OR c.source = ?)
                 ORDER BY c.priority, c.last_name, c.first_name, c.id""",
-            [student_id, archived_only, include_archived, stage_value, stage_value,
+            [student_id, student_id, archived_only, include_archived, stage_value, stage_value,
              focus_occupation_id, focus_occupation_id, source_value, source_value],
         )
 
@@ -282,8 +285,8 @@ def referral_links(db: Database, actor: Actor, student_id: int | None = None) ->
                              FROM contacts c JOIN contacts r ON r.id = c.referred_by_contact_id AND r.student_id = c.student_id
                              WHERE c.student_id = ? ORDER BY c.id""", [student_id])
         ids = sorted({e["from_id"] for e in edges} | {e["to_id"] for e in edges})
-        nodes = rows(cur, f"""{_CONTACT_SELECT} WHERE c.student_id = ? AND c.id IN (SELECT unnest(?))
-                              ORDER BY c.id""", [student_id, ids]) if ids else []
+        nodes = rows(cur, f"""WITH {ONE_STUDENT}{_CONTACT_SELECT} WHERE c.student_id = ? AND c.id IN (SELECT unnest(?))
+                              ORDER BY c.id""", [student_id, student_id, ids]) if ids else []
     return {"nodes": nodes, "edges": edges}
 
 
@@ -292,8 +295,9 @@ def stage_counts(db: Database, actor: Actor, student_id: int | None = None) -> d
     student_id = actor.user_id if student_id is None else student_id
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
-        found = rows(cur, """SELECT stage, count(*) AS n FROM contact_progress
-                             WHERE student_id = ? AND archived_at IS NULL GROUP BY stage""", [student_id])
+        found = rows(cur, f"""WITH {ONE_STUDENT}{ctes(PROGRESS)}
+                              SELECT stage, count(*) AS n FROM progress WHERE archived_at IS NULL GROUP BY stage""",
+                     [student_id])
     counts = {s.value: 0 for s in Stage}
     counts.update({f["stage"]: f["n"] for f in found})
     return counts
@@ -316,14 +320,14 @@ def target_table(
     with db.cursor() as cur:
         return rows(
             cur,
-            """WITH last_event AS (
+            f"""WITH {ONE_STUDENT}{ctes(PROGRESS)}, last_event AS (
                    SELECT contact_id, max(occurred_at) AS last_activity FROM events
                    WHERE student_id = ? AND contact_id IS NOT NULL GROUP BY contact_id)
                SELECT c.id, c.first_name, c.last_name, c.organization, c.title, c.priority, c.source, c.archived_at,
                       f.name AS focus_occupation, p.stage, coalesce(l.last_activity, c.updated_at) AS last_activity,
                       nullif(trim(r.first_name || ' ' || r.last_name), '') AS referred_by
                FROM contacts c
-               JOIN contact_progress p ON p.contact_id = c.id
+               JOIN progress p ON p.contact_id = c.id
                LEFT JOIN focus_occupations f ON f.id = c.focus_occupation_id
                LEFT JOIN last_event l ON l.contact_id = c.id
                LEFT JOIN contacts r ON r.id = c.referred_by_contact_id AND r.student_id = c.student_id
@@ -334,6 +338,6 @@ def target_table(
                  AND (? IS NULL OR contains(lower(concat_ws(' ', c.first_name, c.last_name, c.organization,
                                                             c.title, coalesce(c.email, ''))), ?))
                ORDER BY c.priority, c.last_name, c.first_name, c.id""",
-            [actor.user_id, actor.user_id, archived_only, stage_value, stage_value, focus_occupation_id,
+            [actor.user_id, actor.user_id, actor.user_id, archived_only, stage_value, stage_value, focus_occupation_id,
              focus_occupation_id, source_value, source_value, pattern, pattern],
         )

@@ -21,6 +21,7 @@ from typing import Any
 from core.access import require_cohort, require_role, visible_students_sql
 from core.clock import utcnow
 from core.db import Cursor, Database, rows
+from core.facts import FIGURE_NAMES, FIGURES as FIGURES_SQL, PROGRESS, THANK_STATUS, ctes
 from core.models import GOAL_LABELS, STAGE_LABELS, Actor, GoalMetric, Role, Stage
 
 FLAGS = {
@@ -32,15 +33,16 @@ FLAGS = {
 }
 """Flag keys in the order the dashboard shows them, with their labels."""
 
-FIGURES = ["targets", "researched", "outreach_sent", "interviews", "thanked", "reflections", "referrals"]
-"""The per-student counts, with the same meaning as in core/progress.py."""
+FIGURES = FIGURE_NAMES
+"""The per-student counts, as defined in core/facts.py."""
 
 EARLIEST = datetime(1900, 1, 1)
 LATEST = datetime(9999, 12, 31)
 
 _GOAL_CURRENT = "CASE g.metric " + " ".join(f"WHEN '{m.value}' THEN f.{m.value}" for m in GoalMetric) + " END"
 
-# Text order of the ? parameters: window CTE (since, until, now), then the students scope, then cohort twice.
+# Text order of the ? parameters: the window (since, until, now, today), the visible students, cohort twice,
+# student twice. The figures themselves are core/facts.py's, over the students of `s`.
 _DASHBOARD_SQL = """
 WITH w AS (SELECT CAST(? AS TIMESTAMP) AS since, CAST(? AS TIMESTAMP) AS until, CAST(? AS TIMESTAMP) AS now,
                   CAST(CAST(? AS TIMESTAMP) AS DATE) AS today),
@@ -52,84 +54,14 @@ s AS (
     JOIN users u ON u.id = cm.student_id AND u.role = 'student' AND u.active
     JOIN cohorts co ON co.id = cm.cohort_id
     WHERE cm.student_id IN ({visible}) AND (CAST(? AS BIGINT) IS NULL OR cm.cohort_id = ?)
+      AND (CAST(? AS BIGINT) IS NULL OR cm.student_id = ?)
 ),
-c AS (
-    SELECT c.student_id,
-           count(*) FILTER (WHERE c.archived_at IS NULL AND c.created_at >= w.since AND c.created_at < w.until) AS targets,
-           count(*) FILTER (WHERE c.referred_by_contact_id IS NOT NULL
-                            AND c.created_at >= w.since AND c.created_at < w.until) AS referrals
-    FROM contacts c, w WHERE c.student_id IN (SELECT student_id FROM s) GROUP BY c.student_id
-),
--- First research and first request per contact, as in the view contact_progress, read from the tables
--- for this cohort's students only (the view aggregates every contact before it is filtered).
-rs AS (SELECT contact_id, any_value(student_id) AS student_id, min(ts) AS at FROM (
-           SELECT contact_id, student_id, created_at AS ts FROM research_notes
-           WHERE student_id IN (SELECT student_id FROM s)
-             AND (about_person <> '' OR about_organization <> '' OR about_field <> '' OR links <> '')
-           UNION ALL
-           SELECT contact_id, student_id, created_at FROM planned_questions WHERE student_id IN (SELECT student_id FROM s)
-       ) GROUP BY contact_id),
-os AS (SELECT contact_id, any_value(student_id) AS student_id, min(sent_at) AS at FROM outreach_messages
-       WHERE sent_at IS NOT NULL AND student_id IN (SELECT student_id FROM s) GROUP BY contact_id),
-p AS (
-    SELECT student_id, sum(researched) AS researched, sum(outreach_sent) AS outreach_sent FROM (
-        SELECT rs.student_id, count(*) FILTER (WHERE rs.at >= w.since AND rs.at < w.until) AS researched,
-               0 AS outreach_sent FROM rs, w GROUP BY rs.student_id
-        UNION ALL
-        SELECT os.student_id, 0, count(*) FILTER (WHERE os.at >= w.since AND os.at < w.until) FROM os, w
-        GROUP BY os.student_id
-    ) GROUP BY student_id
-),
-m AS (
-    SELECT m.student_id,
-           count(*) FILTER (WHERE m.held_at >= w.since AND m.held_at < w.until) AS interviews,
-           count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM reflections r WHERE r.meeting_id = m.id))
-               AS meetings_without_reflection
-    FROM meetings m, w WHERE m.status = 'held' AND m.student_id IN (SELECT student_id FROM s) GROUP BY m.student_id
-),
-t AS (
-    SELECT t.student_id, count(*) AS thanked FROM thank_yous t, w
-    WHERE t.kind = 'interview' AND t.sent_at IS NOT NULL AND t.sent_at >= w.since AND t.sent_at < w.until
-      AND t.student_id IN (SELECT student_id FROM s) GROUP BY t.student_id
-),
-r AS (
-    SELECT r.student_id, count(*) AS reflections FROM reflections r, w
-    WHERE r.created_at >= w.since AND r.created_at < w.until AND r.student_id IN (SELECT student_id FROM s)
-    GROUP BY r.student_id
-),
--- Overdue thank-yous: the rule of the view thank_you_status (due = held + the cohort's window; sent = the
--- first interview thank-you tied to the meeting, or to the contact when tied to no meeting), decorrelated
--- here because the view's per-meeting subquery takes seconds at institution size. A test keeps them equal.
-tm AS (SELECT meeting_id, min(sent_at) AS sent_at FROM thank_yous
-       WHERE kind = 'interview' AND sent_at IS NOT NULL AND meeting_id IS NOT NULL
-         AND student_id IN (SELECT student_id FROM s) GROUP BY meeting_id),
-tc AS (SELECT contact_id, min(sent_at) AS sent_at FROM thank_yous
-       WHERE kind = 'interview' AND sent_at IS NOT NULL AND meeting_id IS NULL
-         AND student_id IN (SELECT student_id FROM s) GROUP BY contact_id),
-o AS (
-    SELECT mt.student_id, count(*) AS overdue_thank_yous
-    FROM meetings mt JOIN s USING (student_id) JOIN cohorts co ON co.id = s.cohort_id
-    LEFT JOIN tm ON tm.meeting_id = mt.id LEFT JOIN tc ON tc.contact_id = mt.contact_id, w
-    WHERE mt.status = 'held' AND least(tm.sent_at, tc.sent_at) IS NULL
-      AND w.now > mt.held_at + to_hours(co.thank_you_window_hours)
-    GROUP BY mt.student_id
-),
-a AS (
-    -- Only the student's own actions count as activity: a counselor's comment does not un-stall anyone.
-    SELECT e.student_id, max(e.occurred_at) AS last_activity_at FROM events e, w
-    WHERE e.actor_id = e.student_id AND e.occurred_at <= w.now AND e.student_id IN (SELECT student_id FROM s)
-    GROUP BY e.student_id
-),
+sc AS (SELECT student_id FROM s){facts},
 f AS (
-    SELECT s.*, coalesce(c.targets, 0) AS targets, coalesce(p.researched, 0) AS researched,
-           coalesce(p.outreach_sent, 0) AS outreach_sent, coalesce(m.interviews, 0) AS interviews,
-           coalesce(t.thanked, 0) AS thanked, coalesce(r.reflections, 0) AS reflections,
-           coalesce(c.referrals, 0) AS referrals, a.last_activity_at,
-           coalesce(o.overdue_thank_yous, 0) AS overdue_thank_yous,
-           coalesce(m.meetings_without_reflection, 0) AS meetings_without_reflection
-    FROM s LEFT JOIN c USING (student_id) LEFT JOIN p USING (student_id) LEFT JOIN m USING (student_id)
-    LEFT JOIN t USING (student_id) LEFT JOIN r USING (student_id) LEFT JOIN o USING (student_id)
-    LEFT JOIN a USING (student_id)
+    SELECT s.*, figures.targets, figures.researched, figures.outreach_sent, figures.interviews, figures.thanked,
+           figures.reflections, figures.referrals, figures.last_activity_at, figures.overdue_thank_yous,
+           figures.meetings_without_reflection
+    FROM s JOIN figures ON figures.student_id = s.student_id
 ),
 gp AS (
     SELECT f.student_id, g.id AS goal_id, g.metric, g.target_count, g.due_on, {goal_current} AS current,
@@ -188,12 +120,15 @@ def period_bounds(since: date | datetime | None, until: date | datetime | None) 
 
 
 def dashboard_query(actor: Actor, *, cohort_id: int | None, since: date | datetime | None = None,
-                    until: date | datetime | None = None, now: datetime) -> tuple[str, list[Any]]:
-    """The dashboard SQL and its parameters (one row per student), for the page and the progress export."""
+                    until: date | datetime | None = None, now: datetime,
+                    student_id: int | None = None) -> tuple[str, list[Any]]:
+    """The dashboard SQL and its parameters (one row per student), for the page, the progress export
+    and one student's goal pacing (student_id)."""
     visible, vparams = visible_students_sql(actor)
     start, end = period_bounds(since, until)
-    sql = _DASHBOARD_SQL.format(visible=visible, goal_current=_GOAL_CURRENT) + _ROWS_SQL
-    return sql, [start, end, now, now, *vparams, cohort_id, cohort_id]
+    sql = _DASHBOARD_SQL.format(visible=visible, goal_current=_GOAL_CURRENT,
+                                facts=ctes(PROGRESS, THANK_STATUS, FIGURES_SQL)) + _ROWS_SQL
+    return sql, [start, end, now, now, *vparams, cohort_id, cohort_id, student_id, student_id]
 
 
 def _check_scope(cur: Cursor, actor: Actor, cohort_id: int | None) -> None:
@@ -236,19 +171,28 @@ def goal_standings(db: Database, actor: Actor, cohort_id: int, *, now: datetime 
     now = now or utcnow()
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)
-        sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now)
-        sql = sql[: sql.index(_ROWS_SQL)] + """
-            SELECT gs.student_id, f.first_name || ' ' || f.last_name AS name, gs.goal_id, gs.metric,
-                   gs.target_count AS target, gs.current, gs.expected_now, gs.due_on, gs.status
-            FROM gs JOIN f USING (student_id)
-            ORDER BY gs.due_on NULLS LAST, gs.goal_id, f.last_name, f.first_name, gs.student_id"""
-        found = rows(cur, sql, params)
+        found = rows(cur, *standings_query(actor, cohort_id=cohort_id, now=now))
     for f in found:
         f["label"] = GOAL_LABELS[GoalMetric(f["metric"])]
     return found
 
 
-def _students_in_scope(actor: Actor, cohort_id: int | None) -> tuple[str, list[Any]]:
+def standings_query(actor: Actor, *, cohort_id: int | None = None, student_id: int | None = None,
+                    now: datetime) -> tuple[str, list[Any]]:
+    """The goal standings SQL (one row per student and active goal) and its parameters: the one
+    definition of goal pacing, for a cohort's table and for one student's Home alike."""
+    sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now, student_id=student_id)
+    return sql[: sql.index(_ROWS_SQL)] + """
+        SELECT gs.student_id, f.first_name || ' ' || f.last_name AS name, gs.goal_id, gs.metric,
+               gs.target_count AS target, gs.current, gs.expected_now, gs.due_on, gs.status
+        FROM gs JOIN f USING (student_id)
+        ORDER BY gs.due_on NULLS LAST, gs.goal_id, f.last_name, f.first_name, gs.student_id""", params
+
+
+def students_in_scope(actor: Actor, cohort_id: int | None) -> tuple[str, list[Any]]:
+    """The students every figure and export covers (student_id, cohort_id): members of the cohorts the
+    actor may read (or of one cohort), with an active account. A deactivated student is left out of
+    every count and export until reactivated; nothing of theirs is deleted (docs/exports.md)."""
     visible, params = visible_students_sql(actor)
     sql = f"""SELECT cm.student_id, cm.cohort_id FROM cohort_members cm JOIN users u ON u.id = cm.student_id
               WHERE u.role = 'student' AND u.active AND cm.student_id IN ({visible})
@@ -263,32 +207,30 @@ def cohort_funnel(db: Database, actor: Actor, *, cohort_id: int | None = None) -
     researched, contacted and interviewed too), so the counts never grow down the funnel
     except where a student skipped a step.
     """
-    scope, params = _students_in_scope(actor, cohort_id)
+    scope, params = students_in_scope(actor, cohort_id)
     columns = {Stage.TARGET: "target_at", Stage.RESEARCH: "research_at", Stage.OUTREACH: "outreach_at",
                Stage.INTERVIEW: "interview_at", Stage.THANK: "thank_at", Stage.REFLECT: "reflect_at",
                Stage.KEEP_IN_TOUCH: "keep_in_touch_at"}
     counts = ", ".join(f"count({col}) AS {stage.value}" for stage, col in columns.items())
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)
-        found = rows(cur, f"""SELECT {counts} FROM contact_progress
-                              WHERE archived_at IS NULL AND student_id IN (SELECT student_id FROM ({scope}))""",
-                     params)[0]
+        found = rows(cur, f"""WITH sc AS (SELECT student_id FROM ({scope}) AS v){ctes(PROGRESS)}
+                              SELECT {counts} FROM progress WHERE archived_at IS NULL""", params)[0]
     return [{"stage": s.value, "label": STAGE_LABELS[s], "order": s.order, "contacts": int(found[s.value])}
             for s in columns]
 
 
 def stage_heatmap(db: Database, actor: Actor, *, cohort_id: int | None = None) -> list[dict[str, Any]]:
     """Active contacts per student per current stage (zeros included), for the stage-by-student heatmap."""
-    scope, params = _students_in_scope(actor, cohort_id)
+    scope, params = students_in_scope(actor, cohort_id)
     stages = ", ".join(f"('{s.value}', {s.order})" for s in Stage)
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)
         found = rows(cur, f"""
             WITH st AS (SELECT * FROM (VALUES {stages}) v(stage, stage_order)),
-                 sc AS (SELECT student_id FROM ({scope})),
-                 n AS (SELECT student_id, stage, count(*) AS contacts FROM contact_progress
-                       WHERE archived_at IS NULL AND student_id IN (SELECT student_id FROM sc)
-                       GROUP BY student_id, stage)
+                 sc AS (SELECT student_id FROM ({scope}) AS v){ctes(PROGRESS)},
+                 n AS (SELECT student_id, stage, count(*) AS contacts FROM progress
+                       WHERE archived_at IS NULL GROUP BY student_id, stage)
             SELECT sc.student_id, u.first_name || ' ' || u.last_name AS name, st.stage, st.stage_order,
                    coalesce(n.contacts, 0) AS contacts
             FROM sc JOIN users u ON u.id = sc.student_id CROSS JOIN st
@@ -307,7 +249,7 @@ def weekly_activity(db: Database, actor: Actor, *, cohort_id: int | None = None,
     (how many of them did anything that week), comments (by counselors and admins on their campaigns).
     """
     now = now or utcnow()
-    scope, params = _students_in_scope(actor, cohort_id)
+    scope, params = students_in_scope(actor, cohort_id)
     first_week = (now - timedelta(days=now.weekday() + 7 * (weeks - 1))).date()
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)

@@ -25,10 +25,11 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from core.access import (
-    SYSTEM, AccessDenied, require_active, require_cohort, require_role, visible_students_sql,
+    SYSTEM, AccessDenied, require_active, require_cohort, require_role,
 )
 from core.clock import utcnow
-from core.dashboard import period_bounds, dashboard_query
+from core.dashboard import dashboard_query, period_bounds, students_in_scope
+from core.facts import PROGRESS, THANK_STATUS, ctes
 from core.db import Database
 from core.errors import PortalError, check_id
 from core.models import Actor, Role
@@ -155,13 +156,6 @@ def cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _scope(actor: Actor, cohort_id: int | None) -> tuple[str, list[Any]]:
-    visible, params = visible_students_sql(actor)
-    return (f"""SELECT cm.student_id, cm.cohort_id FROM cohort_members cm JOIN users u ON u.id = cm.student_id
-                WHERE u.role = 'student' AND cm.student_id IN ({visible})
-                  AND (CAST(? AS BIGINT) IS NULL OR cm.cohort_id = ?)""", [*params, cohort_id, cohort_id])
-
-
 def _progress_query(actor: Actor, cohort_id: int | None, since, until, now) -> tuple[str, list[Any]]:
     sql, params = dashboard_query(actor, cohort_id=cohort_id, since=since, until=until, now=now)
     names = ", ".join("cohort_name AS cohort" if c == "cohort" else c for c, _, _ in PROGRESS_COLUMNS)
@@ -169,40 +163,33 @@ def _progress_query(actor: Actor, cohort_id: int | None, since, until, now) -> t
 
 
 def _pipeline_query(actor: Actor, cohort_id: int | None, since, until, now, include_notes: bool) -> tuple[str, list[Any]]:
-    scope, sparams = _scope(actor, cohort_id)
+    scope, sparams = students_in_scope(actor, cohort_id)
     start, end = period_bounds(since, until)
     notes_ctes = notes_cols = notes_joins = ""
     if include_notes:
         notes_ctes = """,
         rn AS (SELECT contact_id, concat_ws(chr(10) || chr(10), nullif(about_person, ''), nullif(about_organization, ''),
                                             nullif(about_field, ''), nullif(links, '')) AS research_notes
-               FROM research_notes),
+               FROM research_notes WHERE student_id IN (SELECT student_id FROM sc)),
         mn AS (SELECT contact_id, string_agg(concat_ws(chr(10) || chr(10), nullif(insights, ''), nullif(advice, '')),
                                              chr(10) || chr(10) ORDER BY held_at) AS meeting_notes
-               FROM meetings WHERE status = 'held' GROUP BY contact_id),
+               FROM meetings WHERE status = 'held' AND student_id IN (SELECT student_id FROM sc) GROUP BY contact_id),
         rf AS (SELECT contact_id, string_agg(concat_ws(chr(10) || chr(10), nullif(feelings, ''), nullif(see_myself, ''),
                                                        nullif(view_changed, ''), nullif(still_need, '')),
                                              chr(10) || chr(10) ORDER BY created_at) AS reflections
-               FROM reflections WHERE NOT is_private GROUP BY contact_id)"""
+               FROM reflections WHERE NOT is_private AND student_id IN (SELECT student_id FROM sc)
+               GROUP BY contact_id)"""
         notes_cols = ", rn.research_notes, mn.meeting_notes, rf.reflections"
         notes_joins = """LEFT JOIN rn ON rn.contact_id = c.id LEFT JOIN mn ON mn.contact_id = c.id
                          LEFT JOIN rf ON rf.contact_id = c.id"""
     sql = f"""
         WITH w AS (SELECT CAST(? AS TIMESTAMP) AS since, CAST(? AS TIMESTAMP) AS until, CAST(? AS TIMESTAMP) AS now),
-        sc AS ({scope}),
+        sc AS ({scope}){ctes(PROGRESS, THANK_STATUS)},
         rep AS (SELECT contact_id, arg_max(reply, coalesce(replied_at, sent_at)) AS last_reply
-                FROM outreach_messages WHERE reply IS NOT NULL GROUP BY contact_id),
-        -- The rule of the view thank_you_status, decorrelated as in core/dashboard.py (the view is slow at scale).
-        tm AS (SELECT meeting_id, min(sent_at) AS sent_at FROM thank_yous
-               WHERE kind = 'interview' AND sent_at IS NOT NULL AND meeting_id IS NOT NULL GROUP BY meeting_id),
-        tc AS (SELECT contact_id, min(sent_at) AS sent_at FROM thank_yous
-               WHERE kind = 'interview' AND sent_at IS NOT NULL AND meeting_id IS NULL GROUP BY contact_id),
-        ty AS (SELECT mt.contact_id, min(mt.held_at + to_hours(co.thank_you_window_hours)) AS thank_you_due_at,
-                      bool_or(least(tm.sent_at, tc.sent_at) IS NULL
-                              AND w.now > mt.held_at + to_hours(co.thank_you_window_hours)) AS thank_you_overdue
-               FROM meetings mt JOIN sc ON sc.student_id = mt.student_id JOIN cohorts co ON co.id = sc.cohort_id
-               LEFT JOIN tm ON tm.meeting_id = mt.id LEFT JOIN tc ON tc.contact_id = mt.contact_id, w
-               WHERE mt.status = 'held' GROUP BY mt.contact_id){notes_ctes}
+                FROM outreach_messages WHERE reply IS NOT NULL AND student_id IN (SELECT student_id FROM sc)
+                GROUP BY contact_id),
+        ty AS (SELECT contact_id, min(due_at) AS thank_you_due_at, bool_or(overdue) AS thank_you_overdue
+               FROM thank_status GROUP BY contact_id){notes_ctes}
         SELECT co.name AS cohort, u.id AS student_id, u.student_number, u.first_name AS student_first_name,
                u.last_name AS student_last_name, c.id AS contact_id, c.first_name AS contact_first_name,
                c.last_name AS contact_last_name, c.organization, c.title, c.field, fo.name AS focus_occupation,
@@ -211,7 +198,7 @@ def _pipeline_query(actor: Actor, cohort_id: int | None, since, until, now, incl
                coalesce(ty.thank_you_overdue, false) AS thank_you_overdue, c.archived_at{notes_cols}
         FROM contacts c
         JOIN sc ON sc.student_id = c.student_id
-        JOIN contact_progress p ON p.contact_id = c.id
+        JOIN progress p ON p.contact_id = c.id
         JOIN users u ON u.id = c.student_id
         JOIN cohorts co ON co.id = sc.cohort_id
         LEFT JOIN focus_occupations fo ON fo.id = c.focus_occupation_id
@@ -225,7 +212,7 @@ def _pipeline_query(actor: Actor, cohort_id: int | None, since, until, now, incl
 
 
 def _activity_query(actor: Actor, cohort_id: int | None, since, until, include_notes: bool) -> tuple[str, list[Any]]:
-    scope, sparams = _scope(actor, cohort_id)
+    scope, sparams = students_in_scope(actor, cohort_id)
     start, end = period_bounds(since, until)
     notes_cols = ", e.detail" if include_notes else ""
     sql = f"""

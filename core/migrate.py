@@ -87,7 +87,16 @@ def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> list[str
         except Exception as exc:
             raise MigrationError(f"{migration.name} failed and was rolled back: {exc}") from exc
         applied.append(migration.name)
+    db.transaction(_refresh_views)
     return applied
+
+
+def _refresh_views(cur: Cursor) -> None:
+    """The convenience views of core/facts.py, recreated from the one definition on every run."""
+    from core.facts import VIEWS
+
+    for sql in VIEWS:
+        cur.execute(sql)
 
 
 def schema_version(db: Database) -> int:

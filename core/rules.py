@@ -1,7 +1,7 @@
-"""The timing rules of the method, in one place: thank-you windows and follow-up business days.
+"""The timing rules of the method: follow-up business days here, thank-you windows in core/facts.py.
 
 - A thank-you is due within the cohort's window after a meeting is held (default 48 hours;
-  the seeds say 24 hours to two days). The view thank_you_status holds due_at per meeting.
+  the seeds say 24 hours to two days): core.facts.THANK_STATUS defines due, sent and overdue.
 - A request with no reply after N business days (cohort setting, default 3) earns one polite
   follow-up, or a try with a second person at the same organization.
 """
@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
-
-THANK_YOU_STATUS_SQL = "thank_you_status"
-
 
 def add_business_days(start_utc: datetime, days: int, zone: str) -> datetime:
     """The moment `days` business days (Mon-Fri) after start, counted on the local calendar of zone.
@@ -33,13 +30,3 @@ def add_business_days(start_utc: datetime, days: int, zone: str) -> datetime:
 def follow_up_due_at(sent_at_utc: datetime, business_days: int, zone: str) -> datetime:
     """When a request with no reply is due a follow-up."""
     return add_business_days(sent_at_utc, business_days, zone)
-
-
-def thank_you_due_at(held_at_utc: datetime, window_hours: int) -> datetime:
-    """When the thank-you for a meeting held at held_at is due."""
-    return held_at_utc + timedelta(hours=window_hours)
-
-
-def is_overdue(due_at: datetime, sent_at: datetime | None, now: datetime) -> bool:
-    """Overdue: not sent and the due moment has passed (a note sent exactly at due_at is on time)."""
-    return sent_at is None and now > due_at

@@ -94,15 +94,16 @@ def list_thank_yous(db: Database, actor: Actor, contact_id: int) -> list[dict[st
 
 def thank_you_status(db: Database, actor: Actor, contact_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
     """Per held meeting with a contact: when the thank-you is due (cohort window), when sent, hours left or late."""
-    from core.rules import THANK_YOU_STATUS_SQL, is_overdue
+    from core import facts
 
     now = now or utcnow()
     with db.cursor() as cur:
         readable_contact(cur, actor, contact_id)
-        found = rows(cur, f"""SELECT meeting_id, held_at, due_at, sent_at FROM {THANK_YOU_STATUS_SQL}
-                              WHERE contact_id = ? ORDER BY held_at""", [contact_id])
+        found = rows(cur, f"""WITH {facts.NOW}, sc AS (SELECT student_id FROM contacts WHERE id = ?)
+                                   {facts.ctes(facts.THANK_STATUS)}
+                              SELECT meeting_id, held_at, due_at, sent_at, overdue FROM thank_status
+                              WHERE contact_id = ? ORDER BY held_at""", [now, contact_id, contact_id])
     for f in found:
-        f["overdue"] = is_overdue(f["due_at"], f["sent_at"], now)
         seconds = (f["due_at"] - now).total_seconds()
         f["hours_left"] = math.ceil(seconds / 3600) if f["sent_at"] is None and seconds >= 0 else None
         f["hours_late"] = math.ceil(-seconds / 3600) if f["overdue"] else None

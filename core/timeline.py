@@ -11,6 +11,7 @@ from typing import Any
 
 from core.access import require_read_student, visible_students_sql
 from core.db import Database, row, rows
+from core.facts import ONE_STUDENT, PROGRESS, ctes
 from core.models import Actor
 
 _ENTITY_WORDS = {
@@ -93,11 +94,12 @@ def student_campaign(db: Database, actor: Actor, student_id: int) -> dict[str, A
                                      co.id AS cohort_id, co.name AS cohort_name
                               FROM users u LEFT JOIN cohort_members cm ON cm.student_id = u.id
                               LEFT JOIN cohorts co ON co.id = cm.cohort_id WHERE u.id = ?""", [student_id])
-        contacts = rows(cur, """SELECT c.*, p.stage, p.stage_at, f.name AS focus_occupation
-                                FROM contacts c JOIN contact_progress p ON p.contact_id = c.id
+        contacts = rows(cur, f"""WITH {ONE_STUDENT}{ctes(PROGRESS)}
+                                SELECT c.*, p.stage, p.stage_at, f.name AS focus_occupation
+                                FROM contacts c JOIN progress p ON p.contact_id = c.id
                                 LEFT JOIN focus_occupations f ON f.id = c.focus_occupation_id
                                 WHERE c.student_id = ? ORDER BY c.archived_at NULLS FIRST, c.priority, c.last_name,
-                                      c.first_name, c.id""", [student_id])
+                                      c.first_name, c.id""", [student_id, student_id])
         per_contact = {
             "research": rows(cur, "SELECT * FROM research_notes WHERE student_id = ?", [student_id]),
             "questions": rows(cur, "SELECT * FROM planned_questions WHERE student_id = ? ORDER BY position, id",

@@ -2,7 +2,7 @@
 
 Nothing here is stored or scheduled: each item is derived from timestamps already in the
 database (meetings held, thank-yous sent, requests sent and replies), with the timing rules of
-core/rules.py and the thank_you_status view, so the list cannot disagree with what was entered.
+core/rules.py and core/facts.py, so the list cannot disagree with what was entered.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from core import rules
+from core import facts, rules
 from core.access import require_read_student
 from core.clock import utcnow
 from core.config import get_settings
@@ -100,9 +100,10 @@ def todo_list(db: Database, actor: Actor, student_id: int | None = None, *, now:
         if not active:
             items.append(TodoItem("add_targets", "open", "List three to five people whose work you want to understand"))
 
-        # Thank-yous: the window comes from the thank_you_status view (cohort setting, 48 h default).
-        for t in rows(cur, f"""SELECT meeting_id, contact_id, held_at, due_at, sent_at FROM {rules.THANK_YOU_STATUS_SQL}
-                               WHERE student_id = ? ORDER BY due_at""", [student_id]):
+        # Thank-yous: due and sent as core/facts.py defines them (the cohort's window, 48 h by default).
+        for t in rows(cur, f"""WITH {facts.NOW}, {facts.ONE_STUDENT}{facts.ctes(facts.THANK_STATUS)}
+                               SELECT meeting_id, contact_id, held_at, due_at, sent_at FROM thank_status
+                               ORDER BY due_at""", [now, student_id]):
             if t["contact_id"] not in active:
                 continue
             contact = contacts[t["contact_id"]]

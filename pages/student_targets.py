@@ -2,8 +2,6 @@
 edit form for the one selected; add (once per click, duplicates caught), archive with Undo, up to
 three focus occupations (removing one asks first), and a LinkedIn Connections.csv import."""
 
-import time
-
 import pandas as pd
 import streamlit as st
 
@@ -132,9 +130,7 @@ def added(contact, add_round: int) -> None:
     """After a save: a new, empty form (new widget keys) and the confirmation."""
     st.session_state[ADD_ROUND] = add_round + 1
     st.session_state.pop(DUPLICATE, None)
-    st.session_state["student_targets_flash"] = f"Added {contact.full_name}"
-    st.session_state[LAST_ADDED] = {"round": add_round + 1, "message": f"Added {contact.full_name}",
-                                     "at": time.monotonic()}
+    st.session_state[LAST_ADDED] = {"round": add_round + 1, "message": f"Added {contact.full_name}"}
 
 
 def blank(values: dict) -> bool:
@@ -155,10 +151,10 @@ with add_tab:
         submitted = st.form_submit_button("Add target", type="primary")
     add_message = st.empty()
     last = st.session_state.get(LAST_ADDED)
-    if submitted and blank(values) and last and last["round"] == add_round and time.monotonic() - last["at"] < 10:
-        # The second click of a double click lands on the form the first one emptied: it repeats
-        # the confirmation rather than asking for a first name.
-        st.session_state["student_targets_flash"] = last["message"]
+    if submitted and blank(values) and last and last["round"] == add_round:
+        # The second click of a double click lands on the form the first one emptied: the
+        # confirmation below stays, rather than a request for a first name.
+        pass
     elif submitted:
         key = forms.form_key(form_name)
         result = forms.submit(lambda: core_contacts.create_contact(
@@ -192,8 +188,10 @@ with add_tab:
             if result.ok:
                 added(result.value, add_round)
                 st.rerun()
-    if flash := st.session_state.pop("student_targets_flash", None):
-        st.success(md_escape(flash) + ". Research them next.", icon=":material/check:")
+    # The last confirmation stays with the emptied form it produced (every rerun of it, such as a
+    # second click of a double click), and gives way to the next add.
+    if last and last["round"] == add_round:
+        st.success(md_escape(last["message"]) + ". Research them next.", icon=":material/check:")
 
 # ---------------------------------------------------------------- the table
 with list_tab:

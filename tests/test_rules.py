@@ -8,17 +8,28 @@ from core import contacts, meetings, thanks
 from core.cohorts import update_cohort
 from core.db import rows
 from core.models import CohortUpdate, ContactCreate, MeetingCreate, MeetingLog, MeetingMode, ThankYouCreate
-from core.rules import add_business_days, follow_up_due_at, is_overdue, thank_you_due_at
+from core.rules import add_business_days, follow_up_due_at
 from tests.conftest import NOW
 
 
-def test_thank_you_due_and_overdue_at_the_edges():
-    held = datetime(2026, 3, 10, 15, 0)
-    due = thank_you_due_at(held, 48)
-    assert due == datetime(2026, 3, 12, 15, 0)
-    assert not is_overdue(due, None, due)
-    assert is_overdue(due, None, due + timedelta(seconds=1))
-    assert not is_overdue(due, due + timedelta(hours=5), due + timedelta(days=3)), "sent late is not overdue"
+def test_thank_you_due_and_overdue_at_the_edges(world):
+    """Due 48 hours after the meeting (no cohort window set); sent exactly at the due moment is on time."""
+    db, alice = world.db, world.alice
+    held = NOW - timedelta(days=3)
+    c = contacts.create_contact(db, alice, ContactCreate(first_name="Edge"), now=held - timedelta(days=2))
+    m = meetings.schedule_meeting(db, alice, c.id, MeetingCreate(
+        starts_at_local=held, timezone="UTC", mode=MeetingMode.VIDEO), now=held - timedelta(days=1))
+    meetings.log_meeting(db, alice, m, MeetingLog(), now=held)
+    update_cohort(db, world.admin, world.cohort_x, CohortUpdate(thank_you_window_hours=48))
+    due = held + timedelta(hours=48)
+    [at_due] = thanks.thank_you_status(db, alice, c.id, now=due)
+    assert at_due["due_at"] == due and not at_due["overdue"]
+    [after] = thanks.thank_you_status(db, alice, c.id, now=due + timedelta(seconds=1))
+    assert after["overdue"]
+    ty = thanks.create_thank_you(db, alice, c.id, ThankYouCreate(body="Thanks"), meeting_id=m, now=due + timedelta(hours=5))
+    thanks.mark_thank_you_sent(db, alice, ty, now=due + timedelta(hours=5))
+    [late] = thanks.thank_you_status(db, alice, c.id, now=due + timedelta(days=3))
+    assert not late["overdue"] and late["sent_late"], "sent late is not overdue"
 
 
 @pytest.mark.parametrize("sent, days, expected", [
@@ -51,7 +62,7 @@ def test_thank_you_status_view_uses_the_cohort_window(world):
     assert status()["due_at"] == NOW + timedelta(hours=18)
     update_cohort(db, world.admin, world.cohort_x, CohortUpdate(thank_you_window_hours=24))
     assert status()["due_at"] == NOW - timedelta(hours=6)
-    assert is_overdue(status()["due_at"], status()["sent_at"], NOW)
+    assert thanks.thank_you_status(db, alice, c.id, now=NOW)[0]["overdue"]
     ty = thanks.create_thank_you(db, alice, c.id, ThankYouCreate(body="Thanks"), meeting_id=m, now=NOW)
     thanks.mark_thank_you_sent(db, alice, ty, now=NOW)
     assert status()["sent_at"] == NOW

@@ -1,0 +1,197 @@
+"""The derived facts of a campaign, each defined once, as SQL over a scope of students.
+
+Every path that shows a stage, a due thank-you or a per-student figure reads these definitions:
+the student's Home, Targets and to-do list, the counselor's dashboard and timeline, goal pacing
+and the exports. There is no second copy to drift (earlier views and page code each had their
+own), and a test computes every figure through every path and finds them equal
+(tests/test_one_definition.py).
+
+How to use them: the enclosing query defines two CTEs, then appends the fragments it needs with
+`ctes(...)`:
+- `w (since, until, now)`: the period figures count over ([since, until)) and the present moment;
+- `sc (student_id)`: the students in scope (one student, a cohort, a counselor's cohorts).
+Each fragment filters every table by `sc` before it aggregates, so a query about one student
+reads that student's rows only and costs the same in a portal of 100 or 100,000 students.
+
+Fragments and the CTE each one defines:
+- PROGRESS -> `progress`: per contact, when it reached each stage and its current stage
+  (contact_id, student_id, archived_at, target_at, research_at, outreach_at, interview_at,
+  thank_at, reflect_at, keep_in_touch_at, stage, stage_at). A stage is reached by a fact, not a
+  button: research notes with text or a planned question; a request sent; a meeting held; an
+  interview thank-you sent; a reflection written; a keep-in-touch message sent.
+- THANK_STATUS -> `thank_status`: per meeting held, when its thank-you is due (held_at plus the
+  cohort's window, 48 hours without a cohort), when one was sent (the first interview thank-you
+  naming the meeting, or naming none and written to the contact), and `overdue` (not sent,
+  w.now past the due moment, and the contact not archived: an archived person leaves the
+  student's to-dos and the counselor's flags alike; a note sent exactly at the due moment is on
+  time).
+- FIGURES (needs PROGRESS and THANK_STATUS) -> `figures`: per student in `sc`, the counts of
+  facts dated in the period: targets (contacts added, archived ones left out), researched and
+  outreach_sent (contacts that reached those stages), interviews (meetings held), thanked
+  (interview thank-yous sent), reflections (written; private ones count, their text never
+  leaves), referrals (contacts that came from another contact); and, whatever the period:
+  overdue_thank_yous, meetings_without_reflection, last_activity_at (the student's own latest
+  action up to w.now; a counselor's comment is not the student's activity).
+"""
+
+from __future__ import annotations
+
+_SCOPED = "student_id IN (SELECT student_id FROM sc)"
+
+PROGRESS = f"""
+f_research AS (
+    SELECT student_id, contact_id, min(ts) AS at FROM (
+        SELECT student_id, contact_id, created_at AS ts FROM research_notes
+        WHERE {_SCOPED} AND (about_person <> '' OR about_organization <> '' OR about_field <> '' OR links <> '')
+        UNION ALL
+        SELECT student_id, contact_id, created_at FROM planned_questions WHERE {_SCOPED}
+    ) AS r GROUP BY student_id, contact_id
+),
+f_outreach AS (SELECT student_id, contact_id, min(sent_at) AS at FROM outreach_messages
+               WHERE {_SCOPED} AND sent_at IS NOT NULL GROUP BY student_id, contact_id),
+f_interview AS (SELECT contact_id, min(held_at) AS at FROM meetings
+                WHERE {_SCOPED} AND status = 'held' GROUP BY contact_id),
+f_thank AS (SELECT contact_id, min(sent_at) AS at FROM thank_yous
+            WHERE {_SCOPED} AND kind = 'interview' AND sent_at IS NOT NULL GROUP BY contact_id),
+f_reflect AS (SELECT contact_id, min(created_at) AS at FROM reflections WHERE {_SCOPED} GROUP BY contact_id),
+f_keep AS (SELECT contact_id, min(sent_at) AS at FROM follow_ups
+           WHERE {_SCOPED} AND sent_at IS NOT NULL GROUP BY contact_id),
+progress AS (
+    SELECT c.id AS contact_id, c.student_id, c.archived_at, c.created_at AS target_at,
+           f_research.at AS research_at, f_outreach.at AS outreach_at, f_interview.at AS interview_at,
+           f_thank.at AS thank_at, f_reflect.at AS reflect_at, f_keep.at AS keep_in_touch_at,
+           CASE WHEN f_keep.at IS NOT NULL THEN 'keep_in_touch'
+                WHEN f_reflect.at IS NOT NULL THEN 'reflect'
+                WHEN f_thank.at IS NOT NULL THEN 'thank'
+                WHEN f_interview.at IS NOT NULL THEN 'interview'
+                WHEN f_outreach.at IS NOT NULL THEN 'outreach'
+                WHEN f_research.at IS NOT NULL THEN 'research'
+                ELSE 'target' END AS stage,
+           coalesce(f_keep.at, f_reflect.at, f_thank.at, f_interview.at, f_outreach.at, f_research.at,
+                    c.created_at) AS stage_at
+    FROM contacts c
+    LEFT JOIN f_research ON f_research.contact_id = c.id
+    LEFT JOIN f_outreach ON f_outreach.contact_id = c.id
+    LEFT JOIN f_interview ON f_interview.contact_id = c.id
+    LEFT JOIN f_thank ON f_thank.contact_id = c.id
+    LEFT JOIN f_reflect ON f_reflect.contact_id = c.id
+    LEFT JOIN f_keep ON f_keep.contact_id = c.id
+    WHERE c.{_SCOPED}
+)"""
+
+THANK_STATUS = f"""
+f_ty_sent AS (SELECT meeting_id, contact_id, sent_at FROM thank_yous
+              WHERE {_SCOPED} AND kind = 'interview' AND sent_at IS NOT NULL),
+f_ty_by_meeting AS (SELECT meeting_id, min(sent_at) AS sent_at FROM f_ty_sent
+                    WHERE meeting_id IS NOT NULL GROUP BY meeting_id),
+f_ty_by_contact AS (SELECT contact_id, min(sent_at) AS sent_at FROM f_ty_sent
+                    WHERE meeting_id IS NULL GROUP BY contact_id),
+f_ty AS (
+    SELECT m.id AS meeting_id, m.contact_id, m.student_id, m.held_at, c.archived_at,
+           m.held_at + to_hours(coalesce(co.thank_you_window_hours, 48)) AS due_at,
+           CASE WHEN bm.sent_at IS NULL THEN bc.sent_at
+                WHEN bc.sent_at IS NULL THEN bm.sent_at
+                ELSE least(bm.sent_at, bc.sent_at) END AS sent_at
+    FROM meetings m
+    JOIN contacts c ON c.id = m.contact_id
+    LEFT JOIN cohort_members cm ON cm.student_id = m.student_id
+    LEFT JOIN cohorts co ON co.id = cm.cohort_id
+    LEFT JOIN f_ty_by_meeting bm ON bm.meeting_id = m.id
+    LEFT JOIN f_ty_by_contact bc ON bc.contact_id = m.contact_id
+    WHERE m.{_SCOPED} AND m.status = 'held'
+),
+thank_status AS (
+    SELECT f_ty.*, f_ty.sent_at IS NULL AND f_ty.archived_at IS NULL AND w.now > f_ty.due_at AS overdue
+    FROM f_ty CROSS JOIN w
+)"""
+
+FIGURES = f"""
+f_contacts AS (
+    SELECT student_id,
+           count(*) FILTER (WHERE archived_at IS NULL AND created_at >= w.since AND created_at < w.until) AS targets,
+           count(*) FILTER (WHERE referred_by_contact_id IS NOT NULL
+                            AND created_at >= w.since AND created_at < w.until) AS referrals
+    FROM contacts CROSS JOIN w WHERE {_SCOPED} GROUP BY student_id
+),
+-- Contacts that reached research and outreach in the period: the `at` of PROGRESS's own CTEs, counted
+-- per student without joining every contact to all six stages.
+f_stages AS (
+    SELECT student_id, sum(researched) AS researched, sum(outreach_sent) AS outreach_sent FROM (
+        SELECT student_id, count(*) AS researched, 0 AS outreach_sent FROM f_research CROSS JOIN w
+        WHERE f_research.at >= w.since AND f_research.at < w.until GROUP BY student_id
+        UNION ALL
+        SELECT student_id, 0, count(*) FROM f_outreach CROSS JOIN w
+        WHERE f_outreach.at >= w.since AND f_outreach.at < w.until GROUP BY student_id
+    ) AS st GROUP BY student_id
+),
+f_meetings AS (
+    SELECT m.student_id,
+           count(*) FILTER (WHERE m.held_at >= w.since AND m.held_at < w.until) AS interviews,
+           count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM reflections r WHERE r.meeting_id = m.id))
+               AS meetings_without_reflection
+    FROM meetings m CROSS JOIN w WHERE m.{_SCOPED} AND m.status = 'held' GROUP BY m.student_id
+),
+f_thanked AS (
+    SELECT student_id, count(*) AS thanked FROM thank_yous CROSS JOIN w
+    WHERE {_SCOPED} AND kind = 'interview' AND sent_at IS NOT NULL AND sent_at >= w.since AND sent_at < w.until
+    GROUP BY student_id
+),
+f_reflections AS (
+    SELECT student_id, count(*) AS reflections FROM reflections CROSS JOIN w
+    WHERE {_SCOPED} AND created_at >= w.since AND created_at < w.until GROUP BY student_id
+),
+f_overdue AS (SELECT student_id, count(*) FILTER (WHERE overdue) AS overdue_thank_yous
+              FROM thank_status GROUP BY student_id),
+f_activity AS (
+    SELECT e.student_id, max(e.occurred_at) AS last_activity_at FROM events e CROSS JOIN w
+    WHERE e.{_SCOPED} AND e.actor_id = e.student_id AND e.occurred_at <= w.now GROUP BY e.student_id
+),
+figures AS (
+    SELECT sc.student_id,
+           coalesce(f_contacts.targets, 0) AS targets, coalesce(f_stages.researched, 0) AS researched,
+           coalesce(f_stages.outreach_sent, 0) AS outreach_sent, coalesce(f_meetings.interviews, 0) AS interviews,
+           coalesce(f_thanked.thanked, 0) AS thanked, coalesce(f_reflections.reflections, 0) AS reflections,
+           coalesce(f_contacts.referrals, 0) AS referrals,
+           coalesce(f_overdue.overdue_thank_yous, 0) AS overdue_thank_yous,
+           coalesce(f_meetings.meetings_without_reflection, 0) AS meetings_without_reflection,
+           f_activity.last_activity_at
+    FROM sc
+    LEFT JOIN f_contacts ON f_contacts.student_id = sc.student_id
+    LEFT JOIN f_stages ON f_stages.student_id = sc.student_id
+    LEFT JOIN f_meetings ON f_meetings.student_id = sc.student_id
+    LEFT JOIN f_thanked ON f_thanked.student_id = sc.student_id
+    LEFT JOIN f_reflections ON f_reflections.student_id = sc.student_id
+    LEFT JOIN f_overdue ON f_overdue.student_id = sc.student_id
+    LEFT JOIN f_activity ON f_activity.student_id = sc.student_id
+)"""
+
+FIGURE_NAMES = ["targets", "researched", "outreach_sent", "interviews", "thanked", "reflections", "referrals"]
+"""The per-student counts of FIGURES, in the order pages and exports show them."""
+
+
+def ctes(*fragments: str) -> str:
+    """The fragments joined as further CTEs, to follow `WITH w AS (...), sc AS (...)`."""
+    return "".join("," + f for f in fragments)
+
+
+WINDOW = """w AS (SELECT CAST(? AS TIMESTAMP) AS since, CAST(? AS TIMESTAMP) AS until, CAST(? AS TIMESTAMP) AS now)"""
+"""A `w` CTE taking since, until and now as parameters, in that order."""
+
+ONE_STUDENT = "sc AS (SELECT CAST(? AS BIGINT) AS student_id)"
+"""An `sc` CTE of one student, taking the student's id as its parameter."""
+
+NOW = "w AS (SELECT CAST(? AS TIMESTAMP) AS now)"
+"""A `w` CTE holding only the present moment (for THANK_STATUS), taking it as its parameter."""
+
+_EVERY_STUDENT = "sc AS (SELECT id AS student_id FROM users WHERE role = 'student')"
+
+VIEWS = [
+    f"""CREATE OR REPLACE VIEW contact_progress AS
+        WITH {_EVERY_STUDENT}{ctes(PROGRESS)} SELECT * FROM progress""",
+    f"""CREATE OR REPLACE VIEW thank_you_status AS
+        WITH w AS (SELECT CAST(NULL AS TIMESTAMP) AS now), {_EVERY_STUDENT}{ctes(THANK_STATUS)}
+        SELECT meeting_id, contact_id, student_id, held_at, due_at, sent_at FROM thank_status""",
+]
+"""The views of the same definitions over every student, for ad-hoc SQL by the career office and for
+tests. The portal's own queries use the fragments with a scope, which reads far fewer rows. The
+migration command recreates these views on every run, so they always match this module."""
