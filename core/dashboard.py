@@ -146,19 +146,20 @@ def _with_flags(found: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def cohort_dashboard(db: Database, actor: Actor, *, cohort_id: int | None = None,
+def cohort_dashboard(db: Database, actor: Actor, *, cohort_id: int | None = None, student_id: int | None = None,
                      now: datetime | None = None) -> list[dict[str, Any]]:
     """One row per student of the cohort (or of every cohort the actor may read) with figures and flags.
 
     Counselors and admins only; a counselor asking for a cohort not assigned to them gets NotFound.
     Each row holds the FIGURES, last_activity_at, days_inactive, overdue_thank_yous,
     meetings_without_reflection, goal counts, off_track_goals (labels) and a boolean per FLAGS key,
-    plus `flags`, the list of raised flag keys.
+    plus `flags`, the list of raised flag keys. With student_id, that student's row only (reading
+    only that student's records).
     """
     now = now or utcnow()
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)
-        sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now)
+        sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now, student_id=student_id)
         return [_with_flags(r) for r in rows(cur, sql, params)]
 
 

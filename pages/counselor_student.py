@@ -57,7 +57,7 @@ except NotFound:
     st.error("No such student, or not in a cohort you oversee.")
     st.stop()
 student = campaign["student"]
-row = next((r for r in cohort_dashboard(db, actor, cohort_id=student["cohort_id"]) if r["student_id"] == student_id), None)
+row = next(iter(cohort_dashboard(db, actor, cohort_id=student["cohort_id"], student_id=student_id)), None)
 
 st.title(md_escape(f"{student['first_name']} {student['last_name']}"), anchor=False)
 st.caption(" · ".join(md_escape(x) for x in (student["cohort_name"], student["username"], student["email"],

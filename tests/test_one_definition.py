@@ -51,6 +51,8 @@ def test_every_figure_of_every_demo_student_is_the_same_through_every_path(demo)
                 (student_id, name)
             checked["figures"] += 1
         assert int(exported[student_id]["overdue_thank_yous"]) == row["overdue_thank_yous"]
+        # The counselor's student page reads the same row for that student alone.
+        assert cohort_dashboard(demo, admin, student_id=student_id, now=now) == [row]
 
         # The student's Home: stage counts of active contacts, the to-do list's late thank-yous, goals.
         counts = stage_counts(demo, student)
