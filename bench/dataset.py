@@ -143,5 +143,8 @@ _STATEMENTS = [
             (5, 'reflection', 'written', least(g.t0 + INTERVAL 8 DAY, ?/*now*/)),
             (6, 'follow_up', 'sent', least(g.t0 + INTERVAL 20 DAY, ?/*now*/))) v(depth, entity, action, happened)
             WHERE v.depth <= g.depth) e""",
+    # What core.events.record keeps as events are written: each student's latest own action.
+    """INSERT INTO student_activity SELECT student_id, max(occurred_at) FROM events
+       WHERE student_id IS NOT NULL AND actor_id = student_id GROUP BY student_id""",
     "DROP TABLE gen",
 ]

@@ -39,3 +39,19 @@ def record(
         [now, actor.user_id if actor and actor.user_id else None, student_id, student_id, contact_id,
          entity_type, entity_id, action, text],
     )
+    if student_id is not None and actor is not None and actor.user_id == student_id:
+        student_acted(cur, student_id, now)
+
+
+def student_acted(cur: Cursor, student_id: int, now: datetime) -> None:
+    """Keep the student's latest own action (table student_activity, read by core/facts.py).
+
+    Called for every event a student writes about their own campaign; a bulk writer of such
+    events (the LinkedIn import) calls it once.
+    """
+    cur.execute(
+        """INSERT INTO student_activity (student_id, last_activity_at) VALUES (?, ?)
+           ON CONFLICT (student_id) DO UPDATE
+           SET last_activity_at = greatest(student_activity.last_activity_at, excluded.last_activity_at)""",
+        [student_id, now],
+    )

@@ -31,7 +31,8 @@ Fragments and the CTE each one defines:
   (interview thank-yous sent), reflections (written; private ones count, their text never
   leaves), referrals (contacts that came from another contact); and, whatever the period:
   overdue_thank_yous, meetings_without_reflection, last_activity_at (the student's own latest
-  action up to w.now; a counselor's comment is not the student's activity).
+  action, kept per student as events are written, table student_activity; a counselor's comment
+  is not the student's activity).
 """
 
 from __future__ import annotations
@@ -124,12 +125,13 @@ f_stages AS (
         WHERE f_outreach.at >= w.since AND f_outreach.at < w.until GROUP BY student_id
     ) AS st GROUP BY student_id
 ),
+f_reflected AS (SELECT DISTINCT meeting_id FROM reflections WHERE {_SCOPED}),
 f_meetings AS (
     SELECT m.student_id,
            count(*) FILTER (WHERE m.held_at >= w.since AND m.held_at < w.until) AS interviews,
-           count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM reflections r WHERE r.meeting_id = m.id))
-               AS meetings_without_reflection
-    FROM meetings m CROSS JOIN w WHERE m.{_SCOPED} AND m.status = 'held' GROUP BY m.student_id
+           count(*) FILTER (WHERE f_reflected.meeting_id IS NULL) AS meetings_without_reflection
+    FROM meetings m LEFT JOIN f_reflected ON f_reflected.meeting_id = m.id CROSS JOIN w
+    WHERE m.{_SCOPED} AND m.status = 'held' GROUP BY m.student_id
 ),
 f_thanked AS (
     SELECT student_id, count(*) AS thanked FROM thank_yous CROSS JOIN w
@@ -142,10 +144,7 @@ f_reflections AS (
 ),
 f_overdue AS (SELECT student_id, count(*) FILTER (WHERE overdue) AS overdue_thank_yous
               FROM thank_status GROUP BY student_id),
-f_activity AS (
-    SELECT e.student_id, max(e.occurred_at) AS last_activity_at FROM events e CROSS JOIN w
-    WHERE e.{_SCOPED} AND e.actor_id = e.student_id AND e.occurred_at <= w.now GROUP BY e.student_id
-),
+f_activity AS (SELECT student_id, last_activity_at FROM student_activity WHERE {_SCOPED}),
 figures AS (
     SELECT sc.student_id,
            coalesce(f_contacts.targets, 0) AS targets, coalesce(f_stages.researched, 0) AS researched,

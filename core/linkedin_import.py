@@ -20,6 +20,7 @@ from datetime import date, datetime
 import pandas as pd
 from pydantic import ValidationError
 
+from core import events
 from core.errors import PortalError
 from core.access import require_own_campaign
 from core.clock import utcnow
@@ -282,6 +283,7 @@ def import_connections(
                                        entity_id, action, detail)
                    SELECT ?, ?, ?, ?, id, 'contact', id, 'imported', ? FROM contacts WHERE id IN (SELECT unnest(?))""",
                 [now, actor.user_id, actor.user_id, cohort_id, detail, new_ids])
+            events.student_acted(cur, actor.user_id, now)
             created.extend(new_ids)
             if progress is not None:
                 progress(min(1.0, (start + len(chunk)) / max(len(fresh), 1)))
