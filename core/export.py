@@ -16,9 +16,8 @@ reflections, event details) leave only when an admin asks for them with include_
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from datetime import date, datetime
@@ -41,7 +40,7 @@ class ExportError(PortalError, ValueError):
     """An export asked for in a way that cannot be made (a period ending before it starts)."""
 
 BOM = "\ufeff".encode()
-BATCH_ROWS = 5_000
+CHUNK_BYTES = 1 << 20
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # (column, type, meaning): the stable contract, in file order. docs/exports.md repeats it.
@@ -260,22 +259,44 @@ def export_csv(db: Database, actor: Actor, kind: str, *, cohort_id: int | None =
         sql, params = _pipeline_query(actor, cohort_id, since, until, now, include_notes)
     else:
         sql, params = _activity_query(actor, cohort_id, since, until, include_notes)
-    return _stream(db, sql, params, [c for c, _, _ in columns])
+    return _stream(db, sql, params, columns)
 
 
-def _stream(db: Database, sql: str, params: list[Any], header: list[str]) -> Iterator[bytes]:
-    """Run the query and yield CSV chunks batch by batch, so no export is ever whole in memory."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    yield BOM + buffer.getvalue().encode("utf-8")
-    with db.cursor() as cur:
-        result = cur.execute(sql, params)
-        while batch := result.fetchmany(BATCH_ROWS):
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerows([cell(v) for v in values] for values in batch)
-            yield buffer.getvalue().encode("utf-8")
+def _as_text(column: str, kind: str) -> str:
+    """One column as the text its cells hold (the rules of `cell`), computed by DuckDB for the whole file."""
+    value = f'"{column}"'
+    raw = f"CAST({value} AS VARCHAR)"
+    if kind == "datetime":
+        text = f"strftime(CAST({value} AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S')"
+    elif kind == "boolean":
+        text = f"CASE WHEN {value} THEN 'true' WHEN NOT {value} THEN 'false' END"
+    elif kind == "integer":
+        text = raw
+    else:
+        # A leading apostrophe makes spreadsheets show the text as typed instead of running it.
+        text = f"CASE WHEN regexp_matches({raw}, {_FORMULA_PATTERN}) THEN '''' || {raw} ELSE {raw} END"
+    return f'nullif({text}, \'\') AS "{column}"'
+
+
+# The FORMULA_STARTS as an RE2 pattern in an SQL literal (backslashes are plain characters in DuckDB strings).
+_FORMULA_PATTERN = "'^[=+@\\t\\r-]'"
+
+
+def _stream(db: Database, sql: str, params: list[Any], columns: list[tuple[str, str, str]]) -> Iterator[bytes]:
+    """The export as chunks: DuckDB writes the whole CSV to a temporary file with COPY (its own
+    writer: fast, and bounded in memory however many rows), then the file is read back in 1 MB
+    pieces behind the byte-order mark and removed. The query runs when the first chunk is asked for."""
+    select = ", ".join(_as_text(name, kind) for name, kind, _ in columns)
+    with tempfile.TemporaryDirectory(prefix="portal-export-") as tmp:
+        path = str(Path(tmp) / "export.csv").replace("'", "''")
+        with db.cursor() as cur:
+            cur.execute(f"""COPY (SELECT {select} FROM ({sql}) AS export) TO '{path}'
+                            (FORMAT csv, HEADER, DELIMITER ',', QUOTE '"', ESCAPE '"', NEW_LINE '\r\n')""",
+                        params)
+        yield BOM
+        with open(path, "rb") as handle:
+            while chunk := handle.read(CHUNK_BYTES):
+                yield chunk
 
 
 def write_csv(db: Database, actor: Actor, kind: str, out: IO[bytes], **options: Any) -> int:
