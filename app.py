@@ -30,11 +30,11 @@ if actor is None:
     st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign_in", default=True)], position="hidden")
     st.stop()
 
-auth = signed_in_authenticator(db, settings, actor)
+signed_in_authenticator(db, settings, actor)  # writes the re-login cookie on the run after sign-in
 with st.sidebar:
     st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
     if st.button("Sign out", key="app_sign_out", icon=":material/logout:"):
-        sign_out(db, actor, auth)
+        sign_out(db, actor)
         st.rerun()
 
 if must_change_password(db, actor):
