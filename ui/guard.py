@@ -10,6 +10,7 @@ from core.accounts import SessionEnded, must_change_password, session_actor
 from core.db import Database
 from core.models import Actor, Role
 from ui.db import get_db
+from ui.nav import ensure_app_navigation
 
 ACTOR_KEY = "actor_id"
 # When this browser session signed in (naive UTC, microseconds): checked on every run against the
@@ -50,6 +51,7 @@ def current_actor(db: Database) -> Actor | None:
 
 def require(*roles: Role, allow_pending_password: bool = False) -> tuple[Database, Actor]:
     """Stop the page with a refusal unless a user with one of the roles is signed in and their session is valid."""
+    ensure_app_navigation()
     db = get_db()
     try:
         actor = session_user(db)
