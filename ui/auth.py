@@ -80,7 +80,7 @@ class _PortalAuthenticator(stauth.Authenticate):
 
 def portal_authenticator(settings: Settings, credentials: dict) -> stauth.Authenticate:
     """streamlit-authenticator over the given credentials, drawing no cookie component until it writes one."""
-    return _PortalAuthenticator(credentials, settings.cookie_name, settings.cookie_key, settings.cookie_expiry_days)
+    return _PortalAuthenticator(credentials, settings.cookie_name, settings.signing_key(), settings.cookie_expiry_days)
 
 
 def signed_in_authenticator(db: Database, settings: Settings, actor: Actor) -> stauth.Authenticate:
