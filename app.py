@@ -6,7 +6,7 @@ from core.accounts import must_change_password
 from core.config import ConfigError, get_settings
 from ui.auth import sign_in, sign_out, signed_in_authenticator
 from ui.db import get_db
-from ui.nav import pages_for
+from ui.nav import navigation, show
 from ui.registration import registration_section
 
 st.set_page_config(page_title="Informational Interview Portal", page_icon=":material/forum:", layout="wide")
@@ -26,23 +26,23 @@ if actor is None:
     if settings.demo_mode:
         st.info("Demo: sign in as **student07**, **counselor.rivera** or **admin** with the password **Demo-2026!**")
     registration_section(db, settings)
-    # A page-less navigation keeps Streamlit from listing pages/ before anyone has signed in.
-    st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign_in", default=True)], position="hidden")
+    # Every page is registered (hidden), so the address asked for is kept and opens after sign-in; none runs.
+    show(navigation(None), position="hidden")
     st.stop()
 
-auth = signed_in_authenticator(db, settings, actor)
+signed_in_authenticator(db, settings, actor)  # writes the re-login cookie on the run after sign-in
 with st.sidebar:
     st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
     if st.button("Sign out", key="app_sign_out", icon=":material/logout:"):
-        sign_out(db, actor, auth)
+        sign_out(db, actor)
         st.rerun()
 
 if must_change_password(db, actor):
-    page = st.navigation([st.Page("pages/account.py", title="Choose your password", icon=":material/key:")])
+    page = show([st.Page("pages/account.py", title="Choose your password", icon=":material/key:")])
 else:
-    sections = pages_for(actor.role)
-    page = st.navigation(sections)
+    sections = navigation(actor.role)
+    page = show(sections)
     if st.session_state.pop("app_go_home", False):
         # Just chose a password after a one-time one: start at home, not on the Account page.
-        st.switch_page(next(p for group in sections.values() for p in group if p._default))
+        st.switch_page(next(iter(sections.values()))[0])  # each role lists its home page first
 page.run()

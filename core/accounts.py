@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,13 +25,26 @@ class AccountError(PortalError, ValueError):
     """An account operation was refused; the message says why."""
 
 
+class SessionEnded(PortalError):
+    """A signed-in session that may no longer act; the message tells the person why."""
+
+
+INACTIVE_MESSAGE = "Your account is no longer active. Ask the career office if you think this is a mistake."
+ENDED_MESSAGE = ("Your session has ended: your password or role changed, or you signed out on another device. "
+                 "Please sign in again.")
+
+
 def hash_password(password: str, *, rounds: int = 12) -> str:
-    """A bcrypt hash, as streamlit-authenticator's Hasher checks it."""
+    """A bcrypt hash, as streamlit-authenticator's Hasher checks it; refuses what bcrypt would cut short."""
+    if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
+        raise AccountError(f"That password is too long: a password can be at most {PASSWORD_MAX_BYTES} bytes.")
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=rounds)).decode()
 
 
 def check_password(password: str, password_hash: str) -> bool:
-    """Whether the password matches the stored hash."""
+    """Whether the password matches the stored hash (never for one longer than bcrypt reads)."""
+    if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
+        return False
     try:
         return bcrypt.checkpw(password.encode("utf-8"), password_hash.encode("utf-8"))
     except ValueError:
@@ -169,6 +183,54 @@ def lockout(
     return None
 
 
+class SignInRefused(PortalError):
+    """A sign-in was refused; `until` is set when the username or address is locked out until then."""
+
+    def __init__(self, message: str, until: datetime | None = None) -> None:
+        self.until = until
+        super().__init__(message)
+
+
+INCORRECT_MESSAGE = "Username or password is incorrect."
+# Usernames are short; whatever someone types is stored for throttling only up to this length.
+_MAX_TYPED_USERNAME = 100
+
+
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    # Checked against for unknown usernames, at the usual cost, so the answer takes as long as for a real one.
+    return hash_password(secrets.token_hex(12), rounds=12)
+
+
+def password_sign_in(
+    db: Database, *, username: str, password: str, address: str | None, now: datetime | None = None,
+    max_per_user: int = 5, max_per_address: int = 20, minutes: int = 15,
+) -> int:
+    """The user id for a right username and password of an active account, else SignInRefused.
+
+    Whatever was typed is throttled by name, whether an account has that username or not, so
+    the answers never tell which usernames exist: "incorrect" for both, and "too many failed
+    sign-ins" after the same number of failures for both.
+    """
+    now = now or utcnow()
+    name = username.strip().lower()[:_MAX_TYPED_USERNAME]
+    if not name or not password:
+        raise SignInRefused("Enter your username and password.")
+    limits = dict(max_per_user=max_per_user, max_per_address=max_per_address, minutes=minutes)
+    lock = lockout(db, username=name, address=address, now=now, **limits)
+    if lock is None:
+        with db.cursor() as cur:
+            found = row(cur, "SELECT id, password_hash FROM users WHERE username = ? AND active", [name])
+        if check_password(password, found["password_hash"] if found else _decoy_hash()) and found:
+            record_login_attempt(db, username=name, address=address, succeeded=True, now=now)
+            return int(found["id"])
+    record_login_attempt(db, username=name, address=address, succeeded=False, now=now)
+    lock = lockout(db, username=name, address=address, now=now, **limits)
+    if lock is not None:
+        raise SignInRefused("Too many failed sign-ins.", until=lock.until)
+    raise SignInRefused(INCORRECT_MESSAGE)
+
+
 def record_login_attempt(
     db: Database, *, username: str | None, address: str | None, succeeded: bool,
     failed_count: int | None = None, now: datetime | None = None,
@@ -234,8 +296,12 @@ def authenticator_credentials(
     return {"usernames": usernames}
 
 
-def set_password_hash(db: Database, actor: Actor, user_id: int, password_hash: str, *, now: datetime | None = None) -> None:
-    """Store a new password hash for yourself (clears the one-time-password flag)."""
+def set_password_hash(db: Database, actor: Actor, user_id: int, password_hash: str, *, now: datetime | None = None) -> datetime:
+    """Store a new password hash for yourself (clears the one-time-password flag).
+
+    Every other session and re-login cookie of the account ends; the returned moment is the new
+    sign-in time of the session that made the change, so that one carries on.
+    """
     if actor.user_id != user_id:
         raise AccessDenied("You can only change your own password.")
     if not password_hash.startswith("$2"):
@@ -250,12 +316,13 @@ def set_password_hash(db: Database, actor: Actor, user_id: int, password_hash: s
         )
         events.record(cur, actor, "password_changed", "user", entity_id=user_id,
                       student_id=_student_or_none(cur, user_id), now=now)
+        return _end_sessions(cur, user_id)
 
-    db.transaction(work)
+    return db.transaction(work)
 
 
-def change_password(db: Database, actor: Actor, current: str, new: str, *, rounds: int = 12) -> None:
-    """Check the current password, validate the new one, and store it."""
+def change_password(db: Database, actor: Actor, current: str, new: str, *, rounds: int = 12) -> datetime:
+    """Check the current password, validate the new one, and store it (other sessions end; see set_password_hash)."""
     with db.cursor() as cur:
         stored = scalar(cur, "SELECT password_hash FROM users WHERE id = ?", [actor.user_id])
     if stored is None or not check_password(current, stored):
@@ -265,18 +332,37 @@ def change_password(db: Database, actor: Actor, current: str, new: str, *, round
         raise AccountError(problem)
     if new == current:
         raise AccountError("The new password must differ from the current one.")
-    set_password_hash(db, actor, actor.user_id, hash_password(new, rounds=rounds))
+    return set_password_hash(db, actor, actor.user_id, hash_password(new, rounds=rounds))
+
+
+# The password rule, defined once: the Account page, registration, roster imports and the
+# production setup command all read it from here. The symbols are the ones streamlit-authenticator's
+# own validator accepts (it checks the registration form), so the two never disagree.
+PASSWORD_SYMBOLS = "!@#$%^&*()_+-=[]{};':\"\\|,.<>/?`~"
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 20
+# bcrypt reads at most 72 bytes of a password; longer ones would be cut silently (or refused by bcrypt).
+PASSWORD_MAX_BYTES = 72
+PASSWORD_RULE = (f"A password needs {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters, with at least one "
+                 f"lowercase letter, one uppercase letter, one digit and one of these symbols: {PASSWORD_SYMBOLS} "
+                 "(letters A to Z only, no spaces).")
 
 
 def password_problem(password: str) -> str | None:
-    """Why a password is too weak, or None (the same rules the authenticator's widget applies)."""
-    import re
-
-    if not 8 <= len(password) <= 20:
-        return "A password needs 8 to 20 characters."
-    for pattern, what in ((r"[a-z]", "a lowercase letter"), (r"[A-Z]", "an uppercase letter"),
-                          (r"\d", "a digit"), (r"[^A-Za-z0-9]", "a symbol such as ! or -")):
-        if not re.search(pattern, password):
+    """Why a password breaks the rule (PASSWORD_RULE), or None."""
+    if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
+        return (f"That password is too long: a password can be at most {PASSWORD_MAX_BYTES} bytes "
+                f"(and the rule allows {PASSWORD_MAX_LENGTH} characters). " + PASSWORD_RULE)
+    if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:
+        return f"A password needs {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."
+    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" + PASSWORD_SYMBOLS)
+    others = sorted({c for c in password if c not in allowed})
+    if others:
+        shown = " ".join("a space" if c == " " else c for c in others)
+        return f"A password may only hold letters A to Z, digits and the symbols {PASSWORD_SYMBOLS}; not: {shown}"
+    for test, what in ((str.islower, "a lowercase letter"), (str.isupper, "an uppercase letter"),
+                       (str.isdigit, "a digit"), (PASSWORD_SYMBOLS.__contains__, f"one of the symbols {PASSWORD_SYMBOLS}")):
+        if not any(test(c) for c in password):
             return f"A password needs at least {what}."
     return None
 
@@ -378,6 +464,7 @@ def change_role(db: Database, actor: Actor, user_id: int, role: Role, *, now: da
                 cur, "SELECT cohort_id FROM cohort_counselors WHERE counselor_id = ? ORDER BY cohort_id", [user_id])]
             cur.execute("DELETE FROM cohort_counselors WHERE counselor_id = ?", [user_id])
         cur.execute("UPDATE users SET role = ?, updated_at = ? WHERE id = ?", [role.value, now, user_id])
+        _end_sessions(cur, user_id)
         events.record(cur, actor, "role_changed", "user", entity_id=user_id,
                       student_id=user_id if old == Role.STUDENT else None,
                       detail={"from": old.value, "to": role.value, **left}, now=now)
@@ -404,6 +491,8 @@ def set_active(db: Database, actor: Actor, user_id: int, active: bool, *, now: d
         if not active and found["role"] == Role.ADMIN and not _other_active_admins(cur, user_id):
             raise AccountError("This is the last active admin; it cannot be deactivated.")
         cur.execute("UPDATE users SET active = ?, updated_at = ? WHERE id = ?", [active, now, user_id])
+        if not active:
+            _end_sessions(cur, user_id)
         events.record(cur, actor, "reactivated" if active else "deactivated", "user", entity_id=user_id,
                       student_id=user_id if found["role"] == Role.STUDENT else None,
                       detail={"username": found["username"]}, now=now)
@@ -431,6 +520,7 @@ def reset_password(db: Database, actor: Actor, user_id: int, *, now: datetime | 
             [password_hash, now, user_id],
         )
         _end_lockout(cur, found["username"], now)
+        _end_sessions(cur, user_id)
         events.record(cur, actor, "password_reset", "user", entity_id=user_id,
                       student_id=user_id if found["role"] == Role.STUDENT else None, now=now)
 
@@ -467,26 +557,62 @@ def unlock(db: Database, actor: Actor, user_id: int, *, now: datetime | None = N
     db.transaction(work)
 
 
-def revoke_sessions(db: Database, actor: Actor, *, now: datetime | None = None) -> None:
-    """Sign the actor out everywhere: re-login cookies issued before now stop working."""
+def session_moment() -> datetime:
+    """Now as naive UTC to the microsecond (utcnow() drops them): sign-in and session-end times."""
     from datetime import timezone
 
-    now = now or datetime.now(timezone.utc).replace(tzinfo=None)  # to the microsecond, unlike utcnow()
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
-    def work(cur: Cursor) -> None:
-        username = scalar(cur, "SELECT username FROM users WHERE id = ?", [actor.user_id])
-        if username is None:
-            return
+
+def _end_sessions(cur: Cursor, user_id: int, moment: datetime | None = None) -> datetime:
+    """End every session and re-login cookie of the account that began before now; returns now.
+
+    One row per username in session_revocations holds the moment before which nothing counts:
+    the page guard compares each session's sign-in time with it on every run, and sign-in
+    compares a re-login cookie's issue time.
+    """
+    moment = moment or session_moment()
+    username = scalar(cur, "SELECT username FROM users WHERE id = ?", [user_id])
+    if username is not None:
         cur.execute("DELETE FROM session_revocations WHERE username = ?", [username])
-        cur.execute("INSERT INTO session_revocations VALUES (?, ?)", [username, now])
-        events.record(cur, actor, "signed_out", "user", entity_id=actor.user_id,
-                      student_id=_student_or_none(cur, actor.user_id), now=now.replace(microsecond=0))
+        cur.execute("INSERT INTO session_revocations VALUES (?, ?)", [username, moment])
+    return moment
 
-    db.transaction(work)
+
+def revoke_sessions(db: Database, actor: Actor, *, now: datetime | None = None) -> datetime:
+    """Sign the actor out everywhere: every session and re-login cookie from before now ends."""
+
+    def work(cur: Cursor) -> datetime:
+        moment = _end_sessions(cur, actor.user_id, now)
+        events.record(cur, actor, "signed_out", "user", entity_id=actor.user_id,
+                      student_id=_student_or_none(cur, actor.user_id), now=moment.replace(microsecond=0))
+        return moment
+
+    return db.transaction(work)
+
+
+def _sessions_valid_after(cur: Cursor, username: str) -> datetime | None:
+    return scalar(cur, "SELECT revoked_at FROM session_revocations WHERE username = ?", [username.lower()])
 
 
 def cookie_still_valid(db: Database, username: str, issued_at: datetime) -> bool:
-    """Whether a re-login cookie issued at issued_at (naive UTC) postdates the user's last sign-out."""
+    """Whether a re-login cookie issued at issued_at (naive UTC) postdates the last end of the user's sessions."""
     with db.cursor() as cur:
-        revoked = scalar(cur, "SELECT revoked_at FROM session_revocations WHERE username = ?", [username.lower()])
+        revoked = _sessions_valid_after(cur, username)
     return revoked is None or issued_at > revoked
+
+
+def session_actor(db: Database, user_id: int, signed_in_at: datetime | None) -> Actor:
+    """The Actor of a session signed in at signed_in_at, or SessionEnded saying why it may not go on.
+
+    Checked on every run: the account must still be active, and nothing may have ended its
+    sessions (sign-out elsewhere, a password change or reset, a role change) since signing in.
+    """
+    with db.cursor() as cur:
+        found = row(cur, "SELECT id, username, role, first_name, last_name, active FROM users WHERE id = ?", [user_id])
+        if not found or not found["active"]:
+            raise SessionEnded(INACTIVE_MESSAGE)
+        valid_after = _sessions_valid_after(cur, found["username"])
+    if signed_in_at is None or (valid_after is not None and signed_in_at < valid_after):
+        raise SessionEnded(ENDED_MESSAGE)
+    return Actor(found["id"], Role(found["role"]), f"{found['first_name']} {found['last_name']}")

@@ -26,7 +26,8 @@ from pathlib import Path
 import duckdb
 
 from core.errors import PortalError
-from core.access import require_role
+from core import events
+from core.access import AccessDenied, require_role
 from core.clock import utcnow
 from core.db import Database, row, scalar
 from core.models import Actor, Role
@@ -37,6 +38,38 @@ LOCKED_HINT = ("DuckDB lets only the running portal open it. Take the backup fro
 
 class BackupError(PortalError, RuntimeError):
     """A backup or restore could not be done; the message says what to do."""
+
+
+# Shown wherever a backup is offered: what the file holds, and so how to keep it.
+BACKUP_CONTENTS_WARNING = (
+    "A backup is the whole database: every student's private reflections, meeting notes and contacts, "
+    "counselors' comments, and every account's password hash. Keep it where only the career office can read "
+    "it; never email it or put it in a shared folder. Each download is recorded in the audit log.")
+
+
+def download_backup(db: Database, actor: Actor, path: str | Path, *, backups_dir: str | Path,
+                    now: datetime | None = None) -> bytes:
+    """The bytes of a backup file for an admin to download, recorded in the audit log.
+
+    Checked when the download happens, not when the button was drawn: the actor must still be an
+    active admin in the database (a role change or deactivation since then refuses it), and the
+    file must be a backup in the backups folder.
+    """
+    require_role(actor, Role.ADMIN)
+    path, folder = Path(path).resolve(), Path(backups_dir).resolve()
+    if path.parent != folder or not path.is_file():
+        raise BackupError("That file is not one of the portal's backups.")
+    now = now or utcnow()
+
+    def work(cur) -> bytes:
+        still = row(cur, "SELECT role, active FROM users WHERE id = ?", [actor.user_id])
+        if not still or not still["active"] or still["role"] != Role.ADMIN.value:
+            raise AccessDenied("Only the career office (an active admin) may download backups.")
+        data = path.read_bytes()
+        events.record(cur, actor, "downloaded", "backup", detail={"file": path.name, "bytes": len(data)}, now=now)
+        return data
+
+    return db.transaction(work)
 
 
 @dataclass(frozen=True)

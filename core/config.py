@@ -12,8 +12,14 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, SettingsConfigDict
 from core.errors import PortalError
 
+# The key older versions shipped for demo mode. Public, so never used to sign anything: refused
+# outside demo mode and replaced by the per-installation key file in demo mode.
 DEFAULT_COOKIE_KEY = "demo-only-cookie-key-not-for-production"
 SECRETS_FILE_ENV = "PORTAL_SECRETS_FILE"
+# Beside the database: the demo mode cookie key of this installation, made on first use.
+DEMO_COOKIE_KEY_FILE = "demo-cookie-key"
+MIN_COOKIE_KEY_LENGTH = 32
+MIN_COOKIE_KEY_BITS = 128
 
 
 class ConfigError(PortalError, RuntimeError):
@@ -44,7 +50,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     db_path: Path | None = None
     cookie_name: str = "interview_portal_auth"
-    cookie_key: str = DEFAULT_COOKIE_KEY
+    # Empty: not configured (demo mode then uses its key file; production refuses to start).
+    cookie_key: str = ""
     cookie_expiry_days: float = Field(default=7.0, ge=0, le=90)
     thank_you_window_hours: int = Field(default=48, ge=1, le=24 * 14)
     stalled_after_days: int = Field(default=14, ge=1, le=365)
@@ -76,16 +83,80 @@ class Settings(BaseSettings):
         """The DuckDB file (db_path, or portal.duckdb inside data_dir)."""
         return self.db_path if self.db_path is not None else self.data_dir / "portal.duckdb"
 
+    @property
+    def demo_cookie_key_path(self) -> Path:
+        """Where demo mode keeps this installation's random cookie key (beside the database)."""
+        return Path(self.database_path).parent / DEMO_COOKIE_KEY_FILE
+
+    def signing_key(self) -> str:
+        """The key that signs re-login cookies.
+
+        The configured cookie_key when there is one; in demo mode without one, a random key made
+        for this installation on first use and kept in a file beside the database, so no two demo
+        portals share a key and nobody can forge a demo portal's cookie from the source code.
+        """
+        if self.cookie_key and self.cookie_key != DEFAULT_COOKIE_KEY:
+            return self.cookie_key
+        if not self.demo_mode:
+            raise ConfigError(_KEY_ADVICE)
+        return demo_cookie_key(self.demo_cookie_key_path)
+
     def check_for_startup(self) -> None:
-        """Refuse to serve real users with a guessable cookie key."""
+        """Refuse to serve real users with a missing, public, short or guessable cookie key."""
         if self.demo_mode:
+            self.signing_key()
             return
-        if self.cookie_key == DEFAULT_COOKIE_KEY or len(self.cookie_key) < 32:
-            raise ConfigError(
-                "Demo mode is off but the cookie key is missing or the demo default. "
-                "Run `make setup-production` (or set PORTAL_COOKIE_KEY to 32+ random characters) "
-                "before serving the portal."
-            )
+        problem = cookie_key_problem(self.cookie_key)
+        if problem:
+            raise ConfigError(f"Demo mode is off but the cookie key {problem}. {_KEY_ADVICE}")
+
+
+_KEY_ADVICE = ("Run `make setup-production` (or set PORTAL_COOKIE_KEY to 32+ random characters) "
+               "before serving the portal.")
+
+
+def cookie_key_problem(key: str) -> str | None:
+    """Why a configured cookie key is not fit to sign cookies (missing, the public default, short, repetitive), or None.
+
+    Repetition is measured by the key's own character frequencies (Shannon entropy times
+    length): 32 copies of one character is long enough but carries no secret at all.
+    """
+    import math
+    from collections import Counter
+
+    if not key:
+        return "is missing"
+    if key == DEFAULT_COOKIE_KEY:
+        return "is the public demo default"
+    if len(key) < MIN_COOKIE_KEY_LENGTH:
+        return f"is shorter than {MIN_COOKIE_KEY_LENGTH} characters"
+    counts = Counter(key)
+    bits = -sum(n * math.log2(n / len(key)) for n in counts.values())
+    if bits < MIN_COOKIE_KEY_BITS:
+        return "is too repetitive to be secret (use random characters)"
+    return None
+
+
+def demo_cookie_key(path: Path) -> str:
+    """The demo cookie key kept in the file at path, made (random, readable by the owner only) on first use."""
+    import secrets
+
+    path = Path(path)
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        key = ""
+    if key:
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import PortalError
-from core.config import DEFAULT_COOKIE_KEY, secrets_file
+from core.config import cookie_key_problem, secrets_file
 
 DEMO_EMAIL_DOMAIN = "demo.example.edu"
 
@@ -92,7 +92,7 @@ def write_secrets(path: Path, *, force: bool = False) -> SecretsOutcome:
     if not isinstance(portal, dict):
         raise SetupError(f"{path}: 'portal' must be a table.")
     current = portal.get("cookie_key")
-    usable = isinstance(current, str) and current != DEFAULT_COOKIE_KEY and len(current) >= 32
+    usable = isinstance(current, str) and cookie_key_problem(current) is None
     write_key = force or not usable
     if write_key:
         portal["cookie_key"] = new_cookie_key()

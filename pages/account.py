@@ -1,12 +1,11 @@
 """Account: who you are, and changing your password (required after a one-time password)."""
 
 import streamlit as st
-from streamlit_authenticator.utilities.exceptions import CredentialsError, ResetError
 
-from core.accounts import AccountError, get_user, must_change_password, set_password_hash
+from core.accounts import PASSWORD_RULE, AccountError, change_password, get_user, must_change_password
 from core.config import get_settings
 from core.models import Role
-from ui.auth import AUTHENTICATOR_KEY, signed_in_authenticator
+from ui.auth import keep_session_after_password_change
 from ui.guard import require
 
 db, actor = require(Role.STUDENT, Role.COUNSELOR, Role.ADMIN, allow_pending_password=True)
@@ -23,30 +22,33 @@ else:
     left.text_input("Email", value=user.email, disabled=True, key="account_email")
     right.text_input("Role", value=user.role.value, disabled=True, key="account_role")
 
-auth = st.session_state.get(AUTHENTICATOR_KEY) or signed_in_authenticator(db, get_settings(), actor)
-st.session_state.setdefault("authentication_status", True)
-st.session_state.setdefault("username", user.username)
-try:
-    changed = auth.reset_password(
-        user.username, key="account_change_password",
-        fields={"Form name": "Change password", "Current password": "Current (or one-time) password",
-                "New password": "New password", "Repeat password": "Repeat the new password", "Reset": "Save password"},
-    )
-except CredentialsError:
-    st.error("The current password is not right.")
-    changed = False
-except ResetError as exc:
-    st.error(f"Password not changed: {exc}")
-    changed = False
-if changed:
-    new_hash = auth.authentication_controller.authentication_model.credentials["usernames"][user.username]["password"]
-    try:
-        set_password_hash(db, actor, actor.user_id, new_hash)
-    except AccountError as exc:
-        st.error(str(exc))
+if done := st.session_state.pop("account_password_done", None):
+    st.success(done)
+with st.form("account_change_password", clear_on_submit=True):
+    st.subheader("Change password")
+    current = st.text_input("Current (or one-time) password", type="password", key="account_current_password",
+                            autocomplete="current-password")
+    new = st.text_input("New password", type="password", key="account_new_password", help=PASSWORD_RULE,
+                        autocomplete="new-password")
+    repeat = st.text_input("Repeat the new password", type="password", key="account_repeat_password",
+                           autocomplete="new-password")
+    problem = st.empty()
+    submitted = st.form_submit_button("Save password")
+st.caption(PASSWORD_RULE)
+if submitted:
+    if new != repeat:
+        problem.error("The new password and its repetition differ.")
     else:
-        st.success("Password changed.")
-        if pending:
-            st.session_state["app_go_home"] = True
+        try:
+            signed_in_at = change_password(db, actor, current, new, rounds=get_settings().bcrypt_rounds)
+        except AccountError as exc:
+            problem.error(str(exc))
+        else:
+            # Every other session of this account has just ended; this one goes on with a new cookie.
+            keep_session_after_password_change(signed_in_at)
+            if pending:
+                st.session_state["app_go_home"] = True
+            else:
+                st.session_state["account_password_done"] = (
+                    "Password changed. You are signed out everywhere else; sign in there with the new password.")
             st.rerun()
-st.caption("A password needs 8 to 20 characters with an uppercase letter, a lowercase letter, a digit and a symbol.")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.backup import BackupError, backup, default_target
+from core.backup import BACKUP_CONTENTS_WARNING, BackupError, backup, default_target, download_backup
 from core.health import human_bytes, report
 from core.models import Role
 from ui.guard import require
@@ -32,6 +32,7 @@ with right:
                   for m in r.migrations], hide_index=True, width="stretch")
 
 st.subheader("Back up now")
+st.warning(BACKUP_CONTENTS_WARNING, icon=":material/lock:")
 st.write("Writes a consistent copy of the whole database while everyone keeps working, into the `backups` folder "
          "beside the database; you can also download it. To restore, stop the portal and run "
          "`python -m core.backup restore <file>` (see docs/administration.md).")
@@ -50,6 +51,13 @@ elif st.button("Back up now", type="primary", key="admin_health_backup", icon=":
 
 last = st.session_state.get("admin_health_last")
 if last and Path(last).is_file():
-    st.download_button("Download the latest backup", Path(last).read_bytes(), file_name=Path(last).name,
+    backups_dir = default_target(Path(r.database_path).parent).parent
+
+    def _download() -> bytes:
+        # Runs when the button is clicked: core checks the admin again and records the download.
+        return download_backup(db, actor, last, backups_dir=backups_dir)
+
+    st.download_button("Download the latest backup", _download, file_name=Path(last).name,
                        mime="application/octet-stream", key="admin_health_download", icon=":material/download:",
-                       on_click="ignore")
+                       on_click="ignore", help="Holds private reflections and password hashes; the download is "
+                                               "recorded in the audit log.")

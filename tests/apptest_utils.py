@@ -17,11 +17,20 @@ def demo_user_id(db_path: Path, username: str) -> int:
     return user_id_for_username(get_database(db_path), username)
 
 
+def sign_in_state(at: AppTest, user_id: int) -> AppTest:
+    """Put a session signed in now for the user into the AppTest's session state (as ui.auth does)."""
+    from core.accounts import session_moment
+
+    at.session_state["actor_id"] = user_id
+    at.session_state["auth_signed_in_at"] = session_moment()
+    return at
+
+
 def run_page(page: str, db_path: Path, username: str | None, *, timeout: float = 30) -> AppTest:
     """Run one page script as a signed-in demo user (or nobody)."""
     at = AppTest.from_file(str(ROOT / page), default_timeout=timeout)
     if username is not None:
-        at.session_state["actor_id"] = demo_user_id(db_path, username)
+        sign_in_state(at, demo_user_id(db_path, username))
     return at.run()
 
 

@@ -97,3 +97,11 @@ def portal_env(monkeypatch, demo_copy: Path) -> Path:
     yield demo_copy
     get_settings.cache_clear()
     os.environ.pop("PORTAL_DB_PATH", None)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _pages_may_run_alone():
+    """AppTests run single page scripts on purpose; the page guard need not route them through app.py."""
+    from ui.nav import mark_app_navigation_given
+
+    mark_app_navigation_given()

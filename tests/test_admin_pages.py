@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core.accounts import user_id_for_username
 from core.db import Database, scalar
+from tests.apptest_utils import sign_in_state
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["admin_home", "admin_cohorts", "admin_roster", "admin_accounts", "admin_registration", "admin_library",
@@ -21,7 +22,7 @@ def _run(page: str, username: str, db_path) -> AppTest:
     user_id = user_id_for_username(db, username)
     db.close()
     at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60)
-    at.session_state["actor_id"] = user_id
+    sign_in_state(at, user_id)
     return at.run()
 
 

@@ -24,7 +24,7 @@ def _captcha(at: AppTest) -> str:
 
     from core.config import get_settings
 
-    return Encryptor(get_settings().cookie_key).decrypt(at.session_state["register_user_captcha"])
+    return Encryptor(get_settings().signing_key()).decrypt(at.session_state["register_user_captcha"])
 
 
 def _open_registration(path, **extra) -> int:

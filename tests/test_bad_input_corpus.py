@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.db import Database, scalar
-from tests.apptest_utils import demo_user_id
+from tests.apptest_utils import sign_in_state, demo_user_id
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD_IDS = ["²", "abc", "-1", "0", "1.5", "99999999999999999999999", "", "1 OR 1=1", "<script>"]
@@ -27,7 +27,7 @@ def _events(path: Path) -> int:
 
 def _run(path: Path, page: str, username: str, params: dict[str, str]) -> AppTest:
     at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60)
-    at.session_state["actor_id"] = demo_user_id(path, username)
+    sign_in_state(at, demo_user_id(path, username))
     for key, value in params.items():
         at.query_params[key] = value
     return at.run()

@@ -2,23 +2,25 @@
 
 import pytest
 
-from core.config import DEFAULT_COOKIE_KEY, ConfigError, Settings
+from core.config import DEFAULT_COOKIE_KEY, DEMO_COOKIE_KEY_FILE, ConfigError, Settings, cookie_key_problem
 
 
 @pytest.fixture
 def secrets(tmp_path, monkeypatch):
     path = tmp_path / "secrets.toml"
     monkeypatch.setenv("PORTAL_SECRETS_FILE", str(path))
-    for var in ("PORTAL_DEMO_MODE", "PORTAL_COOKIE_KEY", "PORTAL_THANK_YOU_WINDOW_HOURS", "PORTAL_DB_PATH"):
+    for var in ("PORTAL_DEMO_MODE", "PORTAL_COOKIE_KEY", "PORTAL_THANK_YOU_WINDOW_HOURS", "PORTAL_DB_PATH",
+                "PORTAL_DATA_DIR"):
         monkeypatch.delenv(var, raising=False)
     return path
 
 
-def test_defaults_are_demo_with_a_48_hour_window(secrets):
+def test_defaults_are_demo_with_a_48_hour_window(secrets, tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
     s = Settings()
     assert s.demo_mode is True
     assert s.thank_you_window_hours == 48
-    assert s.cookie_key == DEFAULT_COOKIE_KEY
+    assert s.cookie_key == "", "no key is built in"
     assert s.database_path.name == "portal.duckdb"
     s.check_for_startup()
 
@@ -39,8 +41,44 @@ def test_production_refuses_a_missing_or_weak_cookie_key(secrets, key):
 
 
 def test_production_accepts_a_strong_key(secrets):
-    secrets.write_text('[portal]\ndemo_mode = false\ncookie_key = "' + "x" * 40 + '"\n')
+    from core.setup_production import new_cookie_key
+
+    secrets.write_text('[portal]\ndemo_mode = false\ncookie_key = "' + new_cookie_key() + '"\n')
     Settings().check_for_startup()
+
+
+@pytest.mark.parametrize("key", ["a" * 32, "x" * 40, "ab" * 32, "abcd" * 10])
+def test_production_refuses_a_long_but_repetitive_cookie_key(secrets, key):
+    secrets.write_text(f'[portal]\ndemo_mode = false\ncookie_key = "{key}"\n')
+    with pytest.raises(ConfigError, match="too repetitive"):
+        Settings().check_for_startup()
+
+
+def test_demo_mode_signs_with_a_random_key_of_its_own_kept_beside_the_database(secrets, tmp_path, monkeypatch):
+    import stat
+
+    import jwt
+
+    monkeypatch.setenv("PORTAL_DB_PATH", str(tmp_path / "one" / "portal.duckdb"))
+    first = Settings()
+    first.check_for_startup()
+    key = first.signing_key()
+    path = tmp_path / "one" / DEMO_COOKIE_KEY_FILE
+    assert path.is_file() and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert key != DEFAULT_COOKIE_KEY and cookie_key_problem(key) is None
+    assert Settings().signing_key() == key, "the same installation keeps its key across restarts"
+    monkeypatch.setenv("PORTAL_DB_PATH", str(tmp_path / "two" / "portal.duckdb"))
+    assert Settings().signing_key() != key, "another installation gets another key"
+    # A cookie forged with the key in the source code no longer verifies.
+    forged = jwt.encode({"username": "admin", "exp_date": 4e9}, DEFAULT_COOKIE_KEY, algorithm="HS256")
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(forged, key, algorithms=["HS256"])
+
+
+def test_demo_mode_ignores_the_old_public_default_if_configured(secrets, tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_DB_PATH", str(tmp_path / "portal.duckdb"))
+    secrets.write_text(f'[portal]\ncookie_key = "{DEFAULT_COOKIE_KEY}"\n')
+    assert Settings().signing_key() != DEFAULT_COOKIE_KEY
 
 
 def test_invalid_values_are_rejected_with_the_field_named(secrets, monkeypatch):

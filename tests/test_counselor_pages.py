@@ -11,6 +11,7 @@ from core.accounts import user_id_for_username
 from core.cohorts import get_cohort, list_goals
 from core.db import Database
 from core.models import Actor, Role
+from tests.apptest_utils import sign_in_state
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["pages/counselor_home.py", "pages/counselor_student.py", "pages/counselor_cohort.py"]
@@ -36,7 +37,7 @@ def _cohort_id(path: Path, name: str) -> int:
 
 def _app(page: str, user_id: int, **state) -> AppTest:
     at = AppTest.from_file(str(ROOT / page), default_timeout=60)
-    at.session_state["actor_id"] = user_id
+    sign_in_state(at, user_id)
     for key, value in state.items():
         at.session_state[key] = value
     return at

@@ -11,6 +11,7 @@ from core.contacts import list_contacts
 from core.db import Database
 from core.models import Actor, Role
 from core.todo import todo_list
+from tests.apptest_utils import sign_in_state
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["student_home", "student_targets", "student_research", "student_outreach", "student_meetings",
@@ -29,7 +30,7 @@ def _uid(path: Path, username: str) -> int:
 
 def _run(path: Path, page: str, username: str, *, query: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60)
-    at.session_state["actor_id"] = _uid(path, username)
+    sign_in_state(at, _uid(path, username))
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.run()

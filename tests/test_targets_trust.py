@@ -13,6 +13,7 @@ from core import contacts, research
 from core.accounts import user_id_for_username
 from core.db import Database, scalar
 from core.models import Actor, ContactCreate, ResearchUpdate, Role
+from tests.apptest_utils import sign_in_state
 
 ROOT = Path(__file__).resolve().parents[1]
 ADD = "FormSubmitter:student_targets_add_form_{}-Add target"
@@ -36,7 +37,7 @@ def _with_db(path: Path, fn):
 
 def _page(path: Path, page: str, username: str, *, query: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60)
-    at.session_state["actor_id"] = _actor(path, username).user_id
+    sign_in_state(at, _actor(path, username).user_id)
     for k, v in (query or {}).items():
         at.query_params[k] = v
     return at.run()

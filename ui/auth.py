@@ -1,9 +1,9 @@
-"""Sign-in with streamlit-authenticator over credentials stored in DuckDB, with throttling.
+"""Sign-in: the form, the session of each browser tab, and streamlit-authenticator's re-login cookie.
 
-The authenticator draws the form, checks the bcrypt hash and keeps the re-login cookie. Around
-it: credentials come from the database on every run, what it changes (failed attempts, new
-password hashes) is written back, and throttled usernames or client addresses are given hashes
-no password matches, so the form refuses them and the page says when to try again.
+The password check and its throttling are core's (accounts.password_sign_in), the same for
+usernames that exist and those that do not. streamlit-authenticator signs, reads, writes and
+deletes the re-login cookie; a cookie counts only if issued after the account's sessions last
+ended. Every run checks the tab's session against the database (ui.guard.session_user).
 """
 
 from __future__ import annotations
@@ -16,18 +16,19 @@ import streamlit_authenticator as stauth
 from streamlit_authenticator.controllers import AuthenticationController, CookieController
 from streamlit_authenticator.models import CookieModel
 from streamlit_authenticator.utilities import Encryptor
-from streamlit_authenticator.utilities.exceptions import LoginError
 
 from core import accounts
 from core.clock import utcnow
 from core.config import Settings
 from core.db import Database
 from core.models import Actor
-from ui.guard import ACTOR_KEY, current_actor
+from core.db import scalar
+from ui.guard import SIGNED_IN_AT_KEY, current_actor, forget_session, session_user, start_session
 from ui.widgets import local
 
 _COOKIE_PENDING = "auth_cookie_pending"
 _COOKIE_DELETE = "auth_cookie_delete"
+_NOTICE = "auth_session_notice"
 AUTHENTICATOR_KEY = "app_authenticator"
 LOGIN_FIELDS = {"Form name": "Sign in", "Username": "Username", "Password": "Password", "Login": "Sign in"}
 
@@ -79,11 +80,11 @@ class _PortalAuthenticator(stauth.Authenticate):
 
 def portal_authenticator(settings: Settings, credentials: dict) -> stauth.Authenticate:
     """streamlit-authenticator over the given credentials, drawing no cookie component until it writes one."""
-    return _PortalAuthenticator(credentials, settings.cookie_name, settings.cookie_key, settings.cookie_expiry_days)
+    return _PortalAuthenticator(credentials, settings.cookie_name, settings.signing_key(), settings.cookie_expiry_days)
 
 
 def signed_in_authenticator(db: Database, settings: Settings, actor: Actor) -> stauth.Authenticate:
-    """The authenticator for a signed-in user (for sign-out and password change)."""
+    """The authenticator for a signed-in user (it writes and deletes the re-login cookie)."""
     auth = portal_authenticator(settings, accounts.authenticator_credentials(db, only_user_id=actor.user_id))
     if st.session_state.pop(_COOKIE_PENDING, False) and st.session_state.get("username"):
         # Set here, on the first run after sign-in, so the component is not dropped by the rerun.
@@ -92,66 +93,93 @@ def signed_in_authenticator(db: Database, settings: Settings, actor: Actor) -> s
     return auth
 
 
+def _begin(db: Database, user_id: int, signed_in_at: datetime) -> None:
+    """Start the session of this browser tab for the user (the cookie itself is written on the next run)."""
+    start_session(user_id, signed_in_at)
+    with db.cursor() as cur:
+        username = scalar(cur, "SELECT username FROM users WHERE id = ?", [user_id])
+    # What the authenticator's cookie writer reads to name the user in the cookie.
+    st.session_state["username"] = username
+    st.session_state["authentication_status"] = True
+
+
+def _end(message: str | None = None) -> None:
+    """Forget the session of this tab and have its re-login cookie deleted; keep a message to show."""
+    forget_session()
+    for key in (_COOKIE_PENDING, AUTHENTICATOR_KEY):
+        st.session_state.pop(key, None)
+    st.session_state["authentication_status"] = None
+    st.session_state["username"] = None
+    st.session_state[_COOKIE_DELETE] = True
+    # The library's flag: this tab reads no re-login cookie any more (the one the browser sent when
+    # the tab opened is still listed in st.context.cookies until a reload).
+    st.session_state["logout"] = True
+    if message:
+        st.session_state[_NOTICE] = message
+
+
+def keep_session_after_password_change(signed_in_at: datetime) -> None:
+    """The tab that changed the password goes on (every other one ended); its cookie is issued anew."""
+    st.session_state[SIGNED_IN_AT_KEY] = signed_in_at
+    st.session_state[_COOKIE_PENDING] = True
+
+
 def sign_in(db: Database, settings: Settings) -> Actor | None:
-    """The signed-in user, or None after drawing the sign-in form (and any refusal message)."""
-    actor = current_actor(db)
+    """The signed-in user, or None after drawing the sign-in form (and any refusal message).
+
+    A session that may no longer go on (account deactivated, password or role changed, signed
+    out elsewhere) ends here, on its next run: it is told why once, its cookie is deleted, and
+    nothing is written.
+    """
+    try:
+        actor = session_user(db)
+    except accounts.SessionEnded as exc:
+        _end(str(exc))
+        actor = None
     if actor is not None:
         return actor
-    st.session_state.pop(ACTOR_KEY, None)
+    forget_session()
+    # Only the cookie is the authenticator's business here: it needs no credentials.
+    auth = portal_authenticator(settings, {"usernames": {}})
+    if st.session_state.pop(_COOKIE_DELETE, False):
+        # Drawn in a run that ends without a rerun, so the component reaches the browser.
+        auth.cookie_controller.delete_cookie()
     now = utcnow()
     address = client_address()
-    limits = dict(max_per_user=settings.login_max_failures_per_user, minutes=settings.login_lockout_minutes)
-    address_lock = accounts.lockout(db, username=None, address=address, now=now,
-                                    max_per_address=settings.login_max_failures_per_address,
-                                    minutes=settings.login_lockout_minutes)
-    credentials = accounts.authenticator_credentials(
-        db, locked_usernames=accounts.locked_usernames(db, now=now, **limits), lock_all=address_lock is not None)
-    before = {u: v["failed_login_attempts"] for u, v in credentials["usernames"].items()}
-    auth = portal_authenticator(settings, credentials)
-    if st.session_state.pop(_COOKIE_DELETE, False):
-        # Deleted on the run after sign-out: a component drawn just before a rerun never reaches the browser.
-        auth.cookie_controller.delete_cookie()
     token = auth.cookie_controller.get_cookie()
-    if token and not accounts.cookie_still_valid(db, token["username"], _issued_at(token, settings)):
-        # A cookie from before the user signed out: ignore it here and remove it from the browser.
-        st.session_state["logout"] = True
-        auth.cookie_controller.delete_cookie()
-        token = None
-    by_cookie = bool(token)
-    try:
-        auth.login(location="main", fields=LOGIN_FIELDS, key="app_login")
-    except LoginError:
-        # A re-login cookie for an account that is gone or deactivated: forget it.
-        st.session_state["logout"] = True
-        st.session_state["authentication_status"] = None
-        auth.cookie_controller.delete_cookie()
-        st.info("Your session has ended. Please sign in again.")
-        return None
-    status = st.session_state.get("authentication_status")
-    if status:
-        username = st.session_state["username"]
-        accounts.record_login_attempt(db, username=username, address=address, succeeded=True, now=now)
-        st.session_state[ACTOR_KEY] = accounts.user_id_for_username(db, username)
-        if by_cookie:
+    if token and not st.session_state.get(_NOTICE):
+        user_id = accounts.user_id_for_username(db, token["username"])
+        if (user_id is not None and accounts.load_actor(db, user_id) is not None
+                and accounts.cookie_still_valid(db, token["username"], _issued_at(token, settings))):
             # Back with a valid cookie: carry on in this run so the page in the address bar opens.
+            accounts.record_login_attempt(db, username=token["username"], address=address, succeeded=True, now=now)
+            _begin(db, user_id, accounts.session_moment())
             return current_actor(db)
-        st.session_state[_COOKIE_PENDING] = True
-        st.rerun()
-    if status is False:
-        changed = [u for u, v in credentials["usernames"].items() if v["failed_login_attempts"] != before[u]]
-        username = changed[0] if changed else None
-        accounts.record_login_attempt(
-            db, username=username, address=address, succeeded=False, now=now,
-            failed_count=credentials["usernames"][username]["failed_login_attempts"] if username else None)
-        # Reset so that the next rerun (any click) does not count the same attempt again.
-        st.session_state["authentication_status"] = None
-        lock = accounts.lockout(db, username=username, address=address, now=now,
-                                max_per_address=settings.login_max_failures_per_address, **limits)
-        if lock is not None:
-            st.error(_lock_message(lock.until, now))
-        else:
-            st.error("Username or password is incorrect.")
-    return None
+        # A cookie from before the user's sessions ended, or of an account that is gone: remove it.
+        st.session_state["logout"] = True
+        auth.cookie_controller.delete_cookie()
+    if notice := st.session_state.get(_NOTICE):
+        st.warning(notice, icon=":material/logout:")
+    with st.form("app_login"):
+        st.subheader(LOGIN_FIELDS["Form name"])
+        username = st.text_input(LOGIN_FIELDS["Username"], key="app_login_username", autocomplete="username")
+        password = st.text_input(LOGIN_FIELDS["Password"], type="password", key="app_login_password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button(LOGIN_FIELDS["Login"])
+    if not submitted:
+        return None
+    st.session_state.pop(_NOTICE, None)
+    try:
+        user_id = accounts.password_sign_in(
+            db, username=username, password=password, address=address, now=now,
+            max_per_user=settings.login_max_failures_per_user,
+            max_per_address=settings.login_max_failures_per_address, minutes=settings.login_lockout_minutes)
+    except accounts.SignInRefused as exc:
+        st.error(_lock_message(exc.until, now) if exc.until else str(exc))
+        return None
+    _begin(db, user_id, accounts.session_moment())
+    st.session_state[_COOKIE_PENDING] = True
+    st.rerun()
 
 
 def _issued_at(token: dict, settings: Settings) -> datetime:
@@ -168,10 +196,7 @@ def _lock_message(until: datetime, now: datetime) -> str:
             f"(in about {minutes} minute{'s' if minutes != 1 else ''}), or ask the career office to unlock the account.")
 
 
-def sign_out(db: Database, actor: Actor, auth: stauth.Authenticate) -> None:
-    """End the session, revoke the user's re-login cookies and delete the browser's copy."""
+def sign_out(db: Database, actor: Actor) -> None:
+    """End the session, every other session and re-login cookie of the user, and delete this browser's copy."""
     accounts.revoke_sessions(db, actor)
-    auth.logout(location="unrendered")
-    for key in (ACTOR_KEY, _COOKIE_PENDING, AUTHENTICATOR_KEY):
-        st.session_state.pop(key, None)
-    st.session_state[_COOKIE_DELETE] = True
+    _end()

@@ -1,4 +1,10 @@
-"""The pages each role sees. Each role's list lives in its own module so areas grow independently."""
+"""The portal's navigation, in one place: every page is registered for every session, each role sees its own.
+
+Other roles' pages (and, before sign-in, all pages) are registered hidden, so an address such as
+/student_meetings?contact=5 is recognised: signed out, it shows the sign-in form and then that
+page; opened by another role, the page's own guard says whom it is for. Each role's list lives in
+its own module so areas grow independently.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,82 @@ import streamlit as st
 
 from core.models import Role
 
+ACCOUNT_PAGE = "pages/account.py"
 
-def pages_for(role: Role) -> dict[str, list[st.Page]]:
-    """Sections of pages for a role, as st.navigation takes them."""
+# Whether app.py has given Streamlit its navigation in this process. Until then Streamlit treats the
+# pages/ folder as an old-style multipage app: the first visitor after a restart who opens a page's
+# address would run that page's script alone, with every page listed in the sidebar.
+_app_navigation_given = False
+
+
+def _account(*, hidden: bool = False) -> st.Page:
+    return st.Page(ACCOUNT_PAGE, title="Account", icon=":material/person:", visibility="hidden" if hidden else "visible")
+
+
+def _role_sections(role: Role, *, default: bool = True, hidden: bool = False) -> dict[str, list[st.Page]]:
     from ui import nav_admin, nav_counselor, nav_student
 
-    sections = {Role.STUDENT: nav_student, Role.COUNSELOR: nav_counselor, Role.ADMIN: nav_admin}[role].sections()
-    sections.setdefault("Account", []).append(st.Page("pages/account.py", title="Account", icon=":material/person:"))
+    module = {Role.STUDENT: nav_student, Role.COUNSELOR: nav_counselor, Role.ADMIN: nav_admin}[role]
+    return module.sections(default=default, hidden=hidden)
+
+
+def pages_for(role: Role) -> dict[str, list[st.Page]]:
+    """Sections of the pages a role sees, as st.navigation takes them (no hidden pages)."""
+    sections = _role_sections(role)
+    sections.setdefault("Account", []).append(_account())
     return sections
+
+
+def _hidden_pages(except_paths: set[str]) -> list[st.Page]:
+    hidden: dict[str, st.Page] = {}
+    for role in Role:
+        for group in _role_sections(role, default=False, hidden=True).values():
+            for page in group:
+                if page.url_path not in except_paths:
+                    hidden.setdefault(page.url_path, page)
+    if "account" not in except_paths:
+        hidden["account"] = _account(hidden=True)
+    return list(hidden.values())
+
+
+def navigation(role: Role | None) -> dict[str, list[st.Page]]:
+    """Every page of the portal for st.navigation: the role's shown, the rest hidden (all of them when signed out).
+
+    Signed out, the default page is the sign-in form, which draws nothing of its own (app.py draws the form).
+    """
+    if role is None:
+        sign_in = st.Page(lambda: None, title="Sign in", url_path="sign_in", default=True)
+        return {"": [sign_in, *_hidden_pages(set())]}
+    sections = pages_for(role)
+    # Built again without a default page: the default one reports the site root as its url_path.
+    shown = {page.url_path for group in _role_sections(role, default=False).values() for page in group} | {"account"}
+    last = list(sections)[-1]
+    sections[last] = [*sections[last], *_hidden_pages(shown)]
+    return sections
+
+
+def show(sections: dict[str, list[st.Page]] | list[st.Page], *, position: str = "sidebar") -> st.Page:
+    """st.navigation over these pages (app.py's only way to call it); returns the page to run."""
+    global _app_navigation_given
+    page = st.navigation(sections, position=position)
+    _app_navigation_given = True
+    return page
+
+
+def ensure_app_navigation() -> None:
+    """Send a page that runs on its own (before app.py ever ran in this process) through app.py.
+
+    Called by the page guard first. Giving Streamlit a navigation switches the whole process to
+    app.py's navigation; the rerun then runs app.py, which signs the person in and opens this same
+    address (with its query parameters).
+    """
+    if _app_navigation_given:
+        return
+    show(navigation(None), position="hidden")
+    st.rerun()
+
+
+def mark_app_navigation_given() -> None:
+    """For tests that run a page script on its own on purpose (AppTest of one page)."""
+    global _app_navigation_given
+    _app_navigation_given = True

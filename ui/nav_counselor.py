@@ -1,13 +1,16 @@
 """The counselor's pages (admins see them too, under their own section)."""
 
+from functools import partial
+
 import streamlit as st
 
 
-def sections(default: bool = True) -> dict[str, list[st.Page]]:
+def sections(*, default: bool = True, hidden: bool = False) -> dict[str, list[st.Page]]:
+    page = partial(st.Page, visibility="hidden" if hidden else "visible")
     return {
         "Cohorts": [
-            st.Page("pages/counselor_home.py", title="Cohort dashboard", icon=":material/groups:", default=default),
-            st.Page("pages/counselor_student.py", title="Student detail", icon=":material/person_search:"),
-            st.Page("pages/counselor_cohort.py", title="Settings and goals", icon=":material/flag:"),
+            page("pages/counselor_home.py", title="Cohort dashboard", icon=":material/groups:", default=default),
+            page("pages/counselor_student.py", title="Student detail", icon=":material/person_search:"),
+            page("pages/counselor_cohort.py", title="Settings and goals", icon=":material/flag:"),
         ],
     }

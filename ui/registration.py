@@ -42,7 +42,7 @@ def registration_section(db: Database, settings: Settings) -> None:
         st.caption(f"You are joining {md_escape(cohort.name)}."
                    + (f" Use your {' or '.join('@' + d for d in cohort.allowed_domains)} email address."
                       if cohort.allowed_domains else ""))
-        st.caption("Choose a username of up to 20 letters, digits, dashes or underscores.")
+        st.caption("Choose a username of up to 20 letters, digits, dashes or underscores. " + accounts.PASSWORD_RULE)
         # The widget checks the form and hashes the password; it sees every account so it refuses taken
         # usernames and emails itself, and core.registration checks again before writing.
         auth = portal_authenticator(settings, accounts.authenticator_credentials(db))
