@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, SettingsConfigDict
 from core.errors import PortalError
 
@@ -18,6 +18,10 @@ SECRETS_FILE_ENV = "PORTAL_SECRETS_FILE"
 
 class ConfigError(PortalError, RuntimeError):
     """The configuration cannot be used as it is; the message says how to fix it."""
+
+
+class SettingsError(ConfigError, ValueError):
+    """A setting holds a value the portal cannot use (a time zone that is not one, a word for a number)."""
 
 
 def secrets_file() -> Path:
@@ -59,6 +63,12 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(default=15, ge=1)
     timezone: str = "America/New_York"
 
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise SettingsError(_describe(exc)) from None
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -86,6 +96,16 @@ class Settings(BaseSettings):
                 "Run `make setup-production` (or set PORTAL_COOKIE_KEY to 32+ random characters) "
                 "before serving the portal."
             )
+
+
+def _describe(exc: ValidationError) -> str:
+    """Each bad setting named as an operator sets it (PORTAL_X, or x in the secrets file), with the reason."""
+    parts = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error.get("loc") else "setting"
+        reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"PORTAL_{name.upper()} (or {name} in the [portal] table of {secrets_file()}): {reason}")
+    return "The portal's settings cannot be used. " + "; ".join(parts) + "."
 
 
 @lru_cache(maxsize=1)

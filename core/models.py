@@ -171,13 +171,21 @@ def _strip(value: str) -> str:
 
 
 def check_timezone(value: str) -> str:
-    """An IANA time zone name that this machine knows, or a ValueError."""
+    """An IANA time zone name that this machine knows, or a ValueError saying how to write one.
+
+    ZoneInfo reads a file named after the value, so a region ("America", a directory), a path or a
+    name with a NUL fails with OSError or ValueError rather than ZoneInfoNotFoundError; all of them
+    mean the same thing to the person who typed it.
+    """
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("unknown time zone: none given; write a name such as America/New_York")
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {value!r}") from exc
+    except (ZoneInfoNotFoundError, OSError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}; write a full name such as America/New_York or "
+                         "Europe/Paris (a region alone, like 'America', is not a time zone)") from exc
     return value
 
 
