@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from core.errors import PortalError
+from core.errors import PortalError, check_id
 from core import events, versioning
 from core.access import AccessDenied, NotFound, require_cohort, require_role, visible_cohorts_sql
 from core.clock import utcnow
@@ -82,6 +82,7 @@ def add_student(db: Database, actor: Actor, cohort_id: int, student_id: int, *, 
 
 
 def _require_exists(cur: Cursor, table: str, row_id: int, what: str) -> None:
+    row_id = check_id(row_id, what)
     if not scalar(cur, f"SELECT count(*) FROM {table} WHERE id = ?", [row_id]):
         raise NotFound(f"No such {what}.")
 
