@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,7 +33,7 @@ def main() -> None:
     apply_migrations(db)
     load_library(db)
     for name in ("Cohort A", "Cohort B"):
-        create_cohort(db, SYSTEM, CohortCreate(name=name))
+        create_cohort(db, SYSTEM, CohortCreate(name=name, term_start=date(2027, 1, 11), term_end=date(2027, 5, 7)))
     text = "first_name,last_name,email,cohort,student_id\n" + "\n".join(
         f"First{i},Last{i},s{i:06d}@example.edu,Cohort {'AB'[i % 2]},N{i:06d}" for i in range(n))
     t0 = time.perf_counter()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.errors import PortalError
+from core.errors import PortalError, check_id
 from core.db import Cursor, row, scalar
 from core.models import Actor, Role
 
@@ -72,7 +72,11 @@ def require_active(cur: Cursor, actor: Actor) -> None:
 
 
 def can_read_student(cur: Cursor, actor: Actor, student_id: int) -> bool:
-    """Whether the actor may read this student's campaign."""
+    """Whether the actor may read this student's campaign (never for an id that names no row: text, 10**30)."""
+    try:
+        student_id = check_id(student_id, "student")
+    except NotFound:
+        return False
     sub, params = visible_students_sql(actor)
     return bool(scalar(cur, f"SELECT count(*) FROM ({sub}) v WHERE v.student_id = ?", [*params, student_id]))
 
@@ -93,6 +97,7 @@ def require_cohort(cur: Cursor, actor: Actor, cohort_id: int, *, manage: bool = 
     """NotFound unless the actor may read the cohort; with manage=True, students are refused."""
     if manage and actor.role == Role.STUDENT:
         raise AccessDenied("Students cannot change cohort settings.")
+    cohort_id = check_id(cohort_id, "cohort")
     sub, params = visible_cohorts_sql(actor)
     if not scalar(cur, f"SELECT count(*) FROM ({sub}) v WHERE v.cohort_id = ?", [*params, cohort_id]):
         raise NotFound("No such cohort.")
@@ -100,6 +105,7 @@ def require_cohort(cur: Cursor, actor: Actor, cohort_id: int, *, manage: bool = 
 
 def readable_contact(cur: Cursor, actor: Actor, contact_id: int) -> dict[str, Any]:
     """The contact row if the actor may read it; NotFound otherwise."""
+    contact_id = check_id(contact_id, "contact")
     found = row(cur, "SELECT * FROM contacts WHERE id = ?", [contact_id])
     if found is None or not can_read_student(cur, actor, found["student_id"]):
         raise NotFound("No such contact.")
@@ -108,6 +114,7 @@ def readable_contact(cur: Cursor, actor: Actor, contact_id: int) -> dict[str, An
 
 def owned_contact(cur: Cursor, actor: Actor, contact_id: int) -> dict[str, Any]:
     """The contact row if it belongs to the acting student; NotFound otherwise."""
+    contact_id = check_id(contact_id, "contact")
     found = row(cur, "SELECT * FROM contacts WHERE id = ?", [contact_id])
     if found is None or actor.role != Role.STUDENT or found["student_id"] != actor.user_id:
         raise NotFound("No such contact.")
@@ -119,6 +126,7 @@ def owned_row(cur: Cursor, actor: Actor, table: str, row_id: int) -> dict[str, A
     """A row of a campaign table (with a student_id column) owned by the acting student."""
     if table not in _CAMPAIGN_TABLES:
         raise ValueError(f"{table} is not a campaign table")
+    row_id = check_id(row_id)
     found = row(cur, f"SELECT * FROM {table} WHERE id = ?", [row_id])
     if found is None or actor.role != Role.STUDENT or found["student_id"] != actor.user_id:
         raise NotFound("No such record.")
@@ -130,6 +138,7 @@ def readable_row(cur: Cursor, actor: Actor, table: str, row_id: int) -> dict[str
     """A row of a campaign table the actor may read; private reflections only to their author."""
     if table not in _CAMPAIGN_TABLES:
         raise ValueError(f"{table} is not a campaign table")
+    row_id = check_id(row_id)
     found = row(cur, f"SELECT * FROM {table} WHERE id = ?", [row_id])
     if found is None or not can_read_student(cur, actor, found["student_id"]):
         raise NotFound("No such record.")

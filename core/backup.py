@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.commands import command
 from core.errors import PortalError
 from core import events
 from core.access import AccessDenied, require_role
@@ -104,7 +105,11 @@ def backup(db: Database, actor: Actor, target: str | Path) -> BackupResult:
     target = Path(target)
     if target.exists() or Path(str(target) + ".wal").exists():
         raise BackupError(f"{target} already exists; choose a new file name.")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"Cannot write the backup to {target}: its folder cannot be made there "
+                          f"({exc.strerror or exc}). Choose another place.") from None
     alias = f"backup_{secrets.token_hex(6)}"
     with db.cursor() as cur:
         source = scalar(cur, "SELECT current_database()")
@@ -145,7 +150,13 @@ def restore(backup_file: str | Path, database_path: str | Path, *, now: datetime
     backup_file, database_path = Path(backup_file), Path(database_path)
     if not backup_file.is_file():
         raise BackupError(f"{backup_file}: no such backup file.")
-    _describe(backup_file)  # refuses a file that is not a portal database before anything moves
+    try:
+        _describe(backup_file)  # refuses a file that is not a portal database before anything moves
+    except duckdb.Error as exc:
+        from core.commands import database_problem
+
+        raise BackupError(database_problem(backup_file, exc).replace("portal database file", "portal backup")) \
+            from None
     if database_path.exists():
         try:
             duckdb.connect(str(database_path)).close()
@@ -153,7 +164,7 @@ def restore(backup_file: str | Path, database_path: str | Path, *, now: datetime
             if is_locked(exc):
                 raise BackupError(f"{database_path} is open in the running portal. Stop the portal, "
                                   "then restore.") from exc
-            raise
+            # A damaged file is exactly what a restore replaces; it is kept aside below, not deleted.
     stamp = (now or utcnow()).strftime("%Y%m%d-%H%M%S")
     kept = database_path.with_name(f"{database_path.name}.before-restore-{stamp}")
     database_path.parent.mkdir(parents=True, exist_ok=True)
@@ -170,16 +181,23 @@ def restore(backup_file: str | Path, database_path: str | Path, *, now: datetime
 
 
 def open_for_command(path: Path) -> Database | None:
-    """Open the database file for a command-line tool, or say it is held by the portal and return None."""
+    """Open the database file for a command-line tool, or say why it cannot be opened and return None.
+
+    Held by the running portal, a folder, a file that is not a DuckDB database: each is told in words.
+    """
+    from core.commands import database_problem
+
     try:
         return Database(path)
-    except duckdb.IOException as exc:
+    except duckdb.Error as exc:
         if is_locked(exc):
             print(f"{path} is open in the running portal. {LOCKED_HINT}", file=sys.stderr)
-            return None
-        raise
+        else:
+            print(database_problem(path, exc), file=sys.stderr)
+        return None
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     """Command line: back up (default) or restore the configured database."""
     from core.access import SYSTEM

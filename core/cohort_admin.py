@@ -15,6 +15,7 @@ from core.access import NotFound, require_role
 from core.clock import utcnow
 from core.cohorts import CohortError, update_cohort
 from core.db import Cursor, Database, row, rows, scalar
+from core.errors import check_id
 from core.models import Actor, Cohort, CohortUpdate, Role
 
 # Letters and digits that cannot be misread for one another when read aloud or off a slide.
@@ -35,6 +36,7 @@ def set_term(db: Database, actor: Actor, cohort_id: int, *, term_start: date | N
 
 
 def _cohort_row(cur: Cursor, cohort_id: int) -> dict[str, Any]:
+    cohort_id = check_id(cohort_id, "cohort")
     found = row(cur, "SELECT * FROM cohorts WHERE id = ?", [cohort_id])
     if found is None:
         raise NotFound("No such cohort.")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from core.errors import PortalError
+from core.errors import PortalError, check_id
 from core import events, versioning
 from core.access import AccessDenied, NotFound, require_cohort, require_role, visible_cohorts_sql
 from core.clock import utcnow
@@ -20,9 +20,14 @@ class CohortError(PortalError, ValueError):
 
 
 def create_cohort(db: Database, actor: Actor, data: CohortCreate, *, now: datetime | None = None) -> Cohort:
-    """Create a cohort (admins only); names are unique."""
+    """Create a cohort (admins only); names are unique and the term has both dates, the end after the start."""
     require_role(actor, Role.ADMIN)
     now = now or utcnow()
+    # Checked here too, not only by the model: a CohortCreate built with model_construct skips validation.
+    if data.term_start is None or data.term_end is None:
+        raise CohortError("A cohort needs the dates its term starts and ends; pick both.")
+    if data.term_end <= data.term_start:
+        raise CohortError("The term must end after it starts (it cannot end before it starts or on its first day).")
 
     def work(cur: Cursor) -> Cohort:
         if scalar(cur, "SELECT count(*) FROM cohorts WHERE lower(name) = lower(?)", [data.name]):
@@ -77,6 +82,7 @@ def add_student(db: Database, actor: Actor, cohort_id: int, student_id: int, *, 
 
 
 def _require_exists(cur: Cursor, table: str, row_id: int, what: str) -> None:
+    row_id = check_id(row_id, what)
     if not scalar(cur, f"SELECT count(*) FROM {table} WHERE id = ?", [row_id]):
         raise NotFound(f"No such {what}.")
 
@@ -189,8 +195,8 @@ def update_cohort(db: Database, actor: Actor, cohort_id: int, data: CohortUpdate
             raise CohortError(f"A cohort named {changes['name']!r} already exists.")
         start = changes.get("term_start", current["term_start"])
         end = changes.get("term_end", current["term_end"])
-        if start and end and end < start:
-            raise CohortError("The term cannot end before it starts.")
+        if start and end and end <= start:
+            raise CohortError("The term must end after it starts (it cannot end before it starts or on its first day).")
         if changes:
             assignments = ", ".join(f"{field} = ?" for field in changes)
             cur.execute(f"UPDATE cohorts SET {assignments}, updated_at = ?, version = version + 1 WHERE id = ?",

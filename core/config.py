@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, SettingsConfigDict
 from core.errors import PortalError
 
@@ -24,6 +24,10 @@ MIN_COOKIE_KEY_BITS = 128
 
 class ConfigError(PortalError, RuntimeError):
     """The configuration cannot be used as it is; the message says how to fix it."""
+
+
+class SettingsError(ConfigError, ValueError):
+    """A setting holds a value the portal cannot use (a time zone that is not one, a word for a number)."""
 
 
 def secrets_file() -> Path:
@@ -65,6 +69,12 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_lockout_minutes: int = Field(default=15, ge=1)
     timezone: str = "America/New_York"
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise SettingsError(_describe(exc)) from None
 
     @field_validator("timezone")
     @classmethod
@@ -157,6 +167,16 @@ def demo_cookie_key(path: Path) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(key + "\n")
     return key
+
+
+def _describe(exc: ValidationError) -> str:
+    """Each bad setting named as an operator sets it (PORTAL_X, or x in the secrets file), with the reason."""
+    parts = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error.get("loc") else "setting"
+        reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"PORTAL_{name.upper()} (or {name} in the [portal] table of {secrets_file()}): {reason}")
+    return "The portal's settings cannot be used. " + "; ".join(parts) + "."
 
 
 @lru_cache(maxsize=1)

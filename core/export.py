@@ -27,11 +27,12 @@ from core.access import (
     SYSTEM, AccessDenied, require_active, require_cohort, require_role,
 )
 from core.clock import utcnow
+from core.commands import command
 from core.dashboard import dashboard_query, period_bounds, students_in_scope
 from core.facts import PROGRESS, THANK_STATUS, ctes
 from core.db import Database
 from core.errors import PortalError, check_id
-from core.models import Actor, Role
+from core.models import Actor, Role, _unreadable
 
 KINDS = ("progress", "pipeline", "activity")
 
@@ -332,6 +333,8 @@ def _resolve_cohort(db: Database, value: str | None) -> int | None:
     if value is None:
         return None
     value = value.strip()
+    if _unreadable(value):
+        raise SystemExit(f"No cohort {value!r} (give its id or its exact name).")
     with db.cursor() as cur:
         if value.isascii() and value.isdigit():
             try:
@@ -359,6 +362,7 @@ def _day(text: str) -> date:
     return day
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     """Write one export to a file (or standard output with --out -)."""
     from core.accounts import load_actor, user_id_for_username
@@ -386,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         actor = SYSTEM
         if args.username:
-            user_id = user_id_for_username(db, args.username)
+            user_id = None if _unreadable(args.username) else user_id_for_username(db, args.username)
             actor = load_actor(db, user_id) if user_id is not None else None
             if actor is None:
                 raise SystemExit(f"No active account {args.username!r}.")

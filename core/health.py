@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from core.access import require_role
+from core.commands import command
 from core.db import Database, rows, scalar
 from core.migrate import schema_version
 from core.models import Actor, Role
@@ -66,6 +67,7 @@ def human_bytes(size: int | None) -> str:
     return f"{size} bytes"
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     """Command line: print the health report of the configured database."""
     from core.access import SYSTEM

@@ -13,6 +13,7 @@ from typing import Any
 
 from core.clock import utcnow
 from core.db import Cursor, Database, row, rows
+from core.errors import check_id
 from core.models import Actor
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "seeds" / "content"
@@ -106,7 +107,11 @@ def list_items(db: Database, actor: Actor, kind: str, *, include_retired: bool =
 
 
 def get_item(db: Database, actor: Actor, item_id: int) -> dict[str, Any] | None:
-    """One library entry, retired or not (things that used it still show it)."""
+    """One library entry, retired or not (things that used it still show it); None when the id names none."""
+    try:
+        item_id = check_id(item_id, "library entry")
+    except LookupError:
+        return None
     with db.cursor() as cur:
         return row(cur, "SELECT * FROM library_items WHERE id = ?", [item_id])
 

@@ -32,6 +32,8 @@ HEADER = ["First Name", "Last Name", "URL", "Email Address", "Company", "Positio
 MAX_PREAMBLE_ROWS = 15
 MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 1000
+# LinkedIn caps a member's connections at 30,000, so a longer file is not one person's export.
+MAX_CONNECTIONS = 30_000
 # No field of a LinkedIn export comes near this; a longer cell means the file is something else.
 MAX_CELL = 10_000
 TOO_LONG = ("One cell of the file holds more than {limit:,} characters; a LinkedIn export never does. Check that this "
@@ -133,6 +135,10 @@ def parse_connections(data: bytes) -> ParsedFile:
                 continue
             if any(len(c) > MAX_CELL for c in cells):
                 raise ImportProblem(TOO_LONG.format(limit=MAX_CELL))
+            if len(connections) + len(rejected) >= MAX_CONNECTIONS:
+                raise ImportProblem(f"The file lists more than {MAX_CONNECTIONS:,} people; LinkedIn allows at most "
+                                    f"{MAX_CONNECTIONS:,} connections, so this is not one Connections.csv export. "
+                                    "Nothing was imported.")
 
             def cell(name: str) -> str:
                 i = columns[name]

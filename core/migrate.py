@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from core.commands import command
 from core.errors import PortalError
 from core.db import Cursor, Database, row
 
@@ -107,12 +108,21 @@ def schema_version(db: Database) -> int:
     return int(found["v"] or 0) if found else 0
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     """Command line: apply pending migrations to the configured database."""
     from core.config import get_settings
 
+    import duckdb
+
+    from core.commands import database_problem
+
     settings = get_settings()
-    db = Database(settings.database_path)
+    try:
+        db = Database(settings.database_path)
+    except duckdb.Error as exc:
+        print(database_problem(settings.database_path, exc), file=sys.stderr)
+        return 1
     try:
         names = apply_migrations(db)
     except MigrationError as exc:

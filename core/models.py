@@ -171,13 +171,21 @@ def _strip(value: str) -> str:
 
 
 def check_timezone(value: str) -> str:
-    """An IANA time zone name that this machine knows, or a ValueError."""
+    """An IANA time zone name that this machine knows, or a ValueError saying how to write one.
+
+    ZoneInfo reads a file named after the value, so a region ("America", a directory), a path or a
+    name with a NUL fails with OSError or ValueError rather than ZoneInfoNotFoundError; all of them
+    mean the same thing to the person who typed it.
+    """
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("unknown time zone: none given; write a name such as America/New_York")
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {value!r}") from exc
+    except (ZoneInfoNotFoundError, OSError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}; write a full name such as America/New_York or "
+                         "Europe/Paris (a region alone, like 'America', is not a time zone)") from exc
     return value
 
 
@@ -281,19 +289,36 @@ class User(BaseModel):
 
 
 class CohortCreate(_Model):
+    """A new cohort. Its term is required on every path (page, roster script, demo seed): a cohort
+    without dates shows "? to ?" in every list and cannot pace its goals."""
+
     name: Name
-    term_start: date | None = None
-    term_end: date | None = None
+    term_start: date
+    term_end: date
     thank_you_window_hours: int = Field(default=48, ge=1, le=24 * 14)
     stalled_after_days: int = Field(default=14, ge=1, le=365)
     follow_up_business_days: int = Field(default=3, ge=1, le=30)
 
+    @field_validator("term_start", mode="before")
+    @classmethod
+    def _start_given(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValueError("is required: pick the first day of the term")
+        return value
+
+    @field_validator("term_end", mode="before")
+    @classmethod
+    def _end_given(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValueError("is required: pick the last day of the term")
+        return value
+
     @field_validator("term_end")
     @classmethod
-    def _end_after_start(cls, value: date | None, info: Any) -> date | None:
+    def _end_after_start(cls, value: date, info: Any) -> date:
         start = info.data.get("term_start")
-        if value is not None and start is not None and value < start:
-            raise ValueError("must be on or after the term start")
+        if start is not None and value <= start:
+            raise ValueError("must be after the term start")
         return value
 
 
@@ -539,26 +564,8 @@ class CommentEdit(_Model):
     body: Annotated[str, AfterValidator(_strip), Field(min_length=1, max_length=5_000)]
 
 
-class CohortTermForm(CohortCreate):
-    """A cohort as the career office creates or edits it on the Cohorts page: the term dates are required.
-
-    (Scripts and tests may still create a cohort without a term through CohortCreate; the page never does,
-    so the cohort list never shows "? to ?".)
-    """
-
-    @field_validator("term_start", mode="before")
-    @classmethod
-    def _start_given(cls, value: Any) -> Any:
-        if value is None or value == "":
-            raise ValueError("is required: pick the first day of the term")
-        return value
-
-    @field_validator("term_end", mode="before")
-    @classmethod
-    def _end_given(cls, value: Any) -> Any:
-        if value is None or value == "":
-            raise ValueError("is required: pick the last day of the term")
-        return value
+# The Cohorts page's name for the same rules, kept for callers written when only the page required a term.
+CohortTermForm = CohortCreate
 
 
 class GoalUpdate(_Model):

@@ -23,9 +23,11 @@ from core.access import require_role
 from core.accounts import hash_password, one_time_password
 from core.clock import utcnow
 from core.db import Cursor, Database, rows
-from core.models import Actor, Role, _check_email
+from core.models import Actor, Role, _check_email, _unreadable
 
 MAX_ROWS = 20_000
+# 20,000 students take about 2 MB; a file ten times that is something else (an export, a log).
+MAX_BYTES = 20 * 1024 * 1024
 
 _HEADER_ALIASES = {
     "name": "name", "full_name": "name", "student_name": "name",
@@ -124,6 +126,9 @@ def _canonical(header: str) -> str:
 
 def read_roster(data: bytes | str) -> list[dict[str, Any]]:
     """The file's lines as dictionaries of the known columns (with 'line', 1 = the header)."""
+    if len(data) > MAX_BYTES:
+        raise RosterError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB, far more than a roster of "
+                          f"{MAX_ROWS:,} students; check that it is the roster, or split it into smaller files.")
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8-sig")
@@ -234,6 +239,9 @@ def preview(db: Database, actor: Actor, data: bytes | str) -> RosterPreview:
             reasons.append("first name is missing")
         if len(first) > 100 or len(last) > 100:
             reasons.append("name is longer than 100 characters")
+        if _unreadable([first, last, line.email, line.cohort, line.student_id or ""]):
+            # A lone surrogate (a broken paste) cannot be stored; the line is refused, not the file.
+            reasons.append("holds characters that are not text (a broken copy and paste); retype the line")
         try:
             line.email = _check_email(line.email)
         except ValueError:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.commands import command
 from core.errors import PortalError
 from core.config import cookie_key_problem, secrets_file
 
@@ -134,7 +135,14 @@ def gather_admin(args: argparse.Namespace) -> AdminDetails:
     first = _ask("First name: ", args.admin_first_name)
     last = _ask("Last name: ", args.admin_last_name)
     if args.admin_password_file:
-        password = Path(args.admin_password_file).read_text(encoding="utf-8").strip()
+        try:
+            password = Path(args.admin_password_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SetupError(f"Cannot read the password file {args.admin_password_file}: "
+                             f"{exc.strerror or exc}.") from None
+        except UnicodeDecodeError:
+            raise SetupError(f"The password file {args.admin_password_file} is not UTF-8 text; write the "
+                             "password on one line in a plain text file.") from None
     else:
         if not sys.stdin.isatty():
             raise SetupError("Give the password with --admin-password-file when not running interactively.")
@@ -180,6 +188,7 @@ def create_first_admin(db, details: AdminDetails, *, rounds: int) -> int | None:
         raise SetupError(str(exc)) from exc
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     """Command line: write the secrets, migrate, load the library, create the first admin."""
     parser = argparse.ArgumentParser(prog="python -m core.setup_production", description=__doc__,

@@ -5,7 +5,7 @@ from pydantic import ValidationError
 
 from core.cohort_admin import all_cohorts, cohort_counselors, counselors, set_archived, unassign_counselor
 from core.cohorts import assign_counselor, create_cohort, update_cohort
-from core.models import CohortTermForm, CohortUpdate, Role, field_errors
+from core.models import CohortCreate, CohortUpdate, Role, field_errors
 from ui import forms
 from ui.campaign import FieldErrors
 from ui.guard import require
@@ -70,9 +70,9 @@ def _term_fields(prefix: str, errors: FieldErrors, source: dict | None = None) -
     return start, end
 
 
-def _validated(errors: FieldErrors, **entered) -> CohortTermForm | None:
+def _validated(errors: FieldErrors, **entered) -> CohortCreate | None:
     try:
-        return CohortTermForm(**entered)
+        return CohortCreate(**entered)
     except ValidationError as exc:
         errors.show(field_errors(exc))
         return None

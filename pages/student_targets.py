@@ -323,7 +323,7 @@ with import_tab:
         try:
             parsed = linkedin_import.parse_connections(upload.getvalue())
         except linkedin_import.ImportProblem as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
         else:
             fresh, skipped = linkedin_import.preview(db, actor, parsed)
             st.markdown(f"**Preview:** {len(fresh)} new, {len(skipped)} to skip.")
@@ -348,7 +348,7 @@ with import_tab:
                         progress=lambda f: bar.progress(f, text=f"Importing… {int(f * 100)}%"))
                 except (linkedin_import.ImportProblem, WriteConflict) as exc:
                     bar.empty()
-                    st.error(str(exc))
+                    st.error(md_escape(str(exc)))
                 else:
                     bar.progress(1.0, text="Done")
                     st.success(f"Imported {result.imported}; skipped {len(result.skipped)}.")

@@ -19,6 +19,7 @@ from core import comments, contacts, keep_in_touch, meetings, merge_fields, outr
 from core.access import SYSTEM
 from core.accounts import create_user
 from core.clock import utcnow
+from core.commands import command
 from core.cohorts import add_goal, add_student, assign_counselor, create_cohort
 from core.db import Database, scalar
 from core.library import list_items, load_library
@@ -301,6 +302,7 @@ def print_logins(port: int = 8501) -> None:
     print("    students   student01 ... student24  (student07 has an overdue thank-you; student12 is stalled)\n")
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     """Command line for seeding and printing the demo sign-ins."""
     from core.config import get_settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from core.migrate import apply_migrations
 from core.models import Actor, CohortCreate, Role, UserCreate
 
 NOW = datetime(2026, 3, 10, 15, 0, 0)  # a Tuesday, 15:00 UTC
+TERM = {"term_start": date(2026, 1, 12), "term_end": date(2026, 5, 8)}  # the spring term around NOW
 PASSWORD = "Test-pass-1!"
 
 
@@ -50,8 +51,8 @@ class World:
         self.alice = make_user(db, "alice", Role.STUDENT)
         self.bob = make_user(db, "bob", Role.STUDENT)
         self.yara = make_user(db, "yara", Role.STUDENT)
-        self.cohort_x = create_cohort(db, self.admin, CohortCreate(name="Cohort X"), now=NOW).id
-        self.cohort_y = create_cohort(db, self.admin, CohortCreate(name="Cohort Y"), now=NOW).id
+        self.cohort_x = create_cohort(db, self.admin, CohortCreate(name="Cohort X", **TERM), now=NOW).id
+        self.cohort_y = create_cohort(db, self.admin, CohortCreate(name="Cohort Y", **TERM), now=NOW).id
         assign_counselor(db, self.admin, self.cohort_x, self.counselor_x.user_id, now=NOW)
         assign_counselor(db, self.admin, self.cohort_y, self.counselor_y.user_id, now=NOW)
         add_student(db, self.admin, self.cohort_x, self.alice.user_id, now=NOW)

@@ -72,7 +72,7 @@ def test_cohort_settings_are_versioned_and_a_stale_edit_shows_the_other_change(w
 
 def test_a_cohort_term_can_change_but_not_be_removed(world):
     from core.cohorts import update_cohort
-    from core.models import CohortTermForm, CohortUpdate
+    from core.models import CohortCreate, CohortUpdate
     from pydantic import ValidationError
 
     db, admin = world.db, world.admin
@@ -80,7 +80,7 @@ def test_a_cohort_term_can_change_but_not_be_removed(world):
     with pytest.raises(CohortError, match="needs the date its term ends"):
         update_cohort(db, admin, world.cohort_x, CohortUpdate(term_end=None), now=NOW)
     with pytest.raises(ValidationError):
-        CohortTermForm(name="Cohort Z", term_start=None, term_end=date(2026, 5, 1))
+        CohortCreate(name="Cohort Z", term_start=None, term_end=date(2026, 5, 1))
 
 
 def test_archiving_is_versioned_and_undone(world):
@@ -338,3 +338,56 @@ def test_health_reports_schema_counts_and_size(world, tmp_path):
     assert health.human_bytes(1536) == "1.5 KiB" and health.human_bytes(12) == "12 bytes"
     with pytest.raises(AccessDenied):
         health.report(world.db, world.alice)
+
+
+@pytest.mark.parametrize("term, message", [
+    ({}, "Term start is required"),
+    ({"term_start": date(2027, 1, 11)}, "Term end is required"),
+    ({"term_start": None, "term_end": None}, "Term start is required: pick the first day of the term"),
+    ({"term_start": "", "term_end": date(2027, 5, 7)}, "Term start is required"),
+    ({"term_start": date(2027, 5, 7), "term_end": date(2027, 1, 11)}, "Term end must be after the term start"),
+    ({"term_start": date(2027, 1, 11), "term_end": date(2027, 1, 11)}, "Term end must be after the term start"),
+])
+def test_a_cohort_is_never_created_without_a_term(world, term, message):
+    """Every path (page, roster script, demo seed) builds a CohortCreate, so the model refuses a missing term."""
+    from pydantic import ValidationError
+
+    from core.models import CohortCreate, describe
+
+    with pytest.raises(ValidationError) as caught:
+        CohortCreate(name="Cohort Z", **term)
+    assert message in describe(caught.value)
+
+
+def test_create_cohort_itself_refuses_a_cohort_without_a_term(world):
+    """A model built without validation (model_construct) still cannot store a cohort showing "? to ?"."""
+    from core.cohorts import create_cohort
+    from core.models import CohortCreate
+
+    db, admin = world.db, world.admin
+    before = scalar_count(db, "SELECT count(*) FROM cohorts")
+    events_before = scalar_count(db, "SELECT count(*) FROM events")
+    for term in ({"term_start": None, "term_end": None}, {"term_start": date(2027, 1, 11), "term_end": None},
+                 {"term_start": date(2027, 5, 7), "term_end": date(2027, 1, 11)}):
+        data = CohortCreate.model_construct(name="Cohort Z", thank_you_window_hours=48, stalled_after_days=14,
+                                            follow_up_business_days=3, **term)
+        with pytest.raises(CohortError, match="term"):
+            create_cohort(db, admin, data, now=NOW)
+    assert scalar_count(db, "SELECT count(*) FROM cohorts") == before
+    assert scalar_count(db, "SELECT count(*) FROM events") == events_before
+
+
+def test_no_cohort_in_the_demo_lacks_its_term(demo_file):
+    from core.db import Database
+
+    db = Database(demo_file)
+    try:
+        assert scalar_count(db, "SELECT count(*) FROM cohorts WHERE term_start IS NULL OR term_end IS NULL "
+                                "OR term_end <= term_start") == 0
+    finally:
+        db.close()
+
+
+def scalar_count(db, sql: str) -> int:
+    with db.cursor() as cur:
+        return scalar(cur, sql)

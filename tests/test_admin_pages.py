@@ -311,3 +311,33 @@ def test_library_retire_offers_undo_and_a_stale_edit_is_refused(portal_env):
     db = Database(portal_env)
     assert first["id"] in [i["id"] for i in list_items(db, admin, "question")]
     db.close()
+
+
+def test_assigning_a_counselor_names_the_counselor_and_the_cohort_inertly(portal_env):
+    from core.cohorts import create_cohort
+    from core.models import Actor, CohortCreate, Role
+
+    name = "<b>Night</b> =SUM(1) [x](javascript:alert(1))"
+    db = Database(portal_env)
+    admin = Actor(user_id_for_username(db, "admin"), Role.ADMIN)
+    cid = create_cohort(db, admin, CohortCreate(name=name, term_start=date(2027, 1, 11),
+                                                term_end=date(2027, 5, 7))).id
+    db.close()
+    at = _run("admin_cohorts", "admin", portal_env)
+    at.selectbox(key="admin_cohorts_pick").set_value(name).run()
+    pick = at.selectbox(key=f"admin_cohorts_assign_pick_{cid}")
+    counselor = pick.options[-1]
+    pick.set_value(counselor)
+    [b for b in at.button if b.label == "Assign"][0].click()
+    at.run()
+    assert not at.exception
+    shown = [s.value for s in at.success]
+    assert len(shown) == 1
+    assert shown[0].replace("\\", "") == f"Assigned {counselor} to {name}: they see its students on their dashboard now."
+    assert "\\<b\\>" in shown[0] and "\\[x\\]\\(javascript" in shown[0]  # markdown cannot turn it into markup
+    username = counselor.rsplit("(", 1)[1].rstrip(")")
+    db = Database(portal_env)
+    with db.cursor() as cur:
+        assert scalar(cur, """SELECT count(*) FROM cohort_counselors cc JOIN users u ON u.id = cc.counselor_id
+                              WHERE cc.cohort_id = ? AND u.username = ?""", [cid, username]) == 1
+    db.close()

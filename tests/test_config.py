@@ -91,3 +91,46 @@ def test_broken_secrets_file_says_so(secrets):
     secrets.write_text("[portal\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         Settings()
+
+
+@pytest.mark.parametrize("zone", ["America", "Europe", "nonsense", "", "../etc", "/etc/passwd", "America/",
+                                  "a\x00b", "Europe/Paris "])
+def test_a_time_zone_that_is_not_one_gets_a_clear_message(zone):
+    from core.models import check_timezone
+
+    with pytest.raises(ValueError, match="unknown time zone") as caught:
+        check_timezone(zone)
+    assert type(caught.value) is ValueError  # no OSError or KeyError leaks out of the check
+
+
+@pytest.mark.parametrize("zone", ["America", "nonsense", "../etc"])
+def test_a_portal_time_zone_that_is_not_one_names_the_setting(secrets, monkeypatch, zone):
+    from core.config import SettingsError, get_settings
+
+    monkeypatch.setenv("PORTAL_TIMEZONE", zone)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SettingsError, match="PORTAL_TIMEZONE .*unknown time zone .*America/New_York"):
+            get_settings()
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_time_zone_region_in_the_secrets_file_names_the_setting(secrets):
+    from core.config import SettingsError
+
+    secrets.write_text('[portal]\ntimezone = "America"\n')
+    with pytest.raises(SettingsError, match="timezone in the \\[portal\\] table"):
+        Settings()
+
+
+def test_a_meeting_in_a_region_instead_of_a_time_zone_is_refused_in_words():
+    from datetime import datetime
+
+    from pydantic import ValidationError
+
+    from core.models import MeetingCreate, MeetingMode, describe
+
+    with pytest.raises(ValidationError) as caught:
+        MeetingCreate(starts_at_local=datetime(2026, 3, 12, 10), timezone="America", mode=MeetingMode.VIDEO)
+    assert "unknown time zone 'America'" in describe(caught.value)
