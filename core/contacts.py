@@ -12,6 +12,7 @@ from core import events, idempotency, versioning
 from core.access import NotFound, owned_contact, require_own_campaign, require_read_student, visible_students_sql
 from core.clock import utcnow
 from core.db import Cursor, Database, row, rows, scalar
+from core.rules import LATEST_REPLY_SQL
 from core.models import Actor, Contact, ContactCreate, ContactUpdate, Role, Source, Stage
 
 MAX_FOCUS_OCCUPATIONS = 3
@@ -223,11 +224,12 @@ def set_archived(db: Database, actor: Actor, contact_id: int, archived: bool, *,
     db.transaction(work)
 
 
-_CONTACT_SELECT = """
-    SELECT c.*, p.stage, p.stage_at, f.name AS focus_occupation
+_CONTACT_SELECT = f"""
+    SELECT c.*, p.stage, p.stage_at, f.name AS focus_occupation, lr.outreach_reply
     FROM contacts c
     JOIN contact_progress p ON p.contact_id = c.id
     LEFT JOIN focus_occupations f ON f.id = c.focus_occupation_id
+    LEFT JOIN {LATEST_REPLY_SQL} lr ON lr.contact_id = c.id
 """
 
 
@@ -316,14 +318,15 @@ def target_table(
     with db.cursor() as cur:
         return rows(
             cur,
-            """WITH last_event AS (
+            f"""WITH last_event AS (
                    SELECT contact_id, max(occurred_at) AS last_activity FROM events
                    WHERE student_id = ? AND contact_id IS NOT NULL GROUP BY contact_id)
                SELECT c.id, c.first_name, c.last_name, c.organization, c.title, c.priority, c.source, c.archived_at,
                       f.name AS focus_occupation, p.stage, coalesce(l.last_activity, c.updated_at) AS last_activity,
-                      nullif(trim(r.first_name || ' ' || r.last_name), '') AS referred_by
+                      nullif(trim(r.first_name || ' ' || r.last_name), '') AS referred_by, lr.outreach_reply
                FROM contacts c
                JOIN contact_progress p ON p.contact_id = c.id
+               LEFT JOIN {LATEST_REPLY_SQL} lr ON lr.contact_id = c.id
                LEFT JOIN focus_occupations f ON f.id = c.focus_occupation_id
                LEFT JOIN last_event l ON l.contact_id = c.id
                LEFT JOIN contacts r ON r.id = c.referred_by_contact_id AND r.student_id = c.student_id

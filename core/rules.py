@@ -13,6 +13,27 @@ from zoneinfo import ZoneInfo
 
 THANK_YOU_STATUS_SQL = "thank_you_status"
 
+# The latest reply recorded per contact (contact_id, outreach_reply): the stage badge shows
+# "accepted" or "declined" beside "Outreach sent" from it, on every page.
+LATEST_REPLY_SQL = """(SELECT contact_id, reply AS outreach_reply FROM (
+    SELECT contact_id, reply, row_number() OVER (PARTITION BY contact_id ORDER BY replied_at DESC, id DESC) AS n
+    FROM outreach_messages WHERE reply IS NOT NULL) latest_replies WHERE n = 1)"""
+
+# The one date a meeting shows: when it was held once it was, else when it is scheduled.
+def shown_at_sql(alias: str = "") -> str:
+    """SQL for a meeting's one shown date; alias names the meetings table in the query ("m")."""
+    p = f"{alias}." if alias else ""
+    return f"CASE WHEN {p}status = 'held' AND {p}held_at IS NOT NULL THEN {p}held_at ELSE {p}starts_at END"
+
+# The current thank-you per meeting and kind: the sent one if any (the first sent), else the latest
+# draft. A referrer thank-you is one per contact, whichever meeting it was drafted from. The
+# student's Thank-you page and the counselor's timeline both read this.
+CURRENT_THANK_YOUS_SQL = """(SELECT * EXCLUDE (n) FROM (
+    SELECT t.*, row_number() OVER (
+        PARTITION BY t.contact_id, t.kind, CASE WHEN t.kind = 'interview' THEN t.meeting_id END
+        ORDER BY t.sent_at IS NULL, t.sent_at, t.updated_at DESC, t.id DESC) AS n
+    FROM thank_yous t) ranked_thank_yous WHERE n = 1)"""
+
 
 def add_business_days(start_utc: datetime, days: int, zone: str) -> datetime:
     """The moment `days` business days (Mon-Fri) after start, counted on the local calendar of zone.

@@ -12,6 +12,7 @@ from typing import Any
 from core.access import require_read_student, visible_students_sql
 from core.db import Database, row, rows
 from core.models import Actor
+from core.rules import CURRENT_THANK_YOUS_SQL, LATEST_REPLY_SQL, shown_at_sql
 
 _ENTITY_WORDS = {
     "contact": "a contact", "focus_occupation": "a focus occupation", "research": "research notes",
@@ -29,8 +30,9 @@ _ACTION_WORDS = {
     "cancelled": "cancelled", "held": "held and logged", "logged": "logged", "written": "wrote",
     "recorded": "recorded", "commented": "commented on", "joined_cohort": "joined", "password_changed": "changed",
     "withdrawn": "withdrew", "unarchived": "brought back", "changed": "changed",
+    "log_edited": "edited the log of", "referral_edited": "edited a referral,",
 }
-_EDITS = {"edited", "updated"}
+_EDITS = {"edited", "updated", "log_edited", "referral_edited", "rescheduled"}
 
 
 def _entity_words(entity_type: str) -> str:
@@ -93,8 +95,9 @@ def student_campaign(db: Database, actor: Actor, student_id: int) -> dict[str, A
                                      co.id AS cohort_id, co.name AS cohort_name
                               FROM users u LEFT JOIN cohort_members cm ON cm.student_id = u.id
                               LEFT JOIN cohorts co ON co.id = cm.cohort_id WHERE u.id = ?""", [student_id])
-        contacts = rows(cur, """SELECT c.*, p.stage, p.stage_at, f.name AS focus_occupation
+        contacts = rows(cur, f"""SELECT c.*, p.stage, p.stage_at, f.name AS focus_occupation, lr.outreach_reply
                                 FROM contacts c JOIN contact_progress p ON p.contact_id = c.id
+                                LEFT JOIN {LATEST_REPLY_SQL} lr ON lr.contact_id = c.id
                                 LEFT JOIN focus_occupations f ON f.id = c.focus_occupation_id
                                 WHERE c.student_id = ? ORDER BY c.archived_at NULLS FIRST, c.priority, c.last_name,
                                       c.first_name, c.id""", [student_id])
@@ -104,9 +107,11 @@ def student_campaign(db: Database, actor: Actor, student_id: int) -> dict[str, A
                               [student_id]),
             "messages": rows(cur, "SELECT * FROM outreach_messages WHERE student_id = ? ORDER BY created_at, id",
                              [student_id]),
-            "meetings": rows(cur, "SELECT * FROM meetings WHERE student_id = ? ORDER BY starts_at, id", [student_id]),
-            "thank_yous": rows(cur, "SELECT * FROM thank_yous WHERE student_id = ? ORDER BY created_at, id",
-                               [student_id]),
+            "meetings": rows(cur, f"SELECT *, {shown_at_sql()} AS shown_at FROM meetings WHERE student_id = ? "
+                                  "ORDER BY starts_at, id", [student_id]),
+            # Only the current thank-you per meeting and kind: a draft superseded or already sent is not work.
+            "thank_yous": rows(cur, f"SELECT * FROM {CURRENT_THANK_YOUS_SQL} t WHERE student_id = ? "
+                                    "ORDER BY created_at, id", [student_id]),
             "follow_ups": rows(cur, "SELECT * FROM follow_ups WHERE student_id = ? ORDER BY created_at, id",
                                [student_id]),
         }

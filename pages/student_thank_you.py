@@ -28,7 +28,7 @@ if contact is None:
     st.info("A thank-you is due once a meeting has been held and logged.")
     link("pages/student_meetings.py", "Go to Meetings", icon=":material/event:")
     st.stop()
-stage_badge(contact["stage"])
+stage_badge(contact["stage"], contact.get("outreach_reply"))
 cid = contact["id"]
 templates = {t["category"]: t for t in list_items(db, actor, "template")}
 
