@@ -8,7 +8,7 @@ from typing import Any
 from collections.abc import Iterable
 
 from core.errors import DuplicateRecord, PortalError
-from core.facts import ONE_STUDENT, PROGRESS, ctes
+from core.facts import LATEST_REPLY, ONE_STUDENT, PROGRESS, ctes
 from core import events, idempotency, versioning
 from core.access import NotFound, owned_contact, require_own_campaign, require_read_student, visible_students_sql
 from core.clock import utcnow
@@ -224,12 +224,13 @@ def set_archived(db: Database, actor: Actor, contact_id: int, archived: bool, *,
     db.transaction(work)
 
 
-# Contacts with their stage (core.facts.PROGRESS) for the students of an `sc` CTE given first.
-_CONTACT_SELECT = ctes(PROGRESS) + """
-    SELECT c.*, p.stage, p.stage_at, f.name AS focus_occupation
+# Contacts with their stage and latest reply (core/facts.py) for the students of an `sc` CTE given first.
+_CONTACT_SELECT = ctes(PROGRESS, LATEST_REPLY) + """
+    SELECT c.*, p.stage, p.stage_at, f.name AS focus_occupation, lr.outreach_reply
     FROM contacts c
     JOIN progress p ON p.contact_id = c.id
     LEFT JOIN focus_occupations f ON f.id = c.focus_occupation_id
+    LEFT JOIN f_latest_reply lr ON lr.contact_id = c.id
 """
 
 
@@ -320,14 +321,15 @@ def target_table(
     with db.cursor() as cur:
         return rows(
             cur,
-            f"""WITH {ONE_STUDENT}{ctes(PROGRESS)}, last_event AS (
+            f"""WITH {ONE_STUDENT}{ctes(PROGRESS, LATEST_REPLY)}, last_event AS (
                    SELECT contact_id, max(occurred_at) AS last_activity FROM events
                    WHERE student_id = ? AND contact_id IS NOT NULL GROUP BY contact_id)
                SELECT c.id, c.first_name, c.last_name, c.organization, c.title, c.priority, c.source, c.archived_at,
                       f.name AS focus_occupation, p.stage, coalesce(l.last_activity, c.updated_at) AS last_activity,
-                      nullif(trim(r.first_name || ' ' || r.last_name), '') AS referred_by
+                      nullif(trim(r.first_name || ' ' || r.last_name), '') AS referred_by, lr.outreach_reply
                FROM contacts c
                JOIN progress p ON p.contact_id = c.id
+               LEFT JOIN f_latest_reply lr ON lr.contact_id = c.id
                LEFT JOIN focus_occupations f ON f.id = c.focus_occupation_id
                LEFT JOIN last_event l ON l.contact_id = c.id
                LEFT JOIN contacts r ON r.id = c.referred_by_contact_id AND r.student_id = c.student_id

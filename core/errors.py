@@ -35,6 +35,13 @@ class StaleEdit(PortalError):
             "keep yours.")
 
 
+class NeedsConfirmation(PortalError):
+    """A save that looks like a slip (a date far from the expected one): it waits for a yes.
+
+    The caller saves again with the confirmation flag the core function names; nothing was written.
+    """
+
+
 class DuplicateRecord(PortalError):
     """A new record that matches one already there; `existing_id` names it."""
 

@@ -29,7 +29,7 @@ from core.access import (
 from core.clock import utcnow
 from core.commands import command
 from core.dashboard import dashboard_query, period_bounds, students_in_scope
-from core.facts import PROGRESS, THANK_STATUS, ctes
+from core.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes
 from core.db import Database
 from core.errors import PortalError, check_id
 from core.models import Actor, Role, _unreadable
@@ -184,17 +184,14 @@ def _pipeline_query(actor: Actor, cohort_id: int | None, since, until, now, incl
                          LEFT JOIN rf ON rf.contact_id = c.id"""
     sql = f"""
         WITH w AS (SELECT CAST(? AS TIMESTAMP) AS since, CAST(? AS TIMESTAMP) AS until, CAST(? AS TIMESTAMP) AS now),
-        sc AS ({scope}){ctes(PROGRESS, THANK_STATUS)},
-        rep AS (SELECT contact_id, arg_max(reply, coalesce(replied_at, sent_at)) AS last_reply
-                FROM outreach_messages WHERE reply IS NOT NULL AND student_id IN (SELECT student_id FROM sc)
-                GROUP BY contact_id),
+        sc AS ({scope}){ctes(PROGRESS, THANK_STATUS, LATEST_REPLY)},
         ty AS (SELECT contact_id, min(due_at) AS thank_you_due_at, bool_or(overdue) AS thank_you_overdue
                FROM thank_status GROUP BY contact_id){notes_ctes}
         SELECT co.name AS cohort, u.id AS student_id, u.student_number, u.first_name AS student_first_name,
                u.last_name AS student_last_name, c.id AS contact_id, c.first_name AS contact_first_name,
                c.last_name AS contact_last_name, c.organization, c.title, c.field, fo.name AS focus_occupation,
                c.source, c.priority, c.referred_by_contact_id, p.stage, p.target_at, p.research_at, p.outreach_at,
-               p.interview_at, p.thank_at, p.reflect_at, p.keep_in_touch_at, rep.last_reply, ty.thank_you_due_at,
+               p.interview_at, p.thank_at, p.reflect_at, p.keep_in_touch_at, rep.outreach_reply AS last_reply, ty.thank_you_due_at,
                coalesce(ty.thank_you_overdue, false) AS thank_you_overdue, c.archived_at{notes_cols}
         FROM contacts c
         JOIN sc ON sc.student_id = c.student_id
@@ -202,7 +199,7 @@ def _pipeline_query(actor: Actor, cohort_id: int | None, since, until, now, incl
         JOIN users u ON u.id = c.student_id
         JOIN cohorts co ON co.id = sc.cohort_id
         LEFT JOIN focus_occupations fo ON fo.id = c.focus_occupation_id
-        LEFT JOIN rep ON rep.contact_id = c.id
+        LEFT JOIN f_latest_reply rep ON rep.contact_id = c.id
         LEFT JOIN ty ON ty.contact_id = c.id
         {notes_joins}
         CROSS JOIN w

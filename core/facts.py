@@ -13,7 +13,10 @@ How to use them: the enclosing query defines two CTEs, then appends the fragment
 Each fragment filters every table by `sc` before it aggregates, so a query about one student
 reads that student's rows only and costs the same in a portal of 100 or 100,000 students.
 
-Fragments and the CTE each one defines:
+Fragments and the CTE each one defines (besides those below: LATEST_REPLY -> `f_latest_reply`, the
+latest reply recorded per contact (contact_id, outreach_reply), which the stage badge shows beside
+"Outreach sent"; CURRENT_THANK_YOUS -> `current_thank_yous`, the current thank-you per meeting and
+kind: the first sent, else the latest draft, a referrer thank-you being one per contact):
 - PROGRESS -> `progress`: per contact, when it reached each stage and its current stage
   (contact_id, student_id, archived_at, target_at, research_at, outreach_at, interview_at,
   thank_at, reflect_at, keep_in_touch_at, stage, stage_at). A stage is reached by a fact, not a
@@ -162,6 +165,26 @@ figures AS (
     LEFT JOIN f_reflections ON f_reflections.student_id = sc.student_id
     LEFT JOIN f_overdue ON f_overdue.student_id = sc.student_id
     LEFT JOIN f_activity ON f_activity.student_id = sc.student_id
+)"""
+
+LATEST_REPLY = f"""
+f_latest_reply AS (
+    SELECT contact_id, reply AS outreach_reply FROM (
+        SELECT contact_id, reply,
+               row_number() OVER (PARTITION BY contact_id
+                                  ORDER BY coalesce(replied_at, sent_at) DESC NULLS LAST, id DESC) AS n
+        FROM outreach_messages WHERE {_SCOPED} AND reply IS NOT NULL
+    ) AS r WHERE n = 1
+)"""
+
+CURRENT_THANK_YOUS = f"""
+current_thank_yous AS (
+    SELECT * EXCLUDE (n) FROM (
+        SELECT t.*, row_number() OVER (
+            PARTITION BY t.contact_id, t.kind, CASE WHEN t.kind = 'interview' THEN t.meeting_id END
+            ORDER BY t.sent_at IS NULL, t.sent_at, t.updated_at DESC, t.id DESC) AS n
+        FROM thank_yous t WHERE t.{_SCOPED}
+    ) AS ranked WHERE n = 1
 )"""
 
 FIGURE_NAMES = ["targets", "researched", "outreach_sent", "interviews", "thanked", "reflections", "referrals"]

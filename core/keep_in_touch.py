@@ -5,16 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core import events
+from core import events, idempotency, versioning
+from core.errors import PortalError
 from core.access import NotFound, owned_contact, owned_row, require_own_campaign, require_read_student
 from core.clock import utcnow
 from core.db import Cursor, Database, rows, scalar
 from core.models import Actor, FollowUpCreate, OutcomeCreate
 
 
+class FollowUpError(PortalError, ValueError):
+    """A keep-in-touch change was refused; the message says why."""
+
+
+FOLLOW_UP_FIELDS = ("kind", "body", "due_on")
+
+
 def add_follow_up(db: Database, actor: Actor, contact_id: int, data: FollowUpCreate, *, sent_at: datetime | None = None,
-                  now: datetime | None = None) -> int:
-    """Log a keep-in-touch message (sent now or at sent_at) or plan one for due_on (sent_at None, due_on set)."""
+                  now: datetime | None = None, idempotency_key: str | None = None) -> int:
+    """Log a keep-in-touch message (sent now or at sent_at) or plan one for due_on (sent_at None, due_on set).
+
+    Once per form render: a repeated submit with the same key returns the first entry.
+    """
     now = now or utcnow()
 
     def work(cur: Cursor) -> int:
@@ -29,7 +40,26 @@ def add_follow_up(db: Database, actor: Actor, contact_id: int, data: FollowUpCre
                       student_id=actor.user_id, contact_id=contact_id, detail={"kind": data.kind.value}, now=now)
         return new_id
 
-    return db.transaction(work)
+    return idempotency.create_once(db, actor, idempotency_key, "follow_up", work, now=now)
+
+
+def update_follow_up(db: Database, actor: Actor, follow_up_id: int, data: FollowUpCreate, *,
+                     expected_version: int | None = None, now: datetime | None = None) -> None:
+    """Edit a keep-in-touch entry (its kind, text, planned date); a save from a stale form is refused."""
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> None:
+        found = owned_row(cur, actor, "follow_ups", follow_up_id)
+        versioning.check(found, expected_version, what="keep-in-touch entry", fields=FOLLOW_UP_FIELDS)
+        due_on = data.due_on if found["sent_at"] is None else found["due_on"]
+        if found["sent_at"] is None and due_on is None:
+            raise FollowUpError("A planned message needs a date.")
+        cur.execute("""UPDATE follow_ups SET kind = ?, body = ?, due_on = ?, updated_at = ?, version = version + 1
+                       WHERE id = ?""", [data.kind.value, data.body, due_on, now, follow_up_id])
+        events.record(cur, actor, "edited", "follow_up", entity_id=follow_up_id, student_id=actor.user_id,
+                      contact_id=found["contact_id"], detail={"kind": data.kind.value}, now=now)
+
+    db.transaction(work)
 
 
 def mark_follow_up_sent(db: Database, actor: Actor, follow_up_id: int, *, sent_at: datetime | None = None,
@@ -39,7 +69,10 @@ def mark_follow_up_sent(db: Database, actor: Actor, follow_up_id: int, *, sent_a
 
     def work(cur: Cursor) -> None:
         found = owned_row(cur, actor, "follow_ups", follow_up_id)
-        cur.execute("UPDATE follow_ups SET sent_at = ?, updated_at = ? WHERE id = ?", [sent_at or now, now, follow_up_id])
+        if found["sent_at"] is not None:
+            return  # a repeated click
+        cur.execute("UPDATE follow_ups SET sent_at = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                    [sent_at or now, now, follow_up_id])
         events.record(cur, actor, "sent", "follow_up", entity_id=follow_up_id, student_id=actor.user_id,
                       contact_id=found["contact_id"], detail={"kind": found["kind"]}, now=now)
 

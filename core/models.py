@@ -50,6 +50,18 @@ STAGE_LABELS = {
 }
 
 
+REPLY_STAGE_WORDS = {"accepted": "accepted", "declined": "declined"}
+
+
+def stage_label(stage: "str | Stage", reply: str | None = None) -> str:
+    """A contact's stage in words; at the outreach stage the reply shows too ("Outreach sent · accepted")."""
+    stage = Stage(stage)
+    words = REPLY_STAGE_WORDS.get(reply or "")
+    if stage == Stage.OUTREACH and words:
+        return f"{STAGE_LABELS[stage]} · {words}"
+    return STAGE_LABELS[stage]
+
+
 class Source(StrEnum):
     """Where a student found a contact (PRODUCT.md, stage 1)."""
 
@@ -414,6 +426,7 @@ class Contact(BaseModel):
     updated_at: datetime
     stage: Stage = Stage.TARGET
     stage_at: datetime | None = None
+    outreach_reply: str | None = None
     version: int = 1
 
     @property

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from core.errors import PortalError
-from core import events
+from core import events, idempotency, versioning
 from core.access import owned_row, require_read_student
 from core.clock import utcnow
 from core.db import Cursor, Database, row, rows, scalar
@@ -20,8 +20,16 @@ class ReflectionError(PortalError, ValueError):
     """A reflection change was refused; the message says why."""
 
 
-def save_reflection(db: Database, actor: Actor, meeting_id: int, data: ReflectionCreate, *, now: datetime | None = None) -> int:
-    """Create or replace the reflection on a held meeting of the acting student."""
+REFLECTION_FIELDS = ("feelings", "see_myself", "view_changed", "still_need", "fit_rating", "is_private")
+
+
+def save_reflection(db: Database, actor: Actor, meeting_id: int, data: ReflectionCreate, *, now: datetime | None = None,
+                    expected_version: int | None = None, idempotency_key: str | None = None) -> int:
+    """Create or edit the reflection on a held meeting of the acting student.
+
+    A save from a form opened before another save is refused (StaleEdit; expected_version 0: the
+    form was opened before any reflection existed). A repeated submit of one form render saves once.
+    """
     now = now or utcnow()
     if not any([data.feelings.strip(), data.see_myself.strip(), data.view_changed.strip(), data.still_need.strip()]):
         raise ReflectionError("Answer at least one of the questions before saving.")
@@ -31,7 +39,10 @@ def save_reflection(db: Database, actor: Actor, meeting_id: int, data: Reflectio
         if meeting["status"] != "held":
             raise ReflectionError("Reflect after the meeting has been held and logged.")
         values = [data.feelings, data.see_myself, data.view_changed, data.still_need, data.fit_rating, data.is_private]
-        existing = scalar(cur, "SELECT id FROM reflections WHERE meeting_id = ?", [meeting_id])
+        found = row(cur, "SELECT * FROM reflections WHERE meeting_id = ?", [meeting_id])
+        existing = found["id"] if found else None
+        if found is not None:
+            versioning.check(found, expected_version, what="reflection", fields=REFLECTION_FIELDS)
         if existing is None:
             existing = scalar(
                 cur,
@@ -44,7 +55,7 @@ def save_reflection(db: Database, actor: Actor, meeting_id: int, data: Reflectio
         else:
             cur.execute(
                 """UPDATE reflections SET feelings = ?, see_myself = ?, view_changed = ?, still_need = ?,
-                          fit_rating = ?, is_private = ?, updated_at = ? WHERE id = ?""",
+                          fit_rating = ?, is_private = ?, updated_at = ?, version = version + 1 WHERE id = ?""",
                 [*values, now, existing],
             )
             action = "edited"
@@ -53,7 +64,7 @@ def save_reflection(db: Database, actor: Actor, meeting_id: int, data: Reflectio
                       contact_id=meeting["contact_id"], now=now)
         return existing
 
-    return db.transaction(work)
+    return idempotency.create_once(db, actor, idempotency_key, "reflection", work, now=now)
 
 
 def get_reflection(db: Database, actor: Actor, meeting_id: int) -> dict[str, Any] | None:

@@ -11,6 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+# The one date a meeting shows: when it was held once it was, else when it is scheduled.
+def shown_at_sql(alias: str = "") -> str:
+    """SQL for a meeting's one shown date; alias names the meetings table in the query ("m")."""
+    p = f"{alias}." if alias else ""
+    return f"CASE WHEN {p}status = 'held' AND {p}held_at IS NOT NULL THEN {p}held_at ELSE {p}starts_at END"
+
+
 def add_business_days(start_utc: datetime, days: int, zone: str) -> datetime:
     """The moment `days` business days (Mon-Fri) after start, counted on the local calendar of zone.
 

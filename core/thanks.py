@@ -7,11 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from core.errors import PortalError
-from core import events
+from core import events, idempotency, versioning
 from core.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
 from core.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, ThankYouCreate
+from core.facts import CURRENT_THANK_YOUS, ctes
+
+# The `sc` scope of core/facts.py: the student whose contact is named by the parameter.
+_CONTACTS_STUDENT = "sc AS (SELECT student_id FROM contacts WHERE id = ?)"
 
 
 class ThankYouError(PortalError, ValueError):
@@ -28,28 +32,95 @@ def create_thank_you(
         raise ThankYouError("A thank-you is for the person met or for whoever referred them.")
 
     def work(cur: Cursor) -> int:
-        contact = owned_contact(cur, actor, contact_id)
-        recipient = contact_id
-        if kind == "referrer":
-            recipient = contact["referred_by_contact_id"]
-            if recipient is None:
-                raise ThankYouError("Nobody referred this contact, so there is no referrer to thank.")
-        if meeting_id is not None:
-            meeting = owned_row(cur, actor, "meetings", meeting_id)
-            if meeting["contact_id"] != contact_id:
-                raise ThankYouError("That meeting was with someone else.")
-        new_id = scalar(
-            cur,
-            """INSERT INTO thank_yous (contact_id, student_id, meeting_id, recipient_contact_id, kind, channel, body,
-                                       created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-            [contact_id, actor.user_id, meeting_id, recipient, kind, data.channel.value, data.body, now, now],
-        )
-        events.record(cur, actor, "drafted", "thank_you", entity_id=new_id, student_id=actor.user_id,
-                      contact_id=contact_id, detail={"kind": kind}, now=now)
-        return new_id
+        return _insert(cur, actor, contact_id, data, kind=kind, meeting_id=meeting_id, now=now)
 
     return db.transaction(work)
+
+
+def _insert(cur: Cursor, actor: Actor, contact_id: int, data: ThankYouCreate, *, kind: str, meeting_id: int | None,
+            now: datetime) -> int:
+    contact = owned_contact(cur, actor, contact_id)
+    recipient = contact_id
+    if kind == "referrer":
+        recipient = contact["referred_by_contact_id"]
+        if recipient is None:
+            raise ThankYouError("Nobody referred this contact, so there is no referrer to thank.")
+    if meeting_id is not None:
+        meeting = owned_row(cur, actor, "meetings", meeting_id)
+        if meeting["contact_id"] != contact_id:
+            raise ThankYouError("That meeting was with someone else.")
+    new_id = scalar(
+        cur,
+        """INSERT INTO thank_yous (contact_id, student_id, meeting_id, recipient_contact_id, kind, channel, body,
+                                   created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+        [contact_id, actor.user_id, meeting_id, recipient, kind, data.channel.value, data.body, now, now],
+    )
+    events.record(cur, actor, "drafted", "thank_you", entity_id=new_id, student_id=actor.user_id,
+                  contact_id=contact_id, detail={"kind": kind}, now=now)
+    return new_id
+
+
+def _current(cur: Cursor, contact_id: int, kind: str, meeting_id: int | None) -> dict[str, Any] | None:
+    """The current thank-you of a meeting and kind (core.facts.CURRENT_THANK_YOUS), or None."""
+    return row(cur, f"""WITH {_CONTACTS_STUDENT}{ctes(CURRENT_THANK_YOUS)}
+                        SELECT * FROM current_thank_yous WHERE contact_id = ? AND kind = ?
+                        AND (kind = 'referrer' OR meeting_id IS NOT DISTINCT FROM ?)""",
+               [contact_id, contact_id, kind, meeting_id])
+
+
+def save_thank_you(
+    db: Database, actor: Actor, contact_id: int, data: ThankYouCreate, *, kind: str = "interview",
+    meeting_id: int | None = None, send: bool = False, expected_version: int | None = None,
+    idempotency_key: str | None = None, now: datetime | None = None,
+) -> int:
+    """Save the one draft of a thank-you (per meeting and kind), and with send=True mark it sent as written.
+
+    One transaction: the text saved is the text sent. The draft is edited in place (never a second
+    one beside it); a form opened before another save of the same draft is refused (StaleEdit,
+    expected_version 0 meaning the form was opened before any draft existed). A thank-you already
+    sent cannot change. Returns the thank-you's id.
+    """
+    now = now or utcnow()
+    if kind not in ("interview", "referrer"):
+        raise ThankYouError("A thank-you is for the person met or for whoever referred them.")
+
+    def work(cur: Cursor) -> int:
+        found = _current(cur, contact_id, kind, meeting_id)
+        if found is not None and found["student_id"] != actor.user_id:
+            owned_contact(cur, actor, contact_id)  # refuses with NotFound
+        if found is not None and found["sent_at"] is not None:
+            raise ThankYouError("This thank-you was already sent; it is kept as it went out.")
+        if found is None:
+            if expected_version:
+                raise ThankYouError("This draft is gone; save again to keep your text as a new draft.")
+            new_id = _insert(cur, actor, contact_id, data, kind=kind, meeting_id=meeting_id, now=now)
+        else:
+            owned_row(cur, actor, "thank_yous", found["id"])
+            versioning.check(found, expected_version, what="thank-you", fields=["body"])
+            new_id = found["id"]
+            if (found["body"], found["channel"]) != (data.body, data.channel.value):
+                cur.execute("""UPDATE thank_yous SET body = ?, channel = ?, updated_at = ?, version = version + 1
+                               WHERE id = ?""", [data.body, data.channel.value, now, new_id])
+                events.record(cur, actor, "edited", "thank_you", entity_id=new_id, student_id=actor.user_id,
+                              contact_id=contact_id, detail={"kind": kind}, now=now)
+        if send:
+            cur.execute("UPDATE thank_yous SET sent_at = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                        [now, now, new_id])
+            events.record(cur, actor, "sent", "thank_you", entity_id=new_id, student_id=actor.user_id,
+                          contact_id=contact_id, detail={"kind": kind}, now=now)
+        return new_id
+
+    return idempotency.create_once(db, actor, idempotency_key, "thank_you", work, now=now)
+
+
+def current_thank_yous(db: Database, actor: Actor, contact_id: int) -> list[dict[str, Any]]:
+    """The current thank-you per meeting and kind about a contact: the sent one, else the one draft."""
+    with db.cursor() as cur:
+        readable_contact(cur, actor, contact_id)
+        return rows(cur, f"""WITH {_CONTACTS_STUDENT}{ctes(CURRENT_THANK_YOUS)}
+                             SELECT * FROM current_thank_yous WHERE contact_id = ? ORDER BY created_at, id""",
+                    [contact_id, contact_id])
 
 
 def update_thank_you(db: Database, actor: Actor, thank_you_id: int, data: ThankYouCreate, *, now: datetime | None = None) -> None:
@@ -60,7 +131,7 @@ def update_thank_you(db: Database, actor: Actor, thank_you_id: int, data: ThankY
         found = owned_row(cur, actor, "thank_yous", thank_you_id)
         if found["sent_at"] is not None:
             raise ThankYouError("This thank-you was already sent.")
-        cur.execute("UPDATE thank_yous SET body = ?, channel = ?, updated_at = ? WHERE id = ?",
+        cur.execute("UPDATE thank_yous SET body = ?, channel = ?, updated_at = ?, version = version + 1 WHERE id = ?",
                     [data.body, data.channel.value, now, thank_you_id])
         events.record(cur, actor, "edited", "thank_you", entity_id=thank_you_id, student_id=actor.user_id,
                       contact_id=found["contact_id"], now=now)
@@ -78,7 +149,10 @@ def mark_thank_you_sent(db: Database, actor: Actor, thank_you_id: int, *, sent_a
 
     def work(cur: Cursor) -> None:
         found = owned_row(cur, actor, "thank_yous", thank_you_id)
-        cur.execute("UPDATE thank_yous SET sent_at = ?, updated_at = ? WHERE id = ?", [sent_at, now, thank_you_id])
+        if found["sent_at"] is not None:
+            return  # already sent (a repeated click): the first record stands
+        cur.execute("UPDATE thank_yous SET sent_at = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                    [sent_at, now, thank_you_id])
         events.record(cur, actor, "sent", "thank_you", entity_id=thank_you_id, student_id=actor.user_id,
                       contact_id=found["contact_id"], detail={"kind": found["kind"]}, now=now)
 

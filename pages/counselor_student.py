@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.access import NotFound
 from core.dashboard import FLAGS, cohort_dashboard
-from core.models import SOURCE_LABELS, STAGE_LABELS, Role, Stage
+from core.models import SOURCE_LABELS, STAGE_LABELS, Role, Stage, stage_label
 from core.progress import goal_progress
 from core.timeline import readable_students, student_campaign, student_timeline
 from ui.comments import comment_thread
@@ -93,7 +93,7 @@ with tab_contacts:
     else:
         overview = pd.DataFrame([{
             "Contact": f"{c['first_name']} {c['last_name']}".strip(), "Organization": c["organization"],
-            "Title": c["title"], "Stage": STAGE_LABELS[Stage(c["stage"])], "Since": when(c["stage_at"]),
+            "Title": c["title"], "Stage": stage_label(c["stage"], c.get("outreach_reply")), "Since": when(c["stage_at"]),
             "Archived": c["archived_at"] is not None} for c in contacts])
         st.dataframe(overview, hide_index=True, width="stretch")
         labels = {c["id"]: f"{c['first_name']} {c['last_name']}".strip() + (f" · {c['organization']}" if c["organization"] else "")
@@ -111,7 +111,7 @@ with tab_contacts:
                 SOURCE_LABELS.get(c["source"], c["source"]),
                 f"priority {c['priority']}") if x))
             with badge:
-                stage_badge(c["stage"])
+                stage_badge(c["stage"], c.get("outreach_reply"))
             comment_thread(db, actor, student_id, "contact", contact_id, key=f"{P}_c{contact_id}",
                            title="Comments on this contact")
         if c["research"] or c["questions"]:

@@ -13,6 +13,7 @@ from core.contacts import list_contacts
 from core.db import WriteConflict
 from core.library import list_items
 from core.models import FollowUpCreate, FollowUpKind, OutcomeCreate, OutcomeKind, Role, field_errors
+from ui import forms
 from ui.campaign import FieldErrors, contact_label, contact_picker
 from ui.comments import comment_thread
 from ui.guard import require
@@ -35,29 +36,31 @@ log_tab, landed_tab = st.tabs(["Follow-ups", "Where I landed"])
 with log_tab:
     contact = contact_picker(db, actor, key="student_keep_in_touch_contact", contacts=contacts)
     template = next((t for t in list_items(db, actor, "template") if t["category"] == "keep_in_touch"), None)
-    with st.form(f"student_keep_in_touch_form_{contact['id']}"):
+    add_name = f"student_keep_in_touch_add_{contact['id']}"
+    k = f"{add_name}_{forms.round_of(add_name)}"
+    with st.form(f"{k}_form"):
         errors = FieldErrors()
         kind = st.selectbox("Kind", [k for k in FollowUpKind if k != FollowUpKind.WHERE_I_LANDED],
-                            key="student_keep_in_touch_kind", format_func=lambda k: KIND_WORDS[k])
+                            key=f"{k}_kind", format_func=lambda k: KIND_WORDS[k])
         text = merge_fields.fill(template["body"], merge_fields.values_for(db, actor, contact["id"])) if template else ""
-        body = st.text_area("Message", value=text, height=160, key=f"student_keep_in_touch_body_{contact['id']}")
+        body = st.text_area("Message", value=text, height=160, key=f"student_keep_in_touch_body_{k}")
         errors.slot("body")
-        when_choice = st.radio("When", ["Sent today", "Plan it for a date"], horizontal=True,
-                               key="student_keep_in_touch_when")
-        due = st.date_input("Planned date", value=local(utcnow()).date() + timedelta(days=30),
-                            key="student_keep_in_touch_due")
+        when_choice = st.radio("When", ["Sent today", "Plan it for a date"], horizontal=True, key=f"{k}_when")
+        due = st.date_input("Planned date", value=local(utcnow()).date() + timedelta(days=30), key=f"{k}_due")
         errors.slot("due_on")
-        if st.form_submit_button("Save", type="primary"):
-            try:
-                planned = when_choice != "Sent today"
-                data = FollowUpCreate(kind=kind, body=body, due_on=due if planned else None)
-                keep_in_touch.add_follow_up(db, actor, contact["id"], data, sent_at=None if planned else utcnow())
-            except ValidationError as exc:
-                errors.show(field_errors(exc))
-            except (NotFound, WriteConflict) as exc:
-                st.error(str(exc))
-            else:
-                st.rerun()
+        add_clicked = st.form_submit_button("Save", type="primary")
+    add_message = st.empty()
+    if add_clicked:
+        key = forms.form_key(add_name)
+        planned = when_choice != "Sent today"
+        result = forms.submit(lambda: keep_in_touch.add_follow_up(
+            db, actor, contact["id"], FollowUpCreate(kind=kind, body=body, due_on=due if planned else None),
+            sent_at=None if planned else utcnow(), idempotency_key=key),
+            name=add_name, errors=errors, where=add_message)
+        if result.ok:
+            forms.next_round(add_name)
+            st.toast("Saved.", icon=":material/check:")
+            st.rerun()
 
     st.subheader("Your follow-ups")
     follow_ups = keep_in_touch.list_follow_ups(db, actor, actor.user_id)
@@ -71,8 +74,30 @@ with log_tab:
             if f["body"]:
                 a.text(f["body"])
             if f["sent_at"] is None and b.button("Mark sent", key=f"student_keep_in_touch_sent_{f['id']}"):
-                keep_in_touch.mark_follow_up_sent(db, actor, f["id"])
-                st.rerun()
+                if forms.submit(lambda: keep_in_touch.mark_follow_up_sent(db, actor, f["id"])).ok:
+                    st.rerun()
+            edit_name = f"student_keep_in_touch_edit_{f['id']}"
+            opened = forms.opened_version(edit_name, f["version"])
+            ek = f"{edit_name}_{forms.round_of(edit_name)}"
+            with st.expander("Edit", icon=":material/edit:"):
+                with st.form(f"{ek}_form", border=False):
+                    kinds = [x for x in FollowUpKind]
+                    new_kind = st.selectbox("Kind", kinds, index=kinds.index(FollowUpKind(f["kind"])), key=f"{ek}_kind",
+                                            format_func=lambda x: KIND_WORDS[x])
+                    new_body = st.text_area("Message", value=f["body"], height=120, key=f"{ek}_body")
+                    new_due = None
+                    if f["sent_at"] is None:
+                        new_due = st.date_input("Planned date", value=f["due_on"], key=f"{ek}_due")
+                    edit_clicked = st.form_submit_button("Save changes")
+                edit_message = st.empty()
+                if edit_clicked:
+                    result = forms.submit(lambda: keep_in_touch.update_follow_up(
+                        db, actor, f["id"], FollowUpCreate(kind=new_kind, body=new_body, due_on=new_due),
+                        expected_version=opened), name=edit_name, where=edit_message,
+                        labels={"body": "Message", "due_on": "Planned date"})
+                    if result.ok:
+                        forms.next_round(edit_name)
+                        st.rerun()
             comment_thread(db, actor, actor.user_id, "follow_up", f["id"], key=f"student_keep_in_touch_fu_{f['id']}")
 
 with landed_tab:
@@ -127,10 +152,9 @@ with landed_tab:
                                 height=180, key=f"student_keep_in_touch_landed_{p['contact_id']}_{p['outcome_id']}")
             if st.button("Mark note sent", key=f"student_keep_in_touch_landed_go_{p['contact_id']}_{p['outcome_id']}",
                          type="primary"):
-                try:
-                    keep_in_touch.add_follow_up(db, actor, p["contact_id"], FollowUpCreate(
-                        kind=FollowUpKind.WHERE_I_LANDED, body=body), sent_at=utcnow())
-                except ValidationError as exc:
-                    st.error(next(iter(field_errors(exc).values())))
-                else:
+                note_name = f"student_keep_in_touch_landed_{p['contact_id']}_{p['outcome_id']}"
+                key = forms.form_key(note_name)
+                if forms.submit(lambda: keep_in_touch.add_follow_up(db, actor, p["contact_id"], FollowUpCreate(
+                        kind=FollowUpKind.WHERE_I_LANDED, body=body), sent_at=utcnow(), idempotency_key=key),
+                        name=note_name).ok:
                     st.rerun()

@@ -1,6 +1,9 @@
 """Meetings: schedule one (date, time, time zone, mode, place or link), download it as an .ics file,
 and log it afterwards: answers per planned question, insights, skill words, advice, resources,
-resume feedback, and referrals, each of which becomes a new target linked to who referred them."""
+resume feedback, and referrals, each of which becomes a new target linked to who referred them.
+
+Every save is made once per form render and checked against the version its form was opened with;
+a held or scheduled time that looks like a slip asks first; cancelling asks first and can be undone."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import available_timezones
@@ -9,13 +12,13 @@ import streamlit as st
 from pydantic import ValidationError
 
 from core import meetings, research
-from core.access import NotFound
 from core.clock import utcnow
+from core.errors import NeedsConfirmation
 from core.config import get_settings
-from core.db import WriteConflict
 from core.ics import meeting_calendar
-from core.meetings import MeetingError, to_local
+from core.meetings import to_local
 from core.models import MeetingCreate, MeetingLog, MeetingMode, MeetingNote, ReferralCreate, Role, field_errors
+from ui import forms
 from ui.campaign import FieldErrors, link, picked_contact_or_stop
 from ui.comments import comment_thread
 from ui.guard import require
@@ -26,6 +29,11 @@ MODE_WORDS = {MeetingMode.IN_PERSON: "In person", MeetingMode.PHONE: "Phone", Me
               MeetingMode.EMAIL: "By email"}
 REFERRAL_SLOTS = 3
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/")))
+LOG_LABELS = {"insights": "Insights", "skill_words": "Skill words heard (for your resume)", "advice": "Advice",
+              "resources": "Resources (publications, associations)", "resume_feedback": "Resume feedback",
+              "held_at": "Held at"}
+CONFIRM_CANCEL = "student_meetings_confirm_cancel"
+CANCELLED = "student_meetings_cancelled"
 
 st.title("Meetings")
 contact = picked_contact_or_stop(db, actor, key="student_meetings_contact")
@@ -33,71 +41,97 @@ cid = contact["id"]
 planned = research.list_planned_questions(db, actor, cid)
 
 
+def referral_fields(prefix: str, n: int, errors: FieldErrors, existing: dict | None = None) -> tuple:
+    """One referral's fields in a row: first name, last name, organization, may use the name."""
+    e = existing or {}
+    a, b, c, d = st.columns([2, 2, 2, 1.4], vertical_alignment="bottom")
+    first = a.text_input(f"Referral {n}: first name", value=e.get("first_name", ""), key=f"{prefix}_first")
+    last = b.text_input(f"Referral {n}: last name", value=e.get("last_name", ""), key=f"{prefix}_last")
+    org = c.text_input(f"Referral {n}: organization", value=e.get("organization", ""), key=f"{prefix}_org")
+    may_use = d.checkbox(f"May use {md_escape(contact['first_name'])}'s name", key=f"{prefix}_name",
+                         value=bool(e.get("may_use_referrer_name")),
+                         help="Did they say you may mention them when you get in touch?")
+    errors.slot(f"referral_{n}")
+    return n, first, last, org, may_use
+
+
 def log_form(m: dict) -> None:
-    """The meeting log: answers per question, what was learned, and up to three referrals."""
-    with st.form(f"student_meetings_log_{m['id']}"):
+    """The meeting log (first time or an edit): answers per question, what was learned, when it was held,
+    and, the first time, up to three referrals."""
+    name = f"student_meetings_log_{m['id']}"
+    first_time = m["status"] == "scheduled"
+    opened = forms.opened_version(name, m["version"])
+    rnd = forms.round_of(name)
+    k = f"{name}_{rnd}"
+    saved_notes = {n["planned_question_id"]: n["answer"] for n in meetings.meeting_notes(db, actor, m["id"])}
+    with st.form(f"{k}_form"):
         errors = FieldErrors()
         answers = []
         if planned:
             st.markdown("**Answers to your questions**")
         for q in planned:
-            answers.append((q, st.text_area(md_escape(q["text"]), key=f"student_meetings_answer_{m['id']}_{q['id']}", height=68)))
-        insights = st.text_area("Insights", key=f"student_meetings_insights_{m['id']}", height=80)
-        skill_words = st.text_input("Skill words heard (for your resume)", key=f"student_meetings_skills_{m['id']}")
-        advice = st.text_area("Advice", key=f"student_meetings_advice_{m['id']}", height=68)
-        resources = st.text_input("Resources (publications, associations)", key=f"student_meetings_resources_{m['id']}")
-        resume = st.text_area("Resume feedback", key=f"student_meetings_resume_{m['id']}", height=68)
-        st.markdown("**Referrals**: people they suggested you talk to next")
+            answers.append((q, st.text_area(md_escape(q["text"]), value=saved_notes.get(q["id"], ""),
+                                            key=f"{k}_answer_{q['id']}", height=68)))
+        values = {}
+        for field in ("insights", "skill_words", "advice", "resources", "resume_feedback"):
+            widget = st.text_input if field in ("skill_words", "resources") else st.text_area
+            values[field] = widget(LOG_LABELS[field], value=m[field], key=f"{k}_{field}")
+            errors.slot(field)
         referrals = []
-        for n in range(1, REFERRAL_SLOTS + 1):
-            a, b, c, d = st.columns([2, 2, 2, 1.4], vertical_alignment="bottom")
-            first = a.text_input(f"Referral {n}: first name", key=f"student_meetings_ref_first_{m['id']}_{n}")
-            last = b.text_input(f"Referral {n}: last name", key=f"student_meetings_ref_last_{m['id']}_{n}")
-            org = c.text_input(f"Referral {n}: organization", key=f"student_meetings_ref_org_{m['id']}_{n}")
-            may_use = d.checkbox(f"May use {md_escape(contact['first_name'])}'s name", key=f"student_meetings_ref_name_{m['id']}_{n}",
-                                 help="Did they say you may mention them when you get in touch?")
-            errors.slot(f"referral_{n}")
-            referrals.append((n, first, last, org, may_use))
-        held_default = min(m["starts_at"], utcnow())
-        held_local = to_local(held_default, m["timezone"])
+        if first_time:
+            st.markdown("**Referrals**: people they suggested you talk to next")
+            referrals = [referral_fields(f"{k}_ref_{n}", n, errors) for n in range(1, REFERRAL_SLOTS + 1)]
+        # The held time starts at the scheduled time (or the time already logged): one meeting, one date.
+        held_local = to_local(m["held_at"] or m["starts_at"], m["timezone"])
         h1, h2 = st.columns(2)
-        held_day = h1.date_input(f"Held on ({m['timezone']})", value=held_local.date(),
-                                 key=f"student_meetings_held_day_{m['id']}")
+        held_day = h1.date_input(f"Held on ({m['timezone']})", value=held_local.date(), key=f"{k}_held_day")
         held_time = h2.time_input("At", value=held_local.time().replace(second=0, microsecond=0),
-                                  key=f"student_meetings_held_time_{m['id']}")
+                                  key=f"{k}_held_time")
         errors.slot("held_at")
-        if st.form_submit_button("Save the log", type="primary"):
-            problems: dict[str, str] = {}
-            refs = []
-            for n, first, last, org, may_use in referrals:
-                if not (first.strip() or last.strip() or org.strip()):
-                    continue
-                try:
-                    refs.append(ReferralCreate(first_name=first, last_name=last, organization=org, may_use_name=may_use,
-                                               note=f"Referred by {contact['first_name']} {contact['last_name']}".strip()))
-                except ValidationError as exc:
-                    problems[f"referral_{n}"] = f"Referral {n}: " + "; ".join(field_errors(exc).values())
-            try:
-                log = MeetingLog(insights=insights, skill_words=skill_words, advice=advice, resources=resources,
-                                 resume_feedback=resume)
-                notes = [MeetingNote(question=q["text"], answer=answer, planned_question_id=q["id"])
-                         for q, answer in answers]
-            except ValidationError as exc:
-                problems.update(field_errors(exc))
-            if problems:
-                errors.show(problems)
-                return
-            held_at = meetings.to_utc(datetime.combine(held_day, held_time), m["timezone"])
-            try:
-                created = meetings.log_meeting(db, actor, m["id"], log, notes=notes, referrals=refs, held_at=held_at)
-            except MeetingError as exc:
-                errors.show({"held_at": str(exc)})
-            except (NotFound, WriteConflict) as exc:
-                st.error(str(exc))
-            else:
-                st.session_state["student_meetings_flash"] = (
-                    "Meeting logged" + (f"; {len(created)} referral(s) added to your targets." if created else "."))
-                st.rerun()
+        question = forms.confirming(name)
+        confirmed = False
+        if question:
+            st.warning(question, icon=":material/help:")
+            confirmed = st.checkbox("Yes, that time is right: save it", key=f"{k}_confirm")
+        clicked = st.form_submit_button("Save the log" if first_time else "Save changes to the log", type="primary")
+    message = st.empty()
+    if not clicked:
+        return
+    problems: dict[str, str] = {}
+    refs = []
+    for n, first, last, org, may_use in referrals:
+        if not (first.strip() or last.strip() or org.strip()):
+            continue
+        try:
+            refs.append(ReferralCreate(first_name=first, last_name=last, organization=org, may_use_name=may_use,
+                                       note=f"Referred by {contact['first_name']} {contact['last_name']}".strip()))
+        except ValidationError as exc:
+            problems[f"referral_{n}"] = f"Referral {n}: " + "; ".join(field_errors(exc).values())
+    try:
+        log = MeetingLog(**values)
+        notes = [MeetingNote(question=q["text"], answer=answer, planned_question_id=q["id"]) for q, answer in answers]
+    except ValidationError as exc:
+        problems.update(field_errors(exc))
+    if problems:
+        errors.show(problems)
+        return
+    held_at = meetings.to_utc(datetime.combine(held_day, held_time), m["timezone"])
+    if m["held_at"] is not None and held_at == m["held_at"].replace(second=0, microsecond=0):
+        held_at = m["held_at"]  # unchanged in the form (which shows minutes only)
+    key = forms.form_key(name)
+    result = forms.submit(lambda: meetings.log_meeting(
+        db, actor, m["id"], log, notes=notes, referrals=refs, held_at=held_at, expected_version=opened,
+        confirm_time=bool(question and confirmed), idempotency_key=key),
+        name=name, errors=errors, where=message, labels=LOG_LABELS)
+    if result.ok:
+        forms.next_round(name)
+        created = result.value or []
+        st.session_state["student_meetings_flash"] = (
+            ("Meeting logged" if first_time else "Log saved")
+            + (f"; {len(created)} referral(s) added to your targets." if created else "."))
+        st.rerun()
+    if isinstance(result.error, NeedsConfirmation):
+        st.rerun()  # draw the question and its "yes" box in the form, the typing kept
 
 
 def show_log(m: dict) -> None:
@@ -106,22 +140,72 @@ def show_log(m: dict) -> None:
     for n in notes:
         st.markdown(f"**{md_escape(n['question'])}**")
         st.text(n["answer"] or "—")
-    for label, name in (("Insights", "insights"), ("Skill words", "skill_words"), ("Advice", "advice"),
-                        ("Resources", "resources"), ("Resume feedback", "resume_feedback")):
+    for name in ("insights", "skill_words", "advice", "resources", "resume_feedback"):
         if m[name]:
-            st.markdown(f"**{label}**")
+            st.markdown(f"**{LOG_LABELS[name]}**")
             st.text(m[name])
+
+
+def referrals_of(m: dict) -> None:
+    """The referrals named in a held meeting, each editable, and a form to add one more."""
+    found = meetings.list_referrals(db, actor, m["id"])
+    if found:
+        st.markdown("**Referrals**")
+    for n, r in enumerate(found, start=1):
+        name = f"student_meetings_referral_{r['id']}"
+        opened = forms.opened_version(name, r["version"])
+        with st.expander(md_escape(f"{r['first_name']} {r['last_name']}".strip())
+                         + (f" · {md_escape(r['organization'])}" if r["organization"] else "")):
+            with st.form(f"{name}_form", border=False):
+                errors = FieldErrors()
+                row = referral_fields(f"{name}_{forms.round_of(name)}", n, errors, r)
+                clicked = st.form_submit_button("Save referral")
+            message = st.empty()
+            if clicked:
+                _, first, last, org, may_use = row
+                result = forms.submit(lambda: meetings.update_referral(
+                    db, actor, r["id"], ReferralCreate(first_name=first, last_name=last, organization=org,
+                                                       may_use_name=may_use), expected_version=opened),
+                    name=name, where=message)
+                if result.ok:
+                    forms.next_round(name)
+                    st.rerun()
+    name = f"student_meetings_add_referral_{m['id']}"
+    k = f"{name}_{forms.round_of(name)}"
+    with st.form(f"{k}_form"):
+        st.markdown("**Add a referral**")
+        errors = FieldErrors()
+        _, first, last, org, may_use = referral_fields(k, len(found) + 1, errors)
+        clicked = st.form_submit_button("Add referral")
+    message = st.empty()
+    if clicked:
+        key = forms.form_key(name)
+        result = forms.submit(lambda: meetings.add_referral(db, actor, m["id"], ReferralCreate(
+            first_name=first, last_name=last, organization=org, may_use_name=may_use,
+            note=f"Referred by {contact['first_name']} {contact['last_name']}".strip()), idempotency_key=key),
+            name=name, where=message)
+        if result.ok:
+            forms.next_round(name)
+            st.session_state["student_meetings_flash"] = "Referral added to your targets."
+            st.rerun()
 
 
 if flash := st.session_state.pop("student_meetings_flash", None):
     st.success(flash, icon=":material/check:")
+if (undo := st.session_state.get(CANCELLED)) is not None:
+    u1, u2 = st.columns([4, 1], vertical_alignment="center")
+    u1.info("Meeting cancelled.", icon=":material/event_busy:")
+    if u2.button("Undo", key="student_meetings_undo_cancel", icon=":material/undo:"):
+        st.session_state.pop(CANCELLED, None)
+        if forms.submit(lambda: meetings.reinstate_meeting(db, actor, undo)).ok:
+            st.rerun()
 
 held_or_planned = meetings.list_meetings(db, actor, cid)
 if not held_or_planned:
     st.caption("No meetings with this person yet. Once they say yes, schedule it below.")
 for m in held_or_planned:
-    start = to_local(m["starts_at"], m["timezone"])
-    title = f"{MODE_WORDS[MeetingMode(m['mode'])]} · {start:%a %d %b %Y, %H:%M} {m['timezone']} · {m['status']}"
+    shown = to_local(m["shown_at"], m["timezone"])
+    title = f"{MODE_WORDS[MeetingMode(m['mode'])]} · {shown:%a %d %b %Y, %H:%M} {m['timezone']} · {m['status']}"
     with st.expander(title, expanded=m["status"] == "scheduled"):
         if m["location"]:
             st.text(f"Where: {m['location']}")
@@ -132,12 +216,26 @@ for m in held_or_planned:
         if m["status"] == "scheduled":
             if m["starts_at"] > utcnow():
                 st.caption("Log the meeting here once it has been held.")
-            if st.button("Cancel this meeting", key=f"student_meetings_cancel_{m['id']}"):
-                meetings.cancel_meeting(db, actor, m["id"])
+            if st.session_state.get(CONFIRM_CANCEL) == m["id"]:
+                st.warning("Cancel this meeting? It stays on your record as cancelled.", icon=":material/help:")
+                yes, no = st.columns(2)
+                if yes.button("Cancel the meeting", key=f"student_meetings_cancel_yes_{m['id']}", type="primary"):
+                    st.session_state.pop(CONFIRM_CANCEL, None)
+                    if forms.submit(lambda: meetings.cancel_meeting(db, actor, m["id"])).ok:
+                        st.session_state[CANCELLED] = m["id"]
+                        st.rerun()
+                if no.button("Keep it", key=f"student_meetings_cancel_no_{m['id']}"):
+                    st.session_state.pop(CONFIRM_CANCEL, None)
+                    st.rerun()
+            elif st.button("Cancel this meeting", key=f"student_meetings_cancel_{m['id']}"):
+                st.session_state[CONFIRM_CANCEL] = m["id"]
                 st.rerun()
             log_form(m)
         elif m["status"] == "held":
             show_log(m)
+            with st.expander("Edit the log", icon=":material/edit:"):
+                log_form(m)
+            referrals_of(m)
             a, b = st.columns(2)
             with a:
                 link("pages/student_thank_you.py", "Next: send the thank-you", contact_id=cid, icon=":material/favorite:")
@@ -146,33 +244,46 @@ for m in held_or_planned:
         comment_thread(db, actor, actor.user_id, "meeting", m["id"], key=f"student_meetings_meeting_{m['id']}")
 
 st.subheader("Schedule a meeting")
-with st.form(f"student_meetings_schedule_{cid}"):
+schedule_name = f"student_meetings_schedule_{cid}"
+sk = f"{schedule_name}_{forms.round_of(schedule_name)}"
+with st.form(f"{sk}_form"):
     errors = FieldErrors()
     settings_zone = get_settings().timezone
     tomorrow = local(utcnow()).date() + timedelta(days=1)
     a, b, c = st.columns(3)
-    day = a.date_input("Date", value=tomorrow, key="student_meetings_day")
-    at = b.time_input("Time", value=time(10, 0), step=timedelta(minutes=15), key="student_meetings_time")
+    day = a.date_input("Date", value=tomorrow, key=f"{sk}_day")
+    at = b.time_input("Time", value=time(10, 0), step=timedelta(minutes=15), key=f"{sk}_time")
     zone = c.selectbox("Time zone", ZONES, index=ZONES.index(settings_zone) if settings_zone in ZONES else 0,
-                       key="student_meetings_zone")
+                       key=f"{sk}_zone")
     errors.slot("starts_at_local")
     errors.slot("timezone")
     d, e = st.columns(2)
-    mode = d.selectbox("Mode", list(MeetingMode), key="student_meetings_mode", format_func=lambda x: MODE_WORDS[x])
-    duration = e.number_input("Minutes", min_value=5, max_value=240, value=30, step=5, key="student_meetings_duration")
+    mode = d.selectbox("Mode", list(MeetingMode), key=f"{sk}_mode", format_func=lambda x: MODE_WORDS[x])
+    duration = e.number_input("Minutes", min_value=5, max_value=240, value=30, step=5, key=f"{sk}_duration")
     errors.slot("duration_minutes")
-    location = st.text_input("Place or link", key="student_meetings_location", max_chars=200,
+    location = st.text_input("Place or link", key=f"{sk}_location", max_chars=200,
                              placeholder="Coffee shop address, video link, or phone number")
     errors.slot("location")
-    if st.form_submit_button("Schedule", type="primary"):
-        try:
-            data = MeetingCreate(starts_at_local=datetime.combine(day, at), timezone=zone, duration_minutes=duration,
-                                 mode=mode, location=location)
-            meetings.schedule_meeting(db, actor, cid, data)
-        except ValidationError as exc:
-            errors.show(field_errors(exc))
-        except WriteConflict as exc:
-            st.error(str(exc))
-        else:
-            st.session_state["student_meetings_flash"] = "Meeting scheduled. Download the .ics file for your calendar."
-            st.rerun()
+    past_question = forms.confirming(schedule_name)
+    past_ok = False
+    if past_question:
+        st.warning(past_question, icon=":material/help:")
+        past_ok = st.checkbox("Yes, schedule it at that time", key=f"{sk}_confirm")
+    schedule_clicked = st.form_submit_button("Schedule", type="primary")
+schedule_message = st.empty()
+if schedule_clicked:
+    key = forms.form_key(schedule_name)
+
+    def schedule() -> int:
+        data = MeetingCreate(starts_at_local=datetime.combine(day, at), timezone=zone, duration_minutes=duration,
+                             mode=mode, location=location)
+        return meetings.schedule_meeting(db, actor, cid, data, idempotency_key=key,
+                                         confirm_past=bool(past_question and past_ok))
+
+    scheduled = forms.submit(schedule, name=schedule_name, errors=errors, where=schedule_message)
+    if scheduled.ok:
+        forms.next_round(schedule_name)
+        st.session_state["student_meetings_flash"] = "Meeting scheduled. Download the .ics file for your calendar."
+        st.rerun()
+    if isinstance(scheduled.error, NeedsConfirmation):
+        st.rerun()

@@ -5,17 +5,14 @@ from datetime import datetime, time
 from urllib.parse import quote
 
 import streamlit as st
-from pydantic import ValidationError
-
 from core import merge_fields, outreach
 from core.clock import utcnow
 from core.config import get_settings
-from core.db import WriteConflict
 from core.draft_checker import check_draft, highlight_segments
 from core.library import list_items
 from core.meetings import to_utc
-from core.models import Channel, OutreachCreate, Reply, Role, field_errors
-from core.outreach import OutreachError
+from core.models import Channel, OutreachCreate, Reply, Role
+from ui import forms
 from core.todo import todo_list
 from ui.campaign import FieldErrors, highlighted, link, picked_contact_or_stop
 from ui.comments import comment_thread
@@ -23,6 +20,7 @@ from ui.guard import require
 from ui.widgets import local, md_escape, when
 
 db, actor = require(Role.STUDENT)
+CONFIRM_DELETE = "student_outreach_confirm_delete"
 CHANNEL_WORDS = {Channel.EMAIL: "Email", Channel.LINKEDIN: "LinkedIn message", Channel.PHONE: "Phone script",
                  Channel.OTHER: "Other"}
 REPLY_WORDS = {Reply.ACCEPTED: "Accepted", Reply.DECLINED: "Declined", Reply.NO_REPLY: "No reply"}
@@ -59,8 +57,51 @@ for nudge in nudges:
     if nudge.detail:
         st.caption(md_escape(nudge.detail))
 
+def edit_draft(m: dict) -> None:
+    """An unsent draft, editable in place (version-checked), and deleted only after a yes."""
+    name = f"student_outreach_draft_{m['id']}"
+    opened = forms.opened_version(name, m["version"])
+    k = f"{name}_{forms.round_of(name)}"
+    with st.form(f"{k}_form"):
+        errors = FieldErrors()
+        subject = st.text_input("Subject", value=m["subject"], key=f"{k}_subject", max_chars=200,
+                                disabled=m["channel"] != Channel.EMAIL.value)
+        errors.slot("subject")
+        body = st.text_area("Message", value=m["body"], height=220, key=f"{k}_body")
+        errors.slot("body")
+        clicked = st.form_submit_button("Save changes")
+    message = st.empty()
+    if clicked:
+        result = forms.submit(lambda: outreach.update_draft(
+            db, actor, m["id"], OutreachCreate(channel=Channel(m["channel"]), purpose=m["purpose"], subject=subject,
+                                               body=body, library_item_id=m["library_item_id"]),
+            expected_version=opened, original={f: m[f] for f in outreach.DRAFT_FIELDS}),
+            name=name, errors=errors, where=message, labels={"body": "Message", "subject": "Subject"})
+        if result.ok:
+            forms.next_round(name)
+            st.toast("Draft saved.", icon=":material/check:")
+            st.rerun()
+    if st.session_state.get(CONFIRM_DELETE) == m["id"]:
+        st.warning("Delete this draft? It was never sent; its text will be gone.", icon=":material/help:")
+        yes, no = st.columns(2)
+        if yes.button("Delete the draft", key=f"student_outreach_delete_yes_{m['id']}", type="primary"):
+            st.session_state.pop(CONFIRM_DELETE, None)
+            if forms.submit(lambda: outreach.delete_draft(db, actor, m["id"])).ok:
+                st.rerun()
+        if no.button("Keep it", key=f"student_outreach_delete_no_{m['id']}"):
+            st.session_state.pop(CONFIRM_DELETE, None)
+            st.rerun()
+    elif st.button("Delete draft", key=f"student_outreach_delete_{m['id']}", icon=":material/delete:"):
+        st.session_state[CONFIRM_DELETE] = m["id"]
+        st.rerun()
+
+
 # ---------------------------------------------------------------- existing messages
 messages = outreach.list_messages(db, actor, cid)
+accepted = contact.get("outreach_reply") == "accepted"
+if accepted:
+    st.success("They said yes. Next: schedule the meeting.", icon=":material/event_available:")
+    link("pages/student_meetings.py", "Next: schedule the meeting", contact_id=cid, icon=":material/event:")
 for m in messages:
     purpose = "Follow-up" if m["purpose"] == "follow_up" else "Request"
     state = f"sent {when(m['sent_at'])}" if m["sent_at"] else "draft"
@@ -68,10 +109,12 @@ for m in messages:
         state += f" · {REPLY_WORDS[Reply(m['reply'])]}"  # visible once the expander folds away
     with st.expander(f"{purpose} · {CHANNEL_WORDS[Channel(m['channel'])]} · {state}", expanded=m["sent_at"] is None
                      or m["reply"] is None):
-        if m["subject"]:
-            st.text(f"Subject: {m['subject']}")
-        st.code(m["body"], language=None, wrap_lines=True)
+        if m["sent_at"] is not None:
+            if m["subject"]:
+                st.text(f"Subject: {m['subject']}")
+            st.code(m["body"], language=None, wrap_lines=True)
         if m["sent_at"] is None:
+            edit_draft(m)
             checker(m["body"], m["channel"], m["subject"])
             if contact["email"] and m["channel"] == "email":
                 href = f"mailto:{quote(contact['email'])}?subject={quote(m['subject'])}&body={quote(m['body'])}"
@@ -90,11 +133,8 @@ for m in messages:
                 if st.form_submit_button("Mark sent", type="primary"):
                     # The date and time were entered in the portal's time zone, as shown everywhere else.
                     sent_at = min(to_utc(datetime.combine(sent_day, sent_time), get_settings().timezone), utcnow())
-                    try:
-                        outreach.mark_sent(db, actor, m["id"], channel=channel, sent_at=sent_at)
-                    except (OutreachError, WriteConflict) as exc:
-                        sent_error.error(str(exc))
-                    else:
+                    if forms.submit(lambda: outreach.mark_sent(db, actor, m["id"], channel=channel, sent_at=sent_at),
+                                    where=sent_error).ok:
                         st.rerun()
         else:
             if m["reply"]:
@@ -105,52 +145,88 @@ for m in messages:
                                  index=replies.index(Reply(m["reply"])) if m["reply"] else None,
                                  format_func=lambda r: REPLY_WORDS[r], placeholder="Choose the reply")
             if r2.button("Record reply", key=f"student_outreach_reply_go_{m['id']}", disabled=reply is None):
-                try:
-                    outreach.record_reply(db, actor, m["id"], reply)
-                except (OutreachError, WriteConflict) as exc:
-                    st.error(str(exc))
-                else:
+                if forms.submit(lambda: outreach.record_reply(db, actor, m["id"], reply)).ok:
                     st.rerun()
             if m["reply"] == "accepted":
                 link("pages/student_meetings.py", "Next: schedule the meeting", contact_id=cid, icon=":material/event:")
         comment_thread(db, actor, actor.user_id, "outreach", m["id"], key=f"student_outreach_msg_{m['id']}")
 
 # ---------------------------------------------------------------- a new draft
+def new_draft() -> None:
+    """A new draft from a template; switching template over an edited draft asks first."""
+    # Requests first (a first message is the usual case); follow-ups after them.
+    templates = sorted((t for t in list_items(db, actor, "template") if t["category"] in ("request", "follow_up")),
+                       key=lambda t: (t["category"] != "request", t["position"]))
+    by_id = {t["id"]: t for t in templates}
+    if nudges and "student_outreach_template" not in st.session_state:
+        st.session_state["student_outreach_template"] = next(
+            (t["id"] for t in templates if t["category"] == "follow_up"), templates[0]["id"])
+    name = f"student_outreach_new_{cid}"
+    k = f"{name}_{forms.round_of(name)}"
+    applied_key, subject_key, body_key = f"{k}_applied", f"student_outreach_subject_{k}", f"student_outreach_body_{k}"
+    values = merge_fields.values_for(db, actor, cid)
+
+    def filled(template_id: int) -> tuple[str, str]:
+        t = by_id[template_id]
+        return merge_fields.fill(t["subject"], values), merge_fields.fill(t["body"], values)
+
+    def keep_mine() -> None:
+        st.session_state["student_outreach_template"] = st.session_state[applied_key]
+
+    def use_template() -> None:
+        chosen = st.session_state["student_outreach_template"]
+        st.session_state[subject_key], st.session_state[body_key] = filled(chosen)
+        st.session_state[applied_key] = chosen
+
+    template_id = st.selectbox("Start from a template", list(by_id), key="student_outreach_template",
+                               format_func=lambda i: by_id[i]["title"])
+    applied = st.session_state.setdefault(applied_key, template_id)
+    if applied not in by_id:
+        applied = st.session_state[applied_key] = template_id
+    if template_id != applied:
+        edited = (st.session_state.get(subject_key), st.session_state.get(body_key)) not in (filled(applied), (None, None))
+        if edited:
+            st.warning(f"Switch to \u201c{md_escape(by_id[template_id]['title'])}\u201d? Your edits to this draft "
+                       "would be replaced by the template.", icon=":material/help:")
+            yes, no = st.columns(2)
+            yes.button("Replace my draft", key=f"{k}_switch_yes", on_click=use_template, type="primary")
+            no.button("Keep my draft", key=f"{k}_switch_no", on_click=keep_mine)
+            template_id = applied
+        else:
+            use_template()
+            applied = template_id
+    template = by_id[applied]
+    subject_text, body_text = filled(applied)
+    st.session_state.setdefault(subject_key, subject_text)
+    st.session_state.setdefault(body_key, body_text)
+    channel_value = template["channel"] if template["channel"] in {c.value for c in Channel} else "email"
+    channel = st.selectbox("Channel", list(Channel), index=list(Channel).index(Channel(channel_value)),
+                           key=f"student_outreach_channel_{k}_{applied}", format_func=lambda ch: CHANNEL_WORDS[ch])
+    errors = FieldErrors()
+    subject = st.text_input("Subject", key=subject_key, max_chars=200, disabled=channel != Channel.EMAIL)
+    errors.slot("subject")
+    body = st.text_area("Message", height=280, key=body_key,
+                        help="Merge fields in braces are filled from the contact and you; edit freely.")
+    errors.slot("body")
+    checker(body, channel.value, subject if channel == Channel.EMAIL else "")
+    message = st.empty()
+    if st.button("Save draft", type="primary", key=f"student_outreach_save_{k}"):
+        key = forms.form_key(name)
+        result = forms.submit(lambda: outreach.create_draft(db, actor, cid, OutreachCreate(
+            channel=channel, purpose=template["category"], body=body,
+            subject=subject if channel == Channel.EMAIL else "", library_item_id=applied), idempotency_key=key),
+            name=name, errors=errors, where=message)
+        if result.ok:
+            forms.next_round(name)
+            st.toast("Draft saved: edit it above, then mark it sent.", icon=":material/check:")
+            st.rerun()
+
+
 st.subheader("Write a new draft")
-# Requests first (a first message is the usual case); follow-ups after them.
-templates = sorted((t for t in list_items(db, actor, "template") if t["category"] in ("request", "follow_up")),
-                   key=lambda t: (t["category"] != "request", t["position"]))
-by_id = {t["id"]: t for t in templates}
-if nudges and "student_outreach_template" not in st.session_state:
-    st.session_state["student_outreach_template"] = next(
-        (t["id"] for t in templates if t["category"] == "follow_up"), templates[0]["id"])
-template_id = st.selectbox("Start from a template", list(by_id), key="student_outreach_template",
-                           format_func=lambda i: by_id[i]["title"])
-template = by_id[template_id]
-values = merge_fields.values_for(db, actor, cid)
-channel_value = template["channel"] if template["channel"] in {c.value for c in Channel} else "email"
-channel = st.selectbox("Channel", list(Channel), index=list(Channel).index(Channel(channel_value)),
-                       key=f"student_outreach_channel_{template_id}", format_func=lambda ch: CHANNEL_WORDS[ch])
-errors = FieldErrors()
-subject = st.text_input("Subject", value=merge_fields.fill(template["subject"], values),
-                        key=f"student_outreach_subject_{cid}_{template_id}", max_chars=200,
-                        disabled=channel != Channel.EMAIL)
-errors.slot("subject")
-body = st.text_area("Message", value=merge_fields.fill(template["body"], values), height=280,
-                    key=f"student_outreach_body_{cid}_{template_id}",
-                    help="Merge fields in braces are filled from the contact and you; edit freely.")
-errors.slot("body")
-checker(body, channel.value, subject if channel == Channel.EMAIL else "")
-if st.button("Save draft", type="primary", key="student_outreach_save"):
-    try:
-        data = OutreachCreate(channel=channel, purpose=template["category"], body=body,
-                              subject=subject if channel == Channel.EMAIL else "", library_item_id=template_id)
-        outreach.create_draft(db, actor, cid, data)
-    except ValidationError as exc:
-        errors.show(field_errors(exc))
-    except WriteConflict as exc:
-        st.error(str(exc))
-    else:
-        st.rerun()
+if accepted:
+    with st.expander("Write another message anyway"):
+        new_draft()
+else:
+    new_draft()
 
 comment_thread(db, actor, actor.user_id, "contact", cid, key=f"student_outreach_contact_{cid}")

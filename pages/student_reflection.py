@@ -2,14 +2,11 @@
 (a private reflection is never shown to counselors nor exported)."""
 
 import streamlit as st
-from pydantic import ValidationError
-
 from core import reflections
-from core.db import WriteConflict
 from core.library import reflection_prompts
 from core.meetings import list_student_meetings
-from core.models import ReflectionCreate, Role, field_errors
-from core.reflections import ReflectionError
+from core.models import ReflectionCreate, Role
+from ui import forms
 from ui.campaign import CONTACT_PARAM, FieldErrors, link, requested_id
 from ui.comments import comment_thread
 from ui.guard import require
@@ -44,32 +41,32 @@ meeting = by_id[meeting_id]
 saved = reflections.get_reflection(db, actor, meeting_id) or {}
 prompts = reflection_prompts(db, actor)
 
+name = f"student_reflection_{meeting_id}"
+opened = forms.opened_version(name, saved.get("version"))
 with st.form(f"student_reflection_form_{meeting_id}"):
     errors = FieldErrors()
     answers = {}
-    for name, fallback in FIELDS:
-        answers[name] = st.text_area(prompts.get(name, fallback), value=saved.get(name, ""), height=90,
-                                     key=f"student_reflection_{name}_{meeting_id}")
-        errors.slot(name)
+    for field, fallback in FIELDS:
+        answers[field] = st.text_area(prompts.get(field, fallback), value=saved.get(field, ""), height=90,
+                                      key=f"student_reflection_{field}_{meeting_id}")
+        errors.slot(field)
     fit = st.select_slider("How well does this path fit you?", options=list(FIT_WORDS),
                            value=saved.get("fit_rating") or 3, format_func=lambda v: FIT_WORDS[v],
                            key=f"student_reflection_fit_{meeting_id}")
     private = st.toggle("Keep this reflection private (your counselor will not see it)",
                         value=bool(saved.get("is_private", False)), key=f"student_reflection_private_{meeting_id}")
     errors.slot("form")
-    if st.form_submit_button("Save reflection", type="primary"):
-        try:
-            reflections.save_reflection(db, actor, meeting_id, ReflectionCreate(**answers, fit_rating=fit,
-                                                                                 is_private=private))
-        except ValidationError as exc:
-            errors.show(field_errors(exc))
-        except ReflectionError as exc:
-            errors.show({"form": str(exc)})
-        except WriteConflict as exc:
-            st.error(str(exc))
-        else:
-            st.session_state["student_reflection_flash"] = "Reflection saved."
-            st.rerun()
+    clicked = st.form_submit_button("Save reflection", type="primary")
+message = st.empty()
+if clicked:
+    key = forms.form_key(name)
+    result = forms.submit(lambda: reflections.save_reflection(
+        db, actor, meeting_id, ReflectionCreate(**answers, fit_rating=fit, is_private=private),
+        expected_version=opened, idempotency_key=key),
+        name=name, errors=errors, where=message, labels=dict(FIELDS) | {"fit_rating": "Fit", "is_private": "Private"})
+    if result.ok:
+        st.session_state["student_reflection_flash"] = "Reflection saved."
+        st.rerun()
 
 if flash := st.session_state.pop("student_reflection_flash", None):
     st.success(flash, icon=":material/check:")

@@ -11,7 +11,7 @@ from core.access import NotFound
 from core.contacts import ContactError
 from core.db import WriteConflict
 from core.errors import DuplicateRecord
-from core.models import SOURCE_LABELS, STAGE_LABELS, ContactCreate, ContactUpdate, Role, Source, Stage
+from core.models import SOURCE_LABELS, STAGE_LABELS, ContactCreate, ContactUpdate, Role, Source, Stage, stage_label
 from ui import forms
 from ui.campaign import CONTACT_PARAM, FieldErrors, link, requested_id
 from ui.comments import comment_thread
@@ -226,7 +226,7 @@ with list_tab:
             "Name": [f"{c['first_name']} {c['last_name']}".strip() for c in found],
             "Organization": [c["organization"] for c in found],
             "Focus": [c["focus_occupation"] or "" for c in found],
-            "Stage": [STAGE_LABELS[Stage(c["stage"])] for c in found],
+            "Stage": [stage_label(c["stage"], c.get("outreach_reply")) for c in found],
             "Priority": [c["priority"] for c in found],
             "Last activity": [c["last_activity"] for c in found],
             "Referred by": [c["referred_by"] or "" for c in found],
@@ -266,7 +266,7 @@ if contact is not None:
         head.subheader(md_escape(f"{contact['first_name']} {contact['last_name']}".strip()), anchor=False)
         head.text(" · ".join(p for p in (contact["title"], contact["organization"]) if p))
         with badge:
-            stage_badge(contact["stage"])
+            stage_badge(contact["stage"], contact.get("outreach_reply"))
             st.caption(f"since {when(contact['stage_at'])}")
         if contact["archived_at"]:
             st.caption(f"Archived on {when(contact['archived_at'])}.")

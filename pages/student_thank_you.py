@@ -3,15 +3,12 @@ otherwise), drafted with specifics from the meeting log, marked sent; and a seco
 proposed to whoever referred the contact."""
 
 import streamlit as st
-from pydantic import ValidationError
-
 from core import merge_fields, thanks
-from core.db import WriteConflict
 from core.contacts import list_contacts
 from core.library import list_items
 from core.meetings import list_student_meetings
-from core.models import Channel, Role, ThankYouCreate, field_errors
-from core.thanks import ThankYouError
+from core.models import Channel, Role, ThankYouCreate
+from ui import forms
 from ui.campaign import FieldErrors, contact_picker, link
 from ui.comments import comment_thread
 from ui.guard import require
@@ -28,41 +25,51 @@ if contact is None:
     st.info("A thank-you is due once a meeting has been held and logged.")
     link("pages/student_meetings.py", "Go to Meetings", icon=":material/event:")
     st.stop()
-stage_badge(contact["stage"])
+stage_badge(contact["stage"], contact.get("outreach_reply"))
 cid = contact["id"]
 templates = {t["category"]: t for t in list_items(db, actor, "template")}
 
 
 def draft_box(kind: str, meeting_id: int | None, template_key: str, label: str) -> None:
-    """A thank-you drafted from a template, saved as a draft and marked sent in one step or two."""
-    template = templates.get(template_key)
-    values = merge_fields.values_for(db, actor, cid, meeting_id=meeting_id)
-    text = merge_fields.fill(template["body"], values) if template else ""
+    """The one thank-you of a meeting and kind: its saved draft (else the template) edited in place,
+    saved as a draft or saved and marked sent as written, in one step."""
+    draft = next((t for t in current if t["kind"] == kind and t["sent_at"] is None
+                  and (kind == "referrer" or t["meeting_id"] == meeting_id)), None)
+    name = f"student_thank_you_{kind}_{cid}_{meeting_id}"
+    opened = forms.opened_version(name, draft["version"] if draft else 0)
+    if draft is not None:
+        text = draft["body"]
+        st.caption(f"Your draft, saved {when(draft['updated_at'])}: edit it here, then send it.")
+    else:
+        template = templates.get(template_key)
+        values = merge_fields.values_for(db, actor, cid, meeting_id=meeting_id)
+        text = merge_fields.fill(template["body"], values) if template else ""
     errors = FieldErrors()
-    body = st.text_area(label, value=text, height=220, key=f"student_thank_you_body_{kind}_{cid}_{meeting_id}")
+    body = st.text_area(label, value=text, height=220, key=f"{name}_body")
     errors.slot("body")
     missing = merge_fields.unfilled(body)
     if missing:
         st.caption("Still to fill in: " + ", ".join("{" + m + "}" for m in missing))
     a, b = st.columns(2)
-    save = a.button("Save draft", key=f"student_thank_you_save_{kind}_{meeting_id}")
-    send = b.button("Mark sent", type="primary", key=f"student_thank_you_send_{kind}_{meeting_id}")
+    save = a.button("Save draft", key=f"{name}_save")
+    send = b.button("Mark sent", type="primary", key=f"{name}_send", help="Saves the text above and marks it sent")
+    message = st.empty()
     if save or send:
-        try:
-            data = ThankYouCreate(body=body, channel=Channel.EMAIL)
-            new_id = thanks.create_thank_you(db, actor, cid, data, kind=kind, meeting_id=meeting_id)
-            if send:
-                thanks.mark_thank_you_sent(db, actor, new_id)
-        except ValidationError as exc:
-            errors.show(field_errors(exc))
-        except (ThankYouError, WriteConflict) as exc:
-            st.error(str(exc))
-        else:
+        key = forms.form_key(name)
+        result = forms.submit(lambda: thanks.save_thank_you(
+            db, actor, cid, ThankYouCreate(body=body, channel=Channel.EMAIL), kind=kind, meeting_id=meeting_id,
+            send=send, expected_version=opened, idempotency_key=key),
+            name=name, errors=errors, where=message, labels={"body": "The saved thank-you"})
+        if result.ok:
+            st.session_state.pop(f"{name}_body", None)
+            st.toast("Thank-you marked sent." if send else "Draft saved.", icon=":material/check:")
             st.rerun()
+    if draft is not None:
+        comment_thread(db, actor, actor.user_id, "thank_you", draft["id"], key=f"student_thank_you_ty_{draft['id']}")
 
 
 status = thanks.thank_you_status(db, actor, cid)
-existing = thanks.list_thank_yous(db, actor, cid)
+current = thanks.current_thank_yous(db, actor, cid)
 if not status:
     st.info("A thank-you is due once a meeting with this person has been held and logged.")
     link("pages/student_meetings.py", "Go to Meetings", contact_id=cid, icon=":material/event:")
@@ -78,19 +85,9 @@ for s in status:
     else:
         st.warning(f"Due by {when(s['due_at'])}: {s['hours_left']} hours left.", icon=":material/schedule:")
     if s["sent_at"] is None:
-        for draft in [t for t in existing if t["kind"] == "interview" and t["meeting_id"] == s["meeting_id"]
-                      and t["sent_at"] is None]:
-            with st.container(border=True):
-                st.caption(f"Draft saved {when(draft['updated_at'])}")
-                st.code(draft["body"], language=None, wrap_lines=True)
-                if st.button("Mark this draft sent", key=f"student_thank_you_mark_{draft['id']}", type="primary"):
-                    thanks.mark_thank_you_sent(db, actor, draft["id"])
-                    st.rerun()
-                comment_thread(db, actor, actor.user_id, "thank_you", draft["id"],
-                               key=f"student_thank_you_ty_{draft['id']}")
         draft_box("interview", s["meeting_id"], "thank_you", "Your thank-you (specifics come from your meeting log)")
 
-for t in [t for t in existing if t["sent_at"] is not None]:
+for t in [t for t in current if t["sent_at"] is not None]:
     with st.expander(f"Sent {when(t['sent_at'])}" + (" · to the referrer" if t["kind"] == "referrer" else "")):
         st.text(t["body"])
         comment_thread(db, actor, actor.user_id, "thank_you", t["id"], key=f"student_thank_you_ty_{t['id']}")

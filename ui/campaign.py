@@ -193,5 +193,5 @@ def picked_contact_or_stop(db: Database, actor: Actor, *, key: str) -> dict[str,
         st.info("Add a target first.")
         link("pages/student_targets.py", "Go to Targets", icon=":material/person_search:")
         st.stop()
-    stage_badge(contact["stage"])
+    stage_badge(contact["stage"], contact.get("outreach_reply"))
     return contact

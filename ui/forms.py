@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 import streamlit as st
 from pydantic import ValidationError
 
-from core.errors import DuplicateRecord, PortalError, StaleEdit
+from core.errors import DuplicateRecord, NeedsConfirmation, PortalError, StaleEdit
 from core.models import field_errors
 from ui.widgets import _break_autolinks
 
@@ -51,6 +51,29 @@ def done(name: str) -> None:
     """After a successful save: the next render gets a fresh key and re-reads the record's version."""
     st.session_state.pop(_KEY + name, None)
     st.session_state.pop(_VERSION + name, None)
+    st.session_state.pop(_CONFIRM + name, None)
+
+
+_CONFIRM = "form_confirm_"
+_ROUND = "form_round_"
+
+
+def confirming(name: str) -> str | None:
+    """The question core asked about the last save of form `name` (NeedsConfirmation), if it is pending.
+
+    The page draws a "yes, that is right" box in the form while it is; the next save passes it.
+    """
+    return st.session_state.get(_CONFIRM + name)
+
+
+def round_of(name: str) -> int:
+    """The current round of a create form: widget keys carry it, so after a save the form is drawn empty."""
+    return st.session_state.setdefault(_ROUND + name, 0)
+
+
+def next_round(name: str) -> None:
+    """After a successful create: the next render draws a new, empty form with a new key."""
+    st.session_state[_ROUND + name] = round_of(name) + 1
 
 
 # Enough to keep a message inert (no link, image, HTML, math, directive or emphasis can come of
@@ -98,6 +121,12 @@ def submit(action: Callable[[], T], *, name: str | None = None, errors: Any = No
         return Submitted(False, error=exc)
     except DuplicateRecord as exc:
         target.warning(_inert(str(exc)), icon=":material/content_copy:")
+        return Submitted(False, error=exc)
+    except NeedsConfirmation as exc:
+        # Not an error: the page asks (see `confirming`) and the person saves again to confirm.
+        if name is not None:
+            st.session_state[_CONFIRM + name] = str(exc)
+        target.warning(_inert(str(exc)), icon=":material/help:")
         return Submitted(False, error=exc)
     except PortalError as exc:
         target.error(_inert(str(exc)))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from core.models import Stage
+from core.models import Stage, stage_label
 
 STAGE_COLORS = {
     Stage.TARGET: "gray",
@@ -20,10 +20,15 @@ STAGE_COLORS = {
 }
 
 
-def stage_badge(stage: str | Stage) -> None:
-    """A coloured badge naming a contact's stage."""
+def stage_badge(stage: str | Stage, reply: str | None = None) -> None:
+    """A coloured badge naming a contact's stage, with the reply at the outreach stage (accepted, declined)."""
     stage = Stage(stage)
-    st.badge(stage.label, color=STAGE_COLORS[stage])
+    color = STAGE_COLORS[stage]
+    if stage == Stage.OUTREACH and reply == "declined":
+        color = "red"
+    elif stage == Stage.OUTREACH and reply == "accepted":
+        color = "green"
+    st.badge(stage_label(stage, reply), color=color)
 
 
 # Invisible word joiner placed inside what a Markdown renderer would turn into a link on its own
