@@ -69,8 +69,10 @@ def _copy_floor(db, actor, kind: str, out: Path) -> float:
 def _render(user_id: int) -> None:
     from streamlit.testing.v1 import AppTest
 
+    from tests.apptest_utils import sign_in_state
+
     at = AppTest.from_file(str(ROOT / "pages" / "counselor_home.py"), default_timeout=300)
-    at.session_state["actor_id"] = user_id
+    sign_in_state(at, user_id)
     at.session_state["counselor_home_cohort"] = -1  # all of the actor's cohorts
     at.run()
     if at.exception:

@@ -67,6 +67,8 @@ def _queries(db) -> dict[str, float]:
 def _pages(path: Path, tmp: Path) -> dict[str, float]:
     from streamlit.testing.v1 import AppTest
 
+    from tests.apptest_utils import sign_in_state
+
     from core.config import get_settings
 
     os.environ.update(PORTAL_DB_PATH=str(path), PORTAL_SECRETS_FILE=str(tmp / "none.toml"))
@@ -76,7 +78,7 @@ def _pages(path: Path, tmp: Path) -> dict[str, float]:
 
     def render(script: Path) -> None:
         at = AppTest.from_file(str(script), default_timeout=300)
-        at.session_state["actor_id"] = STUDENT
+        sign_in_state(at, STUDENT)
         at.run()
         if at.exception:
             raise RuntimeError(at.exception[0].message)

@@ -47,8 +47,10 @@ def _student(db, n: int) -> int:
 def _render(user_id: int) -> float:
     from streamlit.testing.v1 import AppTest
 
+    from tests.apptest_utils import sign_in_state
+
     at = AppTest.from_file(str(ROOT / "pages" / "student_targets.py"), default_timeout=300)
-    at.session_state["actor_id"] = user_id
+    sign_in_state(at, user_id)
     start = time.perf_counter()
     at.run()
     seconds = time.perf_counter() - start

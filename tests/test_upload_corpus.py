@@ -21,7 +21,7 @@ from core import linkedin_import, roster
 from core.access import SYSTEM
 from core.db import Database, scalar
 from core.errors import PortalError
-from tests.apptest_utils import demo_user_id
+from tests.apptest_utils import demo_user_id, sign_in_state
 
 ROOT = Path(__file__).resolve().parents[1]
 ROSTER_HEADER = "first_name,last_name,email,cohort,student_id\n"
@@ -182,8 +182,7 @@ def _counts_db(db) -> tuple[int, ...]:
 
 def _page(path: Path, page: str, username: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=120)
-    at.session_state["actor_id"] = demo_user_id(path, username)
-    return at.run()
+    return sign_in_state(at, demo_user_id(path, username)).run()
 
 
 @pytest.mark.parametrize("case", list(ROSTER_CORPUS))
