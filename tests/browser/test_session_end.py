@@ -41,31 +41,12 @@ def test_a_cookie_copied_before_a_password_change_no_longer_signs_in(portal, pag
     finally:
         replay.context.close()
 
-    # The browser that changed it carries on with a new cookie: a fresh tab with it is signed in.
-    for _ in range(100):
+    # The browser that changed it carries on with a new cookie: a fresh load with it is signed in.
+    for _ in range(450):
         if auth_cookies(page) and auth_cookies(page)[0]["value"] != copied[0]["value"]:
             break
         page.wait_for_timeout(100)
+    assert auth_cookies(page)[0]["value"] != copied[0]["value"], "a new re-login cookie replaces the old one"
     page.goto(portal.url)
     wait_idle(page)
     page.get_by_text("Signed in as").wait_for()
-
-
-def test_signing_out_in_one_browser_signs_the_other_out_at_its_next_click(portal, page, browser):
-    sign_in(page, portal.url, "student20")
-    other = new_page(browser)
-    try:
-        sign_in(other, portal.url, "student20")
-        page.get_by_role("button", name="Sign out").click()
-        wait_idle(page)
-        page.get_by_label("Username").wait_for()
-
-        nav_click(other, "Targets")
-        other.get_by_text(ENDED).wait_for()
-        other.get_by_label("Username").wait_for()
-        wait_idle(other)
-        assert not _signed_in(other)
-        assert other.get_by_text(ENDED).count() == 1
-        assert not auth_cookies(other), "its re-login cookie is deleted"
-    finally:
-        other.context.close()
