@@ -61,7 +61,8 @@ def test_double_clicks_on_each_pipeline_create_button_make_one_record_each(porta
     _no_error_box(page)
     _reload(page, "Meetings")
     expect(page.get_by_text(re.compile(r"· scheduled$"))).to_have_count(1, timeout=WAIT)
-    _go(page, "Home")
+    page.get_by_test_id("stSidebarNav").get_by_text("Home", exact=True).click()
+    wait_idle(page)
     expect(page.get_by_text("Prepare for your meeting")).to_have_count(1, timeout=WAIT)
     _go(page, "Meetings")
     page.get_by_label("Insights").fill("Fieldwork matters more than the title.")
@@ -72,15 +73,18 @@ def test_double_clicks_on_each_pipeline_create_button_make_one_record_each(porta
     page.get_by_text("Yes, that time is right: save it").click()
     _double_click(page, page.get_by_role("button", name="Save the log"))
     _no_error_box(page)
-    expect(page.get_by_text("Meeting logged.")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text(re.compile(r"· held$"))).to_have_count(1, timeout=WAIT)
+    page.get_by_text(re.compile(r"· held$")).click()  # a held meeting's section starts folded
     page.get_by_label("Referral 1: first name").fill("Noor")
+    page.get_by_label("Referral 1: last name").fill("Zed")  # sorts after Mia Park, who stays the page's contact
     page.get_by_label("Referral 1: organization").fill("Tide Institute")
     _double_click(page, page.get_by_role("button", name="Add referral"))
     _no_error_box(page)
     expect(page.get_by_label("Referral 2: first name")).to_have_value("", timeout=WAIT)  # the form is new and empty
     _reload(page, "Meetings")
     expect(page.get_by_text(re.compile(r"· held$"))).to_have_count(1, timeout=WAIT)
-    expect(page.get_by_text(re.compile(r"^Noor"))).to_have_count(1)
+    page.get_by_text(re.compile(r"· held$")).click()
+    expect(page.get_by_text(re.compile(r"^Noor Zed"))).to_have_count(1, timeout=WAIT)
 
     # Thank-you: save the draft, then save and send it.
     _go(page, "Thank-yous")
@@ -101,7 +105,7 @@ def test_double_clicks_on_each_pipeline_create_button_make_one_record_each(porta
     page.get_by_role("textbox").first.fill("Energised: the field work suits me.")
     _double_click(page, page.get_by_role("button", name="Save reflection"))
     _no_error_box(page)
-    expect(page.get_by_text("Reflection saved.")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text(re.compile("^Your counselor can read it"))).to_be_visible(timeout=WAIT)
     # The picker knows at once.
     expect(page.get_by_text("not yet reflected")).to_have_count(0)
 
@@ -111,7 +115,7 @@ def test_double_clicks_on_each_pipeline_create_button_make_one_record_each(porta
     _double_click(page, page.get_by_role("button", name="Save", exact=True))
     _no_error_box(page)
     _reload(page, "Keep in touch")
-    expect(page.get_by_text(re.compile(r"^Mia Park · News · sent"))).to_have_count(1, timeout=WAIT)
+    expect(page.get_by_text(re.compile(r"News · sent \d"))).to_have_count(1, timeout=WAIT)
 
 
 def test_a_reflection_saved_in_a_stale_tab_is_refused_and_the_first_tabs_text_is_intact(portal, page, browser):

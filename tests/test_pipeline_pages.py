@@ -1,0 +1,62 @@
+"""The pipeline pages keep what a student saved (AppTest): the thank-you's draft comes back in its box
+and is sent as written; an accepted request points to Meetings; a past meeting time asks first."""
+
+from __future__ import annotations
+
+from core import thanks
+from core.db import Database
+from core.models import Actor, Role
+from tests.apptest_utils import demo_user_id, run_page, texts
+
+
+def _refusals(at) -> list[str]:
+    """Error boxes other than the overdue notice the page shows on purpose."""
+    return [e.value for e in at.error if not e.value.startswith("Overdue")]
+
+
+def _thank_you_box(at):
+    [box] = [t for t in at.text_area if (t.key or "").startswith("student_thank_you_interview_")]
+    return box
+
+
+def test_a_saved_thank_you_draft_comes_back_in_its_box_and_is_sent_as_written(portal_env):
+    at = run_page("pages/student_thank_you.py", portal_env, "student07")  # a thank-you overdue
+    box = _thank_you_box(at)
+    box.input("Dear Ana, thank you: the story about the outbreak stayed with me.")
+    at.button(key=box.key.replace("_body", "_save")).click().run()
+    assert not at.exception and not _refusals(at)
+    # Leave and come back: the box holds the draft, once; no second block beside it.
+    again = run_page("pages/student_thank_you.py", portal_env, "student07")
+    box = _thank_you_box(again)
+    assert box.value == "Dear Ana, thank you: the story about the outbreak stayed with me."
+    assert "Draft saved" not in texts(again) and len([b for b in again.button if b.label == "Mark sent"]) == 1
+    box.input("Dear Ana, thank you: the outbreak story stayed with me.")
+    again.button(key=box.key.replace("_body", "_send")).click().run()
+    assert not again.exception and not _refusals(again)
+    db = Database(portal_env)
+    try:
+        actor = Actor(demo_user_id(portal_env, "student07"), Role.STUDENT)
+        contact_id = again.selectbox(key="student_thank_you_contact").value
+        current = [t for t in thanks.current_thank_yous(db, actor, contact_id) if t["kind"] == "interview"]
+    finally:
+        db.close()
+    assert [(t["body"], t["sent_at"] is not None) for t in current][-1] == (
+        "Dear Ana, thank you: the outbreak story stayed with me.", True)
+
+
+def test_scheduling_in_the_past_asks_before_saving(portal_env):
+    at = run_page("pages/student_meetings.py", portal_env, "student07")
+    [day] = [d for d in at.date_input if (d.key or "").endswith("_day") and "schedule" in d.key]
+    from datetime import date, timedelta
+    day.set_value(date.today() - timedelta(days=3))
+    [button] = [b for b in at.button if b.label == "Schedule"]
+    before = len([e for e in at.expander])
+    button.click().run()
+    assert not at.exception
+    assert any("is in the past" in w.value for w in at.warning)
+    assert len([e for e in at.expander]) == before  # nothing scheduled yet
+    [confirm] = [c for c in at.checkbox if c.label == "Yes, schedule it at that time"]
+    confirm.check()
+    [button] = [b for b in at.button if b.label == "Schedule"]
+    button.click().run()
+    assert "Meeting scheduled" in texts(at)
