@@ -33,6 +33,8 @@ if not contacts:
     st.stop()
 
 log_tab, landed_tab = st.tabs(["Follow-ups", "Where I landed"])
+KINDS = [k for k in FollowUpKind if k != FollowUpKind.WHERE_I_LANDED]
+
 with log_tab:
     contact = contact_picker(db, actor, key="student_keep_in_touch_contact", contacts=contacts)
     template = next((t for t in list_items(db, actor, "template") if t["category"] == "keep_in_touch"), None)
@@ -40,7 +42,7 @@ with log_tab:
     k = f"{add_name}_{forms.round_of(add_name)}"
     with st.form(f"{k}_form"):
         errors = FieldErrors()
-        kind = st.selectbox("Kind", [k for k in FollowUpKind if k != FollowUpKind.WHERE_I_LANDED],
+        kind = st.selectbox("Kind", KINDS,
                             key=f"{k}_kind", format_func=lambda k: KIND_WORDS[k])
         text = merge_fields.fill(template["body"], merge_fields.values_for(db, actor, contact["id"])) if template else ""
         body = st.text_area("Message", value=text, height=160, key=f"student_keep_in_touch_body_{k}")
@@ -50,7 +52,12 @@ with log_tab:
         errors.slot("due_on")
         add_clicked = st.form_submit_button("Save", type="primary")
     add_message = st.empty()
-    if add_clicked:
+    default_due = local(utcnow()).date() + timedelta(days=30)
+    untouched = (kind == KINDS[0] and body == text and when_choice == "Sent today" and due == default_due)
+    if add_clicked and forms.is_repeat(add_name, untouched):
+        # The second click of a double click, on the form drawn anew with the template: nothing more.
+        add_message.success("Saved.", icon=":material/check:")
+    elif add_clicked:
         key = forms.form_key(add_name)
         planned = when_choice != "Sent today"
         result = forms.submit(lambda: keep_in_touch.add_follow_up(
@@ -58,6 +65,7 @@ with log_tab:
             sent_at=None if planned else utcnow(), idempotency_key=key),
             name=add_name, errors=errors, where=add_message)
         if result.ok:
+            forms.remember_save(add_name)
             forms.next_round(add_name)
             st.toast("Saved.", icon=":material/check:")
             st.rerun()

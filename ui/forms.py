@@ -13,6 +13,7 @@ with, and one helper that turns any core refusal into a message next to the form
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -64,6 +65,23 @@ def confirming(name: str) -> str | None:
     The page draws a "yes, that is right" box in the form while it is; the next save passes it.
     """
     return st.session_state.get(_CONFIRM + name)
+
+
+_LAST_SAVE = "form_last_save_"
+REPEAT_SECONDS = 5.0
+
+
+def is_repeat(name: str, untouched: bool) -> bool:
+    """Whether a submit is the second click of a double click on a create form drawn anew already
+    filled in (from a template): the form is as it was drawn (`untouched`) and its previous create
+    succeeded seconds ago. Nobody reads, keeps and saves a fresh form that fast on purpose."""
+    at = st.session_state.get(_LAST_SAVE + name)
+    return untouched and at is not None and time.monotonic() - at < REPEAT_SECONDS
+
+
+def remember_save(name: str) -> None:
+    """After a successful create from a pre-filled form: when it happened (see is_repeat)."""
+    st.session_state[_LAST_SAVE + name] = time.monotonic()
 
 
 def round_of(name: str) -> int:

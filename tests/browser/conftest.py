@@ -163,3 +163,21 @@ def sign_in(page, url: str, username: str, password: str = "Demo-2026!") -> None
         wait_idle(page)
         return
     raise AssertionError("could not submit the sign-in form")
+
+
+def choose(page, label: str, option, *, exact: bool = False) -> None:
+    """Choose `option` (text or pattern) in the select box labelled `label`, opening it again if a
+    rerun of the page swallowed the click that opened it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    wanted = page.get_by_role("option", name=option, exact=exact).first
+    for _ in range(4):
+        wait_idle(page)
+        page.get_by_label(label, exact=True).click()
+        try:
+            wanted.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    wanted.click()
+    wait_idle(page)

@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in, wait_idle
+from tests.browser.conftest import choose, sign_in, wait_idle
 from tests.browser.test_targets_trust import WAIT, _double_click, _go
 
 
@@ -47,8 +47,7 @@ def test_double_clicks_on_each_pipeline_create_button_make_one_record_each(porta
     expect(page.get_by_text(re.compile(r"^Request · Email · sent"))).to_have_count(1, timeout=WAIT)
     expect(page.get_by_text(re.compile(r"· draft$"))).to_have_count(0)
     # The sent request stays open until its reply is recorded.
-    page.get_by_label("Their reply").click()
-    page.get_by_role("option", name="Accepted").click()
+    choose(page, "Their reply", "Accepted")
     wait_idle(page)
     page.get_by_role("button", name="Record reply").click()
     wait_idle(page)

@@ -9,12 +9,14 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import main_text, sign_in, wait_idle
+from tests.browser.session_helpers import open_page
 
 WAIT = 20_000
 
 
 def _go(page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    """Open a page from the sidebar (again, if a rerun swallowed the click) and wait for its title."""
+    open_page(page, title, title)
     wait_idle(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text(title, timeout=WAIT)
 
