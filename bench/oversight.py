@@ -70,6 +70,9 @@ def _render(user_id: int) -> None:
     from streamlit.testing.v1 import AppTest
 
     from tests.apptest_utils import sign_in_state
+    from ui.nav import mark_app_navigation_given
+
+    mark_app_navigation_given()  # each page runs on its own here, as in the page tests
 
     at = AppTest.from_file(str(ROOT / "pages" / "counselor_home.py"), default_timeout=300)
     sign_in_state(at, user_id)

@@ -68,6 +68,9 @@ def _pages(path: Path, tmp: Path) -> dict[str, float]:
     from streamlit.testing.v1 import AppTest
 
     from tests.apptest_utils import sign_in_state
+    from ui.nav import mark_app_navigation_given
+
+    mark_app_navigation_given()  # each page runs on its own here, as in the page tests
 
     from core.config import get_settings
 

@@ -48,6 +48,9 @@ def _render(user_id: int) -> float:
     from streamlit.testing.v1 import AppTest
 
     from tests.apptest_utils import sign_in_state
+    from ui.nav import mark_app_navigation_given
+
+    mark_app_navigation_given()  # each page runs on its own here, as in the page tests
 
     at = AppTest.from_file(str(ROOT / "pages" / "student_targets.py"), default_timeout=300)
     sign_in_state(at, user_id)
