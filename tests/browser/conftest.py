@@ -133,6 +133,17 @@ def main_text(page) -> str:
     return page.locator("[data-testid='stMain']").inner_text()
 
 
+AUTH_COOKIE = "interview_portal_auth"
+
+
+def wait_for_auth_cookie(page, *, other_than: str | None = None, timeout: float = 10_000) -> None:
+    """Wait until the browser holds the re-login cookie (one whose value is not `other_than`)."""
+    page.wait_for_function(
+        """([name, old]) => document.cookie.split('; ').some(
+               c => c.startsWith(name + '=') && (old === null || !c.endsWith('=' + old)))""",
+        arg=[AUTH_COOKIE, other_than], timeout=timeout)
+
+
 def sign_in(page, url: str, username: str, password: str = "Demo-2026!") -> None:
     """Open the portal and sign in through the form.
 
@@ -156,18 +167,18 @@ def sign_in(page, url: str, username: str, password: str = "Demo-2026!") -> None
         if page.get_by_text("Signed in as").count():
             # Signing in ends when the browser holds the re-login cookie; the component that sets it
             # triggers one more script run, and a click during that run can be lost.
-            for _ in range(100):
-                if any(c["name"] == "interview_portal_auth" for c in page.context.cookies()):
-                    break
-                page.wait_for_timeout(100)
+            try:
+                wait_for_auth_cookie(page)
+            except Exception:  # noqa: BLE001 - a portal that sets no cookie (none asked for) goes on
+                pass
         wait_idle(page)
         return
     raise AssertionError("could not submit the sign-in form")
 
 
-def choose(page, label: str, option, *, exact: bool = False) -> None:
-    """Choose `option` (text or pattern) in the select box labelled `label`, opening it again if a
-    rerun of the page swallowed the click that opened it."""
+def open_select(page, label: str, option, *, exact: bool = False):
+    """Open the select box labelled `label` until `option` (text or pattern) shows, opening it again
+    if a rerun of the page swallowed the click; returns the option."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     wanted = page.get_by_role("option", name=option, exact=exact).first
@@ -179,5 +190,30 @@ def choose(page, label: str, option, *, exact: bool = False) -> None:
             break
         except PlaywrightTimeout:
             page.keyboard.press("Escape")
-    wanted.click()
+    return wanted
+
+
+def choose(page, label: str, option, *, exact: bool = False) -> None:
+    """Choose `option` in the select box labelled `label` (see open_select)."""
+    open_select(page, label, option, exact=exact).click()
+    wait_idle(page)
+
+
+def nav_click(page, title: str) -> None:
+    """Click a sidebar link once the portal is idle."""
+    wait_idle(page)
+    page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title, exact=True).first.click()
+
+
+def open_page(page, title: str, heading) -> None:
+    """Open a page from the sidebar and wait for `heading` (text or pattern); a click during a rerun
+    (such as the one that follows sign-in) can be dropped, so it is retried."""
+    for attempt in range(3):
+        nav_click(page, title)
+        try:
+            page.get_by_role("heading", name=heading).first.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - retried, then the last wait reports
+            if attempt == 2:
+                raise
     wait_idle(page)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import sign_in, wait_idle
+from tests.browser.conftest import AUTH_COOKIE, nav_click, open_page, sign_in, wait_idle  # noqa: F401 - re-exported
 
 ENDED = "Your session has ended"
 INACTIVE = "Your account is no longer active"
@@ -18,25 +18,6 @@ def new_page(browser, cookies=None):
     page = context.new_page()
     page.set_default_timeout(45_000)
     return page
-
-
-def nav_click(page, title: str) -> None:
-    """Click a sidebar link once the portal is idle."""
-    wait_idle(page)
-    page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title, exact=True).first.click()
-
-
-def open_page(page, title: str, heading: str) -> None:
-    """Open a page from the sidebar; a click during the rerun that follows sign-in can be dropped, so retry."""
-    for attempt in range(3):
-        nav_click(page, title)
-        try:
-            page.get_by_role("heading", name=heading).first.wait_for(timeout=10_000)
-            break
-        except Exception:  # noqa: BLE001 - retried, then the last wait reports
-            if attempt == 2:
-                raise
-    wait_idle(page)
 
 
 def as_admin(browser, url: str, username: str, button: str, done: re.Pattern) -> None:
@@ -56,4 +37,4 @@ def as_admin(browser, url: str, username: str, button: str, done: re.Pattern) ->
 
 
 def auth_cookies(page) -> list[dict]:
-    return [c for c in page.context.cookies() if c["name"] == "interview_portal_auth"]
+    return [c for c in page.context.cookies() if c["name"] == AUTH_COOKIE]

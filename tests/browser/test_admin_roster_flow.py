@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.browser.conftest import wait_idle
+from tests.browser.conftest import open_page, wait_for_auth_cookie, wait_idle
 
 COHORT = "Health & Science Explorers, Fall 2026"
 
@@ -32,21 +32,6 @@ def _sign_in(page, url: str, username: str, password: str, expect: str) -> None:
                 raise
 
 
-def _open_page(page, title: str, heading: str) -> None:
-    """Open a page from the sidebar; a click during the rerun that follows sign-in can be dropped, so retry."""
-    link = page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title, exact=True).first
-    for attempt in range(3):
-        wait_idle(page)
-        link.click()
-        try:
-            page.get_by_role("heading", name=heading).first.wait_for(timeout=10_000)
-            break
-        except Exception:  # noqa: BLE001 - retried, then the last wait reports
-            if attempt == 2:
-                raise
-    wait_idle(page)
-
-
 def test_roster_import_then_first_sign_in_with_one_time_password(portal, page, tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text("first_name,last_name,email,cohort,student_id\n"
@@ -54,7 +39,7 @@ def test_roster_import_then_first_sign_in_with_one_time_password(portal, page, t
                       f"Bad,Line,not-an-email,\"{COHORT}\",S9002\n", encoding="utf-8")
 
     _sign_in(page, portal.url, "admin", "Demo-2026!", "Career office")
-    _open_page(page, "Roster import", "Roster import")
+    open_page(page, "Roster import", "Roster import")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(roster))
     confirm = page.get_by_role("button", name="Import 1 new and 0 updated student(s)")
     confirm.wait_for()
@@ -78,8 +63,8 @@ def test_roster_import_then_first_sign_in_with_one_time_password(portal, page, t
     assert page.locator("[data-testid='stSidebarNav']").count() == 0 or \
         page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Home").count() == 0
     # The run after sign-in sets the re-login cookie and may redraw the form: let it settle first.
+    wait_for_auth_cookie(page)
     wait_idle(page)
-    page.wait_for_timeout(1500)
     fields = {"Current (or one-time) password": one_time, "New password": "Noor-own-2026!",
               "Repeat the new password": "Noor-own-2026!"}
     for _ in range(3):

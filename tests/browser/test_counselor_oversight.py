@@ -7,22 +7,7 @@ import re
 
 import pandas as pd
 
-from tests.browser.conftest import sign_in, wait_idle
-
-def _open_dropdown(page, label: str, option: str) -> None:
-    """Open a select box until its options show (a click landing during a rerun can be lost)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for attempt in range(3):
-        wait_idle(page)
-        page.get_by_label(label).click()
-        try:
-            page.get_by_role("option", name=option).wait_for(timeout=5_000)
-            return
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-    page.get_by_role("option", name=option).wait_for()
-
+from tests.browser.conftest import open_select, sign_in, wait_idle
 
 PASSWORD = "Demo-2026!"
 COMMENT = "Two weeks without news: try a second person at Stride Sports Therapy this week."
@@ -36,7 +21,7 @@ def test_counselor_finds_stalled_student_comments_and_exports(portal, page, brow
     page.get_by_role("button", name=re.compile(r"^Stalled \(\d+\)$")).click()
     wait_idle(page)
     page.get_by_text(re.compile(r"^\d+ of 12 students\.")).wait_for()
-    _open_dropdown(page, "Open a student", "Lena Farouk (student12)")
+    open_select(page, "Open a student", "Lena Farouk (student12)").wait_for()
     options = page.get_by_role("option").all_inner_texts()
     assert "Lena Farouk (student12)" in options
     assert "Kofi Wong (student11)" not in options  # active two days ago: not stalled

@@ -3,24 +3,9 @@
 from __future__ import annotations
 
 from core.db import Database
-from tests.browser.conftest import main_text, sign_in, wait_idle
+from tests.browser.conftest import open_page, sign_in, wait_idle
 
 NOT_FOUND = "does not seem to exist"
-
-
-def _nav_click(page, title: str, heading: str) -> None:
-    """Open a page from the sidebar; a click during the rerun that follows sign-in can be dropped, so retry."""
-    link = page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title, exact=True).first
-    for attempt in range(3):
-        wait_idle(page)
-        link.click()
-        try:
-            page.get_by_role("heading", name=heading).first.wait_for(timeout=10_000)
-            break
-        except Exception:  # noqa: BLE001 - retried, then the last wait reports
-            if attempt == 2:
-                raise
-    wait_idle(page)
 
 
 def _a_contact_of(demo_file, username: str) -> tuple[int, str]:
@@ -58,8 +43,8 @@ def test_back_goes_to_the_previous_page_in_one_step(portal, page):
     sign_in(page, portal.url, "student07")
     page.get_by_role("heading", name="Hello, Gabriel").wait_for()
     start = page.evaluate("history.length")
-    _nav_click(page, "Targets", "Targets")
-    _nav_click(page, "Meetings", "Meetings")
+    open_page(page, "Targets", "Targets")
+    open_page(page, "Meetings", "Meetings")
     wait_idle(page)
     assert page.evaluate("history.length") == start + 2, "one history entry per page opened"
     page.go_back()
@@ -78,7 +63,7 @@ def test_signing_in_on_a_deep_link_adds_no_history_entry(portal, page, demo_file
     address = f"{portal.url}/student_meetings?contact={contact_id}"
     sign_in(page, address, "student07")
     page.get_by_role("heading", name="Meetings").first.wait_for()
-    _nav_click(page, "Research", "Research")
+    open_page(page, "Research", "Research")
     page.go_back()
     wait_idle(page)
     page.get_by_role("heading", name="Meetings").first.wait_for(timeout=15_000)

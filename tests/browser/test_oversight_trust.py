@@ -5,38 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import main_text, sign_in, wait_idle
-
-
-def _open_page(page, title: str, heading: str) -> None:
-    """Open a page from the sidebar; a click during the rerun that follows sign-in can be dropped, so retry."""
-    link = page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=title, exact=True).first
-    for attempt in range(3):
-        wait_idle(page)
-        link.click()
-        try:
-            page.get_by_role("heading", name=heading).first.wait_for(timeout=10_000)
-            break
-        except Exception:  # noqa: BLE001 - retried, then the last wait reports
-            if attempt == 2:
-                raise
-    wait_idle(page)
-
-
-def _pick(page, label: str, option: re.Pattern) -> None:
-    """Choose an option of a select box, opening it again if a rerun swallowed the click."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    for attempt in range(3):
-        wait_idle(page)
-        page.get_by_label(label).click()
-        try:
-            page.get_by_role("option", name=option).first.wait_for(timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-    page.get_by_role("option", name=option).first.click()
-    wait_idle(page)
+from tests.browser.conftest import choose, main_text, open_page, sign_in, wait_idle
 
 
 def _student_param(url: str) -> str:
@@ -47,12 +16,12 @@ def _student_param(url: str) -> str:
 
 def test_student_picker_choice_sticks_and_the_address_follows(portal, page):
     sign_in(page, portal.url, "counselor.rivera")
-    _open_page(page, "Student detail", re.compile(r"\w"))
+    open_page(page, "Student detail", re.compile(r"\w"))
     page.get_by_label("Student").wait_for()
     wait_idle(page)
     first = _student_param(page.url)
 
-    _pick(page, "Student", re.compile(r"^Lena Farouk \(student12\)"))
+    choose(page, "Student", re.compile(r"^Lena Farouk \(student12\)"))
     page.get_by_role("heading", name="Lena Farouk").wait_for()
     wait_idle(page)
     # The choice stays (it used to snap back to the student named in the address) and the address follows it.
@@ -60,7 +29,7 @@ def test_student_picker_choice_sticks_and_the_address_follows(portal, page):
     lena = _student_param(page.url)
     assert lena != first
 
-    _pick(page, "Student", re.compile(r"^Kofi Wong \(student11\)"))
+    choose(page, "Student", re.compile(r"^Kofi Wong \(student11\)"))
     page.get_by_role("heading", name="Kofi Wong").wait_for()
     wait_idle(page)
     assert page.get_by_role("heading", name="Kofi Wong").count() == 1
@@ -70,8 +39,8 @@ def test_student_picker_choice_sticks_and_the_address_follows(portal, page):
 
 def test_comment_edit_and_withdraw_with_undo(portal, page):
     sign_in(page, portal.url, "counselor.rivera")
-    _open_page(page, "Student detail", re.compile(r"\w"))
-    _pick(page, "Student", re.compile(r"^Lena Farouk \(student12\)"))
+    open_page(page, "Student detail", re.compile(r"\w"))
+    choose(page, "Student", re.compile(r"^Lena Farouk \(student12\)"))
     page.get_by_role("heading", name="Lena Farouk").wait_for()
     thread = page.get_by_test_id("stExpander").filter(has_text="Campaign comments")
     thread.get_by_text(re.compile(r"Campaign comments \(\d+\)")).click()
@@ -114,7 +83,7 @@ def test_a_counselor_deactivated_while_the_dashboard_is_open_downloads_nothing(p
         admin = admin_context.new_page()
         admin.set_default_timeout(45_000)
         sign_in(admin, portal.url, "admin")
-        _open_page(admin, "Accounts", "Accounts")
+        open_page(admin, "Accounts", "Accounts")
         admin.get_by_role("textbox", name="Search").fill("counselor.okafor")
         admin.keyboard.press("Enter")
         wait_idle(admin)
@@ -142,7 +111,7 @@ def test_two_tabs_saving_cohort_timing_the_second_is_refused_showing_the_first(p
         second.set_default_timeout(45_000)
         for tab in (page, second):
             sign_in(tab, portal.url, "counselor.rivera")
-            _open_page(tab, "Settings and goals", "Cohort settings and goals")
+            open_page(tab, "Settings and goals", "Cohort settings and goals")
         # Both tabs show the form; the first saves a new stalled threshold.
         stalled = page.get_by_role("spinbutton", name="Stalled after (days without activity)")
         stalled.fill("23")

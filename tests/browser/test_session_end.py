@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.browser.conftest import sign_in, wait_idle
-from tests.browser.session_helpers import ENDED, auth_cookies, new_page, nav_click, open_page
+from tests.browser.conftest import sign_in, wait_for_auth_cookie, wait_idle
+from tests.browser.session_helpers import auth_cookies, new_page, open_page
 
 
 def _signed_in(page) -> bool:
@@ -42,10 +42,7 @@ def test_a_cookie_copied_before_a_password_change_no_longer_signs_in(portal, pag
         replay.context.close()
 
     # The browser that changed it carries on with a new cookie: a fresh load with it is signed in.
-    for _ in range(450):
-        if auth_cookies(page) and auth_cookies(page)[0]["value"] != copied[0]["value"]:
-            break
-        page.wait_for_timeout(100)
+    wait_for_auth_cookie(page, other_than=copied[0]["value"], timeout=45_000)
     assert auth_cookies(page)[0]["value"] != copied[0]["value"], "a new re-login cookie replaces the old one"
     page.goto(portal.url)
     wait_idle(page)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import choose, wait_idle
+from tests.browser.conftest import choose, open_page, sign_in, wait_idle
 
 WAIT = 15_000  # ms: a rerun after a save can take a few seconds on a loaded machine
 
@@ -19,35 +19,14 @@ Best regards,
 Amara"""
 
 
-def _sign_in(page, url: str, username: str) -> None:
-    """Sign in through the form, once the form has settled (the shared helper types before the app is ready)."""
-    page.goto(url)
-    wait_idle(page)
-    for _ in range(3):
-        expect(page.get_by_label("Username")).to_be_visible(timeout=WAIT)
-        page.wait_for_timeout(1000)
-        sign_in_form = page.get_by_label("Username")
-        sign_in_form.fill(username)
-        page.get_by_label("Password", exact=True).fill("Demo-2026!")
-        page.get_by_role("button", name="Sign in").click()
-        try:
-            expect(page.get_by_test_id("stSidebarNav")).to_be_visible(timeout=WAIT)
-            return
-        except AssertionError:
-            page.reload()
-            wait_idle(page)
-    raise AssertionError("could not sign in")
-
-
 def _go(page, title: str, heading: str | None = None) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    wait_idle(page)
+    open_page(page, title, heading or title)
     expect(page.get_by_role("heading", level=1)).to_contain_text(heading or title, timeout=WAIT)
 
 
 def test_student_walks_a_contact_through_the_pipeline(portal, page):
     # student01 is the demo's "no_targets" student: an empty campaign to start from.
-    _sign_in(page, portal.url, "student01")
+    sign_in(page, portal.url, "student01")
     expect(page.get_by_text("List three to five people")).to_be_visible(timeout=WAIT)
 
     # Target

@@ -8,8 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import main_text, sign_in, wait_idle
-from tests.browser.session_helpers import open_page
+from tests.browser.conftest import main_text, open_page, sign_in, wait_idle
 
 WAIT = 20_000
 
