@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.access import NotFound
 from core.dashboard import FLAGS, cohort_dashboard
-from core.models import SOURCE_LABELS, STAGE_LABELS, Role, Stage, stage_label
+from core.models import SOURCE_LABELS, Role, Stage, stage_label
 from core.progress import goal_progress
 from core.timeline import readable_students, student_campaign, student_timeline
 from ui.comments import comment_thread

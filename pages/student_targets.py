@@ -8,7 +8,6 @@ import streamlit as st
 from core import contacts as core_contacts
 from core import linkedin_import
 from core.access import NotFound
-from core.contacts import ContactError
 from core.db import WriteConflict
 from core.errors import DuplicateRecord
 from core.models import SOURCE_LABELS, STAGE_LABELS, ContactCreate, ContactUpdate, Role, Source, Stage, stage_label
@@ -135,7 +134,7 @@ def added(contact, add_round: int) -> None:
 
 def blank(values: dict) -> bool:
     """Nothing typed: every text field of the add form is empty."""
-    return not any(str(v).strip() for v in values.values() if isinstance(v, str) and not hasattr(v, "value"))
+    return not any(v.strip() for v in values.values() if type(v) is str)  # choices (enums) are not typed
 
 
 list_tab, add_tab, import_tab = st.tabs(["Your targets", "Add a target", "Import from LinkedIn"])

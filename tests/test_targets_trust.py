@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core import contacts, research
 from core.accounts import user_id_for_username
 from core.db import Database, scalar
-from core.models import Actor, ContactCreate, ResearchUpdate, Role
+from core.models import Actor, ContactCreate, Role
 from tests.apptest_utils import sign_in_state
 
 ROOT = Path(__file__).resolve().parents[1]

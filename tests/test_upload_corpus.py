@@ -18,7 +18,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import linkedin_import, roster
-from core.access import SYSTEM
 from core.db import Database, scalar
 from core.errors import PortalError
 from tests.apptest_utils import demo_user_id, sign_in_state
