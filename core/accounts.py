@@ -368,12 +368,15 @@ def password_problem(password: str) -> str | None:
 
 
 def user_counts(db: Database, actor: Actor) -> dict[str, int]:
-    """Active accounts per role (admins only)."""
+    """Active accounts per role, and `awaiting_password`: active accounts still on a one-time
+    password (admins only)."""
     require_role(actor, Role.ADMIN)
     with db.cursor() as cur:
-        found = rows(cur, "SELECT role, count(*) AS n FROM users WHERE active GROUP BY role")
+        found = rows(cur, """SELECT role, count(*) AS n, count(*) FILTER (WHERE must_change_password) AS waiting
+                             FROM users WHERE active GROUP BY role""")
     counts = {r.value: 0 for r in Role}
     counts.update({f["role"]: f["n"] for f in found})
+    counts["awaiting_password"] = sum(int(f["waiting"]) for f in found)
     return counts
 
 

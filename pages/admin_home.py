@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.accounts import list_users, locked_usernames, user_counts
+from core.accounts import locked_usernames, user_counts
 from core.cohorts import cohort_count, list_cohorts
 from core.config import get_settings
 from core.models import Role
@@ -20,7 +20,7 @@ cols[1].metric("Counselors", counts["counselor"])
 cols[2].metric("Admins", counts["admin"])
 cols[3].metric("Active cohorts", cohort_count(db, actor))
 
-pending = sum(1 for u in list_users(db, actor, active=True, limit=1_000_000) if u["must_change_password"])
+pending = counts["awaiting_password"]
 locked = locked_usernames(db, max_per_user=settings.login_max_failures_per_user, minutes=settings.login_lockout_minutes)
 notes = []
 if pending:

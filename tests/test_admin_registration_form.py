@@ -1,5 +1,6 @@
-"""The sign-in page's registration section: hidden when closed; a valid code reveals the authenticator's
-register form, and registering creates a student in the code's cohort (AppTest)."""
+"""The sign-in page's registration section: hidden when closed; a valid code reveals the account form,
+and registering creates a student in the code's cohort (AppTest). The form reads no account: core
+checks the username, email, domain and password as it writes."""
 
 from __future__ import annotations
 
@@ -20,11 +21,7 @@ def _section():
 
 def _captcha(at: AppTest) -> str:
     """The captcha's digits, as a person would read them off the image."""
-    from streamlit_authenticator.utilities import Encryptor
-
-    from core.config import get_settings
-
-    return Encryptor(get_settings().signing_key()).decrypt(at.session_state["register_user_captcha"])
+    return at.session_state["registration_captcha_text"]
 
 
 def _open_registration(path, **extra) -> int:
@@ -59,10 +56,23 @@ def test_wrong_code_is_refused_and_a_right_code_registers_a_student(portal_env):
     fields["Repeat password"].input("Lina-park-77!")
     fields["Captcha"].input(_captcha(at))
     at.button[0].click().run()
-    assert "domain is not allowed" in at.error[0].value  # the allowed domains reach the widget
+    assert at.error[0].value == "Please register with your school email address (@college.edu)."
 
     fields = {t.label: t for t in at.text_input}
+    assert fields["Username"].value == "lina_park", "what was typed stays"
     fields["Email"].input("lina@college.edu")
+    fields["Repeat password"].input("Lina-park-78!")
+    fields["Captcha"].input(_captcha(at))
+    at.button[0].click().run()
+    assert at.error[0].value == "The two passwords differ: type the same password twice."
+
+    fields = {t.label: t for t in at.text_input}
+    fields["Repeat password"].input("Lina-park-77!")
+    fields["Captcha"].input("0000")
+    at.button[0].click().run()
+    assert at.error[0].value.startswith("The digits typed do not match")
+
+    fields = {t.label: t for t in at.text_input}
     fields["Captcha"].input(_captcha(at))
     at.button[0].click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -71,4 +81,21 @@ def test_wrong_code_is_refused_and_a_right_code_registers_a_student(portal_env):
     with db.cursor() as cur:
         assert scalar(cur, """SELECT m.cohort_id FROM users u JOIN cohort_members m ON m.student_id = u.id
                               WHERE u.username = 'lina_park' AND u.role = 'student' AND u.active""") == cohort_id
+    db.close()
+
+
+def test_a_taken_username_is_refused_by_core_and_nothing_is_written(portal_env):
+    _open_registration(portal_env)
+    at = AppTest.from_function(_section, default_timeout=60).run()
+    at.text_input(key="registration_code").input("JOIN-2026").run()
+    fields = {t.label: t for t in at.text_input}
+    for label, value in (("First name", "Second"), ("Last name", "Student"), ("Email", "someone.new@example.edu"),
+                         ("Username", "student07"), ("Password", "Lina-park-77!"), ("Repeat password", "Lina-park-77!")):
+        fields[label].input(value)
+    fields["Captcha"].input(_captcha(at))
+    at.button[0].click().run()
+    assert not at.exception and at.error[0].value == "That username is already used by another account." and not at.success
+    db = Database(portal_env)
+    with db.cursor() as cur:
+        assert scalar(cur, "SELECT count(*) FROM users WHERE email = 'someone.new@example.edu'") == 0
     db.close()

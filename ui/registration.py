@@ -2,37 +2,45 @@
 
 app.py calls `registration_section(db, settings)` after drawing the sign-in form. It draws
 nothing unless a cohort's registration is open. The student types their cohort's invite code
-first; only a valid code reveals streamlit-authenticator's register form, limited to the
-cohort's allowed email domains. The account is then written by core.registration, which
-checks everything again inside its transaction.
+first; only a valid code reveals the form, with the cohort's allowed email domains named. The
+form reads no account: core.registration checks the code, the domain, that the username and
+email are unused, and the password rule inside the transaction that writes, and its message
+shows next to the form, which keeps what was typed (passwords aside).
 """
 
 from __future__ import annotations
 
+import secrets
+
 import streamlit as st
-from streamlit_authenticator.utilities.exceptions import RegisterError
+from captcha.image import ImageCaptcha
 
 from core import accounts, registration
 from core.config import Settings
 from core.db import Database
-from ui.auth import portal_authenticator
 from ui.widgets import md_escape
 
-REGISTER_FIELDS = {"Form name": "Create your student account", "First name": "First name", "Last name": "Last name",
-                   "Email": "Email", "Username": "Username", "Password": "Password",
-                   "Repeat password": "Repeat password", "Password hint": "Password hint", "Captcha": "Captcha",
-                   "Register": "Create account"}
+P = "registration"
+_CAPTCHA = f"{P}_captcha_text"
+_PROBLEM = f"{P}_problem"
+
+
+def _captcha_image() -> bytes:
+    """The digits to type as an image (a new set after every attempt), against scripted sign-ups."""
+    if _CAPTCHA not in st.session_state:
+        st.session_state[_CAPTCHA] = "".join(secrets.choice("23456789") for _ in range(4))
+    return ImageCaptcha(width=160, height=60).generate(st.session_state[_CAPTCHA]).getvalue()
 
 
 def registration_section(db: Database, settings: Settings) -> None:
-    """The invite-code box and, for a valid code, the register form (nothing when registration is closed)."""
+    """The invite-code box and, for a valid code, the account form (nothing when registration is closed)."""
     if not registration.registration_open_anywhere(db):
         return
     if done := st.session_state.get("registration_done"):
         st.success(f"Account created for **{md_escape(done)}**. Sign in above with your username and password.")
         return
     with st.expander("New student? Create your account with your cohort's invite code", icon=":material/how_to_reg:"):
-        code = st.text_input("Invite code", key="registration_code", placeholder="from your counselor, e.g. K7QM-2XPA")
+        code = st.text_input("Invite code", key=f"{P}_code", placeholder="from your counselor, e.g. K7QM-2XPA")
         if not code.strip():
             return
         cohort = registration.cohort_for_code(db, code)
@@ -42,26 +50,41 @@ def registration_section(db: Database, settings: Settings) -> None:
         st.caption(f"You are joining {md_escape(cohort.name)}."
                    + (f" Use your {' or '.join('@' + d for d in cohort.allowed_domains)} email address."
                       if cohort.allowed_domains else ""))
-        st.caption("Choose a username of up to 20 letters, digits, dashes or underscores. " + accounts.PASSWORD_RULE)
-        # The widget checks the form and hashes the password; it sees every account so it refuses taken
-        # usernames and emails itself, and core.registration checks again before writing.
-        auth = portal_authenticator(settings, accounts.authenticator_credentials(db))
-        try:
-            email, username, _ = auth.register_user(
-                location="main", domains=list(cohort.allowed_domains) or None, fields=REGISTER_FIELDS,
-                captcha=True, roles=["student"], password_hint=False, key="registration_form")
-        except RegisterError as exc:
-            st.error(md_escape(str(exc.message if hasattr(exc, "message") else exc)))
+        if problem := st.session_state.pop(_PROBLEM, None):
+            st.error(problem)
+        with st.form(f"{P}_form", enter_to_submit=False):
+            st.markdown("**Create your student account**")
+            first, last = st.columns(2)
+            first_name = first.text_input("First name", key=f"{P}_first_name", max_chars=100)
+            last_name = last.text_input("Last name", key=f"{P}_last_name", max_chars=100)
+            email = st.text_input("Email", key=f"{P}_email", max_chars=254)
+            username = st.text_input("Username", key=f"{P}_username", max_chars=20,
+                                     help="Up to 20 letters, digits, dashes or underscores.")
+            password = st.text_input("Password", type="password", key=f"{P}_password", help=accounts.PASSWORD_RULE)
+            repeat = st.text_input("Repeat password", type="password", key=f"{P}_repeat")
+            st.image(_captcha_image(), caption="Type the digits you see")
+            typed = st.text_input("Captcha", key=f"{P}_captcha", max_chars=8)
+            submitted = st.form_submit_button("Create account")
+        if not submitted:
             return
-        if not username:
-            return
-        stored = auth.authentication_controller.authentication_model.credentials["usernames"][username]
-        try:
-            registration.register_student(
-                db, invite_code=code, username=username, email=email, first_name=stored["first_name"],
-                last_name=stored["last_name"], password_hash=stored["password"])
-        except registration.RegistrationError as exc:
-            st.error(str(exc))
-            return
-        st.session_state["registration_done"] = username
-        st.rerun()
+        expected = st.session_state.pop(_CAPTCHA, None)  # one attempt per image
+        missing = [label for label, value in (("first name", first_name), ("last name", last_name), ("email", email),
+                                              ("username", username), ("password", password)) if not value.strip()]
+        if missing:
+            problem = "Please fill in your " + ", ".join(missing) + "."
+        elif password != repeat:
+            problem = "The two passwords differ: type the same password twice."
+        elif typed.strip() != expected:
+            problem = "The digits typed do not match the image: type the new ones."
+        else:
+            try:
+                registration.register_student(db, invite_code=code, username=username.strip(), email=email.strip(),
+                                              first_name=first_name.strip(), last_name=last_name.strip(),
+                                              password=password)
+            except registration.RegistrationError as exc:
+                problem = str(exc)
+            else:
+                st.session_state["registration_done"] = username.strip()
+                problem = None
+        st.session_state[_PROBLEM] = problem
+        st.rerun()  # the message shows above a fresh image; what was typed stays in the fields
