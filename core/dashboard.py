@@ -18,10 +18,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pandas as pd
+
 from core.access import require_cohort, require_role, visible_students_sql
 from core.clock import utcnow
 from core.db import Cursor, Database, rows
-from core.facts import FIGURE_NAMES, FIGURES as FIGURES_SQL, PROGRESS, THANK_STATUS, ctes
+from core.facts import FIGURE_NAMES, FIGURES as FIGURES_SQL, KEPT, PROGRESS, THANK_STATUS, ctes
 from core.models import GOAL_LABELS, STAGE_LABELS, Actor, GoalMetric, Role, Stage
 
 FLAGS = {
@@ -126,8 +128,10 @@ def dashboard_query(actor: Actor, *, cohort_id: int | None, since: date | dateti
     and one student's goal pacing (student_id)."""
     visible, vparams = visible_students_sql(actor)
     start, end = period_bounds(since, until)
-    sql = _DASHBOARD_SQL.format(visible=visible, goal_current=_GOAL_CURRENT,
-                                facts=ctes(PROGRESS, THANK_STATUS, FIGURES_SQL)) + _ROWS_SQL
+    # For the whole of time the figures are read as kept on write (one row per student); a period
+    # counts the records dated in it. Both are the definitions of core/facts.py.
+    facts = ctes(KEPT) if since is None and until is None else ctes(PROGRESS, THANK_STATUS, FIGURES_SQL)
+    sql = _DASHBOARD_SQL.format(visible=visible, goal_current=_GOAL_CURRENT, facts=facts) + _ROWS_SQL
     return sql, [start, end, now, now, *vparams, cohort_id, cohort_id, student_id, student_id]
 
 
@@ -161,6 +165,60 @@ def cohort_dashboard(db: Database, actor: Actor, *, cohort_id: int | None = None
         _check_scope(cur, actor, cohort_id)
         sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now, student_id=student_id)
         return [_with_flags(r) for r in rows(cur, sql, params)]
+
+
+_FLAG_SQL = {
+    "no_targets": "no_targets",
+    "stalled": "stalled",
+    "overdue_thank_you": "overdue_thank_yous > 0",
+    "no_reflection": "meetings_without_reflection > 0",
+    "off_track": "goals_off_track > 0",
+}
+
+
+def _frame_sql(sql: str) -> str:
+    """The dashboard rows with a boolean column per flag and their labels as one text (`flag_labels`)."""
+    flags = ", ".join(f"coalesce({expr}, false) AS {key}" for key, expr in _FLAG_SQL.items() if key != expr)
+    labels = ", ".join(f"CASE WHEN {expr} THEN '{FLAGS[key]}' END" for key, expr in _FLAG_SQL.items())
+    return f"SELECT d.*, {flags}, concat_ws(' · ', {labels}) AS flag_labels FROM ({sql}) AS d"
+
+
+def _arrow_frame(db: Database, sql: str, params: list[Any]) -> pd.DataFrame:
+    """A query's result as a pandas frame over DuckDB's Arrow columns: no Python object per value.
+    (A cursor of its own: the relational API refuses a cursor holding another statement's result.)"""
+    with db.cursor() as cur:
+        return cur.sql(sql, params=params).to_arrow_table().to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def dashboard_frame(db: Database, actor: Actor, *, cohort_id: int | None = None,
+                    now: datetime | None = None) -> pd.DataFrame:
+    """The rows of cohort_dashboard as a frame for the page's table, built from DuckDB's Arrow result
+    without turning each row into Python objects: the FIGURES, days_inactive, goal counts, a boolean
+    column per FLAGS key and `flag_labels` (the raised flags' labels, in FLAGS order, as one text).
+    The same access rules as cohort_dashboard."""
+    now = now or utcnow()
+    with db.cursor() as cur:
+        _check_scope(cur, actor, cohort_id)
+    sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now)
+    return _arrow_frame(db, _frame_sql(sql), params)
+
+
+def cohort_summary(db: Database, actor: Actor, *, now: datetime | None = None) -> pd.DataFrame:
+    """One row per cohort the actor may read, from the same rows as the dashboard: students, how many
+    have held a first meeting, raised each flag, and the cohort's totals (interviews, thank-yous
+    sent, overdue thank-yous). The career office's opening view instead of every student at once."""
+    now = now or utcnow()
+    with db.cursor() as cur:
+        _check_scope(cur, actor, None)
+    sql, params = dashboard_query(actor, cohort_id=None, now=now)
+    flags = ", ".join(f"count(*) FILTER (WHERE {key}) AS {key}" for key in FLAGS)
+    return _arrow_frame(db, f"""
+            SELECT cohort_id, cohort_name, count(*) AS students,
+                   count(*) FILTER (WHERE interviews > 0) AS with_first_meeting,
+                   sum(interviews) AS interviews, sum(thanked) AS thanked,
+                   sum(overdue_thank_yous) AS overdue_thank_yous, {flags}
+            FROM ({_frame_sql(sql)}) AS board
+            GROUP BY cohort_id, cohort_name ORDER BY cohort_name, cohort_id""", params)
 
 
 def goal_standings(db: Database, actor: Actor, cohort_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:

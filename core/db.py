@@ -21,6 +21,16 @@ class WriteConflict(PortalError, RuntimeError):
     """Another save touched the same rows at the same moment and retrying did not help."""
 
 
+_commit_hooks: list[tuple[Callable[[Cursor], None], Callable[[Cursor], None]]] = []
+
+
+def on_commit(before_commit: Callable[[Cursor], None], discard: Callable[[Cursor], None]) -> None:
+    """Register work every write transaction does last, inside itself, just before COMMIT
+    (before_commit), and what to forget when it rolls back instead (discard). core.events keeps
+    the derived per-student figures this way, whichever function wrote."""
+    _commit_hooks.append((before_commit, discard))
+
+
 class Database:
     """A DuckDB database shared by every session (thread) of this process."""
 
@@ -52,6 +62,8 @@ class Database:
             try:
                 cur.execute("BEGIN TRANSACTION")
                 result = work(cur)
+                for before_commit, _ in _commit_hooks:
+                    before_commit(cur)
                 cur.execute("COMMIT")
                 return result
             except duckdb.TransactionException as exc:
@@ -88,6 +100,8 @@ def is_write_conflict(exc: BaseException) -> bool:
 
 
 def _rollback(cur: Cursor) -> None:
+    for _, discard in _commit_hooks:
+        discard(cur)
     try:
         cur.execute("ROLLBACK")
     except duckdb.Error:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime
 from typing import Any
 
-from core.db import Cursor
+from core.db import Cursor, on_commit
 from core.models import Actor
 
 
@@ -39,8 +40,10 @@ def record(
         [now, actor.user_id if actor and actor.user_id else None, student_id, student_id, contact_id,
          entity_type, entity_id, action, text],
     )
-    if student_id is not None and actor is not None and actor.user_id == student_id:
-        student_acted(cur, student_id, now)
+    if student_id is not None:
+        figures_touched(cur, student_id)
+        if actor is not None and actor.user_id == student_id:
+            student_acted(cur, student_id, now)
 
 
 def student_acted(cur: Cursor, student_id: int, now: datetime) -> None:
@@ -49,9 +52,57 @@ def student_acted(cur: Cursor, student_id: int, now: datetime) -> None:
     Called for every event a student writes about their own campaign; a bulk writer of such
     events (the LinkedIn import) calls it once.
     """
+    figures_touched(cur, student_id)
     cur.execute(
         """INSERT INTO student_activity (student_id, last_activity_at) VALUES (?, ?)
            ON CONFLICT (student_id) DO UPDATE
            SET last_activity_at = greatest(student_activity.last_activity_at, excluded.last_activity_at)""",
         [student_id, now],
     )
+
+
+# Students whose records this thread's open write transactions touched, per cursor: their kept
+# figures (core/facts.py KEPT) are recomputed once, just before the transaction commits, so a
+# transaction that writes many events for one student (or one for many) refreshes each once.
+_touched = threading.local()
+
+
+def _pending(cur: Cursor) -> set[int]:
+    by_cursor = getattr(_touched, "by_cursor", None)
+    if by_cursor is None:
+        by_cursor = _touched.by_cursor = {}
+    return by_cursor.setdefault(id(cur), set())
+
+
+def figures_touched(cur: Cursor, student_id: int) -> None:
+    """Note that this transaction changed records of the student: their kept figures are recomputed
+    before it commits. Every event about a student does it; a writer that changes what the figures
+    read without recording such an event (a cohort's thank-you window) calls it itself."""
+    _pending(cur).add(int(student_id))
+
+
+def cohort_figures_touched(cur: Cursor, cohort_id: int) -> None:
+    """Note that the figures of every member of the cohort may have changed (its timing settings did)."""
+    pending = _pending(cur)
+    pending.update(r[0] for r in cur.execute("SELECT student_id FROM cohort_members WHERE cohort_id = ?",
+                                            [cohort_id]).fetchall())
+
+
+def _before_commit(cur: Cursor) -> None:
+    by_cursor = getattr(_touched, "by_cursor", None)
+    if not by_cursor:
+        return
+    student_ids = by_cursor.pop(id(cur), None)
+    if student_ids:
+        from core.facts import refresh_students
+
+        refresh_students(cur, student_ids)
+
+
+def _discard(cur: Cursor) -> None:
+    by_cursor = getattr(_touched, "by_cursor", None)
+    if by_cursor:
+        by_cursor.pop(id(cur), None)
+
+
+on_commit(_before_commit, _discard)

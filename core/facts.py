@@ -40,6 +40,8 @@ kind: the first sent, else the latest draft, a referrer thank-you being one per 
 
 from __future__ import annotations
 
+from typing import Any
+
 _SCOPED = "student_id IN (SELECT student_id FROM sc)"
 
 PROGRESS = f"""
@@ -186,6 +188,63 @@ current_thank_yous AS (
         FROM thank_yous t WHERE t.{_SCOPED}
     ) AS ranked WHERE n = 1
 )"""
+
+KEPT = """
+f_owed AS (SELECT student_id, count(*) AS overdue_thank_yous FROM thank_yous_owed CROSS JOIN w
+           WHERE {scoped} AND w.now > thank_yous_owed.due_at GROUP BY student_id),
+figures AS (
+    SELECT sc.student_id,
+           coalesce(k.targets, 0) AS targets, coalesce(k.researched, 0) AS researched,
+           coalesce(k.outreach_sent, 0) AS outreach_sent, coalesce(k.interviews, 0) AS interviews,
+           coalesce(k.thanked, 0) AS thanked, coalesce(k.reflections, 0) AS reflections,
+           coalesce(k.referrals, 0) AS referrals, coalesce(f_owed.overdue_thank_yous, 0) AS overdue_thank_yous,
+           coalesce(k.meetings_without_reflection, 0) AS meetings_without_reflection, a.last_activity_at
+    FROM sc
+    LEFT JOIN student_figures k ON k.student_id = sc.student_id
+    LEFT JOIN f_owed ON f_owed.student_id = sc.student_id
+    LEFT JOIN student_activity a ON a.student_id = sc.student_id
+)""".format(scoped=_SCOPED)
+"""FIGURES for the whole of time (w.since and w.until unused), read from the kept tables
+student_figures and thank_yous_owed instead of aggregating every record: the same columns, the
+same values (tests/test_one_definition.py), one row per student of `sc`. Only `w.now` is read:
+a thank-yous owed is overdue once the present passes its due moment."""
+
+_KEPT_COLUMNS = ["targets", "researched", "outreach_sent", "interviews", "thanked", "reflections", "referrals",
+                 "meetings_without_reflection"]
+
+
+def refresh_kept(cur: Any, scope_sql: str, params: list[Any]) -> None:
+    """Recompute the kept figures (student_figures, thank_yous_owed) of the students `scope_sql`
+    selects (one column, student_id) from the definitions above, in the caller's transaction."""
+    scope = f"sc AS ({scope_sql})"
+    unbounded = ("w AS (SELECT TIMESTAMP '1900-01-01' AS since, TIMESTAMP '9999-12-31' AS until, "
+                 "CAST(NULL AS TIMESTAMP) AS now)")
+    cur.execute(f"DELETE FROM thank_yous_owed WHERE student_id IN ({scope_sql})", params)
+    cur.execute(f"""INSERT INTO thank_yous_owed (meeting_id, student_id, due_at)
+                    WITH {unbounded}, {scope}{ctes(THANK_STATUS)}
+                    SELECT meeting_id, student_id, due_at FROM thank_status
+                    WHERE sent_at IS NULL AND archived_at IS NULL""", params)
+    columns = ", ".join(_KEPT_COLUMNS)
+    cur.execute(f"""INSERT INTO student_figures (student_id, {columns})
+                    WITH {unbounded}, {scope}{ctes(PROGRESS, THANK_STATUS, FIGURES)}
+                    SELECT student_id, {columns} FROM figures
+                    ON CONFLICT (student_id) DO UPDATE SET
+                    {", ".join(f"{c} = excluded.{c}" for c in _KEPT_COLUMNS)}""", params)
+
+
+def refresh_students(cur: Any, student_ids: list[int] | set[int]) -> None:
+    """Recompute the kept figures of these students (core.events calls it before a write commits)."""
+    ids = sorted({int(i) for i in student_ids})
+    if len(ids) == 1:  # the usual case; a plain value plans faster than a list
+        refresh_kept(cur, "SELECT CAST(? AS BIGINT) AS student_id", ids)
+    elif ids:
+        refresh_kept(cur, "SELECT unnest(CAST(? AS BIGINT[])) AS student_id", [ids])
+
+
+def refresh_everyone(cur: Any) -> None:
+    """Recompute the kept figures of every student (after a migration, a bulk load, or to check)."""
+    refresh_kept(cur, "SELECT id AS student_id FROM users WHERE role = 'student'", [])
+
 
 FIGURE_NAMES = ["targets", "researched", "outreach_sent", "interviews", "thanked", "reflections", "referrals"]
 """The per-student counts of FIGURES, in the order pages and exports show them."""

@@ -89,7 +89,19 @@ def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> list[str
             raise MigrationError(f"{migration.name} failed and was rolled back: {exc}") from exc
         applied.append(migration.name)
     db.transaction(_refresh_views)
+    if any(name.startswith(KEPT_FIGURES_MIGRATION) for name in applied):
+        rebuild_kept_figures(db)  # fill the new tables from what is already recorded
     return applied
+
+
+KEPT_FIGURES_MIGRATION = "0011_"
+
+
+def rebuild_kept_figures(db: Database) -> None:
+    """Recompute every student's kept figures from the records (core/facts.py KEPT)."""
+    from core.facts import refresh_everyone
+
+    db.transaction(refresh_everyone)
 
 
 def _refresh_views(cur: Cursor) -> None:
@@ -110,13 +122,20 @@ def schema_version(db: Database) -> int:
 
 @command
 def main(argv: list[str] | None = None) -> int:
-    """Command line: apply pending migrations to the configured database."""
+    """Command line: apply pending migrations to the configured database; with --rebuild-figures,
+    also recompute every student's kept figures from the records."""
+    import argparse
+
     from core.config import get_settings
 
     import duckdb
 
     from core.commands import database_problem
 
+    parser = argparse.ArgumentParser(prog="python -m core.migrate", description=main.__doc__)
+    parser.add_argument("--rebuild-figures", action="store_true",
+                        help="recompute every student's kept dashboard figures from the records")
+    args = parser.parse_args(argv or [])
     settings = get_settings()
     try:
         db = Database(settings.database_path)
@@ -125,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         names = apply_migrations(db)
+        if args.rebuild_figures:
+            rebuild_kept_figures(db)
+            print("every student's figures recomputed from the records")
     except MigrationError as exc:
         print(f"migration failed: {exc}", file=sys.stderr)
         return 1
@@ -135,4 +157,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

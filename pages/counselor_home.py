@@ -7,71 +7,133 @@ import pandas as pd
 import streamlit as st
 
 from core.access import AccessDenied, NotFound
+from core.accounts import list_users
 from core.comments import recent_comments
-from core.dashboard import FLAGS, cohort_dashboard, cohort_funnel, stage_heatmap, weekly_activity
+from core.config import get_settings
+from core.dashboard import FLAGS, cohort_funnel, cohort_summary, dashboard_frame, stage_heatmap, weekly_activity
 from core.export import KINDS, export_csv, file_name
 from core.models import Role
 from ui.counselor import cohort_picker, export_at_click, open_student
 from ui.guard import require
-from ui.widgets import local, md_escape, when
+from ui.widgets import md_escape, when
 
 db, actor = require(Role.COUNSELOR, Role.ADMIN)
 P = "counselor_home"
 HEATMAP_MAX = 60
+FOUND_MAX = 20
 
 st.title("Cohort dashboard")
 cohort_id, cohorts = cohort_picker(db, actor, key=f"{P}_cohort", allow_all=True)
 cohort_name = next((c["name"] for c in cohorts if c["id"] == cohort_id), None)
-students = cohort_dashboard(db, actor, cohort_id=cohort_id)
-if not students:
-    st.info("No students in this cohort yet. The career office adds them to the roster.")
-    st.stop()
+# The career office's "All cohorts" is the whole institution: it opens on one row per cohort, and a
+# cohort (or a student found by name) opens from there. Counselors see their students' rows.
+institution = actor.role == Role.ADMIN and cohort_id is None
 
-df = pd.DataFrame(students)
-flag_counts = {key: int(df[key].sum()) for key in FLAGS}
+if institution:
+    summary = cohort_summary(db, actor)
+    if summary.empty:
+        st.info("No students in any cohort yet. Add them with the roster import.")
+        st.stop()
+    totals = {"students": int(summary["students"].sum()), **{k: int(summary[k].sum()) for k in FLAGS}}
+    df = shown = None
+else:
+    df = dashboard_frame(db, actor, cohort_id=cohort_id)
+    if df.empty:
+        st.info("No students in this cohort yet. The career office adds them to the roster.")
+        st.stop()
+    totals = {"students": len(df), **{key: int(df[key].sum()) for key in FLAGS}}
 
-# ---------------------------------------------------------------- filters
-chosen_flags = st.pills(
-    "Show only students flagged", list(FLAGS), selection_mode="multi", key=f"{P}_flags",
-    format_func=lambda k: f"{FLAGS[k]} ({flag_counts[k]})",
-    help="No reflection: a meeting held without a reflection. Off track: behind on or missed a cohort goal.",
-)
-search = st.text_input("Search students", key=f"{P}_search", placeholder="Name, username or student number")
-shown = df
-if search.strip():
-    needle = search.strip().lower()
-    haystack = (shown["name"] + " " + shown["username"] + " " + shown["student_number"].fillna("")).str.lower()
-    shown = shown[haystack.str.contains(needle, regex=False)]
-if chosen_flags:
-    shown = shown[shown[list(chosen_flags)].any(axis=1)]
-shown = shown.reset_index(drop=True)
+    # ------------------------------------------------------------ filters
+    chosen_flags = st.pills(
+        "Show only students flagged", list(FLAGS), selection_mode="multi", key=f"{P}_flags",
+        format_func=lambda k: f"{FLAGS[k]} ({totals[k]})",
+        help="No reflection: a meeting held without a reflection. Off track: behind on or missed a cohort goal.",
+    )
+    search = st.text_input("Search students", key=f"{P}_search", placeholder="Name, username or student number")
+    shown = df
+    if search.strip():
+        needle = search.strip().lower()
+        haystack = (shown["name"] + " " + shown["username"] + " " + shown["student_number"].fillna("")).str.lower()
+        shown = shown[haystack.str.contains(needle, regex=False)]
+    if chosen_flags:
+        shown = shown[shown[list(chosen_flags)].any(axis=1)]
+    shown = shown.reset_index(drop=True)
 
 cols = st.columns(len(FLAGS) + 1)
-cols[0].metric("Students", len(df))
+cols[0].metric("Students", totals["students"])
 for col, (key, label) in zip(cols[1:], FLAGS.items()):
-    col.metric(label, flag_counts[key])
+    col.metric(label, totals[key])
 
 tab_students, tab_charts, tab_comments, tab_export = st.tabs(
-    ["Students", "Charts", "Recent comments", "Export CSV"], key=f"{P}_tabs", on_change="rerun")
+    ["Cohorts" if institution else "Students", "Charts", "Recent comments", "Export CSV"],
+    key=f"{P}_tabs", on_change="rerun")
+
+
+def _open_cohort() -> None:
+    """A click on a cohort's row opens that cohort (a callback: the picker above is already drawn)."""
+    picked = st.session_state[f"{P}_summary"].selection.rows
+    if picked:
+        st.session_state[f"{P}_cohort"] = int(summary.iloc[picked[0]]["cohort_id"])
+
 
 # ---------------------------------------------------------------- the table
-if tab_students.open:  # only the open tab runs: the charts and exports cost nothing until asked for
+if tab_students.open and institution:  # only the open tab runs: the others cost nothing until asked for
+    with tab_students:
+        st.caption(f"{len(summary)} cohorts, {totals['students']:,} students. Click a cohort's row to open it.")
+        st.dataframe(
+            pd.DataFrame({
+                "cohort_id": summary["cohort_id"], "Cohort": summary["cohort_name"], "Students": summary["students"],
+                "First meeting held": (100 * summary["with_first_meeting"] / summary["students"]).round(0),
+                "Interviews": summary["interviews"], "Thank-yous sent": summary["thanked"],
+                "Overdue thank-yous": summary["overdue_thank_yous"],
+                **{FLAGS[k]: summary[k] for k in ("stalled", "no_targets", "no_reflection", "off_track")},
+            }),
+            key=f"{P}_summary", hide_index=True, width="stretch", on_select=_open_cohort,
+            selection_mode="single-row", column_order=["Cohort", "Students", "First meeting held", "Interviews",
+                                                       "Thank-yous sent", "Overdue thank-yous", *(
+                                                           FLAGS[k] for k in ("stalled", "no_targets",
+                                                                              "no_reflection", "off_track"))],
+            column_config={
+                "Cohort": st.column_config.TextColumn(pinned=True),
+                "First meeting held": st.column_config.ProgressColumn(
+                    format="%d%%", min_value=0, max_value=100,
+                    help="Share of the cohort's students who have held at least one conversation"),
+                "Stalled": st.column_config.NumberColumn(help="Students with no action for the cohort's stalled days"),
+            },
+        )
+        st.subheader("Find a student")
+        wanted = st.text_input("Name, username, email or student number", key=f"{P}_find")
+        if wanted.strip():
+            found = list_users(db, actor, search=wanted, role=Role.STUDENT, active=True, limit=FOUND_MAX + 1)
+            if not found:
+                st.caption("No active student matches.")
+            for person in found[:FOUND_MAX]:
+                left, right = st.columns([4, 1], vertical_alignment="center")
+                left.markdown(f"**{md_escape(person['first_name'])} {md_escape(person['last_name'])}** "
+                              f"({md_escape(person['username'])}) · {md_escape(person['cohort'] or 'no cohort')}")
+                if right.button("Open", key=f"{P}_found_{person['id']}", icon=":material/person_search:"):
+                    open_student(person["id"])
+            if len(found) > FOUND_MAX:
+                st.caption(f"Showing the first {FOUND_MAX}: type more of the name to narrow.")
+elif tab_students.open:
     with tab_students:
         st.caption(f"{len(shown)} of {len(df)} students. Click a row to open the student; click a column header to sort.")
+        zone = get_settings().timezone
         table = pd.DataFrame({
             "student_id": shown["student_id"],
             "Student": shown["name"],
             "Cohort": shown["cohort_name"],
+            "Flags": shown["flag_labels"],
             "Targets": shown["targets"], "Researched": shown["researched"], "Outreach sent": shown["outreach_sent"],
             "Interviews": shown["interviews"], "Thanked": shown["thanked"], "Reflected": shown["reflections"],
             "Referrals": shown["referrals"],
-            "Last activity": [local(v).replace(tzinfo=None) if v is not None and not pd.isna(v) else None
-                              for v in shown["last_activity_at"]],
+            # Stored in UTC; shown in the portal's time zone, converted for the whole column at once.
+            "Last activity": shown["last_activity_at"].astype("datetime64[us]").dt.tz_localize("UTC")
+                                                      .dt.tz_convert(zone).dt.tz_localize(None),
             "Days inactive": shown["days_inactive"],
             "Overdue thank-yous": shown["overdue_thank_yous"],
             "Meetings w/o reflection": shown["meetings_without_reflection"],
             "Goals off track": shown["goals_off_track"],
-            "Flags": [[FLAGS[k] for k in flags] for flags in shown["flags"]],
         })
         order = [c for c in table.columns if c != "student_id" and (c != "Cohort" or cohort_id is None)]
         event = st.dataframe(
@@ -79,10 +141,10 @@ if tab_students.open:  # only the open tab runs: the charts and exports cost not
             on_select="rerun", selection_mode="single-row",
             column_config={
                 "Student": st.column_config.TextColumn(pinned=True),
+                "Flags": st.column_config.TextColumn(width="medium"),
                 "Last activity": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
                 "Days inactive": st.column_config.NumberColumn(help="Days since the student last did anything in the portal"),
                 "Goals off track": st.column_config.NumberColumn(help="Cohort goals the student is behind on or has missed"),
-                "Flags": st.column_config.ListColumn(width="large"),
             },
         )
         if event.selection.rows:
@@ -96,6 +158,41 @@ if tab_students.open:  # only the open tab runs: the charts and exports cost not
                 open_student(picked)
 
 # ---------------------------------------------------------------- charts
+def _heatmap() -> None:
+    """Active contacts per student per stage, for the students shown in the table (first HEATMAP_MAX)."""
+    st.subheader("Where each student's contacts stand")
+    if institution:
+        st.caption("Pick a cohort above to see each of its students' contacts by stage.")
+        return
+    heat = pd.DataFrame(stage_heatmap(db, actor, cohort_id=cohort_id))
+    heat = heat[heat["student_id"].isin(shown["student_id"])]
+    ids = list(dict.fromkeys(heat["student_id"]))
+    if len(ids) > HEATMAP_MAX:
+        st.caption(f"Showing the first {HEATMAP_MAX} of {len(ids)} students: search or filter above to narrow.")
+        heat = heat[heat["student_id"].isin(ids[:HEATMAP_MAX])]
+    st.caption("Click a student's row to open them.")
+    pick = alt.selection_point(fields=["student_id"], name="student", on="click")
+    base = alt.Chart(heat).encode(
+        x=alt.X("label:N", sort=alt.SortField("stage_order"), title=None, axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("name:N", sort=None, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=220)),
+    )
+    heatmap = (
+        base.mark_rect(stroke="white").encode(
+            color=alt.Color("contacts:Q", scale=alt.Scale(scheme="blues"), title="Contacts"),
+            tooltip=[alt.Tooltip("name:N", title="Student"), alt.Tooltip("label:N", title="Stage"),
+                     alt.Tooltip("contacts:Q", title="Contacts")],
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)),
+        ).add_params(pick)
+        + base.mark_text(fontSize=11).encode(
+            text=alt.condition("datum.contacts > 0", alt.Text("contacts:Q"), alt.value("")),
+            color=alt.condition("datum.contacts > 3", alt.value("white"), alt.value("black")))
+    ).properties(height=max(120, 28 * heat["student_id"].nunique()))
+    chart_event = st.altair_chart(heatmap, width="stretch", on_select="rerun", key=f"{P}_heatmap")
+    picked_points = (chart_event.selection or {}).get("student") or []
+    if picked_points and picked_points[0].get("student_id") is not None:
+        open_student(int(picked_points[0]["student_id"]))
+
+
 if tab_charts.open:
     with tab_charts:
         funnel = pd.DataFrame(cohort_funnel(db, actor, cohort_id=cohort_id))
@@ -111,55 +208,27 @@ if tab_charts.open:
                 y=alt.Y("label:N", sort=alt.SortField("order")), x="contacts:Q", text="contacts:Q"),
             width="stretch",
         )
-
-        st.subheader("Where each student's contacts stand")
-        heat = pd.DataFrame(stage_heatmap(db, actor, cohort_id=cohort_id))
-        heat = heat[heat["student_id"].isin(shown["student_id"])]
-        ids = list(dict.fromkeys(heat["student_id"]))
-        if len(ids) > HEATMAP_MAX:
-            st.caption(f"Showing the first {HEATMAP_MAX} of {len(ids)} students: search or filter above to narrow.")
-            heat = heat[heat["student_id"].isin(ids[:HEATMAP_MAX])]
-        st.caption("Click a student's row to open them.")
-        pick = alt.selection_point(fields=["student_id"], name="student", on="click")
-        base = alt.Chart(heat).encode(
-            x=alt.X("label:N", sort=alt.SortField("stage_order"), title=None, axis=alt.Axis(labelAngle=0, orient="top")),
-            y=alt.Y("name:N", sort=None, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=220)),
-        )
-        heatmap = (
-            base.mark_rect(stroke="white").encode(
-                color=alt.Color("contacts:Q", scale=alt.Scale(scheme="blues"), title="Contacts"),
-                tooltip=[alt.Tooltip("name:N", title="Student"), alt.Tooltip("label:N", title="Stage"),
-                         alt.Tooltip("contacts:Q", title="Contacts")],
-                opacity=alt.condition(pick, alt.value(1.0), alt.value(0.6)),
-            ).add_params(pick)
-            + base.mark_text(fontSize=11).encode(
-                text=alt.condition("datum.contacts > 0", alt.Text("contacts:Q"), alt.value("")),
-                color=alt.condition("datum.contacts > 3", alt.value("white"), alt.value("black")))
-        ).properties(height=max(120, 28 * heat["student_id"].nunique()))
-        chart_event = st.altair_chart(heatmap, width="stretch", on_select="rerun", key=f"{P}_heatmap")
-        picked_points = (chart_event.selection or {}).get("student") or []
-        if picked_points and picked_points[0].get("student_id") is not None:
-            open_student(int(picked_points[0]["student_id"]))
+        _heatmap()
 
         st.subheader("Activity over time")
         starts = [c["term_start"] for c in cohorts if c["term_start"] and (cohort_id is None or c["id"] == cohort_id)]
-    weeks = 16 if not starts else max(4, min(26, (date.today() - min(starts)).days // 7 + 2))
-    activity = pd.DataFrame(weekly_activity(db, actor, cohort_id=cohort_id, weeks=weeks))
-    activity["label"] = [f"{w:%d %b}" for w in activity["week"]]
-    st.caption("Bars: actions by the students each week. Line: how many students did anything that week.")
-    x = alt.X("label:O", sort=None, title="Week starting", axis=alt.Axis(labelAngle=0))
-    tooltip = [alt.Tooltip("label:O", title="Week of"), alt.Tooltip("events:Q", title="Actions"),
-               alt.Tooltip("active_students:Q", title="Active students"),
-               alt.Tooltip("comments:Q", title="Counselor comments")]
-    st.altair_chart(
-        alt.layer(
-            alt.Chart(activity).mark_bar(opacity=0.7).encode(x=x, y=alt.Y("events:Q", title="Actions"), tooltip=tooltip),
-            alt.Chart(activity).mark_line(point=True, color="#d62728").encode(
-                x=x, y=alt.Y("active_students:Q", title="Active students", axis=alt.Axis(titleColor="#d62728")),
-                tooltip=tooltip),
-        ).resolve_scale(y="independent").properties(height=240),
-        width="stretch",
-    )
+        weeks = 16 if not starts else max(4, min(26, (date.today() - min(starts)).days // 7 + 2))
+        activity = pd.DataFrame(weekly_activity(db, actor, cohort_id=cohort_id, weeks=weeks))
+        activity["label"] = [f"{w:%d %b}" for w in activity["week"]]
+        st.caption("Bars: actions by the students each week. Line: how many students did anything that week.")
+        x = alt.X("label:O", sort=None, title="Week starting", axis=alt.Axis(labelAngle=0))
+        tooltip = [alt.Tooltip("label:O", title="Week of"), alt.Tooltip("events:Q", title="Actions"),
+                   alt.Tooltip("active_students:Q", title="Active students"),
+                   alt.Tooltip("comments:Q", title="Counselor comments")]
+        st.altair_chart(
+            alt.layer(
+                alt.Chart(activity).mark_bar(opacity=0.7).encode(x=x, y=alt.Y("events:Q", title="Actions"), tooltip=tooltip),
+                alt.Chart(activity).mark_line(point=True, color="#d62728").encode(
+                    x=x, y=alt.Y("active_students:Q", title="Active students", axis=alt.Axis(titleColor="#d62728")),
+                    tooltip=tooltip),
+            ).resolve_scale(y="independent").properties(height=240),
+            width="stretch",
+        )
 
 # ---------------------------------------------------------------- recent comments
 if tab_comments.open:

@@ -90,11 +90,16 @@ def test_dashboard_shows_only_the_counselors_cohort(portal_env):
     assert "Lena Farouk" not in set(at.dataframe[0].value["Student"])
 
 
-def test_admin_sees_all_cohorts_together(portal_env):
+def test_admin_opens_on_one_row_per_cohort_and_finds_students_by_name(portal_env):
     (admin,) = _ids(portal_env, "admin")
     at = _app("pages/counselor_home.py", admin, counselor_home_cohort=-1).run()
     assert not at.exception
-    assert len(at.dataframe[0].value) == 24
+    summary = at.dataframe[0].value
+    assert len(summary) == 2 and summary["Students"].sum() == 24
+    assert [m.value for m in at.metric][:1] == ["24"]
+    at.text_input(key="counselor_home_find").input("farouk").run()
+    assert any("Lena" in m.value and "Farouk" in m.value for m in at.markdown)
+    assert at.button(key=next(b.key for b in at.button if b.key.startswith("counselor_home_found_")))
 
 
 @pytest.mark.parametrize("tab", ["Charts", "Recent comments", "Export CSV"])

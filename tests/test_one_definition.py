@@ -121,3 +121,89 @@ def test_the_latest_action_kept_per_student_is_the_event_logs(demo):
     import_connections(demo, student, parse_connections(csv_text.encode()), now=later)
     kept, logged = both()
     assert kept == logged and kept[student.user_id] == later
+
+
+def _kept(db: Database) -> tuple[list[dict], list[dict]]:
+    with db.cursor() as cur:
+        return (rows(cur, "SELECT * FROM student_figures ORDER BY student_id"),
+                rows(cur, "SELECT * FROM thank_yous_owed ORDER BY meeting_id"))
+
+
+def _rebuilt(db: Database) -> tuple[list[dict], list[dict]]:
+    from core.facts import refresh_everyone
+
+    def work(cur):
+        cur.execute("DELETE FROM student_figures")
+        cur.execute("DELETE FROM thank_yous_owed")
+        refresh_everyone(cur)
+
+    db.transaction(work)
+    return _kept(db)
+
+
+def test_the_figures_kept_on_write_are_the_records_figures_after_every_kind_of_change(demo):
+    """Whatever wrote last (a student's pipeline step, an undo, an archive, a cohort's thank-you
+    window, a move to another cohort), the kept figures equal figures recomputed from the records,
+    and the dashboard for all time reads them."""
+    from datetime import timedelta
+
+    from core.cohorts import add_student, list_cohorts, update_cohort
+    from core.contacts import create_contact, set_archived
+    from core.meetings import log_meeting, schedule_meeting
+    from core.models import ContactCreate, CohortUpdate, MeetingCreate, MeetingLog, ReflectionCreate, ThankYouCreate
+    from core.reflections import save_reflection
+    from core.thanks import save_thank_you
+
+    now = utcnow()
+    admin = load_actor(demo, user_id_for_username(demo, "admin"))
+    assert _kept(demo) == _rebuilt(demo)
+    student = load_actor(demo, user_id_for_username(demo, "student07"))
+    with demo.cursor() as cur:
+        owed_before = rows(cur, """SELECT t.contact_id, t.due_at < ? AS overdue FROM thank_you_status t
+                                   JOIN contacts c ON c.id = t.contact_id
+                                   WHERE t.student_id = ? AND t.sent_at IS NULL AND c.archived_at IS NULL""",
+                           [now, student.user_id])
+
+    # A whole new conversation: added, met, not yet thanked (owed), then thanked and reflected on.
+    contact = create_contact(demo, student, ContactCreate(first_name="Kept", last_name="Figures", organization="Test"))
+    meeting = schedule_meeting(demo, student, contact.id, MeetingCreate(
+        starts_at_local=(now - timedelta(days=3)).replace(tzinfo=None), timezone="UTC", mode="video"))
+    log_meeting(demo, student, meeting, MeetingLog(insights="Learned a lot"), held_at=now - timedelta(days=3))
+    assert _kept(demo) == _rebuilt(demo)
+    row = cohort_dashboard(demo, admin, student_id=student.user_id, now=now)[0]
+    assert row["overdue_thank_yous"] == sum(1 for r in owed_before if r["overdue"]) + 1
+    save_thank_you(demo, student, contact.id, ThankYouCreate(body="Thank you"), meeting_id=meeting, send=True)
+    save_reflection(demo, student, meeting, ReflectionCreate(feelings="Energised"))
+    assert _kept(demo) == _rebuilt(demo)
+
+    # Archiving a person takes their owed thank-yous off; restoring puts them back.
+    owed = next((r for r in owed_before), None)
+    if owed is not None:
+        set_archived(demo, student, owed["contact_id"], True)
+        assert _kept(demo) == _rebuilt(demo)
+        set_archived(demo, student, owed["contact_id"], False)
+    assert _kept(demo) == _rebuilt(demo)
+
+    # A cohort's thank-you window moves every owed thank-you of its members; a move to another
+    # cohort moves the student's.
+    cohorts = list_cohorts(demo, admin)
+    mine = next(c for c in cohorts if c["id"] == row["cohort_id"])
+    update_cohort(demo, admin, mine["id"], CohortUpdate(thank_you_window_hours=240))
+    assert _kept(demo) == _rebuilt(demo)
+    other = next((c for c in cohorts if c["id"] != mine["id"]), None)
+    if other is not None:
+        add_student(demo, admin, other["id"], student.user_id)
+        assert _kept(demo) == _rebuilt(demo)
+
+    # The dashboard for all time (kept) and for an explicit all-time period (counted) agree.
+    from datetime import date
+
+    from core.dashboard import dashboard_query
+
+    kept = {r["student_id"]: r for r in cohort_dashboard(demo, admin, now=now)}
+    sql, params = dashboard_query(admin, cohort_id=None, since=date(1900, 1, 1), until=date(9999, 12, 31), now=now)
+    with demo.cursor() as cur:
+        counted = {r["student_id"]: r for r in rows(cur, sql, params)}
+    names = [*FIGURE_NAMES, "overdue_thank_yous", "meetings_without_reflection", "last_activity_at"]
+    assert {i: [r[n] for n in names] for i, r in kept.items()} == \
+        {i: [r[n] for n in names] for i, r in counted.items()}
