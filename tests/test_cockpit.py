@@ -1,0 +1,101 @@
+"""The cockpit's core: who needs the counselor this week and why, unread replies, a nudge to many
+students at once, and the cohorts side by side, on the hand-built campaign of oversight_fixtures."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from core.access import AccessDenied, NotFound
+from core.cockpit import NudgeError, cohort_comparison, mark_read, needs_me, nudge, unread_replies
+from core.comments import add_comment, list_comments
+from core.db import scalar
+from core.models import CommentCreate
+from tests.conftest import NOW
+from tests.oversight_fixtures import DAY, Campaign
+
+
+@pytest.fixture
+def campaign(world) -> Campaign:
+    return Campaign(world)
+
+
+def _reply(w, student, body, *, now):
+    add_comment(w.db, student, student.user_id, CommentCreate(subject_type="student", subject_id=student.user_id,
+                                                             body=body), now=now)
+
+
+def test_who_needs_me_lists_the_reasons_most_urgent_first(campaign):
+    w = campaign.world
+    found = needs_me(w.db, w.counselor_x, cohort_id=w.cohort_x, now=NOW)
+    # alice: Ben's thank-you is overdue (held 3 days ago, 48 hours) and that meeting has no reflection;
+    # bob and carl are behind on the cohort's goals; the one waiting longest comes first.
+    assert list(found["name"]) == ["Alice Tester", "Bob Tester", "Carl Tester"]
+    assert list(found["reasons"]) == [["overdue_thank_you", "no_reflection"], ["off_track"], ["off_track"]]
+    assert found["why"][0] == "1 thank-you overdue; 1 meeting without a reflection."
+    assert needs_me(w.db, w.counselor_y, cohort_id=w.cohort_y, now=NOW).empty  # yara thanked and reflected
+
+
+def test_a_stall_is_new_in_its_first_week_only(campaign):
+    w = campaign.world
+    # Bob's last action was 30 days before NOW; the cohort calls 14 days stalled: newly stalled 14-20 days on.
+    week_one = needs_me(w.db, w.counselor_x, cohort_id=w.cohort_x, now=NOW - 12 * DAY)
+    assert "newly_stalled" in week_one.set_index("name").loc["Bob Tester", "reasons"]
+    later = needs_me(w.db, w.counselor_x, cohort_id=w.cohort_x, now=NOW)
+    assert "newly_stalled" not in later.set_index("name").loc["Bob Tester", "reasons"]
+
+
+def test_a_reply_to_my_comment_is_unread_until_i_read_the_thread(campaign):
+    w = campaign.world
+    _reply(w, w.alice, "Sent it this morning!", now=NOW - DAY)
+    assert unread_replies(w.db, w.counselor_x) == {w.alice.user_id: 1}
+    assert unread_replies(w.db, w.counselor_y) == {}  # not their student
+    found = needs_me(w.db, w.counselor_x, cohort_id=w.cohort_x, now=NOW).set_index("name")
+    assert found.loc["Alice Tester", "reasons"][:2] == ["overdue_thank_you", "unread_reply"]
+    assert "1 unread reply to your comments" in found.loc["Alice Tester", "why"]
+    mark_read(w.db, w.counselor_x, w.alice.user_id, now=NOW)
+    assert unread_replies(w.db, w.counselor_x) == {}
+    _reply(w, w.alice, "And a second note.", now=NOW + DAY)
+    assert unread_replies(w.db, w.counselor_x) == {w.alice.user_id: 1}
+    # A student's note on a thread I never wrote in is not a reply to me.
+    _reply(w, w.bob, "Hello?", now=NOW)
+    assert w.bob.user_id not in unread_replies(w.db, w.counselor_x)
+    with pytest.raises(NotFound):
+        mark_read(w.db, w.counselor_y, w.alice.user_id, now=NOW)
+
+
+def test_a_nudge_reaches_each_student_once_and_all_or_none(campaign):
+    w = campaign.world
+    text = "A quick nudge: add two people to your list this week."
+    assert nudge(w.db, w.counselor_x, [w.bob.user_id, campaign.carl.user_id], text, now=NOW, idempotency_key="k1") == 2
+    nudge(w.db, w.counselor_x, [w.bob.user_id, campaign.carl.user_id], text, now=NOW, idempotency_key="k1")  # double click
+    for student in (w.bob, campaign.carl):
+        seen = [c["body"] for c in list_comments(w.db, student, student.user_id)]
+        assert seen == [text], "the student sees it once, on their own campaign"
+    with w.db.cursor() as cur:
+        assert scalar(cur, "SELECT count(*) FROM events WHERE action = 'commented' AND actor_id = ? "
+                           "AND student_id IN (?, ?)", [w.counselor_x.user_id, w.bob.user_id, campaign.carl.user_id]) == 2
+    # One student the counselor may not read: nobody is nudged.
+    with pytest.raises(NotFound):
+        nudge(w.db, w.counselor_x, [w.alice.user_id, w.yara.user_id], "Hello", now=NOW)
+    assert [c["body"] for c in list_comments(w.db, w.alice, w.alice.user_id)] == ["Send the thank-you to Ben today."]
+    with pytest.raises(NudgeError):
+        nudge(w.db, w.counselor_x, [], "Hello", now=NOW)
+    with pytest.raises(AccessDenied):
+        nudge(w.db, w.alice, [w.alice.user_id], "Hello", now=NOW)
+
+
+def test_cohorts_side_by_side(campaign):
+    w = campaign.world
+    found = cohort_comparison(w.db, w.admin, now=NOW).set_index("cohort_name")
+    x = found.loc["Cohort X"]
+    assert (x["students"], x["first_meeting_pct"], x["stalled_pct"]) == (3, 33, 33)
+    assert x["thank_you_on_time_pct"] == 50  # Ann's on time, Ben's overdue
+    assert x["median_days_to_interview"] == 13.5  # Ann 10 days, Ben 17
+    y = found.loc["Cohort Y"]
+    assert (y["students"], y["first_meeting_pct"], y["thank_you_on_time_pct"]) == (1, 100, 100)
+    assert list(cohort_comparison(w.db, w.counselor_x, now=NOW)["cohort_name"]) == ["Cohort X"]
+    with pytest.raises(AccessDenied):
+        cohort_comparison(w.db, w.alice, now=NOW)
+    assert not math.isnan(x["median_days_to_interview"])
