@@ -181,17 +181,19 @@ COMPARISON_COLUMNS = [
 """The comparison's columns and their headings, in the order the page and its CSV show them."""
 
 
-def cohort_comparison(db: Database, actor: Actor, *, now: datetime | None = None) -> pd.DataFrame:
+def cohort_comparison(db: Database, actor: Actor, *, now: datetime | None = None,
+                      board: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per cohort the actor may read: students, the share who have held a first meeting, the
     share of thank-yous due so far that went out on time, the median days from adding a person to
     meeting them, and the share of students stalled now (active students, as on the dashboard).
 
     A thank-you counts once its moment has passed or it was sent: on time when sent by its due
-    moment (core/facts.py THANK_STATUS), archived people left out as everywhere."""
+    moment (core/facts.py THANK_STATUS), archived people left out as everywhere. `board` is the
+    actor's dashboard_frame for every cohort when the caller already has it."""
     require_role(actor, Role.COUNSELOR, Role.ADMIN)
     now = now or utcnow()
     scope, params = students_in_scope(actor, None)
-    board = dashboard_frame(db, actor, now=now)
+    board = dashboard_frame(db, actor, now=now) if board is None else board
     sql = f"""
         WITH w AS (SELECT CAST(? AS TIMESTAMP) AS since, CAST(? AS TIMESTAMP) AS until, CAST(? AS TIMESTAMP) AS now),
              members AS ({scope}),

@@ -10,10 +10,12 @@ from core.access import AccessDenied, NotFound
 from core.accounts import list_users
 from core.comments import recent_comments
 from core.config import get_settings
-from core.dashboard import FLAGS, cohort_funnel, cohort_summary, dashboard_frame, stage_heatmap, weekly_activity
-from core.export import KINDS, export_csv, file_name
+from core.cockpit import COMPARISON_COLUMNS, REASONS, cohort_comparison, needs_me, nudge
+from core.dashboard import FLAGS, cohort_funnel, dashboard_frame, stage_heatmap, weekly_activity
+from core.export import KINDS, cell, export_csv, file_name
 from core.models import Role
-from ui.counselor import cohort_picker, export_at_click, open_student
+from ui import forms
+from ui.counselor import ask_for_cohort, cohort_picker, export_at_click, open_student
 from ui.guard import require
 from ui.widgets import md_escape, when
 
@@ -22,7 +24,61 @@ P = "counselor_home"
 HEATMAP_MAX = 60
 FOUND_MAX = 20
 
+NEEDS_SHOWN = 6
+REASON_COLOURS = {"overdue_thank_you": "red", "unread_reply": "green", "newly_stalled": "orange",
+                  "off_track": "violet", "no_reflection": "blue"}
+"""One colour per reason, most urgent the warmest; the badges say their reason in words too."""
+NUDGES = {
+    "stalled": "Checking in: it has been a while since your last step. Pick one person from your list and "
+               "send the request this week; reply here if something is in the way.",
+    "no_targets": "A first step for this week: add two or three people in a field you are curious about "
+                  "to your Targets list. Ask me if you would like ideas on where to find them.",
+    "overdue_thank_you": "A thank-you note is still owed for a conversation you held. A few sincere lines "
+                         "today are worth more than a perfect note next week.",
+    "no_reflection": "You held a conversation without writing down what you took from it yet. Ten minutes "
+                     "on the reflection now will help you decide where to look next.",
+    "off_track": "You are behind on one of the cohort's goals. Let's look at what would help: reply here "
+                 "or bring it to our next meeting.",
+}
+# The filters live in the address, so a reload and a shared link show the same view, and in the
+# session, so coming back from a student (Back included) does too.
+ADDRESS = {"cohort": f"{P}_cohort", "flags": f"{P}_flags", "q": f"{P}_search"}
+_WRITTEN, _KEPT = f"{P}_address", f"{P}_kept"
+
+
+def _apply(filters: dict[str, str]) -> None:
+    if filters.get("cohort", "").lstrip("-").isdigit():
+        ask_for_cohort(ADDRESS["cohort"], int(filters["cohort"]))
+    st.session_state[ADDRESS["flags"]] = [f for f in filters.get("flags", "").split(",") if f in FLAGS]
+    st.session_state[ADDRESS["q"]] = filters.get("q", "")[:100]
+
+
+def _restore_filters() -> None:
+    """Set the filter widgets from the view the person last had, before they are drawn."""
+    wanted = {name: st.query_params.get(name, "") for name in ADDRESS}
+    if ADDRESS["cohort"] in st.session_state:  # the widgets hold their values: this page is being used
+        if any(wanted.values()) and wanted != st.session_state.get(_WRITTEN):
+            _apply(wanted)  # the address was changed from outside (edited, or a link followed)
+        return
+    # Back on this page: Streamlit dropped the widgets' values when another page ran.
+    kept = st.session_state.get(_KEPT)
+    if kept is not None:
+        _apply(kept)
+    elif any(wanted.values()):
+        _apply(wanted)  # a fresh session: a reload or a shared link
+
+
+def _filters_to_address(cohort: int | None, flags: list[str], search: str) -> None:
+    written = {"cohort": str(cohort if cohort is not None else -1), "flags": ",".join(flags), "q": search}
+    st.session_state[_KEPT] = written
+    shown = {name: value for name, value in written.items() if value}
+    if dict(st.query_params) != shown:
+        st.query_params.from_dict(shown)
+    st.session_state[_WRITTEN] = {name: shown.get(name, "") for name in ADDRESS}
+
+
 st.title("Cohort dashboard")
+_restore_filters()
 cohort_id, cohorts = cohort_picker(db, actor, key=f"{P}_cohort", allow_all=True)
 cohort_name = next((c["name"] for c in cohorts if c["id"] == cohort_id), None)
 # The career office's "All cohorts" is the whole institution: it opens on one row per cohort, and a
@@ -30,12 +86,14 @@ cohort_name = next((c["name"] for c in cohorts if c["id"] == cohort_id), None)
 institution = actor.role == Role.ADMIN and cohort_id is None
 
 if institution:
-    summary = cohort_summary(db, actor)
-    if summary.empty:
+    df = dashboard_frame(db, actor)
+    if df.empty:
         st.info("No students in any cohort yet. Add them with the roster import.")
         st.stop()
-    totals = {"students": int(summary["students"].sum()), **{k: int(summary[k].sum()) for k in FLAGS}}
-    df = shown = None
+    totals = {"students": len(df), **{key: int(df[key].sum()) for key in FLAGS}}
+    summary = cohort_comparison(db, actor, board=df)
+    shown = None
+    _filters_to_address(None, [], "")
 else:
     df = dashboard_frame(db, actor, cohort_id=cohort_id)
     if df.empty:
@@ -58,15 +116,43 @@ else:
     if chosen_flags:
         shown = shown[shown[list(chosen_flags)].any(axis=1)]
     shown = shown.reset_index(drop=True)
+    _filters_to_address(cohort_id, list(chosen_flags), search.strip())
 
 cols = st.columns(len(FLAGS) + 1)
 cols[0].metric("Students", totals["students"])
 for col, (key, label) in zip(cols[1:], FLAGS.items()):
     col.metric(label, totals[key])
 
+if not institution:
+    # ------------------------------------------------------------ who needs me this week
+    waiting = needs_me(db, actor, cohort_id=cohort_id, board=df)
+    with st.container(border=True):
+        st.markdown(f"**Needs you this week** ({len(waiting)})" if len(waiting) else "**Needs you this week**")
+        if waiting.empty:
+            st.caption("Nobody: no overdue thank-you, unread reply, new stall, goal off track or missing reflection.")
+        for person in waiting.head(NEEDS_SHOWN).itertuples(index=False):
+            badges = " ".join(f":{REASON_COLOURS[r]}-badge[{REASONS[r]}]" for r in person.reasons)
+            left, right = st.columns([6, 1], vertical_alignment="center")
+            left.markdown(f"{badges} **{md_escape(person.name)}**"
+                          + (f" · {md_escape(person.cohort_name)}" if cohort_id is None else "")
+                          + f"  \n{md_escape(person.why)}")
+            if right.button("Open", key=f"{P}_needs_{person.student_id}", icon=":material/person_search:",
+                            width="stretch"):
+                open_student(person.student_id)
+        if len(waiting) > NEEDS_SHOWN:
+            st.caption(f"And {len(waiting) - NEEDS_SHOWN} more: filter the table below by flag to see them all.")
+
 tab_students, tab_charts, tab_comments, tab_export = st.tabs(
     ["Cohorts" if institution else "Students", "Charts", "Recent comments", "Export CSV"],
     key=f"{P}_tabs", on_change="rerun")
+
+
+def _csv_cell(value) -> str:
+    """One comparison value as CSV text (a cohort's name cannot start a formula; quotes doubled)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    text = cell(value.item() if hasattr(value, "item") else value)
+    return '"' + text.replace('"', '""') + '"' if any(ch in text for ch in ',"\r\n') else text
 
 
 def _open_cohort() -> None:
@@ -76,31 +162,57 @@ def _open_cohort() -> None:
         st.session_state[f"{P}_cohort"] = int(summary.iloc[picked[0]]["cohort_id"])
 
 
+def _nudge_box(shown, chosen_flags) -> None:
+    """One comment to every student the table shows now (e.g. all stalled), from a template, each on
+    their own campaign."""
+    with st.expander(f"Nudge the {len(shown)} student{'s' if len(shown) != 1 else ''} shown",
+                     icon=":material/campaign:"):
+        start = next((f for f in chosen_flags if f in NUDGES), "stalled")
+        template = st.selectbox("Start from", list(NUDGES), index=list(NUDGES).index(start),
+                                key=f"{P}_nudge_template", format_func=lambda k: f"For: {FLAGS[k]}")
+        form = f"{P}_nudge_{template}_{forms.round_of(f'{P}_nudge')}"
+        body = st.text_area("Message (each student sees it in their comments, from you)", NUDGES[template],
+                            key=form, max_chars=5_000, height=110)
+        sure = st.checkbox(f"Send it to these {len(shown)} students", key=f"{form}_sure")
+        if st.button("Send the nudge", key=f"{P}_nudge_send", icon=":material/send:", disabled=not sure):
+            sent = forms.submit(lambda: nudge(db, actor, [int(i) for i in shown["student_id"]], body,
+                                              idempotency_key=forms.form_key(f"{P}_nudge")), name=f"{P}_nudge")
+            if sent.ok:
+                forms.next_round(f"{P}_nudge")
+                st.session_state[f"{P}_nudged"] = sent.value
+                st.rerun()
+        if done := st.session_state.pop(f"{P}_nudged", None):
+            st.success(f"Nudged {done} student{'s' if done != 1 else ''}: each sees it on their Home.")
+
+
 # ---------------------------------------------------------------- the table
 if tab_students.open and institution:  # only the open tab runs: the others cost nothing until asked for
     with tab_students:
-        st.caption(f"{len(summary)} cohorts, {totals['students']:,} students. Click a cohort's row to open it.")
+        st.caption(f"{len(summary)} cohorts, {totals['students']:,} students. Click a cohort's row to open it; "
+                   "click a column header to sort.")
+        headings = dict(COMPARISON_COLUMNS)
         st.dataframe(
-            pd.DataFrame({
-                "cohort_id": summary["cohort_id"], "Cohort": summary["cohort_name"], "Students": summary["students"],
-                "First meeting held": (100 * summary["with_first_meeting"] / summary["students"]).round(0),
-                "Interviews": summary["interviews"], "Thank-yous sent": summary["thanked"],
-                "Overdue thank-yous": summary["overdue_thank_yous"],
-                **{FLAGS[k]: summary[k] for k in ("stalled", "no_targets", "no_reflection", "off_track")},
-            }),
-            key=f"{P}_summary", hide_index=True, width="stretch", on_select=_open_cohort,
-            selection_mode="single-row", column_order=["Cohort", "Students", "First meeting held", "Interviews",
-                                                       "Thank-yous sent", "Overdue thank-yous", *(
-                                                           FLAGS[k] for k in ("stalled", "no_targets",
-                                                                              "no_reflection", "off_track"))],
+            summary.rename(columns=headings), key=f"{P}_summary", hide_index=True, width="stretch",
+            on_select=_open_cohort, selection_mode="single-row", column_order=list(headings.values()),
             column_config={
                 "Cohort": st.column_config.TextColumn(pinned=True),
-                "First meeting held": st.column_config.ProgressColumn(
+                "First meeting held %": st.column_config.ProgressColumn(
                     format="%d%%", min_value=0, max_value=100,
                     help="Share of the cohort's students who have held at least one conversation"),
-                "Stalled": st.column_config.NumberColumn(help="Students with no action for the cohort's stalled days"),
+                "Thank-yous on time %": st.column_config.NumberColumn(
+                    format="%d%%", help="Of the thank-yous due so far, the share sent within the cohort's window"),
+                "Median days target to interview": st.column_config.NumberColumn(
+                    format="%.1f", help="From adding a person to the list to meeting them, the middle value"),
+                "Stalled %": st.column_config.NumberColumn(
+                    format="%d%%", help="Students with no action for the cohort's stalled days, now"),
             },
         )
+        comparison_csv = "\ufeff" + "\r\n".join(
+            [",".join(headings.values())]
+            + [",".join(_csv_cell(r[c]) for c in headings) for r in summary.to_dict("records")]) + "\r\n"
+        st.download_button("Download the comparison (CSV)", comparison_csv.encode("utf-8"),
+                           file_name=file_name("cohort-comparison", None), mime="text/csv",
+                           key=f"{P}_comparison_csv", icon=":material/download:", on_click="ignore")
         st.subheader("Find a student")
         wanted = st.text_input("Name, username, email or student number", key=f"{P}_find")
         if wanted.strip():
@@ -156,6 +268,7 @@ elif tab_students.open:
                                         format_func=lambda i: names[i])
             if button_col.button("Open student", key=f"{P}_open", icon=":material/person_search:", width="stretch"):
                 open_student(picked)
+            _nudge_box(shown, chosen_flags)
 
 # ---------------------------------------------------------------- charts
 def _heatmap() -> None:

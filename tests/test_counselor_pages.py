@@ -441,3 +441,55 @@ def test_the_student_sees_the_counselors_edit_marked_edited_and_not_a_withdrawn_
     assert any(c.value.startswith("Dana Rivera") and "· edited " in c.value for c in at.caption)
     # The student cannot edit or withdraw the counselor's words.
     assert not [b for b in at.button if b.label in ("Edit", "Withdraw") and "comment" in (b.key or "")]
+
+
+def test_the_cockpit_opens_on_who_needs_the_counselor_most_urgent_first(portal_env):
+    (rivera,) = _ids(portal_env, "counselor.rivera")
+    at = _app("pages/counselor_home.py", rivera).run()
+    needs = [m.value for m in at.markdown if "-badge[" in m.value]
+    assert needs and needs[0].startswith(":red-badge[Overdue thank-you]") and "Gabriel Sato" in needs[0]
+    assert at.button(key=next(b.key for b in at.button if b.key.startswith("counselor_home_needs_")))
+
+
+def test_the_filters_come_from_the_address_and_go_back_to_it(portal_env):
+    (rivera,) = _ids(portal_env, "counselor.rivera")
+    at = _app("pages/counselor_home.py", rivera)
+    at.query_params["flags"] = "stalled"
+    at.query_params["q"] = "farouk"
+    at.run()
+    assert list(at.dataframe[0].value["Student"]) == ["Lena Farouk"]
+    assert at.text_input(key="counselor_home_search").value == "farouk"
+    at.text_input(key="counselor_home_search").set_value("").run()
+    assert "q" not in at.query_params and at.query_params["flags"] == "stalled"
+
+
+def test_a_nudge_reaches_every_student_shown(portal_env):
+    from core.comments import list_comments
+
+    (rivera,) = _ids(portal_env, "counselor.rivera")
+    at = _app("pages/counselor_home.py", rivera, counselor_home_flags=["stalled"]).run()
+    shown = list(at.dataframe[0].value["student_id"])
+    assert len(shown) == 2
+    at.checkbox(key=next(c.key for c in at.checkbox if c.key.endswith("_sure"))).check().run()
+    at.button(key="counselor_home_nudge_send").click().run()
+    assert not at.exception and at.success[0].value.startswith("Nudged 2 students")
+    db = Database(portal_env)
+    try:
+        from core.accounts import load_actor
+
+        for student_id in shown:
+            student = load_actor(db, int(student_id))
+            assert any(c["body"].startswith("Checking in") and c["author_id"] == rivera
+                       for c in list_comments(db, student, int(student_id)))
+    finally:
+        db.close()
+
+
+def test_the_career_office_compares_cohorts_and_downloads_the_comparison(portal_env):
+    (admin,) = _ids(portal_env, "admin")
+    at = _app("pages/counselor_home.py", admin, counselor_home_cohort=-1).run()
+    table = at.dataframe[0].value
+    assert len(table) == 2 and "Cohort" in table.columns
+    for heading in ("First meeting held %", "Thank-yous on time %", "Median days target to interview", "Stalled %"):
+        assert heading in table.columns
+    assert [b.label for b in at.get("download_button")][:1] == ["Download the comparison (CSV)"]

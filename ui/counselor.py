@@ -42,6 +42,12 @@ def cohort_picker(db: Database, actor: Actor, *, key: str, allow_all: bool) -> t
     return (None if chosen == ALL else chosen), cohorts
 
 
+def ask_for_cohort(key: str, cohort_id: int) -> None:
+    """Make the picker drawn with `key` open on this cohort (when the actor may read it; else as usual)."""
+    st.session_state.pop(key, None)
+    st.session_state[_LAST_COHORT] = cohort_id
+
+
 def open_student(student_id: int) -> None:
     """Go to the student detail page for this student (the page re-checks access for the id)."""
     st.switch_page(STUDENT_PAGE, query_params={STUDENT_PARAM: str(int(student_id))})

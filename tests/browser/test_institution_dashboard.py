@@ -11,7 +11,7 @@ from tests.browser.conftest import choose, main_text, open_select, sign_in, wait
 def test_admin_opens_a_cohort_from_the_summary_and_finds_a_student(portal, page):
     sign_in(page, portal.url + "/counselor_home", "admin")
     page.get_by_role("heading", name="Cohort dashboard").wait_for()
-    page.get_by_text("2 cohorts, 24 students. Click a cohort's row to open it.").wait_for()
+    page.get_by_text(re.compile(r"^2 cohorts, 24 students\. Click a cohort's row to open it")).wait_for()
     assert "Show only students flagged" not in main_text(page), "no per-student filters on the summary"
 
     # A click on the second cohort's row (the grid draws on a canvas: click where its row sits).
