@@ -59,6 +59,15 @@ def mark_read(db: Database, actor: Actor, student_id: int, *, now: datetime | No
     db.transaction(work)
 
 
+def last_read(db: Database, actor: Actor, student_id: int) -> datetime | None:
+    """When the actor last read this student's comment threads (None: never)."""
+    with db.cursor() as cur:
+        require_read_student(cur, actor, student_id)
+        found = cur.execute("SELECT read_at FROM comment_reads WHERE user_id = ? AND student_id = ?",
+                            [actor.user_id, student_id]).fetchone()
+    return found[0] if found else None
+
+
 def _unread_sql(actor: Actor) -> tuple[str, list[Any]]:
     """Per student the actor may read: replies by the student, on a thread the actor wrote in, newer than
     the actor's last reading of that student's threads (student_id, unread, first_unread_at)."""

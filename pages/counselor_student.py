@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core.access import NotFound
+from core.cockpit import last_read, mark_read
 from core.dashboard import FLAGS, cohort_dashboard
 from core.models import SOURCE_LABELS, Role, Stage, stage_label
 from core.progress import goal_progress
@@ -81,8 +82,17 @@ if goals:
         "Goal": f"{g['target']} {g['label']}", "Due": g["due_on"], "Now": g["current"], "Expected by now": g["expected_now"],
         "Status": status_words[g["status"]]} for g in goals]), hide_index=True, width="stretch")
 
+# Replies written since the counselor last opened this student stay marked New for this visit.
+visit = st.session_state.get(f"{P}_visit")
+if visit is None or visit[0] != student_id:
+    visit = (student_id, last_read(db, actor, student_id))
+    st.session_state[f"{P}_visit"] = visit
+    mark_read(db, actor, student_id)
+new_after = visit[1]
+
 st.subheader("Comments on the campaign", anchor=False)
-comment_thread(db, actor, student_id, "student", student_id, key=f"{P}_campaign", title="Campaign comments")
+comment_thread(db, actor, student_id, "student", student_id, key=f"{P}_campaign", title="Campaign comments",
+               new_after=new_after)
 
 tab_contacts, tab_timeline = st.tabs(["Contacts and work", "Timeline"])
 
@@ -113,7 +123,7 @@ with tab_contacts:
             with badge:
                 stage_badge(c["stage"], c.get("outreach_reply"))
             comment_thread(db, actor, student_id, "contact", contact_id, key=f"{P}_c{contact_id}",
-                           title="Comments on this contact")
+                           title="Comments on this contact", new_after=new_after)
         if c["research"] or c["questions"]:
             with st.container(border=True):
                 st.markdown("**Research**")
@@ -133,7 +143,7 @@ with tab_contacts:
                 if m["subject"]:
                     st.text(f"Subject: {m['subject']}")
                 st.text(m["body"])
-                comment_thread(db, actor, student_id, "outreach", m["id"], key=f"{P}_o{m['id']}")
+                comment_thread(db, actor, student_id, "outreach", m["id"], key=f"{P}_o{m['id']}", new_after=new_after)
         for m in c["meetings"]:
             with st.container(border=True):
                 st.markdown(f"**Meeting** ({m['status']}, {when(m['held_at'] or m['starts_at'])}, "
@@ -148,7 +158,7 @@ with tab_contacts:
                     st.caption("Questions and answers")
                     st.dataframe(pd.DataFrame([{"Question": n["question"], "Answer": n["answer"]} for n in m["notes"]]),
                                  hide_index=True, width="stretch")
-                comment_thread(db, actor, student_id, "meeting", m["id"], key=f"{P}_m{m['id']}")
+                comment_thread(db, actor, student_id, "meeting", m["id"], key=f"{P}_m{m['id']}", new_after=new_after)
                 r = m["reflection"]
                 if r is not None:
                     st.markdown("**Reflection**" + (f" (fit {r['fit_rating']}/5)" if r["fit_rating"] else ""))
@@ -159,7 +169,8 @@ with tab_contacts:
                         if r[field]:
                             st.caption(label)
                             st.text(r[field])
-                    comment_thread(db, actor, student_id, "reflection", r["id"], key=f"{P}_r{r['id']}")
+                    comment_thread(db, actor, student_id, "reflection", r["id"], key=f"{P}_r{r['id']}",
+                                   new_after=new_after)
                 elif m["status"] == "held":
                     st.caption("No reflection to show (not written yet, or kept private by the student).")
         for t in c["thank_yous"]:
@@ -167,21 +178,21 @@ with tab_contacts:
                 state = f"sent {when(t['sent_at'])}" if t["sent_at"] else "draft, not sent"
                 st.markdown(f"**Thank-you** to {'the referrer' if t['kind'] == 'referrer' else 'the person met'} ({state})")
                 st.text(t["body"])
-                comment_thread(db, actor, student_id, "thank_you", t["id"], key=f"{P}_t{t['id']}")
+                comment_thread(db, actor, student_id, "thank_you", t["id"], key=f"{P}_t{t['id']}", new_after=new_after)
         for f in c["follow_ups"]:
             with st.container(border=True):
                 state = f"sent {when(f['sent_at'])}" if f["sent_at"] else f"planned for {f['due_on'] or 'later'}"
                 st.markdown(f"**Keeping in touch**: {f['kind'].replace('_', ' ')} ({state})")
                 if f["body"]:
                     st.text(f["body"])
-                comment_thread(db, actor, student_id, "follow_up", f["id"], key=f"{P}_f{f['id']}")
+                comment_thread(db, actor, student_id, "follow_up", f["id"], key=f"{P}_f{f['id']}", new_after=new_after)
     for o in campaign["outcomes"]:
         with st.container(border=True):
             st.markdown(f"**Where they landed**: {o['kind'].replace('_', ' ')}")
             st.text(" · ".join(x for x in (o["title"], o["organization"], str(o["decided_on"] or "")) if x))
             if o["description"]:
                 st.text(o["description"])
-            comment_thread(db, actor, student_id, "outcome", o["id"], key=f"{P}_out{o['id']}")
+            comment_thread(db, actor, student_id, "outcome", o["id"], key=f"{P}_out{o['id']}", new_after=new_after)
 
 with tab_timeline:
     if not timeline:

@@ -493,3 +493,34 @@ def test_the_career_office_compares_cohorts_and_downloads_the_comparison(portal_
     for heading in ("First meeting held %", "Thank-yous on time %", "Median days target to interview", "Stalled %"):
         assert heading in table.columns
     assert [b.label for b in at.get("download_button")][:1] == ["Download the comparison (CSV)"]
+
+
+def test_a_students_reply_is_new_on_their_page_until_the_counselor_has_read_it(portal_env):
+    from datetime import timedelta
+
+    from core.accounts import load_actor
+    from core.clock import utcnow
+    from core.cockpit import unread_replies
+    from core.comments import add_comment
+    from core.models import CommentCreate
+
+    (rivera, lena) = _ids(portal_env, "counselor.rivera", "student12")
+    db = Database(portal_env)
+    try:
+        counselor, student = load_actor(db, rivera), load_actor(db, lena)
+        add_comment(db, counselor, lena, CommentCreate(subject_type="student", subject_id=lena, body="How is it going?"),
+                    now=utcnow() - timedelta(minutes=5))
+        add_comment(db, student, lena, CommentCreate(subject_type="student", subject_id=lena, body="Slowly, sorry!"))
+        assert unread_replies(db, counselor).get(lena) == 1
+    finally:
+        db.close()
+    at = _app("pages/counselor_student.py", rivera)
+    at.query_params["student"] = str(lena)
+    at.run()
+    assert not at.exception
+    assert any(c.value.startswith(":green-badge[New] Lena Farouk") for c in at.caption)
+    db = Database(portal_env)
+    try:
+        assert lena not in unread_replies(db, load_actor(db, rivera)), "opening the student reads the threads"
+    finally:
+        db.close()

@@ -6,6 +6,7 @@ Undo right after. Posting is create-once: a double click or a resent request pos
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -20,15 +21,17 @@ _LABELS = {"body": "Comment"}
 
 
 def comment_thread(db: Database, actor: Actor, student_id: int, subject_type: str, subject_id: int, *,
-                   key: str, title: str = "Comments") -> None:
-    """Show the thread on one item and let the actor add to it, and edit or withdraw what they wrote."""
+                   key: str, title: str = "Comments", new_after: datetime | None = None) -> None:
+    """Show the thread on one item and let the actor add to it, and edit or withdraw what they wrote.
+
+    Others' comments written after `new_after` (when the actor last read the threads) are marked New."""
     thread = list_comments(db, actor, student_id, subject_type=subject_type, subject_id=subject_id)
     undo_slot = f"{key}_comment_withdrawn"
     with st.expander(f"{title} ({len(thread)})", expanded=bool(thread) or undo_slot in st.session_state,
                      icon=":material/forum:"):
         _undo_box(db, actor, key, undo_slot)
         for c in thread:
-            _one_comment(db, actor, c, key=key, undo_slot=undo_slot)
+            _one_comment(db, actor, c, key=key, undo_slot=undo_slot, new_after=new_after)
         _new_comment_form(db, actor, student_id, subject_type, subject_id, key=key)
 
 
@@ -44,11 +47,13 @@ def _undo_box(db: Database, actor: Actor, key: str, undo_slot: str) -> None:
             st.rerun()
 
 
-def _one_comment(db: Database, actor: Actor, c: dict[str, Any], *, key: str, undo_slot: str) -> None:
+def _one_comment(db: Database, actor: Actor, c: dict[str, Any], *, key: str, undo_slot: str,
+                 new_after: datetime | None = None) -> None:
     mine = c["author_id"] == actor.user_id
     who = "You" if mine else f"{c['author_name']} ({c['author_role']})"
     stamp = when(c["created_at"]) + (f" · edited {when(c['edited_at'])}" if c.get("edited_at") else "")
-    st.caption(f"{md_escape(who)}, {stamp}")
+    new = not mine and (new_after is None or c["created_at"] > new_after)
+    st.caption((":green-badge[New] " if new else "") + f"{md_escape(who)}, {stamp}")
     editing_slot = f"{key}_comment_editing_{c['id']}"
     if not mine:
         st.text(c["body"])
