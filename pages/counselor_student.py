@@ -1,5 +1,7 @@
 """Student detail for counselors: the campaign read-only, its timeline, goals, and comment threads on any item."""
 
+from datetime import datetime
+
 import pandas as pd
 import streamlit as st
 
@@ -88,7 +90,7 @@ if visit is None or visit[0] != student_id:
     visit = (student_id, last_read(db, actor, student_id))
     st.session_state[f"{P}_visit"] = visit
     mark_read(db, actor, student_id)
-new_after = visit[1]
+new_after = visit[1] or datetime(1900, 1, 1)  # never opened: every reply is new
 
 st.subheader("Comments on the campaign", anchor=False)
 comment_thread(db, actor, student_id, "student", student_id, key=f"{P}_campaign", title="Campaign comments",

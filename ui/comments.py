@@ -24,7 +24,8 @@ def comment_thread(db: Database, actor: Actor, student_id: int, subject_type: st
                    key: str, title: str = "Comments", new_after: datetime | None = None) -> None:
     """Show the thread on one item and let the actor add to it, and edit or withdraw what they wrote.
 
-    Others' comments written after `new_after` (when the actor last read the threads) are marked New."""
+    Others' comments written after `new_after` (when the actor last read the threads; None: no marks)
+    are marked New."""
     thread = list_comments(db, actor, student_id, subject_type=subject_type, subject_id=subject_id)
     undo_slot = f"{key}_comment_withdrawn"
     with st.expander(f"{title} ({len(thread)})", expanded=bool(thread) or undo_slot in st.session_state,
@@ -52,7 +53,7 @@ def _one_comment(db: Database, actor: Actor, c: dict[str, Any], *, key: str, und
     mine = c["author_id"] == actor.user_id
     who = "You" if mine else f"{c['author_name']} ({c['author_role']})"
     stamp = when(c["created_at"]) + (f" · edited {when(c['edited_at'])}" if c.get("edited_at") else "")
-    new = not mine and (new_after is None or c["created_at"] > new_after)
+    new = not mine and new_after is not None and c["created_at"] > new_after
     st.caption((":green-badge[New] " if new else "") + f"{md_escape(who)}, {stamp}")
     editing_slot = f"{key}_comment_editing_{c['id']}"
     if not mine:
