@@ -1,7 +1,8 @@
 """Career-office CSV exports: cohort progress, pipeline and activity log, from the portal and the command line.
 
-Every export goes through `export_csv`, which checks access and returns a generator of byte
-chunks: the portal's download buttons and the command line share that one path. The columns
+Every export checks access, then has DuckDB write the CSV to a temporary file with COPY
+(`export_file`); the command line streams that file out (`export_csv`), the portal's download
+route sends it from disk (core/downloads.py): neither holds the file in memory. The columns
 are listed in PROGRESS_COLUMNS, PIPELINE_COLUMNS and ACTIVITY_COLUMNS and documented in
 docs/exports.md. Files are UTF-8 with a byte-order mark (Excel then reads accented names
 correctly), dates are ISO 8601, and no text cell can start a spreadsheet formula.
@@ -31,6 +32,7 @@ from core.commands import command
 from core.dashboard import dashboard_query, period_bounds, students_in_scope
 from core.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes
 from core.db import Database
+from core.downloads import TEMP_PREFIX, DownloadFile
 from core.errors import PortalError, check_id
 from core.models import Actor, Role, _unreadable
 
@@ -42,6 +44,7 @@ class ExportError(PortalError, ValueError):
 
 BOM = "\ufeff".encode()
 CHUNK_BYTES = 1 << 20
+MEDIA_TYPE = "text/csv; charset=utf-8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # (column, type, meaning): the stable contract, in file order. docs/exports.md repeats it.
@@ -228,16 +231,34 @@ def _activity_query(actor: Actor, cohort_id: int | None, since, until, include_n
     return sql, [*sparams, start, end]
 
 
-def export_csv(db: Database, actor: Actor, kind: str, *, cohort_id: int | None = None,
-               since: date | datetime | None = None, until: date | datetime | None = None,
-               include_notes: bool = False, now: datetime | None = None) -> Iterator[bytes]:
+def export_csv(db: Database, actor: Actor, kind: str, **options: Any) -> Iterator[bytes]:
     """Check access, then return the export as a stream of UTF-8 CSV chunks (BOM and header first).
 
-    kind: 'progress' (one row per student), 'pipeline' (one per contact), 'activity' (one per event).
-    cohort_id None means every cohort the actor may read. A date `until` is inclusive.
-    Counselors export their cohorts, admins any; students nothing. include_notes is for admins only.
-    A deactivated account is refused (AccessDenied) whatever it asks for, checked when the export is made.
+    Options and refusals as for `export_file`; access is checked now, the file is made when the
+    first chunk is asked for, and removed once the last one is read (or the stream is dropped).
     """
+    sql, params, columns = _plan(db, actor, kind, **options)
+    return _stream(db, sql, params, columns)
+
+
+def export_file(db: Database, actor: Actor, kind: str, *, name: str | None = None, **options: Any) -> DownloadFile:
+    """Check access, then write the export to a temporary file on disk, ready to send and discard.
+
+    kind: 'progress' (one row per student), 'pipeline' (one per contact), 'activity' (one per event).
+    Options: cohort_id (None: every cohort the actor may read), since, until (a date `until` is
+    inclusive), include_notes (admins only), now. Counselors export their cohorts, admins any;
+    students nothing. A deactivated account is refused (AccessDenied) whatever it asks for.
+    `name` is the file name the browser is offered (default: `file_name(kind, None)`). The file holds
+    the CSV as DuckDB wrote it; its `prefix` is the byte-order mark that goes first.
+    """
+    sql, params, columns = _plan(db, actor, kind, **options)
+    return _copy_to_file(db, sql, params, columns, name or file_name(kind, None, now=options.get("now")))
+
+
+def _plan(db: Database, actor: Actor, kind: str, *, cohort_id: int | None = None,
+          since: date | datetime | None = None, until: date | datetime | None = None,
+          include_notes: bool = False, now: datetime | None = None) -> tuple[str, list[Any], list[tuple[str, str, str]]]:
+    """Check access for an export and return its query, parameters and columns."""
     require_role(actor, Role.COUNSELOR, Role.ADMIN)
     if include_notes and actor.role != Role.ADMIN:
         raise AccessDenied("Only the career office (admins) can export free-text notes.")
@@ -257,7 +278,7 @@ def export_csv(db: Database, actor: Actor, kind: str, *, cohort_id: int | None =
         sql, params = _pipeline_query(actor, cohort_id, since, until, now, include_notes)
     else:
         sql, params = _activity_query(actor, cohort_id, since, until, include_notes)
-    return _stream(db, sql, params, columns)
+    return sql, params, columns
 
 
 def _as_text(column: str, kind: str) -> str:
@@ -280,21 +301,33 @@ def _as_text(column: str, kind: str) -> str:
 _FORMULA_PATTERN = "'^[=+@\\t\\r-]'"
 
 
-def _stream(db: Database, sql: str, params: list[Any], columns: list[tuple[str, str, str]]) -> Iterator[bytes]:
-    """The export as chunks: DuckDB writes the whole CSV to a temporary file with COPY (its own
-    writer: fast, and bounded in memory however many rows), then the file is read back in 1 MB
-    pieces behind the byte-order mark and removed. The query runs when the first chunk is asked for."""
+def _copy_to_file(db: Database, sql: str, params: list[Any], columns: list[tuple[str, str, str]],
+                  file_name: str) -> DownloadFile:
+    """DuckDB writes the whole CSV to a file in a private temporary folder with COPY (its own writer:
+    fast, and bounded in memory however many rows). The byte-order mark is sent before it."""
     select = ", ".join(_as_text(name, kind) for name, kind, _ in columns)
-    with tempfile.TemporaryDirectory(prefix="portal-export-") as tmp:
-        path = str(Path(tmp) / "export.csv").replace("'", "''")
+    folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
+    made = DownloadFile(folder / "export.csv", file_name, MEDIA_TYPE, prefix=BOM, temporary=True)
+    path = str(made.path).replace("'", "''")
+    try:
         with db.cursor() as cur:
             cur.execute(f"""COPY (SELECT {select} FROM ({sql}) AS export) TO '{path}'
                             (FORMAT csv, HEADER, DELIMITER ',', QUOTE '"', ESCAPE '"', NEW_LINE '\r\n')""",
                         params)
-        yield BOM
-        with open(path, "rb") as handle:
-            while chunk := handle.read(CHUNK_BYTES):
-                yield chunk
+    except BaseException:
+        made.discard()
+        raise
+    return made
+
+
+def _stream(db: Database, sql: str, params: list[Any], columns: list[tuple[str, str, str]]) -> Iterator[bytes]:
+    """The export as chunks of at most CHUNK_BYTES: the query runs when the first chunk is asked
+    for, and the temporary file is removed when the stream ends or is dropped."""
+    made = _copy_to_file(db, sql, params, columns, "export.csv")
+    try:
+        yield from made.chunks(CHUNK_BYTES)
+    finally:
+        made.discard()
 
 
 def write_csv(db: Database, actor: Actor, kind: str, out: IO[bytes], **options: Any) -> int:
@@ -307,11 +340,7 @@ def write_csv(db: Database, actor: Actor, kind: str, out: IO[bytes], **options: 
 
 
 def export_bytes(db: Database, actor: Actor, kind: str, **options: Any) -> bytes:
-    """An export as one bytes object, for the portal's download button.
-
-    Streamlit serves a download from bytes it holds, so the portal joins the same streamed chunks;
-    the command line writes them to the file one by one instead.
-    """
+    """An export as one bytes object: for tests and small files only (the portal sends from disk)."""
     return b"".join(export_csv(db, actor, kind, **options))
 
 
