@@ -11,7 +11,8 @@ from core.comments import recent_comments
 from core.dashboard import FLAGS, cohort_dashboard, cohort_funnel, stage_heatmap, weekly_activity
 from core.export import KINDS, export_csv, file_name
 from core.models import Role
-from ui.counselor import cohort_picker, export_at_click, open_student
+from ui.counselor import cohort_picker, export_download, open_student
+from ui.downloads import download_link
 from ui.guard import require
 from ui.widgets import local, md_escape, when
 
@@ -198,12 +199,10 @@ if tab_export.open:
         try:
             for kind in KINDS:
                 export_csv(db, actor, kind, **options)  # access is checked now, so a refusal shows on the page
-                # The file is made at click time with the account read again (a counselor deactivated
-                # while this page is open gets nothing); the rerun the click also makes runs the role
-                # guard, which then says why.
-                st.download_button(
-                    labels[kind], data=export_at_click(db, actor, kind, **options),
-                    file_name=file_name(kind, cohort_name), mime="text/csv", key=f"{P}_download_{kind}",
-                    icon=":material/download:", on_click="rerun")
+                # The file is made on disk at click time, with the session and account checked again (a
+                # counselor deactivated while this page is open gets nothing), and sent from disk; the
+                # rerun the click also makes runs the role guard, which then says why.
+                download_link(labels[kind], export_download(db, kind, name=file_name(kind, cohort_name), **options),
+                              key=f"{P}_download_{kind}")
         except (AccessDenied, NotFound) as exc:
             st.error(str(exc))

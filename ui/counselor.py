@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
-from core.access import AccessDenied
-from core.accounts import load_actor
 from core.cohorts import list_cohorts
-from core.export import export_bytes
 from core.db import Database
+from core.downloads import Maker
+from core.export import export_file
 from core.errors import check_id
 from core.models import Actor
+from ui.downloads import for_session
 
 STUDENT_PAGE = "pages/counselor_student.py"
 DASHBOARD_PAGE = "pages/counselor_home.py"
@@ -59,21 +58,11 @@ def requested_student() -> int | None:
     return check_id(raw, "student")
 
 
-def export_at_click(db: Database, actor: Actor, kind: str, **options: Any) -> Callable[[], bytes]:
-    """The data of an export download button, made when the button is clicked, not when the page was drawn.
-
-    The account is read again at that moment: one deactivated (or moved to another role) since the
-    dashboard opened gets no file, and core refuses a deactivated actor in any case.
-    """
-    user_id = actor.user_id
-
-    def make() -> bytes:
-        fresh = load_actor(db, user_id)
-        if fresh is None:
-            raise AccessDenied("This account is no longer active: nothing was exported.")
-        return export_bytes(db, fresh, kind, **options)
-
-    return make
+def export_download(db: Database, kind: str, *, name: str, **options: Any) -> Maker:
+    """What an export button makes when clicked: the export written to disk for this session's account
+    as it is at that moment (one deactivated, moved to another role or signed out elsewhere since the
+    dashboard opened gets no file), offered to the browser as `name`."""
+    return for_session(db, lambda actor: export_file(db, actor, kind, name=name, **options))
 
 
 def back_to_dashboard() -> None:
