@@ -68,7 +68,7 @@ def download_backup(db: Database, actor: Actor, path: str | Path, *, backups_dir
         still = row(cur, "SELECT role, active FROM users WHERE id = ?", [actor.user_id])
         if not still or not still["active"] or still["role"] != Role.ADMIN.value:
             raise AccessDenied("Only the career office (an active admin) may download backups.")
-        made = DownloadFile(path, path.name, "application/octet-stream", temporary=False)
+        made = DownloadFile((path,), path.name, "application/octet-stream", temporary=False)
         events.record(cur, actor, "downloaded", "backup", detail={"file": path.name, "bytes": made.size}, now=now)
         return made
 

@@ -38,10 +38,11 @@ class DownloadGone(PortalError):
 
 @dataclass(frozen=True)
 class DownloadFile:
-    """A file on disk ready to send: its name for the browser, its type, bytes to send before it
-    (the CSV byte-order mark), and whether it is a temporary file to remove once sent."""
+    """A file on disk ready to send, possibly written in parts (sent one after the other): its name
+    for the browser, its type, bytes to send before it (the CSV byte-order mark), and whether it is
+    temporary, to remove once sent."""
 
-    path: Path
+    parts: tuple[Path, ...]
     file_name: str
     media_type: str
     prefix: bytes = b""
@@ -49,26 +50,27 @@ class DownloadFile:
 
     @property
     def size(self) -> int:
-        """The bytes the browser receives: the prefix and the file."""
-        return len(self.prefix) + self.path.stat().st_size
+        """The bytes the browser receives: the prefix and every part."""
+        return len(self.prefix) + sum(part.stat().st_size for part in self.parts)
 
     def chunks(self, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
-        """The prefix, then the file in pieces of at most chunk_bytes (memory stays bounded)."""
+        """The prefix, then the parts in pieces of at most chunk_bytes (memory stays bounded)."""
         if self.prefix:
             yield self.prefix
-        with open(self.path, "rb") as handle:
-            while chunk := handle.read(chunk_bytes):
-                yield chunk
+        for part in self.parts:
+            with open(part, "rb") as handle:
+                while chunk := handle.read(chunk_bytes):
+                    yield chunk
 
     def discard(self) -> None:
         """Remove a temporary file (and the private folder it was made in); keep any other."""
         if not self.temporary:
             return
-        folder = self.path.parent
-        if folder.name.startswith(TEMP_PREFIX):
-            shutil.rmtree(folder, ignore_errors=True)
-        else:
-            self.path.unlink(missing_ok=True)
+        for part in self.parts:
+            if part.parent.name.startswith(TEMP_PREFIX):
+                shutil.rmtree(part.parent, ignore_errors=True)
+            else:
+                part.unlink(missing_ok=True)
 
 
 TEMP_PREFIX = "portal-download-"

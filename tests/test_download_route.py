@@ -141,7 +141,7 @@ def test_a_large_file_goes_out_in_bounded_pieces(tmp_path, served):
     folder = tmp_path / "portal-download-big"
     folder.mkdir()
     (folder / "big.csv").write_bytes(b"x" * (3 * (1 << 20) + 5))
-    token = tokens.issue(lambda: DownloadFile(folder / "big.csv", "big.csv", "text/csv; charset=utf-8", prefix=b"P"))
+    token = tokens.issue(lambda: DownloadFile((folder / "big.csv",), "big.csv", "text/csv; charset=utf-8", prefix=b"P"))
     reply = get(app, f"/download/{token}")
     assert reply.status == 200 and len(reply.body) == 3 * (1 << 20) + 6
     assert max(len(p) for p in reply.pieces) <= 1 << 20
@@ -153,7 +153,7 @@ def test_the_temporary_file_is_removed_when_the_browser_goes_away_midway(tmp_pat
     folder = tmp_path / "portal-download-cut"
     folder.mkdir()
     (folder / "big.csv").write_bytes(b"x" * (3 << 20))
-    token = tokens.issue(lambda: DownloadFile(folder / "big.csv", "big.csv", "text/csv; charset=utf-8"))
+    token = tokens.issue(lambda: DownloadFile((folder / "big.csv",), "big.csv", "text/csv; charset=utf-8"))
     reply = get(app, f"/download/{token}", fail_after_pieces=1)
     assert reply.status == 200 and len(reply.body) < 3 << 20
     assert not folder.exists()

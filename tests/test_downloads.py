@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ def _file(tmp_path: Path, data: bytes = b"a,b\r\n1,2\r\n") -> DownloadFile:
     folder = tmp_path / "portal-download-test"
     folder.mkdir()
     (folder / "x.csv").write_bytes(data)
-    return DownloadFile(folder / "x.csv", "x.csv", "text/csv; charset=utf-8", prefix=BOM)
+    return DownloadFile((folder / "x.csv",), "x.csv", "text/csv; charset=utf-8", prefix=BOM)
 
 
 def test_a_token_gives_its_maker_once_then_says_it_was_used():
@@ -106,13 +107,13 @@ def test_a_file_is_sent_in_bounded_pieces_behind_its_prefix_and_removed(tmp_path
     assert made.size == 13
     assert list(made.chunks(4)) == [BOM, b"xxxx", b"xxxx", b"xx"]
     made.discard()
-    assert not made.path.exists() and not made.path.parent.exists()
+    assert not made.parts[0].exists() and not made.parts[0].parent.exists()
 
 
 def test_a_kept_file_is_not_removed(tmp_path):
     kept = tmp_path / "portal-backup.duckdb"
     kept.write_bytes(b"db")
-    DownloadFile(kept, kept.name, "application/octet-stream", temporary=False).discard()
+    DownloadFile((kept,), kept.name, "application/octet-stream", temporary=False).discard()
     assert kept.read_bytes() == b"db"
 
 
@@ -126,4 +127,33 @@ def test_an_export_file_holds_exactly_the_export(world):
             assert made.size == len(export_bytes(world.db, world.counselor_x, kind, now=NOW))
         finally:
             made.discard()
-        assert not made.path.parent.exists()
+        assert not made.parts[0].parent.exists()
+
+
+def test_the_activity_log_written_in_slices_is_the_single_querys_file(world, monkeypatch):
+    """Slices of one event each (every hour its own) give the same bytes as one slice for everything."""
+    from core import export
+
+    Campaign(world)
+    whole = export_file(world.db, world.admin, "activity", now=NOW)
+    monkeypatch.setattr(export, "SLICE_EVENTS", 1)
+    sliced = export_file(world.db, world.admin, "activity", now=NOW)
+    try:
+        assert len(whole.parts) == 1 and len(sliced.parts) > 3
+        assert b"".join(sliced.chunks()) == b"".join(whole.chunks())
+        assert sliced.parts[0].read_bytes().startswith(b"event_id,occurred_at,")  # the header, once, first
+        assert not any(p.read_bytes().startswith(b"event_id") for p in sliced.parts[1:])
+    finally:
+        whole.discard()
+        sliced.discard()
+
+
+@pytest.mark.parametrize("since, until", [(None, None), (date(2026, 3, 1), None), (None, date(2026, 3, 5)),
+                                          (date(2026, 3, 1), date(2026, 3, 9))])
+def test_slices_keep_every_event_of_a_period_once(world, monkeypatch, since, until):
+    from core import export
+
+    Campaign(world)
+    expected = export_bytes(world.db, world.admin, "activity", since=since, until=until, now=NOW)
+    monkeypatch.setattr(export, "SLICE_EVENTS", 2)
+    assert export_bytes(world.db, world.admin, "activity", since=since, until=until, now=NOW) == expected
