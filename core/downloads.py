@@ -2,7 +2,7 @@
 
 A page that offers a download does not make the file when it is drawn: it issues a token that
 stands for "make this file, for this session, when asked" (`DownloadTokens.issue`). The browser
-fetches `/download/<token>` (ui/downloads.py serves that route); the route redeems the token once,
+fetches `/download/<token>` (ui/download_route.py serves it); the route redeems the token once,
 runs the maker (which checks the account again at that moment and writes the file to disk), then
 sends the file in CHUNK_BYTES pieces and, for a temporary file, removes it.
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -74,6 +75,22 @@ class DownloadFile:
 
 
 TEMP_PREFIX = "portal-download-"
+STALE_AFTER = 24 * 3600  # seconds: no download takes a day; other portals on the machine may share the folder
+
+
+def remove_stale_files(folder: str | Path | None = None, *, older_than: float = STALE_AFTER) -> int:
+    """Remove temporary download folders older than older_than (left by a server stopped mid-download);
+    returns how many. folder: where temporary files go (default: the system's)."""
+    removed = 0
+    now = time.time()
+    for stale in Path(folder or tempfile.gettempdir()).glob(TEMP_PREFIX + "*"):
+        try:
+            if stale.is_dir() and now - stale.stat().st_mtime > older_than:
+                shutil.rmtree(stale, ignore_errors=True)
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 Maker = Callable[[], DownloadFile]
 
@@ -131,13 +148,6 @@ class DownloadTokens:
             raise DownloadGone(f"This download link has expired: links last {LINKS_LAST} and work once. "
                                "Go back to the portal and click the download button again.")
         return make
-
-    def revoke(self, token: str) -> None:
-        """Make a token unusable, as if it had been used (nothing happens for an unknown one)."""
-        with self._lock:
-            entry = self._entries.get(token)
-            if entry is not None:
-                entry.make, entry.used = None, True
 
     def __len__(self) -> int:
         """How many tokens can still be redeemed."""

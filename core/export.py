@@ -34,7 +34,7 @@ from core.commands import command
 from core.dashboard import dashboard_query, period_bounds, students_in_scope
 from core.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes
 from core.db import Cursor, Database
-from core.downloads import TEMP_PREFIX, DownloadFile
+from core.downloads import CHUNK_BYTES, TEMP_PREFIX, DownloadFile
 from core.errors import PortalError, check_id
 from core.models import Actor, Role, _unreadable
 
@@ -45,7 +45,6 @@ class ExportError(PortalError, ValueError):
     """An export asked for in a way that cannot be made (a period ending before it starts)."""
 
 BOM = "\ufeff".encode()
-CHUNK_BYTES = 1 << 20
 MEDIA_TYPE = "text/csv; charset=utf-8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -29,7 +29,7 @@ from starlette.types import Receive, Scope, Send
 
 from core.access import AccessDenied
 from core.accounts import SessionEnded
-from core.downloads import TOKENS, DownloadFile, DownloadGone, DownloadTokens, DownloadUnknown
+from core.downloads import TOKENS, DownloadFile, DownloadGone, DownloadTokens, DownloadUnknown, remove_stale_files
 from core.errors import PortalError
 
 _LOG = logging.getLogger(__name__)
@@ -49,7 +49,9 @@ def url_for(token: str) -> str:
 
 
 def routes(tokens: DownloadTokens = TOKENS) -> list[Route]:
-    """The Starlette route that sends downloads, for st.App(routes=...)."""
+    """The Starlette route that sends downloads, for st.App(routes=...). Called as the server starts,
+    it also removes temporary files an earlier server left behind (stopped in the middle of a download)."""
+    remove_stale_files()
 
     async def download(request: Request) -> Response:
         return await serve(tokens, request.path_params["token"], request.method)
@@ -68,8 +70,9 @@ async def serve(tokens: DownloadTokens, token: str, method: str = "GET") -> Resp
         return _message(str(exc), 404)
     except DownloadGone as exc:
         return _message(str(exc), 410)
+    made_here: list[DownloadFile] = []
     try:
-        made = await run_in_threadpool(make)
+        await run_in_threadpool(lambda: made_here.append(make()))
     except (SessionEnded, AccessDenied) as exc:
         return _message(f"Nothing was downloaded. {exc}", 403)
     except LookupError as exc:
@@ -80,7 +83,12 @@ async def serve(tokens: DownloadTokens, token: str, method: str = "GET") -> Resp
         _LOG.exception("A download could not be made")
         return _message("Nothing was downloaded: the file could not be made. Go back to the portal and try again; "
                         "if it fails again, tell the career office.", 500)
-    return _FileResponse(made)
+    except BaseException:
+        # Cancelled (the server stopping) while the file was made: the worker finished first; remove its file.
+        for made in made_here:
+            made.discard()
+        raise
+    return _FileResponse(made_here[0])
 
 
 def _message(text: str, status: int) -> Response:
