@@ -6,13 +6,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.access import AccessDenied, NotFound
 from core.comments import recent_comments
 from core.dashboard import FLAGS, cohort_dashboard, cohort_funnel, stage_heatmap, weekly_activity
-from core.export import KINDS, export_csv, file_name
 from core.models import Role
-from ui.counselor import cohort_picker, export_download, open_student
-from ui.downloads import download_link
+from ui.counselor import cohort_picker, export_buttons, open_student
 from ui.guard import require
 from ui.widgets import local, md_escape, when
 
@@ -192,17 +189,5 @@ if tab_export.open:
         if actor.role == Role.ADMIN:
             include_notes = st.checkbox("Include free-text notes (research, meeting notes, non-private reflections)",
                                         key=f"{P}_notes")
-        options = dict(cohort_id=cohort_id, since=since, until=until,
-                       include_notes=include_notes)
-        labels = {"progress": "Cohort progress (one row per student)", "pipeline": "Pipeline (one row per contact)",
-                  "activity": "Activity log (one row per event)"}
-        try:
-            for kind in KINDS:
-                export_csv(db, actor, kind, **options)  # access is checked now, so a refusal shows on the page
-                # The file is made on disk at click time, with the session and account checked again (a
-                # counselor deactivated while this page is open gets nothing), and sent from disk; the
-                # rerun the click also makes runs the role guard, which then says why.
-                download_link(labels[kind], export_download(db, kind, name=file_name(kind, cohort_name), **options),
-                              key=f"{P}_download_{kind}")
-        except (AccessDenied, NotFound) as exc:
-            st.error(str(exc))
+        export_buttons(db, cohort_id=cohort_id, cohort_name=cohort_name, since=since, until=until,
+                       include_notes=include_notes, key=f"{P}_download")

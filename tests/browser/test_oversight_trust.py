@@ -98,10 +98,11 @@ def test_a_counselor_deactivated_while_the_dashboard_is_open_downloads_nothing(p
     with page.context.expect_page() as opened:
         download_link.click()
     # The file is made at click time for the account as it is now: refused, so the tab the link opened says
-    # why and nothing downloads; the rerun the click makes no longer shows the deactivated account its dashboard.
+    # why and nothing downloads; the buttons' rerun that the click makes no longer offers the exports.
     opened.value.get_by_text("Nothing was downloaded. Your account is no longer active.").wait_for()
     download_link.wait_for(state="detached")
     wait_idle(page)
+    page.get_by_text("Your account is no longer active").first.wait_for()
     assert downloads == []
     assert "Cohort progress (one row per student)" not in main_text(page)
 
