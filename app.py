@@ -3,7 +3,7 @@
 Streamlit runs this file as __main__ for every page view: that is `main()`. `streamlit run app.py`
 also imports it once, as the module `app`, to find the server to start: `app` at the end, the
 Streamlit server plus the portal's one route of its own, /download/<token>, which sends files from
-disk instead of memory (ui/downloads.py).
+disk instead of memory (ui/download_route.py).
 """
 
 import streamlit as st

@@ -45,7 +45,7 @@ def download_link(label: str, make: Maker, *, key: str, help: str | None = None,
                   icon: str = ":material/download:") -> None:
     """A button that downloads a file made by make when clicked, sent from disk.
 
-    Each drawing issues a fresh one-time link; the click also reruns the page, so the button holds
-    a fresh link again for the next click.
+    Each drawing issues a fresh one-time link; the click also reruns the script (the page, or the
+    fragment the button is in), so the button holds a fresh link again for the next click.
     """
     st.link_button(label, url_for(TOKENS.issue(make)), key=key, help=help, icon=icon, on_click="rerun")
