@@ -1,48 +1,68 @@
-"""Sign in, then build the navigation from the user's role. Nothing else."""
+"""Sign in, then build the navigation from the user's role. Nothing else.
+
+Streamlit runs this file as __main__ for every page view: that is `main()`. `streamlit run app.py`
+also imports it once, as the module `app`, to find the server to start: `app` at the end, the
+Streamlit server plus the portal's one route of its own, /download/<token>, which sends files from
+disk instead of memory (ui/download_route.py).
+"""
 
 import streamlit as st
 
-from core.accounts import must_change_password
-from core.config import ConfigError, get_settings
-from ui.auth import sign_in, sign_out, signed_in_authenticator
-from ui.db import get_db
-from ui.nav import navigation, show
-from ui.registration import registration_section
 
-st.set_page_config(page_title="Informational Interview Portal", page_icon=":material/forum:", layout="wide")
+def main() -> None:
+    """One run of the portal for one browser session: sign-in, then the user's pages."""
+    # Imported here, during a script run, not when the server imports this file: components (the
+    # sign-in cookie manager) register with the running server only when first imported in a run.
+    from core.accounts import must_change_password
+    from core.config import ConfigError, get_settings
+    from ui.auth import sign_in, sign_out, signed_in_authenticator
+    from ui.db import get_db
+    from ui.nav import navigation, show
+    from ui.registration import registration_section
 
-settings = get_settings()
-try:
-    settings.check_for_startup()
-except ConfigError as exc:
-    st.error(str(exc))
-    st.stop()
+    st.set_page_config(page_title="Informational Interview Portal", page_icon=":material/forum:", layout="wide")
 
-db = get_db()
-actor = sign_in(db, settings)
-if actor is None:
-    st.caption("Informational Interview Portal: plan, hold and follow up short conversations with people "
-               "in the fields you are exploring.")
-    if settings.demo_mode:
-        st.info("Demo: sign in as **student07**, **counselor.rivera** or **admin** with the password **Demo-2026!**")
-    registration_section(db, settings)
-    # Every page is registered (hidden), so the address asked for is kept and opens after sign-in; none runs.
-    show(navigation(None), position="hidden")
-    st.stop()
+    settings = get_settings()
+    try:
+        settings.check_for_startup()
+    except ConfigError as exc:
+        st.error(str(exc))
+        st.stop()
 
-signed_in_authenticator(db, settings, actor)  # writes the re-login cookie on the run after sign-in
-with st.sidebar:
-    st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
-    if st.button("Sign out", key="app_sign_out", icon=":material/logout:"):
-        sign_out(db, actor)
-        st.rerun()
+    db = get_db()
+    actor = sign_in(db, settings)
+    if actor is None:
+        st.caption("Informational Interview Portal: plan, hold and follow up short conversations with people "
+                   "in the fields you are exploring.")
+        if settings.demo_mode:
+            st.info("Demo: sign in as **student07**, **counselor.rivera** or **admin** with the password **Demo-2026!**")
+        registration_section(db, settings)
+        # Every page is registered (hidden), so the address asked for is kept and opens after sign-in; none runs.
+        show(navigation(None), position="hidden")
+        st.stop()
 
-if must_change_password(db, actor):
-    page = show([st.Page("pages/account.py", title="Choose your password", icon=":material/key:")])
+    signed_in_authenticator(db, settings, actor)  # writes the re-login cookie on the run after sign-in
+    with st.sidebar:
+        st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
+        if st.button("Sign out", key="app_sign_out", icon=":material/logout:"):
+            sign_out(db, actor)
+            st.rerun()
+
+    if must_change_password(db, actor):
+        page = show([st.Page("pages/account.py", title="Choose your password", icon=":material/key:")])
+    else:
+        sections = navigation(actor.role)
+        page = show(sections)
+        if st.session_state.pop("app_go_home", False):
+            # Just chose a password after a one-time one: start at home, not on the Account page.
+            st.switch_page(next(iter(sections.values()))[0])  # each role lists its home page first
+    page.run()
+
+
+if __name__ == "__main__":
+    main()
 else:
-    sections = navigation(actor.role)
-    page = show(sections)
-    if st.session_state.pop("app_go_home", False):
-        # Just chose a password after a one-time one: start at home, not on the Account page.
-        st.switch_page(next(iter(sections.values()))[0])  # each role lists its home page first
-page.run()
+    from ui.download_route import routes
+
+    # `streamlit run app.py` looks for an `app = st.App(...)` here and serves the portal through it.
+    app = st.App(__file__, routes=routes())

@@ -3,9 +3,10 @@
 For 1,000 students (a counselor with four cohorts) and 10,000 students (an admin, all 40 cohorts):
 - the dashboard page rendered by AppTest (median of several runs, the Students tab as first opened),
 - the dashboard's SQL alone (core.dashboard.cohort_dashboard, median),
-- each CSV export written to a file the way the command line does it, beside DuckDB's bare COPY
-  of the same rows (the floor), and how much the process's resident memory grew (the kernel's
-  figure, which sees DuckDB's memory too), to a file and as the portal's download bytes.
+- each CSV export written to a file the way the command line does it (the portal's download route
+  makes the same file), beside DuckDB's bare COPY of the same rows (the floor), and how much the
+  process's resident memory grew (the kernel's figure, which sees DuckDB's memory too).
+  bench/download.py measures the portal server itself while a download goes through the browser.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bench.dataset import BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
 from core.accounts import load_actor, user_id_for_username
 from core.db import get_database
 from core.dashboard import cohort_dashboard
-from core.export import KINDS, export_bytes, write_csv
+from core.export import KINDS, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -117,10 +118,9 @@ def main() -> None:
                 lines = sum(1 for _ in open(out, encoding="utf-8-sig")) - 1
                 floor = _copy_floor(db, actor, kind, Path(tmp) / f"{kind}-floor.csv")
                 to_file_rss = _rss_growth(to_file)
-                download_rss = _rss_growth(lambda: export_bytes(db, actor, kind, now=NOW))
                 print(f"  export {kind:<9} {written / 1e6:7.1f} MB, {lines:,} lines: {seconds:6.2f} s "
                       f"(DuckDB's bare COPY {floor:5.2f} s, ×{seconds / floor:.1f}); resident memory grew "
-                      f"{to_file_rss / 1e6:6.1f} MB to a file, {download_rss / 1e6:6.1f} MB as the portal's download bytes")
+                      f"{to_file_rss / 1e6:6.1f} MB")
         db.close()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"\nprocess peak resident memory over the whole benchmark: {rss:,.0f} MB")

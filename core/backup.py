@@ -31,6 +31,7 @@ from core import events
 from core.access import AccessDenied, require_role
 from core.clock import utcnow
 from core.db import Database, row, scalar
+from core.downloads import DownloadFile
 from core.models import Actor, Role
 
 LOCKED_HINT = ("DuckDB lets only the running portal open it. Take the backup from the portal instead "
@@ -49,8 +50,9 @@ BACKUP_CONTENTS_WARNING = (
 
 
 def download_backup(db: Database, actor: Actor, path: str | Path, *, backups_dir: str | Path,
-                    now: datetime | None = None) -> bytes:
-    """The bytes of a backup file for an admin to download, recorded in the audit log.
+                    now: datetime | None = None) -> DownloadFile:
+    """A backup file for an admin to download, sent from disk (never read into memory) and kept
+    there afterwards; the download is recorded in the audit log.
 
     Checked when the download happens, not when the button was drawn: the actor must still be an
     active admin in the database (a role change or deactivation since then refuses it), and the
@@ -62,13 +64,13 @@ def download_backup(db: Database, actor: Actor, path: str | Path, *, backups_dir
         raise BackupError("That file is not one of the portal's backups.")
     now = now or utcnow()
 
-    def work(cur) -> bytes:
+    def work(cur) -> DownloadFile:
         still = row(cur, "SELECT role, active FROM users WHERE id = ?", [actor.user_id])
         if not still or not still["active"] or still["role"] != Role.ADMIN.value:
             raise AccessDenied("Only the career office (an active admin) may download backups.")
-        data = path.read_bytes()
-        events.record(cur, actor, "downloaded", "backup", detail={"file": path.name, "bytes": len(data)}, now=now)
-        return data
+        made = DownloadFile((path,), path.name, "application/octet-stream", temporary=False)
+        events.record(cur, actor, "downloaded", "backup", detail={"file": path.name, "bytes": made.size}, now=now)
+        return made
 
     return db.transaction(work)
 

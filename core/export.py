@@ -1,7 +1,8 @@
 """Career-office CSV exports: cohort progress, pipeline and activity log, from the portal and the command line.
 
-Every export goes through `export_csv`, which checks access and returns a generator of byte
-chunks: the portal's download buttons and the command line share that one path. The columns
+Every export checks access, then has DuckDB write the CSV to a temporary file with COPY
+(`export_file`); the command line streams that file out (`export_csv`), the portal's download
+route sends it from disk (core/downloads.py): neither holds the file in memory. The columns
 are listed in PROGRESS_COLUMNS, PIPELINE_COLUMNS and ACTIVITY_COLUMNS and documented in
 docs/exports.md. Files are UTF-8 with a byte-order mark (Excel then reads accented names
 correctly), dates are ISO 8601, and no text cell can start a spreadsheet formula.
@@ -16,9 +17,11 @@ reflections, event details) leave only when an admin asks for them with include_
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from datetime import date, datetime
 from typing import IO, Any
@@ -30,7 +33,8 @@ from core.clock import utcnow
 from core.commands import command
 from core.dashboard import dashboard_query, period_bounds, students_in_scope
 from core.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes
-from core.db import Database
+from core.db import Cursor, Database
+from core.downloads import CHUNK_BYTES, TEMP_PREFIX, DownloadFile
 from core.errors import PortalError, check_id
 from core.models import Actor, Role, _unreadable
 
@@ -41,7 +45,7 @@ class ExportError(PortalError, ValueError):
     """An export asked for in a way that cannot be made (a period ending before it starts)."""
 
 BOM = "\ufeff".encode()
-CHUNK_BYTES = 1 << 20
+MEDIA_TYPE = "text/csv; charset=utf-8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # (column, type, meaning): the stable contract, in file order. docs/exports.md repeats it.
@@ -209,8 +213,45 @@ def _pipeline_query(actor: Actor, cohort_id: int | None, since, until, now, incl
 
 
 def _activity_query(actor: Actor, cohort_id: int | None, since, until, include_notes: bool) -> tuple[str, list[Any]]:
+    start, end = period_bounds(since, until)
+    return _activity_between(actor, cohort_id, start, end, include_notes)
+
+
+# The activity log is written in slices of about this many events, each sorted on its own: DuckDB
+# sorts everything a query orders before writing the first line, so one query for the whole log
+# would hold the whole log in memory (about 4 times the file, measured at 10,000 students).
+SLICE_EVENTS = 50_000
+
+
+def _activity_slices(cur, actor: Actor, cohort_id: int | None, since, until,
+                     include_notes: bool) -> list[tuple[str, list[Any]]]:
+    """The activity log as queries over consecutive periods of about SLICE_EVENTS events each, in file order.
+
+    The periods split at whole hours of occurred_at (counted first, which takes little memory), so
+    each event falls in exactly one, and the slices together give the rows in the order of the single
+    query. An hour with more events than SLICE_EVENTS is one slice of its own.
+    """
     scope, sparams = students_in_scope(actor, cohort_id)
     start, end = period_bounds(since, until)
+    hours = cur.execute(f"""
+        WITH sc AS ({scope})
+        SELECT date_trunc('hour', e.occurred_at) AS hour, count(*) AS events
+        FROM events e JOIN sc ON sc.student_id = e.student_id
+        WHERE e.occurred_at >= ? AND e.occurred_at < ?
+        GROUP BY hour ORDER BY hour""", [*sparams, start, end]).fetchall()
+    bounds, in_slice = [start], 0
+    for hour, events in hours:
+        if in_slice and in_slice + events > SLICE_EVENTS:
+            bounds.append(hour)  # later than the slice's start: its first event's hour is earlier
+            in_slice = 0
+        in_slice += events
+    bounds.append(end)
+    return [_activity_between(actor, cohort_id, a, b, include_notes) for a, b in zip(bounds, bounds[1:])]
+
+
+def _activity_between(actor: Actor, cohort_id: int | None, start: datetime, end: datetime,
+                      include_notes: bool) -> tuple[str, list[Any]]:
+    scope, sparams = students_in_scope(actor, cohort_id)
     notes_cols = ", e.detail" if include_notes else ""
     sql = f"""
         WITH sc AS ({scope})
@@ -228,16 +269,38 @@ def _activity_query(actor: Actor, cohort_id: int | None, since, until, include_n
     return sql, [*sparams, start, end]
 
 
-def export_csv(db: Database, actor: Actor, kind: str, *, cohort_id: int | None = None,
-               since: date | datetime | None = None, until: date | datetime | None = None,
-               include_notes: bool = False, now: datetime | None = None) -> Iterator[bytes]:
+def export_csv(db: Database, actor: Actor, kind: str, **options: Any) -> Iterator[bytes]:
     """Check access, then return the export as a stream of UTF-8 CSV chunks (BOM and header first).
 
-    kind: 'progress' (one row per student), 'pipeline' (one per contact), 'activity' (one per event).
-    cohort_id None means every cohort the actor may read. A date `until` is inclusive.
-    Counselors export their cohorts, admins any; students nothing. include_notes is for admins only.
-    A deactivated account is refused (AccessDenied) whatever it asks for, checked when the export is made.
+    Options and refusals as for `export_file`; access is checked now, the file is made when the
+    first chunk is asked for, and removed once the last one is read (or the stream is dropped).
     """
+    columns, queries = _plan(db, actor, kind, **options)
+    return _stream(db, columns, queries)
+
+
+def export_file(db: Database, actor: Actor, kind: str, *, name: str | None = None, **options: Any) -> DownloadFile:
+    """Check access, then write the export to a temporary file on disk, ready to send and discard.
+
+    kind: 'progress' (one row per student), 'pipeline' (one per contact), 'activity' (one per event).
+    Options: cohort_id (None: every cohort the actor may read), since, until (a date `until` is
+    inclusive), include_notes (admins only), now. Counselors export their cohorts, admins any;
+    students nothing. A deactivated account is refused (AccessDenied) whatever it asks for.
+    `name` is the file name the browser is offered (default: `file_name(kind, None)`). The file holds
+    the CSV as DuckDB wrote it; its `prefix` is the byte-order mark that goes first.
+    """
+    columns, queries = _plan(db, actor, kind, **options)
+    return _copy_to_file(db, columns, queries, name or file_name(kind, None, now=options.get("now")))
+
+
+Queries = Callable[[Cursor], list[tuple[str, list[Any]]]]
+
+
+def _plan(db: Database, actor: Actor, kind: str, *, cohort_id: int | None = None,
+          since: date | datetime | None = None, until: date | datetime | None = None,
+          include_notes: bool = False, now: datetime | None = None) -> tuple[list[tuple[str, str, str]], Queries]:
+    """Check access for an export and return its columns and how to get its rows: one or more
+    queries (with their parameters) whose rows, one after the other, are the file's."""
     require_role(actor, Role.COUNSELOR, Role.ADMIN)
     if include_notes and actor.role != Role.ADMIN:
         raise AccessDenied("Only the career office (admins) can export free-text notes.")
@@ -252,12 +315,12 @@ def export_csv(db: Database, actor: Actor, kind: str, *, cohort_id: int | None =
         if cohort_id is not None:
             require_cohort(cur, actor, cohort_id)
     if kind == "progress":
-        sql, params = _progress_query(actor, cohort_id, since, until, now)
-    elif kind == "pipeline":
-        sql, params = _pipeline_query(actor, cohort_id, since, until, now, include_notes)
-    else:
-        sql, params = _activity_query(actor, cohort_id, since, until, include_notes)
-    return _stream(db, sql, params, columns)
+        query = _progress_query(actor, cohort_id, since, until, now)
+        return columns, lambda cur: [query]
+    if kind == "pipeline":
+        query = _pipeline_query(actor, cohort_id, since, until, now, include_notes)
+        return columns, lambda cur: [query]
+    return columns, lambda cur: _activity_slices(cur, actor, cohort_id, since, until, include_notes)
 
 
 def _as_text(column: str, kind: str) -> str:
@@ -280,21 +343,40 @@ def _as_text(column: str, kind: str) -> str:
 _FORMULA_PATTERN = "'^[=+@\\t\\r-]'"
 
 
-def _stream(db: Database, sql: str, params: list[Any], columns: list[tuple[str, str, str]]) -> Iterator[bytes]:
-    """The export as chunks: DuckDB writes the whole CSV to a temporary file with COPY (its own
-    writer: fast, and bounded in memory however many rows), then the file is read back in 1 MB
-    pieces behind the byte-order mark and removed. The query runs when the first chunk is asked for."""
-    select = ", ".join(_as_text(name, kind) for name, kind, _ in columns)
-    with tempfile.TemporaryDirectory(prefix="portal-export-") as tmp:
-        path = str(Path(tmp) / "export.csv").replace("'", "''")
+def _copy_to_file(db: Database, columns: list[tuple[str, str, str]], queries: Queries, name: str) -> DownloadFile:
+    """DuckDB writes the CSV with COPY (its own writer: fast, and bounded in memory however many rows)
+    into a private temporary folder, one part per query, the header in the first; all in one
+    transaction, so the parts are one consistent snapshot. The byte-order mark is sent before them."""
+    select = ", ".join(_as_text(column, kind) for column, kind, _ in columns)
+    folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
+    parts: list[Path] = []
+    made = DownloadFile((), name, MEDIA_TYPE, prefix=BOM, temporary=True)
+    try:
         with db.cursor() as cur:
-            cur.execute(f"""COPY (SELECT {select} FROM ({sql}) AS export) TO '{path}'
-                            (FORMAT csv, HEADER, DELIMITER ',', QUOTE '"', ESCAPE '"', NEW_LINE '\r\n')""",
-                        params)
-        yield BOM
-        with open(path, "rb") as handle:
-            while chunk := handle.read(CHUNK_BYTES):
-                yield chunk
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                for number, (sql, params) in enumerate(queries(cur)):
+                    parts.append(folder / f"export-{number:05d}.csv")
+                    target = str(parts[-1]).replace("'", "''")
+                    cur.execute(f"""COPY (SELECT {select} FROM ({sql}) AS export) TO '{target}'
+                                    (FORMAT csv, HEADER {'true' if number == 0 else 'false'}, DELIMITER ',',
+                                     QUOTE '"', ESCAPE '"', NEW_LINE '\r\n')""", params)
+            finally:
+                cur.execute("ROLLBACK")  # it only read
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return replace(made, parts=tuple(parts))
+
+
+def _stream(db: Database, columns: list[tuple[str, str, str]], queries: Queries) -> Iterator[bytes]:
+    """The export as chunks of at most CHUNK_BYTES: the queries run when the first chunk is asked
+    for, and the temporary files are removed when the stream ends or is dropped."""
+    made = _copy_to_file(db, columns, queries, "export.csv")
+    try:
+        yield from made.chunks(CHUNK_BYTES)
+    finally:
+        made.discard()
 
 
 def write_csv(db: Database, actor: Actor, kind: str, out: IO[bytes], **options: Any) -> int:
@@ -307,11 +389,7 @@ def write_csv(db: Database, actor: Actor, kind: str, out: IO[bytes], **options: 
 
 
 def export_bytes(db: Database, actor: Actor, kind: str, **options: Any) -> bytes:
-    """An export as one bytes object, for the portal's download button.
-
-    Streamlit serves a download from bytes it holds, so the portal joins the same streamed chunks;
-    the command line writes them to the file one by one instead.
-    """
+    """An export as one bytes object: for tests and small files only (the portal sends from disk)."""
     return b"".join(export_csv(db, actor, kind, **options))
 
 

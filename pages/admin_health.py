@@ -7,6 +7,7 @@ import streamlit as st
 from core.backup import BACKUP_CONTENTS_WARNING, BackupError, backup, default_target, download_backup
 from core.health import human_bytes, report
 from core.models import Role
+from ui.downloads import download_link, for_session
 from ui.guard import require
 from ui.widgets import when
 
@@ -53,11 +54,10 @@ last = st.session_state.get("admin_health_last")
 if last and Path(last).is_file():
     backups_dir = default_target(Path(r.database_path).parent).parent
 
-    def _download() -> bytes:
-        # Runs when the button is clicked: core checks the admin again and records the download.
-        return download_backup(db, actor, last, backups_dir=backups_dir)
+    def _backup(fresh):
+        # Runs when the link is opened: core checks the admin again, records the download, and the
+        # file is sent from disk (a backup is the whole database: never read into memory).
+        return download_backup(db, fresh, last, backups_dir=backups_dir)
 
-    st.download_button("Download the latest backup", _download, file_name=Path(last).name,
-                       mime="application/octet-stream", key="admin_health_download", icon=":material/download:",
-                       on_click="ignore", help="Holds private reflections and password hashes; the download is "
-                                               "recorded in the audit log.")
+    download_link("Download the latest backup", for_session(db, _backup), key="admin_health_download",
+                  help="Holds private reflections and password hashes; the download is recorded in the audit log.")

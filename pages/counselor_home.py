@@ -6,16 +6,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.access import AccessDenied, NotFound
 from core.accounts import list_users
 from core.comments import recent_comments
 from core.config import get_settings
 from core.cockpit import COMPARISON_COLUMNS, REASONS, cohort_comparison, needs_me, nudge
 from core.dashboard import FLAGS, cohort_funnel, dashboard_frame, stage_heatmap, weekly_activity
-from core.export import KINDS, cell, export_csv, file_name
+from core.export import cell, file_name
 from core.models import Role
 from ui import forms
-from ui.counselor import ask_for_cohort, cohort_picker, export_at_click, open_student
+from ui.counselor import ask_for_cohort, cohort_picker, export_buttons, open_student
 from ui.guard import require
 from ui.widgets import md_escape, when
 
@@ -373,19 +372,5 @@ if tab_export.open:
         if actor.role == Role.ADMIN:
             include_notes = st.checkbox("Include free-text notes (research, meeting notes, non-private reflections)",
                                         key=f"{P}_notes")
-        options = dict(cohort_id=cohort_id, since=since, until=until,
-                       include_notes=include_notes)
-        labels = {"progress": "Cohort progress (one row per student)", "pipeline": "Pipeline (one row per contact)",
-                  "activity": "Activity log (one row per event)"}
-        try:
-            for kind in KINDS:
-                export_csv(db, actor, kind, **options)  # access is checked now, so a refusal shows on the page
-                # The file is made at click time with the account read again (a counselor deactivated
-                # while this page is open gets nothing); the rerun the click also makes runs the role
-                # guard, which then says why.
-                st.download_button(
-                    labels[kind], data=export_at_click(db, actor, kind, **options),
-                    file_name=file_name(kind, cohort_name), mime="text/csv", key=f"{P}_download_{kind}",
-                    icon=":material/download:", on_click="rerun")
-        except (AccessDenied, NotFound) as exc:
-            st.error(str(exc))
+        export_buttons(db, cohort_id=cohort_id, cohort_name=cohort_name, since=since, until=until,
+                       include_notes=include_notes, key=f"{P}_download")

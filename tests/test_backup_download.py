@@ -27,11 +27,14 @@ def _downloads(db):
 
 
 def test_an_admin_download_is_recorded_in_the_audit_log(world, backup_file):
-    data = backup.download_backup(world.db, world.admin, backup_file, backups_dir=backup_file.parent, now=NOW)
-    assert data == b"backup bytes"
+    made = backup.download_backup(world.db, world.admin, backup_file, backups_dir=backup_file.parent, now=NOW)
+    assert b"".join(made.chunks(4)) == b"backup bytes"  # sent from disk, in pieces
+    assert (made.file_name, made.media_type, made.size) == (backup_file.name, "application/octet-stream", 12)
     logged = _downloads(world.db)
     assert [e["actor_id"] for e in logged] == [world.admin.user_id]
-    assert backup_file.name in logged[0]["detail"]
+    assert backup_file.name in logged[0]["detail"] and '"bytes":12' in logged[0]["detail"].replace(" ", "")
+    made.discard()  # the backup is kept: sending it does not remove it
+    assert backup_file.read_bytes() == b"backup bytes"
 
 
 def test_others_and_admins_who_lost_the_role_get_nothing_and_nothing_is_recorded(world, backup_file):

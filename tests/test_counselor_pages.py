@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,13 @@ def _app(page: str, user_id: int, **state) -> AppTest:
     for key, value in state.items():
         at.session_state[key] = value
     return at
+
+
+def _download_links(at: AppTest) -> int:
+    """How many export buttons the page shows, each a one-time link to the download route."""
+    links = at.get("link_button")
+    assert all(re.fullmatch(r"/download/[\w-]{43}", link.proto.url) for link in links), [l.proto.url for l in links]
+    return len(links)
 
 
 def _texts(at: AppTest) -> str:
@@ -115,7 +123,7 @@ def test_dashboard_tabs_render(portal_env, tab):
         assert "Send the thank-you today, while it is fresh." in texts
     if tab == "Export CSV":
         assert "Include free-text notes" not in texts  # a counselor cannot export notes
-        assert len(at.get("download_button")) == 3
+        assert _download_links(at) == 3
 
 
 def test_student_detail_for_the_requested_student(portal_env):
@@ -239,7 +247,7 @@ def test_admin_export_tab_offers_notes_and_a_period(portal_env):
     assert not at.exception and not at.error
     assert [c.label for c in at.checkbox] == [
         "Include free-text notes (research, meeting notes, non-private reflections)"]
-    assert len(at.get("download_button")) == 3
+    assert _download_links(at) == 3
 
 
 def _button(at: AppTest, label: str, nth: int = 0):

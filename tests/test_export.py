@@ -224,14 +224,22 @@ def test_a_deactivated_counselor_exports_nothing(campaign, cohort):
         export_csv(w.db, w.counselor_x, "progress", now=NOW, **options)
 
 
-def test_the_dashboard_download_is_made_at_click_time_with_a_fresh_account_check(campaign):
-    from ui.counselor import export_at_click
+def test_the_dashboard_download_is_made_at_click_time_with_a_fresh_session_check(campaign):
+    from core.accounts import SessionEnded, session_moment
+    from ui.downloads import session_maker
 
     w = campaign.world
-    make = export_at_click(w.db, w.counselor_x, "progress", cohort_id=w.cohort_x)  # the page is drawn
-    assert len(_frame(make())) == 3  # a click while still active gets the file (the cohort's students)
+    signed_in_at = session_moment()
+    # The page is drawn: what the button will make, for this session, nothing made yet.
+    make = session_maker(w.db, w.counselor_x.user_id, signed_in_at, lambda actor: export.export_file(
+        w.db, actor, "progress", name="progress.csv", cohort_id=w.cohort_x, now=NOW))
+    made = make()  # a click while still active gets the file (the cohort's students)
+    try:
+        assert len(_frame(b"".join(made.chunks()))) == 3
+    finally:
+        made.discard()
     set_active(w.db, w.admin, w.counselor_x.user_id, False, now=NOW)  # deactivated while the page is open
-    with pytest.raises(AccessDenied, match="no longer active"):
+    with pytest.raises(SessionEnded, match="no longer active"):
         make()
 
 

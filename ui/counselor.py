@@ -1,19 +1,22 @@
-"""Streamlit glue shared by the counselor pages: the cohort picker and opening a student's detail page."""
+"""Streamlit glue shared by the counselor pages: the cohort picker, opening a student's detail page, and the
+dashboard's export buttons."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
-from core.access import AccessDenied
-from core.accounts import load_actor
+from core.access import AccessDenied, NotFound
+from core.accounts import SessionEnded
 from core.cohorts import list_cohorts
-from core.export import export_bytes
 from core.db import Database
+from core.downloads import Maker
+from core.export import KINDS, export_csv, export_file, file_name
 from core.errors import check_id
 from core.models import Actor
+from ui.downloads import download_link, for_session
+from ui.guard import session_user
 
 STUDENT_PAGE = "pages/counselor_student.py"
 DASHBOARD_PAGE = "pages/counselor_home.py"
@@ -65,21 +68,39 @@ def requested_student() -> int | None:
     return check_id(raw, "student")
 
 
-def export_at_click(db: Database, actor: Actor, kind: str, **options: Any) -> Callable[[], bytes]:
-    """The data of an export download button, made when the button is clicked, not when the page was drawn.
+def export_download(db: Database, kind: str, *, name: str, **options: Any) -> Maker:
+    """What an export button makes when clicked: the export written to disk for this session's account
+    as it is at that moment (one deactivated, moved to another role or signed out elsewhere since the
+    dashboard opened gets no file), offered to the browser as `name`."""
+    return for_session(db, lambda actor: export_file(db, actor, kind, name=name, **options))
 
-    The account is read again at that moment: one deactivated (or moved to another role) since the
-    dashboard opened gets no file, and core refuses a deactivated actor in any case.
+
+EXPORT_LABELS = {"progress": "Cohort progress (one row per student)", "pipeline": "Pipeline (one row per contact)",
+                 "activity": "Activity log (one row per event)"}
+
+
+@st.fragment
+def export_buttons(db: Database, *, cohort_id: int | None, cohort_name: str | None, key: str, **options: Any) -> None:
+    """The dashboard's three export buttons, each a one-time link to its file (made on the click, sent from disk).
+
+    A click reruns only these buttons, which then hold fresh links: not the whole dashboard, whose
+    figures cost far more than the download at institution size. So this run checks the session
+    itself, as the page guard would, and core checks the export's access before a button is drawn.
     """
-    user_id = actor.user_id
-
-    def make() -> bytes:
-        fresh = load_actor(db, user_id)
-        if fresh is None:
-            raise AccessDenied("This account is no longer active: nothing was exported.")
-        return export_bytes(db, fresh, kind, **options)
-
-    return make
+    try:
+        actor = session_user(db)
+    except SessionEnded as exc:
+        st.warning(str(exc))
+        return
+    if actor is None:
+        return
+    try:
+        for kind in KINDS:
+            export_csv(db, actor, kind, cohort_id=cohort_id, **options)  # refused now rather than on the click
+            download_link(EXPORT_LABELS[kind], export_download(db, kind, name=file_name(kind, cohort_name),
+                                                                cohort_id=cohort_id, **options), key=f"{key}_{kind}")
+    except (AccessDenied, NotFound) as exc:
+        st.error(str(exc))
 
 
 def back_to_dashboard() -> None:

@@ -48,7 +48,7 @@ def test_counselor_finds_stalled_student_comments_and_exports(portal, page, brow
     page.get_by_role("tab", name="Export CSV").click()
     wait_idle(page)
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="Cohort progress (one row per student)").click()
+        page.get_by_role("link", name="Cohort progress (one row per student)").click()
     download = download_info.value
     assert re.fullmatch(r"progress_health-science-explorers-fall-2026_\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
     target = tmp_path / download.suggested_filename
