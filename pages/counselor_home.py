@@ -1,5 +1,6 @@
 """The cohort dashboard: one row per student with stage counts and flags, charts, recent comments, exports."""
 
+import re
 from datetime import date
 
 import altair as alt
@@ -46,7 +47,7 @@ _WRITTEN, _KEPT = f"{P}_address", f"{P}_kept"
 
 
 def _apply(filters: dict[str, str]) -> None:
-    if filters.get("cohort", "").lstrip("-").isdigit():
+    if re.fullmatch(r"-?[0-9]{1,18}", filters.get("cohort", "")):  # anything else names no cohort
         ask_for_cohort(ADDRESS["cohort"], int(filters["cohort"]))
     st.session_state[ADDRESS["flags"]] = [f for f in filters.get("flags", "").split(",") if f in FLAGS]
     st.session_state[ADDRESS["q"]] = filters.get("q", "")[:100]

@@ -46,7 +46,7 @@ def test_student_pages_answer_a_contact_that_names_nothing(portal_env, page):
 def test_counselor_pages_answer_a_student_that_names_nothing(portal_env, page):
     before = _events(portal_env)
     for value in BAD_IDS:
-        at = _run(portal_env, page, "counselor.rivera", {"student": value, "cohort": value})
+        at = _run(portal_env, page, "counselor.rivera", {"student": value, "cohort": value, "flags": value, "q": value})
         assert not at.exception, (page, value, [e.value for e in at.exception])
         if page == "counselor_student" and value:
             shown = " ".join(str(e.value) for e in [*at.error, *at.warning, *at.info])
