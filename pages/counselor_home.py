@@ -162,6 +162,21 @@ def _open_cohort() -> None:
         st.session_state[f"{P}_cohort"] = int(summary.iloc[picked[0]]["cohort_id"])
 
 
+FLAG_URGENCY = ["overdue_thank_you", "stalled", "off_track", "no_reflection", "no_targets"]
+FLAG_COLOURS = {"overdue_thank_you": ("red", "#fde0df"), "stalled": ("orange", "#fde9cf"),
+                "off_track": ("violet", "#ece2fb"), "no_reflection": ("blue", "#dfeafb"),
+                "no_targets": ("gray", "#ececec")}
+"""Each flag's badge colour and the matching cell background in the students table."""
+
+
+def _flag_cell(labels: str) -> str:
+    """The Flags cell's background: the colour of its most urgent flag (none when no flag is raised)."""
+    for key in FLAG_URGENCY:
+        if labels and FLAGS[key] in labels:
+            return f"background-color: {FLAG_COLOURS[key][1]}; color: #1f1f1f"
+    return ""
+
+
 def _nudge_box(shown, chosen_flags) -> None:
     """One comment to every student the table shows now (e.g. all stalled), from a template, each on
     their own campaign."""
@@ -248,8 +263,11 @@ elif tab_students.open:
             "Goals off track": shown["goals_off_track"],
         })
         order = [c for c in table.columns if c != "student_id" and (c != "Cohort" or cohort_id is None)]
+        st.markdown("Flags, coloured by the most urgent: " + " ".join(
+            f":{FLAG_COLOURS[k][0]}-badge[{FLAGS[k]}]" for k in FLAG_URGENCY))
         event = st.dataframe(
-            table, key=f"{P}_table", hide_index=True, width="stretch", column_order=order,
+            table.style.map(_flag_cell, subset=["Flags"]), key=f"{P}_table", hide_index=True, width="stretch",
+            column_order=order,
             on_select="rerun", selection_mode="single-row",
             column_config={
                 "Student": st.column_config.TextColumn(pinned=True),
