@@ -30,6 +30,10 @@ class Database:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._conn = duckdb.connect(self.path)
         self._conn.execute("SET TimeZone = 'UTC'")
+        # Write conflicts retried and given up on since the process started (the benchmarks print them).
+        self.conflicts_retried = 0
+        self.conflicts_given_up = 0
+        self._counts = threading.Lock()
 
     @contextmanager
     def cursor(self) -> Iterator[Cursor]:
@@ -60,6 +64,11 @@ class Database:
                     # An error inside work() aborted the transaction and a later statement met the
                     # abort: that is the work's failure, not someone else's save; never retried.
                     raise
+                with self._counts:
+                    if attempt == attempts:
+                        self.conflicts_given_up += 1
+                    else:
+                        self.conflicts_retried += 1
                 if attempt == attempts:
                     raise WriteConflict(
                         "Someone else saved the same record at the same moment. "
