@@ -46,7 +46,7 @@ from core.research import save_research
 ROOT = Path(__file__).resolve().parents[1]
 WRITERS = 50
 READERS = 5
-ROUNDS = 5  # per writer: each round adds a target, saves research, drafts the request and marks it sent
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))  # per writer: each round adds a target, saves research, drafts the request and marks it sent
 PASSWORD = "Bench-Concurrency-2026!"
 MARK = "Concurrency"  # the organization of every contact this benchmark adds
 
@@ -257,6 +257,218 @@ def mix(path: Path) -> None:
           f"(back to back: p95 {_pct(b2b['times'], 95) * 1000:.0f} ms, reads worst ×{worst_b2b:.1f})", flush=True)
 
 
+# ---------------------------------------------------------------- 2. the real server
+
+BROWSER_STUDENTS = [BASE + 9000 + i for i in range(1 + 3 + 10 + 30)]  # a warm-up, three alone, then 10 and 30
+WAVES = (10, 30)
+COOKIE_WAIT_MS = 30_000
+
+
+def _server_cpu(pid: int) -> float:
+    """CPU seconds the server process has used (user + system, all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_server(path: Path, tmp: Path):
+    """`streamlit run app.py` on a free port against the file, the way the browser tests start it."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.browser.conftest import _free_port
+
+    port = _free_port()
+    env = {**os.environ, "PORTAL_DB_PATH": str(path), "PORTAL_SECRETS_FILE": str(tmp / "none.toml"),
+           "PORTAL_DEMO_MODE": "true"}
+    log = open(tmp / "streamlit.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return process, url, log
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("the portal did not start: " + (tmp / "streamlit.log").read_text()[-2000:])
+
+
+async def _idle(page, timeout: float) -> None:
+    """Streamlit idle (no script run, nothing stale), checked twice 150 ms apart (a rerun may follow)."""
+    from tests.browser.conftest import _IDLE_JS
+
+    while True:
+        await page.wait_for_function(_IDLE_JS, timeout=timeout)
+        await page.wait_for_timeout(150)
+        if await page.evaluate(_IDLE_JS):
+            return
+
+
+# Signed in, refused, or the run ended with the form emptied (the click was swallowed).
+_SIGN_IN_OUTCOME_JS = """() => {
+  const text = document.body.innerText;
+  if (text.includes('Signed in as') || text.includes('incorrect')) return true;
+  const app = document.querySelector('[data-testid="stApp"]');
+  const field = document.querySelector('input[aria-label="Username"]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning' && !!field && field.value === '';
+}"""
+
+
+async def _home(page, started: float, timeout: float) -> float:
+    """Seconds from `started` until Home's heading is drawn and the app idle."""
+    await page.get_by_role("heading", name="Hello,").first.wait_for(timeout=timeout)
+    await _idle(page, timeout)
+    return time.perf_counter() - started - 0.15  # the second idle check is not the portal's time
+
+
+async def _student(browser, url: str, username: str) -> dict[str, float]:
+    """One student in a fresh context: the sign-in form, sign-in to Home, then Home again by cookie."""
+    from tests.browser.conftest import AUTH_COOKIE
+
+    timeout = 300_000
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = await context.new_page()
+        page.set_default_timeout(timeout)
+        started = time.perf_counter()
+        await page.goto(url)
+        retries = 0
+        for _ in range(3):
+            await _idle(page, timeout)
+            await page.get_by_label("Username").fill(username)
+            await page.get_by_label("Password", exact=True).fill(PASSWORD)
+            form = time.perf_counter() - started
+            clicked = time.perf_counter()
+            await page.get_by_role("button", name="Sign in").click()
+            await page.wait_for_function(_SIGN_IN_OUTCOME_JS, timeout=timeout)
+            if await page.get_by_text("Signed in as").count():
+                break
+            if await page.get_by_text("incorrect").count():
+                raise RuntimeError(f"{username}: the password was refused")
+            retries += 1  # the run swallowed the click (seen on a cold server): the form is empty again
+        else:
+            raise RuntimeError(f"{username} could not sign in")
+        total = await _home(page, started, timeout)
+        signed_in = total - (clicked - started)
+        # The re-login cookie arrives on the run after sign-in; then a new tab opens Home by cookie alone.
+        try:
+            await page.wait_for_function(f"() => document.cookie.includes('{AUTH_COOKIE}=')", timeout=COOKIE_WAIT_MS)
+            cookie = True
+        except Exception:  # noqa: BLE001 - counted: this student would have to sign in again after a reload
+            cookie = False
+        return {"cookie": cookie, "total": total, "form": form, "sign_in": signed_in, "context": context, "retries": retries}
+    except BaseException:
+        await context.close()
+        raise
+
+
+async def _by_cookie(context, url: str, has_cookie: bool) -> float | None:
+    timeout = 300_000
+    if not has_cookie:
+        await context.close()
+        return None
+    page = await context.new_page()
+    page.set_default_timeout(timeout)
+    started = time.perf_counter()
+    await page.goto(url)
+    seconds = await _home(page, started, timeout)
+    await context.close()
+    return seconds
+
+
+async def _wave(browser, url: str, usernames: list[str], pid: int) -> dict:
+    import asyncio
+
+    cpu = _server_cpu(pid)
+    signed = await asyncio.gather(*(_student(browser, url, u) for u in usernames))
+    sign_in_cpu = _server_cpu(pid) - cpu
+    cpu = _server_cpu(pid)
+    cookie = [c for c in await asyncio.gather(*(_by_cookie(s["context"], url, s["cookie"]) for s in signed))
+              if c is not None]
+    return {"total": [s["total"] for s in signed], "form": [s["form"] for s in signed],
+            "sign_in": [s["sign_in"] for s in signed], "cookie": list(cookie),
+            "retries": sum(s["retries"] for s in signed), "no_cookie": sum(not s["cookie"] for s in signed), "cpu": sign_in_cpu / len(usernames), "cookie_cpu": (_server_cpu(pid) - cpu) / len(usernames)}
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _print_wave(label: str, w: dict, alone: float | None) -> None:
+    med = _median(w["total"])
+    ratio = f"×{med / alone:.1f}" if alone else ""
+    notes = []
+    if w["retries"]:
+        notes.append(f"{w['retries']} sign-in click(s) swallowed and made again")
+    if w["no_cookie"]:
+        notes.append(f"{w['no_cookie']} got no re-login cookie within {COOKIE_WAIT_MS // 1000} s")
+    print(f"  {label:<9} {med:6.2f} s {max(w['total']):6.2f} s {ratio:>6}  | {_median(w['form']):5.2f} s "
+          f"{_median(w['sign_in']):6.2f} s {max(w['sign_in']):6.2f} s | {_median(w['cookie']):6.2f} s "
+          f"{max(w['cookie'], default=float('nan')):6.2f} s | {w['cpu']:5.2f} s {w['cookie_cpu']:5.2f} s"
+          + (f"   ({'; '.join(notes)})" if notes else ""), flush=True)
+
+
+async def _browse(url: str, pid: int) -> None:
+    from playwright.async_api import async_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    names = [f"student{s - BASE}" for s in BROWSER_STUDENTS]
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            await _wave(browser, url, names[:1], pid)  # warm-up: the server's first page runs, Chromium's caches
+            solo_runs = [await _wave(browser, url, [n], pid) for n in names[1:4]]
+            solo = {k: [v for w in solo_runs for v in w[k]] for k in ("total", "form", "sign_in", "cookie")}
+            solo.update({k: _median([w[k] for w in solo_runs]) for k in ("cpu", "cookie_cpu")})
+            solo.update({k: sum(w[k] for w in solo_runs) for k in ("retries", "no_cookie")})
+            print(f"  {'':<9} {'navigation to Home':<23} | {'form':<7} {'sign-in to Home':<15} | "
+                  f"{'Home by cookie':<15} | server CPU per student")
+            print(f"  {'contexts':<9} {'median':>8} {'worst':>8} {'':>6}  | {'median':>7} {'median':>8} {'worst':>6} | "
+                  f"{'median':>8} {'worst':>6} | {'sign-in':>7} {'cookie':>7}")
+            _print_wave("1 (×3)", solo, None)
+            alone = _median(solo["total"])
+            start, ratios = 4, {}
+            for n in WAVES:
+                w = await _wave(browser, url, names[start:start + n], pid)
+                start += n
+                _print_wave(str(n), w, alone)
+                ratios[n] = _median(w["total"]) / alone
+            if 10 in ratios:
+                print(f"  goal: median <= 3× alone for 10 contexts: ×{ratios[10]:.1f}", flush=True)
+        finally:
+            await browser.close()
+
+
+def server(path: Path, tmp: Path) -> None:
+    """Sign in 1, 10 and 30 students at once on the real server; time navigation to Home."""
+    import asyncio
+
+    from tests.browser.conftest import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        print("real server: skipped, Debian's chromium is not installed")
+        return
+    print("real server: streamlit run app.py, one headless Chromium, a browser context per student "
+          "(password checked by bcrypt at the production cost)", flush=True)
+    process, url, log = start_server(path, tmp)
+    try:
+        asyncio.run(_browse(url, process.pid))
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except Exception:  # noqa: BLE001
+            process.kill()
+        log.close()
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -278,9 +490,12 @@ def main() -> None:
         counts = build(path, students=10_000, cohorts=40)
         print(f"dataset: {counts['users']:,} users, {counts['contacts']:,} contacts, {counts['events']:,} events "
               f"(built in {time.perf_counter() - start:.0f} s)", flush=True)
+        prepare(path, BROWSER_STUDENTS)
         if "mix" in parts:
             mix(path)
             get_database(path).close()
+        if "server" in parts:
+            server(path, Path(tmp))
 
 
 if __name__ == "__main__":
