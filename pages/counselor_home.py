@@ -25,6 +25,7 @@ HEATMAP_MAX = 60
 FOUND_MAX = 20
 
 NEEDS_SHOWN = 6
+FLAG_URGENCY = ["overdue_thank_you", "stalled", "off_track", "no_reflection", "no_targets"]
 REASON_COLOURS = {"overdue_thank_you": "red", "unread_reply": "green", "newly_stalled": "orange",
                   "off_track": "violet", "no_reflection": "blue"}
 """One colour per reason, most urgent the warmest; the badges say their reason in words too."""
@@ -42,7 +43,15 @@ NUDGES = {
 }
 # The filters live in the address, so a reload and a shared link show the same view, and in the
 # session, so coming back from a student (Back included) does too.
-ADDRESS = {"cohort": f"{P}_cohort", "flags": f"{P}_flags", "q": f"{P}_search"}
+ADDRESS = {"cohort": f"{P}_cohort", "flags": f"{P}_flags", "q": f"{P}_search", "sort": f"{P}_sort"}
+SORTS = {
+    "urgency": ("Most urgent flag first", None),
+    "name": ("Name", ["last_name", "first_name"]),
+    "inactive": ("Longest inactive first", ["days_inactive"]),
+    "overdue": ("Most overdue thank-yous first", ["overdue_thank_yous"]),
+    "targets": ("Fewest targets first", ["targets"]),
+}
+"""The table's orders, kept in the address with the filters (a click on a header sorts for the moment)."""
 _WRITTEN, _KEPT = f"{P}_address", f"{P}_kept"
 
 
@@ -51,6 +60,7 @@ def _apply(filters: dict[str, str]) -> None:
         ask_for_cohort(ADDRESS["cohort"], int(filters["cohort"]))
     st.session_state[ADDRESS["flags"]] = [f for f in filters.get("flags", "").split(",") if f in FLAGS]
     st.session_state[ADDRESS["q"]] = filters.get("q", "")[:100]
+    st.session_state[ADDRESS["sort"]] = filters.get("sort") if filters.get("sort") in SORTS else "urgency"
 
 
 def _restore_filters() -> None:
@@ -68,8 +78,9 @@ def _restore_filters() -> None:
         _apply(wanted)  # a fresh session: a reload or a shared link
 
 
-def _filters_to_address(cohort: int | None, flags: list[str], search: str) -> None:
-    written = {"cohort": str(cohort if cohort is not None else -1), "flags": ",".join(flags), "q": search}
+def _filters_to_address(cohort: int | None, flags: list[str], search: str, sort: str = "urgency") -> None:
+    written = {"cohort": str(cohort if cohort is not None else -1), "flags": ",".join(flags), "q": search,
+               "sort": "" if sort == "urgency" else sort}
     st.session_state[_KEPT] = written
     shown = {name: value for name, value in written.items() if value}
     if dict(st.query_params) != shown:
@@ -115,8 +126,16 @@ else:
         shown = shown[haystack.str.contains(needle, regex=False)]
     if chosen_flags:
         shown = shown[shown[list(chosen_flags)].any(axis=1)]
+    sort = st.selectbox("Order", list(SORTS), key=ADDRESS["sort"], format_func=lambda k: SORTS[k][0])
+    if SORTS[sort][1] is None:
+        # Most urgent first, as the cockpit ranks: overdue thank-you, stall, goals off track, reflection, no targets.
+        rank = sum(shown[key].fillna(False).astype("int64") * 2 ** (4 - i) for i, key in enumerate(FLAG_URGENCY))
+        shown = shown.assign(_rank=rank).sort_values(["_rank", "days_inactive"], ascending=False, kind="stable")
+    else:
+        columns = SORTS[sort][1]
+        shown = shown.sort_values(columns, ascending=sort in ("name", "targets"), kind="stable")
     shown = shown.reset_index(drop=True)
-    _filters_to_address(cohort_id, list(chosen_flags), search.strip())
+    _filters_to_address(cohort_id, list(chosen_flags), search.strip(), sort)
 
 cols = st.columns(len(FLAGS) + 1)
 cols[0].metric("Students", totals["students"])
@@ -162,7 +181,6 @@ def _open_cohort() -> None:
         st.session_state[f"{P}_cohort"] = int(summary.iloc[picked[0]]["cohort_id"])
 
 
-FLAG_URGENCY = ["overdue_thank_you", "stalled", "off_track", "no_reflection", "no_targets"]
 FLAG_COLOURS = {"overdue_thank_you": ("red", "#fde0df"), "stalled": ("orange", "#fde9cf"),
                 "off_track": ("violet", "#ece2fb"), "no_reflection": ("blue", "#dfeafb"),
                 "no_targets": ("gray", "#ececec")}

@@ -532,3 +532,17 @@ def test_a_students_reply_is_new_on_their_page_until_the_counselor_has_read_it(p
         assert lena not in unread_replies(db, load_actor(db, rivera)), "opening the student reads the threads"
     finally:
         db.close()
+
+
+def test_the_order_lives_in_the_address_and_urgency_comes_first(portal_env):
+    (rivera,) = _ids(portal_env, "counselor.rivera")
+    at = _app("pages/counselor_home.py", rivera).run()
+    assert at.dataframe[0].value["Student"].iloc[0] == "Gabriel Sato"  # the overdue thank-you
+    at.selectbox(key="counselor_home_sort").set_value("name").run()
+    assert at.query_params["sort"] == "name"
+    assert list(at.dataframe[0].value["Student"])[:2] == ["Amara Adeyemi", "Hana Brooks"]
+    again = _app("pages/counselor_home.py", rivera)
+    again.query_params["sort"] = "inactive"
+    again.run()
+    assert again.selectbox(key="counselor_home_sort").value == "inactive"
+    assert again.dataframe[0].value["Student"].iloc[0] == "Amara Adeyemi"  # nothing done since joining
