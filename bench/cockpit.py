@@ -10,11 +10,10 @@ as the institution around the counselor grows.
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
+from bench import median_time
 from bench.dataset import BENCH_COUNSELOR, NOW, build
 from core.accounts import user_id_for_username
 from core.cockpit import needs_me
@@ -31,15 +30,6 @@ db, actor = require(Role.COUNSELOR, Role.ADMIN)
 st.title("Empty")
 '''
 
-
-def _median(fn, runs: int = RUNS) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _measure(path: Path, tmp: Path) -> dict[str, float]:
@@ -59,8 +49,8 @@ def _measure(path: Path, tmp: Path) -> dict[str, float]:
     board = dashboard_frame(db, counselor, now=NOW)
     found = {"students": len(board), "needing": len(needs_me(db, counselor, board=board, now=NOW))}
     timed = {
-        "dashboard rows (SQL)": _median(lambda: dashboard_frame(db, counselor, now=NOW)),
-        "who needs me": _median(lambda: needs_me(db, counselor, board=board, now=NOW)),
+        "dashboard rows (SQL)": median_time(lambda: dashboard_frame(db, counselor, now=NOW), RUNS),
+        "who needs me": median_time(lambda: needs_me(db, counselor, board=board, now=NOW), RUNS),
     }
     db.close()
     empty = tmp / "empty_page.py"
@@ -73,8 +63,8 @@ def _measure(path: Path, tmp: Path) -> dict[str, float]:
         if at.exception:
             raise RuntimeError(at.exception[0].message)
 
-    timed["empty page"] = _median(lambda: render(empty))
-    timed["cockpit page"] = _median(lambda: render(ROOT / "pages" / "counselor_home.py"))
+    timed["empty page"] = median_time(lambda: render(empty), RUNS)
+    timed["cockpit page"] = median_time(lambda: render(ROOT / "pages" / "counselor_home.py"), RUNS)
     return {**timed, **found}
 
 

@@ -19,13 +19,12 @@ for every student, and prints the times side by side:
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
 
+from bench import median_time
 from bench.dataset import BENCH_ADMIN, NOW, build
 from core.accounts import load_actor, user_id_for_username
 from core.dashboard import cohort_dashboard, dashboard_frame, students_in_scope
@@ -36,14 +35,6 @@ COMPARED = ["targets", "researched", "outreach_sent", "interviews", "thanked", "
             "overdue_thank_yous", "meetings_without_reflection", "last_activity_at"]
 
 
-def _median(fn, runs: int) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def load_frames(db) -> dict[str, pd.DataFrame]:
@@ -147,11 +138,11 @@ def main() -> None:
                     cur.execute("ROLLBACK")
 
             runs = 7 if n <= 10_000 else 3
-            t_sql = _median(sql_frame, runs)
-            t_frame = _median(lambda: dashboard_frame(db, admin, now=NOW), runs)
-            t_rows = _median(lambda: cohort_dashboard(db, admin, now=NOW), runs)
-            t_pandas = _median(lambda: pandas_figures(frames, NOW), runs)
-            t_refresh = _median(refresh_one, runs)
+            t_sql = median_time(sql_frame, runs)
+            t_frame = median_time(lambda: dashboard_frame(db, admin, now=NOW), runs)
+            t_rows = median_time(lambda: cohort_dashboard(db, admin, now=NOW), runs)
+            t_pandas = median_time(lambda: pandas_figures(frames, NOW), runs)
+            t_refresh = median_time(refresh_one, runs)
             print(f"{n:,} students, every cohort (the career office's scope); same figures for all "
                   f"{len(by_sql):,} students by SQL, by the dashboard's table and by pandas")
             print(f"  pandas, frames cached           {t_pandas:7.3f} s")

@@ -15,11 +15,11 @@ student in and prints a title, the floor every page pays), then the ratios 100k/
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from bench import median_time
 from bench.dataset import BASE, NOW, build
 from core.accounts import load_actor
 from core.contacts import list_contacts, stage_counts, target_table
@@ -41,26 +41,17 @@ st.title("Empty")
 '''
 
 
-def _median(fn, runs: int = RUNS) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
 
 def _queries(db) -> dict[str, float]:
     me = load_actor(db, STUDENT)
     contact = list_contacts(db, me)[0]["id"]
     return {
-        "stage counts": _median(lambda: stage_counts(db, me)),
-        "contact list": _median(lambda: list_contacts(db, me)),
-        "targets table": _median(lambda: target_table(db, me)),
-        "goal pacing": _median(lambda: goal_progress(db, me, STUDENT, now=NOW)),
-        "to-do list": _median(lambda: todo_list(db, me, now=NOW)),
-        "thank-you status": _median(lambda: thank_you_status(db, me, contact, now=NOW)),
+        "stage counts": median_time(lambda: stage_counts(db, me), RUNS),
+        "contact list": median_time(lambda: list_contacts(db, me), RUNS),
+        "targets table": median_time(lambda: target_table(db, me), RUNS),
+        "goal pacing": median_time(lambda: goal_progress(db, me, STUDENT, now=NOW), RUNS),
+        "to-do list": median_time(lambda: todo_list(db, me, now=NOW), RUNS),
+        "thank-you status": median_time(lambda: thank_you_status(db, me, contact, now=NOW), RUNS),
     }
 
 
@@ -88,7 +79,7 @@ def _pages(path: Path, tmp: Path) -> dict[str, float]:
 
     pages = {"empty page": empty, "Home": ROOT / "pages" / "student_home.py",
              "Targets": ROOT / "pages" / "student_targets.py", "Meetings": ROOT / "pages" / "student_meetings.py"}
-    return {name: _median(lambda s=script: render(s), runs=5) for name, script in pages.items()}
+    return {name: median_time(lambda s=script: render(s), 5) for name, script in pages.items()}
 
 
 def main() -> None:
