@@ -69,6 +69,29 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_lockout_minutes: int = Field(default=15, ge=1)
     timezone: str = "America/New_York"
+    # Where links in emails point (the address people open the portal at).
+    base_url: str = "http://localhost:8501"
+    # Email (core/mailer.py). No host: email is off, in-portal notifications still work.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: str = Field(default="starttls", pattern="^(starttls|tls|none)$")
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    # People's hours, in the portal's time zone: reminders go between these hours.
+    notify_from_hour: int = Field(default=8, ge=0, le=23)
+    notify_until_hour: int = Field(default=20, ge=1, le=24)
+    # Digests go at this hour; weekly ones on this weekday (0 = Monday).
+    digest_hour: int = Field(default=8, ge=0, le=23)
+    digest_weekday: int = Field(default=0, ge=0, le=6)
+    # Scheduled work (core/jobs.py): run inside the portal process (the embedded default).
+    jobs_in_process: bool = True
+    # The daily backup: at this hour, kept this many days (0: no daily backup).
+    backup_hour: int = Field(default=2, ge=0, le=23)
+    backup_keep_days: int = Field(default=14, ge=0, le=365)
+    # Nightly CSV exports for the career office into this folder (empty: none).
+    export_dir: str = ""
 
     def __init__(self, **values: Any) -> None:
         try:
@@ -87,6 +110,11 @@ class Settings(BaseSettings):
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
         toml_source = InitSettingsSource(settings_cls, init_kwargs=_portal_table(secrets_file()))
         return (init_settings, env_settings, toml_source)
+
+    @property
+    def email_configured(self) -> bool:
+        """Whether the portal can send email (an SMTP host and a from address are set)."""
+        return bool(self.smtp_host and self.smtp_from)
 
     @property
     def database_path(self) -> Path:
