@@ -94,6 +94,8 @@ def portal_env(monkeypatch, demo_copy: Path) -> Path:
     monkeypatch.setenv("PORTAL_BCRYPT_ROUNDS", "4")
     monkeypatch.setenv("PORTAL_ONE_TIME_PASSWORD_ROUNDS", "4")
     monkeypatch.setenv("PORTAL_SECRETS_FILE", str(demo_copy.parent / "no-secrets.toml"))
+    # No scheduled work in the background of page tests: a test runs a job itself when it means to.
+    monkeypatch.setenv("PORTAL_JOBS_IN_PROCESS", "false")
     get_settings.cache_clear()
     yield demo_copy
     get_settings.cache_clear()
