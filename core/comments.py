@@ -51,7 +51,25 @@ def add_comment(db: Database, actor: Actor, student_id: int, data: CommentCreate
                       detail={"comment_id": new_id}, now=now)
         return new_id
 
-    return create_once(db, actor, idempotency_key, "comment", work, now=now)
+    comment_id = create_once(db, actor, idempotency_key, "comment", work, now=now)
+    _tell_at_once(db, student_id)
+    return comment_id
+
+
+def _tell_at_once(db: Database, student_id: int) -> None:
+    """Give the notifications a new comment calls for now (the student's bell, a counselor's "answered
+    you"), rather than at the next reminder run; the comment is saved whatever happens here."""
+    import logging
+
+    from core import jobs, reminders
+
+    try:
+        given = reminders.remind_student(db, student_id)
+    except Exception:  # noqa: BLE001 - the next scheduled run gives them instead
+        logging.getLogger(__name__).exception("notifying about a comment failed; the next run will")
+        return
+    if given.emailed:
+        jobs.kick()
 
 
 def _own_comment(cur: Cursor, actor: Actor, comment_id: int) -> dict[str, Any]:

@@ -34,6 +34,17 @@ TEMPLATE_CATEGORIES = {
     "referrer_thank_you": "Thank-you to a referrer",
     "where_i_landed": "Where I landed",
     "keep_in_touch": "Keeping in touch",
+    # Reminder emails (core/mailer.py): one per kind of notification.
+    "email_thank_you_due": "Email: thank-you due",
+    "email_follow_up_due": "Email: follow-up due",
+    "email_second_person": "Email: second person to try",
+    "email_meeting_tomorrow": "Email: meeting tomorrow",
+    "email_referrer_note": "Email: note to a referrer",
+    "email_keep_in_touch": "Email: keep-in-touch note due",
+    "email_comment": "Email: counselor comment",
+    "email_student_reply": "Email: a student answered you",
+    "email_digest": "Email: counselor digest",
+    "email_job_failed": "Email: scheduled work failed",
 }
 TEMPLATE_CHANNELS = ("email", "linkedin", "phone", "other")
 # Reflection prompts are keyed by the reflection field they fill; there is one prompt per field.

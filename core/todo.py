@@ -171,32 +171,45 @@ def todo_list(db: Database, actor: Actor, student_id: int | None = None, *, now:
     return items
 
 
+# Requests sent and how they were answered, per contact of the students in `sc` (one definition,
+# read by the to-do list and by the reminders): the latest request and follow-up sent, whether a
+# reply (accepted or declined) was recorded, and the meetings planned or held with the contact.
+WAITING = """
+waiting AS (
+    SELECT o.student_id, o.contact_id, max(o.sent_at) FILTER (WHERE o.purpose = 'request') AS request_at,
+           max(o.sent_at) FILTER (WHERE o.purpose = 'follow_up') AS follow_up_at,
+           coalesce(bool_or(o.reply IN ('accepted', 'declined')), false) AS answered,
+           (SELECT count(*) FROM meetings m WHERE m.contact_id = o.contact_id AND m.status <> 'cancelled') AS meetings
+    FROM outreach_messages o
+    WHERE o.student_id IN (SELECT student_id FROM sc) AND o.sent_at IS NOT NULL
+    GROUP BY o.student_id, o.contact_id
+)"""
+
+
+def follow_up_step(waiting: dict[str, Any], business_days: int, zone: str) -> tuple[str, datetime] | None:
+    """What a request without an answer calls for, and from when: one polite follow-up after N business
+    days, then a second person at the organization N business days after that follow-up (None: nothing)."""
+    if waiting["answered"] or waiting["meetings"] or waiting["request_at"] is None:
+        return None
+    if waiting["follow_up_at"] is None:
+        return "follow_up", rules.follow_up_due_at(waiting["request_at"], business_days, zone)
+    return "second_person", rules.follow_up_due_at(waiting["follow_up_at"], business_days, zone)
+
+
 def _follow_ups(cur, student_id: int, contacts: dict, active: set, timing: dict, now: datetime, zone: str) -> list[TodoItem]:
     """Requests without a reply after N business days: one polite follow-up, then a second person."""
     days = int(timing["follow_up_business_days"])
     out: list[TodoItem] = []
-    waiting = rows(cur, """
-        SELECT o.contact_id, max(o.sent_at) FILTER (WHERE o.purpose = 'request') AS request_at,
-               max(o.sent_at) FILTER (WHERE o.purpose = 'follow_up') AS follow_up_at,
-               bool_or(o.reply IN ('accepted', 'declined')) AS answered,
-               (SELECT count(*) FROM meetings m WHERE m.contact_id = o.contact_id AND m.status <> 'cancelled') AS meetings
-        FROM outreach_messages o
-        WHERE o.student_id = ? AND o.sent_at IS NOT NULL
-        GROUP BY o.contact_id""", [student_id])
-    for w in waiting:
-        if w["contact_id"] not in active or w["answered"] or w["meetings"] or w["request_at"] is None:
+    for w in rows(cur, f"WITH {facts.ONE_STUDENT}, {WAITING} SELECT * FROM waiting", [student_id]):
+        if w["contact_id"] not in active:
             continue
+        step = follow_up_step(w, days, zone)
+        if step is None or now < step[1]:
+            continue
+        kind, due = step
         contact = contacts[w["contact_id"]]
-        if w["follow_up_at"] is None:
-            due = rules.follow_up_due_at(w["request_at"], days, zone)
-            if now >= due:
-                out.append(_item("follow_up", "due", "Send one polite follow-up", contact, due_at=due,
-                                 detail=_second_person_hint(contacts, contact)))
-        else:
-            due = rules.follow_up_due_at(w["follow_up_at"], days, zone)
-            if now >= due:
-                out.append(_item("second_person", "due", "Try a second person at the same organization", contact,
-                                 due_at=due, detail=_second_person_hint(contacts, contact)))
+        title = "Send one polite follow-up" if kind == "follow_up" else "Try a second person at the same organization"
+        out.append(_item(kind, "due", title, contact, due_at=due, detail=_second_person_hint(contacts, contact)))
     return out
 
 
