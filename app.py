@@ -15,6 +15,7 @@ def main() -> None:
     # sign-in cookie manager) register with the running server only when first imported in a run.
     from core.accounts import must_change_password
     from core.config import ConfigError, get_settings
+    from core.jobs import ensure_runner
     from ui.auth import sign_in, sign_out, signed_in_authenticator
     from ui.db import get_db
     from ui.nav import navigation, show
@@ -31,6 +32,7 @@ def main() -> None:
         st.stop()
 
     db = get_db()
+    ensure_runner(db, settings)  # the scheduled work (reminders, digests, backups): one runner per process
     actor = sign_in(db, settings)
     if actor is None:
         st.caption("Informational Interview Portal: plan, hold and follow up short conversations with people "

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.accounts import PASSWORD_RULE, AccountError, change_password, get_user, must_change_password
 from core.config import get_settings
+from core.mailer import email_status
 from core.models import Role
 from core.notify import DIGEST_FREQUENCIES, digest_frequency, email_choices, kinds_for, set_digest_frequency, \
     set_email_choices
@@ -25,6 +26,7 @@ def notification_settings() -> None:
     st.subheader("Notifications", anchor="notifications")
     st.caption("Notifications in the portal (the bell in the sidebar) are always on. Here you choose what also "
                "comes by email.")
+    st.info(email_status(get_settings()), icon=":material/mail:")
     if saved := st.session_state.pop("account_notifications_done", None):
         st.success(saved)
     chosen = email_choices(db, actor)

@@ -17,6 +17,10 @@ from core.library import load_library
 from core.migrate import apply_migrations
 from core.models import Actor, CohortCreate, Role, UserCreate
 
+# AppTests run app.py in this process: no scheduled-work runner thread beside them (the reminder tests
+# run the jobs themselves; the browser tests' portals run their own).
+os.environ.setdefault("PORTAL_JOBS_IN_PROCESS", "false")
+
 NOW = datetime(2026, 3, 10, 15, 0, 0)  # a Tuesday, 15:00 UTC
 TERM = {"term_start": date(2026, 1, 12), "term_end": date(2026, 5, 8)}  # the spring term around NOW
 PASSWORD = "Test-pass-1!"
@@ -94,8 +98,6 @@ def portal_env(monkeypatch, demo_copy: Path) -> Path:
     monkeypatch.setenv("PORTAL_BCRYPT_ROUNDS", "4")
     monkeypatch.setenv("PORTAL_ONE_TIME_PASSWORD_ROUNDS", "4")
     monkeypatch.setenv("PORTAL_SECRETS_FILE", str(demo_copy.parent / "no-secrets.toml"))
-    # No scheduled work in the background of page tests: a test runs a job itself when it means to.
-    monkeypatch.setenv("PORTAL_JOBS_IN_PROCESS", "false")
     get_settings.cache_clear()
     yield demo_copy
     get_settings.cache_clear()

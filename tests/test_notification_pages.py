@@ -19,6 +19,7 @@ from tests.apptest_utils import ROOT, demo_user_id, refused, run_page, sign_in_s
 USERS = ["student07", "counselor.rivera", "admin"]
 PAGES = {
     "pages/notifications.py": {"student07", "counselor.rivera", "admin"},
+    "pages/admin_outbox.py": {"admin"},
 }
 
 
@@ -41,6 +42,19 @@ def _notify(path, username: str, n: int = 1, *, kind: str = "thank_you_due", pag
                  f"Body of note {i + 1}", page, params, start + timedelta(hours=i), start if read else None]
             ).fetchone()[0])
     return ids
+
+
+def _fresh(path) -> None:
+    """Forget the notifications and emails the demo's comments already gave, for tests that count from zero."""
+    with _db(path).cursor() as cur:
+        cur.execute("DELETE FROM notifications")
+        cur.execute("DELETE FROM email_outbox")
+
+
+def _unread(path, username: str) -> int:
+    with _db(path).cursor() as cur:
+        return scalar(cur, "SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL",
+                      [demo_user_id(path, username)])
 
 
 def _read_at(path, ids: list[int]) -> list[datetime | None]:
@@ -90,6 +104,7 @@ def test_pages_ask_for_sign_in(portal_env, page):
 
 @pytest.mark.parametrize("username", USERS)
 def test_the_bell_shows_the_unread_count(portal_env, username):
+    _fresh(portal_env)
     at = _app(portal_env, username)
     assert not at.exception, at.exception
     assert "Notifications" in _bell(at), "nothing unread: no number"
@@ -99,21 +114,39 @@ def test_the_bell_shows_the_unread_count(portal_env, username):
 
 
 def test_the_bell_counts_only_your_own(portal_env):
+    _fresh(portal_env)
     _notify(portal_env, "student08", 4)
     at = _app(portal_env, "student07")
     assert "Notifications" in _bell(at) and not any("·" in label for label in _bell(at))
+
+
+def test_a_counselor_comment_rings_the_students_bell(portal_env):
+    from core.comments import add_comment
+    from core.models import CommentCreate
+
+    before = _unread(portal_env, "student07")
+    student = demo_user_id(portal_env, "student07")
+    add_comment(_db(portal_env), _actor(portal_env, "counselor.rivera"), student,
+                CommentCreate(subject_type="student", subject_id=student, body="How did the call with Dana go?"))
+    assert _unread(portal_env, "student07") == before + 1
+    assert f"Notifications · {before + 1}" in _bell(_app(portal_env, "student07"))
+    at = run_page("pages/notifications.py", portal_env, "student07")
+    assert "commented on your work" in next(m.value for m in at.markdown if "badge[" not in m.value), "newest first"
+    assert at.text[0].value == "How did the call with Dana go?"
 
 
 # ---------------------------------------------------------------- the notifications page
 
 
 def test_empty_page_says_what_will_appear(portal_env):
+    _fresh(portal_env)
     at = run_page("pages/notifications.py", portal_env, "student07")
     assert "No notifications yet." in at.info[0].value and "thank-you is due" in at.info[0].value
     assert not [b for b in at.button if b.label == "Mark all read"]
 
 
 def test_newest_first_unread_marked_and_text_kept_as_text(portal_env):
+    _fresh(portal_env)
     _notify(portal_env, "student07", 1, title="Older")
     _notify(portal_env, "student07", 1, title="**Newer** <b>x</b>", read=True)
     at = run_page("pages/notifications.py", portal_env, "student07")
@@ -132,6 +165,7 @@ def test_open_marks_read_and_opens_the_page_at_its_contact(portal_env):
     with _db(portal_env).cursor() as cur:
         contact_id = scalar(cur, """SELECT c.id FROM contacts c JOIN users u ON u.id = c.student_id
                                     WHERE u.username = 'student07' ORDER BY c.id LIMIT 1""")
+    _fresh(portal_env)
     (note,) = _notify(portal_env, "student07", params=f"contact={contact_id}", title="Thank-you due tonight")
     at = _app(portal_env, "student07")
     assert "Notifications · 1" in _bell(at)
@@ -146,6 +180,7 @@ def test_open_marks_read_and_opens_the_page_at_its_contact(portal_env):
 
 
 def test_mark_read_and_mark_all_read(portal_env):
+    _fresh(portal_env)
     ids = _notify(portal_env, "counselor.rivera", 3, kind="student_reply", page="counselor_student",
                   title="A student answered you")
     at = run_page("pages/notifications.py", portal_env, "counselor.rivera")
@@ -161,6 +196,7 @@ def test_mark_read_and_mark_all_read(portal_env):
 
 
 def test_a_long_list_comes_a_page_at_a_time(portal_env):
+    _fresh(portal_env)
     _notify(portal_env, "admin", 45, kind="job_failed", page="admin_health", title="Run failed")
     at = run_page("pages/notifications.py", portal_env, "admin")
     assert [b.label for b in at.button].count("Open") == 20
@@ -188,6 +224,7 @@ def test_student_email_choices_save_and_read_back(portal_env):
     at = run_page("pages/account.py", portal_env, "student07")
     assert not at.exception, at.exception
     assert "Notifications in the portal (the bell in the sidebar) are always on." in texts(at)
+    assert "Email is off" in at.info[0].value
     labels = {t.label for t in at.toggle}
     assert labels == {k.label for k in KINDS.values() if k.role == Role.STUDENT}
     assert not at.radio, "students get no digest"
@@ -248,3 +285,79 @@ def test_counselor_sets_the_cohort_email_defaults(portal_env):
     assert defaults["keep_in_touch"] is False and defaults["thank_you_due"] is True
     student = _actor(portal_env, "student07")
     assert email_choices(_db(portal_env), student)["keep_in_touch"] is False, "the cohort's students inherit it"
+
+
+# ---------------------------------------------------------------- the Outbox
+
+
+def _email(path, state: str, *, to: str = "student07@example.edu", subject: str = "Thank-you due",
+           error: str | None = None) -> int:
+    now = utcnow()
+    with _db(path).cursor() as cur:
+        return cur.execute(
+            """INSERT INTO email_outbox (kind, fact_key, to_address, subject, body_text, body_html, message_id, state,
+                                         attempts, next_attempt_at, last_error, created_at)
+               VALUES ('thank_you_due', ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?) RETURNING id""",
+            [f"test:{state}:{subject}", to, subject, f"Hello,\n{subject}: open the portal.", f"<{state}@test>", state,
+             4 if state == "failed" else 0, now, error, now]).fetchone()[0]
+
+
+def test_outbox_shows_held_and_failed_messages_and_sends_a_failed_one_again(portal_env):
+    _fresh(portal_env)
+    _email(portal_env, "held", subject="Meeting tomorrow with Dana")
+    failed = _email(portal_env, "failed", subject="Thank-you overdue", error="550 mailbox unavailable")
+    at = run_page("pages/admin_outbox.py", portal_env, "admin")
+    assert not at.exception, at.exception
+    assert "Email is off" in at.warning[0].value
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Held (demo)"] == "1" and metrics["Failed"] == "1" and metrics["Sent"] == "0"
+    assert "550 mailbox unavailable" in [c.value for c in at.code], "a failed one opens first, with its error"
+    assert "Hello,\nThank-you overdue: open the portal." in [c.value for c in at.code]
+    at.segmented_control(key="admin_outbox_state").set_value("held").run()
+    assert "Hello,\nMeeting tomorrow with Dana: open the portal." in [c.value for c in at.code]
+    assert not [b for b in at.button if b.label == "Send again"], "only a failed message is sent again"
+    at.segmented_control(key="admin_outbox_state").set_value("failed").run()
+    _button(at, "Send again").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Queued again") for s in at.success)
+    with _db(portal_env).cursor() as cur:
+        assert scalar(cur, "SELECT state FROM email_outbox WHERE id = ?", [failed]) == "pending"
+    assert {m.label: m.value for m in at.metric}["Failed"] == "0"
+
+
+def test_outbox_is_empty_with_a_word_on_where_emails_come_from(portal_env):
+    _fresh(portal_env)
+    at = run_page("pages/admin_outbox.py", portal_env, "admin")
+    assert "No emails here yet." in at.info[0].value
+
+
+# ---------------------------------------------------------------- scheduled work on Health
+
+
+def test_health_shows_a_failed_job_with_its_error_and_runs_one_now(portal_env):
+    from core.jobs import JOBS
+
+    name, job = next(iter(JOBS.items()))
+    started = utcnow() - timedelta(minutes=30)
+    with _db(portal_env).cursor() as cur:
+        cur.execute("""INSERT INTO job_runs (job, runner, started_at, finished_at, status, summary, error)
+                       VALUES (?, 'test', ?, ?, 'failed', '', 'ConnectionRefusedError: the SMTP server refused')""",
+                    [name, started, started + timedelta(seconds=3)])
+    _fresh(portal_env)
+    _email(portal_env, "failed", error="timed out")
+    _email(portal_env, "pending", subject="Follow-up due")
+    at = run_page("pages/admin_health.py", portal_env, "admin")
+    assert not at.exception, at.exception
+    assert "Scheduled work" in [s.value for s in at.subheader]
+    assert "ConnectionRefusedError: the SMTP server refused" in [c.value for c in at.code]
+    assert any(m.value.startswith(f"**{job.label}** · ❌ failed") for m in at.markdown)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Waiting to send"] == "1" and metrics["Failed"] == "1"
+    assert "Email is off" in texts(at)
+    _button(at, "Run now").click().run()
+    assert not at.exception, at.exception
+    with _db(portal_env).cursor() as cur:
+        runs = rows(cur, "SELECT status FROM job_runs WHERE job = ? ORDER BY started_at", [name])
+    assert len(runs) == 2
+    shown = [s.value for s in at.success] + [e.value for e in at.error]
+    assert any(v.startswith(job.label) for v in shown), shown
