@@ -74,6 +74,18 @@ def _bell(at: AppTest) -> list[str]:
     return [p.proto.label for p in at.sidebar.get("page_link")]
 
 
+def _in_order(node) -> list[str]:
+    """The subheaders and text inputs of the page, in the order they are drawn."""
+    out = []
+    for child in getattr(node, "children", {}).values():
+        if child.type == "subheader":
+            out.append(child.value)
+        elif child.type == "text_input":
+            out.append(child.label)
+        out.extend(_in_order(child))
+    return out
+
+
 def _button(at: AppTest, label: str, n: int = 0):
     return [b for b in at.button if b.label == label][n]
 
@@ -257,7 +269,9 @@ def test_the_email_settings_link_puts_notifications_first(portal_env):
     at.query_params["section"] = "notifications"
     at.run()
     assert not at.exception
-    assert [s.value for s in at.subheader][0] == "Notifications"
+    assert _in_order(at.main)[:2] == ["Notifications", "Name"], "the choices come before the profile"
+    plain = run_page("pages/account.py", portal_env, "admin")
+    assert _in_order(plain.main)[:3] == ["Name", "Email", "Username"], "opened from the menu, the profile comes first"
     assert {t.label for t in at.toggle} == {k.label for k in KINDS.values() if k.role in (Role.COUNSELOR, Role.ADMIN)}
 
 
@@ -361,3 +375,27 @@ def test_health_shows_a_failed_job_with_its_error_and_runs_one_now(portal_env):
     assert len(runs) == 2
     shown = [s.value for s in at.success] + [e.value for e in at.error]
     assert any(v.startswith(job.label) for v in shown), shown
+
+
+# ---------------------------------------------------------------- addresses and pages that name nothing
+
+
+@pytest.mark.parametrize("page", ["no_such_page", "../app", "https://example.com/x", ""])
+def test_a_notification_naming_no_page_is_marked_read_and_says_so(portal_env, page):
+    _fresh(portal_env)
+    (note,) = _notify(portal_env, "student07", page=page, params="contact=abc")
+    at = run_page("pages/notifications.py", portal_env, "student07")
+    _button(at, "Open").click().run()
+    assert not at.exception, at.exception
+    assert [w.value for w in at.warning] == ["This notification has no page to open any more; it is marked read."]
+    assert _read_at(portal_env, [note])[0] is not None
+
+
+@pytest.mark.parametrize("value", ["notifications ", "NOTIFICATIONS", "<script>", "", "1 OR 1=1"])
+def test_the_account_page_takes_any_section(portal_env, value):
+    at = AppTest.from_file(str(ROOT / "pages/account.py"), default_timeout=30)
+    sign_in_state(at, demo_user_id(portal_env, "student07"))
+    at.query_params["section"] = value
+    at.run()
+    assert not at.exception and [t.value for t in at.title] == ["Account"]
+    assert _in_order(at.main)[:3] == ["Name", "Email", "Username"], "anything else opens the page as usual"
