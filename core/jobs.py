@@ -140,7 +140,8 @@ def next_run(job: Job, last_started: datetime | None, settings: Settings, now: d
     if hour is None:
         return None
     zone = ZoneInfo(settings.timezone)
-    base = (last_started or now - timedelta(days=1)).replace(tzinfo=timezone.utc).astimezone(zone)
+    # Never run yet: at the next such hour from now (a portal's first start is not the moment for a backup).
+    base = (last_started or now).replace(tzinfo=timezone.utc).astimezone(zone)
     moment = datetime.combine(base.date(), time(hour), tzinfo=zone)
     if moment <= base:
         moment = datetime.combine(base.date() + timedelta(days=1), time(hour), tzinfo=zone)

@@ -451,7 +451,7 @@ def give(db: Database, due: list[Due], *, now: datetime | None = None, settings:
                        SELECT user_id, kind, fact_key, title, body, page, params, due_at, ? FROM due_now
                        ON CONFLICT (user_id, fact_key) DO NOTHING RETURNING user_id, fact_key""", [now]).fetchall()
             finally:
-                cur.unregister("due_now")
+                _forget(cur, "due_now")
             new = {(u, k) for u, k in written}
             fresh = [d for d in part if (d.user_id, d.fact_key) in new]
             queued = mailer.queue(cur, fresh, now=now, settings=settings)
@@ -486,3 +486,11 @@ def remind_student(db: Database, student_id: int, *, now: datetime | None = None
     return give(db, due, now=now, settings=settings)
 
 
+
+
+def _forget(cur, name: str) -> None:
+    """Unregister a frame; in a transaction an error already aborted, that error is the one to report."""
+    try:
+        cur.unregister(name)
+    except duckdb.Error:
+        pass

@@ -36,14 +36,15 @@ class Portal:
 
 
 @pytest.fixture(scope="module")
-def portal(tmp_path_factory, demo_file) -> Portal:
-    """A portal served from a private copy of the demo database."""
+def portal(tmp_path_factory, demo_file, request) -> Portal:
+    """A portal served from a private copy of the demo database (a test module may add settings in PORTAL_ENV)."""
     work = tmp_path_factory.mktemp("portal")
     db_path = work / "portal.duckdb"
     shutil.copy(demo_file, db_path)
     port = _free_port()
     env = {**os.environ, "PORTAL_DB_PATH": str(db_path), "PORTAL_BCRYPT_ROUNDS": "4", "PORTAL_ONE_TIME_PASSWORD_ROUNDS": "4",
-           "PORTAL_SECRETS_FILE": str(work / "none.toml"), "PORTAL_DEMO_MODE": "true"}
+           "PORTAL_SECRETS_FILE": str(work / "none.toml"), "PORTAL_DEMO_MODE": "true", "PORTAL_JOBS_IN_PROCESS": "true",
+           **getattr(request.module, "PORTAL_ENV", {})}
     log = open(work / "streamlit.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
