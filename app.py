@@ -15,9 +15,11 @@ def main() -> None:
     # sign-in cookie manager) register with the running server only when first imported in a run.
     from core.accounts import must_change_password
     from core.config import ConfigError, get_settings
+    from core.jobs import ensure_runner
     from ui.auth import sign_in, sign_out, signed_in_authenticator
     from ui.db import get_db
     from ui.nav import navigation, show
+    from ui.notifications import bell
     from ui.registration import registration_section
 
     st.set_page_config(page_title="Informational Interview Portal", page_icon=":material/forum:", layout="wide")
@@ -30,6 +32,7 @@ def main() -> None:
         st.stop()
 
     db = get_db()
+    ensure_runner(db, settings)  # the scheduled work (reminders, digests, backups): one runner per process
     actor = sign_in(db, settings)
     if actor is None:
         st.caption("Informational Interview Portal: plan, hold and follow up short conversations with people "
@@ -43,6 +46,7 @@ def main() -> None:
 
     signed_in_authenticator(db, settings, actor)  # writes the re-login cookie on the run after sign-in
     with st.sidebar:
+        bell_slot = st.empty()  # filled once the navigation knows the notifications page
         st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
         if st.button("Sign out", key="app_sign_out", icon=":material/logout:"):
             sign_out(db, actor)
@@ -56,6 +60,7 @@ def main() -> None:
         if st.session_state.pop("app_go_home", False):
             # Just chose a password after a one-time one: start at home, not on the Account page.
             st.switch_page(next(iter(sections.values()))[0])  # each role lists its home page first
+        bell(bell_slot, db, actor)
     page.run()
 
 

@@ -1,19 +1,92 @@
-"""Health and backups: schema version, row counts, database size, and a consistent backup on demand."""
+"""Health and backups: the scheduled work (last and next runs, failures, run now), email and the outbox, schema
+version, row counts, database size, and a consistent backup on demand."""
 
 from pathlib import Path
 
 import streamlit as st
 
 from core.backup import BACKUP_CONTENTS_WARNING, BackupError, backup, default_target, download_backup
+from core.config import get_settings
 from core.health import human_bytes, report
+from core.jobs import job_status, recent_runs, run_now
+from core.mailer import email_status, outbox_counts
 from core.models import Role
+from ui import forms
+from ui.campaign import link
 from ui.downloads import download_link, for_session
 from ui.guard import require
-from ui.widgets import when
+from ui.widgets import md_escape, when
 
 db, actor = require(Role.ADMIN)
 
+P = "admin_health"
+STATUS_WORDS = {"ok": "✅ ok", "failed": "❌ failed", "running": "⏳ running", "interrupted": "⚠️ interrupted",
+                None: "never run"}
+
 st.title("Health and backups")
+
+# ---------------------------------------------------------------- scheduled work
+st.subheader("Scheduled work", anchor=False)
+if notice := st.session_state.pop(f"{P}_jobs_notice", None):
+    (st.success if notice[0] == "ok" else st.error)(notice[1])
+settings = get_settings()
+if not settings.jobs_in_process:
+    st.caption("This portal does not run scheduled work itself (jobs_in_process is off): run "
+               "`python -m core.jobs --loop` beside it, or `run-once` from a scheduler.")
+jobs = job_status(db, actor)
+for job in jobs:
+    with st.container(border=True):
+        text_col, button_col = st.columns([5, 1], vertical_alignment="center")
+        with text_col:
+            st.markdown(f"**{md_escape(job.label)}** · {STATUS_WORDS.get(job.last_status, job.last_status)}")
+            last = (f"Last run {when(job.last_started_at)}" if job.last_started_at else "Not run yet")
+            failures = (f" · {job.runs_failed_last_7_days} failed in the last 7 days"
+                        if job.runs_failed_last_7_days else "")
+            upcoming = f"next {when(job.next_run_at)}" if job.next_run_at else "not scheduled (off in the settings)"
+            st.caption(f"{last} · {upcoming}{failures}")
+            if job.last_summary:
+                st.text(job.last_summary)
+            if job.last_status in ("failed", "interrupted") and job.last_error:
+                st.error("The last run failed:", icon=":material/error:")
+                st.code(job.last_error, language=None, wrap_lines=True)
+        if button_col.button("Run now", key=f"{P}_run_{job.job}", icon=":material/play_arrow:"):
+            with st.spinner(f"Running {job.label.lower()}…"):
+                done = forms.submit(lambda: run_now(db, actor, job.job), where=text_col)
+            if done.ok:
+                run = done.value
+                words = f"{job.label}: {STATUS_WORDS.get(run['status'], run['status'])}."
+                detail = run.get("error") if run["status"] == "failed" else run.get("summary")
+                st.session_state[f"{P}_jobs_notice"] = (
+                    "ok" if run["status"] == "ok" else "failed",
+                    md_escape(words + (f" {detail}" if detail else "")))
+                st.rerun()
+if not jobs:
+    st.caption("No scheduled work is defined.")
+
+runs = recent_runs(db, actor, limit=20)
+with st.expander(f"Recent runs ({len(runs)})", icon=":material/history:"):
+    if runs:
+        labels = {j.job: j.label for j in jobs}
+        st.dataframe([{"Job": labels.get(r_["job"], r_["job"]), "Started": when(r_["started_at"]),
+                       "Finished": when(r_["finished_at"]) if r_["finished_at"] else "",
+                       "Status": STATUS_WORDS.get(r_["status"], r_["status"]), "Runner": r_["runner"],
+                       "What it did": r_["summary"] or "", "Error": r_["error"] or ""} for r_ in runs],
+                     hide_index=True, width="stretch")
+    else:
+        st.caption("No runs recorded yet.")
+
+st.subheader("Email", anchor=False)
+(st.info if settings.email_configured else st.warning)(email_status(settings), icon=":material/mail:")
+counts = outbox_counts(db, actor)
+mail_cols = st.columns(3)
+mail_cols[0].metric("Waiting to send", f"{counts.get('pending', 0) + counts.get('sending', 0):,}")
+mail_cols[1].metric("Failed", f"{counts.get('failed', 0):,}",
+                    help="Not sent after every retry; open the Outbox to read the error and send again.")
+mail_cols[2].metric("Held (demo)" if not settings.email_configured else "Sent",
+                    f"{counts.get('held' if not settings.email_configured else 'sent', 0):,}")
+link("pages/admin_outbox.py", "Open the Outbox", icon=":material/outbox:")
+
+st.subheader("Database", anchor=False)
 r = report(db, actor)
 cols = st.columns(4)
 cols[0].metric("Schema version", f"{r.schema_version:04d}")

@@ -1,4 +1,5 @@
-"""Cohort settings and goals: the timing rules a counselor may change, the cohort's goals, and who is on track."""
+"""Cohort settings and goals: the timing rules a counselor may change, the students' email defaults, the cohort's
+goals, and who is on track."""
 
 import pandas as pd
 import streamlit as st
@@ -6,6 +7,7 @@ import streamlit as st
 from core.cohorts import add_goal, get_cohort, list_goals, restore_goal, retire_goal, update_cohort, update_goal
 from core.dashboard import goal_standings
 from core.models import GOAL_LABELS, CohortUpdate, GoalCreate, GoalMetric, GoalUpdate, Role
+from core.notify import cohort_defaults, kinds_for, set_cohort_defaults
 from core.progress import cohort_goal_summary
 from ui import forms
 from ui.counselor import cohort_picker, open_student
@@ -49,6 +51,25 @@ with st.form(f"{P}_settings_form"):
             name=settings_name, where=errors_box, labels=TIMING_LABELS)
         if result.ok:
             st.session_state[f"{P}_notice"] = "Timing saved."
+            st.rerun()
+
+# ---------------------------------------------------------------- email defaults
+st.subheader("Reminders by email", anchor=False)
+st.caption("What this cohort's students get by email unless they choose otherwise on their Account page. "
+           "Reminders in the portal are always on.")
+defaults = cohort_defaults(db, actor, cohort_id)
+with st.form(f"{P}_email_form"):
+    columns = st.columns(2)
+    email_on = {k.key: columns[i % 2].toggle(k.label, value=defaults[k.key], help=k.help,
+                                             key=f"{P}_email_{cohort_id}_{k.key}")
+                for i, k in enumerate(kinds_for(Role.STUDENT))}
+    email_box = st.empty()
+    if st.form_submit_button("Save email defaults"):
+        if forms.submit(lambda: set_cohort_defaults(db, actor, cohort_id, email_on), where=email_box).ok:
+            off = [k.label for k in kinds_for(Role.STUDENT) if not email_on[k.key]]
+            st.session_state[f"{P}_notice"] = ("Email defaults saved. "
+                                               + (f"Off unless a student turns it on: {', '.join(off)}." if off
+                                                  else "Every reminder goes by email unless a student turns it off."))
             st.rerun()
 
 # ---------------------------------------------------------------- goals

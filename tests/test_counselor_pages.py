@@ -196,7 +196,7 @@ def test_settings_change_timing_and_goals(portal_env):
     (rivera,) = _ids(portal_env, "counselor.rivera")
     cohort_id = _cohort_id(portal_env, COHORT_A)
     at = _app("pages/counselor_cohort.py", rivera).run()
-    assert [s.value for s in at.subheader][:2] == ["Timing", "Goals"]
+    assert [s.value for s in at.subheader][:3] == ["Timing", "Reminders by email", "Goals"]
     at.number_input(key="counselor_cohort_stalled").set_value(21)
     at.button[[b.label for b in at.button].index("Save timing")].click().run()
     assert not at.exception

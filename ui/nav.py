@@ -13,6 +13,7 @@ import streamlit as st
 from core.models import Role
 
 ACCOUNT_PAGE = "pages/account.py"
+NOTIFICATIONS_PAGE = "pages/notifications.py"
 
 # Whether app.py has given Streamlit its navigation in this process. Until then Streamlit treats the
 # pages/ folder as an old-style multipage app: the first visitor after a restart who opens a page's
@@ -22,6 +23,15 @@ _app_navigation_given = False
 
 def _account(*, hidden: bool = False) -> st.Page:
     return st.Page(ACCOUNT_PAGE, title="Account", icon=":material/person:", visibility="hidden" if hidden else "visible")
+
+
+def _notifications(*, hidden: bool = False) -> st.Page:
+    return st.Page(NOTIFICATIONS_PAGE, title="Notifications", icon=":material/notifications:",
+                   visibility="hidden" if hidden else "visible")
+
+
+# The pages every role has, after its own: (url path, how to build the page).
+_EVERYONE = (("notifications", _notifications), ("account", _account))
 
 
 def _role_sections(role: Role, *, default: bool = True, hidden: bool = False) -> dict[str, list[st.Page]]:
@@ -34,7 +44,7 @@ def _role_sections(role: Role, *, default: bool = True, hidden: bool = False) ->
 def pages_for(role: Role) -> dict[str, list[st.Page]]:
     """Sections of the pages a role sees, as st.navigation takes them (no hidden pages)."""
     sections = _role_sections(role)
-    sections.setdefault("Account", []).append(_account())
+    sections.setdefault("Account", []).extend(build() for _, build in _EVERYONE)
     return sections
 
 
@@ -45,8 +55,9 @@ def _hidden_pages(except_paths: set[str]) -> list[st.Page]:
             for page in group:
                 if page.url_path not in except_paths:
                     hidden.setdefault(page.url_path, page)
-    if "account" not in except_paths:
-        hidden["account"] = _account(hidden=True)
+    for url_path, build in _EVERYONE:
+        if url_path not in except_paths:
+            hidden[url_path] = build(hidden=True)
     return list(hidden.values())
 
 
@@ -60,7 +71,7 @@ def navigation(role: Role | None) -> dict[str, list[st.Page]]:
         return {"": [sign_in, *_hidden_pages(set())]}
     sections = pages_for(role)
     # Built again without a default page: the default one reports the site root as its url_path.
-    shown = {page.url_path for group in _role_sections(role, default=False).values() for page in group} | {"account"}
+    shown = {page.url_path for group in _role_sections(role, default=False).values() for page in group} | {p for p, _ in _EVERYONE}
     last = list(sections)[-1]
     sections[last] = [*sections[last], *_hidden_pages(shown)]
     return sections

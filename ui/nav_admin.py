@@ -19,6 +19,7 @@ def sections(*, default: bool = True, hidden: bool = False) -> dict[str, list[st
             page("pages/admin_library.py", title="Content library", icon=":material/library_books:"),
             page("pages/admin_audit.py", title="Audit log", icon=":material/history:"),
             page("pages/admin_health.py", title="Health and backups", icon=":material/monitor_heart:"),
+            page("pages/admin_outbox.py", title="Outbox", icon=":material/outbox:"),
         ],
     }
     return {**own, **nav_counselor.sections(default=False, hidden=hidden)}
