@@ -61,6 +61,9 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
 
 DIGEST_FREQUENCIES = {"weekly": "Weekly (Monday morning)", "daily": "Daily (every morning)", "off": "Off"}
 
+DIGEST_DEFAULT = {Role.COUNSELOR: "weekly", Role.ADMIN: "off"}
+"""How often the digest goes to someone who never chose: counselors weekly; the career office asks for it."""
+
 SETTINGS_PAGE = "account"  # where every email's settings link opens
 
 
@@ -173,43 +176,69 @@ def wants_email(cur: Cursor, user_ids: list[int], kind: str) -> set[int]:
     return {u for u in user_ids if choices.get((u, kind), default)}
 
 
-def set_email_choices(db: Database, actor: Actor, choices: dict[str, bool], *, now: datetime | None = None) -> None:
-    """Record the actor's own email choice per kind (in-portal notifications stay on)."""
-    now = now or utcnow()
+def _check_choices(actor: Actor, choices: dict[str, bool]) -> None:
     allowed = {k.key for k in kinds_for(actor.role)}
     unknown = sorted(set(choices) - allowed)
     if unknown:
         raise NotifyError(f"Not a kind of notification you receive: {', '.join(unknown)}.")
 
+
+def _check_frequency(actor: Actor, frequency: str) -> None:
+    require_role(actor, Role.COUNSELOR, Role.ADMIN)
+    if frequency not in DIGEST_FREQUENCIES:
+        raise NotifyError("Choose weekly, daily or off.")
+
+
+def _write_choices(cur: Cursor, actor: Actor, choices: dict[str, bool], now: datetime) -> None:
+    for kind, email in choices.items():
+        cur.execute("""INSERT INTO notification_prefs (user_id, kind, email, updated_at) VALUES (?, ?, ?, ?)
+                       ON CONFLICT (user_id, kind) DO UPDATE SET email = excluded.email,
+                       updated_at = excluded.updated_at""", [actor.user_id, kind, bool(email), now])
+
+
+def _write_frequency(cur: Cursor, actor: Actor, frequency: str, now: datetime) -> None:
+    cur.execute("""INSERT INTO digest_prefs (user_id, frequency, updated_at) VALUES (?, ?, ?)
+                   ON CONFLICT (user_id) DO UPDATE SET frequency = excluded.frequency,
+                   updated_at = excluded.updated_at""", [actor.user_id, frequency, now])
+
+
+def set_email_choices(db: Database, actor: Actor, choices: dict[str, bool], *, now: datetime | None = None) -> None:
+    """Record the actor's own email choice per kind (in-portal notifications stay on)."""
+    set_notification_settings(db, actor, choices, now=now)
+
+
+def set_digest_frequency(db: Database, actor: Actor, frequency: str, *, now: datetime | None = None) -> None:
+    """Record how often the actor (a counselor or admin) receives the digest."""
+    set_notification_settings(db, actor, {}, digest=frequency, now=now)
+
+
+def set_notification_settings(db: Database, actor: Actor, choices: dict[str, bool], *, digest: str | None = None,
+                              now: datetime | None = None) -> None:
+    """The actor's email choices per kind and (counselors and admins) digest frequency, saved together or not at all."""
+    _check_choices(actor, choices)
+    if digest is not None:
+        _check_frequency(actor, digest)
+    now = now or utcnow()
+
     def work(cur: Cursor) -> None:
-        for kind, email in choices.items():
-            cur.execute("""INSERT INTO notification_prefs (user_id, kind, email, updated_at) VALUES (?, ?, ?, ?)
-                           ON CONFLICT (user_id, kind) DO UPDATE SET email = excluded.email,
-                           updated_at = excluded.updated_at""", [actor.user_id, kind, bool(email), now])
+        _write_choices(cur, actor, choices, now)
+        if digest is not None:
+            _write_frequency(cur, actor, digest, now)
 
     db.transaction(work)
 
 
 def digest_frequency(db: Database, actor: Actor, user_id: int | None = None) -> str:
-    """How often this counselor or admin receives the digest (weekly unless they chose otherwise)."""
+    """How often this counselor or admin receives the digest (counselors weekly, admins off, unless they chose)."""
     user_id = actor.user_id if user_id is None else user_id
     if user_id != actor.user_id:
         require_role(actor, Role.ADMIN)
     with db.cursor() as cur:
-        found = scalar(cur, "SELECT frequency FROM digest_prefs WHERE user_id = ?", [user_id])
-    return found or "weekly"
-
-
-def set_digest_frequency(db: Database, actor: Actor, frequency: str, *, now: datetime | None = None) -> None:
-    """Record how often the actor (a counselor or admin) receives the digest."""
-    require_role(actor, Role.COUNSELOR, Role.ADMIN)
-    if frequency not in DIGEST_FREQUENCIES:
-        raise NotifyError("Choose weekly, daily or off.")
-    now = now or utcnow()
-    db.transaction(lambda cur: cur.execute(
-        """INSERT INTO digest_prefs (user_id, frequency, updated_at) VALUES (?, ?, ?)
-           ON CONFLICT (user_id) DO UPDATE SET frequency = excluded.frequency, updated_at = excluded.updated_at""",
-        [actor.user_id, frequency, now]))
+        found = row(cur, """SELECT u.role, p.frequency FROM users u LEFT JOIN digest_prefs p ON p.user_id = u.id
+                            WHERE u.id = ?""", [user_id])
+    if found is None:
+        raise NotifyError("No such account.")
+    return found["frequency"] or DIGEST_DEFAULT.get(Role(found["role"]), "off")
 
 
 def cohort_defaults(db: Database, actor: Actor, cohort_id: int) -> dict[str, bool]:

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from core import facts
+from core import facts, notify
 from core.access import SYSTEM, require_role
 from core.clock import utcnow
 from core.config import Settings, get_settings
@@ -370,13 +370,12 @@ def _digests(db: Database, now: datetime, settings: Settings) -> list[Due]:
     from core.cockpit import REASONS, needs_me
 
     with db.cursor() as cur:
-        people = rows(cur, """SELECT u.id, u.role, u.first_name, u.last_name,
-                                     coalesce(p.frequency, CASE WHEN u.role = 'counselor' THEN 'weekly' ELSE 'off' END)
-                                       AS frequency
+        people = rows(cur, """SELECT u.id, u.role, u.first_name, u.last_name, p.frequency
                               FROM users u LEFT JOIN digest_prefs p ON p.user_id = u.id
                               WHERE u.active AND u.role IN ('counselor', 'admin')""")
     out = []
     for person in people:
+        person["frequency"] = person["frequency"] or notify.DIGEST_DEFAULT.get(Role(person["role"]), "off")
         moment = digest_moment(person["frequency"], now, settings)
         if moment is None:
             continue

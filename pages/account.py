@@ -9,8 +9,7 @@ from core.accounts import PASSWORD_RULE, AccountError, change_password, get_user
 from core.config import get_settings
 from core.mailer import email_status
 from core.models import Role
-from core.notify import DIGEST_FREQUENCIES, digest_frequency, email_choices, kinds_for, set_digest_frequency, \
-    set_email_choices
+from core.notify import DIGEST_FREQUENCIES, digest_frequency, email_choices, kinds_for, set_notification_settings
 from ui import forms
 from ui.auth import keep_session_after_password_change
 from ui.guard import require
@@ -46,9 +45,7 @@ def notification_settings() -> None:
         submitted = st.form_submit_button("Save notification settings", icon=":material/save:")
     if submitted:
         def save() -> None:
-            set_email_choices(db, actor, wanted)
-            if frequency is not None:
-                set_digest_frequency(db, actor, frequency)
+            set_notification_settings(db, actor, wanted, digest=frequency)
 
         if forms.submit(save, where=problem).ok:
             by_email = [k.label for k in kinds_for(actor.role) if wanted[k.key]]

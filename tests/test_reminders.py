@@ -362,3 +362,16 @@ def test_due_computation_is_scoped_to_active_students(world, smtp):
     _request(db, world.alice, _contact(db, world.alice, "Ana"), MON + timedelta(hours=2))
     set_active(db, world.admin, world.alice.user_id, False)
     assert reminders.due_reminders(db, SYSTEM, now=datetime(2026, 3, 12, 15, 0), include_digests=False) == []
+
+
+def test_notification_settings_save_together_or_not_at_all(world):
+    db, counselor = world.db, world.counselor_x
+    assert notify.digest_frequency(db, counselor) == "weekly" and notify.digest_frequency(db, world.admin) == "off"
+    with pytest.raises(notify.NotifyError):
+        notify.set_notification_settings(db, counselor, {"student_reply": False}, digest="hourly")
+    assert notify.email_choices(db, counselor)["student_reply"] is True  # nothing of the refused save kept
+    notify.set_notification_settings(db, counselor, {"student_reply": False}, digest="daily")
+    assert notify.email_choices(db, counselor)["student_reply"] is False
+    assert notify.digest_frequency(db, counselor) == "daily"
+    with pytest.raises(Exception):
+        notify.set_notification_settings(db, world.alice, {}, digest="daily")  # students have no digest
