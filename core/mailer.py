@@ -95,7 +95,9 @@ def render(template: dict[str, Any], due: Any, person: dict[str, Any], settings:
            extra: dict[str, Any] | None = None) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of one reminder for one person."""
     values: dict[str, Any] = {**due.values, **(extra or {})}
-    link = _link(settings, due.page, due.params)
+    # A role's home page is the portal's root address for that person (it has no path of its own).
+    home = notify.HOME_PAGES.get(Role(person["role"])) if person.get("role") else None
+    link = _link(settings, "" if due.page == home else due.page, due.params)
     settings_link = _link(settings, notify.SETTINGS_PAGE, "section=notifications")
     text_values = {k: str(v) for k, v in values.items() if isinstance(v, (str, int))}
     text_values.update({"recipient_first_name": person["first_name"] or "", "title": due.title,
@@ -152,7 +154,7 @@ def queue(cur: Cursor, due: list[Any], *, now: datetime, settings: Settings) -> 
         return 0
     state = "pending" if settings.email_configured else "held"
     people = {p["id"]: p for p in rows(
-        cur, """SELECT id, email, first_name, last_name, active FROM users
+        cur, """SELECT id, email, first_name, last_name, active, role FROM users
                 WHERE id IN (SELECT unnest(CAST(? AS BIGINT[])))""", [sorted({d.user_id for d in due})])}
     wanting: dict[str, set[int]] = {}
     for kind in {d.kind for d in due}:
