@@ -107,6 +107,8 @@ def prune_backups(folder: Path, *, keep_days: int, now: datetime, keep: Path | N
 def _exports(db: Database, settings: Settings, now: datetime, runner: str) -> str:
     from core.export import write_csv
 
+    if not settings.export_dir:
+        raise JobError("No folder is set for the nightly exports (PORTAL_EXPORT_DIR, see docs/administration.md).")
     folder = Path(settings.export_dir)
     folder.mkdir(parents=True, exist_ok=True)
     written = []

@@ -364,7 +364,7 @@ def test_health_shows_a_failed_job_with_its_error_and_runs_one_now(portal_env):
     assert not at.exception, at.exception
     assert "Scheduled work" in [s.value for s in at.subheader]
     assert "ConnectionRefusedError: the SMTP server refused" in [c.value for c in at.code]
-    assert any(m.value.startswith(f"**{job.label}** · ❌ failed") for m in at.markdown)
+    assert any(m.value.startswith(f"**{job.label}** · :red[:material/error: failed]") for m in at.markdown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Waiting to send"] == "1" and metrics["Failed"] == "1"
     assert "Email is off" in texts(at)

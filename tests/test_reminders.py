@@ -375,3 +375,25 @@ def test_notification_settings_save_together_or_not_at_all(world):
     assert notify.digest_frequency(db, counselor) == "daily"
     with pytest.raises(Exception):
         notify.set_notification_settings(db, world.alice, {}, digest="daily")  # students have no digest
+
+
+def test_the_nightly_exports_and_the_daily_backup_write_their_files_and_keep_n_days(tmp_path, world):
+    db, admin = world.db, world.admin
+    with pytest.raises(jobs.JobError):
+        jobs._exports(db, Settings(), datetime(2026, 3, 12, 8, 0), "t")  # no folder set: said, nothing written
+    folder = tmp_path / "exports"
+    summary = jobs._exports(db, Settings(export_dir=str(folder)), datetime(2026, 3, 12, 8, 0), "t")
+    assert sorted(p.name for p in folder.iterdir()) == ["2026-03-12-pipeline.csv", "2026-03-12-progress.csv"]
+    assert "2026-03-12-progress.csv" in summary
+    assert (folder / "2026-03-12-progress.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+    live = Database(tmp_path / "portal.duckdb")
+    apply_migrations(live)
+    old = tmp_path / "backups" / "portal-20260101-020000.duckdb"
+    old.parent.mkdir()
+    old.write_bytes(b"old")
+    os.utime(old, (0, 0))
+    summary = jobs._backup(live, Settings(backup_keep_days=14), jobs.utcnow(), "t")
+    live.close()
+    assert not old.exists() and "1 older than 14 days removed" in summary
+    assert len(list((tmp_path / "backups").glob("portal-*.duckdb"))) == 1
