@@ -139,6 +139,30 @@ def mark_all_read(db: Database, actor: Actor, *, now: datetime | None = None) ->
     return db.transaction(work)
 
 
+_COMMENT_FACTS = ("comment", "student_reply")
+
+
+def read_comments(db: Database, actor: Actor, comment_ids: list[int], *, now: datetime | None = None) -> set[int]:
+    """The actor has just been shown these comments: of those they had an unread notification about
+    (a counselor's comment, a student's answer), return which, and mark those notifications read."""
+    if not comment_ids:
+        return set()
+    keys = [f"{kind}:{int(i)}" for i in comment_ids for kind in _COMMENT_FACTS]
+    now = now or utcnow()
+
+    def work(cur: Cursor) -> set[int]:
+        found = cur.execute("""UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL
+                               AND fact_key IN (SELECT unnest(CAST(? AS VARCHAR[]))) RETURNING fact_key""",
+                            [now, actor.user_id, keys]).fetchall()
+        return {int(key.split(":", 1)[1]) for (key,) in found}
+
+    with db.cursor() as cur:  # most threads have nothing unread: no write transaction for them
+        if not scalar(cur, """SELECT count(*) FROM notifications WHERE user_id = ? AND read_at IS NULL
+                              AND fact_key IN (SELECT unnest(CAST(? AS VARCHAR[])))""", [actor.user_id, keys]):
+            return set()
+    return db.transaction(work)
+
+
 # ---------------------------------------------------------------- choices
 
 def email_choices(db: Database, actor: Actor, user_id: int | None = None) -> dict[str, bool]:

@@ -399,3 +399,34 @@ def test_the_account_page_takes_any_section(portal_env, value):
     at.run()
     assert not at.exception and [t.value for t in at.title] == ["Account"]
     assert _in_order(at.main)[:3] == ["Name", "Email", "Username"], "anything else opens the page as usual"
+
+
+def test_a_counselor_comment_is_new_in_the_students_thread_once_and_reading_it_clears_the_bell(portal_env):
+    from core.comments import add_comment
+    from core.accounts import load_actor
+    from core.models import CommentCreate
+
+    path = portal_env
+    _fresh(path)
+    db = _db(path)
+    student_id = demo_user_id(path, "student07")
+    counselor = load_actor(db, demo_user_id(path, "counselor.rivera"))
+    comment_id = add_comment(db, counselor, student_id, CommentCreate(
+        subject_type="student", subject_id=student_id, body="Book the second conversation this week."))
+
+    def unread(kinds):
+        with db.cursor() as cur:
+            return {r["fact_key"] for r in rows(cur, """SELECT fact_key FROM notifications WHERE user_id = ?
+                                                        AND read_at IS NULL""", [student_id])
+                    if r["fact_key"].split(":")[0] in kinds}
+
+    assert f"comment:{comment_id}" in unread({"comment"})
+    others = unread({"thank_you_due", "thank_you_overdue", "follow_up_due"})
+    at = run_page("pages/student_home.py", path, "student07")
+    assert any(c.value.startswith(":green-badge[New] Dana Rivera") for c in at.caption)
+    assert f"comment:{comment_id}" not in unread({"comment"})  # seen in the thread: read, the bell goes down
+    assert unread({"thank_you_due", "thank_you_overdue", "follow_up_due"}) == others  # the rest stay unread
+    at.run()                                          # still New for the rest of this visit
+    assert any(c.value.startswith(":green-badge[New] Dana Rivera") for c in at.caption)
+    again = run_page("pages/student_home.py", path, "student07")
+    assert not any(c.value.startswith(":green-badge[New]") for c in again.caption)  # a later visit: not new

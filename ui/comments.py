@@ -14,6 +14,7 @@ import streamlit as st
 from core.comments import add_comment, edit_comment, list_comments, restore_comment, withdraw_comment
 from core.db import Database
 from core.models import Actor, CommentCreate, CommentEdit
+from core.notify import read_comments
 from ui import forms
 from ui.widgets import md_escape, when
 
@@ -27,12 +28,16 @@ def comment_thread(db: Database, actor: Actor, student_id: int, subject_type: st
     Others' comments written after `new_after` (when the actor last read the threads; None: no marks)
     are marked New."""
     thread = list_comments(db, actor, student_id, subject_type=subject_type, subject_id=subject_id)
+    # Comments the actor had an unread notification about are New while this session shows the thread
+    # (and the notifications are read: seeing the comment here is reading it).
+    shown_new = st.session_state.setdefault(f"{key}_comments_new", set())
+    shown_new |= read_comments(db, actor, [c["id"] for c in thread if c["author_id"] != actor.user_id])
     undo_slot = f"{key}_comment_withdrawn"
     with st.expander(f"{title} ({len(thread)})", expanded=bool(thread) or undo_slot in st.session_state,
                      icon=":material/forum:"):
         _undo_box(db, actor, key, undo_slot)
         for c in thread:
-            _one_comment(db, actor, c, key=key, undo_slot=undo_slot, new_after=new_after)
+            _one_comment(db, actor, c, key=key, undo_slot=undo_slot, new_after=new_after, new=c["id"] in shown_new)
         _new_comment_form(db, actor, student_id, subject_type, subject_id, key=key)
 
 
@@ -49,11 +54,11 @@ def _undo_box(db: Database, actor: Actor, key: str, undo_slot: str) -> None:
 
 
 def _one_comment(db: Database, actor: Actor, c: dict[str, Any], *, key: str, undo_slot: str,
-                 new_after: datetime | None = None) -> None:
+                 new_after: datetime | None = None, new: bool = False) -> None:
     mine = c["author_id"] == actor.user_id
     who = "You" if mine else f"{c['author_name']} ({c['author_role']})"
     stamp = when(c["created_at"]) + (f" · edited {when(c['edited_at'])}" if c.get("edited_at") else "")
-    new = not mine and new_after is not None and c["created_at"] > new_after
+    new = not mine and (new or (new_after is not None and c["created_at"] > new_after))
     st.caption((":green-badge[New] " if new else "") + f"{md_escape(who)}, {stamp}")
     editing_slot = f"{key}_comment_editing_{c['id']}"
     if not mine:
