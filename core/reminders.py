@@ -334,19 +334,27 @@ def _replies_to_counselors(cur: Cursor, now: datetime, student_id: int | None, s
 
 
 def _failures(cur: Cursor, now: datetime, settings: Settings) -> list[Due]:
-    """Scheduled work that failed and emails that could not be sent: to every active admin."""
+    """Scheduled work that failed, one alert per run, and emails that could not be sent, one alert per
+    hour for all of that hour's: to every active admin."""
     admins = [r["id"] for r in rows(cur, "SELECT id FROM users WHERE role = 'admin' AND active")]
-    failures = rows(cur, """SELECT 'run:' || id AS key, job AS what, coalesce(error, 'failed') AS error,
-                                   coalesce(finished_at, started_at) AS at, 'admin_health' AS page
+    failures = rows(cur, """SELECT 'run:' || id AS key, 'Scheduled work failed: ' || job AS title,
+                                   coalesce(error, 'failed') AS error, coalesce(finished_at, started_at) AS failed_at,
+                                   'admin_health' AS page
                             FROM job_runs WHERE status IN ('failed', 'interrupted') AND started_at >= ?
                             UNION ALL
-                            SELECT 'email:' || id, 'email to ' || to_address, coalesce(last_error, 'failed'),
-                                   coalesce(claimed_at, created_at), 'admin_outbox'
-                            FROM email_outbox WHERE state = 'failed' AND kind <> 'job_failed' AND created_at >= ?""",
+                            SELECT 'email:' || strftime(hour, '%Y%m%d%H'),
+                                   CASE WHEN n = 1 THEN '1 email could not be sent'
+                                        ELSE n || ' emails could not be sent' END,
+                                   last_error, failed_at, 'admin_outbox'
+                            FROM (SELECT date_trunc('hour', coalesce(claimed_at, created_at)) AS hour, count(*) AS n,
+                                         max(coalesce(claimed_at, created_at)) AS failed_at,
+                                         arg_max(coalesce(last_error, 'failed'), coalesce(claimed_at, created_at))
+                                           AS last_error
+                                  FROM email_outbox WHERE state = 'failed' AND kind <> 'job_failed' AND created_at >= ?
+                                  GROUP BY hour)""",
                     [now - HORIZON, now - HORIZON])
-    return [Due(admin, "job_failed", f"job_failed:{f['key']}", f"Scheduled work failed: {f['what']}",
-                _excerpt(f["error"], 300), f["page"], "", f["at"], f["at"] + HORIZON,
-                values={"what": f["what"], "error": f["error"]})
+    return [Due(admin, "job_failed", f"job_failed:{f['key']}", f["title"], _excerpt(f["error"], 300), f["page"],
+                "", f["failed_at"], f["failed_at"] + HORIZON, values={"what": f["title"], "error": f["error"]})
             for f in failures for admin in admins]
 
 

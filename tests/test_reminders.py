@@ -319,6 +319,7 @@ def test_failed_sends_are_retried_with_backoff_then_shown_failed_and_alert_the_c
     reminders.remind(db, now=now, settings=down)
     [alert] = notify.list_notifications(db, world.admin)
     assert alert.kind == "job_failed" and alert.page == "admin_outbox"
+    assert alert.title == "1 email could not be sent" and "refused" in alert.body.lower()
     [row] = mailer.outbox(db, world.admin, state="failed")
     mailer.retry(db, world.admin, row["id"], now=now)
     assert mailer.outbox_counts(db, world.admin)["pending"] == 2  # it, and the alert email to the admin
