@@ -446,7 +446,7 @@ def test_the_student_sees_the_counselors_edit_marked_edited_and_not_a_withdrawn_
     shown = _texts(at)
     assert "Call the clinic Tuesday" in shown and "Call the clinic Monday" not in shown
     assert "Posted on the wrong student" not in shown
-    assert any(c.value.startswith("Dana Rivera") and "· edited " in c.value for c in at.caption)
+    assert any(c.value.removeprefix(":green-badge[New] ").startswith("Dana Rivera") and "· edited " in c.value for c in at.caption)
     # The student cannot edit or withdraw the counselor's words.
     assert not [b for b in at.button if b.label in ("Edit", "Withdraw") and "comment" in (b.key or "")]
 
