@@ -162,9 +162,12 @@ def cell(value: Any) -> str:
 
 # The pipeline and progress files are written in slices of consecutive students in the files' order,
 # of about this many contacts each (a student counts at least one): DuckDB computes and sorts everything
-# a query covers before writing its first line, so one query for the whole institution would hold all
-# of its contacts' figures in memory (about 440 MB for the pipeline at 10,000 students, measured).
-SLICE_CONTACTS = 50_000
+# a query covers before writing its first line, so one query for the whole institution holds all of
+# its contacts' figures in memory (the pipeline: about 440 MB at 10,000 students, 2.4 GB at 100,000).
+# Each slice scans the tables again, so smaller slices cost time: at 100,000 students 50,000 contacts
+# took 10 s and 84 MB above a warm process's memory, 25,000 took 14 s and 36-58 MB, 10,000 took 17 s
+# (bench/exports.py).
+SLICE_CONTACTS = 25_000
 
 # dashboard_query's test for one student (its last two parameters); a slice puts its list there.
 _ONE_STUDENT = "AND (CAST(? AS BIGINT) IS NULL OR cm.student_id = ?)"
