@@ -36,9 +36,10 @@ def institution(tmp_path_factory) -> Database:
 
 def _both(db: Database, monkeypatch, actor, kind: str, **options) -> tuple[bytes, bytes, int]:
     """The export as one query and in slices of 150 contacts: both files, and how many slices."""
-    monkeypatch.setattr(export, "SLICE_CONTACTS", 1 << 62)
+    budget = "SLICE_CONTACTS" if kind == "pipeline" else "PROGRESS_SLICE_CONTACTS"
+    monkeypatch.setattr(export, budget, 1 << 62)
     whole = export_file(db, actor, kind, now=NOW, **options)
-    monkeypatch.setattr(export, "SLICE_CONTACTS", 150)
+    monkeypatch.setattr(export, budget, 150)
     sliced = export_file(db, actor, kind, now=NOW, **options)
     try:
         assert len(whole.parts) == 1
@@ -94,9 +95,8 @@ def test_a_counselors_slices_hold_only_their_cohorts(institution, monkeypatch):
 
 def test_a_student_with_more_contacts_than_a_slice_is_a_slice_of_their_own(institution, monkeypatch):
     admin = load_actor(institution, user_id_for_username(institution, BENCH_ADMIN))
-    monkeypatch.setattr(export, "SLICE_CONTACTS", 3)
     with institution.cursor() as cur:
-        slices = export._student_slices(cur, admin, None)
+        slices = export._student_slices(cur, admin, None, 3)
         weights = dict(cur.execute("SELECT student_id, count(*) FROM contacts GROUP BY student_id").fetchall())
     assert sum(len(s) for s in slices) == len({i for s in slices for i in s}) == 240
     assert all(len(s) == 1 for s in slices if sum(weights.get(i, 1) for i in s) > 3)
