@@ -165,8 +165,8 @@ def cell(value: Any) -> str:
 # a query covers before writing its first line, so one query for the whole institution holds all of
 # its contacts' figures in memory (the pipeline: about 440 MB at 10,000 students, 2.4 GB at 100,000).
 # Each slice scans the tables again, so smaller slices cost time: at 100,000 students 50,000 contacts
-# took 10 s and 84 MB above a warm process's memory, 25,000 took 14 s and 36-58 MB, 10,000 took 17 s
-# (bench/exports.py).
+# took 10 s and 84 MB above a warm process's memory, 25,000 took 14-16 s and 36-112 MB, 10,000 took
+# 17 s (bench/exports.py; the first export of a fresh process adds 200-260 MB at 10,000 and 100,000 alike).
 SLICE_CONTACTS = 25_000
 # The progress file's slices can be larger: one row per student, its whole-time figures kept on write.
 # At 100,000 students: 2.2 s in slices of 25,000 contacts, 1.0 s in slices of 100,000 (one query: 0.4 s
