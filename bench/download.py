@@ -9,7 +9,8 @@ signs in as the career office in headless Chromium (Debian's /usr/bin/chromium),
 - then with a plain HTTP client reading the next link in 1 MB pieces without compression.
 For each it prints the file size, the time to the first byte (DuckDB's COPY to a temporary file) and
 to the last, and how far the server process's resident memory rose above where it stood just before
-(the kernel's peak, reset first, so DuckDB's memory counts too). Goal: under 100 MB.
+(the kernel's peak, reset first, so DuckDB's memory counts too). Goal: under 100 MB. Then the same
+for the pipeline and progress files, once each with the HTTP client.
 For contrast (10,000 students only), the old path: one COPY of the whole log, its bytes joined for
 st.download_button and kept in Streamlit's in-memory media storage, measured the same way in this
 process after the server has stopped.
@@ -36,6 +37,8 @@ from bench.dataset import BENCH_ADMIN, build
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "Bench-download-1!"
 ACTIVITY = "Activity log (one row per event)"
+PIPELINE = "Pipeline (one row per contact)"
+PROGRESS = "Cohort progress (one row per student)"
 IDLE_MS = 900_000
 
 
@@ -168,6 +171,13 @@ def _measure(url: str, server: subprocess.Popen, tmp: Path) -> None:
             print(f"  HTTP client, no compression ({attempt}): {total / 1e6:7.1f} MB, first byte after {first:6.2f} s "
                   f"(the COPY), all in {seconds:6.2f} s; server memory rose {peak.growth / 1e6:6.1f} MB")
             _rerun(page)  # a new link
+        # The pipeline and progress files, also written in slices (of students), the same way.
+        for label in (PIPELINE, PROGRESS):
+            href = page.get_by_role("link", name=label).get_attribute("href")
+            with Peak(server.pid) as peak:
+                total, first, seconds = _fetch(url + href)
+            print(f"  {label.split(' (')[0].lower():<15} HTTP client, no compression: {total / 1e6:7.1f} MB, all in "
+                  f"{seconds:6.2f} s; server memory rose {peak.growth / 1e6:6.1f} MB")
         browser.close()
     # Each download's temporary folder is removed once it is sent; none is left over.
     leftovers = [(f.name, sum(p.stat().st_size for p in f.iterdir()), time.time() - f.stat().st_mtime)
