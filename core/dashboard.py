@@ -57,6 +57,7 @@ s AS (
     JOIN cohorts co ON co.id = cm.cohort_id
     WHERE cm.student_id IN ({visible}) AND (CAST(? AS BIGINT) IS NULL OR cm.cohort_id = ?)
       AND (CAST(? AS BIGINT) IS NULL OR cm.student_id = ?)
+      AND (CAST(? AS BIGINT[]) IS NULL OR cm.student_id IN (SELECT unnest(CAST(? AS BIGINT[]))))
 ),
 sc AS (SELECT student_id FROM s){facts},
 f AS (
@@ -123,16 +124,17 @@ def period_bounds(since: date | datetime | None, until: date | datetime | None) 
 
 def dashboard_query(actor: Actor, *, cohort_id: int | None, since: date | datetime | None = None,
                     until: date | datetime | None = None, now: datetime,
-                    student_id: int | None = None) -> tuple[str, list[Any]]:
+                    student_id: int | None = None, student_ids: list[int] | None = None) -> tuple[str, list[Any]]:
     """The dashboard SQL and its parameters (one row per student), for the page, the progress export
-    and one student's goal pacing (student_id)."""
+    (in slices of students: student_ids) and one student's goal pacing (student_id)."""
     visible, vparams = visible_students_sql(actor)
     start, end = period_bounds(since, until)
     # For the whole of time the figures are read as kept on write (one row per student); a period
     # counts the records dated in it. Both are the definitions of core/facts.py.
     facts = ctes(KEPT) if since is None and until is None else ctes(PROGRESS, THANK_STATUS, FIGURES_SQL)
     sql = _DASHBOARD_SQL.format(visible=visible, goal_current=_GOAL_CURRENT, facts=facts) + _ROWS_SQL
-    return sql, [start, end, now, now, *vparams, cohort_id, cohort_id, student_id, student_id]
+    ids = None if student_ids is None else [int(i) for i in student_ids]
+    return sql, [start, end, now, now, *vparams, cohort_id, cohort_id, student_id, student_id, ids, ids]
 
 
 def _check_scope(cur: Cursor, actor: Actor, cohort_id: int | None) -> None:

@@ -173,19 +173,10 @@ SLICE_CONTACTS = 25_000
 # and about 200 MB more memory); either adds under 20 MB to a warm process.
 PROGRESS_SLICE_CONTACTS = 100_000
 
-# dashboard_query's test for one student (its last two parameters); a slice puts its list there.
-_ONE_STUDENT = "AND (CAST(? AS BIGINT) IS NULL OR cm.student_id = ?)"
-_SLICE_STUDENTS = "AND cm.student_id IN (SELECT unnest(CAST(? AS BIGINT[])))"
-
 
 def _progress_query(actor: Actor, cohort_id: int | None, since, until, now, *,
                     students: list[int] | None = None) -> tuple[str, list[Any]]:
-    sql, params = dashboard_query(actor, cohort_id=cohort_id, since=since, until=until, now=now)
-    if students is not None:
-        # The dashboard's one definition of its rows, for a list of students instead of one or all.
-        if sql.count(_ONE_STUDENT) != 1:
-            raise RuntimeError("dashboard_query no longer tests for one student as core.export expects.")
-        sql, params = sql.replace(_ONE_STUDENT, _SLICE_STUDENTS), [*params[:-2], students]
+    sql, params = dashboard_query(actor, cohort_id=cohort_id, since=since, until=until, now=now, student_ids=students)
     names = ", ".join("cohort_name AS cohort" if c == "cohort" else c for c, _, _ in PROGRESS_COLUMNS)
     return f"SELECT {names} FROM ({sql}) d ORDER BY cohort, last_name, first_name, student_id", params
 
