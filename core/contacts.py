@@ -8,7 +8,7 @@ from typing import Any
 from collections.abc import Iterable
 
 from core.errors import DuplicateRecord, PortalError
-from core.facts import LATEST_REPLY, ONE_STUDENT, PROGRESS, ctes
+from core.facts import LATEST_REPLY, ONE_STUDENT, PROGRESS, ctes, for_one_student
 from core import events, idempotency, versioning
 from core.access import NotFound, owned_contact, require_own_campaign, require_read_student, visible_students_sql
 from core.clock import utcnow
@@ -262,12 +262,12 @@ def list_contacts(
         require_read_student(cur, actor, student_id)
         return rows(
             cur,
-            f"""WITH {ONE_STUDENT}{_CONTACT_SELECT}
+            for_one_student(f"""WITH {ONE_STUDENT}{_CONTACT_SELECT}
                 WHERE c.student_id = ?
                   AND (CASE WHEN ? THEN c.archived_at IS NOT NULL ELSE (? OR c.archived_at IS NULL) END)
                   AND (? IS NULL OR p.stage = ?)
                   AND (? IS NULL OR c.focus_occupation_id = ?) AND (? IS NULL OR c.source = ?)
-                ORDER BY c.priority, c.last_name, c.first_name, c.id""",
+                ORDER BY c.priority, c.last_name, c.first_name, c.id""", student_id),
             [student_id, student_id, archived_only, include_archived, stage_value, stage_value,
              focus_occupation_id, focus_occupation_id, source_value, source_value],
         )
@@ -286,8 +286,9 @@ def referral_links(db: Database, actor: Actor, student_id: int | None = None) ->
                              FROM contacts c JOIN contacts r ON r.id = c.referred_by_contact_id AND r.student_id = c.student_id
                              WHERE c.student_id = ? ORDER BY c.id""", [student_id])
         ids = sorted({e["from_id"] for e in edges} | {e["to_id"] for e in edges})
-        nodes = rows(cur, f"""WITH {ONE_STUDENT}{_CONTACT_SELECT} WHERE c.student_id = ? AND c.id IN (SELECT unnest(?))
-                              ORDER BY c.id""", [student_id, student_id, ids]) if ids else []
+        nodes = rows(cur, for_one_student(f"""WITH {ONE_STUDENT}{_CONTACT_SELECT} WHERE c.student_id = ?
+                                              AND c.id IN (SELECT unnest(?)) ORDER BY c.id""", student_id),
+                     [student_id, student_id, ids]) if ids else []
     return {"nodes": nodes, "edges": edges}
 
 
@@ -296,9 +297,9 @@ def stage_counts(db: Database, actor: Actor, student_id: int | None = None) -> d
     student_id = actor.user_id if student_id is None else student_id
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
-        found = rows(cur, f"""WITH {ONE_STUDENT}{ctes(PROGRESS)}
+        found = rows(cur, for_one_student(f"""WITH {ONE_STUDENT}{ctes(PROGRESS)}
                               SELECT stage, count(*) AS n FROM progress WHERE archived_at IS NULL GROUP BY stage""",
-                     [student_id])
+                                          student_id), [student_id])
     counts = {s.value: 0 for s in Stage}
     counts.update({f["stage"]: f["n"] for f in found})
     return counts
@@ -321,7 +322,7 @@ def target_table(
     with db.cursor() as cur:
         return rows(
             cur,
-            f"""WITH {ONE_STUDENT}{ctes(PROGRESS, LATEST_REPLY)}, last_event AS (
+            for_one_student(f"""WITH {ONE_STUDENT}{ctes(PROGRESS, LATEST_REPLY)}, last_event AS (
                    SELECT contact_id, max(occurred_at) AS last_activity FROM events
                    WHERE student_id = ? AND contact_id IS NOT NULL GROUP BY contact_id)
                SELECT c.id, c.first_name, c.last_name, c.organization, c.title, c.priority, c.source, c.archived_at,
@@ -339,7 +340,7 @@ def target_table(
                  AND (? IS NULL OR c.focus_occupation_id = ?) AND (? IS NULL OR c.source = ?)
                  AND (? IS NULL OR contains(lower(concat_ws(' ', c.first_name, c.last_name, c.organization,
                                                             c.title, coalesce(c.email, ''))), ?))
-               ORDER BY c.priority, c.last_name, c.first_name, c.id""",
+               ORDER BY c.priority, c.last_name, c.first_name, c.id""", actor.user_id),
             [actor.user_id, actor.user_id, actor.user_id, archived_only, stage_value, stage_value, focus_occupation_id,
              focus_occupation_id, source_value, source_value, pattern, pattern],
         )

@@ -261,6 +261,18 @@ WINDOW = """w AS (SELECT CAST(? AS TIMESTAMP) AS since, CAST(? AS TIMESTAMP) AS 
 ONE_STUDENT = "sc AS (SELECT CAST(? AS BIGINT) AS student_id)"
 """An `sc` CTE of one student, taking the student's id as its parameter."""
 
+
+def for_one_student(sql: str, student_id: int) -> str:
+    """A query over the ONE_STUDENT scope with every fragment's scope test written as that student's id.
+
+    `student_id IN (SELECT student_id FROM sc)` is a join to the scope, which DuckDB plans as a scan of
+    the whole table (39 ms for a 7-contact student's contact list at 10,000 students); the same test
+    against the id itself reads the student's rows only (13 ms). The id is an integer, never text,
+    so writing it into the SQL cannot change what the query says. The `sc` CTE and its parameter
+    stay for the fragments that join it.
+    """
+    return sql.replace(_SCOPED, f"student_id = {int(student_id)}")
+
 NOW = "w AS (SELECT CAST(? AS TIMESTAMP) AS now)"
 """A `w` CTE holding only the present moment (for THANK_STATUS), taking it as its parameter."""
 

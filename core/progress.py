@@ -22,7 +22,7 @@ from core.clock import utcnow
 from core.cohorts import list_goals
 from core.dashboard import EARLIEST, LATEST, goal_standings, standings_query
 from core.db import Cursor, Database, row, rows
-from core.facts import FIGURE_NAMES, FIGURES, ONE_STUDENT, PROGRESS, THANK_STATUS, WINDOW, ctes
+from core.facts import FIGURE_NAMES, FIGURES, ONE_STUDENT, PROGRESS, THANK_STATUS, WINDOW, ctes, for_one_student
 from core.models import GOAL_LABELS, Actor, GoalMetric
 
 METRICS = FIGURE_NAMES
@@ -47,7 +47,8 @@ def student_metrics(db: Database, actor: Actor, *, cohort_id: int | None = None,
 
 def metrics_for_student(cur: Cursor, student_id: int, *, now: datetime | None = None) -> dict[str, int]:
     """One student's figures inside an existing unit of work (caller has checked access)."""
-    found = row(cur, f"WITH {WINDOW}, {ONE_STUDENT}{ctes(PROGRESS, THANK_STATUS, FIGURES)} SELECT * FROM figures",
+    found = row(cur, for_one_student(
+        f"WITH {WINDOW}, {ONE_STUDENT}{ctes(PROGRESS, THANK_STATUS, FIGURES)} SELECT * FROM figures", student_id),
                 [EARLIEST, LATEST, now or utcnow(), student_id]) or {}
     return {m: int(found.get(m, 0)) for m in METRICS}
 

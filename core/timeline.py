@@ -11,7 +11,7 @@ from typing import Any
 
 from core.access import require_read_student, visible_students_sql
 from core.db import Database, row, rows
-from core.facts import CURRENT_THANK_YOUS, LATEST_REPLY, ONE_STUDENT, PROGRESS, ctes
+from core.facts import CURRENT_THANK_YOUS, LATEST_REPLY, ONE_STUDENT, PROGRESS, ctes, for_one_student
 from core.models import Actor
 from core.rules import shown_at_sql
 
@@ -96,13 +96,13 @@ def student_campaign(db: Database, actor: Actor, student_id: int) -> dict[str, A
                                      co.id AS cohort_id, co.name AS cohort_name
                               FROM users u LEFT JOIN cohort_members cm ON cm.student_id = u.id
                               LEFT JOIN cohorts co ON co.id = cm.cohort_id WHERE u.id = ?""", [student_id])
-        contacts = rows(cur, f"""WITH {ONE_STUDENT}{ctes(PROGRESS, LATEST_REPLY)}
+        contacts = rows(cur, for_one_student(f"""WITH {ONE_STUDENT}{ctes(PROGRESS, LATEST_REPLY)}
                                 SELECT c.*, p.stage, p.stage_at, f.name AS focus_occupation, lr.outreach_reply
                                 FROM contacts c JOIN progress p ON p.contact_id = c.id
                                 LEFT JOIN f_latest_reply lr ON lr.contact_id = c.id
                                 LEFT JOIN focus_occupations f ON f.id = c.focus_occupation_id
                                 WHERE c.student_id = ? ORDER BY c.archived_at NULLS FIRST, c.priority, c.last_name,
-                                      c.first_name, c.id""", [student_id, student_id])
+                                      c.first_name, c.id""", student_id), [student_id, student_id])
         per_contact = {
             "research": rows(cur, "SELECT * FROM research_notes WHERE student_id = ?", [student_id]),
             "questions": rows(cur, "SELECT * FROM planned_questions WHERE student_id = ? ORDER BY position, id",
@@ -112,8 +112,9 @@ def student_campaign(db: Database, actor: Actor, student_id: int) -> dict[str, A
             "meetings": rows(cur, f"SELECT *, {shown_at_sql()} AS shown_at FROM meetings WHERE student_id = ? "
                                   "ORDER BY starts_at, id", [student_id]),
             # Only the current thank-you per meeting and kind: a draft superseded or already sent is not work.
-            "thank_yous": rows(cur, f"WITH {ONE_STUDENT}{ctes(CURRENT_THANK_YOUS)} SELECT * FROM current_thank_yous "
-                                    "ORDER BY created_at, id", [student_id]),
+            "thank_yous": rows(cur, for_one_student(f"WITH {ONE_STUDENT}{ctes(CURRENT_THANK_YOUS)} SELECT * FROM "
+                                                    "current_thank_yous ORDER BY created_at, id", student_id),
+                               [student_id]),
             "follow_ups": rows(cur, "SELECT * FROM follow_ups WHERE student_id = ? ORDER BY created_at, id",
                                [student_id]),
         }

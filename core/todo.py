@@ -101,9 +101,9 @@ def todo_list(db: Database, actor: Actor, student_id: int | None = None, *, now:
             items.append(TodoItem("add_targets", "open", "List three to five people whose work you want to understand"))
 
         # Thank-yous: due and sent as core/facts.py defines them (the cohort's window, 48 h by default).
-        for t in rows(cur, f"""WITH {facts.NOW}, {facts.ONE_STUDENT}{facts.ctes(facts.THANK_STATUS)}
+        for t in rows(cur, facts.for_one_student(f"""WITH {facts.NOW}, {facts.ONE_STUDENT}{facts.ctes(facts.THANK_STATUS)}
                                SELECT meeting_id, contact_id, held_at, due_at, sent_at FROM thank_status
-                               ORDER BY due_at""", [now, student_id]):
+                               ORDER BY due_at""", student_id), [now, student_id]):
             if t["contact_id"] not in active:
                 continue
             contact = contacts[t["contact_id"]]
@@ -200,7 +200,8 @@ def _follow_ups(cur, student_id: int, contacts: dict, active: set, timing: dict,
     """Requests without a reply after N business days: one polite follow-up, then a second person."""
     days = int(timing["follow_up_business_days"])
     out: list[TodoItem] = []
-    for w in rows(cur, f"WITH {facts.ONE_STUDENT}, {WAITING} SELECT * FROM waiting", [student_id]):
+    for w in rows(cur, facts.for_one_student(f"WITH {facts.ONE_STUDENT}, {WAITING} SELECT * FROM waiting", student_id),
+                  [student_id]):
         if w["contact_id"] not in active:
             continue
         step = follow_up_step(w, days, zone)

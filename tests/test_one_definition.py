@@ -207,3 +207,12 @@ def test_the_figures_kept_on_write_are_the_records_figures_after_every_kind_of_c
     names = [*FIGURE_NAMES, "overdue_thank_yous", "meetings_without_reflection", "last_activity_at"]
     assert {i: [r[n] for n in names] for i, r in kept.items()} == \
         {i: [r[n] for n in names] for i, r in counted.items()}
+
+
+def test_one_student_queries_write_the_scope_as_the_students_integer_id_only():
+    from core.facts import ONE_STUDENT, PROGRESS, ctes, for_one_student
+
+    sql = for_one_student(f"WITH {ONE_STUDENT}{ctes(PROGRESS)} SELECT * FROM progress", 42)
+    assert "IN (SELECT student_id FROM sc)" not in sql and "student_id = 42" in sql
+    with pytest.raises(ValueError):
+        for_one_student(sql, "42 OR true")
