@@ -53,6 +53,10 @@ def test_sign_out_ends_the_session_and_the_cookie(portal, page):
     page.get_by_role("button", name="Sign out").click()
     wait_idle(page)
     page.get_by_label("Username").wait_for()
+    # The cookie component removes the cookie in the browser on the run after signing out: wait for it
+    # (on a loaded machine that run can come a few seconds later), then make sure a reload does not sign in.
+    page.wait_for_function("() => !document.cookie.split('; ').some(c => c.startsWith('interview_portal_auth='))",
+                           timeout=20_000)
     page.reload()
     wait_idle(page)
     page.get_by_label("Username").wait_for()
