@@ -28,6 +28,7 @@ from ui.widgets import local
 
 _COOKIE_PENDING = "auth_cookie_pending"
 _COOKIE_DELETE = "auth_cookie_delete"
+_DELETE_RUNS = 3
 _NOTICE = "auth_session_notice"
 AUTHENTICATOR_KEY = "app_authenticator"
 LOGIN_FIELDS = {"Form name": "Sign in", "Username": "Username", "Password": "Password", "Login": "Sign in"}
@@ -96,6 +97,7 @@ def signed_in_authenticator(db: Database, settings: Settings, actor: Actor) -> s
 def _begin(db: Database, user_id: int, signed_in_at: datetime) -> None:
     """Start the session of this browser tab for the user (the cookie itself is written on the next run)."""
     start_session(user_id, signed_in_at)
+    st.session_state.pop(_COOKIE_DELETE, None)  # signed in again: the new cookie must not be deleted
     with db.cursor() as cur:
         username = scalar(cur, "SELECT username FROM users WHERE id = ?", [user_id])
     # What the authenticator's cookie writer reads to name the user in the cookie.
@@ -110,7 +112,9 @@ def _end(message: str | None = None) -> None:
         st.session_state.pop(key, None)
     st.session_state["authentication_status"] = None
     st.session_state["username"] = None
-    st.session_state[_COOKIE_DELETE] = True
+    # Asked of the browser on the next few runs, not one: a run the cookie component itself triggers
+    # can replace the one that carried the request before the browser acted on it (seen under load).
+    st.session_state[_COOKIE_DELETE] = _DELETE_RUNS
     # The library's flag: this tab reads no re-login cookie any more (the one the browser sent when
     # the tab opened is still listed in st.context.cookies until a reload).
     st.session_state["logout"] = True
@@ -141,9 +145,13 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
     forget_session()
     # Only the cookie is the authenticator's business here: it needs no credentials.
     auth = portal_authenticator(settings, {"usernames": {}})
-    if st.session_state.pop(_COOKIE_DELETE, False):
-        # Drawn in a run that ends without a rerun, so the component reaches the browser.
+    runs_left = int(st.session_state.pop(_COOKIE_DELETE, 0) or 0)
+    if runs_left > 0:
+        # Drawn in a run that ends without a rerun, so the component reaches the browser; deleting a
+        # cookie already gone does nothing.
         auth.cookie_controller.delete_cookie()
+        if runs_left > 1:
+            st.session_state[_COOKIE_DELETE] = runs_left - 1
     now = utcnow()
     address = client_address()
     token = auth.cookie_controller.get_cookie()
