@@ -238,8 +238,12 @@ def get_contact(db: Database, actor: Actor, contact_id: int) -> Contact:
     """One contact the actor may read, with its stage."""
     sub, params = visible_students_sql(actor)
     with db.cursor() as cur:
-        found = row(cur, f"""WITH sc AS (SELECT student_id FROM contacts WHERE id = ?){_CONTACT_SELECT}
-                              WHERE c.id = ? AND c.student_id IN ({sub})""", [contact_id, contact_id, *params])
+        # The owner first (a point read), so the stage is worked out from that student's rows only.
+        owner = scalar(cur, "SELECT student_id FROM contacts WHERE id = ?", [contact_id])
+        found = None if owner is None else row(
+            cur, for_one_student(f"""WITH {ONE_STUDENT}{_CONTACT_SELECT}
+                                     WHERE c.id = ? AND c.student_id IN ({sub})""", owner),
+            [owner, contact_id, *params])
     if found is None:
         raise NotFound("No such contact.")
     return Contact.model_validate(found)

@@ -213,30 +213,40 @@ _KEPT_COLUMNS = ["targets", "researched", "outreach_sent", "interviews", "thanke
                  "meetings_without_reflection"]
 
 
-def refresh_kept(cur: Any, scope_sql: str, params: list[Any]) -> None:
+def refresh_kept(cur: Any, scope_sql: str, params: list[Any], *, one_student: int | None = None) -> None:
     """Recompute the kept figures (student_figures, thank_yous_owed) of the students `scope_sql`
-    selects (one column, student_id) from the definitions above, in the caller's transaction."""
+    selects (one column, student_id) from the definitions above, in the caller's transaction.
+
+    With `one_student` (the scope is that one student), each fragment tests its scope against the
+    student's id itself (for_one_student), so the refresh reads that student's rows only."""
     scope = f"sc AS ({scope_sql})"
     unbounded = ("w AS (SELECT TIMESTAMP '1900-01-01' AS since, TIMESTAMP '9999-12-31' AS until, "
                  "CAST(NULL AS TIMESTAMP) AS now)")
-    cur.execute(f"DELETE FROM thank_yous_owed WHERE student_id IN ({scope_sql})", params)
-    cur.execute(f"""INSERT INTO thank_yous_owed (meeting_id, student_id, due_at)
+
+    def scoped(sql: str) -> str:
+        return sql if one_student is None else for_one_student(sql, one_student)
+
+    if one_student is None:
+        cur.execute(f"DELETE FROM thank_yous_owed WHERE student_id IN ({scope_sql})", params)
+    else:
+        cur.execute("DELETE FROM thank_yous_owed WHERE student_id = ?", [int(one_student)])
+    cur.execute(scoped(f"""INSERT INTO thank_yous_owed (meeting_id, student_id, due_at)
                     WITH {unbounded}, {scope}{ctes(THANK_STATUS)}
                     SELECT meeting_id, student_id, due_at FROM thank_status
-                    WHERE sent_at IS NULL AND archived_at IS NULL""", params)
+                    WHERE sent_at IS NULL AND archived_at IS NULL"""), params)
     columns = ", ".join(_KEPT_COLUMNS)
-    cur.execute(f"""INSERT INTO student_figures (student_id, {columns})
+    cur.execute(scoped(f"""INSERT INTO student_figures (student_id, {columns})
                     WITH {unbounded}, {scope}{ctes(PROGRESS, THANK_STATUS, FIGURES)}
                     SELECT student_id, {columns} FROM figures
                     ON CONFLICT (student_id) DO UPDATE SET
-                    {", ".join(f"{c} = excluded.{c}" for c in _KEPT_COLUMNS)}""", params)
+                    {", ".join(f"{c} = excluded.{c}" for c in _KEPT_COLUMNS)}"""), params)
 
 
 def refresh_students(cur: Any, student_ids: list[int] | set[int]) -> None:
     """Recompute the kept figures of these students (core.events calls it before a write commits)."""
     ids = sorted({int(i) for i in student_ids})
-    if len(ids) == 1:  # the usual case; a plain value plans faster than a list
-        refresh_kept(cur, "SELECT CAST(? AS BIGINT) AS student_id", ids)
+    if len(ids) == 1:  # the usual case: a save by or about one student reads that student's rows only
+        refresh_kept(cur, "SELECT CAST(? AS BIGINT) AS student_id", ids, one_student=ids[0])
     elif ids:
         refresh_kept(cur, "SELECT unnest(CAST(? AS BIGINT[])) AS student_id", [ids])
 

@@ -12,10 +12,21 @@ from core.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
 from core.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, ThankYouCreate
-from core.facts import CURRENT_THANK_YOUS, ctes
+from core.facts import CURRENT_THANK_YOUS, ONE_STUDENT, ctes, for_one_student
 
 # The `sc` scope of core/facts.py: the student whose contact is named by the parameter.
 _CONTACTS_STUDENT = "sc AS (SELECT student_id FROM contacts WHERE id = ?)"
+
+
+def _over_owner(cur: Cursor, sql: str, params: list[Any]) -> tuple[str, list[Any]]:
+    """A query written over _CONTACTS_STUDENT (its first parameter the contact's id), rewritten over the
+    contact's owner alone (core.facts.for_one_student), so it reads that student's rows only."""
+    position = sql.index(_CONTACTS_STUDENT)
+    index = sql[:position].count("?")
+    owner = scalar(cur, "SELECT student_id FROM contacts WHERE id = ?", [params[index]])
+    owner = 0 if owner is None else int(owner)  # no such contact: no student 0, so no rows
+    return (for_one_student(sql.replace(_CONTACTS_STUDENT, ONE_STUDENT), owner),
+            [*params[:index], owner, *params[index + 1:]])
 
 
 class ThankYouError(PortalError, ValueError):
@@ -63,10 +74,10 @@ def _insert(cur: Cursor, actor: Actor, contact_id: int, data: ThankYouCreate, *,
 
 def _current(cur: Cursor, contact_id: int, kind: str, meeting_id: int | None) -> dict[str, Any] | None:
     """The current thank-you of a meeting and kind (core.facts.CURRENT_THANK_YOUS), or None."""
-    return row(cur, f"""WITH {_CONTACTS_STUDENT}{ctes(CURRENT_THANK_YOUS)}
+    return row(cur, *_over_owner(cur, f"""WITH {_CONTACTS_STUDENT}{ctes(CURRENT_THANK_YOUS)}
                         SELECT * FROM current_thank_yous WHERE contact_id = ? AND kind = ?
                         AND (kind = 'referrer' OR meeting_id IS NOT DISTINCT FROM ?)""",
-               [contact_id, contact_id, kind, meeting_id])
+               [contact_id, contact_id, kind, meeting_id]))
 
 
 def save_thank_you(
@@ -118,9 +129,9 @@ def current_thank_yous(db: Database, actor: Actor, contact_id: int) -> list[dict
     """The current thank-you per meeting and kind about a contact: the sent one, else the one draft."""
     with db.cursor() as cur:
         readable_contact(cur, actor, contact_id)
-        return rows(cur, f"""WITH {_CONTACTS_STUDENT}{ctes(CURRENT_THANK_YOUS)}
+        return rows(cur, *_over_owner(cur, f"""WITH {_CONTACTS_STUDENT}{ctes(CURRENT_THANK_YOUS)}
                              SELECT * FROM current_thank_yous WHERE contact_id = ? ORDER BY created_at, id""",
-                    [contact_id, contact_id])
+                    [contact_id, contact_id]))
 
 
 def update_thank_you(db: Database, actor: Actor, thank_you_id: int, data: ThankYouCreate, *, now: datetime | None = None) -> None:
@@ -173,10 +184,10 @@ def thank_you_status(db: Database, actor: Actor, contact_id: int, *, now: dateti
     now = now or utcnow()
     with db.cursor() as cur:
         readable_contact(cur, actor, contact_id)
-        found = rows(cur, f"""WITH {facts.NOW}, sc AS (SELECT student_id FROM contacts WHERE id = ?)
+        found = rows(cur, *_over_owner(cur, f"""WITH {facts.NOW}, {_CONTACTS_STUDENT}
                                    {facts.ctes(facts.THANK_STATUS)}
                               SELECT meeting_id, held_at, due_at, sent_at, overdue FROM thank_status
-                              WHERE contact_id = ? ORDER BY held_at""", [now, contact_id, contact_id])
+                              WHERE contact_id = ? ORDER BY held_at""", [now, contact_id, contact_id]))
     for f in found:
         seconds = (f["due_at"] - now).total_seconds()
         f["hours_left"] = math.ceil(seconds / 3600) if f["sent_at"] is None and seconds >= 0 else None
