@@ -42,6 +42,7 @@ CONNECTION_BY_SOURCE = {
     Source.ASSOCIATION: "I found you through the professional association.",
     Source.GUEST_SPEAKER: "I heard you speak as a guest speaker and wanted to learn more.",
     Source.FORMER_SUPERVISOR: "We worked together before, and I have always valued your view.",
+    Source.VOLUNTEER: "The career office shared your name with me as someone glad to talk with students.",
 }
 
 

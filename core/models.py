@@ -76,6 +76,7 @@ class Source(StrEnum):
     GUEST_SPEAKER = "guest_speaker"
     FORMER_SUPERVISOR = "former_supervisor"
     REFERRAL = "referral"
+    VOLUNTEER = "career_office_volunteer"
     OTHER = "other"
 
 
@@ -91,6 +92,7 @@ SOURCE_LABELS = {
     Source.GUEST_SPEAKER: "Guest speaker",
     Source.FORMER_SUPERVISOR: "Former supervisor",
     Source.REFERRAL: "Referral from another contact",
+    Source.VOLUNTEER: "Career office volunteer",
     Source.OTHER: "Other",
 }
 
@@ -395,6 +397,44 @@ class ContactCreate(_Model):
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+
+class ContactPreference(StrEnum):
+    """How a volunteer likes students to get in touch."""
+
+    EMAIL = "email"
+    LINKEDIN = "linkedin"
+    PHONE = "phone"
+    VIDEO = "video"
+
+
+CONTACT_PREFERENCE_LABELS = {
+    ContactPreference.EMAIL: "Email",
+    ContactPreference.LINKEDIN: "LinkedIn message",
+    ContactPreference.PHONE: "Phone call",
+    ContactPreference.VIDEO: "Video call",
+}
+
+
+class VolunteerCreate(_Model):
+    """An alumni or employer volunteer in the career office's directory."""
+
+    first_name: Name
+    last_name: Annotated[str, AfterValidator(_strip), Field(max_length=100)] = ""
+    email: Email
+    organization: ShortText = ""
+    title: ShortText = ""
+    occupation: ShortText = ""
+    topics: Annotated[str, AfterValidator(_strip), Field(max_length=500)] = ""
+    contact_preference: ContactPreference = ContactPreference.EMAIL
+    linkedin_url: Annotated[str | None, Field(max_length=300)] = None
+    capacity_per_term: int = Field(default=3, ge=0, le=100)
+    active: bool = True
+
+    @field_validator("linkedin_url")
+    @classmethod
+    def _linkedin(cls, value: str | None) -> str | None:
+        return ContactCreate._linkedin(value)
 
 
 class ContactUpdate(ContactCreate):

@@ -22,6 +22,7 @@ from core import events
 from core.access import require_role
 from core.accounts import hash_password, one_time_password
 from core.clock import utcnow
+from core.csv_input import read_records
 from core.db import Cursor, Database, rows
 from core.models import Actor, Role, _check_email, _unreadable
 
@@ -119,42 +120,7 @@ class RosterResult:
     rejected: int
 
 
-def _canonical(header: str) -> str:
-    key = re.sub(r"[^a-z0-9]+", "_", header.strip().lower().lstrip("\ufeff")).strip("_")
-    return _HEADER_ALIASES.get(key, key)
-
-
-def read_roster(data: bytes | str) -> list[dict[str, Any]]:
-    """The file's lines as dictionaries of the known columns (with 'line', 1 = the header)."""
-    if len(data) > MAX_BYTES:
-        raise RosterError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB, far more than a roster of "
-                          f"{MAX_ROWS:,} students; check that it is the roster, or split it into smaller files.")
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            # Excel on Windows saves "CSV" in the local code page; cp1252 reads it faithfully.
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                raise RosterError(_NOT_TEXT) from None
-    else:
-        text = data.lstrip("\ufeff")
-    if "\x00" in text:
-        # A spreadsheet (.xlsx), a PDF or a picture saved under a .csv name: text files hold no NUL.
-        raise RosterError(_NOT_TEXT)
-    if not text.strip():
-        raise RosterError("The file is empty.")
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = next(_guarded(reader), None)
-    if not header:
-        raise RosterError("The file has no header line.")
-    columns = [_canonical(h) for h in header]
+def _check_header(columns: list[str], header: list[str]) -> None:
     has_name = "name" in columns or ("first_name" in columns and "last_name" in columns)
     missing = [c for c in ("email", "cohort") if c not in columns]
     if not has_name:
@@ -164,39 +130,12 @@ def read_roster(data: bytes | str) -> list[dict[str, Any]]:
             "The file lacks the column" + ("s " if len(missing) > 1 else " ") + ", ".join(missing)
             + ". Expected a header like: first_name,last_name,email,cohort,student_id "
             f"(found: {', '.join(h.strip() for h in header) or 'nothing'}).")
-    out = []
-    rows_read = _guarded(reader)
-    for number, values in enumerate(rows_read, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        if len(out) >= MAX_ROWS:
-            raise RosterError(f"The file has more than {MAX_ROWS:,} students; split it into smaller files.")
-        record = {"line": number}
-        for col, value in zip(columns, values):
-            record.setdefault(col, value.strip())
-        out.append(record)
-    if not out:
-        raise RosterError("The file has a header but no students.")
-    return out
 
 
-_NOT_TEXT = ("The file is not a CSV text file (it is neither UTF-8 nor Windows-1252 text). In your spreadsheet, "
-             "choose Save as / Download as \"CSV UTF-8\" and upload that file.")
-
-
-def _guarded(reader: Any) -> Any:
-    """The reader's lines, with a cell too long for the csv module (131,072+ characters) told as a RosterError."""
-    while True:
-        try:
-            yield next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            if "field larger than field limit" in str(exc):
-                raise RosterError(f"Line {reader.line_num} has a cell of more than {csv.field_size_limit():,} "
-                                  "characters, far more than a name or an email; check that the file is the "
-                                  "roster and that its quotes are balanced.") from None
-            raise RosterError(f"Line {reader.line_num} cannot be read as CSV ({exc}).") from None
+def read_roster(data: bytes | str) -> list[dict[str, Any]]:
+    """The file's lines as dictionaries of the known columns (with 'line', 1 = the header)."""
+    return read_records(data, aliases=_HEADER_ALIASES, check_header=_check_header, error=RosterError,
+                        max_rows=MAX_ROWS, max_bytes=MAX_BYTES, what="a roster", items="students")
 
 
 def _split_name(record: dict[str, Any]) -> tuple[str, str]:
