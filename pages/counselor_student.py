@@ -9,6 +9,7 @@ from core.access import NotFound
 from core.cockpit import last_read, mark_read
 from core.dashboard import FLAGS, cohort_dashboard
 from core.models import SOURCE_LABELS, Role, Stage, stage_label
+from core.narrowing import occupation_summaries
 from core.progress import goal_progress
 from core.timeline import readable_students, student_campaign, student_timeline
 from ui.comments import comment_thread
@@ -83,6 +84,20 @@ if goals:
     st.dataframe(pd.DataFrame([{
         "Goal": f"{g['target']} {g['label']}", "Due": g["due_on"], "Now": g["current"], "Expected by now": g["expected_now"],
         "Status": status_words[g["status"]]} for g in goals]), hide_index=True, width="stretch")
+
+# What the conversations say per focus occupation, from the reflections the student did not keep private.
+summaries = [s for s in occupation_summaries(db, actor, student_id) if s.held]
+if summaries:
+    st.subheader("What the conversations say", anchor=False)
+    st.caption("Per focus occupation: conversations held, the fit the student gave in reflections they did not keep "
+               "private, and the suggestion the student sees (they decide).")
+    st.dataframe(pd.DataFrame([{
+        "Occupation": s.name, "Held": s.held, "Rated": len(s.ratings),
+        "Average fit": "" if s.average_fit is None else f"{s.average_fit} of 5",
+        "Suggestion": {"deeper": "go deeper", "keep": "keep exploring", "replace": "think about replacing",
+                       "start": "no conversation yet"}[s.suggestion],
+        "Recurring skills": ", ".join(w for w, _ in s.skills), "Values named": ", ".join(w for w, _ in s.values),
+    } for s in summaries]), hide_index=True, width="stretch")
 
 # Replies written since the counselor last opened this student stay marked New for this visit.
 visit = st.session_state.get(f"{P}_visit")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core import contacts as core_contacts
-from core import linkedin_import
+from core import linkedin_import, network
 from core.access import NotFound
 from core.db import WriteConflict
 from core.errors import DuplicateRecord
@@ -129,7 +129,8 @@ def added(contact, add_round: int) -> None:
     """After a save: a new, empty form (new widget keys) and the confirmation."""
     st.session_state[ADD_ROUND] = add_round + 1
     st.session_state.pop(DUPLICATE, None)
-    st.session_state[LAST_ADDED] = {"round": add_round + 1, "message": f"Added {contact.full_name}"}
+    st.session_state[LAST_ADDED] = {"round": add_round + 1, "message": f"Added {contact.full_name}",
+                                    "notice": network.demand_for_contact(db, actor, contact.id).notice()}
 
 
 def blank(values: dict) -> bool:
@@ -191,6 +192,8 @@ with add_tab:
     # second click of a double click), and gives way to the next add.
     if last and last["round"] == add_round:
         st.success(md_escape(last["message"]) + ". Research them next.", icon=":material/check:")
+        if last.get("notice"):  # how many classmates asked this person this term, never who
+            st.warning(last["notice"], icon=":material/groups:")
 
 # ---------------------------------------------------------------- the table
 with list_tab:
@@ -269,6 +272,8 @@ if contact is not None:
             st.caption(f"since {when(contact['stage_at'])}")
         if contact["archived_at"]:
             st.caption(f"Archived on {when(contact['archived_at'])}.")
+        elif notice := network.demand_for_contact(db, actor, cid).notice():
+            st.warning(notice, icon=":material/groups:")
         with st.form(f"{edit_name}_form"):
             values, errors = contact_fields(edit_name, contact)
             save_clicked = st.form_submit_button("Save changes")

@@ -150,7 +150,42 @@ def seed_demo(db: Database, *, now: datetime | None = None, rounds: int = 12) ->
             if profile in ("thank_overdue", "research", "reflected"):
                 _counselor_comment(db, Actor(counselors[c_index].id, Role.COUNSELOR), student.id, profile, now)
             students += 1
+    _volunteers(db, now)
     return {"students": students}
+
+
+# The career office's volunteer directory: alumni and employer friends, one or two per demo occupation.
+VOLUNTEERS = [
+    ("Grace", "Mbeki", "Riverside General Hospital", "Chief Operating Officer", "Hospital administration",
+     "hospital operations, first jobs in health care", "email", 3),
+    ("Tomas", "Lindqvist", "County Health Department", "Senior Epidemiologist", "Public health research",
+     "field studies, graduate school choices", "video", 2),
+    ("Aisha", "Rahman", "Stride Sports Therapy", "Physical Therapist", "Physical therapy",
+     "clinical placements, sports rehabilitation", "phone", 2),
+    ("Leo", "Fontaine", "Greenline Consulting", "Environmental Consultant", "Environmental science",
+     "consulting work, field sampling", "email", 0),
+    ("Hannah", "Berg", "Meridian Partners", "Engagement Manager", "Management consulting",
+     "case interviews, switching industries", "linkedin", 3),
+    ("Diego", "Santos", "Civic Futures Institute", "Research Fellow", "Policy analysis",
+     "policy writing, public service careers", "email", 2),
+    ("Mira", "Kapoor", "Northwind Software", "Technical Recruiter", "Recruiting",
+     "how recruiters read a CV, campus hiring", "video", 4),
+    ("Owen", "Clarke", "Lumen Media", "Content Strategist", "Marketing",
+     "portfolios, agency or in-house", "email", 2),
+]
+
+
+def _volunteers(db: Database, now: datetime) -> None:
+    from core import network
+    from core.accounts import user_id_for_username
+    from core.models import ContactPreference, VolunteerCreate
+
+    admin = Actor(user_id_for_username(db, ADMIN[0]), Role.ADMIN, "Career office")
+    for first, last, org, title, occupation, topics, preference, capacity in VOLUNTEERS:
+        network.add_volunteer(db, admin, VolunteerCreate(
+            first_name=first, last_name=last, email=f"{first}.{last}@volunteers.example.org".lower(), organization=org,
+            title=title, occupation=occupation, topics=topics, contact_preference=ContactPreference(preference),
+            capacity_per_term=capacity), now=now - timedelta(days=45))
 
 
 def _build_campaign(db, actor, rng, profile, occupations, questions, templates, now) -> None:
