@@ -82,6 +82,7 @@ with directory_tab:
         st.caption("Requests count this term's targets made from the directory that the student still keeps; "
                    "archiving one gives the place back. Thanked on time: thank-yous sent within the cohort's window "
                    "after a meeting held.")
+        st.subheader("Edit or pause a volunteer", anchor=False)
         by_label = {f"{v['first_name']} {v['last_name']} · {v['email']}": v for v in report}
         chosen = by_label[st.selectbox("Volunteer", list(by_label), key="admin_volunteers_pick")]
         vid = chosen["id"]
@@ -178,6 +179,7 @@ with asked_tab:
             if forms.submit(lambda: network.set_default_cap(db, actor, int(default) if on else None)).ok:
                 st.toast("Default cap saved.", icon=":material/check:")
                 st.rerun()
+    st.subheader("People", anchor=False)
     people = network.most_asked_people(db, actor)
     if not people:
         st.info("Nobody was asked by more than one student this term.")

@@ -1,6 +1,7 @@
 """Where next: per focus occupation, what the conversations held so far say (fit, skills, values) and a plain
 suggestion the student decides on; then who to talk to next, each with the reason."""
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -30,8 +31,13 @@ if not summaries:
 
 rated = [s for s in summaries if s.ratings]
 if rated:
-    chart = pd.DataFrame({"Occupation": [s.name for s in rated], "Average fit (1 to 5)": [s.average_fit for s in rated]})
-    st.bar_chart(chart, x="Occupation", y="Average fit (1 to 5)", horizontal=True, height=60 + 40 * len(rated))
+    chart = pd.DataFrame({"Occupation": [s.name for s in rated], "Average fit": [s.average_fit for s in rated],
+                          "Rated conversations": [len(s.ratings) for s in rated]})
+    st.altair_chart(alt.Chart(chart).mark_bar().encode(
+        x=alt.X("Average fit:Q", scale=alt.Scale(domain=[0, 5]), title="Average fit (1 to 5)"),
+        y=alt.Y("Occupation:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
+        tooltip=["Occupation", "Average fit", "Rated conversations"],
+    ).properties(height=50 + 36 * len(rated)), width="stretch")
 
 for s in summaries:
     label, color = BADGES[s.suggestion]

@@ -80,7 +80,9 @@ def navigation(role: Role | None) -> dict[str, list[st.Page]]:
 def show(sections: dict[str, list[st.Page]] | list[st.Page], *, position: str = "sidebar") -> st.Page:
     """st.navigation over these pages (app.py's only way to call it); returns the page to run."""
     global _app_navigation_given
-    page = st.navigation(sections, position=position)
+    # expanded: every page of the role is listed; collapsed, Streamlit hides all but the first ten
+    # behind "View more", and a student would not find Referral map or Keep in touch.
+    page = st.navigation(sections, position=position, expanded=True)
     _app_navigation_given = True
     return page
 
