@@ -15,6 +15,12 @@ from core.reflections import save_reflection
 from tests.conftest import NOW
 
 
+def read(db, fn, *args):
+    """One read through the database's own cursor (either store)."""
+    with db.cursor() as cur:
+        return fn(cur, *args)
+
+
 def held(world, student, occupation, name, organization, *, fit, skills="", private=False, feelings="", days=10,
          referrals=()):
     """A contact in an occupation, a meeting held `days` ago, and its reflection."""
@@ -100,10 +106,10 @@ def test_who_next_leaves_out_someone_already_asked_and_a_full_volunteer(world, c
     from core.outreach import create_draft, mark_sent
     from core.db import scalar
 
-    noor = scalar(world.db._conn.cursor(), "SELECT id FROM contacts WHERE first_name = 'Noor'")
+    noor = read(world.db, scalar, "SELECT id FROM contacts WHERE first_name = 'Noor'")
     draft = create_draft(world.db, world.alice, noor, OutreachCreate(channel=Channel.EMAIL, body="Hello"), now=NOW)
     mark_sent(world.db, world.alice, draft, channel=Channel.EMAIL, sent_at=NOW, now=NOW)
-    vera = scalar(world.db._conn.cursor(), "SELECT id FROM volunteers WHERE first_name = 'Vera'")
+    vera = read(world.db, scalar, "SELECT id FROM volunteers WHERE first_name = 'Vera'")
     stored = network.get_volunteer(world.db, world.admin, vera)
     network.update_volunteer(world.db, world.admin, vera, VolunteerCreate(
         **{k: stored[k] for k in ("first_name", "last_name", "email", "organization", "occupation")}, capacity_per_term=0),

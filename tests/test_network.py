@@ -16,6 +16,12 @@ from core.models import ContactCreate, Source, VolunteerCreate
 from core.outreach import list_messages
 from tests.conftest import NOW
 
+
+def read(db, fn, *args):
+    """One read through the database's own cursor (either store)."""
+    with db.cursor() as cur:
+        return fn(cur, *args)
+
 GOOD_FILE = """first_name,last_name,email,organization,title,occupation,topics,contact_preference,capacity_per_term
 Dana,Okafor,dana.okafor@example.org,Riverside Health,Data analyst,Health data analysis,"first jobs, career change",email,2
 Luis,Ferreira,LUIS@example.org,City Museum,Curator,Museum curation,exhibitions,linkedin,1
@@ -34,7 +40,7 @@ def test_import_previews_then_writes_all_or_nothing(world):
     assert [x.action for x in plan.lines] == ["create", "create", "create"]
     assert plan.lines[1].data.email == "luis@example.org"
     assert plan.lines[2].data.capacity_per_term == 3  # blank: the default
-    assert scalar(world.db._conn.cursor(), "SELECT count(*) FROM volunteers") == 0  # a preview writes nothing
+    assert read(world.db, scalar, "SELECT count(*) FROM volunteers") == 0  # a preview writes nothing
     result = network.apply_import(world.db, world.admin, plan, now=NOW)
     assert (result.created, result.updated, result.rejected) == (3, 0, 0)
     report = {v["email"]: v for v in network.volunteer_report(world.db, world.admin, now=NOW)}
@@ -133,7 +139,7 @@ def test_adding_a_volunteer_makes_a_target_with_the_introduction_drafted(world):
     vid = volunteer(world)
     focus = add_focus_occupation(world.db, world.alice, "Health data analysis", now=NOW)
     added = network.add_as_target(world.db, world.alice, vid, idempotency_key="k1", now=NOW)
-    contact = row(world.db._conn.cursor(), "SELECT * FROM contacts WHERE id = ?", [added.contact_id])
+    contact = read(world.db, row, "SELECT * FROM contacts WHERE id = ?", [added.contact_id])
     assert contact["source"] == Source.VOLUNTEER.value and contact["email"] == "dana@example.org"
     assert contact["focus_occupation_id"] == focus and contact["student_id"] == world.alice.user_id
     drafts = list_messages(world.db, world.alice, added.contact_id)
@@ -158,7 +164,7 @@ def test_capacity_is_respected_and_archiving_gives_the_place_back(world):
         network.add_as_target(world.db, world.bob, vid, now=NOW)
     report = network.volunteer_report(world.db, world.admin, now=NOW)[0]
     assert (report["requests"], report["is_full"]) == (1, True)
-    alice_contact = scalar(world.db._conn.cursor(), "SELECT contact_id FROM volunteer_requests")
+    alice_contact = read(world.db, scalar, "SELECT contact_id FROM volunteer_requests")
     set_archived(world.db, world.alice, alice_contact, True, now=NOW)
     assert network.add_as_target(world.db, world.bob, vid, now=NOW).contact_id
     # A paused volunteer cannot be added.
@@ -186,7 +192,7 @@ def test_two_students_taking_the_last_place_at_once_cannot_both_have_it(world):
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["added", "full"]
-    assert scalar(world.db._conn.cursor(), "SELECT count(*) FROM volunteer_requests") == 1
+    assert read(world.db, scalar, "SELECT count(*) FROM volunteer_requests") == 1
 
 
 def test_meetings_and_thank_yous_on_time_are_counted_per_volunteer(world):
@@ -290,7 +296,7 @@ def test_the_python_and_sql_person_keys_agree(world):
                person(first_name="  Ravi  K ", last_name="SHAH", organization=" North  wind "), person(organization="")]
     for data in samples:
         create_contact(world.db, world.bob, data, now=NOW, allow_duplicate=True)
-    stored = rows(world.db._conn.cursor(), f"""SELECT c.*, {network.SQL_PERSON_KEY} AS k FROM contacts c ORDER BY id""")
+    stored = read(world.db, rows, f"""SELECT c.*, {network.SQL_PERSON_KEY} AS k FROM contacts c ORDER BY id""")
     for c in stored:
         keys = network.person_keys(email=c["email"], linkedin_url=c["linkedin_url"], first_name=c["first_name"],
                                    last_name=c["last_name"], organization=c["organization"])
