@@ -137,12 +137,27 @@ def main_text(page) -> str:
 AUTH_COOKIE = "interview_portal_auth"
 
 
+def auth_cookie_value(page) -> str | None:
+    """The re-login cookie the browser holds (HttpOnly: read from the browser context, not the page)."""
+    return next((c["value"] for c in page.context.cookies() if c["name"] == AUTH_COOKIE), None)
+
+
+def _wait_for_cookie(page, held, what: str, timeout: float) -> None:
+    deadline = time.time() + timeout / 1000
+    while not held(auth_cookie_value(page)):
+        if time.time() > deadline:
+            raise TimeoutError(f"the browser never {what}")
+        page.wait_for_timeout(100)
+
+
 def wait_for_auth_cookie(page, *, other_than: str | None = None, timeout: float = 10_000) -> None:
     """Wait until the browser holds the re-login cookie (one whose value is not `other_than`)."""
-    page.wait_for_function(
-        """([name, old]) => document.cookie.split('; ').some(
-               c => c.startsWith(name + '=') && (old === null || !c.endsWith('=' + old)))""",
-        arg=[AUTH_COOKIE, other_than], timeout=timeout)
+    _wait_for_cookie(page, lambda value: value is not None and value != other_than, "got its re-login cookie", timeout)
+
+
+def wait_for_no_auth_cookie(page, *, timeout: float = 20_000) -> None:
+    """Wait until the browser has dropped the re-login cookie."""
+    _wait_for_cookie(page, lambda value: value is None, "dropped its re-login cookie", timeout)
 
 
 def sign_in(page, url: str, username: str, password: str = "Demo-2026!") -> None:
@@ -166,8 +181,8 @@ def sign_in(page, url: str, username: str, password: str = "Demo-2026!") -> None
         except Exception:  # noqa: BLE001 - the form was redrawn under us: fill it again
             continue
         if page.get_by_text("Signed in as").count():
-            # Signing in ends when the browser holds the re-login cookie; the component that sets it
-            # triggers one more script run, and a click during that run can be lost.
+            # Signing in ends when the browser holds the re-login cookie (the page fetches it from the
+            # portal's cookie route on the run after sign-in).
             try:
                 wait_for_auth_cookie(page)
             except Exception:  # noqa: BLE001 - a portal that sets no cookie (none asked for) goes on
