@@ -23,6 +23,7 @@ from core.clock import utcnow
 from core.config import Settings
 from core.db import Database
 from core.models import Actor
+from core.network import client_address as client_address_from
 from ui.guard import current_actor, forget_session, session_user, start_session
 from ui.session_route import HANDOFF_HEADER, url as session_url
 from ui.widgets import local
@@ -36,12 +37,21 @@ LOGIN_FIELDS = {"Form name": "Sign in", "Username": "Username", "Password": "Pas
 
 
 def client_address(settings: Settings) -> str | None:
-    """The browser's address as Streamlit sees it (None in tests and on loopback)."""
+    """The browser's address for the sign-in throttle: the connection's peer, or behind a trusted
+    proxy the client it names in X-Forwarded-For (core.network). None in AppTest."""
     try:
-        address = st.context.ip_address
+        peer = st.context.ip_address
+        headers = st.context.headers
+        forwarded = ", ".join(headers.get_all("X-Forwarded-For"))  # a repeated header counts as one list
+        connected = len(headers) > 0
     except Exception:  # noqa: BLE001 - no request context
         return None
-    return address if isinstance(address, str) else None  # AppTest gives a stand-in object
+    if not isinstance(peer, str):
+        # Streamlit gives None for a loopback peer (a proxy on the same machine); AppTest has no request.
+        peer = "127.0.0.1" if connected else None
+    if peer is None:
+        return None
+    return client_address_from(peer, forwarded, settings.trusted_proxy_networks)
 
 
 def _request_cookie(settings: Settings) -> str | None:
