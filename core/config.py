@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     # Reverse proxies whose X-Forwarded-For is believed (addresses or ranges such as 10.0.0.0/8;
     # "127.0.0.1" for a proxy on the same machine). Empty: the header is ignored.
     trusted_proxies: Annotated[list[str], NoDecode] = []
+    # Single sign-on through st.login: the provider's name under [auth] in .streamlit/secrets.toml
+    # (empty: no single sign-on), the words on its button, and whether its email must be marked verified.
+    sso_provider: str = ""
+    sso_label: str = "your institution's account"
+    sso_require_verified_email: bool = True
     timezone: str = "America/New_York"
     # Where links in emails point (the address people open the portal at).
     base_url: str = "http://localhost:8501"

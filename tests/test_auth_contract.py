@@ -91,3 +91,22 @@ def test_the_portal_uses_no_library_internals_and_no_cookie_component():
         assert "extra_streamlit_components" not in text, path.name
         assert not re.search(r"streamlit_authenticator\.(controllers|models|views)", text), path.name
         assert "__new__(" not in text, path.name
+
+
+def test_single_sign_on_serves_the_redirect_uri_the_guide_tells_providers_to_register():
+    """docs/administration.md has institutions register <portal>/oauth2callback; Streamlit serves it,
+    with the sign-in and sign-out routes st.login and st.logout send the browser to."""
+    from streamlit.web.server.starlette.starlette_auth_routes import create_auth_routes
+
+    paths = {route.path for route in create_auth_routes("")}
+    assert {"/oauth2callback", "/auth/login", "/auth/logout"} <= paths
+    assert version("authlib") == "1.9.9", "Streamlit's OpenID Connect client (pinned in pyproject.toml)"
+
+
+def test_streamlits_identity_cookie_is_httponly():
+    """What the administration guide says of `_streamlit_user`."""
+    from streamlit.web.server.starlette import starlette_auth_routes
+
+    source = inspect.getsource(starlette_auth_routes)
+    assert '"_streamlit_user"' in source or "_streamlit_user" in source
+    assert "httponly=True" in source

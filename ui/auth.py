@@ -1,4 +1,4 @@
-"""Sign-in: the form, the session of each browser tab, and the re-login cookie the server sets.
+"""Sign-in: the form, single sign-on, the session of each browser tab, and the re-login cookie the server sets.
 
 The password check and its throttling are core's (accounts.password_sign_in), the same for
 usernames that exist and those that do not. A sign-in starts a session row (core/sessions.py);
@@ -7,18 +7,24 @@ set by the portal's own route (ui/session_route.py), HttpOnly: the run after sig
 small script that sends the session's one-time handoff code there. A later visit reads the cookie
 from the request (st.context.cookies) and joins its session if that is still live.
 
+Single sign-on is Streamlit's st.login with the institution's OpenID Connect provider: once the
+provider has said who the person is (st.user), core.sso finds their account by verified email and
+a session starts like any other. The career office may close password sign-in to all but one
+break-glass admin.
+
 Only Streamlit's documented API is used: st.context for the request's cookies, headers and
-address, st.html for the script, st.form for the form. No library internals, no component.
+address, st.html for the script, st.form for the form, st.login / st.logout / st.user for single
+sign-on. No library internals, no component.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 
 import streamlit as st
 
-from core import accounts, sessions
+from core import accounts, sessions, sso
 from core.clock import utcnow
 from core.config import Settings
 from core.db import Database
@@ -112,6 +118,59 @@ def start_new_session(db: Database, settings: Settings, actor: Actor, method: st
                                          expiry_days=settings.cookie_expiry_days))
 
 
+def _sso_configured(settings: Settings) -> bool:
+    """Whether single sign-on is set up: a provider named for the portal and Streamlit's [auth] secrets."""
+    if not settings.sso_provider:
+        return False
+    try:
+        return "is_logged_in" in st.user  # Streamlit adds it only when [auth] is configured
+    except Exception:  # noqa: BLE001 - no script run
+        return False
+
+
+def _provider_signed_in() -> bool:
+    try:
+        return bool("is_logged_in" in st.user and st.user.is_logged_in)
+    except Exception:  # noqa: BLE001 - no script run
+        return False
+
+
+def _issued_at(value: object) -> datetime | None:
+    """The identity token's issue time ("iat", seconds since 1970) as naive UTC."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return datetime.fromtimestamp(value, tz=timezone.utc).replace(tzinfo=None)
+
+
+def _sso_sign_in(db: Database, settings: Settings, address: str | None, now: datetime) -> sso.SSORefused | None:
+    """Start a session for the person the provider signed in; the refusal when there is no account for them."""
+    user = st.user
+    try:
+        found = sso.sign_in(db, email=user.get("email"), email_verified=user.get("email_verified"),
+                            issued_at=_issued_at(user.get("iat")),
+                            claims={k: user.get(k) for k in ("given_name", "family_name", "name")},
+                            require_verified=settings.sso_require_verified_email, now=now)
+    except sso.SSORefused as exc:
+        return exc
+    accounts.record_login_attempt(db, username=found.username, address=address, succeeded=True, now=now)
+    _begin(found.user_id, sessions.start(db, user_id=found.user_id, method=sessions.SSO, address=address,
+                                         expiry_days=settings.cookie_expiry_days))
+    st.session_state.pop(_NOTICE, None)
+    return None
+
+
+def _sso_refused(settings: Settings, refused: sso.SSORefused) -> None:
+    """The page for a provider sign-in without a portal account (or one that may not sign in)."""
+    st.subheader("You cannot use the portal with this account")
+    st.error(str(refused), icon=":material/person_off:")
+    # Callbacks, as for the sign-in button (see sign_in).
+    if refused.ended:
+        st.button(f"Sign in again with {settings.sso_label}", key="app_sso_again", type="primary",
+                  on_click=st.login, args=(settings.sso_provider,))
+    st.button(f"Sign out of {settings.sso_label}", key="app_sso_out", on_click=st.logout,
+              help="To sign in with another account, or with a username and password.")
+
+
 def sign_in(db: Database, settings: Settings) -> Actor | None:
     """The signed-in user, or None after drawing the sign-in form (and any refusal message).
 
@@ -139,17 +198,38 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
         st.session_state[_CLEAR] = True  # a cookie of a session that is over: have the browser drop it
     if st.session_state.get(_CLEAR):
         _clear_cookie()
+    sso_on = _sso_configured(settings)
+    if sso_on and _provider_signed_in():
+        refused = _sso_sign_in(db, settings, address, now)
+        if refused is None:
+            return current_actor(db)
+        _sso_refused(settings, refused)
+        return None
     if notice := st.session_state.get(_NOTICE):
         st.warning(notice, icon=":material/logout:")
-    with st.form("app_login"):
+    password_only_for_emergencies = False
+    if sso_on:
         st.subheader(LOGIN_FIELDS["Form name"])
+        # As a callback: the first run of a page draws this before st.navigation knows the page, so the
+        # button's identity differs in the next run and its return value would be lost; its callback is not.
+        st.button(f"Sign in with {settings.sso_label}", key="app_sso_sign_in", type="primary", icon=":material/login:",
+                  on_click=st.login, args=(settings.sso_provider,))
+        password_only_for_emergencies = sso.policy(db).require_sso
+    password_box = (st.expander("Emergency sign-in for the career office") if password_only_for_emergencies
+                    else st.container())
+    with password_box, st.form("app_login"):
+        if not sso_on:
+            st.subheader(LOGIN_FIELDS["Form name"])
         username = st.text_input(LOGIN_FIELDS["Username"], key="app_login_username", autocomplete="username")
         password = st.text_input(LOGIN_FIELDS["Password"], type="password", key="app_login_password",
                                  autocomplete="current-password")
-        submitted = st.form_submit_button(LOGIN_FIELDS["Login"])
+        submitted = st.form_submit_button(LOGIN_FIELDS["Login"] if not sso_on else "Sign in with a password")
     if not submitted:
         return None
     st.session_state.pop(_NOTICE, None)
+    if not sso.password_sign_in_open(db, username):
+        st.error(sso.PASSWORD_CLOSED_MESSAGE)
+        return None
     try:
         user_id = accounts.password_sign_in(
             db, username=username, password=password, address=address, now=now,
@@ -170,6 +250,10 @@ def _lock_message(until: datetime, now: datetime) -> str:
 
 
 def sign_out(db: Database, actor: Actor) -> None:
-    """End every session and re-login cookie of the user, here and elsewhere; this browser drops its cookie."""
+    """End every session and re-login cookie of the user, here and elsewhere; this browser drops its cookie
+    and, after a single sign-on, Streamlit's identity cookie too (st.logout also ends the provider's session
+    when the provider offers that)."""
     accounts.revoke_sessions(db, actor)
     _end()
+    if _provider_signed_in():
+        st.logout()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,20 +37,19 @@ class Portal:
         self.url, self.process, self.db_path = url, process, db_path
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory, demo_file, request) -> Portal:
-    """A portal served from a private copy of the demo database (a test module may add settings in PORTAL_ENV)."""
-    work = tmp_path_factory.mktemp("portal")
+@contextmanager
+def serve_portal(work: Path, demo_file: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()):
+    """`streamlit run app.py` on a free port over a private copy of the demo database, until the block ends."""
     db_path = work / "portal.duckdb"
     shutil.copy(demo_file, db_path)
     port = _free_port()
     env = {**os.environ, "PORTAL_DB_PATH": str(db_path), "PORTAL_BCRYPT_ROUNDS": "4", "PORTAL_ONE_TIME_PASSWORD_ROUNDS": "4",
            "PORTAL_SECRETS_FILE": str(work / "none.toml"), "PORTAL_DEMO_MODE": "true", "PORTAL_JOBS_IN_PROCESS": "true",
-           **getattr(request.module, "PORTAL_ENV", {})}
+           **(env or {})}
     log = open(work / "streamlit.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *args],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -62,13 +63,22 @@ def portal(tmp_path_factory, demo_file, request) -> Portal:
     else:
         process.kill()
         raise RuntimeError("the portal did not start: " + (work / "streamlit.log").read_text()[-2000:])
-    yield Portal(url, process, db_path)
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        yield Portal(url, process, db_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory, demo_file, request) -> Portal:
+    """A portal served from a private copy of the demo database (a test module may add settings in PORTAL_ENV)."""
+    with serve_portal(tmp_path_factory.mktemp("portal"), demo_file, getattr(request.module, "PORTAL_ENV", {})) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +183,8 @@ def sign_in(page, url: str, username: str, password: str = "Demo-2026!") -> None
         page.get_by_label("Username").wait_for(state="visible")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password", exact=True).fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        # "Sign in", or "Sign in with a password" where single sign-on is offered too.
+        page.get_by_role("button", name=re.compile(r"^Sign in(?: with a password)?$")).click()
         outcome = (page.get_by_text("Signed in as").or_(page.get_by_text("Username or password is incorrect"))
                    .or_(page.get_by_text("Too many failed sign-ins")))
         try:
