@@ -48,9 +48,8 @@ def main() -> None:
         keep_cookie(db, settings)  # on the runs after sign-in: the browser fetches its re-login cookie
         bell_slot = st.empty()  # filled once the navigation knows the notifications page
         st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
-        if st.button("Sign out", key="app_sign_out", icon=":material/logout:"):
-            sign_out(db, actor)
-            st.rerun()
+        # A callback, like the sign-in form's (ui/auth.py): a click on the first run of a page is kept.
+        st.button("Sign out", key="app_sign_out", icon=":material/logout:", on_click=sign_out, args=(db, actor))
 
     if must_change_password(db, actor):
         page = show([st.Page("pages/account.py", title="Choose your password", icon=":material/key:")])

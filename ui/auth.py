@@ -39,6 +39,8 @@ _HANDOFF = "auth_cookie_handoff"
 # Set when this tab signed out: the signed-out page asks the browser to drop its dead cookie.
 _CLEAR = "auth_cookie_clear"
 _NOTICE = "auth_session_notice"
+# What the sign-in form held when it was submitted (set by its callback, taken by the run).
+_TYPED = "auth_typed"
 LOGIN_FIELDS = {"Form name": "Sign in", "Username": "Username", "Password": "Password", "Login": "Sign in"}
 
 
@@ -116,6 +118,14 @@ def start_new_session(db: Database, settings: Settings, actor: Actor, method: st
     """Start a session for the actor in this tab, its cookie issued on the next run."""
     _begin(actor.user_id, sessions.start(db, user_id=actor.user_id, method=method, address=client_address(settings),
                                          expiry_days=settings.cookie_expiry_days))
+
+
+def _keep_typed() -> None:
+    """The form's submit, as a callback: on the first run of a page the form is drawn before st.navigation
+    knows the page, so in the next run its widgets are new ones and what was typed (and the click) would
+    be lost; the callback still sees them."""
+    st.session_state[_TYPED] = (st.session_state.get("app_login_username") or "",
+                                st.session_state.get("app_login_password") or "")
 
 
 def _sso_configured(settings: Settings) -> bool:
@@ -220,12 +230,15 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
     with password_box, st.form("app_login"):
         if not sso_on:
             st.subheader(LOGIN_FIELDS["Form name"])
-        username = st.text_input(LOGIN_FIELDS["Username"], key="app_login_username", autocomplete="username")
-        password = st.text_input(LOGIN_FIELDS["Password"], type="password", key="app_login_password",
-                                 autocomplete="current-password")
-        submitted = st.form_submit_button(LOGIN_FIELDS["Login"] if not sso_on else "Sign in with a password")
-    if not submitted:
+        st.text_input(LOGIN_FIELDS["Username"], key="app_login_username", autocomplete="username")
+        st.text_input(LOGIN_FIELDS["Password"], type="password", key="app_login_password",
+                      autocomplete="current-password")
+        st.form_submit_button(LOGIN_FIELDS["Login"] if not sso_on else "Sign in with a password",
+                              on_click=_keep_typed)
+    typed = st.session_state.pop(_TYPED, None)
+    if typed is None:
         return None
+    username, password = typed
     st.session_state.pop(_NOTICE, None)
     if not sso.password_sign_in_open(db, username):
         st.error(sso.PASSWORD_CLOSED_MESSAGE)

@@ -25,7 +25,7 @@ from starlette.routing import Route
 from core import sessions
 from core.config import Settings, get_settings
 from core.db import Database, get_database
-from ui.download_route import _base
+from ui.download_route import base_path
 
 PATH = "portal-session"
 HANDOFF_HEADER = "X-Portal-Handoff"
@@ -34,12 +34,12 @@ _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 def url() -> str:
     """The route's address, relative to the server (under server.baseUrlPath)."""
-    return f"{_base()}/{PATH}"
+    return f"{base_path()}/{PATH}"
 
 
 def cookie_path() -> str:
     """The path the cookie is set for: the whole portal."""
-    return _base() or "/"
+    return base_path() or "/"
 
 
 def secure_cookie(settings: Settings) -> bool:

@@ -173,9 +173,8 @@ def wait_for_no_auth_cookie(page, *, timeout: float = 20_000) -> None:
 def sign_in(page, url: str, username: str, password: str = "Demo-2026!") -> None:
     """Open the portal and sign in through the form.
 
-    The cookie component makes Streamlit run the script a second time after the first load; on
-    a cold server that run can land after the fields were filled and clear them, so a submit
-    that produced neither a session nor a message is tried again.
+    The form submits through a callback, so a click on the first run after a server start is kept
+    (ui/auth.py); a submit that produced neither a session nor a message is still tried again.
     """
     page.goto(url)
     for _ in range(3):
