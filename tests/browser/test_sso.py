@@ -106,3 +106,31 @@ def test_a_deactivated_account_cannot_sign_in_through_the_provider(portal, page,
     page.get_by_text(INACTIVE).wait_for()
     assert page.get_by_text("Signed in as").count() == 0
     assert page.get_by_role("heading", name="Hello").count() == 0
+
+
+def test_signing_out_ends_the_provider_sign_in_of_another_browser(portal, page, browser):
+    """Streamlit keeps the provider's sign-in in its own cookie; signing out elsewhere must still end it."""
+    from tests.browser.session_helpers import ENDED, new_page
+
+    sso_sign_in(page, portal.url, "gabriel")
+    page.get_by_role("heading", name="Hello, Gabriel").wait_for()
+    other = new_page(browser)
+    try:
+        sso_sign_in(other, portal.url, "gabriel")
+        other.get_by_role("heading", name="Hello, Gabriel").wait_for()
+        page.wait_for_timeout(1_100)  # providers stamp their tokens in whole seconds
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_role("button", name="End session").click()
+        page.get_by_role("button", name=f"Sign in with {LABEL}").wait_for()
+
+        # The other browser still holds Streamlit's identity cookie from before: a reload is refused.
+        other.reload()
+        wait_idle(other)
+        other.get_by_text(ENDED).wait_for()
+        assert other.get_by_text("Signed in as").count() == 0
+        # Signing in again at the provider gives a new identity, which counts.
+        other.get_by_role("button", name=f"Sign in again with {LABEL}").click()
+        other.get_by_role("button", name="gabriel", exact=True).click()
+        other.get_by_role("heading", name="Hello, Gabriel").wait_for()
+    finally:
+        other.context.close()
