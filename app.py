@@ -11,12 +11,12 @@ import streamlit as st
 
 def main() -> None:
     """One run of the portal for one browser session: sign-in, then the user's pages."""
-    # Imported here, during a script run, not when the server imports this file: components (the
-    # sign-in cookie manager) register with the running server only when first imported in a run.
+    # Imported here, during a script run, not when the server imports this file (which needs only the
+    # routes below): components register with the running server only when first imported in a run.
     from core.accounts import must_change_password
     from core.config import ConfigError, get_settings
     from core.jobs import ensure_runner
-    from ui.auth import sign_in, sign_out, signed_in_authenticator
+    from ui.auth import keep_cookie, sign_in, sign_out
     from ui.db import get_db
     from ui.nav import navigation, show
     from ui.notifications import bell
@@ -44,13 +44,12 @@ def main() -> None:
         show(navigation(None), position="hidden")
         st.stop()
 
-    signed_in_authenticator(db, settings, actor)  # writes the re-login cookie on the run after sign-in
     with st.sidebar:
+        keep_cookie(db, settings)  # on the runs after sign-in: the browser fetches its re-login cookie
         bell_slot = st.empty()  # filled once the navigation knows the notifications page
         st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
-        if st.button("Sign out", key="app_sign_out", icon=":material/logout:"):
-            sign_out(db, actor)
-            st.rerun()
+        # A callback, like the sign-in form's (ui/auth.py): a click on the first run of a page is kept.
+        st.button("Sign out", key="app_sign_out", icon=":material/logout:", on_click=sign_out, args=(db, actor))
 
     if must_change_password(db, actor):
         page = show([st.Page("pages/account.py", title="Choose your password", icon=":material/key:")])
@@ -67,7 +66,7 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 else:
-    from ui.download_route import routes
+    from ui import download_route, session_route
 
     # `streamlit run app.py` looks for an `app = st.App(...)` here and serves the portal through it.
-    app = st.App(__file__, routes=routes())
+    app = st.App(__file__, routes=[*download_route.routes(), *session_route.routes()])

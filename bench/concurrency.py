@@ -398,11 +398,14 @@ async def _student(browser, url: str, username: str) -> dict[str, float]:
         total = await _home(page, started, timeout)
         signed_in = total - (clicked - started)
         # The re-login cookie arrives on the run after sign-in; then a new tab opens Home by cookie alone.
-        try:
-            await page.wait_for_function(f"() => document.cookie.includes('{AUTH_COOKIE}=')", timeout=COOKIE_WAIT_MS)
-            cookie = True
-        except Exception:  # noqa: BLE001 - counted: this student would have to sign in again after a reload
-            cookie = False
+        # It is HttpOnly: the page cannot see it, the browser context can. Not there in time: counted (this
+        # student would have to sign in again after a reload).
+        cookie = False
+        cookie_deadline = time.perf_counter() + COOKIE_WAIT_MS / 1000
+        while not cookie and time.perf_counter() < cookie_deadline:
+            cookie = any(c["name"] == AUTH_COOKIE for c in await context.cookies())
+            if not cookie:
+                await page.wait_for_timeout(100)
         return {"cookie": cookie, "total": total, "form": form, "sign_in": signed_in, "context": context, "retries": retries}
     except BaseException:
         await context.close()

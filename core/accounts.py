@@ -299,8 +299,8 @@ def authenticator_credentials(
 def set_password_hash(db: Database, actor: Actor, user_id: int, password_hash: str, *, now: datetime | None = None) -> datetime:
     """Store a new password hash for yourself (clears the one-time-password flag).
 
-    Every other session and re-login cookie of the account ends; the returned moment is the new
-    sign-in time of the session that made the change, so that one carries on.
+    Every session and re-login cookie of the account ends (the returned moment); the page that made
+    the change starts a new session for its own tab.
     """
     if actor.user_id != user_id:
         raise AccessDenied("You can only change your own password.")
@@ -568,17 +568,14 @@ def session_moment() -> datetime:
 
 
 def _end_sessions(cur: Cursor, user_id: int, moment: datetime | None = None) -> datetime:
-    """End every session and re-login cookie of the account that began before now; returns now.
+    """End every session and re-login cookie of the account (core/sessions.py); returns the moment.
 
-    One row per username in session_revocations holds the moment before which nothing counts:
-    the page guard compares each session's sign-in time with it on every run, and sign-in
-    compares a re-login cookie's issue time.
+    Each session row records its end, which the page guard and the re-login cookie check on every run.
     """
+    from core.sessions import revoke_all
+
     moment = moment or session_moment()
-    username = scalar(cur, "SELECT username FROM users WHERE id = ?", [user_id])
-    if username is not None:
-        cur.execute("DELETE FROM session_revocations WHERE username = ?", [username])
-        cur.execute("INSERT INTO session_revocations VALUES (?, ?)", [username, moment])
+    revoke_all(cur, user_id, moment)
     return moment
 
 
@@ -592,30 +589,3 @@ def revoke_sessions(db: Database, actor: Actor, *, now: datetime | None = None) 
         return moment
 
     return db.transaction(work)
-
-
-def _sessions_valid_after(cur: Cursor, username: str) -> datetime | None:
-    return scalar(cur, "SELECT revoked_at FROM session_revocations WHERE username = ?", [username.lower()])
-
-
-def cookie_still_valid(db: Database, username: str, issued_at: datetime) -> bool:
-    """Whether a re-login cookie issued at issued_at (naive UTC) postdates the last end of the user's sessions."""
-    with db.cursor() as cur:
-        revoked = _sessions_valid_after(cur, username)
-    return revoked is None or issued_at > revoked
-
-
-def session_actor(db: Database, user_id: int, signed_in_at: datetime | None) -> Actor:
-    """The Actor of a session signed in at signed_in_at, or SessionEnded saying why it may not go on.
-
-    Checked on every run: the account must still be active, and nothing may have ended its
-    sessions (sign-out elsewhere, a password change or reset, a role change) since signing in.
-    """
-    with db.cursor() as cur:
-        found = row(cur, "SELECT id, username, role, first_name, last_name, active FROM users WHERE id = ?", [user_id])
-        if not found or not found["active"]:
-            raise SessionEnded(INACTIVE_MESSAGE)
-        valid_after = _sessions_valid_after(cur, found["username"])
-    if signed_in_at is None or (valid_after is not None and signed_in_at < valid_after):
-        raise SessionEnded(ENDED_MESSAGE)
-    return Actor(found["id"], Role(found["role"]), f"{found['first_name']} {found['last_name']}")

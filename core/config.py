@@ -6,10 +6,10 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, InitSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, InitSettingsSource, NoDecode, SettingsConfigDict
 from core.errors import PortalError
 
 # The key older versions shipped for demo mode. Public, so never used to sign anything: refused
@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     login_max_failures_per_user: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_lockout_minutes: int = Field(default=15, ge=1)
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or ranges such as 10.0.0.0/8;
+    # "127.0.0.1" for a proxy on the same machine). Empty: the header is ignored.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    # Single sign-on through st.login: the provider's name under [auth] in .streamlit/secrets.toml
+    # (empty: no single sign-on), the words on its button, and whether its email must be marked verified.
+    sso_provider: str = ""
+    sso_label: str = "your institution's account"
+    sso_require_verified_email: bool = True
     timezone: str = "America/New_York"
     # Where links in emails point (the address people open the portal at).
     base_url: str = "http://localhost:8501"
@@ -105,6 +113,22 @@ class Settings(BaseSettings):
         from core.models import check_timezone
 
         return check_timezone(value)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: Any) -> list[str]:
+        from core.proxies import parse_networks
+
+        entries = value.replace(",", " ").split() if isinstance(value, str) else list(value or [])
+        parse_networks(str(e) for e in entries)  # a bad entry is refused at start-up, with its text
+        return [str(e).strip() for e in entries if str(e).strip()]
+
+    @property
+    def trusted_proxy_networks(self) -> list:
+        """The trusted proxies as networks (core.proxies)."""
+        from core.proxies import parse_networks
+
+        return parse_networks(self.trusted_proxies)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):

@@ -11,7 +11,7 @@ from core.mailer import email_status
 from core.models import Role
 from core.notify import DIGEST_FREQUENCIES, digest_frequency, email_choices, kinds_for, set_notification_settings
 from ui import forms
-from ui.auth import keep_session_after_password_change
+from ui.auth import start_new_session
 from ui.guard import require
 
 db, actor = require(Role.STUDENT, Role.COUNSELOR, Role.ADMIN, allow_pending_password=True)
@@ -87,12 +87,12 @@ if submitted:
         problem.error("The new password and its repetition differ.")
     else:
         try:
-            signed_in_at = change_password(db, actor, current, new, rounds=get_settings().bcrypt_rounds)
+            change_password(db, actor, current, new, rounds=get_settings().bcrypt_rounds)
         except AccountError as exc:
             problem.error(str(exc))
         else:
-            # Every other session of this account has just ended; this one goes on with a new cookie.
-            keep_session_after_password_change(signed_in_at)
+            # Every session of this account has just ended; this tab goes on in a new one, with a new cookie.
+            start_new_session(db, get_settings(), actor)
             if pending:
                 st.session_state["app_go_home"] = True
             else:

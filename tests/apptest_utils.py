@@ -18,11 +18,16 @@ def demo_user_id(db_path: Path, username: str) -> int:
 
 
 def sign_in_state(at: AppTest, user_id: int) -> AppTest:
-    """Put a session signed in now for the user into the AppTest's session state (as ui.auth does)."""
-    from core.accounts import session_moment
+    """Start a session for the user in the configured database and put it into the AppTest's session
+    state (as ui.auth does)."""
+    from core.config import get_settings
+    from core.sessions import PASSWORD, start
 
+    settings = get_settings()
+    started = start(get_database(settings.database_path), user_id=user_id, method=PASSWORD,
+                    expiry_days=settings.cookie_expiry_days)
     at.session_state["actor_id"] = user_id
-    at.session_state["auth_signed_in_at"] = session_moment()
+    at.session_state["auth_session_id"] = started.session_id
     return at
 
 

@@ -116,12 +116,18 @@ def test_one_time_passwords_meet_the_rules():
         assert accounts.password_problem(accounts.one_time_password()) is None
 
 
-def test_signing_out_revokes_cookies_issued_before(db):
-    ana = make_user(db, "ana", Role.STUDENT)
-    assert accounts.cookie_still_valid(db, "ana", NOW)
-    accounts.revoke_sessions(db, ana, now=NOW)
-    assert not accounts.cookie_still_valid(db, "ana", NOW - timedelta(seconds=1))
-    assert not accounts.cookie_still_valid(db, "ana", NOW)
-    assert accounts.cookie_still_valid(db, "ana", NOW + timedelta(microseconds=1)), "a later sign-in works"
-    accounts.revoke_sessions(db, ana, now=NOW + timedelta(hours=1))
-    assert not accounts.cookie_still_valid(db, "ana", NOW + timedelta(minutes=30))
+def test_signing_out_revokes_every_session_of_the_account_and_no_other(db):
+    from core import sessions
+
+    ana, ben = make_user(db, "ana", Role.STUDENT), make_user(db, "ben", Role.STUDENT)
+    ana_sessions = [sessions.start(db, user_id=ana.user_id, method=sessions.PASSWORD, expiry_days=7, now=NOW)
+                    for _ in range(2)]
+    bens = sessions.start(db, user_id=ben.user_id, method=sessions.PASSWORD, expiry_days=7, now=NOW)
+    accounts.revoke_sessions(db, ana, now=NOW + timedelta(minutes=1))
+    for started in ana_sessions:
+        with pytest.raises(accounts.SessionEnded, match="session has ended"):
+            sessions.session_actor(db, started.session_id, expiry_days=7, now=NOW + timedelta(minutes=2))
+    assert sessions.session_actor(db, bens.session_id, expiry_days=7, now=NOW + timedelta(minutes=2)) == ben
+    later = sessions.start(db, user_id=ana.user_id, method=sessions.PASSWORD, expiry_days=7, now=NOW + timedelta(hours=1))
+    assert sessions.session_actor(db, later.session_id, expiry_days=7, now=NOW + timedelta(hours=2)) == ana, \
+        "a later sign-in works"

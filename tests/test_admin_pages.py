@@ -13,7 +13,7 @@ from core.db import Database, scalar
 from tests.apptest_utils import sign_in_state
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["admin_home", "admin_cohorts", "admin_roster", "admin_accounts", "admin_registration", "admin_library",
+PAGES = ["admin_home", "admin_cohorts", "admin_roster", "admin_accounts", "admin_registration", "admin_sso", "admin_library",
          "admin_audit", "admin_health", "admin_outbox"]
 
 

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from starlette.applications import Starlette
 
-from core import accounts
-from core.accounts import session_moment
+from core import accounts, sessions
 from core.downloads import DownloadFile, DownloadTokens
 from core.export import export_bytes, export_file
 from tests.conftest import NOW
@@ -87,8 +86,9 @@ def served():
     return tokens, clock, Starlette(routes=routes(tokens))
 
 
-def _export_maker(world, actor, kind="activity", signed_in_at=None, **options):
-    return session_maker(world.db, actor.user_id, signed_in_at or session_moment(),
+def _export_maker(world, actor, kind="activity", **options):
+    session = sessions.start(world.db, user_id=actor.user_id, method=sessions.PASSWORD, expiry_days=7)
+    return session_maker(world.db, session.session_id,
                          lambda fresh: export_file(world.db, fresh, kind, name=f"{kind}_cohort-x_2026-03-10.csv",
                                                    now=NOW, **options))
 
@@ -205,7 +205,7 @@ def test_a_session_ended_elsewhere_gets_no_file(campaign, served):
 def test_a_link_without_a_signed_in_session_gets_no_file(campaign, served):
     w = campaign.world
     tokens, _, app = served
-    token = tokens.issue(session_maker(w.db, None, None, lambda actor: export_file(w.db, actor, "progress")))
+    token = tokens.issue(session_maker(w.db, None, lambda actor: export_file(w.db, actor, "progress")))
     reply = get(app, f"/download/{token}")
     assert reply.status == 403 and "Please sign in" in reply.text
 

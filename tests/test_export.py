@@ -225,13 +225,14 @@ def test_a_deactivated_counselor_exports_nothing(campaign, cohort):
 
 
 def test_the_dashboard_download_is_made_at_click_time_with_a_fresh_session_check(campaign):
-    from core.accounts import SessionEnded, session_moment
+    from core import sessions
+    from core.accounts import SessionEnded
     from ui.downloads import session_maker
 
     w = campaign.world
-    signed_in_at = session_moment()
+    session = sessions.start(w.db, user_id=w.counselor_x.user_id, method=sessions.PASSWORD, expiry_days=7)
     # The page is drawn: what the button will make, for this session, nothing made yet.
-    make = session_maker(w.db, w.counselor_x.user_id, signed_in_at, lambda actor: export.export_file(
+    make = session_maker(w.db, session.session_id, lambda actor: export.export_file(
         w.db, actor, "progress", name="progress.csv", cohort_id=w.cohort_x, now=NOW))
     made = make()  # a click while still active gets the file (the cohort's students)
     try:

@@ -1,7 +1,7 @@
-"""Sessions end when they should: deactivation, role change, password change or reset, sign-out elsewhere.
+"""Sessions end when they should: deactivation, role change, password change or reset, sign-out, expiry.
 
-Core rules on an in-memory database, then app.py in AppTest: the ended tab is told once, signed
-out, and writes nothing on the runs that follow.
+Core rules on an in-memory database (core/sessions.py), then app.py in AppTest: the ended tab is
+told once, signed out, and writes nothing on the runs that follow.
 """
 
 from __future__ import annotations
@@ -10,55 +10,134 @@ from datetime import timedelta
 
 import pytest
 
-from core import accounts
-from core.accounts import SessionEnded, session_actor, session_moment
+from core import accounts, sessions
+from core.accounts import SessionEnded
 from core.db import get_database
 from core.models import Role
 from tests.apptest_utils import ROOT
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import NOW, PASSWORD, make_user
 
 # ---------------------------------------------------------------- core
 
+KEY = "a-test-signing-key-0123456789abcdefghijkl"
 
-def _started(db, actor):
-    moment = session_moment()
-    assert session_actor(db, actor.user_id, moment) == actor
-    return moment
+
+def _started(db, actor, *, expiry_days=7.0, now=NOW):
+    started = sessions.start(db, user_id=actor.user_id, method=sessions.PASSWORD, expiry_days=expiry_days, now=now)
+    assert sessions.session_actor(db, started.session_id, expiry_days=expiry_days, now=now) == actor
+    return started
+
+
+def _cookie(db, started, *, expiry_days=7.0, now=NOW):
+    cookie = sessions.redeem_handoff(db, started.handoff, key=KEY, expiry_days=expiry_days, now=now)
+    assert cookie is not None
+    return cookie.value
+
+
+def test_a_session_row_keeps_only_the_hash_of_the_cookies_session_id(db):
+    ana = make_user(db, "ana", Role.STUDENT)
+    started = _started(db, ana)
+    value = _cookie(db, started)
+    token = sessions.unsign(value, KEY)
+    with db.cursor() as cur:
+        stored = cur.execute("SELECT * FROM sessions WHERE id = ?", [started.session_id]).fetchone()
+    assert token and not any(token in str(v) for v in stored) and started.handoff not in str(stored)
+    assert sessions.from_cookie(db, value, key=KEY, expiry_days=7, now=NOW).user_id == ana.user_id
+
+
+def test_a_handoff_code_gives_its_cookie_once_and_only_while_fresh(db):
+    ana = make_user(db, "ana", Role.STUDENT)
+    started = _started(db, ana)
+    assert sessions.redeem_handoff(db, started.handoff, key=KEY, expiry_days=7,
+                                   now=NOW + sessions.HANDOFF_WAIT) is None, "too late"
+    assert sessions.redeem_handoff(db, started.handoff + "x", key=KEY, expiry_days=7, now=NOW) is None
+    assert sessions.redeem_handoff(db, started.handoff, key=KEY, expiry_days=7, now=NOW) is not None
+    assert sessions.redeem_handoff(db, started.handoff, key=KEY, expiry_days=7, now=NOW) is None, "used"
+    assert sessions.cookie_issued(db, started.session_id)
+
+
+@pytest.mark.parametrize("tampered", ["", "abc", "abc.def", "x.y.z"])
+def test_a_cookie_not_signed_with_the_portals_key_names_no_session(db, tampered):
+    ana = make_user(db, "ana", Role.STUDENT)
+    value = _cookie(db, _started(db, ana))
+    assert sessions.from_cookie(db, tampered, key=KEY, expiry_days=7, now=NOW) is None
+    assert sessions.from_cookie(db, value, key=KEY + "-other", expiry_days=7, now=NOW) is None
+    token = value.split(".")[0]
+    assert sessions.from_cookie(db, token + "." + "A" * 43, key=KEY, expiry_days=7, now=NOW) is None
 
 
 def test_deactivation_ends_the_session_with_its_own_message(db, world):
     ana = make_user(db, "ana", Role.STUDENT)
-    signed_in = _started(db, ana)
+    started = _started(db, ana)
+    value = _cookie(db, started)
     accounts.set_active(db, world.admin, ana.user_id, False)
     with pytest.raises(SessionEnded, match="no longer active"):
-        session_actor(db, ana.user_id, signed_in)
+        sessions.session_actor(db, started.session_id, expiry_days=7)
+    assert sessions.from_cookie(db, value, key=KEY, expiry_days=7) is None
+    accounts.set_active(db, world.admin, ana.user_id, True)
+    with pytest.raises(SessionEnded, match="session has ended"):
+        sessions.session_actor(db, started.session_id, expiry_days=7)
+    assert sessions.from_cookie(db, value, key=KEY, expiry_days=7) is None, "reactivation revives no cookie"
 
 
 @pytest.mark.parametrize("how", ["role", "reset", "own_password", "sign_out_elsewhere"])
 def test_each_account_change_ends_sessions_and_cookies_from_before(db, world, how):
     ana = make_user(db, "ana", Role.STUDENT)
-    signed_in = _started(db, ana)
-    cookie_issued = session_moment()
-    assert accounts.cookie_still_valid(db, "ana", cookie_issued)
+    started = _started(db, ana, now=sessions.moment())
+    value = _cookie(db, started, now=sessions.moment())
+    assert sessions.from_cookie(db, value, key=KEY, expiry_days=7) is not None
     if how == "role":
         accounts.change_role(db, world.admin, ana.user_id, Role.COUNSELOR)
     elif how == "reset":
         accounts.reset_password(db, world.admin, ana.user_id, rounds=4)
     elif how == "own_password":
-        kept = accounts.change_password(db, ana, PASSWORD, "Other-pass-7!", rounds=4)
-        assert session_actor(db, ana.user_id, kept).user_id == ana.user_id, "the tab that changed it goes on"
+        accounts.change_password(db, ana, PASSWORD, "Other-pass-7!", rounds=4)
     else:
         accounts.revoke_sessions(db, ana)
     with pytest.raises(SessionEnded, match="session has ended"):
-        session_actor(db, ana.user_id, signed_in)
-    assert not accounts.cookie_still_valid(db, "ana", cookie_issued), "a cookie copied before no longer signs in"
-    assert accounts.cookie_still_valid(db, "ana", session_moment() + timedelta(microseconds=1))
+        sessions.session_actor(db, started.session_id, expiry_days=7)
+    assert sessions.from_cookie(db, value, key=KEY, expiry_days=7) is None, "a cookie copied before no longer signs in"
+    again = sessions.start(db, user_id=ana.user_id, method=sessions.PASSWORD, expiry_days=7)
+    assert sessions.session_actor(db, again.session_id, expiry_days=7).user_id == ana.user_id, "a new sign-in works"
 
 
-def test_a_session_without_a_sign_in_time_is_not_valid(db):
+def test_lowering_the_cookie_lifetime_never_lets_an_older_cookie_pass(db):
     ana = make_user(db, "ana", Role.STUDENT)
+    started = _started(db, ana, expiry_days=30)
+    value = _cookie(db, started, expiry_days=30)
+    accounts.revoke_sessions(db, ana, now=NOW + timedelta(days=2))  # signed out on day 2
+    later = _started(db, ana, expiry_days=30, now=NOW + timedelta(days=3))
+    for days in (30, 7, 1, 0.5):
+        # The old rule worked the issue time out of the cookie's expiry and the current setting:
+        # 30-day cookie, setting lowered to 1 day -> "issued" 29 days later than it was, after the sign-out.
+        assert sessions.from_cookie(db, value, key=KEY, expiry_days=days, now=NOW + timedelta(days=4)) is None, days
+    assert sessions.session_actor(db, later.session_id, expiry_days=30, now=NOW + timedelta(days=4)) == ana
+    # Lowering the setting shortens sessions already issued, from their recorded issue time.
+    with pytest.raises(SessionEnded, match="expired"):
+        sessions.session_actor(db, later.session_id, expiry_days=0.5, now=NOW + timedelta(days=4))
+    with pytest.raises(SessionEnded, match="expired"):
+        sessions.session_actor(db, later.session_id, expiry_days=30, now=NOW + timedelta(days=34))
+
+
+def test_last_seen_is_written_at_most_every_few_minutes(db):
+    ana = make_user(db, "ana", Role.STUDENT)
+    started = _started(db, ana)
+
+    def last_seen():
+        with db.cursor() as cur:
+            return cur.execute("SELECT last_seen FROM sessions WHERE id = ?", [started.session_id]).fetchone()[0]
+
+    sessions.session_actor(db, started.session_id, expiry_days=7, now=NOW + timedelta(minutes=1))
+    assert last_seen() == NOW
+    sessions.session_actor(db, started.session_id, expiry_days=7, now=NOW + timedelta(minutes=6))
+    assert last_seen() == NOW + timedelta(minutes=6)
+
+
+def test_no_session_or_an_unknown_one_is_not_valid(db):
     with pytest.raises(SessionEnded):
-        session_actor(db, ana.user_id, None)
+        sessions.session_actor(db, None, expiry_days=7)
+    with pytest.raises(SessionEnded):
+        sessions.session_actor(db, 123456, expiry_days=7)
 
 
 # ---------------------------------------------------------------- app.py in AppTest
@@ -92,8 +171,7 @@ def _id(path, username):
     return accounts.user_id_for_username(get_database(path), username)
 
 
-_TAB_KEYS = ("actor_id", "auth_signed_in_at", "authentication_status", "username", "logout", "auth_session_notice",
-             "auth_cookie_delete", "auth_cookie_pending")
+_TAB_KEYS = ("actor_id", "auth_session_id", "auth_session_notice", "auth_cookie_clear", "auth_cookie_handoff")
 
 
 def _click(at):
@@ -122,7 +200,6 @@ def test_deactivated_tab_is_told_once_signed_out_and_writes_nothing(portal_env):
     assert not at.exception
     assert [w.value for w in at.warning] == [accounts.INACTIVE_MESSAGE]
     assert _ended(at)
-    assert not at.session_state["authentication_status"]
     for _ in range(5):
         at = _click(at)
     assert _ended(at) and not at.exception

@@ -1,139 +1,191 @@
-"""Sign-in: the form, the session of each browser tab, and streamlit-authenticator's re-login cookie.
+"""Sign-in: the form, single sign-on, the session of each browser tab, and the re-login cookie the server sets.
 
 The password check and its throttling are core's (accounts.password_sign_in), the same for
-usernames that exist and those that do not. streamlit-authenticator signs, reads, writes and
-deletes the re-login cookie; a cookie counts only if issued after the account's sessions last
-ended. Every run checks the tab's session against the database (ui.guard.session_user).
+usernames that exist and those that do not. A sign-in starts a session row (core/sessions.py);
+the tab keeps its id and checks it on every run (ui.guard.session_user). The re-login cookie is
+set by the portal's own route (ui/session_route.py), HttpOnly: the run after sign-in draws one
+small script that sends the session's one-time handoff code there. A later visit reads the cookie
+from the request (st.context.cookies) and joins its session if that is still live.
+
+Single sign-on is Streamlit's st.login with the institution's OpenID Connect provider: once the
+provider has said who the person is (st.user), core.sso finds their account by verified email and
+a session starts like any other. The career office may close password sign-in to all but one
+break-glass admin.
+
+Only Streamlit's documented API is used: st.context for the request's cookies, headers and
+address, st.html for the script, st.form for the form, st.login / st.logout / st.user for single
+sign-on. No library internals, no component.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import datetime, timezone
 
-import extra_streamlit_components as stx
 import streamlit as st
-import streamlit_authenticator as stauth
-from streamlit_authenticator.controllers import AuthenticationController, CookieController
-from streamlit_authenticator.models import CookieModel
-from streamlit_authenticator.utilities import Encryptor
 
-from core import accounts
+from core import accounts, sessions, sso
 from core.clock import utcnow
 from core.config import Settings
 from core.db import Database
 from core.models import Actor
-from core.db import scalar
-from ui.guard import SIGNED_IN_AT_KEY, current_actor, forget_session, session_user, start_session
+from core.proxies import client_address as client_address_from
+from ui.guard import current_actor, forget_session, session_user, start_session
+from ui.session_route import HANDOFF_HEADER, url as session_url
 from ui.widgets import local
 
-_COOKIE_PENDING = "auth_cookie_pending"
-_COOKIE_DELETE = "auth_cookie_delete"
-_DELETE_RUNS = 3
+# The one-time code of this tab's session, until the browser has traded it for the cookie.
+_HANDOFF = "auth_cookie_handoff"
+# Set when this tab signed out: the signed-out page asks the browser to drop its dead cookie.
+_CLEAR = "auth_cookie_clear"
 _NOTICE = "auth_session_notice"
-AUTHENTICATOR_KEY = "app_authenticator"
+# What the sign-in form held when it was submitted (set by its callback, taken by the run).
+_TYPED = "auth_typed"
 LOGIN_FIELDS = {"Form name": "Sign in", "Username": "Username", "Password": "Password", "Login": "Sign in"}
 
 
-def client_address() -> str | None:
-    """The browser's address as Streamlit sees it (None in tests and behind some proxies)."""
+def client_address(settings: Settings) -> str | None:
+    """The browser's address for the sign-in throttle: the connection's peer, or behind a trusted
+    proxy the client it names in X-Forwarded-For (core.proxies). None in AppTest."""
     try:
-        address = st.context.ip_address
+        peer = st.context.ip_address
+        headers = st.context.headers
+        forwarded = ", ".join(headers.get_all("X-Forwarded-For"))  # a repeated header counts as one list
+        connected = len(headers) > 0
     except Exception:  # noqa: BLE001 - no request context
         return None
-    return address if isinstance(address, str) else None  # AppTest gives a stand-in object
+    if not isinstance(peer, str):
+        # Streamlit gives None for a loopback peer (a proxy on the same machine); AppTest has no request.
+        peer = "127.0.0.1" if connected else None
+    if peer is None:
+        return None
+    return client_address_from(peer, forwarded, settings.trusted_proxy_networks)
 
 
-class _LazyCookieModel(CookieModel):
-    """The authenticator's cookie model, drawing its browser component only to set or delete.
-
-    The library reads the cookie from st.context.cookies; its component is needed only to write.
-    Drawn on every run, the component reports the browser's cookies after the first load and so
-    forces a second script run, in which a click can be lost and a page opened by its address can
-    fall back to the home page.
-    """
-
-    def __init__(self, name: str, key: str, expiry_days: float) -> None:  # noqa: D107 - see class
-        self.cookie_name, self.cookie_key, self.cookie_expiry_days = name, key, expiry_days
-        self.token = None
-        self.exp_date = None
-        self._manager = None
-
-    @property
-    def cookie_manager(self) -> stx.CookieManager:
-        if self._manager is None:
-            self._manager = stx.CookieManager(key="auth_cookie_writer")
-        return self._manager
+def _request_cookie(settings: Settings) -> str | None:
+    """The re-login cookie the browser sent when this tab connected (None in AppTest)."""
+    try:
+        value = st.context.cookies.get(settings.cookie_name)
+    except Exception:  # noqa: BLE001 - no request context
+        return None
+    return value if isinstance(value, str) else None
 
 
-class _PortalAuthenticator(stauth.Authenticate):
-    """streamlit-authenticator's Authenticate with the lazy cookie model (same widgets, same cookie)."""
-
-    def __init__(self, credentials: dict, cookie_name: str, cookie_key: str, cookie_expiry_days: float) -> None:  # noqa: D107
-        self.api_key = None
-        self.attrs = {"login_sleep_time": 0}
-        self.secret_key = cookie_key
-        self.path = None
-        self.cookie_controller = CookieController.__new__(CookieController)
-        self.cookie_controller.cookie_model = _LazyCookieModel(cookie_name, cookie_key, cookie_expiry_days)
-        self.authentication_controller = AuthenticationController(credentials, None, False, None, None, cookie_key, None)
-        self.encryptor = Encryptor(cookie_key)
+def _script(body: str) -> None:
+    """Run a line of JavaScript in the page (st.html runs it when drawn, and again only if it changes)."""
+    st.html("<script>" + body.replace("</", "<\\/") + "</script>", unsafe_allow_javascript=True)
 
 
-def portal_authenticator(settings: Settings, credentials: dict) -> stauth.Authenticate:
-    """streamlit-authenticator over the given credentials, drawing no cookie component until it writes one."""
-    return _PortalAuthenticator(credentials, settings.cookie_name, settings.signing_key(), settings.cookie_expiry_days)
+def keep_cookie(db: Database, settings: Settings) -> None:
+    """On the runs after a sign-in, until it is done: have the browser trade the handoff code for its cookie."""
+    pending = st.session_state.get(_HANDOFF)
+    if not pending:
+        return
+    session_id, code, until = pending
+    if sessions.moment() >= until or sessions.cookie_issued(db, session_id):
+        st.session_state.pop(_HANDOFF, None)
+        return
+    _script(f"fetch({json.dumps(session_url())}, {{method: 'POST', credentials: 'same-origin', cache: 'no-store', "
+            f"headers: {{{json.dumps(HANDOFF_HEADER)}: {json.dumps(code)}}}}});")
 
 
-def signed_in_authenticator(db: Database, settings: Settings, actor: Actor) -> stauth.Authenticate:
-    """The authenticator for a signed-in user (it writes and deletes the re-login cookie)."""
-    auth = portal_authenticator(settings, accounts.authenticator_credentials(db, only_user_id=actor.user_id))
-    if st.session_state.pop(_COOKIE_PENDING, False) and st.session_state.get("username"):
-        # Set here, on the first run after sign-in, so the component is not dropped by the rerun.
-        auth.cookie_controller.set_cookie()
-    st.session_state[AUTHENTICATOR_KEY] = auth
-    return auth
+def _clear_cookie() -> None:
+    """Ask the browser to drop its re-login cookie; the route drops it only if its session is over."""
+    _script(f"fetch({json.dumps(session_url())}, {{method: 'DELETE', credentials: 'same-origin', cache: 'no-store'}});")
 
 
-def _begin(db: Database, user_id: int, signed_in_at: datetime) -> None:
-    """Start the session of this browser tab for the user (the cookie itself is written on the next run)."""
-    start_session(user_id, signed_in_at)
-    st.session_state.pop(_COOKIE_DELETE, None)  # signed in again: the new cookie must not be deleted
-    with db.cursor() as cur:
-        username = scalar(cur, "SELECT username FROM users WHERE id = ?", [user_id])
-    # What the authenticator's cookie writer reads to name the user in the cookie.
-    st.session_state["username"] = username
-    st.session_state["authentication_status"] = True
+def _begin(user_id: int, started: sessions.Started | int) -> None:
+    """Start this tab's session (a new one with a cookie to issue, or the one a cookie names)."""
+    if isinstance(started, sessions.Started):
+        start_session(user_id, started.session_id)
+        st.session_state[_HANDOFF] = (started.session_id, started.handoff,
+                                      sessions.moment() + sessions.HANDOFF_WAIT)
+    else:
+        start_session(user_id, started)
+    st.session_state.pop(_CLEAR, None)
 
 
 def _end(message: str | None = None) -> None:
-    """Forget the session of this tab and have its re-login cookie deleted; keep a message to show."""
+    """Forget the session of this tab; keep a message to show."""
     forget_session()
-    for key in (_COOKIE_PENDING, AUTHENTICATOR_KEY):
-        st.session_state.pop(key, None)
-    st.session_state["authentication_status"] = None
-    st.session_state["username"] = None
-    # Asked of the browser on the next few runs, not one: a run the cookie component itself triggers
-    # can replace the one that carried the request before the browser acted on it (seen under load).
-    st.session_state[_COOKIE_DELETE] = _DELETE_RUNS
-    # The library's flag: this tab reads no re-login cookie any more (the one the browser sent when
-    # the tab opened is still listed in st.context.cookies until a reload).
-    st.session_state["logout"] = True
+    st.session_state.pop(_HANDOFF, None)
+    st.session_state[_CLEAR] = True
     if message:
         st.session_state[_NOTICE] = message
 
 
-def keep_session_after_password_change(signed_in_at: datetime) -> None:
-    """The tab that changed the password goes on (every other one ended); its cookie is issued anew."""
-    st.session_state[SIGNED_IN_AT_KEY] = signed_in_at
-    st.session_state[_COOKIE_PENDING] = True
+def start_new_session(db: Database, settings: Settings, actor: Actor, method: str = sessions.PASSWORD) -> None:
+    """Start a session for the actor in this tab, its cookie issued on the next run."""
+    _begin(actor.user_id, sessions.start(db, user_id=actor.user_id, method=method, address=client_address(settings),
+                                         expiry_days=settings.cookie_expiry_days))
+
+
+def _keep_typed() -> None:
+    """The form's submit, as a callback: on the first run of a page the form is drawn before st.navigation
+    knows the page, so in the next run its widgets are new ones and what was typed (and the click) would
+    be lost; the callback still sees them."""
+    st.session_state[_TYPED] = (st.session_state.get("app_login_username") or "",
+                                st.session_state.get("app_login_password") or "")
+
+
+def _sso_configured(settings: Settings) -> bool:
+    """Whether single sign-on is set up: a provider named for the portal and Streamlit's [auth] secrets."""
+    if not settings.sso_provider:
+        return False
+    try:
+        return "is_logged_in" in st.user  # Streamlit adds it only when [auth] is configured
+    except Exception:  # noqa: BLE001 - no script run
+        return False
+
+
+def _provider_signed_in() -> bool:
+    try:
+        return bool("is_logged_in" in st.user and st.user.is_logged_in)
+    except Exception:  # noqa: BLE001 - no script run
+        return False
+
+
+def _issued_at(value: object) -> datetime | None:
+    """The identity token's issue time ("iat", seconds since 1970) as naive UTC."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return datetime.fromtimestamp(value, tz=timezone.utc).replace(tzinfo=None)
+
+
+def _sso_sign_in(db: Database, settings: Settings, address: str | None, now: datetime) -> sso.SSORefused | None:
+    """Start a session for the person the provider signed in; the refusal when there is no account for them."""
+    user = st.user
+    try:
+        found = sso.sign_in(db, email=user.get("email"), email_verified=user.get("email_verified"),
+                            issued_at=_issued_at(user.get("iat")),
+                            claims={k: user.get(k) for k in ("given_name", "family_name", "name")},
+                            require_verified=settings.sso_require_verified_email, now=now)
+    except sso.SSORefused as exc:
+        return exc
+    accounts.record_login_attempt(db, username=found.username, address=address, succeeded=True, now=now)
+    _begin(found.user_id, sessions.start(db, user_id=found.user_id, method=sessions.SSO, address=address,
+                                         expiry_days=settings.cookie_expiry_days))
+    st.session_state.pop(_NOTICE, None)
+    return None
+
+
+def _sso_refused(settings: Settings, refused: sso.SSORefused) -> None:
+    """The page for a provider sign-in without a portal account (or one that may not sign in)."""
+    st.subheader("You cannot use the portal with this account")
+    st.error(str(refused), icon=":material/person_off:")
+    # Callbacks, as for the sign-in button (see sign_in).
+    if refused.ended:
+        st.button(f"Sign in again with {settings.sso_label}", key="app_sso_again", type="primary",
+                  on_click=st.login, args=(settings.sso_provider,))
+    st.button(f"Sign out of {settings.sso_label}", key="app_sso_out", on_click=st.logout,
+              help="To sign in with another account, or with a username and password.")
 
 
 def sign_in(db: Database, settings: Settings) -> Actor | None:
     """The signed-in user, or None after drawing the sign-in form (and any refusal message).
 
     A session that may no longer go on (account deactivated, password or role changed, signed
-    out elsewhere) ends here, on its next run: it is told why once, its cookie is deleted, and
-    nothing is written.
+    out elsewhere, expired) ends here, on its next run: it is told why once, and nothing is written.
     """
     try:
         actor = session_user(db)
@@ -143,40 +195,54 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
     if actor is not None:
         return actor
     forget_session()
-    # Only the cookie is the authenticator's business here: it needs no credentials.
-    auth = portal_authenticator(settings, {"usernames": {}})
-    runs_left = int(st.session_state.pop(_COOKIE_DELETE, 0) or 0)
-    if runs_left > 0:
-        # Drawn in a run that ends without a rerun, so the component reaches the browser; deleting a
-        # cookie already gone does nothing.
-        auth.cookie_controller.delete_cookie()
-        if runs_left > 1:
-            st.session_state[_COOKIE_DELETE] = runs_left - 1
     now = utcnow()
-    address = client_address()
-    token = auth.cookie_controller.get_cookie()
-    if token and not st.session_state.get(_NOTICE):
-        user_id = accounts.user_id_for_username(db, token["username"])
-        if (user_id is not None and accounts.load_actor(db, user_id) is not None
-                and accounts.cookie_still_valid(db, token["username"], _issued_at(token, settings))):
-            # Back with a valid cookie: carry on in this run so the page in the address bar opens.
-            accounts.record_login_attempt(db, username=token["username"], address=address, succeeded=True, now=now)
-            _begin(db, user_id, accounts.session_moment())
+    address = client_address(settings)
+    cookie = _request_cookie(settings)
+    if cookie and not st.session_state.get(_CLEAR):
+        live = sessions.from_cookie(db, cookie, key=settings.signing_key(), expiry_days=settings.cookie_expiry_days)
+        if live is not None:
+            # Back with a live cookie: carry on in this run so the page in the address bar opens.
+            accounts.record_login_attempt(db, username=live.username, address=address, succeeded=True, now=now)
+            _begin(live.user_id, live.session_id)
             return current_actor(db)
-        # A cookie from before the user's sessions ended, or of an account that is gone: remove it.
-        st.session_state["logout"] = True
-        auth.cookie_controller.delete_cookie()
+        st.session_state[_CLEAR] = True  # a cookie of a session that is over: have the browser drop it
+    if st.session_state.get(_CLEAR):
+        _clear_cookie()
+    sso_on = _sso_configured(settings)
+    if sso_on and _provider_signed_in():
+        refused = _sso_sign_in(db, settings, address, now)
+        if refused is None:
+            return current_actor(db)
+        _sso_refused(settings, refused)
+        return None
     if notice := st.session_state.get(_NOTICE):
         st.warning(notice, icon=":material/logout:")
-    with st.form("app_login"):
+    password_only_for_emergencies = False
+    if sso_on:
         st.subheader(LOGIN_FIELDS["Form name"])
-        username = st.text_input(LOGIN_FIELDS["Username"], key="app_login_username", autocomplete="username")
-        password = st.text_input(LOGIN_FIELDS["Password"], type="password", key="app_login_password",
-                                 autocomplete="current-password")
-        submitted = st.form_submit_button(LOGIN_FIELDS["Login"])
-    if not submitted:
+        # As a callback: the first run of a page draws this before st.navigation knows the page, so the
+        # button's identity differs in the next run and its return value would be lost; its callback is not.
+        st.button(f"Sign in with {settings.sso_label}", key="app_sso_sign_in", type="primary", icon=":material/login:",
+                  on_click=st.login, args=(settings.sso_provider,))
+        password_only_for_emergencies = sso.policy(db).require_sso
+    password_box = (st.expander("Emergency sign-in for the career office") if password_only_for_emergencies
+                    else st.container())
+    with password_box, st.form("app_login"):
+        if not sso_on:
+            st.subheader(LOGIN_FIELDS["Form name"])
+        st.text_input(LOGIN_FIELDS["Username"], key="app_login_username", autocomplete="username")
+        st.text_input(LOGIN_FIELDS["Password"], type="password", key="app_login_password",
+                      autocomplete="current-password")
+        st.form_submit_button(LOGIN_FIELDS["Login"] if not sso_on else "Sign in with a password",
+                              on_click=_keep_typed)
+    typed = st.session_state.pop(_TYPED, None)
+    if typed is None:
         return None
+    username, password = typed
     st.session_state.pop(_NOTICE, None)
+    if not sso.password_sign_in_open(db, username):
+        st.error(sso.PASSWORD_CLOSED_MESSAGE)
+        return None
     try:
         user_id = accounts.password_sign_in(
             db, username=username, password=password, address=address, now=now,
@@ -185,17 +251,9 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
     except accounts.SignInRefused as exc:
         st.error(_lock_message(exc.until, now) if exc.until else str(exc))
         return None
-    _begin(db, user_id, accounts.session_moment())
-    st.session_state[_COOKIE_PENDING] = True
+    _begin(user_id, sessions.start(db, user_id=user_id, method=sessions.PASSWORD, address=address,
+                                   expiry_days=settings.cookie_expiry_days))
     st.rerun()
-
-
-def _issued_at(token: dict, settings: Settings) -> datetime:
-    """When a re-login cookie was issued (naive UTC), from its expiry and the configured lifetime."""
-    from datetime import timezone
-
-    issued = token["exp_date"] - settings.cookie_expiry_days * 86400
-    return datetime.fromtimestamp(issued, tz=timezone.utc).replace(tzinfo=None)
 
 
 def _lock_message(until: datetime, now: datetime) -> str:
@@ -205,6 +263,10 @@ def _lock_message(until: datetime, now: datetime) -> str:
 
 
 def sign_out(db: Database, actor: Actor) -> None:
-    """End the session, every other session and re-login cookie of the user, and delete this browser's copy."""
+    """End every session and re-login cookie of the user, here and elsewhere; this browser drops its cookie
+    and, after a single sign-on, Streamlit's identity cookie too (st.logout also ends the provider's session
+    when the provider offers that)."""
     accounts.revoke_sessions(db, actor)
     _end()
+    if _provider_signed_in():
+        st.logout()

@@ -37,7 +37,7 @@ PATH = "download"
 _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
-def _base() -> str:
+def base_path() -> str:
     """The server's base path (server.baseUrlPath, empty by default) as '/base' or ''."""
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
     return f"/{base}" if base else ""
@@ -45,7 +45,7 @@ def _base() -> str:
 
 def url_for(token: str) -> str:
     """The address of a download, relative to the server: /download/<token> under the base path."""
-    return f"{_base()}/{PATH}/{token}"
+    return f"{base_path()}/{PATH}/{token}"
 
 
 def routes(tokens: DownloadTokens = TOKENS) -> list[Route]:
@@ -56,7 +56,7 @@ def routes(tokens: DownloadTokens = TOKENS) -> list[Route]:
     async def download(request: Request) -> Response:
         return await serve(tokens, request.path_params["token"], request.method)
 
-    return [Route(f"{_base()}/{PATH}/{{token}}", download, methods=["GET"], name="portal_download")]
+    return [Route(f"{base_path()}/{PATH}/{{token}}", download, methods=["GET"], name="portal_download")]
 
 
 async def serve(tokens: DownloadTokens, token: str, method: str = "GET") -> Response:

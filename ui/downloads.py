@@ -9,33 +9,33 @@ there is no file; the portal's tab is left as it was, with fresh links.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 import streamlit as st
 
-from core.accounts import SessionEnded, session_actor
+from core.accounts import SessionEnded
+from core.config import get_settings
 from core.db import Database
 from core.downloads import TOKENS, DownloadFile, Maker
 from core.models import Actor
 from ui.download_route import url_for
-from ui.guard import ACTOR_KEY, SIGNED_IN_AT_KEY
+from core.sessions import session_actor
+from ui.guard import SESSION_KEY
 
 
 def for_session(db: Database, produce: Callable[[Actor], DownloadFile]) -> Maker:
     """A maker for this browser session's signed-in user (see `session_maker`)."""
-    return session_maker(db, st.session_state.get(ACTOR_KEY), st.session_state.get(SIGNED_IN_AT_KEY), produce)
+    return session_maker(db, st.session_state.get(SESSION_KEY), produce)
 
 
-def session_maker(db: Database, user_id: object, signed_in_at: object,
-                  produce: Callable[[Actor], DownloadFile]) -> Maker:
-    """A maker that, when the link is opened, checks the session again (the account still active, nothing
-    having ended its sessions since signed_in_at: the page guard's rule), then produces the file for the
-    account as it is at that moment, role included. Core checks what that account may have."""
+def session_maker(db: Database, session_id: object, produce: Callable[[Actor], DownloadFile]) -> Maker:
+    """A maker that, when the link is opened, checks the session again (the account still active, the
+    session not ended: the page guard's rule), then produces the file for the account as it is at that
+    moment, role included. Core checks what that account may have."""
 
     def make() -> DownloadFile:
-        if not isinstance(user_id, int):
+        if not isinstance(session_id, int):
             raise SessionEnded("Please sign in to download files.")
-        actor = session_actor(db, user_id, signed_in_at if isinstance(signed_in_at, datetime) else None)
+        actor = session_actor(db, session_id, expiry_days=get_settings().cookie_expiry_days)
         return produce(actor)
 
     return make

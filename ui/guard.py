@@ -2,43 +2,46 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import streamlit as st
 
-from core.accounts import SessionEnded, must_change_password, session_actor
+from core.accounts import SessionEnded, must_change_password
+from core.config import get_settings
 from core.db import Database
 from core.models import Actor, Role
 from ui.db import get_db
 from ui.nav import ensure_app_navigation
 
 ACTOR_KEY = "actor_id"
-# When this browser session signed in (naive UTC, microseconds): checked on every run against the
-# moment the account's sessions last ended (sign-out elsewhere, password or role change, deactivation).
-SIGNED_IN_AT_KEY = "auth_signed_in_at"
+# The id of this tab's session row (core/sessions.py), checked on every run: sign-out elsewhere, a
+# password or role change, deactivation or expiry end it.
+SESSION_KEY = "auth_session_id"
 
 _ROLE_WORDS = {Role.STUDENT: "students", Role.COUNSELOR: "counselors", Role.ADMIN: "the career office (admins)"}
 
 
-def start_session(user_id: int, signed_in_at: datetime) -> None:
-    """Remember who signed in in this browser session, and when."""
+def start_session(user_id: int, session_id: int) -> None:
+    """Remember who signed in in this browser tab, and the session row it goes on."""
     st.session_state[ACTOR_KEY] = user_id
-    st.session_state[SIGNED_IN_AT_KEY] = signed_in_at
+    st.session_state[SESSION_KEY] = session_id
 
 
 def forget_session() -> None:
-    """Forget the signed-in user of this browser session."""
-    for key in (ACTOR_KEY, SIGNED_IN_AT_KEY):
+    """Forget the signed-in user of this browser tab."""
+    for key in (ACTOR_KEY, SESSION_KEY):
         st.session_state.pop(key, None)
 
 
 def session_user(db: Database) -> Actor | None:
     """The signed-in user; None when nobody signed in; SessionEnded when their session may not go on."""
+    from core.sessions import session_actor
+
     user_id = st.session_state.get(ACTOR_KEY)
     if not isinstance(user_id, int):
         return None
-    signed_in_at = st.session_state.get(SIGNED_IN_AT_KEY)
-    return session_actor(db, user_id, signed_in_at if isinstance(signed_in_at, datetime) else None)
+    actor = session_actor(db, st.session_state.get(SESSION_KEY), expiry_days=get_settings().cookie_expiry_days)
+    if actor.user_id != user_id:
+        raise SessionEnded("Please sign in again.")
+    return actor
 
 
 def current_actor(db: Database) -> Actor | None:

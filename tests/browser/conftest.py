@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,20 +37,19 @@ class Portal:
         self.url, self.process, self.db_path = url, process, db_path
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory, demo_file, request) -> Portal:
-    """A portal served from a private copy of the demo database (a test module may add settings in PORTAL_ENV)."""
-    work = tmp_path_factory.mktemp("portal")
+@contextmanager
+def serve_portal(work: Path, demo_file: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()):
+    """`streamlit run app.py` on a free port over a private copy of the demo database, until the block ends."""
     db_path = work / "portal.duckdb"
     shutil.copy(demo_file, db_path)
     port = _free_port()
     env = {**os.environ, "PORTAL_DB_PATH": str(db_path), "PORTAL_BCRYPT_ROUNDS": "4", "PORTAL_ONE_TIME_PASSWORD_ROUNDS": "4",
            "PORTAL_SECRETS_FILE": str(work / "none.toml"), "PORTAL_DEMO_MODE": "true", "PORTAL_JOBS_IN_PROCESS": "true",
-           **getattr(request.module, "PORTAL_ENV", {})}
+           **(env or {})}
     log = open(work / "streamlit.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *args],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -62,13 +63,22 @@ def portal(tmp_path_factory, demo_file, request) -> Portal:
     else:
         process.kill()
         raise RuntimeError("the portal did not start: " + (work / "streamlit.log").read_text()[-2000:])
-    yield Portal(url, process, db_path)
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        yield Portal(url, process, db_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory, demo_file, request) -> Portal:
+    """A portal served from a private copy of the demo database (a test module may add settings in PORTAL_ENV)."""
+    with serve_portal(tmp_path_factory.mktemp("portal"), demo_file, getattr(request.module, "PORTAL_ENV", {})) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -137,20 +147,34 @@ def main_text(page) -> str:
 AUTH_COOKIE = "interview_portal_auth"
 
 
+def auth_cookie_value(page) -> str | None:
+    """The re-login cookie the browser holds (HttpOnly: read from the browser context, not the page)."""
+    return next((c["value"] for c in page.context.cookies() if c["name"] == AUTH_COOKIE), None)
+
+
+def _wait_for_cookie(page, held, what: str, timeout: float) -> None:
+    deadline = time.time() + timeout / 1000
+    while not held(auth_cookie_value(page)):
+        if time.time() > deadline:
+            raise TimeoutError(f"the browser never {what}")
+        page.wait_for_timeout(100)
+
+
 def wait_for_auth_cookie(page, *, other_than: str | None = None, timeout: float = 10_000) -> None:
     """Wait until the browser holds the re-login cookie (one whose value is not `other_than`)."""
-    page.wait_for_function(
-        """([name, old]) => document.cookie.split('; ').some(
-               c => c.startsWith(name + '=') && (old === null || !c.endsWith('=' + old)))""",
-        arg=[AUTH_COOKIE, other_than], timeout=timeout)
+    _wait_for_cookie(page, lambda value: value is not None and value != other_than, "got its re-login cookie", timeout)
+
+
+def wait_for_no_auth_cookie(page, *, timeout: float = 20_000) -> None:
+    """Wait until the browser has dropped the re-login cookie."""
+    _wait_for_cookie(page, lambda value: value is None, "dropped its re-login cookie", timeout)
 
 
 def sign_in(page, url: str, username: str, password: str = "Demo-2026!") -> None:
     """Open the portal and sign in through the form.
 
-    The cookie component makes Streamlit run the script a second time after the first load; on
-    a cold server that run can land after the fields were filled and clear them, so a submit
-    that produced neither a session nor a message is tried again.
+    The form submits through a callback, so a click on the first run after a server start is kept
+    (ui/auth.py); a submit that produced neither a session nor a message is still tried again.
     """
     page.goto(url)
     for _ in range(3):
@@ -158,7 +182,8 @@ def sign_in(page, url: str, username: str, password: str = "Demo-2026!") -> None
         page.get_by_label("Username").wait_for(state="visible")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password", exact=True).fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        # "Sign in", or "Sign in with a password" where single sign-on is offered too.
+        page.get_by_role("button", name=re.compile(r"^Sign in(?: with a password)?$")).click()
         outcome = (page.get_by_text("Signed in as").or_(page.get_by_text("Username or password is incorrect"))
                    .or_(page.get_by_text("Too many failed sign-ins")))
         try:
@@ -166,8 +191,8 @@ def sign_in(page, url: str, username: str, password: str = "Demo-2026!") -> None
         except Exception:  # noqa: BLE001 - the form was redrawn under us: fill it again
             continue
         if page.get_by_text("Signed in as").count():
-            # Signing in ends when the browser holds the re-login cookie; the component that sets it
-            # triggers one more script run, and a click during that run can be lost.
+            # Signing in ends when the browser holds the re-login cookie (the page fetches it from the
+            # portal's cookie route on the run after sign-in).
             try:
                 wait_for_auth_cookie(page)
             except Exception:  # noqa: BLE001 - a portal that sets no cookie (none asked for) goes on

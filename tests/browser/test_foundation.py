@@ -1,7 +1,7 @@
 """The portal in a real browser: sign in per role, wrong password, URL tampering, sign out."""
 
 from core.db import Database
-from tests.browser.conftest import main_text, sign_in, wait_idle
+from tests.browser.conftest import AUTH_COOKIE, main_text, sign_in, wait_for_no_auth_cookie, wait_idle
 
 
 def sidebar_text(page) -> str:
@@ -18,7 +18,9 @@ def test_student_signs_in_and_sees_their_contacts(portal, page, demo_file):
     body = main_text(page)
     assert late in body and "Send your thank-you" in body, "their own contact's overdue thank-you is listed"
     assert "Where your contacts stand" in body
-    assert any(c["name"] == "interview_portal_auth" for c in page.context.cookies()), "re-login cookie set"
+    cookie = next(c for c in page.context.cookies() if c["name"] == AUTH_COOKIE)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax", "the re-login cookie is set by the server, HttpOnly"
+    assert AUTH_COOKIE not in page.evaluate("document.cookie"), "page scripts cannot read it"
 
 
 def test_counselor_signs_in_and_sees_the_cohort(portal, page):
@@ -53,10 +55,9 @@ def test_sign_out_ends_the_session_and_the_cookie(portal, page):
     page.get_by_role("button", name="Sign out").click()
     wait_idle(page)
     page.get_by_label("Username").wait_for()
-    # The cookie component removes the cookie in the browser on the run after signing out: wait for it
-    # (on a loaded machine that run can come a few seconds later), then make sure a reload does not sign in.
-    page.wait_for_function("() => !document.cookie.split('; ').some(c => c.startsWith('interview_portal_auth='))",
-                           timeout=20_000)
+    # The signed-out page asks the cookie route to drop the cookie: wait for it (on a loaded machine
+    # that can take a few seconds), then make sure a reload does not sign in.
+    wait_for_no_auth_cookie(page)
     page.reload()
     wait_idle(page)
     page.get_by_label("Username").wait_for()

@@ -47,3 +47,22 @@ def test_a_cookie_copied_before_a_password_change_no_longer_signs_in(portal, pag
     page.goto(portal.url)
     wait_idle(page)
     page.get_by_text("Signed in as").wait_for()
+
+
+def test_a_cookie_copied_before_signing_out_no_longer_signs_in(portal, page, browser):
+    """Sign-out ends the session on the server: a copy of the cookie (another browser, a stolen one) is refused
+    even though nothing could delete it there."""
+    sign_in(page, portal.url, "student20")
+    copied = auth_cookies(page)
+    assert copied and copied[0]["httpOnly"], "the re-login cookie is set, HttpOnly"
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("Username").wait_for()
+
+    replay = new_page(browser, copied)
+    try:
+        replay.goto(portal.url)
+        wait_idle(replay)
+        replay.get_by_label("Username").wait_for()
+        assert not _signed_in(replay), "the copied cookie no longer signs in"
+    finally:
+        replay.context.close()
