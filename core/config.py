@@ -53,6 +53,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     db_path: Path | None = None
+    # postgresql://user:password@host/dbname puts the portal on PostgreSQL; empty: the DuckDB file.
+    database_url: str = ""
     cookie_name: str = "interview_portal_auth"
     # Empty: not configured (demo mode then uses its key file; production refuses to start).
     cookie_key: str = ""
@@ -99,6 +101,13 @@ class Settings(BaseSettings):
         except ValidationError as exc:
             raise SettingsError(_describe(exc)) from None
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL (leave it empty for the DuckDB file)")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -120,6 +129,11 @@ class Settings(BaseSettings):
     def database_path(self) -> Path:
         """The DuckDB file (db_path, or portal.duckdb inside data_dir)."""
         return self.db_path if self.db_path is not None else self.data_dir / "portal.duckdb"
+
+    @property
+    def database_location(self) -> str:
+        """Where the portal's data is: the PostgreSQL URL when database_url is set, else the DuckDB file."""
+        return self.database_url or str(self.database_path)
 
     @property
     def demo_cookie_key_path(self) -> Path:
