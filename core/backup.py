@@ -99,7 +99,14 @@ def is_locked(exc: BaseException) -> bool:
 
 
 def default_target(data_dir: Path, now: datetime | None = None, *, postgres: bool = False) -> Path:
-    """<data_dir>/backups/portal-YYYYmmdd-HHMMSS.duckdb (.dump: a pg_dump archive, on PostgreSQL)."""
+    """<data_dir>/backups/portal-YYYYmmdd-HHMMSS.duckdb (.dump: a pg_dump archive, on PostgreSQL).
+
+    A folder made from a postgresql:// URL (the Health page takes the folder beside the database it
+    reports) means the PostgreSQL portal's: its data folder, and a .dump archive."""
+    if str(data_dir).startswith(("postgresql:", "postgres:")):
+        from core.config import get_settings
+
+        data_dir, postgres = get_settings().data_dir, True
     stamp = (now or utcnow()).strftime("%Y%m%d-%H%M%S")
     return Path(data_dir) / "backups" / f"portal-{stamp}.{'dump' if postgres else 'duckdb'}"
 

@@ -105,10 +105,15 @@ def frame(cur: Any, sql: str, params: list[Any]) -> Any:
 
     if not is_postgres(cur):
         return cur.sql(sql, params=params).to_arrow_table().to_pandas(types_mapper=pd.ArrowDtype)
+    # PostgreSQL type oids -> the Arrow types DuckDB gives such columns (an empty result's included).
+    types = {16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(), 25: pa.string(), 1043: pa.string(),
+             700: pa.float32(), 701: pa.float64(), 1700: pa.float64(), 1082: pa.date32(),
+             1114: pa.timestamp("us"), 1009: pa.list_(pa.string()), 1015: pa.list_(pa.string())}
     result = cur.execute(sql, params)
-    names = [d[0] for d in result.description]
-    columns = list(zip(*result.fetchall())) or [()] * len(names)
-    return pa.table({n: pa.array(list(c)) for n, c in zip(names, columns)}).to_pandas(types_mapper=pd.ArrowDtype)
+    described = result.description
+    columns = list(zip(*result.fetchall())) or [()] * len(described)
+    return pa.table({d.name: pa.array(list(values), type=types.get(d.type_code))
+                     for d, values in zip(described, columns)}).to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def begin_snapshot(cur: Any) -> None:

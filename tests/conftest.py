@@ -34,20 +34,10 @@ PASSWORD = "Test-pass-1!"
 
 STORES = ("duckdb", "postgres")
 
-_DEMO_ON_DUCKDB = ("page suite (AppTest) not yet checked on the PostgreSQL copy of the demo that portal_env gives "
-                   "it once it leaves this list")
 NOT_YET_ON_POSTGRES: dict[str, str] = {
-    "test_admin_pages.py": _DEMO_ON_DUCKDB,
-    "test_counselor_pages.py": _DEMO_ON_DUCKDB,
-    "test_student_pages.py": _DEMO_ON_DUCKDB,
-    "test_pipeline_pages.py": _DEMO_ON_DUCKDB,
-    "test_notification_pages.py": _DEMO_ON_DUCKDB,
-    "test_targets_trust.py": _DEMO_ON_DUCKDB,
-    "test_admin_registration_form.py": _DEMO_ON_DUCKDB,
-    "test_bad_input_corpus.py": _DEMO_ON_DUCKDB,
-    "test_password_rule.py": _DEMO_ON_DUCKDB,
-    "test_sessions.py": _DEMO_ON_DUCKDB,
-    "test_backup_download.py": _DEMO_ON_DUCKDB,
+    "test_admin_pages.py::test_health_page_backs_up_the_running_database":
+        "opens the Health page's backup as a DuckDB file beside the database (PostgreSQL's pg_dump backups: "
+        "tests/test_stores.py)",
     "test_demo.py": "seeds the demo into DuckDB files (demo_file), as `make run` does",
     "test_commands.py": "checks the command-line messages about DuckDB files (locked, not a database, a folder)",
 }

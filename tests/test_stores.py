@@ -272,3 +272,49 @@ def test_postgres_backup_is_a_pg_dump_archive_restored_into_an_empty_database(tm
         db.close()
         drop_postgres_database(pg_cluster, name)
         drop_postgres_database(pg_cluster, empty)
+
+
+def test_postgres_applies_a_twin_where_there_is_one_and_duckdb_never_reads_twins(tmp_path):
+    from core.migrate import MigrationError, discover
+
+    duck, pg = discover(store=dialect.DUCKDB), discover(store=dialect.POSTGRES)
+    assert [(m.version, m.name) for m in duck] == [(m.version, m.name) for m in pg]
+    files = {p.name for p in _migration_files()}
+    twinned = {m.name for m in duck if m.name.replace(".sql", ".postgres.sql") in files}
+    assert "0001_initial.sql" in twinned
+    for d, p in zip(duck, pg):
+        assert (d.sha256 != p.sha256) == (d.name in twinned)
+        code = "\n".join(line.split("--")[0] for line in p.sql.splitlines())
+        assert "to_hours" not in code and "BLOB" not in code
+    (tmp_path / "0001_a.sql").write_text("SELECT 1;")
+    (tmp_path / "0002_b.postgres.sql").write_text("SELECT 2;")
+    with pytest.raises(MigrationError, match="twin"):
+        discover(tmp_path, dialect.POSTGRES)
+
+
+def _migration_files():
+    from core.migrate import MIGRATIONS_DIR
+
+    return list(MIGRATIONS_DIR.glob("*.sql"))
+
+
+def test_commands_work_while_the_portal_runs_on_postgres(pg_db, tmp_path, monkeypatch, capsys):
+    """Health, an export, the scheduled work and a backup from a shell, beside the open portal."""
+    from core import backup as backup_command, export, health
+    from core.config import get_settings
+
+    _portal_with_records(pg_db)  # the running portal keeps its connections open throughout
+    monkeypatch.setenv("PORTAL_DATABASE_URL", pg_db.url)
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PORTAL_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    get_settings.cache_clear()
+    try:
+        assert health.main([]) == 0
+        assert "PostgreSQL" in capsys.readouterr().out
+        assert export.main(["progress", "--out", str(tmp_path / "progress.csv")]) == 0
+        assert (tmp_path / "progress.csv").read_bytes().count(b"\r\n") == 4  # header and three students
+        assert jobs.main(["run-once", "--job", "reminders", "--force"]) == 0
+        assert backup_command.main([]) == 0
+        assert len(list((tmp_path / "backups").glob("portal-*.dump"))) == 1
+    finally:
+        get_settings.cache_clear()
