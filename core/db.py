@@ -335,12 +335,13 @@ class PostgresDatabase:
                             "Someone else saved the same record at the same moment. "
                             "Nothing of yours was lost: please try saving again."
                         ) from exc
-                    time.sleep(base_delay * (2 ** (attempt - 1)) * (1 + random.random()))
                 except BaseException:
                     _rollback(cur)
                     raise
                 finally:
                     cur.close()
+            # The connection went back to the pool: the backoff holds none.
+            time.sleep(base_delay * (2 ** (attempt - 1)) * (1 + random.random()))
         raise AssertionError("unreachable")
 
     def close(self) -> None:

@@ -6,9 +6,18 @@ shared form lives here:
 - placeholders: PostgreSQL (psycopg) takes `%s`, and a literal `%` doubled (`postgres_sql`);
 - errors: which exceptions are a constraint refusal, which are a write conflict worth retrying
   (`CONSTRAINT_ERRORS`, `DATABASE_ERRORS`, `retry_kind`);
+- transactions: a read of one snapshot (`begin_snapshot`); PostgreSQL's saves run at REPEATABLE
+  READ (core/db.py), the snapshot every DuckDB transaction has;
 - reading a result as a pandas frame (`frame`): DuckDB's Arrow result, PostgreSQL's rows;
+- the few SQL spellings with no shared form: a timestamp as text (`timestamp_text`), a regular
+  expression test (`regex_matches`), a sequence moved past copied ids (`advance_sequence`);
+- writing a CSV file (`copy_csv`): DuckDB's COPY ... TO a file, PostgreSQL's COPY ... TO STDOUT;
 - backups: DuckDB copies its file (`COPY FROM DATABASE`), PostgreSQL uses pg_dump/pg_restore
-  (core/backup.py asks `is_postgres`).
+  (core/backup.py asks `is_postgres`);
+- migrations: a `NNNN_words.postgres.sql` twin where DuckDB's spelling differs (core/migrations).
+
+Everything else (FILTER, ON CONFLICT, RETURNING, unnest of array parameters, string_agg,
+array_agg, percentile_cont, date arithmetic, n * INTERVAL '1 hour') is written once for both.
 """
 
 from __future__ import annotations
@@ -28,9 +37,6 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (duckdb.Error, psycopg.Error)
 
 CONSTRAINT_ERRORS: tuple[type[BaseException], ...] = (duckdb.ConstraintException, pg_errors.IntegrityError)
 """A unique key, check or not-null constraint refused a write."""
-
-UNIQUE_VIOLATION: tuple[type[BaseException], ...] = (pg_errors.UniqueViolation,)
-
 
 def is_postgres_url(location: Any) -> bool:
     """Whether a database location names a PostgreSQL server rather than a DuckDB file."""
