@@ -189,3 +189,19 @@ def advance_sequence(cur: Any, name: str, at_least: int) -> None:
         cur.execute(f"SELECT max(nextval('{name}')) FROM range(?)", [at_least])
     else:
         raise ValueError(f"not a sequence name: {name!r}")
+
+
+def batches(cur: Any, sql: str, size: int) -> Any:
+    """A query's rows in lists of at most `size`, read as they are needed: DuckDB's result streams
+    itself; on PostgreSQL a server-side cursor does (held past the statement outside a transaction)."""
+    if not is_postgres(cur):
+        result = cur.execute(sql)
+        while chunk := result.fetchmany(size):
+            yield chunk
+        return
+    idle = cur.connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    with cur.connection.cursor(name="portal_batches", withhold=idle) as server_side:
+        server_side.itersize = size
+        server_side.execute(sql)
+        while chunk := server_side.fetchmany(size):
+            yield chunk

@@ -79,12 +79,8 @@ def _value_text(value: Any) -> str:
 def checksum(cur: Any, table: str, names: list[str]) -> tuple[int, str]:
     """A table's row count and an order-independent checksum of its rows (the sum of each row's hash)."""
     listed = ", ".join(f'"{n}"' for n in names)
-    result = cur.execute(f'SELECT {listed} FROM "{table}"')
     count, total = 0, 0
-    while True:
-        chunk = result.fetchmany(BATCH)
-        if not chunk:
-            break
+    for chunk in dialect.batches(cur, f'SELECT {listed} FROM "{table}"', BATCH):
         for values in chunk:
             digest = hashlib.sha256("\x1f".join(_value_text(v) for v in values).encode("utf-8")).digest()
             total = (total + int.from_bytes(digest[:16], "big")) % (1 << 128)
@@ -141,11 +137,7 @@ def _copy_all(src: Any, dst: Any) -> list[TableCopy]:
         dst.execute(f'DELETE FROM "{table}"')  # what the target's own migrations put there (derived rows)
         listed = ", ".join(f'"{n}"' for n in names)
         insert = f'INSERT INTO "{table}" ({listed}) SELECT * FROM ({rows_table(wanted)}) AS r'
-        result = src.execute(f'SELECT {listed} FROM "{table}"')
-        while True:
-            chunk = result.fetchmany(BATCH)
-            if not chunk:
-                break
+        for chunk in dialect.batches(src, f'SELECT {listed} FROM "{table}"', BATCH):
             dst.execute(insert, [list(column) for column in zip(*chunk)])
             if "id" in names:
                 highest_id = max(highest_id, max((r[names.index("id")] or 0) for r in chunk))
