@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, SettingsConfigDict
 from core.errors import PortalError
 
@@ -87,7 +87,8 @@ class Settings(BaseSettings):
     # Digests go at this hour; weekly ones on this weekday (0 = Monday).
     digest_hour: int = Field(default=8, ge=0, le=23)
     digest_weekday: int = Field(default=0, ge=0, le=6)
-    # Scheduled work (core/jobs.py): run inside the portal process (the embedded default).
+    # Scheduled work (core/jobs.py): run inside the portal process (the embedded default). On
+    # PostgreSQL it is off unless set: the work runs in its own worker, `python -m core.jobs --loop`.
     jobs_in_process: bool = True
     # The daily backup: at this hour, kept this many days (0: no daily backup).
     backup_hour: int = Field(default=2, ge=0, le=23)
@@ -107,6 +108,12 @@ class Settings(BaseSettings):
         if value and not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("must be a postgresql:// URL (leave it empty for the DuckDB file)")
         return value
+
+    @model_validator(mode="after")
+    def _worker_beside_postgres(self) -> "Settings":
+        if self.database_url and "jobs_in_process" not in self.model_fields_set:
+            self.jobs_in_process = False
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -33,14 +33,20 @@ def test_a_database_url_picks_postgres_and_anything_else_the_duckdb_file():
     assert not dialect.is_postgres_url(":memory:")
 
 
-def test_settings_take_a_postgres_url_and_refuse_another_scheme():
+def test_settings_take_a_postgres_url_and_refuse_another_scheme(monkeypatch):
     from core.config import Settings, SettingsError
 
+    monkeypatch.delenv("PORTAL_JOBS_IN_PROCESS", raising=False)
+    monkeypatch.delenv("PORTAL_DATABASE_URL", raising=False)
     settings = Settings(database_url="postgresql://portal@db.example.edu/portal")
     assert settings.database_location == "postgresql://portal@db.example.edu/portal"
     assert Settings().database_location.endswith("portal.duckdb")
     with pytest.raises(SettingsError, match="postgresql://"):
         Settings(database_url="mysql://portal@db/portal")
+    # On PostgreSQL the scheduled work runs in its own worker unless the portal is told to run it.
+    assert Settings(database_url="postgresql://portal@db/portal").jobs_in_process is False
+    assert Settings(database_url="postgresql://portal@db/portal", jobs_in_process=True).jobs_in_process is True
+    assert Settings().jobs_in_process is True  # the embedded default runs it inside the portal
 
 
 def test_two_saves_of_one_row_at_the_same_moment_both_land(db):
