@@ -35,9 +35,6 @@ PASSWORD = "Test-pass-1!"
 STORES = ("duckdb", "postgres")
 
 NOT_YET_ON_POSTGRES: dict[str, str] = {
-    "test_admin_pages.py::test_health_page_backs_up_the_running_database":
-        "opens the Health page's backup as a DuckDB file beside the database (PostgreSQL's pg_dump backups: "
-        "tests/test_stores.py)",
     "test_demo.py": "seeds the demo into DuckDB files (demo_file), as `make run` does",
     "test_commands.py": "checks the command-line messages about DuckDB files (locked, not a database, a folder)",
 }

@@ -231,13 +231,23 @@ def test_registration_page_opens_registration_with_a_code(portal_env):
     db.close()
 
 
-def test_health_page_backs_up_the_running_database(portal_env):
+def test_health_page_backs_up_the_running_database(portal_env, tmp_path):
     at = _run("admin_health", "admin", portal_env)
     schema = next(m.value for m in at.metric if m.label == "Schema version")
     assert len(schema) == 4 and int(schema) >= 2  # e.g. 0002
     [b for b in at.button if b.label == "Back up now"][0].click()
     at.run()
     assert not at.exception and at.success[0].value.startswith("Backed up 27 accounts")
+    if str(portal_env).startswith("postgresql://"):
+        # A pg_dump archive in the data folder's backups, listing the users table's data.
+        from core.backup import postgres_program
+        import subprocess
+
+        [archive] = list((tmp_path / "backups").glob("portal-*.dump"))
+        listed = subprocess.run([postgres_program("pg_restore"), "--list", str(archive)],
+                                capture_output=True, text=True, check=True).stdout
+        assert "TABLE DATA public users" in listed
+        return
     copies = list((portal_env.parent / "backups").glob("portal-*.duckdb"))
     assert len(copies) == 1
     import duckdb
