@@ -1,8 +1,9 @@
 """Shared fixtures: a migrated database on each store (in-memory DuckDB, and a fresh database in a
 throwaway PostgreSQL cluster), small cohorts, and a seeded demo file.
 
-Every test that uses the `db` fixture runs once per store, `[duckdb]` and `[postgres]`, except the
-tests listed in NOT_YET_ON_POSTGRES (one place, each with its reason; the run's summary prints
+Every test that uses the `db` or `portal_env` fixture runs once per store, `[duckdb]` and
+`[postgres]` (a missing PostgreSQL fails those runs, never skips them), except the tests listed in
+NOT_YET_ON_POSTGRES (one place, each with its reason; the run's summary prints
 them). PORTAL_TEST_STORES=duckdb (or postgres) runs one store only, for a quick local loop.
 """
 
