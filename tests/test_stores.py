@@ -324,3 +324,33 @@ def test_commands_work_while_the_portal_runs_on_postgres(pg_db, tmp_path, monkey
         assert len(list((tmp_path / "backups").glob("portal-*.dump"))) == 1
     finally:
         get_settings.cache_clear()
+
+
+def test_the_demo_seeded_on_each_store_is_the_same_portal(pg_cluster, demo_file):
+    """The same core functions write the same records on both stores: every table of the run's demo
+    (DuckDB) and of the demo seeded into PostgreSQL at the same moment has the same rows (password
+    hashes aside: salted; and what the seed leaves to the clock: when the content library was loaded,
+    and the reminders given as it ends)."""
+    from datetime import timedelta
+
+    from seeds.demo import seed_demo
+
+    duck = Database(demo_file)
+    name = new_postgres_database(pg_cluster, None)
+    pg = open_database(pg_cluster.url(name))
+    try:
+        with duck.cursor() as cur:  # seed_demo dates every account 60 days before its moment
+            moment = scalar(cur, "SELECT min(created_at) FROM users") + timedelta(days=60)
+        seed_demo(pg, now=moment, rounds=4)
+        prints = []
+        for database in (duck, pg):
+            with database.cursor() as cur:
+                prints.append({t: checksum(cur, t, [n for n, _ in columns(cur, t) if n != "password_hash" and not (
+                                   t == "library_items" and n in ("created_at", "updated_at"))])
+                               for t in tables(cur) if t not in ("schema_migrations", "notifications", "email_outbox")})
+        assert prints[0]["contacts"][0] > 0 and prints[0]["events"][0] > 0
+        assert {t: v for t, v in prints[0].items() if v != prints[1].get(t)} == {}
+    finally:
+        pg.close()
+        duck.close()
+        drop_postgres_database(pg_cluster, name)
