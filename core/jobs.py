@@ -168,7 +168,12 @@ def _acquire(db: Database, job: str, runner: str, now: datetime) -> bool:
                        WHERE job = ? AND status = 'running' AND runner <> ?""", [now, job, runner])
         return True
 
-    return db.transaction(work)
+    try:
+        return db.transaction(work)
+    except dialect.CONSTRAINT_ERRORS:
+        # Another runner inserted the job's lease in a transaction still open when this one wrote:
+        # DuckDB refuses the second insert outright. That runner holds the job now.
+        return False
 
 
 def _release(db: Database, job: str, runner: str) -> None:
