@@ -354,3 +354,32 @@ def test_the_demo_seeded_on_each_store_is_the_same_portal(pg_cluster, demo_file)
         pg.close()
         duck.close()
         drop_postgres_database(pg_cluster, name)
+
+
+def test_the_scheduled_work_runs_as_its_own_worker_process_on_postgres(pg_db, tmp_path):
+    """`python -m core.jobs --loop` beside the portal: it runs the due jobs and stops on Ctrl-C."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PORTAL_DATABASE_URL": pg_db.url, "PORTAL_DATA_DIR": str(tmp_path),
+           "PORTAL_SECRETS_FILE": str(tmp_path / "no-secrets.toml")}
+    env.pop("PORTAL_JOBS_IN_PROCESS", None)
+    worker = subprocess.Popen([sys.executable, "-m", "core.jobs", "--loop"], env=env,
+                              cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with pg_db.cursor() as cur:
+                done = {r[0] for r in cur.execute("SELECT job FROM job_runs WHERE status = 'ok'").fetchall()}
+            if {"reminders", "email"} <= done:
+                break
+            assert worker.poll() is None, worker.stderr.read().decode()
+            time.sleep(0.2)
+        assert {"reminders", "email"} <= done
+    finally:
+        worker.send_signal(signal.SIGINT)
+        out, _ = worker.communicate(timeout=30)
+    assert b"running scheduled work as" in out
