@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench migrate seed setup-production backup chromium clean-venv
+.PHONY: run test bench migrate seed setup-production backup chromium postgresql clean-venv
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -36,7 +36,19 @@ chromium:
 	  fi; \
 	fi
 
-test: $(STAMP) chromium
+# The core and page tests run on both stores: a throwaway PostgreSQL cluster is started for the run
+# (tests/pg_cluster.py) from Debian's initdb/pg_ctl. Missing PostgreSQL fails those tests, never skips them.
+postgresql:
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian's postgresql for the PostgreSQL run of the tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "PostgreSQL is missing and this is not root: install it (apt-get install postgresql); the PostgreSQL tests fail without it"; \
+	  fi; \
+	fi
+
+test: $(STAMP) chromium postgresql
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

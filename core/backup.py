@@ -1,4 +1,9 @@
-"""Consistent backups of the portal's DuckDB file, and restoring one.
+"""Consistent backups of the portal's database, and restoring one.
+
+On PostgreSQL (PORTAL_DATABASE_URL) a backup is a pg_dump archive (`--format=custom`) of one
+snapshot, taken while the portal runs, and a restore is pg_restore into an empty database
+(docs/administration.md, "Backups on PostgreSQL"). The rest of this text is about the embedded
+DuckDB file.
 
 DuckDB lets one process open a database file for writing, and while it does no other process
 may open the file at all, not even read-only (checked with DuckDB 2.0: "Could not set lock on
@@ -18,6 +23,7 @@ import argparse
 import os
 import secrets
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +36,8 @@ from core.errors import PortalError
 from core import events
 from core.access import AccessDenied, require_role
 from core.clock import utcnow
-from core.db import Database, row, scalar
+from core import dialect
+from core.db import Database, PostgresDatabase, open_database, redact_url, row, scalar
 from core.downloads import DownloadFile
 from core.models import Actor, Role
 
@@ -91,10 +98,70 @@ def is_locked(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
 
 
-def default_target(data_dir: Path, now: datetime | None = None) -> Path:
-    """<data_dir>/backups/portal-YYYYmmdd-HHMMSS.duckdb."""
+def default_target(data_dir: Path, now: datetime | None = None, *, postgres: bool = False) -> Path:
+    """<data_dir>/backups/portal-YYYYmmdd-HHMMSS.duckdb (.dump: a pg_dump archive, on PostgreSQL).
+
+    A folder made from a postgresql:// URL (the Health page takes the folder beside the database it
+    reports) means the PostgreSQL portal's: its data folder, and a .dump archive."""
+    if str(data_dir).startswith(("postgresql:", "postgres:")):
+        from core.config import get_settings
+
+        data_dir, postgres = get_settings().data_dir, True
     stamp = (now or utcnow()).strftime("%Y%m%d-%H%M%S")
-    return Path(data_dir) / "backups" / f"portal-{stamp}.duckdb"
+    return Path(data_dir) / "backups" / f"portal-{stamp}.{'dump' if postgres else 'duckdb'}"
+
+
+def postgres_program(name: str) -> str:
+    """pg_dump or pg_restore: on PATH, else the newest under /usr/lib/postgresql/*/bin (Debian's layout)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    versions = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                      key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+    if versions:
+        return str(versions[-1])
+    raise BackupError(f"{name} was not found: install PostgreSQL's client programs "
+                      "(Debian: apt-get install postgresql-client) to back up or restore a PostgreSQL portal.")
+
+
+def _run_postgres_program(args: list[str]) -> None:
+    done = subprocess.run(args, capture_output=True, text=True)
+    if done.returncode != 0:
+        name = Path(args[0]).name
+        raise BackupError(f"{name} failed: {(done.stderr or done.stdout).strip()[:1500]}")
+
+
+def _postgres_backup(db: PostgresDatabase, target: Path) -> BackupResult:
+    """pg_dump of one snapshot, the one the figures of the result were read in (pg_export_snapshot)."""
+    with db.cursor() as cur:
+        cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            snapshot = scalar(cur, "SELECT pg_export_snapshot()")
+            version = int(scalar(cur, "SELECT coalesce(max(version), 0) FROM schema_migrations"))
+            counts = row(cur, "SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM events) AS events")
+            _run_postgres_program([postgres_program("pg_dump"), "--format=custom", "--no-owner",
+                                   f"--snapshot={snapshot}", f"--file={target}", f"--dbname={db.url}"])
+        finally:
+            cur.execute("ROLLBACK")
+    return BackupResult(target, target.stat().st_size, version, int(counts["users"]), int(counts["events"]))
+
+
+def _postgres_restore(backup_file: Path, url: str) -> None:
+    """pg_restore of a backup into the database of the URL, which must hold no portal yet."""
+    from core.db import open_database
+
+    db = open_database(url)
+    try:
+        with db.cursor() as cur:
+            tables = int(scalar(cur, """SELECT count(*) FROM information_schema.tables
+                                        WHERE table_schema = current_schema()"""))
+    finally:
+        db.close()
+    if tables:
+        raise BackupError(f"{redact_url(url)} is not empty. Restore into a new, empty database (createdb), "
+                          "then point PORTAL_DATABASE_URL at it; the current one stays as it is.")
+    _run_postgres_program([postgres_program("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction",
+                           f"--dbname={url}", str(backup_file)])
 
 
 def backup(db: Database, actor: Actor, target: str | Path) -> BackupResult:
@@ -112,6 +179,8 @@ def backup(db: Database, actor: Actor, target: str | Path) -> BackupResult:
     except OSError as exc:
         raise BackupError(f"Cannot write the backup to {target}: its folder cannot be made there "
                           f"({exc.strerror or exc}). Choose another place.") from None
+    if dialect.is_postgres(db):
+        return _postgres_backup(db, target)
     alias = f"backup_{secrets.token_hex(6)}"
     with db.cursor() as cur:
         source = scalar(cur, "SELECT current_database()")
@@ -147,8 +216,15 @@ def restore(backup_file: str | Path, database_path: str | Path, *, now: datetime
     """Replace the database file with a backup; returns where the replaced file was kept.
 
     Only while no process has the database open (stop the portal first). The current file and
-    any write-ahead log are kept beside it as `*.before-restore-<time>`, never deleted.
+    any write-ahead log are kept beside it as `*.before-restore-<time>`, never deleted. On
+    PostgreSQL (`database_path` a postgresql:// URL) the backup is restored into that database,
+    which must be empty; nothing is replaced, and the backup file is returned.
     """
+    if dialect.is_postgres_url(database_path):
+        if not Path(backup_file).is_file():
+            raise BackupError(f"{backup_file}: no such backup file.")
+        _postgres_restore(Path(backup_file), str(database_path))
+        return Path(backup_file)
     backup_file, database_path = Path(backup_file), Path(database_path)
     if not backup_file.is_file():
         raise BackupError(f"{backup_file}: no such backup file.")
@@ -182,16 +258,18 @@ def restore(backup_file: str | Path, database_path: str | Path, *, now: datetime
     return kept
 
 
-def open_for_command(path: Path) -> Database | None:
-    """Open the database file for a command-line tool, or say why it cannot be opened and return None.
+def open_for_command(path: str | Path) -> Database | PostgresDatabase | None:
+    """Open the database (a DuckDB file, a postgresql:// URL) for a command-line tool, or say why it
+    cannot be opened and return None.
 
-    Held by the running portal, a folder, a file that is not a DuckDB database: each is told in words.
+    Held by the running portal, a folder, a file that is not a DuckDB database, a PostgreSQL server
+    out of reach: each is told in words. PostgreSQL serves the portal and the command at once.
     """
     from core.commands import database_problem
 
     try:
-        return Database(path)
-    except duckdb.Error as exc:
+        return open_database(path)
+    except dialect.DATABASE_ERRORS as exc:
         if is_locked(exc):
             print(f"{path} is open in the running portal. {LOCKED_HINT}", file=sys.stderr)
         else:
@@ -220,26 +298,32 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         args.command = "backup"
     settings = get_settings()
-    path = settings.database_path
+    path = settings.database_location
+    postgres = dialect.is_postgres_url(path)
+    shown = redact_url(path) if postgres else path
     try:
         if args.command == "restore":
             kept = restore(args.backup, path)
-            print(f"Restored {path} from {args.backup}. The replaced file is kept as {kept}.")
+            if postgres:
+                print(f"Restored {shown} from {args.backup}.")
+            else:
+                print(f"Restored {path} from {args.backup}. The replaced file is kept as {kept}.")
             return 0
-        if not Path(path).exists():
+        if not postgres and not Path(path).exists():
             print(f"{path}: no database to back up.", file=sys.stderr)
             return 1
         db = open_for_command(path)
         if db is None:
             return 2
         try:
-            result = backup(db, SYSTEM, args.target or default_target(Path(path).parent))
+            folder = settings.data_dir if postgres else Path(path).parent
+            result = backup(db, SYSTEM, args.target or default_target(folder, postgres=postgres))
         finally:
             db.close()
     except BackupError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    print(f"Backed up {path} to {result.path} ({result.bytes:,} bytes, schema {result.schema_version:04d}, "
+    print(f"Backed up {shown} to {result.path} ({result.bytes:,} bytes, schema {result.schema_version:04d}, "
           f"{result.users} accounts, {result.events} events).")
     return 0
 

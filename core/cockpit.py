@@ -213,7 +213,8 @@ def cohort_comparison(db: Database, actor: Actor, *, now: datetime | None = None
                      FROM thank_status t JOIN members m USING (student_id)
                      WHERE t.archived_at IS NULL GROUP BY m.cohort_id),
              reach AS (SELECT m.cohort_id,
-                              median(date_diff('day', p.target_at, p.interview_at)) AS median_days_to_interview
+                              percentile_cont(0.5) WITHIN GROUP (ORDER BY CAST(p.interview_at AS DATE) - CAST(p.target_at AS DATE))
+                                  AS median_days_to_interview
                        FROM progress p JOIN members m USING (student_id)
                        WHERE p.interview_at IS NOT NULL AND p.archived_at IS NULL GROUP BY m.cohort_id)
         SELECT members.cohort_id, due.due, due.on_time, reach.median_days_to_interview

@@ -12,15 +12,21 @@ import functools
 import sys
 from collections.abc import Callable
 
-import duckdb
+import psycopg
 
+from core import dialect
 from core.errors import PortalError
 
 
 def database_problem(path: object, exc: BaseException) -> str:
-    """A DuckDB failure to open or use a file, told as what the operator should check."""
+    """A failure to open or use the database (a DuckDB file, a PostgreSQL server), told as what the
+    operator should check."""
     text = str(exc)
     lowered = text.lower()
+    if isinstance(exc, psycopg.OperationalError):
+        first = text.splitlines()[0] if text else type(exc).__name__
+        return (f"{path}: the PostgreSQL server could not be reached or refused the connection ({first}). "
+                "Check PORTAL_DATABASE_URL and that the server is running.")
     if "lock" in lowered:
         return (f"{path} is open in the running portal. Stop the portal (or use the admin Health page, "
                 "which works on the running database), then run the command again.")
@@ -50,7 +56,7 @@ def command(main: Callable[..., int]) -> Callable[..., int]:
             return main(argv)
         except PortalError as exc:
             print(str(exc), file=sys.stderr)
-        except duckdb.Error as exc:
+        except dialect.DATABASE_ERRORS as exc:
             print(database_problem("The database", exc), file=sys.stderr)
         except OSError as exc:
             print(_file_problem(exc), file=sys.stderr)

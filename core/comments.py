@@ -173,7 +173,7 @@ def _counts(db: Database, actor: Actor, student_id: int) -> list[dict[str, Any]]
             """SELECT subject_type, subject_id, count(*) AS n FROM comments
                WHERE student_id = ? AND deleted_at IS NULL AND NOT (subject_type = 'reflection' AND subject_id IN
                      (SELECT id FROM reflections WHERE is_private AND student_id <> ?))
-               GROUP BY ALL""",
+               GROUP BY subject_type, subject_id""",
             [student_id, actor.user_id],
         )
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, NoDecode, SettingsConfigDict
 from core.errors import PortalError
 
@@ -53,6 +53,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     db_path: Path | None = None
+    # postgresql://user:password@host/dbname puts the portal on PostgreSQL; empty: the DuckDB file.
+    database_url: str = ""
     cookie_name: str = "interview_portal_auth"
     # Empty: not configured (demo mode then uses its key file; production refuses to start).
     cookie_key: str = ""
@@ -93,7 +95,8 @@ class Settings(BaseSettings):
     # Digests go at this hour; weekly ones on this weekday (0 = Monday).
     digest_hour: int = Field(default=8, ge=0, le=23)
     digest_weekday: int = Field(default=0, ge=0, le=6)
-    # Scheduled work (core/jobs.py): run inside the portal process (the embedded default).
+    # Scheduled work (core/jobs.py): run inside the portal process (the embedded default). On
+    # PostgreSQL it is off unless set: the work runs in its own worker, `python -m core.jobs --loop`.
     jobs_in_process: bool = True
     # The daily backup: at this hour, kept this many days (0: no daily backup).
     backup_hour: int = Field(default=2, ge=0, le=23)
@@ -106,6 +109,19 @@ class Settings(BaseSettings):
             super().__init__(**values)
         except ValidationError as exc:
             raise SettingsError(_describe(exc)) from None
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL (leave it empty for the DuckDB file)")
+        return value
+
+    @model_validator(mode="after")
+    def _worker_beside_postgres(self) -> "Settings":
+        if self.database_url and "jobs_in_process" not in self.model_fields_set:
+            self.jobs_in_process = False
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -144,6 +160,11 @@ class Settings(BaseSettings):
     def database_path(self) -> Path:
         """The DuckDB file (db_path, or portal.duckdb inside data_dir)."""
         return self.db_path if self.db_path is not None else self.data_dir / "portal.duckdb"
+
+    @property
+    def database_location(self) -> str:
+        """Where the portal's data is: the PostgreSQL URL when database_url is set, else the DuckDB file."""
+        return self.database_url or str(self.database_path)
 
     @property
     def demo_cookie_key_path(self) -> Path:

@@ -291,7 +291,7 @@ def referral_links(db: Database, actor: Actor, student_id: int | None = None) ->
                              WHERE c.student_id = ? ORDER BY c.id""", [student_id])
         ids = sorted({e["from_id"] for e in edges} | {e["to_id"] for e in edges})
         nodes = rows(cur, for_one_student(f"""WITH {ONE_STUDENT}{_CONTACT_SELECT} WHERE c.student_id = ?
-                                              AND c.id IN (SELECT unnest(?)) ORDER BY c.id""", student_id),
+                                              AND c.id IN (SELECT unnest(CAST(? AS BIGINT[]))) ORDER BY c.id""", student_id),
                      [student_id, student_id, ids]) if ids else []
     return {"nodes": nodes, "edges": edges}
 
@@ -342,8 +342,8 @@ def target_table(
                  AND (CASE WHEN ? THEN c.archived_at IS NOT NULL ELSE c.archived_at IS NULL END)
                  AND (? IS NULL OR p.stage = ?)
                  AND (? IS NULL OR c.focus_occupation_id = ?) AND (? IS NULL OR c.source = ?)
-                 AND (? IS NULL OR contains(lower(concat_ws(' ', c.first_name, c.last_name, c.organization,
-                                                            c.title, coalesce(c.email, ''))), ?))
+                 AND (? IS NULL OR strpos(lower(concat_ws(' ', c.first_name, c.last_name, c.organization,
+                                                          c.title, coalesce(c.email, ''))), ?) > 0)
                ORDER BY c.priority, c.last_name, c.first_name, c.id""", actor.user_id),
             [actor.user_id, actor.user_id, actor.user_id, archived_only, stage_value, stage_value, focus_occupation_id,
              focus_occupation_id, source_value, source_value, pattern, pattern],

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from core import dialect
 from core.access import require_cohort, require_role, visible_students_sql
 from core.clock import utcnow
 from core.db import Cursor, Database, rows
@@ -71,8 +72,8 @@ gp AS (
            CASE WHEN g.due_on IS NULL THEN 0
                 WHEN w.today >= g.due_on THEN g.target_count
                 WHEN w.today <= f.term_start THEN 0
-                WHEN date_diff('day', f.term_start, g.due_on) <= 0 THEN g.target_count
-                ELSE (g.target_count * date_diff('day', f.term_start, w.today)) // date_diff('day', f.term_start, g.due_on)
+                WHEN g.due_on - f.term_start <= 0 THEN g.target_count
+                ELSE CAST(floor(g.target_count * 1.0 * (w.today - f.term_start) / (g.due_on - f.term_start)) AS BIGINT)
            END AS expected_now
     FROM f JOIN cohort_goals g ON g.cohort_id = f.cohort_id AND g.retired_at IS NULL, w
 ),
@@ -90,17 +91,17 @@ SELECT f.student_id, f.first_name, f.last_name, f.first_name || ' ' || f.last_na
        f.student_number, f.cohort_id, f.cohort_name, f.joined_at, f.stalled_after_days,
        f.targets, f.researched, f.outreach_sent, f.interviews, f.thanked, f.reflections, f.referrals,
        f.last_activity_at,
-       date_diff('day', coalesce(f.last_activity_at, f.joined_at), w.now) AS days_inactive,
+       CAST(w.now AS DATE) - CAST(coalesce(f.last_activity_at, f.joined_at) AS DATE) AS days_inactive,
        f.overdue_thank_yous, f.meetings_without_reflection,
        coalesce(g.goals_total, 0) AS goals_total, coalesce(g.goals_met, 0) AS goals_met,
        coalesce(g.goals_off_track, 0) AS goals_off_track, g.off_track_goals,
        f.targets = 0 AS no_targets,
-       coalesce(f.last_activity_at, f.joined_at) <= w.now - to_days(f.stalled_after_days) AS stalled
+       coalesce(f.last_activity_at, f.joined_at) <= w.now - f.stalled_after_days * INTERVAL '1 day' AS stalled
 FROM f CROSS JOIN w
 LEFT JOIN (
     SELECT student_id, count(*) AS goals_total, count(*) FILTER (WHERE status = 'met') AS goals_met,
            count(*) FILTER (WHERE status IN ('behind', 'missed')) AS goals_off_track,
-           list(metric ORDER BY due_on NULLS LAST, goal_id) FILTER (WHERE status IN ('behind', 'missed'))
+           array_agg(metric ORDER BY due_on NULLS LAST, goal_id) FILTER (WHERE status IN ('behind', 'missed'))
                AS off_track_goals
     FROM gs GROUP BY student_id
 ) g USING (student_id)
@@ -186,10 +187,10 @@ def _frame_sql(sql: str) -> str:
 
 
 def _arrow_frame(db: Database, sql: str, params: list[Any]) -> pd.DataFrame:
-    """A query's result as a pandas frame over DuckDB's Arrow columns: no Python object per value.
-    (A cursor of its own: the relational API refuses a cursor holding another statement's result.)"""
+    """A query's result as a pandas frame over Arrow columns (core.dialect.frame). (A cursor of its
+    own: DuckDB's relational API refuses a cursor holding another statement's result.)"""
     with db.cursor() as cur:
-        return cur.sql(sql, params=params).to_arrow_table().to_pandas(types_mapper=pd.ArrowDtype)
+        return dialect.frame(cur, sql, params)
 
 
 def dashboard_frame(db: Database, actor: Actor, *, cohort_id: int | None = None,
@@ -315,14 +316,15 @@ def weekly_activity(db: Database, actor: Actor, *, cohort_id: int | None = None,
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)
         return rows(cur, f"""
-            WITH wk AS (SELECT CAST(unnest(generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 7 DAY)) AS DATE) AS week),
+            WITH wk AS (SELECT CAST(CAST(? AS DATE) + n * INTERVAL '7 days' AS DATE) AS week
+                        FROM generate_series(0, ?) AS g(n)),
                  e AS (SELECT CAST(date_trunc('week', occurred_at) AS DATE) AS week, student_id,
                               actor_id = student_id AS by_student, action
                        FROM events WHERE occurred_at >= CAST(? AS DATE) AND occurred_at <= ?
-                         AND student_id IN (SELECT student_id FROM ({scope})))
+                         AND student_id IN (SELECT student_id FROM ({scope}) AS v))
             SELECT wk.week, count(e.week) FILTER (WHERE e.by_student) AS events,
                    count(DISTINCT e.student_id) FILTER (WHERE e.by_student) AS active_students,
                    count(e.week) FILTER (WHERE NOT e.by_student AND e.action = 'commented') AS comments
             FROM wk LEFT JOIN e ON e.week = wk.week
             GROUP BY wk.week ORDER BY wk.week""",
-            [first_week, now.date(), first_week, now, *params])
+            [first_week, weeks - 1, first_week, now, *params])

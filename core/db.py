@@ -1,4 +1,7 @@
-"""One DuckDB connection per process, a cursor per unit of work, and retried write transactions."""
+"""The store: one DuckDB connection per process (the embedded default) or a pool of PostgreSQL
+connections (`PORTAL_DATABASE_URL=postgresql://...`), a cursor per unit of work, and retried write
+transactions. Both Database classes offer the same interface; what differs between the stores is
+named in core/dialect.py."""
 
 from __future__ import annotations
 
@@ -6,12 +9,18 @@ import random
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
+import psycopg
+from psycopg.adapt import Loader
+from psycopg_pool import ConnectionPool
+
+from core import dialect
 from core.errors import PortalError
 
 T = TypeVar("T")
@@ -34,6 +43,8 @@ def on_commit(before_commit: Callable[[Cursor], None], discard: Callable[[Cursor
 
 class Database:
     """A DuckDB database shared by every session (thread) of this process."""
+
+    store = dialect.DUCKDB
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self.path = str(path)
@@ -109,12 +120,12 @@ def is_write_conflict(exc: BaseException) -> bool:
         "conflict" in message or ("failed to commit" in message and "constraint violation" in message))
 
 
-def _rollback(cur: Cursor) -> None:
+def _rollback(cur: Any) -> None:
     for _, discard in _commit_hooks:
         discard(cur)
     try:
         cur.execute("ROLLBACK")
-    except duckdb.Error:
+    except dialect.DATABASE_ERRORS:
         pass
 
 
@@ -140,6 +151,12 @@ def scalar(cur: Cursor, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> A
     return None if values is None else values[0]
 
 
+def rows_table(columns: list[tuple[str, str]]) -> str:
+    """SQL for a batch of rows passed as one array parameter per column, `(name, SQL type)` in order:
+    `SELECT unnest(CAST(? AS type[])) AS name, ...`, the arrays read side by side (both stores do)."""
+    return "SELECT " + ", ".join(f"unnest(CAST(? AS {kind}[])) AS {name}" for name, kind in columns)
+
+
 _databases: dict[str, Database] = {}
 _lock = threading.Lock()
 
@@ -151,12 +168,191 @@ _lock = threading.Lock()
 GIL_SWITCH_INTERVAL = 0.001
 
 
-def get_database(path: str | Path) -> Database:
-    """The process-wide Database for a file, opened once (the process then shares the GIL in 1 ms turns)."""
+def open_database(location: str | Path) -> Database | PostgresDatabase:
+    """A new Database for a location: a postgresql:// URL, else a DuckDB file (or ":memory:")."""
+    if dialect.is_postgres_url(location):
+        return PostgresDatabase(str(location))
+    return Database(location)
+
+
+def get_database(location: str | Path) -> Database | PostgresDatabase:
+    """The process-wide Database for a DuckDB file or a postgresql:// URL, opened once (the process
+    then shares the GIL in 1 ms turns)."""
     if sys.getswitchinterval() > GIL_SWITCH_INTERVAL:
         sys.setswitchinterval(GIL_SWITCH_INTERVAL)
-    key = str(Path(path).resolve()) if str(path) != ":memory:" else ":memory:"
+    key = _key(location)
     with _lock:
         if key not in _databases:
-            _databases[key] = Database(path)
+            _databases[key] = open_database(location)
         return _databases[key]
+
+
+def _key(location: str | Path) -> str:
+    if dialect.is_postgres_url(location) or str(location) == ":memory:":
+        return str(location)
+    return str(Path(location).resolve())
+
+
+def close_database(location: str | Path) -> None:
+    """Close the process-wide Database of a location, if open, and forget it (tests, shutdown)."""
+    with _lock:
+        found = _databases.pop(_key(location), None)
+    if found is not None:
+        found.close()
+
+
+class PostgresCursor:
+    """A psycopg cursor that runs the portal's `?`-placeholder SQL (core.dialect.postgres_sql) and
+    answers like a DuckDB cursor: execute() returns the cursor, fetchone/fetchall/description."""
+
+    store = dialect.POSTGRES
+
+    def __init__(self, cursor: psycopg.ClientCursor) -> None:
+        self.cursor = cursor
+
+    def execute(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> PostgresCursor:
+        if params:
+            self.cursor.execute(dialect.postgres_sql(sql), list(params))
+        else:  # without parameters psycopg sends the text as written, a literal % included
+            self.cursor.execute(sql)
+        return self
+
+    def executemany(self, sql: str, seq: Iterable[list[Any] | tuple[Any, ...]]) -> PostgresCursor:
+        self.cursor.executemany(dialect.postgres_sql(sql), [list(p) for p in seq])
+        return self
+
+    def copy(self, sql: str, params: list[Any] | tuple[Any, ...] | None = None) -> psycopg.Copy:
+        """psycopg's COPY of a statement (COPY ... TO STDOUT / FROM STDIN) with `?` placeholders."""
+        if params:
+            return self.cursor.copy(dialect.postgres_sql(sql), list(params))
+        return self.cursor.copy(sql)
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self.cursor.fetchone()
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self.cursor.fetchall()
+
+    def fetchmany(self, size: int = 1) -> list[tuple[Any, ...]]:
+        return self.cursor.fetchmany(size)
+
+    @property
+    def description(self) -> Any:
+        return self.cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        return self.cursor.rowcount
+
+    @property
+    def connection(self) -> psycopg.Connection:
+        return self.cursor.connection
+
+    def close(self) -> None:
+        self.cursor.close()
+
+
+class _NumericLoader(Loader):
+    """NUMERIC results (PostgreSQL's sum of integers, its avg) as DuckDB gives them: an int when
+    whole-numbered in form, else a float, never a Decimal."""
+
+    def load(self, data: Any) -> int | float:
+        text = bytes(data).decode("ascii")
+        if "." in text or "e" in text.lower() or text in ("NaN", "Infinity", "-Infinity"):
+            return float(text)
+        return int(text)
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    conn.adapters.register_loader("numeric", _NumericLoader)
+
+
+class PostgresDatabase:
+    """A PostgreSQL database reached through a pool of connections shared by every session (thread)
+    of this process. Transactions run at REPEATABLE READ, the snapshot DuckDB gives every
+    transaction, so a save that lost a race to another is retried the same way on both.
+
+    Parameters are bound by psycopg's ClientCursor (quoted into the statement by the driver, as
+    psycopg's documentation describes): like DuckDB, the statement then knows every parameter's
+    type, `? IS NULL` included, which server-side binding leaves undetermined."""
+
+    store = dialect.POSTGRES
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 16, lock_timeout_ms: int = 5000) -> None:
+        self.url = url
+        self.path = redact_url(url)
+        self.conflicts_retried = 0
+        self.conflicts_given_up = 0
+        self._counts = threading.Lock()
+        # One connection first: a server out of reach or a refused login fails here at once, with
+        # psycopg's own message, instead of as a pool timeout.
+        psycopg.connect(url, connect_timeout=10).close()
+        self._pool = ConnectionPool(
+            url, min_size=min_size, max_size=max_size, open=True, configure=_configure,
+            # A save waits at most lock_timeout_ms for a row another transaction holds, then is retried
+            # like a conflict (DuckDB refuses at once): a stuck transaction never hangs every page.
+            kwargs={"autocommit": True, "options": f"-c TimeZone=UTC -c lock_timeout={int(lock_timeout_ms)}",
+                    "cursor_factory": psycopg.ClientCursor},
+            name="portal")
+        self._pool.wait(timeout=30)
+
+    @contextmanager
+    def cursor(self) -> Iterator[PostgresCursor]:
+        """A cursor for one unit of read work; each statement sees what was committed when it began."""
+        with self._pool.connection() as conn:
+            with conn.cursor() as cur:
+                yield PostgresCursor(cur)
+
+    def transaction(self, work: Callable[[Any], T], *, attempts: int = 6, base_delay: float = 0.02) -> T:
+        """Run work(cursor) in one REPEATABLE READ transaction; retry serialization failures and
+        deadlocks with backoff (a unique key claimed by a concurrent save: once), as
+        Database.transaction retries DuckDB's conflicts; WriteConflict when every attempt lost."""
+        unique_retried = False
+        for attempt in range(1, attempts + 1):
+            with self._pool.connection() as conn:
+                cur = PostgresCursor(conn.cursor())
+                try:
+                    cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                    result = work(cur)
+                    for before_commit, _ in _commit_hooks:
+                        before_commit(cur)
+                    cur.execute("COMMIT")
+                    return result
+                except psycopg.Error as exc:
+                    _rollback(cur)
+                    kind = dialect.retry_kind(exc)
+                    if kind is None or (kind == "unique" and unique_retried):
+                        raise
+                    if kind == "unique":
+                        unique_retried = True
+                    with self._counts:
+                        if attempt == attempts:
+                            self.conflicts_given_up += 1
+                        else:
+                            self.conflicts_retried += 1
+                    if attempt == attempts:
+                        raise WriteConflict(
+                            "Someone else saved the same record at the same moment. "
+                            "Nothing of yours was lost: please try saving again."
+                        ) from exc
+                except BaseException:
+                    _rollback(cur)
+                    raise
+                finally:
+                    cur.close()
+            # The connection went back to the pool: the backoff holds none.
+            time.sleep(base_delay * (2 ** (attempt - 1)) * (1 + random.random()))
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Close the pool's connections (tests and command-line tools)."""
+        self._pool.close()
+
+
+def redact_url(url: str) -> str:
+    """A postgresql:// URL fit to print: any password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

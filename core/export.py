@@ -26,6 +26,7 @@ from pathlib import Path
 from datetime import date, datetime
 from typing import IO, Any
 
+from core import dialect
 from core.access import (
     SYSTEM, AccessDenied, require_active, require_cohort, require_role,
 )
@@ -370,44 +371,43 @@ def _plan(db: Database, actor: Actor, kind: str, *, cohort_id: int | None = None
     return columns, lambda cur: _activity_slices(cur, actor, cohort_id, since, until, include_notes)
 
 
-def _as_text(column: str, kind: str) -> str:
-    """One column as the text its cells hold (the rules of `cell`), computed by DuckDB for the whole file."""
+def _as_text(db: Database, column: str, kind: str) -> str:
+    """One column as the text its cells hold (the rules of `cell`), computed by the database for the whole file."""
     value = f'"{column}"'
     raw = f"CAST({value} AS VARCHAR)"
     if kind == "datetime":
-        text = f"strftime(CAST({value} AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S')"
+        text = dialect.timestamp_text(db, f"CAST({value} AS TIMESTAMP)")
     elif kind == "boolean":
         text = f"CASE WHEN {value} THEN 'true' WHEN NOT {value} THEN 'false' END"
     elif kind == "integer":
         text = raw
     else:
         # A leading apostrophe makes spreadsheets show the text as typed instead of running it.
-        text = f"CASE WHEN regexp_matches({raw}, {_FORMULA_PATTERN}) THEN '''' || {raw} ELSE {raw} END"
+        text = f"CASE WHEN {dialect.regex_matches(db, raw, _FORMULA_PATTERN)} THEN '''' || {raw} ELSE {raw} END"
     return f'nullif({text}, \'\') AS "{column}"'
 
 
-# The FORMULA_STARTS as an RE2 pattern in an SQL literal (backslashes are plain characters in DuckDB strings).
+# The FORMULA_STARTS as a regular expression in an SQL literal (backslashes are plain characters in the
+# strings of both stores; both regular expression engines read \t and \r as tab and carriage return).
 _FORMULA_PATTERN = "'^[=+@\\t\\r-]'"
 
 
 def _copy_to_file(db: Database, columns: list[tuple[str, str, str]], queries: Queries, name: str) -> DownloadFile:
-    """DuckDB writes the CSV with COPY (its own writer: fast, and bounded in memory however many rows)
-    into a private temporary folder, one part per query, the header in the first; all in one
+    """The database writes the CSV with COPY (core.dialect.copy_csv: fast, and bounded in memory however
+    many rows) into a private temporary folder, one part per query, the header in the first; all in one
     transaction, so the parts are one consistent snapshot. The byte-order mark is sent before them."""
-    select = ", ".join(_as_text(column, kind) for column, kind, _ in columns)
+    select = ", ".join(_as_text(db, column, kind) for column, kind, _ in columns)
     folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
     parts: list[Path] = []
     made = DownloadFile((), name, MEDIA_TYPE, prefix=BOM, temporary=True)
     try:
         with db.cursor() as cur:
-            cur.execute("BEGIN TRANSACTION")
+            dialect.begin_snapshot(cur)
             try:
                 for number, (sql, params) in enumerate(queries(cur)):
                     parts.append(folder / f"export-{number:05d}.csv")
-                    target = str(parts[-1]).replace("'", "''")
-                    cur.execute(f"""COPY (SELECT {select} FROM ({sql}) AS export) TO '{target}'
-                                    (FORMAT csv, HEADER {'true' if number == 0 else 'false'}, DELIMITER ',',
-                                     QUOTE '"', ESCAPE '"', NEW_LINE '\r\n')""", params)
+                    dialect.copy_csv(cur, f"SELECT {select} FROM ({sql}) AS export", params, str(parts[-1]),
+                                     header=[column for column, _, _ in columns] if number == 0 else None)
             finally:
                 cur.execute("ROLLBACK")  # it only read
     except BaseException:
@@ -497,16 +497,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--until", type=_day, help="last day, YYYY-MM-DD (inclusive)")
     parser.add_argument("--include-notes", action="store_true", help="add free-text notes (admins only)")
     parser.add_argument("--as", dest="username", help="export as this counselor or admin (default: the career office)")
-    parser.add_argument("--db", help="database file (default: the portal's configured file)")
+    parser.add_argument("--db", help="database file or postgresql:// URL (default: the portal's configured database)")
     parser.add_argument("--out", required=True, help="file to write, or - for standard output")
     args = parser.parse_args(argv)
 
     from core.backup import open_for_command
 
-    path = args.db or get_settings().database_path
-    if not Path(path).exists():
+    path = args.db or get_settings().database_location
+    if not dialect.is_postgres_url(path) and not Path(path).exists():
         raise SystemExit(f"{path}: no database there (give --db, or set the portal's database path).")
-    db = open_for_command(Path(path))
+    db = open_for_command(path)
     if db is None:
         return 2
     try:

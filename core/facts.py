@@ -94,7 +94,7 @@ f_ty_by_contact AS (SELECT contact_id, min(sent_at) AS sent_at FROM f_ty_sent
                     WHERE meeting_id IS NULL GROUP BY contact_id),
 f_ty AS (
     SELECT m.id AS meeting_id, m.contact_id, m.student_id, m.held_at, c.archived_at,
-           m.held_at + to_hours(coalesce(co.thank_you_window_hours, 48)) AS due_at,
+           m.held_at + coalesce(co.thank_you_window_hours, 48) * INTERVAL '1 hour' AS due_at,
            CASE WHEN bm.sent_at IS NULL THEN bc.sent_at
                 WHEN bc.sent_at IS NULL THEN bm.sent_at
                 ELSE least(bm.sent_at, bc.sent_at) END AS sent_at
@@ -181,7 +181,8 @@ f_latest_reply AS (
 
 CURRENT_THANK_YOUS = f"""
 current_thank_yous AS (
-    SELECT * EXCLUDE (n) FROM (
+    SELECT id, contact_id, student_id, meeting_id, recipient_contact_id, kind, channel, body, sent_at,
+           created_at, updated_at, version FROM (
         SELECT t.*, row_number() OVER (
             PARTITION BY t.contact_id, t.kind, CASE WHEN t.kind = 'interview' THEN t.meeting_id END
             ORDER BY t.sent_at IS NULL, t.sent_at, t.updated_at DESC, t.id DESC) AS n

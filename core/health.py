@@ -1,6 +1,7 @@
-"""The portal's health: schema version, row counts per table, and the database file's size.
+"""The portal's health: schema version, row counts per table, and the database's size.
 
-    python -m core.health      print the report for the configured database (portal stopped)
+    python -m core.health      print the report for the configured database (on DuckDB: portal stopped;
+                               on PostgreSQL: any time)
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from core import dialect
 from core.access import require_role
 from core.commands import command
 from core.db import Database, rows, scalar
@@ -29,6 +31,8 @@ class HealthReport:
     file_bytes: int | None
     wal_bytes: int | None
     duckdb_version: str
+    # Which store holds the data and its version: "DuckDB 2.0.0", "PostgreSQL 15.8".
+    store: str = ""
 
 
 def file_sizes(path: str) -> tuple[int | None, int | None]:
@@ -45,14 +49,20 @@ def report(db: Database, actor: Actor) -> HealthReport:
     version = schema_version(db)
     with db.cursor() as cur:
         tables = [r["table_name"] for r in rows(
-            cur, """SELECT table_name FROM duckdb_tables()
-                    WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
+            cur, """SELECT table_name FROM information_schema.tables
+                    WHERE table_catalog = current_database() AND table_schema = current_schema()
+                      AND table_type = 'BASE TABLE'
                     ORDER BY table_name""")]
         # Table names come from the catalog, never from a user, so quoting them is enough.
         counts = {t: int(scalar(cur, f'SELECT count(*) FROM "{t}"')) for t in tables}
         migrations = rows(cur, "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
-    main, wal = file_sizes(db.path)
-    return HealthReport(version, migrations, counts, db.path, main, wal, duckdb.__version__)
+        if dialect.is_postgres(db):
+            main, wal = int(scalar(cur, "SELECT pg_database_size(current_database())")), None
+            store = "PostgreSQL " + str(scalar(cur, "SHOW server_version")).split()[0]
+        else:
+            main, wal = file_sizes(db.path)
+            store = f"DuckDB {duckdb.__version__}"
+    return HealthReport(version, migrations, counts, db.path, main, wal, duckdb.__version__, store)
 
 
 def human_bytes(size: int | None) -> str:
@@ -74,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     from core.backup import open_for_command
     from core.config import get_settings
 
-    path = get_settings().database_path
-    if not Path(path).exists():
+    path = get_settings().database_location
+    if not dialect.is_postgres_url(path) and not Path(path).exists():
         print(f"{path}: no database yet (run `make run` or `make setup-production`).", file=sys.stderr)
         return 1
     db = open_for_command(path)
@@ -86,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         db.close()
     print(f"database        {r.database_path}")
-    print(f"file size       {human_bytes(r.file_bytes)} (write-ahead log {human_bytes(r.wal_bytes)})")
-    print(f"schema version  {r.schema_version:04d}   duckdb {r.duckdb_version}")
+    print(f"size            {human_bytes(r.file_bytes)} (write-ahead log {human_bytes(r.wal_bytes)})")
+    print(f"schema version  {r.schema_version:04d}   {r.store}")
     for table, n in r.row_counts.items():
         print(f"  {table:<22}{n:>10,}")
     return 0

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-import duckdb
-
+from core import dialect
 from core.clock import utcnow
 from core.db import Cursor, Database, scalar
 from core.models import Actor
@@ -45,8 +44,9 @@ def create_once(db: Database, actor: Actor, key: str | None, entity_type: str,
 
     try:
         return db.transaction(tx)
-    except duckdb.ConstraintException:
+    except dialect.CONSTRAINT_ERRORS:
         # Two submits raced past the check: the loser's key insert collides; the winner's record stands.
+        # (PostgreSQL runs the loser once more first, and it finds the winner's key itself.)
         with db.cursor() as cur:
             existing = _existing(cur, actor, key)
         if existing is None:

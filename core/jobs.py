@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
+from core import dialect
 from core.access import SYSTEM, require_role
 from core.clock import utcnow
 from core.commands import command
@@ -82,10 +83,11 @@ def _email(db: Database, settings: Settings, now: datetime, runner: str) -> str:
 def _backup(db: Database, settings: Settings, now: datetime, runner: str) -> str:
     from core.backup import backup, default_target
 
+    postgres = dialect.is_postgres(db)
     if db.path == ":memory:":
         return "skipped: the portal runs on an in-memory database"
-    data_dir = Path(db.path).parent
-    result = backup(db, SYSTEM, default_target(data_dir, now))
+    data_dir = settings.data_dir if postgres else Path(db.path).parent
+    result = backup(db, SYSTEM, default_target(data_dir, now, postgres=postgres))
     removed = prune_backups(result.path.parent, keep_days=settings.backup_keep_days, now=now, keep=result.path)
     return f"backed up to {result.path.name} ({result.bytes:,} bytes); {removed} older than {settings.backup_keep_days} days removed"
 
@@ -94,7 +96,7 @@ def prune_backups(folder: Path, *, keep_days: int, now: datetime, keep: Path | N
     """Delete the backups in folder older than keep_days (never `keep`); returns how many."""
     cutoff = (now - timedelta(days=keep_days)).replace(tzinfo=timezone.utc).timestamp()
     removed = 0
-    for path in folder.glob("portal-*.duckdb"):
+    for path in [*folder.glob("portal-*.duckdb"), *folder.glob("portal-*.dump")]:
         if keep is not None and path.resolve() == keep.resolve():
             continue
         if path.stat().st_mtime < cutoff:
@@ -166,7 +168,12 @@ def _acquire(db: Database, job: str, runner: str, now: datetime) -> bool:
                        WHERE job = ? AND status = 'running' AND runner <> ?""", [now, job, runner])
         return True
 
-    return db.transaction(work)
+    try:
+        return db.transaction(work)
+    except dialect.CONSTRAINT_ERRORS:
+        # Another runner inserted the job's lease in a transaction still open when this one wrote:
+        # DuckDB refuses the second insert outright. That runner holds the job now.
+        return False
 
 
 def _release(db: Database, job: str, runner: str) -> None:
@@ -259,8 +266,8 @@ def job_status(db: Database, actor: Actor, *, now: datetime | None = None,
     with db.cursor() as cur:
         last = {r["job"]: r for r in rows(cur, """
             SELECT job, started_at, finished_at, status, summary, error FROM (
-                SELECT *, row_number() OVER (PARTITION BY job ORDER BY started_at DESC, id DESC) AS n FROM job_runs)
-            WHERE n = 1""")}
+                SELECT *, row_number() OVER (PARTITION BY job ORDER BY started_at DESC, id DESC) AS n FROM job_runs
+            ) AS r WHERE n = 1""")}
         failed = {r["job"]: int(r["n"]) for r in rows(
             cur, """SELECT job, count(*) AS n FROM job_runs WHERE status IN ('failed', 'interrupted')
                     AND started_at >= ? GROUP BY job""", [now - timedelta(days=7)])}
@@ -394,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="run even if not due")
     args = parser.parse_args(argv)
     settings = get_settings()
-    db = open_for_command(settings.database_path)
+    db = open_for_command(settings.database_location)
     if db is None:
         return 2
     try:

@@ -85,7 +85,7 @@ def list_follow_ups(db: Database, actor: Actor, student_id: int) -> list[dict[st
         require_read_student(cur, actor, student_id)
         return rows(cur, """SELECT f.*, c.first_name || ' ' || c.last_name AS contact_name
                             FROM follow_ups f JOIN contacts c ON c.id = f.contact_id
-                            WHERE f.student_id = ? ORDER BY coalesce(f.sent_at, f.due_on::TIMESTAMP) DESC""",
+                            WHERE f.student_id = ? ORDER BY coalesce(f.sent_at, CAST(f.due_on AS TIMESTAMP)) DESC""",
                     [student_id])
 
 
@@ -119,10 +119,9 @@ def list_outcomes(db: Database, actor: Actor, student_id: int) -> list[dict[str,
     """A student's outcomes with the ids of the contacts who helped."""
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
-        return rows(cur, """SELECT o.*, list(oc.contact_id ORDER BY oc.contact_id) FILTER (WHERE oc.contact_id IS NOT NULL)
-                                   AS helped_contact_ids
-                            FROM outcomes o LEFT JOIN outcome_contacts oc ON oc.outcome_id = o.id
-                            WHERE o.student_id = ? GROUP BY ALL ORDER BY o.created_at DESC""", [student_id])
+        return rows(cur, """SELECT o.*, (SELECT array_agg(oc.contact_id ORDER BY oc.contact_id)
+                                           FROM outcome_contacts oc WHERE oc.outcome_id = o.id) AS helped_contact_ids
+                            FROM outcomes o WHERE o.student_id = ? ORDER BY o.created_at DESC""", [student_id])
 
 
 def landed_note_status(db: Database, actor: Actor, student_id: int) -> list[dict[str, Any]]:

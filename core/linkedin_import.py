@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import pandas as pd
 from pydantic import ValidationError
 
 from core import events
@@ -25,13 +24,17 @@ from core.errors import PortalError
 from core.access import require_own_campaign
 from core.clock import utcnow
 from core.contacts import linkedin_key
-from core.db import Cursor, Database, rows
+from core.db import Cursor, Database, rows, rows_table
 from core.models import Actor, ContactCreate, Source, describe
 
 HEADER = ["First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On"]
 MAX_PREAMBLE_ROWS = 15
 MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 1000
+_INCOMING = rows_table([("first_name", "VARCHAR"), ("last_name", "VARCHAR"), ("organization", "VARCHAR"),
+                        ("title", "VARCHAR"), ("email", "VARCHAR"), ("linkedin_url", "VARCHAR"),
+                        ("connected_on", "DATE"), ("position", "INTEGER")])
+
 # LinkedIn caps a member's connections at 30,000, so a longer file is not one person's export.
 MAX_CONNECTIONS = 30_000
 # No field of a LinkedIn export comes near this; a longer cell means the file is something else.
@@ -260,34 +263,23 @@ def import_connections(
         detail = json.dumps({"source": Source.LINKEDIN.value, "via": "linkedin_import"}, sort_keys=True)
         for start in range(0, len(fresh), CHUNK):
             chunk = fresh[start:start + CHUNK]
-            frame = pd.DataFrame({
-                "first_name": [c.first_name for c in chunk],
-                "last_name": [c.last_name for c in chunk],
-                "organization": [c.organization for c in chunk],
-                "title": [c.title for c in chunk],
-                "email": [c.email for c in chunk],
-                "linkedin_url": [c.linkedin_url for c in chunk],
-                "connected_on": [c.connected_on.isoformat() if c.connected_on else None for c in chunk],
-                "position": list(range(start, start + len(chunk))),
-            }, dtype=object)
-            cur.register("incoming_connections", frame)
-            try:
-                new_ids = [r[0] for r in cur.execute(
-                    """INSERT INTO contacts (student_id, first_name, last_name, organization, title, field,
-                                             focus_occupation_id, source, source_detail, email, linkedin_url, priority,
-                                             connected_on, created_at, updated_at)
-                       SELECT ?, first_name, last_name, organization, title, '', ?, 'linkedin', 'Connections.csv',
-                              email, linkedin_url, 2, CAST(connected_on AS DATE), ?, ?
-                       FROM incoming_connections ORDER BY position
-                       RETURNING id""",
-                    [actor.user_id, focus_occupation_id, now, now]).fetchall()]
-            finally:
-                cur.unregister("incoming_connections")
+            new_ids = [r[0] for r in cur.execute(
+                f"""INSERT INTO contacts (student_id, first_name, last_name, organization, title, field,
+                                          focus_occupation_id, source, source_detail, email, linkedin_url, priority,
+                                          connected_on, created_at, updated_at)
+                    SELECT ?, first_name, last_name, organization, title, '', ?, 'linkedin', 'Connections.csv',
+                           email, linkedin_url, 2, connected_on, ?, ?
+                    FROM ({_INCOMING}) AS incoming_connections ORDER BY position
+                    RETURNING id""",
+                [actor.user_id, focus_occupation_id, now, now,
+                 [c.first_name for c in chunk], [c.last_name for c in chunk], [c.organization for c in chunk],
+                 [c.title for c in chunk], [c.email for c in chunk], [c.linkedin_url for c in chunk],
+                 [c.connected_on for c in chunk], list(range(start, start + len(chunk)))]).fetchall()]
             # One event per new contact, as create_contact would record, written in one statement.
             cur.execute(
                 """INSERT INTO events (occurred_at, actor_id, student_id, cohort_id, contact_id, entity_type,
                                        entity_id, action, detail)
-                   SELECT ?, ?, ?, ?, id, 'contact', id, 'imported', ? FROM contacts WHERE id IN (SELECT unnest(?))""",
+                   SELECT ?, ?, ?, ?, id, 'contact', id, 'imported', ? FROM contacts WHERE id IN (SELECT unnest(CAST(? AS BIGINT[])))""",
                 [now, actor.user_id, actor.user_id, cohort_id, detail, new_ids])
             events.student_acted(cur, actor.user_id, now)
             created.extend(new_ids)

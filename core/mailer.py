@@ -30,13 +30,12 @@ from email.utils import formataddr
 from typing import Any
 from urllib.parse import urlsplit
 
-import duckdb
 
 from core import notify
 from core.access import require_role
 from core.clock import utcnow
 from core.config import Settings, get_settings
-from core.db import Cursor, Database, row, rows
+from core.db import Cursor, Database, row, rows, rows_table
 from core.errors import PortalError, check_id
 from core.merge_fields import fill
 from core.models import Actor, Role
@@ -185,22 +184,22 @@ def queue(cur: Cursor, due: list[Any], *, now: datetime, settings: Settings) -> 
                     "message_id": message_id(d.fact_key, person["email"], settings)})
     if not out:
         return 0
-    # One statement for the batch (a row at a time costs milliseconds each in DuckDB).
-    import pandas as pd
+    # One statement for the batch, a column per array parameter (a row at a time costs milliseconds
+    # each in DuckDB).
+    names = [name for name, _ in _EMAILS_NOW_COLUMNS]
+    return len(cur.execute(
+        f"""INSERT INTO email_outbox (user_id, kind, fact_key, to_address, subject, body_text, body_html,
+                                      attachment_name, attachment_type, attachment, message_id, state,
+                                      next_attempt_at, created_at)
+            SELECT {", ".join(names)}, ?, ?, ? FROM ({rows_table(_EMAILS_NOW_COLUMNS)}) AS emails_now
+            ON CONFLICT (to_address, fact_key) DO NOTHING RETURNING id""",
+        [state, now, now, *([e[name] for e in out] for name in names)]).fetchall())
 
-    frame = pd.DataFrame(out, columns=list(out[0]))
-    frame["attachment"] = frame["attachment"].astype(object)
-    cur.register("emails_now", frame)
-    try:
-        return len(cur.execute(
-            """INSERT INTO email_outbox (user_id, kind, fact_key, to_address, subject, body_text, body_html,
-                                         attachment_name, attachment_type, attachment, message_id, state,
-                                         next_attempt_at, created_at)
-               SELECT user_id, kind, fact_key, to_address, subject, body_text, body_html, attachment_name,
-                      attachment_type, CAST(attachment AS BLOB), message_id, ?, ?, ? FROM emails_now
-               ON CONFLICT (to_address, fact_key) DO NOTHING RETURNING id""", [state, now, now]).fetchall())
-    finally:
-        _forget(cur, "emails_now")
+
+_EMAILS_NOW_COLUMNS = [("user_id", "BIGINT"), ("kind", "VARCHAR"), ("fact_key", "VARCHAR"), ("to_address", "VARCHAR"),
+                       ("subject", "VARCHAR"), ("body_text", "VARCHAR"), ("body_html", "VARCHAR"),
+                       ("attachment_name", "VARCHAR"), ("attachment_type", "VARCHAR"), ("attachment", "BYTEA"),
+                       ("message_id", "VARCHAR")]
 
 
 # ---------------------------------------------------------------- sending
@@ -369,11 +368,3 @@ def retry(db: Database, actor: Actor, outbox_id: int, *, now: datetime | None = 
                        WHERE id = ?""", [now, outbox_id])
 
     db.transaction(work)
-
-
-def _forget(cur, name: str) -> None:
-    """Unregister a frame; in a transaction an error already aborted, that error is the one to report."""
-    try:
-        cur.unregister(name)
-    except duckdb.Error:
-        pass

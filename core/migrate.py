@@ -14,10 +14,12 @@ from pathlib import Path
 
 from core.commands import command
 from core.errors import PortalError
+from core import dialect
 from core.db import Cursor, Database, row
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_TWIN = re.compile(r"^(\d{4}_[a-z0-9_]+)\.postgres\.sql$")
 
 
 class MigrationError(PortalError, RuntimeError):
@@ -35,17 +37,29 @@ class Migration:
         return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
 
 
-def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The migration files of a folder, in version order; duplicate numbers are an error."""
+def discover(directory: Path = MIGRATIONS_DIR, store: str = dialect.DUCKDB) -> list[Migration]:
+    """The migration files of a folder for a store, in version order; duplicate numbers are an error.
+
+    On PostgreSQL a `NNNN_words.postgres.sql` twin, where there is one, stands in for
+    `NNNN_words.sql` under the same name (see core/migrations/__init__.py)."""
     found: dict[int, Migration] = {}
+    twins: dict[str, Path] = {}
+    for path in sorted(directory.glob("*.postgres.sql")):
+        twin = _TWIN.match(path.name)
+        if not twin or not (directory / f"{twin.group(1)}.sql").exists():
+            raise MigrationError(f"{path.name}: a PostgreSQL twin is named after its migration, NNNN_words.postgres.sql")
+        twins[f"{twin.group(1)}.sql"] = path
     for path in sorted(directory.glob("*.sql")):
+        if path.name.endswith(".postgres.sql"):
+            continue
+        found_path = twins.get(path.name, path) if store == dialect.POSTGRES else path
         match = _NAME.match(path.name)
         if not match:
             raise MigrationError(f"{path.name}: migration files are named NNNN_words.sql")
         version = int(match.group(1))
         if version in found:
             raise MigrationError(f"two migrations share number {version:04d}")
-        found[version] = Migration(version, path.name, path.read_text(encoding="utf-8"))
+        found[version] = Migration(version, path.name, found_path.read_text(encoding="utf-8"))
     return [found[v] for v in sorted(found)]
 
 
@@ -63,7 +77,7 @@ def apply_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> list[str
     """Apply every pending migration; return the names applied. Edited applied files are refused."""
     db.transaction(_ensure_ledger)
     applied: list[str] = []
-    for migration in discover(directory):
+    for migration in discover(directory, db.store):
         with db.cursor() as cur:
             recorded = row(cur, "SELECT name, sha256 FROM schema_migrations WHERE version = ?", [migration.version])
         if recorded is not None:
@@ -128,9 +142,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from core.config import get_settings
 
-    import duckdb
-
     from core.commands import database_problem
+    from core.db import open_database
 
     parser = argparse.ArgumentParser(prog="python -m core.migrate", description=main.__doc__)
     parser.add_argument("--rebuild-figures", action="store_true",
@@ -138,9 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv or [])
     settings = get_settings()
     try:
-        db = Database(settings.database_path)
-    except duckdb.Error as exc:
-        print(database_problem(settings.database_path, exc), file=sys.stderr)
+        db = open_database(settings.database_location)
+    except dialect.DATABASE_ERRORS as exc:
+        print(database_problem(settings.database_location, exc), file=sys.stderr)
         return 1
     try:
         names = apply_migrations(db)
@@ -152,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         db.close()
-    print(f"{settings.database_path}: " + (f"applied {', '.join(names)}" if names else "schema up to date"))
+    print(f"{db.path}: " + (f"applied {', '.join(names)}" if names else "schema up to date"))
     return 0
 
 

@@ -25,14 +25,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import duckdb
-import pandas as pd
 
-from core import facts, notify
+from core import dialect, facts, notify
 from core.access import SYSTEM, require_role
 from core.clock import utcnow
 from core.config import Settings, get_settings
-from core.db import Cursor, Database, rows
+from core.db import Cursor, Database, rows, rows_table
 from core.models import Actor, Role
 from core.todo import WAITING, follow_up_step
 
@@ -337,21 +335,21 @@ def _failures(cur: Cursor, now: datetime, settings: Settings) -> list[Due]:
     """Scheduled work that failed, one alert per run, and emails that could not be sent, one alert per
     hour for all of that hour's: to every active admin."""
     admins = [r["id"] for r in rows(cur, "SELECT id FROM users WHERE role = 'admin' AND active")]
-    failures = rows(cur, """SELECT 'run:' || id AS key, 'Scheduled work failed: ' || job AS title,
+    failures = rows(cur, f"""SELECT 'run:' || id AS key, 'Scheduled work failed: ' || job AS title,
                                    coalesce(error, 'failed') AS error, coalesce(finished_at, started_at) AS failed_at,
                                    'admin_health' AS page
                             FROM job_runs WHERE status IN ('failed', 'interrupted') AND started_at >= ?
                             UNION ALL
-                            SELECT 'email:' || strftime(hour, '%Y%m%d%H'),
+                            SELECT 'email:' || {dialect.timestamp_text(cur, 'hour', '%Y%m%d%H')},
                                    CASE WHEN n = 1 THEN '1 email could not be sent'
                                         ELSE n || ' emails could not be sent' END,
                                    last_error, failed_at, 'admin_outbox'
                             FROM (SELECT date_trunc('hour', coalesce(claimed_at, created_at)) AS hour, count(*) AS n,
                                          max(coalesce(claimed_at, created_at)) AS failed_at,
-                                         arg_max(coalesce(last_error, 'failed'), coalesce(claimed_at, created_at))
-                                           AS last_error
+                                         (array_agg(coalesce(last_error, 'failed')
+                                                    ORDER BY coalesce(claimed_at, created_at) DESC))[1] AS last_error
                                   FROM email_outbox WHERE state = 'failed' AND kind <> 'job_failed' AND created_at >= ?
-                                  GROUP BY hour)""",
+                                  GROUP BY hour) AS by_hour""",
                     [now - HORIZON, now - HORIZON])
     return [Due(admin, "job_failed", f"job_failed:{f['key']}", f["title"], _excerpt(f["error"], 300), f["page"],
                 "", f["failed_at"], f["failed_at"] + HORIZON, values={"what": f["title"], "error": f["error"]})
@@ -422,6 +420,10 @@ def _meetings_held(db: Database, actor: Actor, since: datetime, until: datetime)
 
 # ---------------------------------------------------------------- giving them
 
+_DUE_NOW = rows_table([("user_id", "BIGINT"), ("kind", "VARCHAR"), ("fact_key", "VARCHAR"), ("title", "VARCHAR"),
+                       ("body", "VARCHAR"), ("page", "VARCHAR"), ("params", "VARCHAR"), ("due_at", "TIMESTAMP")])
+
+
 @dataclass(frozen=True)
 class Given:
     """What one pass gave: in-portal notifications written, emails queued, and how many were already given."""
@@ -445,20 +447,14 @@ def give(db: Database, due: list[Due], *, now: datetime | None = None, settings:
         part = due[start:start + batch]
 
         def work(cur: Cursor, part: list[Due] = part) -> tuple[int, int, int]:
-            frame = pd.DataFrame({
-                "user_id": [d.user_id for d in part], "kind": [d.kind for d in part],
-                "fact_key": [d.fact_key for d in part], "title": [d.title for d in part],
-                "body": [d.body for d in part], "page": [d.page for d in part], "params": [d.params for d in part],
-                "due_at": pd.Series([d.due_at for d in part], dtype="datetime64[us]"),
-            })
-            cur.register("due_now", frame)
-            try:
-                written = cur.execute(
-                    """INSERT INTO notifications (user_id, kind, fact_key, title, body, page, params, due_at, created_at)
-                       SELECT user_id, kind, fact_key, title, body, page, params, due_at, ? FROM due_now
-                       ON CONFLICT (user_id, fact_key) DO NOTHING RETURNING user_id, fact_key""", [now]).fetchall()
-            finally:
-                _forget(cur, "due_now")
+            # One statement for the batch: a column per array parameter.
+            written = cur.execute(
+                f"""INSERT INTO notifications (user_id, kind, fact_key, title, body, page, params, due_at, created_at)
+                    SELECT user_id, kind, fact_key, title, body, page, params, due_at, ? FROM ({_DUE_NOW}) AS due_now
+                    ON CONFLICT (user_id, fact_key) DO NOTHING RETURNING user_id, fact_key""",
+                [now, [d.user_id for d in part], [d.kind for d in part], [d.fact_key for d in part],
+                 [d.title for d in part], [d.body for d in part], [d.page for d in part],
+                 [d.params for d in part], [d.due_at for d in part]]).fetchall()
             new = {(u, k) for u, k in written}
             fresh = [d for d in part if (d.user_id, d.fact_key) in new]
             queued = mailer.queue(cur, fresh, now=now, settings=settings)
@@ -468,7 +464,7 @@ def give(db: Database, due: list[Due], *, now: datetime | None = None, settings:
             try:
                 n, e, a = db.transaction(work)
                 break
-            except duckdb.ConstraintException:
+            except dialect.CONSTRAINT_ERRORS:
                 # Another runner gave some of these in a transaction that committed after this one
                 # began: DuckDB refuses the duplicate instead of skipping it. Again: they are now seen.
                 if attempt == 4:
@@ -491,13 +487,3 @@ def remind_student(db: Database, student_id: int, *, now: datetime | None = None
     settings = settings or get_settings()
     due = due_reminders(db, SYSTEM, now=now, student_id=student_id, settings=settings, include_digests=False)
     return give(db, due, now=now, settings=settings)
-
-
-
-
-def _forget(cur, name: str) -> None:
-    """Unregister a frame; in a transaction an error already aborted, that error is the one to report."""
-    try:
-        cur.unregister(name)
-    except duckdb.Error:
-        pass

@@ -23,7 +23,7 @@ from core.access import require_role
 from core.accounts import hash_password, one_time_password
 from core.clock import utcnow
 from core.csv_input import read_records
-from core.db import Cursor, Database, rows
+from core.db import Cursor, Database, rows, rows_table
 from core.models import Actor, Role, _check_email, _unreadable
 
 MAX_ROWS = 20_000
@@ -272,49 +272,47 @@ def apply(
 
 
 def _create_accounts(cur: Cursor, actor: Actor, issued: list[tuple[RosterLine, str, str]], now: datetime) -> None:
-    import pandas as pd
+    # The new accounts as a table of rows (one array parameter per column), read by each statement.
+    roster_new = [[x.username for x, _, _ in issued], [x.email for x, _, _ in issued],
+                  [x.first_name for x, _, _ in issued], [x.last_name for x, _, _ in issued],
+                  [h for _, _, h in issued], [x.student_id for x, _, _ in issued], [x.cohort_id for x, _, _ in issued]]
+    clash = cur.execute(f"""WITH roster_new AS ({_ROSTER_NEW})
+                            SELECT count(*) FROM users u JOIN roster_new r
+                            ON u.username = r.username OR lower(u.email) = lower(r.email)
+                               OR (r.student_number IS NOT NULL AND u.student_number = r.student_number)""",
+                        roster_new).fetchall()[0][0]
+    if clash:
+        raise RosterError(f"{clash} line(s) clash with accounts created since the preview; preview the file again.")
+    # One set-based insert per table: thousands of single-row statements would hold the
+    # write transaction open for many seconds.
+    cur.execute(
+        f"""INSERT INTO users (username, email, first_name, last_name, role, password_hash, must_change_password,
+                              student_number, created_at, updated_at)
+            WITH roster_new AS ({_ROSTER_NEW})
+            SELECT username, email, first_name, last_name, 'student', password_hash, true, student_number, ?, ?
+            FROM roster_new""",
+        [*roster_new, now, now],
+    )
+    cur.execute(
+        f"""INSERT INTO cohort_members (student_id, cohort_id, joined_at)
+            WITH roster_new AS ({_ROSTER_NEW})
+            SELECT u.id, r.cohort_id, ? FROM roster_new r JOIN users u ON u.username = r.username""",
+        [*roster_new, now],
+    )
+    # The same event rows core.events.record writes, one per account, set-based for speed.
+    cur.execute(
+        f"""INSERT INTO events (occurred_at, actor_id, student_id, cohort_id, entity_type, entity_id, action, detail)
+            WITH roster_new AS ({_ROSTER_NEW})
+            SELECT ?, ?, u.id, r.cohort_id, 'user', u.id, 'created',
+                   '{{"role": "student", "source": "roster", "username": ' || CAST(to_json(r.username) AS VARCHAR) || '}}'
+            FROM roster_new r JOIN users u ON u.username = r.username""",
+        [*roster_new, now, actor.user_id or None],
+    )
 
-    frame = pd.DataFrame({
-        "username": [x.username for x, _, _ in issued],
-        "email": [x.email for x, _, _ in issued],
-        "first_name": [x.first_name for x, _, _ in issued],
-        "last_name": [x.last_name for x, _, _ in issued],
-        "password_hash": [h for _, _, h in issued],
-        "student_number": [x.student_id for x, _, _ in issued],
-        "cohort_id": [x.cohort_id for x, _, _ in issued],
-    })
-    cur.register("roster_new", frame)
-    try:
-        # fetchall, not fetchone: DuckDB 2.0 refuses unregister() while a result is half read.
-        clash = cur.execute("""SELECT count(*) FROM users u JOIN roster_new r
-                               ON u.username = r.username OR lower(u.email) = lower(r.email)
-                                  OR (r.student_number IS NOT NULL AND u.student_number = r.student_number)""").fetchall()[0][0]
-        if clash:
-            raise RosterError(f"{clash} line(s) clash with accounts created since the preview; preview the file again.")
-        # One set-based insert per table: thousands of single-row statements would hold the
-        # write transaction open for many seconds.
-        cur.execute(
-            """INSERT INTO users (username, email, first_name, last_name, role, password_hash, must_change_password,
-                                 student_number, created_at, updated_at)
-               SELECT username, email, first_name, last_name, 'student', password_hash, true, student_number, ?, ?
-               FROM roster_new""",
-            [now, now],
-        )
-        cur.execute(
-            """INSERT INTO cohort_members (student_id, cohort_id, joined_at)
-               SELECT u.id, r.cohort_id, ? FROM roster_new r JOIN users u ON u.username = r.username""",
-            [now],
-        )
-        # The same event rows core.events.record writes, one per account, set-based for speed.
-        cur.execute(
-            """INSERT INTO events (occurred_at, actor_id, student_id, cohort_id, entity_type, entity_id, action, detail)
-               SELECT ?, ?, u.id, r.cohort_id, 'user', u.id, 'created',
-                      '{"role": "student", "source": "roster", "username": ' || CAST(to_json(r.username) AS VARCHAR) || '}'
-               FROM roster_new r JOIN users u ON u.username = r.username""",
-            [now, actor.user_id or None],
-        )
-    finally:
-        cur.unregister("roster_new")
+
+_ROSTER_NEW = rows_table([("username", "VARCHAR"), ("email", "VARCHAR"), ("first_name", "VARCHAR"),
+                          ("last_name", "VARCHAR"), ("password_hash", "VARCHAR"), ("student_number", "VARCHAR"),
+                          ("cohort_id", "BIGINT")])
 
 
 def _update_account(cur: Cursor, actor: Actor, line: RosterLine, now: datetime) -> None:

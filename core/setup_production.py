@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from core.config import get_settings
-    from core.db import Database
+    from core.db import open_database
     from core.library import load_library
     from core.migrate import apply_migrations
 
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
               + "; demo mode off.")
         get_settings.cache_clear()
         settings = get_settings()
-        db = Database(settings.database_path)
+        db = open_database(settings.database_location)
         try:
             apply_migrations(db)
             load_library(db)
@@ -223,10 +223,10 @@ def main(argv: list[str] | None = None) -> int:
             with db.cursor() as cur:
                 has_admin = scalar(cur, "SELECT count(*) FROM users WHERE role = 'admin' AND active")
             if has_admin:
-                print(f"{settings.database_path}: an admin exists already; no account created.")
+                print(f"{db.path}: an admin exists already; no account created.")
             else:
                 new_id = create_first_admin(db, gather_admin(args), rounds=settings.bcrypt_rounds)
-                print(f"{settings.database_path}: first admin created (id {new_id}).")
+                print(f"{db.path}: first admin created (id {new_id}).")
         finally:
             db.close()
     except SetupError as exc:

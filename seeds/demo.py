@@ -21,7 +21,7 @@ from core.accounts import create_user
 from core.clock import utcnow
 from core.commands import command
 from core.cohorts import add_goal, add_student, assign_counselor, create_cohort
-from core.db import Database, scalar
+from core.db import Database, open_database, scalar
 from core.library import list_items, load_library
 from core.migrate import apply_migrations
 from core.models import (
@@ -354,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"\n  Portal: http://localhost:{args.port}  (production mode: no demo accounts)\n")
         return 0
-    db = Database(settings.database_path)
+    db = open_database(settings.database_location)
     try:
         if not settings.demo_mode:
             apply_migrations(db)

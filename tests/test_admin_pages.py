@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from core.accounts import user_id_for_username
-from core.db import Database, scalar
+from core.db import open_database, scalar
 from tests.apptest_utils import sign_in_state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,7 +18,7 @@ PAGES = ["admin_home", "admin_cohorts", "admin_roster", "admin_accounts", "admin
 
 
 def _run(page: str, username: str, db_path) -> AppTest:
-    db = Database(db_path)
+    db = open_database(db_path)
     user_id = user_id_for_username(db, username)
     db.close()
     at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60)
@@ -65,7 +65,7 @@ def test_cohorts_page_creates_a_cohort_and_refuses_a_duplicate(portal_env):
     at.button[0].click()
     at.run()
     assert "already exists" in at.error[0].value
-    db = Database(portal_env)
+    db = open_database(portal_env)
     with db.cursor() as cur:
         assert scalar(cur, "SELECT count(*) FROM cohorts WHERE lower(name) LIKE 'arts explorers%'") == 1
         assert cur.execute("SELECT term_start, term_end FROM cohorts WHERE name = 'Arts Explorers, Spring 2027'"
@@ -90,7 +90,7 @@ def test_a_cohort_cannot_be_created_without_its_term(portal_env):
     assert [e.value for e in at.error] == ["Term start is required: pick the first day of the term",
                                            "Term end is required: pick the last day of the term"]
     assert not at.success
-    db = Database(portal_env)
+    db = open_database(portal_env)
     with db.cursor() as cur:
         assert scalar(cur, "SELECT count(*) FROM cohorts WHERE name = 'No Term Explorers'") == 0
     db.close()
@@ -103,7 +103,7 @@ def test_a_cohort_term_cannot_be_removed_on_edit(portal_env):
     [b for b in at.button if b.label == "Save changes"][0].click()
     at.run()
     assert [e.value for e in at.error] == ["Term end is required: pick the last day of the term"]
-    db = Database(portal_env)
+    db = open_database(portal_env)
     with db.cursor() as cur:
         assert scalar(cur, "SELECT term_end FROM cohorts WHERE id = ?", [cid]) is not None
     db.close()
@@ -111,7 +111,7 @@ def test_a_cohort_term_cannot_be_removed_on_edit(portal_env):
 
 def _picked_id(at: AppTest, db_path) -> int:
     name = at.selectbox(key="admin_cohorts_pick").value.removesuffix(" (archived)")
-    db = Database(db_path)
+    db = open_database(db_path)
     with db.cursor() as cur:
         found = scalar(cur, "SELECT id FROM cohorts WHERE name = ?", [name])
     db.close()
@@ -124,7 +124,7 @@ def test_a_stale_cohort_edit_is_refused_showing_the_other_change(portal_env):
 
     at = _run("admin_cohorts", "admin", portal_env)
     cid = _picked_id(at, portal_env)
-    db = Database(portal_env)
+    db = open_database(portal_env)
     admin_id = user_id_for_username(db, "admin")
     update_cohort(db, Actor(admin_id, Role.ADMIN), cid, CohortUpdate(stalled_after_days=30))  # another tab
     db.close()
@@ -134,7 +134,7 @@ def test_a_stale_cohort_edit_is_refused_showing_the_other_change(portal_env):
     assert not at.exception
     assert any("changed since you opened it" in e.value for e in at.error)
     assert "30" in [t.value for t in at.text]  # the other tab's value is shown
-    db = Database(portal_env)
+    db = open_database(portal_env)
     with db.cursor() as cur:
         assert scalar(cur, "SELECT name FROM cohorts WHERE id = ?", [cid]) != "Renamed in this tab"
     db.close()
@@ -154,14 +154,14 @@ def test_assigning_a_counselor_confirms_and_archiving_offers_undo(portal_env):
     [b for b in at.button if b.label == "Archive"][0].click()
     at.run()
     assert any("Cohort archived" in s.value for s in at.success)
-    db = Database(portal_env)
+    db = open_database(portal_env)
     with db.cursor() as cur:
         assert scalar(cur, "SELECT archived_at IS NOT NULL FROM cohorts WHERE id = ?", [cid])
     db.close()
     [b for b in at.button if b.label == "Undo"][0].click()
     at.run()
     assert not at.exception
-    db = Database(portal_env)
+    db = open_database(portal_env)
     with db.cursor() as cur:
         assert scalar(cur, "SELECT archived_at IS NULL FROM cohorts WHERE id = ?", [cid])
         actions = [r[0] for r in cur.execute("SELECT action FROM events WHERE entity_type = 'cohort' AND entity_id = ? "
@@ -179,7 +179,7 @@ def test_accounts_page_deactivates_a_student(portal_env):
     deactivate.click()
     at.run()
     assert "student12 is deactivated" in at.success[0].value.replace("\\", "")
-    db = Database(portal_env)
+    db = open_database(portal_env)
     with db.cursor() as cur:
         assert scalar(cur, "SELECT active FROM users WHERE username = 'student12'") is False
     db.close()
@@ -192,7 +192,7 @@ def test_accounts_page_resets_a_password_and_shows_it_once(portal_env):
     [b for b in at.button if b.label == "Reset password"][0].click()
     at.run()
     password = at.code[0].value
-    db = Database(portal_env)
+    db = open_database(portal_env)
     from core.accounts import authenticator_credentials, check_password
 
     assert check_password(password, authenticator_credentials(db)["usernames"]["student03"]["password"])
@@ -209,7 +209,7 @@ def test_library_page_edit_is_saved(portal_env):
     [b for b in at.button if b.label == "Save"][0].click()
     at.run()
     assert not at.exception and at.success[0].value.startswith("Saved")
-    db = Database(portal_env)
+    db = open_database(portal_env)
     with db.cursor() as cur:
         assert scalar(cur, "SELECT count(*) FROM library_items WHERE body = ? AND edited_by IS NOT NULL",
                       ["What does a good first year in this job look like?"]) == 1
@@ -224,20 +224,30 @@ def test_registration_page_opens_registration_with_a_code(portal_env):
     [b for b in at.button if b.label == "Save"][0].click()
     at.run()
     assert not at.exception and at.success[0].value.startswith("Saved")
-    db = Database(portal_env)
+    db = open_database(portal_env)
     from core.registration import cohort_for_code
 
     assert cohort_for_code(db, "fall-2026-hs") is not None
     db.close()
 
 
-def test_health_page_backs_up_the_running_database(portal_env):
+def test_health_page_backs_up_the_running_database(portal_env, tmp_path):
     at = _run("admin_health", "admin", portal_env)
     schema = next(m.value for m in at.metric if m.label == "Schema version")
     assert len(schema) == 4 and int(schema) >= 2  # e.g. 0002
     [b for b in at.button if b.label == "Back up now"][0].click()
     at.run()
     assert not at.exception and at.success[0].value.startswith("Backed up 27 accounts")
+    if str(portal_env).startswith("postgresql://"):
+        # A pg_dump archive in the data folder's backups, listing the users table's data.
+        from core.backup import postgres_program
+        import subprocess
+
+        [archive] = list((tmp_path / "backups").glob("portal-*.dump"))
+        listed = subprocess.run([postgres_program("pg_restore"), "--list", str(archive)],
+                                capture_output=True, text=True, check=True).stdout
+        assert "TABLE DATA public users" in listed
+        return
     copies = list((portal_env.parent / "backups").glob("portal-*.duckdb"))
     assert len(copies) == 1
     import duckdb
@@ -266,7 +276,7 @@ def test_audit_page_filters_by_action(portal_env):
 ])
 def test_roster_page_explains_a_file_that_is_not_a_roster(portal_env, content, message):
     at = _run("admin_roster", "admin", portal_env)
-    db = Database(portal_env)
+    db = open_database(portal_env)
     with db.cursor() as cur:
         before = scalar(cur, "SELECT count(*) FROM users")
     db.close()
@@ -274,7 +284,7 @@ def test_roster_page_explains_a_file_that_is_not_a_roster(portal_env, content, m
     assert not at.exception
     assert [e.value for e in at.error] and message in at.error[0].value.replace("\\", "")
     assert not [b for b in at.button if b.key == "admin_roster_confirm"]
-    db = Database(portal_env)
+    db = open_database(portal_env)
     with db.cursor() as cur:
         assert scalar(cur, "SELECT count(*) FROM users") == before
     db.close()
@@ -286,12 +296,12 @@ def test_library_retire_offers_undo_and_a_stale_edit_is_refused(portal_env):
     from core.models import Actor, Role
 
     at = _run("admin_library", "admin", portal_env)
-    db = Database(portal_env)
+    db = open_database(portal_env)
     admin = Actor(user_id_for_username(db, "admin"), Role.ADMIN)
     first = list_items(db, admin, "question")[0]
     db.close()
     at.text_area(key=f"admin_library_edit_{first['id']}_body").input("My wording")
-    db = Database(portal_env)
+    db = open_database(portal_env)
     edit_item(db, admin, first["id"], LibraryItemInput(kind="question", category=first["category"],
                                                        body="The other admin's wording"))
     db.close()
@@ -304,12 +314,12 @@ def test_library_retire_offers_undo_and_a_stale_edit_is_refused(portal_env):
     at = _run("admin_library", "admin", portal_env)
     at.button(key=f"admin_library_retire_{first['id']}").click().run()
     assert any("Retired." in s.value for s in at.success)
-    db = Database(portal_env)
+    db = open_database(portal_env)
     assert first["id"] not in [i["id"] for i in list_items(db, admin, "question")]
     db.close()
     at.button(key="admin_library_undo_button").click().run()
     assert not at.exception
-    db = Database(portal_env)
+    db = open_database(portal_env)
     assert first["id"] in [i["id"] for i in list_items(db, admin, "question")]
     db.close()
 
@@ -319,7 +329,7 @@ def test_assigning_a_counselor_names_the_counselor_and_the_cohort_inertly(portal
     from core.models import Actor, CohortCreate, Role
 
     name = "<b>Night</b> =SUM(1) [x](javascript:alert(1))"
-    db = Database(portal_env)
+    db = open_database(portal_env)
     admin = Actor(user_id_for_username(db, "admin"), Role.ADMIN)
     cid = create_cohort(db, admin, CohortCreate(name=name, term_start=date(2027, 1, 11),
                                                 term_end=date(2027, 5, 7))).id
@@ -337,7 +347,7 @@ def test_assigning_a_counselor_names_the_counselor_and_the_cohort_inertly(portal
     assert shown[0].replace("\\", "") == f"Assigned {counselor} to {name}: they see its students on their dashboard now."
     assert "\\<b\\>" in shown[0] and "\\[x\\]\\(javascript" in shown[0]  # markdown cannot turn it into markup
     username = counselor.rsplit("(", 1)[1].rstrip(")")
-    db = Database(portal_env)
+    db = open_database(portal_env)
     with db.cursor() as cur:
         assert scalar(cur, """SELECT count(*) FROM cohort_counselors cc JOIN users u ON u.id = cc.counselor_id
                               WHERE cc.cohort_id = ? AND u.username = ?""", [cid, username]) == 1

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.access import SYSTEM
 from core.cohort_admin import set_registration
-from core.db import Database, scalar
+from core.db import open_database, scalar
 
 
 def _section():
@@ -25,7 +25,7 @@ def _captcha(at: AppTest) -> str:
 
 
 def _open_registration(path, **extra) -> int:
-    db = Database(path)
+    db = open_database(path)
     with db.cursor() as cur:
         cohort_id = scalar(cur, "SELECT id FROM cohorts ORDER BY name LIMIT 1")
     set_registration(db, SYSTEM, cohort_id, open_=True, invite_code="JOIN-2026", **extra)
@@ -77,7 +77,7 @@ def test_wrong_code_is_refused_and_a_right_code_registers_a_student(portal_env):
     at.button[0].click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.success[0].value.startswith("Account created for **lina\\_park**")
-    db = Database(portal_env)
+    db = open_database(portal_env)
     with db.cursor() as cur:
         assert scalar(cur, """SELECT m.cohort_id FROM users u JOIN cohort_members m ON m.student_id = u.id
                               WHERE u.username = 'lina_park' AND u.role = 'student' AND u.active""") == cohort_id
@@ -95,7 +95,7 @@ def test_a_taken_username_is_refused_by_core_and_nothing_is_written(portal_env):
     fields["Captcha"].input(_captcha(at))
     at.button[0].click().run()
     assert not at.exception and at.error[0].value == "That username is already used by another account." and not at.success
-    db = Database(portal_env)
+    db = open_database(portal_env)
     with db.cursor() as cur:
         assert scalar(cur, "SELECT count(*) FROM users WHERE email = 'someone.new@example.edu'") == 0
     db.close()

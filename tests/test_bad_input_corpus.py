@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.db import Database, scalar
+from core.db import open_database, scalar
 from tests.apptest_utils import sign_in_state, demo_user_id
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,7 +17,7 @@ COUNSELOR_PAGES = ["counselor_home", "counselor_student", "counselor_cohort"]
 
 
 def _events(path: Path) -> int:
-    db = Database(path)
+    db = open_database(path)
     try:
         with db.cursor() as cur:
             return scalar(cur, "SELECT count(*) FROM events")

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.accounts import user_id_for_username
 from core.cohorts import get_cohort, list_goals
-from core.db import Database
+from core.db import Database, open_database
 from core.models import Actor, Role
 from tests.apptest_utils import sign_in_state
 
@@ -20,7 +20,7 @@ COHORT_A = "Health & Science Explorers, Fall 2026"
 
 
 def _ids(path: Path, *usernames: str) -> list[int]:
-    db = Database(path)
+    db = open_database(path)
     try:
         return [user_id_for_username(db, u) for u in usernames]
     finally:
@@ -28,7 +28,7 @@ def _ids(path: Path, *usernames: str) -> list[int]:
 
 
 def _cohort_id(path: Path, name: str) -> int:
-    db = Database(path)
+    db = open_database(path)
     try:
         with db.cursor() as cur:
             return cur.execute("SELECT id FROM cohorts WHERE name = ?", [name]).fetchone()[0]
@@ -183,7 +183,7 @@ def test_counselor_comments_from_the_detail_page(portal_env):
     assert "Try a second person at the same clinic." in [t.value for t in at.text]
     from core.comments import list_comments
 
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         seen = list_comments(db, Actor(student12, Role.STUDENT), student12, subject_type="student",
                              subject_id=student12)
@@ -205,7 +205,7 @@ def test_settings_change_timing_and_goals(portal_env):
     at.selectbox(key="counselor_cohort_metric").set_value(at.selectbox(key="counselor_cohort_metric").options[5])
     at.button[[b.label for b in at.button].index("Add goal")].click().run()
     assert [s.value for s in at.success] == ["Goal added."]
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         admin = Actor(_ids_in(db, "admin"), Role.ADMIN)
         assert get_cohort(db, admin, cohort_id).stalled_after_days == 21
@@ -222,7 +222,7 @@ def _ids_in(db: Database, username: str) -> int:
 
 def test_names_with_markup_are_shown_as_typed(portal_env):
     rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         with db.cursor() as cur:
             cur.execute("UPDATE users SET first_name = ? WHERE id = ?", ["**Lena** [x](http://evil)", student12])
@@ -284,7 +284,7 @@ def test_counselor_posts_edits_withdraws_and_undoes_a_comment(portal_env):
 
     from core.comments import list_comments
 
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         seen = list_comments(db, Actor(student12, Role.STUDENT), student12, subject_type="student",
                              subject_id=student12)
@@ -302,7 +302,7 @@ def test_a_stale_comment_edit_shows_the_saved_text(portal_env):
     from core.models import CommentCreate, CommentEdit
 
     rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         cid = add_comment(db, Actor(rivera, Role.COUNSELOR), student12,
                           CommentCreate(subject_type="student", subject_id=student12, body="Version one"))
@@ -312,7 +312,7 @@ def test_a_stale_comment_edit_shows_the_saved_text(portal_env):
     at.query_params["student"] = str(student12)
     at.run()
     _button(at, "Edit").click().run()
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:  # another tab saves first
         edit_comment(db, Actor(rivera, Role.COUNSELOR), cid, CommentEdit(body="Version from the other tab"))
     finally:
@@ -327,7 +327,7 @@ def test_a_stale_comment_edit_shows_the_saved_text(portal_env):
 def test_counselor_edits_a_goal_and_undoes_retiring_it(portal_env):
     (rivera,) = _ids(portal_env, "counselor.rivera")
     cohort_id = _cohort_id(portal_env, COHORT_A)
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         before = list_goals(db, Actor(rivera, Role.COUNSELOR), cohort_id)
     finally:
@@ -341,14 +341,14 @@ def test_counselor_edits_a_goal_and_undoes_retiring_it(portal_env):
     assert [s.value for s in at.success] == ["Goal saved."]
     at.button(key=f"counselor_cohort_retire_{first['id']}").click().run()
     assert any("Goal retired" in i.value for i in at.info)
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         assert first["id"] not in [g["id"] for g in list_goals(db, Actor(rivera, Role.COUNSELOR), cohort_id)]
     finally:
         db.close()
     _button(at, "Undo").click().run()
     assert not at.exception
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         after = {g["id"]: g for g in list_goals(db, Actor(rivera, Role.COUNSELOR), cohort_id)}
     finally:
@@ -364,7 +364,7 @@ def test_stale_timing_save_is_refused(portal_env):
     (rivera,) = _ids(portal_env, "counselor.rivera")
     cohort_id = _cohort_id(portal_env, COHORT_A)
     at = _app("pages/counselor_cohort.py", rivera).run()
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:  # a colleague saves first
         update_cohort(db, Actor(rivera, Role.COUNSELOR), cohort_id, CohortUpdate(thank_you_window_hours=30))
     finally:
@@ -374,7 +374,7 @@ def test_stale_timing_save_is_refused(portal_env):
     assert not at.exception
     assert any("changed since you opened it" in e.value for e in at.error)
     assert "30" in [t.value for t in at.text]
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         assert get_cohort(db, Actor(rivera, Role.COUNSELOR), cohort_id).stalled_after_days != 21
     finally:
@@ -386,7 +386,7 @@ def test_contact_picker_marks_archived_contacts(portal_env):
 
     rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
     lena = Actor(student12, Role.STUDENT)
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         contacts = list_contacts(db, lena)
         gone = contacts[0]
@@ -407,7 +407,7 @@ def test_timeline_shows_edits_with_who_and_when(portal_env):
     from core.models import CommentCreate, CommentEdit
 
     rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         rivera_actor = Actor(rivera, Role.COUNSELOR)
         cid = add_comment(db, rivera_actor, student12, CommentCreate(subject_type="student", subject_id=student12,
@@ -431,7 +431,7 @@ def test_the_student_sees_the_counselors_edit_marked_edited_and_not_a_withdrawn_
 
     rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
     counselor = Actor(rivera, Role.COUNSELOR)
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         kept = add_comment(db, counselor, student12, CommentCreate(subject_type="student", subject_id=student12,
                                                                   body="Call the clinic Monday"))
@@ -481,7 +481,7 @@ def test_a_nudge_reaches_every_student_shown(portal_env):
     at.checkbox(key=next(c.key for c in at.checkbox if c.key.endswith("_sure"))).check().run()
     at.button(key="counselor_home_nudge_send").click().run()
     assert not at.exception and at.success[0].value.startswith("Nudged 2 students")
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         from core.accounts import load_actor
 
@@ -513,7 +513,7 @@ def test_a_students_reply_is_new_on_their_page_until_the_counselor_has_read_it(p
     from core.models import CommentCreate
 
     (rivera, lena) = _ids(portal_env, "counselor.rivera", "student12")
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         counselor, student = load_actor(db, rivera), load_actor(db, lena)
         add_comment(db, counselor, lena, CommentCreate(subject_type="student", subject_id=lena, body="How is it going?"),
@@ -527,7 +527,7 @@ def test_a_students_reply_is_new_on_their_page_until_the_counselor_has_read_it(p
     at.run()
     assert not at.exception
     assert any(c.value.startswith(":green-badge[New] Lena Farouk") for c in at.caption)
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         assert lena not in unread_replies(db, load_actor(db, rivera)), "opening the student reads the threads"
     finally:

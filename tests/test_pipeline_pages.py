@@ -4,7 +4,7 @@ and is sent as written; an accepted request points to Meetings; a past meeting t
 from __future__ import annotations
 
 from core import thanks
-from core.db import Database
+from core.db import open_database
 from core.models import Actor, Role
 from tests.apptest_utils import demo_user_id, run_page, texts
 
@@ -33,7 +33,7 @@ def test_a_saved_thank_you_draft_comes_back_in_its_box_and_is_sent_as_written(po
     box.input("Dear Ana, thank you: the outbreak story stayed with me.")
     again.button(key=box.key.replace("_body", "_send")).click().run()
     assert not again.exception and not _refusals(again)
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         actor = Actor(demo_user_id(portal_env, "student07"), Role.STUDENT)
         contact_id = again.selectbox(key="student_thank_you_contact").value

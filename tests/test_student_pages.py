@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.accounts import user_id_for_username
 from core.contacts import list_contacts
-from core.db import Database
+from core.db import open_database
 from core.models import Actor, Role
 from core.todo import todo_list
 from tests.apptest_utils import sign_in_state
@@ -21,7 +21,7 @@ STUDENTS = ["student01", "student07", "student10", "student11"]
 
 
 def _uid(path: Path, username: str) -> int:
-    db = Database(path)
+    db = open_database(path)
     try:
         return user_id_for_username(db, username)
     finally:
@@ -84,7 +84,7 @@ def test_adding_a_target_without_a_name_shows_the_error_at_the_field(portal_env)
     errors = [e.value for e in at.error]
     assert "First name is required" in errors
     assert any(e.startswith("Email is not an email address") for e in errors)
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         assert list_contacts(db, Actor(_uid(portal_env, "student01"), Role.STUDENT)) == []
     finally:
@@ -99,7 +99,7 @@ def test_adding_a_target_writes_it_for_the_acting_student(portal_env):
     at.button(key="FormSubmitter:student_targets_add_form_0-Add target").click().run()
     assert not at.exception and not at.error
     assert "Added Ana Lee" in _texts(at)
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         [c] = list_contacts(db, Actor(_uid(portal_env, "student01"), Role.STUDENT))
         assert (c["first_name"], c["organization"], c["stage"]) == ("Ana", "County Health", "target")
@@ -108,7 +108,7 @@ def test_adding_a_target_writes_it_for_the_acting_student(portal_env):
 
 
 def test_another_students_contact_in_the_url_is_not_shown(portal_env):
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         other = list_contacts(db, Actor(_uid(portal_env, "student07"), Role.STUDENT))[0]
         own = list_contacts(db, Actor(_uid(portal_env, "student10"), Role.STUDENT))
@@ -164,7 +164,7 @@ def test_outreach_starts_from_a_request_template_unless_a_follow_up_is_due(porta
     at = _run(portal_env, "student_outreach", "student09")  # a student with no unanswered request
     template = at.selectbox(key="student_outreach_template")
     assert template.format_func(template.value) == "Meeting request by email"
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         # student05's request went out eight days ago with no reply: the to-do list names the contact.
         [due] = [i.contact_id for i in todo_list(db, Actor(_uid(portal_env, "student05"), Role.STUDENT))
@@ -200,7 +200,7 @@ def test_linkedin_bad_uploads_get_a_message_and_write_nothing(portal_env, data, 
     assert not at.exception
     assert any(message in e.value.replace("\\", "") for e in at.error), [e.value for e in at.error]  # shown inert (escaped)
     assert not [b for b in at.button if b.key == "student_targets_linkedin_go"]
-    db = Database(portal_env)
+    db = open_database(portal_env)
     try:
         assert list_contacts(db, Actor(_uid(portal_env, "student01"), Role.STUDENT), include_archived=True) == []
     finally:

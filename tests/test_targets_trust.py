@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import contacts, research
 from core.accounts import user_id_for_username
-from core.db import Database, scalar
+from core.db import Database, open_database, scalar
 from core.models import Actor, ContactCreate, Role
 from tests.apptest_utils import sign_in_state
 
@@ -20,7 +20,7 @@ ADD = "FormSubmitter:student_targets_add_form_{}-Add target"
 
 
 def _actor(path: Path, username: str) -> Actor:
-    db = Database(path)
+    db = open_database(path)
     try:
         return Actor(user_id_for_username(db, username), Role.STUDENT)
     finally:
@@ -28,7 +28,7 @@ def _actor(path: Path, username: str) -> Actor:
 
 
 def _with_db(path: Path, fn):
-    db = Database(path)
+    db = open_database(path)
     try:
         return fn(db)
     finally:

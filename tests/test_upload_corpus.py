@@ -18,7 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import linkedin_import, roster
-from core.db import Database, scalar
+from core.db import open_database, scalar
 from core.errors import PortalError
 from tests.apptest_utils import demo_user_id, sign_in_state
 
@@ -98,7 +98,7 @@ def _q(value: str) -> str:
 
 
 def _counts(path: Path) -> tuple[int, ...]:
-    db = Database(path)
+    db = open_database(path)
     try:
         with db.cursor() as cur:
             return tuple(scalar(cur, f"SELECT count(*) FROM {t}")

@@ -19,5 +19,5 @@ def _open(path: str) -> Database:
 
 
 def get_db() -> Database:
-    """The shared Database for the configured file (one per process, a cursor per unit of work)."""
-    return _open(str(get_settings().database_path))
+    """The shared Database for the configured file or PostgreSQL URL (one per process, a cursor per unit of work)."""
+    return _open(get_settings().database_location)
