@@ -181,7 +181,8 @@ def queue(cur: Cursor, due: list[Any], *, now: datetime, settings: Settings) -> 
                     "subject": subject, "body_text": text, "body_html": html_body,
                     "attachment_name": "meeting.ics" if attachment else None,
                     "attachment_type": "text/calendar" if attachment else None, "attachment": attachment,
-                    "message_id": message_id(d.fact_key, person["email"], settings)})
+                    "message_id": message_id(d.fact_key, person["email"], settings),
+                    "next_attempt_at": max(now, getattr(d, "email_at", None) or now)})
     if not out:
         return 0
     # One statement for the batch, a column per array parameter (a row at a time costs milliseconds
@@ -191,15 +192,16 @@ def queue(cur: Cursor, due: list[Any], *, now: datetime, settings: Settings) -> 
         f"""INSERT INTO email_outbox (user_id, kind, fact_key, to_address, subject, body_text, body_html,
                                       attachment_name, attachment_type, attachment, message_id, state,
                                       next_attempt_at, created_at)
-            SELECT {", ".join(names)}, ?, ?, ? FROM ({rows_table(_EMAILS_NOW_COLUMNS)}) AS emails_now
+            SELECT {", ".join(n for n in names if n != "next_attempt_at")}, ?, next_attempt_at, ?
+            FROM ({rows_table(_EMAILS_NOW_COLUMNS)}) AS emails_now
             ON CONFLICT (to_address, fact_key) DO NOTHING RETURNING id""",
-        [state, now, now, *([e[name] for e in out] for name in names)]).fetchall())
+        [state, now, *([e[name] for e in out] for name in names)]).fetchall())
 
 
 _EMAILS_NOW_COLUMNS = [("user_id", "BIGINT"), ("kind", "VARCHAR"), ("fact_key", "VARCHAR"), ("to_address", "VARCHAR"),
                        ("subject", "VARCHAR"), ("body_text", "VARCHAR"), ("body_html", "VARCHAR"),
                        ("attachment_name", "VARCHAR"), ("attachment_type", "VARCHAR"), ("attachment", "BYTEA"),
-                       ("message_id", "VARCHAR")]
+                       ("message_id", "VARCHAR"), ("next_attempt_at", "TIMESTAMP")]
 
 
 # ---------------------------------------------------------------- sending

@@ -76,6 +76,9 @@ class Due:
     due_at: datetime | None = None
     meeting_id: int | None = None
     values: dict[str, str] = field(default_factory=dict)
+    # When its email may go, if later than `send_at`: a comment shows on the bell at once, while its
+    # email waits for people's hours. None: with the notification.
+    email_at: datetime | None = None
 
 
 def peoples_hours(planned: datetime, due: datetime | None, settings: Settings) -> datetime:
@@ -293,8 +296,9 @@ def _student_reminders(cur: Cursor, now: datetime, student_id: int | None, setti
         out.append(Due(k["student_id"], "comment", f"comment:{k['id']}", f"{author} commented on your work",
                        _excerpt(k["body"]), COMMENT_PAGES[k["subject_type"]],
                        f"contact={k['contact_id']}" if k["contact_id"] else "",
-                       peoples_hours(k["created_at"], None, settings), k["created_at"] + HORIZON,
-                       values={"author_name": author, "comment": k["body"]}))
+                       k["created_at"], k["created_at"] + HORIZON,
+                       values={"author_name": author, "comment": k["body"]},
+                       email_at=peoples_hours(k["created_at"], None, settings)))
     return out
 
 
@@ -327,7 +331,8 @@ def _replies_to_counselors(cur: Cursor, now: datetime, student_id: int | None, s
         out.append(Due(k["counselor_id"], "student_reply", f"student_reply:{k['id']}", f"{student} answered you",
                        _excerpt(k["body"]), "counselor_student", f"student={k['student_id']}",
                        k["created_at"], k["created_at"] + HORIZON,
-                       values={"student_name": student, "comment": k["body"]}))
+                       values={"student_name": student, "comment": k["body"]},
+                       email_at=peoples_hours(k["created_at"], None, settings)))
     return out
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.backup import BACKUP_CONTENTS_WARNING, BackupError, backup, default_target, download_backup
 from core.config import get_settings
+from core.db import redact_url
 from core.health import human_bytes, report
 from core.jobs import job_status, recent_runs, run_now
 from core.mailer import email_status, outbox_counts
@@ -93,11 +94,15 @@ st.subheader("Database", anchor=False)
 r = report(db, actor)
 cols = st.columns(4)
 cols[0].metric("Schema version", f"{r.schema_version:04d}")
-cols[1].metric("Database file", human_bytes(r.file_bytes))
-cols[2].metric("Write-ahead log", human_bytes(r.wal_bytes))
+on_postgres = r.store.startswith("PostgreSQL")
+if on_postgres:  # the server keeps its own files; their size is the database administrator's to watch
+    cols[1].metric("Store", "PostgreSQL")
+else:
+    cols[1].metric("Database file", human_bytes(r.file_bytes))
+    cols[2].metric("Write-ahead log", human_bytes(r.wal_bytes))
 cols[3].metric("Accounts", f"{r.row_counts.get('users', 0):,}")
-st.caption(f"DuckDB {r.duckdb_version}")
-st.text(f"Database: {r.database_path}")
+st.caption(r.store)
+st.text(f"Database: {redact_url(r.database_path) if on_postgres else r.database_path}")
 
 left, right = st.columns(2)
 with left:

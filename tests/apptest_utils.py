@@ -24,7 +24,7 @@ def sign_in_state(at: AppTest, user_id: int) -> AppTest:
     from core.sessions import PASSWORD, start
 
     settings = get_settings()
-    started = start(get_database(settings.database_path), user_id=user_id, method=PASSWORD,
+    started = start(get_database(settings.database_location), user_id=user_id, method=PASSWORD,
                     expiry_days=settings.cookie_expiry_days)
     at.session_state["actor_id"] = user_id
     at.session_state["auth_session_id"] = started.session_id

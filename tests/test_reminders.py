@@ -288,7 +288,7 @@ def test_a_counselor_comment_reaches_the_student_at_once_and_a_reply_reaches_the
 
 def test_comment_email_is_escaped_in_html(world, smtp, monkeypatch):
     db, alice, counselor = world.db, world.alice, world.counselor_x
-    settings = smtp.settings()
+    settings = smtp.settings(notify_from_hour=0, notify_until_hour=24)  # whatever the hour the test runs at
     monkeypatch.setattr(reminders, "get_settings", lambda: settings)
     ana = _contact(db, alice, "Ana")
     comments.add_comment(db, counselor, alice.user_id, CommentCreate(
@@ -298,6 +298,29 @@ def test_comment_email_is_escaped_in_html(world, smtp, monkeypatch):
     html = message.get_body(("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert '<script>alert("x")</script>' in message.get_body(("plain",)).get_content()
+
+
+def test_a_comment_at_night_rings_the_bell_at_once_and_its_email_waits_for_the_morning(world, smtp, monkeypatch):
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    db, alice, counselor = world.db, world.alice, world.counselor_x
+    settings = smtp.settings()  # people's hours: 8:00 to 20:00 in the portal's time zone
+    monkeypatch.setattr(reminders, "get_settings", lambda: settings)
+    zone = ZoneInfo(settings.timezone)
+    yesterday = jobs.utcnow().replace(tzinfo=timezone.utc).astimezone(zone) - timedelta(days=1)
+    night_local = yesterday.replace(hour=23, minute=0, second=0, microsecond=0)
+    night = night_local.astimezone(timezone.utc).replace(tzinfo=None)
+    morning = (night_local + timedelta(hours=9)).astimezone(timezone.utc).replace(tzinfo=None)  # 8:00 local
+    comments.add_comment(db, counselor, alice.user_id, CommentCreate(subject_type="student", subject_id=alice.user_id,
+                                                                     body="Call me tomorrow."), now=night)
+    [note] = notify.list_notifications(db, alice)  # on the bell at once
+    assert note.kind == "comment"
+    assert mailer.send_pending(db, runner="t", now=night + timedelta(minutes=5), settings=settings).get("sent", 0) == 0
+    assert smtp.messages == []  # nobody's phone buzzes at 23:00
+    mailer.send_pending(db, runner="t", now=max(morning, jobs.utcnow()) + timedelta(minutes=1), settings=settings)
+    [message] = smtp.wait_for(1)
+    assert "Call me tomorrow." in message.get_body(("plain",)).get_content()
 
 
 def test_failed_sends_are_retried_with_backoff_then_shown_failed_and_alert_the_career_office(world):

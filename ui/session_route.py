@@ -48,7 +48,7 @@ def secure_cookie(settings: Settings) -> bool:
 
 
 def _database(settings: Settings) -> Database:
-    return get_database(settings.database_path)
+    return get_database(settings.database_location)
 
 
 def routes(settings_of: Callable[[], Settings] = get_settings,
