@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench migrate seed setup-production backup chromium postgresql clean-venv
+.PHONY: run test bench migrate seed setup-production backup chromium postgresql haproxy clean-venv
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -48,7 +48,18 @@ postgresql:
 	  fi; \
 	fi
 
-test: $(STAMP) chromium postgresql
+# The replica test (tests/browser/test_replicas.py) runs deploy/haproxy.cfg with Debian's haproxy.
+haproxy:
+	@if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian's haproxy for the replica test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
+	  else \
+	    echo "HAProxy is missing and this is not root: install it (apt-get install haproxy); the replica test fails without it"; \
+	  fi; \
+	fi
+
+test: $(STAMP) chromium postgresql haproxy
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
