@@ -155,3 +155,22 @@ def test_two_replicas_share_one_database_and_a_killed_one_loses_nobody(replicas,
     replicas.start(mine)
     _counselor_sees(browser, replicas, mine, ["Before Failover", "After Failover"])
     assert re.search(r"After Failover", main_text(page))
+
+    # Signing out on one replica ends the session on all of them: the same cookie, kept from before and
+    # taken to the other replica, signs nobody in.
+    kept = [c for c in page.context.cookies() if c["name"] != "PORTAL_REPLICA"]
+    assert kept, "the re-login cookie (HttpOnly, so only the browser context shows it)"
+    page.get_by_role("button", name="Sign out").click()
+    wait_idle(page)
+    expect(page.get_by_label("Password", exact=True)).to_be_visible(timeout=WAIT)
+    thief = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        thief.add_cookies([*kept, {"name": "PORTAL_REPLICA", "value": mine, "url": replicas.url}])
+        stolen = thief.new_page()
+        stolen.goto(replicas.url)
+        wait_idle(stolen)
+        expect(stolen.get_by_label("Password", exact=True)).to_be_visible(timeout=WAIT)
+        assert not stolen.get_by_text("Signed in as").count()
+        assert _replica_of(thief) == mine
+    finally:
+        thief.close()
