@@ -167,7 +167,10 @@ def cohort_dashboard(db: Database, actor: Actor, *, cohort_id: int | None = None
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)
         sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now, student_id=student_id)
-        return [_with_flags(r) for r in rows(cur, sql, params)]
+        if student_id is not None:  # one student's row: point reads, planned well as they are
+            return [_with_flags(r) for r in rows(cur, sql, params)]
+        with dialect.many_students(cur):
+            return [_with_flags(r) for r in rows(cur, sql, params)]
 
 
 _FLAG_SQL = {
@@ -189,7 +192,7 @@ def _frame_sql(sql: str) -> str:
 def _arrow_frame(db: Database, sql: str, params: list[Any]) -> pd.DataFrame:
     """A query's result as a pandas frame over Arrow columns (core.dialect.frame). (A cursor of its
     own: DuckDB's relational API refuses a cursor holding another statement's result.)"""
-    with db.cursor() as cur:
+    with db.cursor() as cur, dialect.many_students(cur):
         return dialect.frame(cur, sql, params)
 
 

@@ -14,7 +14,9 @@ shared form lives here:
 - writing a CSV file (`copy_csv`): DuckDB's COPY ... TO a file, PostgreSQL's COPY ... TO STDOUT;
 - backups: DuckDB copies its file (`COPY FROM DATABASE`), PostgreSQL uses pg_dump/pg_restore
   (core/backup.py asks `is_postgres`);
-- migrations: a `NNNN_words.postgres.sql` twin where DuckDB's spelling differs (core/migrations).
+- migrations: a `NNNN_words.postgres.sql` twin where DuckDB's spelling differs (core/migrations);
+- planning a scope of many students (`many_students`): PostgreSQL, misjudging the dashboard's CTEs as
+  one row each, picks nested loops that rerun an aggregate per student; without them it hashes.
 
 Everything else (FILTER, ON CONFLICT, RETURNING, unnest of array parameters, string_agg,
 array_agg, percentile_cont, date arithmetic, n * INTERVAL '1 hour') is written once for both.
@@ -22,6 +24,8 @@ array_agg, percentile_cont, date arithmetic, n * INTERVAL '1 hour') is written o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -205,3 +209,19 @@ def batches(cur: Any, sql: str, size: int) -> Any:
         server_side.execute(sql)
         while chunk := server_side.fetchmany(size):
             yield chunk
+
+
+@contextmanager
+def many_students(cur: Any) -> Iterator[None]:
+    """Run a query over many students' rows (the dashboard) on this cursor. On PostgreSQL without nested
+    loops: the planner takes the dashboard's CTEs for one row each and reran the goal aggregate once per
+    student (a counselor's 1,000 students: 2.13 s with them, 0.022 s without; 10,000: 0.16 s either way).
+    DuckDB plans it well as it is."""
+    if not is_postgres(cur):
+        yield
+        return
+    cur.execute("SET enable_nestloop = off")
+    try:
+        yield
+    finally:
+        cur.execute("RESET enable_nestloop")
