@@ -14,12 +14,11 @@ as adding alone (the count at most a few milliseconds, flat as the institution g
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
+from bench import median_time
 from bench.dataset import BASE, NOW, build
 from core import narrowing, network
 from core.accounts import load_actor, user_id_for_username
@@ -29,15 +28,6 @@ from core.models import ContactCreate, VolunteerCreate
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 VOLUNTEERS = 500
-
-
-def _median(fn) -> float:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _measure(path: Path) -> dict[str, float]:
@@ -71,14 +61,14 @@ def _measure(path: Path) -> dict[str, float]:
                                                       organization="Somewhere"), now=NOW, idempotency_key=uuid.uuid4().hex)
 
         return {
-            "add a target": _median(add_alone),
-            "count of others (name)": _median(lambda: network.demand_for_new(db, student, by_name, now=NOW)),
-            "count of others (email)": _median(lambda: network.demand_for_new(db, student, person, now=NOW)),
-            "count, asked by everyone": _median(lambda: network.demand_for_new(db, student, everyone, now=NOW)),
-            "volunteer directory": _median(lambda: network.directory(db, student, focus_only=False, now=NOW)),
-            "occupation summary": _median(lambda: narrowing.occupation_summaries(db, student, student.user_id)),
-            "who next": _median(lambda: narrowing.who_next(db, student)),
-            "most asked (career office)": _median(lambda: network.most_asked_people(db, admin, now=NOW)),
+            "add a target": median_time(add_alone, RUNS),
+            "count of others (name)": median_time(lambda: network.demand_for_new(db, student, by_name, now=NOW), RUNS),
+            "count of others (email)": median_time(lambda: network.demand_for_new(db, student, person, now=NOW), RUNS),
+            "count, asked by everyone": median_time(lambda: network.demand_for_new(db, student, everyone, now=NOW), RUNS),
+            "volunteer directory": median_time(lambda: network.directory(db, student, focus_only=False, now=NOW), RUNS),
+            "occupation summary": median_time(lambda: narrowing.occupation_summaries(db, student, student.user_id), RUNS),
+            "who next": median_time(lambda: narrowing.who_next(db, student), RUNS),
+            "most asked (career office)": median_time(lambda: network.most_asked_people(db, admin, now=NOW), RUNS),
         }
     finally:
         db.close()

@@ -18,11 +18,11 @@ a career office would move), then on each store:
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from bench import median_time
 from bench.concurrency import WRITERS, _pct, run_writers
 from bench.dataset import BASE, BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
 from core.accounts import load_actor, user_id_for_username
@@ -34,22 +34,12 @@ from core.transfer import transfer
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 
 
-def _median(fn, runs: int = RUNS) -> float:
-    fn()  # the first run plans the queries and warms the caches
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def _measure(db, tmp: Path, students: int) -> dict[str, object]:
     counselor = load_actor(db, user_id_for_username(db, BENCH_COUNSELOR))
     admin = load_actor(db, user_id_for_username(db, BENCH_ADMIN))
     out: dict[str, object] = {
-        "dashboard, 1,000 students": _median(lambda: cohort_dashboard(db, counselor, now=NOW)),
-        f"dashboard, {students:,} students": _median(lambda: cohort_dashboard(db, admin, now=NOW)),
+        "dashboard, 1,000 students": median_time(lambda: cohort_dashboard(db, counselor, now=NOW), RUNS),
+        f"dashboard, {students:,} students": median_time(lambda: cohort_dashboard(db, admin, now=NOW), RUNS),
     }
     for kind in ("progress", "pipeline"):
         target = tmp / f"{kind}.csv"
@@ -58,7 +48,7 @@ def _measure(db, tmp: Path, students: int) -> dict[str, object]:
             with open(target, "wb") as handle:
                 write_csv(db, admin, kind, handle)
 
-        out[f"{kind} export"] = _median(export, runs=max(1, RUNS // 2))
+        out[f"{kind} export"] = median_time(export, max(1, RUNS // 2))
     # 50 different students spread over every cohort (the same ones on both stores).
     written = run_writers(db, [BASE + (i * (students // WRITERS) + 3) % students for i in range(WRITERS)], "st")
     out["writes"] = written

@@ -37,6 +37,19 @@ class Portal:
         self.url, self.process, self.db_path = url, process, db_path
 
 
+def wait_healthy(url: str, timeout: float = 60) -> bool:
+    """Whether a portal (or the proxy in front of one) at `url` answers /_stcore/health within `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)  # between polls of the server's state, not a wait in place of it
+    return False
+
+
 @contextmanager
 def serve_portal(work: Path, demo_file: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()):
     """`streamlit run app.py` on a free port over a private copy of the demo database, until the block ends."""
@@ -52,15 +65,7 @@ def serve_portal(work: Path, demo_file: Path, env: dict[str, str] | None = None,
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *args],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    if not wait_healthy(url):
         process.kill()
         raise RuntimeError("the portal did not start: " + (work / "streamlit.log").read_text()[-2000:])
     try:

@@ -11,28 +11,19 @@ import secrets
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, _free_port, main_text, open_page, sign_in, wait_idle
+from tests.browser.conftest import ROOT, _free_port, main_text, open_page, sign_in, wait_healthy, wait_idle
 
 WAIT = 30_000
 
 
-def _wait_healthy(url: str, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer")
+def _wait_healthy(url: str) -> None:
+    if not wait_healthy(url):
+        raise RuntimeError(f"{url} did not answer")
 
 
 class Replicas:
