@@ -21,6 +21,15 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What a cell starts with when a spreadsheet would run it as a formula."""
 
 
+PERSON_HEADERS = {
+    "name": "name", "full_name": "name",
+    "first_name": "first_name", "firstname": "first_name", "given_name": "first_name",
+    "last_name": "last_name", "lastname": "last_name", "surname": "last_name", "family_name": "last_name",
+    "email": "email", "email_address": "email", "e_mail": "email",
+}
+"""The headers a file about people may name them with (a roster's, a volunteer directory's), as canonical columns."""
+
+
 def canonical_header(header: str, aliases: dict[str, str]) -> str:
     """A header reduced to lowercase words joined by underscores, then through the alias table."""
     key = re.sub(r"[^a-z0-9]+", "_", header.strip().lower().lstrip("\ufeff")).strip("_")

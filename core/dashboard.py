@@ -15,6 +15,7 @@ The same query, with a time window, feeds the cohort progress export (core/expor
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -167,9 +168,8 @@ def cohort_dashboard(db: Database, actor: Actor, *, cohort_id: int | None = None
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)
         sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now, student_id=student_id)
-        if student_id is not None:  # one student's row: point reads, planned well as they are
-            return [_with_flags(r) for r in rows(cur, sql, params)]
-        with dialect.many_students(cur):
+        # One student's row is point reads, planned well as they are.
+        with nullcontext() if student_id is not None else dialect.many_students(cur):
             return [_with_flags(r) for r in rows(cur, sql, params)]
 
 

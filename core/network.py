@@ -29,7 +29,7 @@ from core import events, facts, idempotency, versioning
 from core.access import NotFound, require_role
 from core.clock import utcnow
 from core.contacts import _norm, duplicate_message, find_duplicate, insert_contact, linkedin_key
-from core.csv_input import formula_like, read_records
+from core.csv_input import PERSON_HEADERS, formula_like, read_records
 from core.db import Cursor, Database, row, rows, scalar
 from core.errors import DuplicateRecord, PortalError
 from core.models import Actor, Channel, ContactCreate, ContactPreference, OutreachCreate, Role, Source, VolunteerCreate, _unreadable
@@ -514,10 +514,7 @@ MAX_ROWS = 5_000
 MAX_BYTES = 5 * 1024 * 1024
 
 _HEADER_ALIASES = {
-    "name": "name", "full_name": "name",
-    "first_name": "first_name", "firstname": "first_name", "given_name": "first_name",
-    "last_name": "last_name", "lastname": "last_name", "surname": "last_name", "family_name": "last_name",
-    "email": "email", "email_address": "email", "e_mail": "email",
+    **PERSON_HEADERS,
     "organization": "organization", "organisation": "organization", "company": "organization", "employer": "organization",
     "title": "title", "job_title": "title", "position": "title",
     "occupation": "occupation", "field": "occupation",

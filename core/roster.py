@@ -22,7 +22,7 @@ from core import events
 from core.access import require_role
 from core.accounts import hash_password, one_time_password
 from core.clock import utcnow
-from core.csv_input import read_records
+from core.csv_input import PERSON_HEADERS, read_records
 from core.db import Cursor, Database, rows, rows_table
 from core.models import Actor, Role, _check_email, _unreadable
 
@@ -31,10 +31,7 @@ MAX_ROWS = 20_000
 MAX_BYTES = 20 * 1024 * 1024
 
 _HEADER_ALIASES = {
-    "name": "name", "full_name": "name", "student_name": "name",
-    "first_name": "first_name", "firstname": "first_name", "given_name": "first_name",
-    "last_name": "last_name", "lastname": "last_name", "surname": "last_name", "family_name": "last_name",
-    "email": "email", "email_address": "email", "e_mail": "email",
+    **PERSON_HEADERS, "student_name": "name",
     "cohort": "cohort", "cohort_name": "cohort",
     "student_id": "student_id", "student_number": "student_id", "id_number": "student_id",
 }
