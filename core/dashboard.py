@@ -25,7 +25,7 @@ from core import dialect
 from core.access import require_cohort, require_role, visible_students_sql
 from core.clock import utcnow
 from core.db import Cursor, Database, rows
-from core.facts import FIGURE_NAMES, FIGURES as FIGURES_SQL, KEPT, PROGRESS, THANK_STATUS, ctes
+from core.facts import FIGURE_NAMES, FIGURES as FIGURES_SQL, KEPT, PROGRESS, THANK_STATUS, ctes, settle
 from core.models import GOAL_LABELS, STAGE_LABELS, Actor, GoalMetric, Role, Stage
 
 FLAGS = {
@@ -167,6 +167,8 @@ def cohort_dashboard(db: Database, actor: Actor, *, cohort_id: int | None = None
     now = now or utcnow()
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)
+    settle(db, student_id if student_id is not None else students_in_scope(actor, cohort_id))
+    with db.cursor() as cur:
         sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now, student_id=student_id)
         # One student's row is point reads, planned well as they are.
         with nullcontext() if student_id is not None else dialect.many_students(cur):
@@ -205,6 +207,7 @@ def dashboard_frame(db: Database, actor: Actor, *, cohort_id: int | None = None,
     now = now or utcnow()
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)
+    settle(db, students_in_scope(actor, cohort_id))
     sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now)
     return _arrow_frame(db, _frame_sql(sql), params)
 
@@ -216,6 +219,7 @@ def cohort_summary(db: Database, actor: Actor, *, now: datetime | None = None) -
     now = now or utcnow()
     with db.cursor() as cur:
         _check_scope(cur, actor, None)
+    settle(db, students_in_scope(actor, None))
     sql, params = dashboard_query(actor, cohort_id=None, now=now)
     flags = ", ".join(f"count(*) FILTER (WHERE {key}) AS {key}" for key in FLAGS)
     return _arrow_frame(db, f"""
@@ -236,6 +240,8 @@ def goal_standings(db: Database, actor: Actor, cohort_id: int, *, now: datetime 
     now = now or utcnow()
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)
+    settle(db, students_in_scope(actor, cohort_id))
+    with db.cursor() as cur:
         found = rows(cur, *standings_query(actor, cohort_id=cohort_id, now=now))
     for f in found:
         f["label"] = GOAL_LABELS[GoalMetric(f["metric"])]

@@ -61,9 +61,9 @@ def student_acted(cur: Cursor, student_id: int, now: datetime) -> None:
     )
 
 
-# Students whose records this thread's open write transactions touched, per cursor: their kept
-# figures (core/facts.py KEPT) are recomputed once, just before the transaction commits, so a
-# transaction that writes many events for one student (or one for many) refreshes each once.
+# Students whose records this thread's open write transactions touched, per cursor: just before the
+# transaction commits each is marked once in figures_stale (core/facts.py mark_stale), so their kept
+# figures (core/facts.py KEPT) are recomputed before anyone next reads them (core/facts.py settle).
 _touched = threading.local()
 
 
@@ -75,9 +75,10 @@ def _pending(cur: Cursor) -> set[int]:
 
 
 def figures_touched(cur: Cursor, student_id: int) -> None:
-    """Note that this transaction changed records of the student: their kept figures are recomputed
-    before it commits. Every event about a student does it; a writer that changes what the figures
-    read without recording such an event (a cohort's thank-you window) calls it itself."""
+    """Note that this transaction changed records of the student: their kept figures are marked
+    stale as it commits, and recomputed before they are next read. Every event about a student
+    does it; a writer that changes what the figures read without recording such an event (a
+    cohort's thank-you window) calls it itself."""
     _pending(cur).add(int(student_id))
 
 
@@ -94,9 +95,9 @@ def _before_commit(cur: Cursor) -> None:
         return
     student_ids = by_cursor.pop(id(cur), None)
     if student_ids:
-        from core.facts import refresh_students
+        from core.facts import mark_stale
 
-        refresh_students(cur, student_ids)
+        mark_stale(cur, student_ids)
 
 
 def _discard(cur: Cursor) -> None:

@@ -33,7 +33,7 @@ from core.access import (
 from core.clock import utcnow
 from core.commands import command
 from core.dashboard import dashboard_query, period_bounds, students_in_scope
-from core.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes
+from core.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes, settle
 from core.db import Cursor, Database
 from core.downloads import CHUNK_BYTES, TEMP_PREFIX, DownloadFile
 from core.errors import PortalError, check_id
@@ -361,6 +361,7 @@ def _plan(db: Database, actor: Actor, kind: str, *, cohort_id: int | None = None
         if cohort_id is not None:
             require_cohort(cur, actor, cohort_id)
     if kind == "progress":
+        settle(db, students_in_scope(actor, cohort_id))  # whole-time figures are read as kept: saves counted first
         return columns, lambda cur: [_progress_query(actor, cohort_id, since, until, now, students=students)
                                      for students in _student_slices(cur, actor, cohort_id,
                                                                      PROGRESS_SLICE_CONTACTS)]

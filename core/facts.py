@@ -40,6 +40,7 @@ kind: the first sent, else the latest draft, a referrer thank-you being one per 
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 _SCOPED = "student_id IN (SELECT student_id FROM sc)"
@@ -244,7 +245,8 @@ def refresh_kept(cur: Any, scope_sql: str, params: list[Any], *, one_student: in
 
 
 def refresh_students(cur: Any, student_ids: list[int] | set[int]) -> None:
-    """Recompute the kept figures of these students (core.events calls it before a write commits)."""
+    """Recompute the kept figures of these students now, in the caller's transaction (settle does it
+    for the students saves have marked stale)."""
     ids = sorted({int(i) for i in student_ids})
     if len(ids) == 1:  # the usual case: a save by or about one student reads that student's rows only
         refresh_kept(cur, "SELECT CAST(? AS BIGINT) AS student_id", ids, one_student=ids[0])
@@ -253,8 +255,68 @@ def refresh_students(cur: Any, student_ids: list[int] | set[int]) -> None:
 
 
 def refresh_everyone(cur: Any) -> None:
-    """Recompute the kept figures of every student (after a migration, a bulk load, or to check)."""
+    """Recompute the kept figures of every student (after a migration, a bulk load, or to check);
+    nothing is left waiting to be settled."""
     refresh_kept(cur, "SELECT id AS student_id FROM users WHERE role = 'student'", [])
+    cur.execute("DELETE FROM figures_stale")
+
+
+# ---------------------------------------------------------------- kept figures: written late, read settled
+#
+# A save does not recompute its student's kept figures itself: planning the figure query costs a
+# DuckDB save two thirds of its time (10 of its 15 ms are the binder and optimizer, and DuckDB
+# replans a prepared statement on every execution), which put 50 students saving at once in a
+# queue. The save appends its student to figures_stale instead (mark_stale, core.events), and
+# whoever is about to read the kept figures settles them first: one refresh for every student
+# waiting, planned once however many there are. Every read therefore sees every committed save.
+
+
+def mark_stale(cur: Any, student_ids: list[int] | set[int]) -> None:
+    """Note, in the caller's write transaction, that these students' kept figures must be recomputed
+    before they are next read (core.events calls it just before a write commits)."""
+    ids = sorted({int(i) for i in student_ids})
+    if len(ids) == 1:
+        cur.execute("INSERT INTO figures_stale (student_id) VALUES (?)", ids)
+    elif ids:
+        cur.execute("INSERT INTO figures_stale (student_id) SELECT unnest(CAST(? AS BIGINT[]))", [ids])
+
+
+_settling = threading.Lock()
+
+
+def settle(db: Any, scope: tuple[str, list[Any]] | int | None = None) -> int:
+    """Bring the kept figures up to date with every committed save before reading them: recompute
+    the figures of the students figures_stale lists and delete the rows seen, in one transaction.
+    Returns how many students were recomputed.
+
+    `scope` narrows it to the students about to be read: one student's id, or SQL selecting a
+    `student_id` column with its parameters (core.dashboard.students_in_scope); None settles every
+    student waiting. A save that commits while this runs is not seen by its snapshot, so its row
+    stays for the next settle: the rows deleted are those seen (`id <= ` the highest seen, in the
+    same snapshot). Two settles at once in one process take turns; across processes the second
+    conflicts and is retried by the store, finding the rows gone."""
+    if scope is None:
+        where, params = "", []
+    elif isinstance(scope, int):
+        where, params = " WHERE student_id = ?", [int(scope)]
+    else:
+        where, params = f" WHERE student_id IN (SELECT student_id FROM ({scope[0]}) AS settled)", list(scope[1])
+    with db.cursor() as cur:
+        if cur.execute(f"SELECT 1 FROM figures_stale{where} LIMIT 1", params).fetchone() is None:
+            return 0
+
+    def work(cur: Any) -> int:
+        found = cur.execute(f"SELECT id, student_id FROM figures_stale{where}", params).fetchall()
+        if not found:
+            return 0
+        students = sorted({s for _, s in found})
+        refresh_students(cur, students)
+        cur.execute("DELETE FROM figures_stale WHERE id <= ? AND student_id IN (SELECT unnest(CAST(? AS BIGINT[])))",
+                    [max(i for i, _ in found), students])
+        return len(students)
+
+    with _settling:
+        return db.transaction(work)
 
 
 FIGURE_NAMES = ["targets", "researched", "outreach_sent", "interviews", "thanked", "reflections", "referrals"]

@@ -112,7 +112,8 @@ KEPT_FIGURES_MIGRATION = "0011_"
 
 
 def rebuild_kept_figures(db: Database) -> None:
-    """Recompute every student's kept figures from the records (core/facts.py KEPT)."""
+    """Recompute every student's kept figures from the records (core/facts.py KEPT); nothing is left
+    waiting in figures_stale."""
     from core.facts import refresh_everyone
 
     db.transaction(refresh_everyone)

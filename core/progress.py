@@ -22,7 +22,7 @@ from core.clock import utcnow
 from core.cohorts import list_goals
 from core.dashboard import EARLIEST, LATEST, goal_standings, standings_query
 from core.db import Cursor, Database, row, rows
-from core.facts import FIGURE_NAMES, FIGURES, ONE_STUDENT, PROGRESS, THANK_STATUS, WINDOW, ctes, for_one_student
+from core.facts import FIGURE_NAMES, FIGURES, ONE_STUDENT, PROGRESS, THANK_STATUS, WINDOW, ctes, for_one_student, settle
 from core.models import GOAL_LABELS, Actor, GoalMetric
 
 METRICS = FIGURE_NAMES
@@ -63,6 +63,8 @@ def goal_progress(db: Database, actor: Actor, student_id: int, *, now: datetime 
     now = now or utcnow()
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
+    settle(db, student_id)
+    with db.cursor() as cur:
         found = rows(cur, *standings_query(actor, student_id=student_id, now=now))
     return [{"goal_id": g["goal_id"], "metric": g["metric"], "label": GOAL_LABELS[GoalMetric(g["metric"])],
              "target": g["target"], "current": int(g["current"]), "expected_now": int(g["expected_now"]),
