@@ -131,7 +131,7 @@ def dashboard_query(actor: Actor, *, cohort_id: int | None, since: date | dateti
     (in slices of students: student_ids) and one student's goal pacing (student_id)."""
     visible, vparams = visible_students_sql(actor)
     start, end = period_bounds(since, until)
-    # For the whole of time the figures are read as kept on write (one row per student); a period
+    # For the whole of time the figures are read as kept (one row per student; callers settle first); a period
     # counts the records dated in it. Both are the definitions of core/facts.py.
     facts = ctes(KEPT) if since is None and until is None else ctes(PROGRESS, THANK_STATUS, FIGURES_SQL)
     sql = _DASHBOARD_SQL.format(visible=visible, goal_current=_GOAL_CURRENT, facts=facts) + _ROWS_SQL

@@ -209,7 +209,8 @@ figures AS (
 """FIGURES for the whole of time (w.since and w.until unused), read from the kept tables
 student_figures and thank_yous_owed instead of aggregating every record: the same columns, the
 same values (tests/test_one_definition.py), one row per student of `sc`. Only `w.now` is read:
-a thank-yous owed is overdue once the present passes its due moment."""
+a thank-yous owed is overdue once the present passes its due moment. Settle the students of `sc`
+first (settle): the kept tables trail the saves until someone reads them."""
 
 _KEPT_COLUMNS = ["targets", "researched", "outreach_sent", "interviews", "thanked", "reflections", "referrals",
                  "meetings_without_reflection"]

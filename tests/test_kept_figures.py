@@ -146,3 +146,20 @@ def test_rebuilding_every_figure_leaves_nothing_waiting(world):
     with db.cursor() as cur:
         assert rows(cur, "SELECT targets FROM student_figures WHERE student_id = ?",
                     [world.alice.user_id]) == [{"targets": 1}]
+
+
+def test_the_scheduled_job_settles_everyone_even_students_no_dashboard_reads(world):
+    from core import jobs
+    from core.config import Settings
+    from core.models import Role
+    from tests.conftest import make_user
+
+    db = world.db
+    loner = make_user(db, "loner", Role.STUDENT)  # in no cohort: no dashboard reads them
+    facts.settle(db)
+    _add(db, loner, "Jo")
+    cohort_dashboard(db, world.admin, now=NOW)
+    assert _stale(db) == [loner.user_id]
+    run = jobs.run_job(db, "figures", runner="test", now=NOW, settings=Settings())
+    assert run["status"] == "ok" and run["summary"] == "1 student's figures brought up to date"
+    assert _stale(db) == [] and _kept_targets(db, loner.user_id) == 1
