@@ -128,7 +128,8 @@ _STATEMENTS = [
        SELECT id, student_id, 'news', 'Joined the association you suggested.', least(t0 + INTERVAL 20 DAY, ?/*now*/),
               least(t0 + INTERVAL 20 DAY, ?/*now*/), least(t0 + INTERVAL 20 DAY, ?/*now*/)
        FROM gen WHERE depth >= 6""",
-    # The event log: one event per fact, as the core functions record them.
+    # The event log: one event per fact, as the core functions record them, appended in the order
+    # things happened (as the portal appends them), not student by student.
     """INSERT INTO events (occurred_at, actor_id, student_id, cohort_id, contact_id, entity_type, entity_id, action)
        SELECT e.happened, g.student_id, g.student_id, m.cohort_id, g.id, e.entity, g.id, e.action
        FROM gen g JOIN cohort_members m ON m.student_id = g.student_id,
@@ -144,7 +145,8 @@ _STATEMENTS = [
             (4, 'thank_you', 'sent', least(g.t0 + INTERVAL 7 DAY, ?/*now*/)),
             (5, 'reflection', 'written', least(g.t0 + INTERVAL 8 DAY, ?/*now*/)),
             (6, 'follow_up', 'sent', least(g.t0 + INTERVAL 20 DAY, ?/*now*/))) v(depth, entity, action, happened)
-            WHERE v.depth <= g.depth) e""",
+            WHERE v.depth <= g.depth) e
+       ORDER BY e.happened, g.id, e.entity, e.action""",
     # What core.events.record keeps as events are written: each student's latest own action.
     """INSERT INTO student_activity SELECT student_id, max(occurred_at) FROM events
        WHERE student_id IS NOT NULL AND actor_id = student_id GROUP BY student_id""",

@@ -191,6 +191,52 @@ def test_command_line_exports_as_the_given_user(demo_copy, tmp_path):
     assert not (tmp_path / "a.csv").exists() and not (tmp_path / "b.csv").exists()
 
 
+def _command_line_file(demo_copy, tmp_path) -> tuple[bytes, bytes, str]:
+    from core.access import SYSTEM
+    from core.db import Database
+
+    out = tmp_path / "activity.csv"
+    assert export.main(["activity", "--db", str(demo_copy), "--out", str(out)]) == 0
+    db = Database(demo_copy)
+    try:
+        with db.cursor() as cur:
+            budget = cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        return out.read_bytes(), export.export_bytes(db, SYSTEM, "activity"), budget
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("budget", [export.COMMAND_LINE_MEMORY, "100KB"])
+def test_the_command_line_writes_the_portals_file_within_its_memory_budget(demo_copy, tmp_path, monkeypatch, budget):
+    """The command line gives DuckDB a memory budget (what does not fit is spilled to disk): the file is
+    the portal's own, byte for byte, however small the budget; the portal's process keeps its default."""
+    monkeypatch.setattr(export, "COMMAND_LINE_MEMORY", budget)
+    written, portal, default = _command_line_file(demo_copy, tmp_path)
+    assert written == portal and len(written) > 10_000
+    assert default != budget
+
+
+def test_an_export_out_of_memory_within_the_budget_is_made_again_without_it(demo_copy, tmp_path, monkeypatch):
+    import duckdb
+
+    real, calls = export.export_csv, []
+
+    def short_of_memory(db, *args, **kwargs):
+        with db.cursor() as cur:
+            calls.append(cur.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        if len(calls) == 1:
+            def failing():
+                raise duckdb.OutOfMemoryException("could not allocate block of size 256.0 KiB")
+                yield b""
+            return failing()
+        return real(db, *args, **kwargs)
+
+    monkeypatch.setattr(export, "export_csv", short_of_memory)
+    written, portal, default = _command_line_file(demo_copy, tmp_path)
+    assert written == portal
+    assert calls[0] != default and calls[1] == default  # the second try without the budget
+
+
 def test_pipeline_thank_you_columns_follow_the_thank_you_status_view(campaign):
     w = campaign.world
     for now in (NOW - 5 * DAY, NOW, NOW + 3 * DAY):
