@@ -90,6 +90,13 @@ def _figures(db: Database, settings: Settings, now: datetime, runner: str) -> st
     return f"{settled} {whose} figures brought up to date"
 
 
+def _sessions(db: Database, settings: Settings, now: datetime, runner: str) -> str:
+    from core.sessions import KEEP_ENDED, prune
+
+    removed = prune(db, now)
+    return f"{removed} session{'s' if removed != 1 else ''} ended over {KEEP_ENDED.days} days ago removed"
+
+
 def _backup(db: Database, settings: Settings, now: datetime, runner: str) -> str:
     from core.backup import backup, default_target
 
@@ -138,6 +145,7 @@ JOBS: dict[str, Job] = {j.name: j for j in (
     Job("reminders", "Reminders and digests", _reminders, every=timedelta(minutes=5)),
     Job("email", "Send email", _email, every=timedelta(minutes=1)),
     Job("figures", "Dashboard figures", _figures, every=timedelta(minutes=5)),
+    Job("sessions", "Old sessions", _sessions, every=timedelta(days=1)),
     Job("backup", "Daily backup", _backup, daily_hour=lambda s: s.backup_hour if s.backup_keep_days else None),
     Job("exports", "Nightly exports", _exports, daily_hour=lambda s: 3 if s.export_dir else None),
 )}

@@ -201,3 +201,24 @@ def last_ended(db: Database, user_id: int) -> datetime | None:
     """When the account's sessions were last ended (a provider's sign-in issued before then does not count)."""
     with db.cursor() as cur:
         return scalar(cur, "SELECT max(revoked_at) FROM sessions WHERE user_id = ?", [user_id])
+
+
+# Ended sessions are kept this long after they ended (for the Health page and for questions), then removed.
+KEEP_ENDED = timedelta(days=90)
+
+
+def prune(db: Database, now: datetime) -> int:
+    """Remove sessions that ended (revoked or expired) more than KEEP_ENDED ago; returns how many.
+
+    Each account's latest revoked session stays whatever its age: last_ended reads it, so a
+    provider's sign-in from before an old sign-out never counts again."""
+    cutoff = now - KEEP_ENDED
+
+    def work(cur: Cursor) -> int:
+        return cur.execute(
+            """DELETE FROM sessions WHERE coalesce(revoked_at, expires_at) < ?
+               AND (revoked_at IS NULL OR revoked_at < (SELECT max(l.revoked_at) FROM sessions l
+                                                        WHERE l.user_id = sessions.user_id))
+               RETURNING id""", [cutoff]).fetchall().__len__()
+
+    return db.transaction(work)

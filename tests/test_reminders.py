@@ -354,7 +354,7 @@ def test_jobs_record_their_runs_hold_a_lease_and_a_failure_is_shown(world, monke
     db, admin = world.db, world.admin
     now = datetime(2026, 3, 12, 15, 0)
     runs = jobs.run_due(db, runner="a", now=now, settings=Settings())
-    assert {r["job"] for r in runs} == {"reminders", "email", "figures"}  # backup: at 2:00; exports: no folder set
+    assert {r["job"] for r in runs} == {"reminders", "email", "figures", "sessions"}  # backup: at 2:00; exports: no folder set
     assert {r["status"] for r in runs} == {"ok"}
     assert jobs.run_due(db, runner="a", now=now + timedelta(minutes=1), settings=Settings()) != []  # email again
     assert [r["job"] for r in jobs.run_due(db, runner="a", now=now + timedelta(seconds=30),

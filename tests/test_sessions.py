@@ -133,6 +133,28 @@ def test_last_seen_is_written_at_most_every_few_minutes(db):
     assert last_seen() == NOW + timedelta(minutes=6)
 
 
+def test_old_ended_sessions_are_removed_but_each_accounts_latest_sign_out_stays(db):
+    ana, ben = make_user(db, "ana", Role.STUDENT), make_user(db, "ben", Role.STUDENT)
+    first = _started(db, ana)
+    accounts.revoke_sessions(db, ana, now=NOW + timedelta(days=1))  # ana's older sign-out
+    second = _started(db, ana, now=NOW + timedelta(days=2))
+    accounts.revoke_sessions(db, ana, now=NOW + timedelta(days=3))  # her latest
+    expired = _started(db, ben, expiry_days=1)  # ben's just ran out
+    live = _started(db, ben, now=NOW + timedelta(days=94))
+
+    def ids():
+        with db.cursor() as cur:
+            return {r[0] for r in cur.execute("SELECT id FROM sessions").fetchall()}
+
+    assert sessions.prune(db, NOW + timedelta(days=60)) == 0  # nothing ended 90 days ago yet
+    later = NOW + sessions.KEEP_ENDED + timedelta(days=5)
+    assert sessions.prune(db, later) == 2
+    assert ids() == {second.session_id, live.session_id}
+    assert first.session_id not in ids() and expired.session_id not in ids()
+    assert sessions.last_ended(db, ana.user_id) == NOW + timedelta(days=3)  # still what it was
+    assert sessions.session_actor(db, live.session_id, expiry_days=7, now=later) == ben
+
+
 def test_no_session_or_an_unknown_one_is_not_valid(db):
     with pytest.raises(SessionEnded):
         sessions.session_actor(db, None, expiry_days=7)
