@@ -41,7 +41,56 @@ def on_commit(before_commit: Callable[[Cursor], None], discard: Callable[[Cursor
     _commit_hooks.append((before_commit, discard))
 
 
-class Database:
+class _Transactions:
+    """The retried write transaction both stores run: work(cursor) in one transaction, the commit
+    hooks last inside it, COMMIT; a save that lost a race to another is retried with backoff and,
+    when every attempt lost, refused with WriteConflict. Each store says how it opens a transaction's
+    cursor, how it begins, and which of its errors are such a race (`_retry_kind`: "conflict" to
+    retry, "unique" to retry once, None to roll back and raise)."""
+
+    _BEGIN = "BEGIN TRANSACTION"
+
+    def _count(self, given_up: bool) -> None:
+        with self._counts:
+            if given_up:
+                self.conflicts_given_up += 1
+            else:
+                self.conflicts_retried += 1
+
+    def transaction(self, work: Callable[[Any], T], *, attempts: int = 6, base_delay: float = 0.02) -> T:
+        """Run work(cursor) in one transaction; retry the store's write races with backoff.
+
+        Only real races are retried; any other error (an aborted transaction included) rolls back
+        once and propagates. When every attempt loses, WriteConflict is raised with a message a
+        person can act on; nothing is half-written either way."""
+        unique_retried = False
+        for attempt in range(1, attempts + 1):
+            with self._transaction_cursor() as cur:
+                try:
+                    cur.execute(self._BEGIN)
+                    result = work(cur)
+                    for before_commit, _ in _commit_hooks:
+                        before_commit(cur)
+                    cur.execute("COMMIT")
+                    return result
+                except BaseException as exc:
+                    _rollback(cur)
+                    kind = self._retry_kind(exc)
+                    if kind is None or (kind == "unique" and unique_retried):
+                        raise
+                    unique_retried = unique_retried or kind == "unique"
+                    self._count(given_up=attempt == attempts)
+                    if attempt == attempts:
+                        raise WriteConflict(
+                            "Someone else saved the same record at the same moment. "
+                            "Nothing of yours was lost: please try saving again."
+                        ) from exc
+            # The cursor (and a PostgreSQL connection, back in the pool) is let go: the backoff holds none.
+            time.sleep(base_delay * (2 ** (attempt - 1)) * (1 + random.random()))
+        raise AssertionError("unreachable")
+
+
+class Database(_Transactions):
     """A DuckDB database shared by every session (thread) of this process."""
 
     store = dialect.DUCKDB
@@ -66,45 +115,13 @@ class Database:
         finally:
             cur.close()
 
-    def transaction(self, work: Callable[[Cursor], T], *, attempts: int = 6, base_delay: float = 0.02) -> T:
-        """Run work(cursor) in one transaction; retry DuckDB write-write conflicts with backoff.
+    _transaction_cursor = cursor  # a write transaction's cursor is made the same way
 
-        Only real conflicts are retried; any other error (an aborted transaction included) rolls
-        back once and propagates. When every attempt conflicts, WriteConflict
-        is raised with a message a person can act on; nothing is half-written either way.
-        """
-        for attempt in range(1, attempts + 1):
-            cur = self._conn.cursor()
-            try:
-                cur.execute("BEGIN TRANSACTION")
-                result = work(cur)
-                for before_commit, _ in _commit_hooks:
-                    before_commit(cur)
-                cur.execute("COMMIT")
-                return result
-            except duckdb.TransactionException as exc:
-                _rollback(cur)
-                if not is_write_conflict(exc):
-                    # An error inside work() aborted the transaction and a later statement met the
-                    # abort: that is the work's failure, not someone else's save; never retried.
-                    raise
-                with self._counts:
-                    if attempt == attempts:
-                        self.conflicts_given_up += 1
-                    else:
-                        self.conflicts_retried += 1
-                if attempt == attempts:
-                    raise WriteConflict(
-                        "Someone else saved the same record at the same moment. "
-                        "Nothing of yours was lost: please try saving again."
-                    ) from exc
-                time.sleep(base_delay * (2 ** (attempt - 1)) * (1 + random.random()))
-            except BaseException:
-                _rollback(cur)
-                raise
-            finally:
-                cur.close()
-        raise AssertionError("unreachable")
+    @staticmethod
+    def _retry_kind(exc: BaseException) -> str | None:
+        # An error inside work() aborted the transaction and a later statement met the abort: that
+        # is the work's failure, not someone else's save; never retried.
+        return "conflict" if is_write_conflict(exc) else None
 
     def close(self) -> None:
         """Close the process connection (tests and command-line tools)."""
@@ -267,7 +284,7 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.adapters.register_loader("numeric", _NumericLoader)
 
 
-class PostgresDatabase:
+class PostgresDatabase(_Transactions):
     """A PostgreSQL database reached through a pool of connections shared by every session (thread)
     of this process. Transactions run at REPEATABLE READ, the snapshot DuckDB gives every
     transaction, so a save that lost a race to another is retried the same way on both.
@@ -307,46 +324,22 @@ class PostgresDatabase:
             with conn.cursor() as cur:
                 yield PostgresCursor(cur)
 
-    def transaction(self, work: Callable[[Any], T], *, attempts: int = 6, base_delay: float = 0.02) -> T:
-        """Run work(cursor) in one REPEATABLE READ transaction; retry serialization failures and
-        deadlocks with backoff (a unique key claimed by a concurrent save: once), as
-        Database.transaction retries DuckDB's conflicts; WriteConflict when every attempt lost."""
-        unique_retried = False
-        for attempt in range(1, attempts + 1):
-            with self._pool.connection() as conn:
-                cur = PostgresCursor(conn.cursor())
-                try:
-                    cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-                    result = work(cur)
-                    for before_commit, _ in _commit_hooks:
-                        before_commit(cur)
-                    cur.execute("COMMIT")
-                    return result
-                except psycopg.Error as exc:
-                    _rollback(cur)
-                    kind = dialect.retry_kind(exc)
-                    if kind is None or (kind == "unique" and unique_retried):
-                        raise
-                    if kind == "unique":
-                        unique_retried = True
-                    with self._counts:
-                        if attempt == attempts:
-                            self.conflicts_given_up += 1
-                        else:
-                            self.conflicts_retried += 1
-                    if attempt == attempts:
-                        raise WriteConflict(
-                            "Someone else saved the same record at the same moment. "
-                            "Nothing of yours was lost: please try saving again."
-                        ) from exc
-                except BaseException:
-                    _rollback(cur)
-                    raise
-                finally:
-                    cur.close()
-            # The connection went back to the pool: the backoff holds none.
-            time.sleep(base_delay * (2 ** (attempt - 1)) * (1 + random.random()))
-        raise AssertionError("unreachable")
+    _BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ"
+
+    @contextmanager
+    def _transaction_cursor(self) -> Iterator[PostgresCursor]:
+        with self._pool.connection() as conn:
+            cur = PostgresCursor(conn.cursor())
+            try:
+                yield cur
+            finally:
+                cur.close()
+
+    @staticmethod
+    def _retry_kind(exc: BaseException) -> str | None:
+        # Serialization failures, deadlocks and lock timeouts are retried; a unique key claimed by a
+        # concurrent save once (the retry reads the winner's row).
+        return dialect.retry_kind(exc) if isinstance(exc, psycopg.Error) else None
 
     def close(self) -> None:
         """Close the pool's connections (tests and command-line tools)."""
