@@ -1,5 +1,6 @@
 """Benchmarks that print numbers (`make bench`); nothing here asserts a time."""
 
+import logging
 import os
 import statistics
 import time
@@ -20,3 +21,10 @@ def median_time(fn: Callable[[], object], runs: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def quiet_apptest() -> None:
+    """Drop the "missing ScriptRunContext" warning AppTest prints on every call outside a server. A
+    filter, not a level: Streamlit sets its loggers' levels again each time it loads its config."""
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+        lambda record: "missing ScriptRunContext" not in record.getMessage())

@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from bench import median_time
+from bench import median_time, quiet_apptest
 from bench.dataset import BENCH_COUNSELOR, NOW, build
 from core.accounts import user_id_for_username
 from core.cockpit import needs_me
@@ -70,9 +70,7 @@ def _measure(path: Path, tmp: Path) -> dict[str, float]:
 
 def main() -> None:
     """Build each size, time the cockpit and an empty page, print them with the ratios."""
-    import logging
-
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
+    quiet_apptest()
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(",")]
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-cockpit-") as tmp:

@@ -7,15 +7,16 @@ roster_import, and targets_page (the student's Targets page at 15, 200 and 2,000
 from __future__ import annotations
 
 import importlib
-import logging
 import time
 from pathlib import Path
+
+from bench import quiet_apptest
 
 
 def main() -> None:
     """Import each benchmark module and run its main()."""
     # AppTest runs outside a Streamlit server and warns about it on every call; keep the numbers readable.
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
+    quiet_apptest()
     for path in sorted(Path(__file__).parent.glob("*.py")):
         if path.stem in ("__init__", "run"):
             continue

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import median_time
+from bench import median_time, quiet_apptest
 from bench.dataset import BASE, NOW, build
 from core.accounts import load_actor
 from core.contacts import list_contacts, stage_counts, target_table
@@ -84,9 +84,7 @@ def _pages(path: Path, tmp: Path) -> dict[str, float]:
 
 def main() -> None:
     """Build each size, time the student's queries and pages, print them side by side with the ratios."""
-    import logging
-
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
+    quiet_apptest()
     sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(",")]
     results: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as name:
