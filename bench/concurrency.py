@@ -488,6 +488,15 @@ async def _browse(url: str, pid: int) -> None:
                 ratios[n] = _median(w["total"]) / alone
             if 10 in ratios:
                 print(f"  goal: median <= 3× alone for 10 contexts: ×{ratios[10]:.1f}", flush=True)
+            # The server and the browsers share this machine's cores: however well the server does, n
+            # students at once need n times one student's CPU (server and Chromium) on those cores.
+            cores = os.cpu_count() or 1
+            for n in WAVES:
+                need = n * (solo["cpu"] + solo["browser_cpu"])
+                print(f"  {n} at once need at least {need:.1f} CPU-s (server {n * solo['cpu']:.1f}, Chromium "
+                      f"{n * solo['browser_cpu']:.1f}) on {cores} cores: no faster than {need / cores:.1f} s, "
+                      f"×{need / cores / alone:.1f} alone; the server's share alone: ×{n * solo['cpu'] / cores / alone:.1f}",
+                      flush=True)
         finally:
             await browser.close()
 
