@@ -7,7 +7,7 @@ from core.config import get_settings
 from core.models import Role
 from core.roster import RosterError, apply, passwords_csv, preview, sample_csv
 from ui.guard import require
-from ui.widgets import md_escape
+from ui.widgets import import_preview, md_escape
 
 db, actor = require(Role.ADMIN)
 
@@ -52,23 +52,9 @@ except RosterError as exc:
     st.error(md_escape(str(exc)))
     st.stop()
 
-counts = {a: plan.count(a) for a in ("create", "update", "unchanged", "reject")}
-cols = st.columns(4)
-cols[0].metric("To create", counts["create"])
-cols[1].metric("To update", counts["update"])
-cols[2].metric("Already up to date", counts["unchanged"])
-cols[3].metric("Rejected", counts["reject"])
-
-show = st.segmented_control("Show", ["All", "Create", "Update", "Rejected"], default="All",
-                            key="admin_roster_filter")
-wanted = {"All": None, "Create": "create", "Update": "update", "Rejected": "reject"}[show or "All"]
-st.dataframe([r for r in plan.as_rows() if wanted is None or r["Action"] == wanted],
-             hide_index=True, width="stretch",
-             column_config={"Why / what changes": st.column_config.TextColumn(width="large")})
-
-if counts["reject"]:
-    st.caption("Rejected lines are skipped; fix them in the file and import it again later (lines already "
-               "imported then show as up to date).")
+counts = import_preview(plan, key="admin_roster", new_label="To create",
+                        rejected_note="Rejected lines are skipped; fix them in the file and import it again later "
+                                      "(lines already imported then show as up to date).")
 if not plan.accepted:
     st.info("Nothing to import from this file.")
     st.stop()

@@ -9,7 +9,7 @@ from core.models import CONTACT_PREFERENCE_LABELS, ContactPreference, Role, Volu
 from ui import forms
 from ui.campaign import FieldErrors
 from ui.guard import require
-from ui.widgets import md_escape
+from ui.widgets import import_preview, md_escape
 
 db, actor = require(Role.ADMIN)
 
@@ -144,16 +144,8 @@ with import_tab:
             st.error(md_escape(str(exc)))
             plan = None
         if plan is not None:
-            counts = {a: plan.count(a) for a in ("create", "update", "unchanged", "reject")}
-            cols = st.columns(4)
-            cols[0].metric("To add", counts["create"])
-            cols[1].metric("To update", counts["update"])
-            cols[2].metric("Already up to date", counts["unchanged"])
-            cols[3].metric("Rejected", counts["reject"])
-            st.dataframe(plan.as_rows(), hide_index=True, width="stretch",
-                         column_config={"Why / what changes": st.column_config.TextColumn(width="large")})
-            if counts["reject"]:
-                st.caption("Rejected lines are skipped; fix them in the file and import it again.")
+            counts = import_preview(plan, key="admin_volunteers", new_label="To add",
+                                    rejected_note="Rejected lines are skipped; fix them in the file and import it again.")
             if counts["create"] + counts["update"] == 0:
                 st.info("Nothing to import from this file.")
             elif st.button(f"Import {counts['create']} new and {counts['update']} updated volunteer(s)", type="primary",

@@ -70,3 +70,27 @@ def local(value: datetime) -> datetime:
 def when(value: datetime | None) -> str:
     """A stored time as a short local date-time, or an em dash."""
     return local(value).strftime("%d %b %Y, %H:%M") if value else "—"
+
+
+_ACTIONS = {"All": None, "Create": "create", "Update": "update", "Rejected": "reject"}
+
+
+def import_preview(plan, *, key: str, new_label: str, rejected_note: str) -> dict[str, int]:
+    """The preview of a CSV import before anything is written (the roster's, the volunteer directory's):
+    how many lines each action takes, the lines themselves (shown by action) with why or what changes,
+    and what happens to rejected lines. `plan` counts actions (`count`) and gives its lines as table
+    rows (`as_rows`, an "Action" column among them). Returns the count per action."""
+    counts = {a: plan.count(a) for a in ("create", "update", "unchanged", "reject")}
+    cols = st.columns(4)
+    cols[0].metric(new_label, counts["create"])
+    cols[1].metric("To update", counts["update"])
+    cols[2].metric("Already up to date", counts["unchanged"])
+    cols[3].metric("Rejected", counts["reject"])
+    show = st.segmented_control("Show", list(_ACTIONS), default="All", key=f"{key}_filter")
+    wanted = _ACTIONS[show or "All"]
+    st.dataframe([r for r in plan.as_rows() if wanted is None or r["Action"] == wanted],
+                 hide_index=True, width="stretch",
+                 column_config={"Why / what changes": st.column_config.TextColumn(width="large")})
+    if counts["reject"]:
+        st.caption(rejected_note)
+    return counts
