@@ -8,7 +8,7 @@ from typing import Any
 from collections.abc import Iterable
 
 from core.errors import DuplicateRecord, PortalError
-from core.facts import LATEST_REPLY, ONE_STUDENT, PROGRESS, ctes, for_one_student
+from core.facts import LATEST_REPLY, ONE_STUDENT, PROGRESS, contact_owner, ctes, for_one_student
 from core import events, idempotency, versioning
 from core.access import NotFound, owned_contact, require_own_campaign, require_read_student, visible_students_sql
 from core.clock import utcnow
@@ -238,12 +238,11 @@ def get_contact(db: Database, actor: Actor, contact_id: int) -> Contact:
     """One contact the actor may read, with its stage."""
     sub, params = visible_students_sql(actor)
     with db.cursor() as cur:
-        # The owner first (a point read), so the stage is worked out from that student's rows only.
-        owner = scalar(cur, "SELECT student_id FROM contacts WHERE id = ?", [contact_id])
-        found = None if owner is None else row(
-            cur, for_one_student(f"""WITH {ONE_STUDENT}{_CONTACT_SELECT}
-                                     WHERE c.id = ? AND c.student_id IN ({sub})""", owner),
-            [owner, contact_id, *params])
+        # The owner first, so the stage is worked out from that student's rows only.
+        owner = contact_owner(cur, contact_id)
+        found = row(cur, for_one_student(f"""WITH {ONE_STUDENT}{_CONTACT_SELECT}
+                                             WHERE c.id = ? AND c.student_id IN ({sub})""", owner),
+                    [owner, contact_id, *params])
     if found is None:
         raise NotFound("No such contact.")
     return Contact.model_validate(found)

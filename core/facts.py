@@ -347,6 +347,14 @@ def for_one_student(sql: str, student_id: int) -> str:
     """
     return sql.replace(_SCOPED, f"student_id = {int(student_id)}")
 
+def contact_owner(cur: Any, contact_id: int) -> int:
+    """The student whose contact this is (a point read), for a query about one contact to run over
+    that student's rows alone (for_one_student); 0 when there is no such contact: no student has
+    that id, so such a query finds nothing."""
+    found = cur.execute("SELECT student_id FROM contacts WHERE id = ?", [contact_id]).fetchone()
+    return 0 if found is None else int(found[0])
+
+
 NOW = "w AS (SELECT CAST(? AS TIMESTAMP) AS now)"
 """A `w` CTE holding only the present moment (for THANK_STATUS), taking it as its parameter."""
 

@@ -12,7 +12,7 @@ from core.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
 from core.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, ThankYouCreate
-from core.facts import CURRENT_THANK_YOUS, ONE_STUDENT, ctes, for_one_student
+from core.facts import CURRENT_THANK_YOUS, ONE_STUDENT, contact_owner, ctes, for_one_student
 
 # The `sc` scope of core/facts.py: the student whose contact is named by the parameter.
 _CONTACTS_STUDENT = "sc AS (SELECT student_id FROM contacts WHERE id = ?)"
@@ -23,8 +23,7 @@ def _over_owner(cur: Cursor, sql: str, params: list[Any]) -> tuple[str, list[Any
     contact's owner alone (core.facts.for_one_student), so it reads that student's rows only."""
     position = sql.index(_CONTACTS_STUDENT)
     index = sql[:position].count("?")
-    owner = scalar(cur, "SELECT student_id FROM contacts WHERE id = ?", [params[index]])
-    owner = 0 if owner is None else int(owner)  # no such contact: no student 0, so no rows
+    owner = contact_owner(cur, params[index])
     return (for_one_student(sql.replace(_CONTACTS_STUDENT, ONE_STUDENT), owner),
             [*params[:index], owner, *params[index + 1:]])
 
