@@ -107,3 +107,17 @@ def _guarded(reader: Any, error: type[Exception], what: str) -> Any:
 def formula_like(record: dict[str, Any], columns: list[str]) -> list[str]:
     """The columns of a line whose cell a spreadsheet would run as a formula."""
     return [c for c in columns if str(record.get(c) or "")[:1] in FORMULA_START]
+
+
+def split_name(record: dict[str, Any]) -> tuple[str, str]:
+    """A person's first and last name from a line read with PERSON_HEADERS: the two columns when the
+    file has them, else one "name" column, as "First Last" (the last word is the last name) or as
+    "Last, First" (the registrar's order)."""
+    if record.get("first_name") or record.get("last_name"):
+        return record.get("first_name", "").strip(), record.get("last_name", "").strip()
+    full = " ".join(record.get("name", "").split())
+    if "," in full:
+        last, _, first = full.partition(",")
+        return first.strip(), last.strip()
+    first, _, last = full.rpartition(" ")
+    return (first, last) if first else (last, "")

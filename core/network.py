@@ -29,7 +29,7 @@ from core import events, facts, idempotency, versioning
 from core.access import NotFound, require_role
 from core.clock import utcnow
 from core.contacts import _norm, duplicate_message, find_duplicate, insert_contact, linkedin_key
-from core.csv_input import PERSON_HEADERS, formula_like, read_records
+from core.csv_input import PERSON_HEADERS, formula_like, read_records, split_name
 from core.db import Cursor, Database, row, rows, scalar
 from core.errors import DuplicateRecord, PortalError
 from core.models import Actor, Channel, ContactCreate, ContactPreference, OutreachCreate, Role, Source, VolunteerCreate, _unreadable
@@ -579,13 +579,6 @@ class VolunteerPreview:
                  "Per term": x.values.get("capacity_per_term", "")} for x in self.lines]
 
 
-def _split_name(record: dict[str, Any]) -> tuple[str, str]:
-    if record.get("first_name") or record.get("last_name"):
-        return record.get("first_name", ""), record.get("last_name", "")
-    first, _, last = " ".join(record.get("name", "").split()).rpartition(" ")
-    return (first, last) if first else (last, "")
-
-
 def preview_import(db: Database, actor: Actor, data: bytes | str) -> VolunteerPreview:
     """What importing a directory file would do, line by line; nothing is written (the career office only)."""
     require_role(actor, Role.ADMIN)
@@ -596,7 +589,7 @@ def preview_import(db: Database, actor: Actor, data: bytes | str) -> VolunteerPr
     seen: dict[str, int] = {}
     lines = []
     for record in records:
-        first, last = _split_name(record)
+        first, last = split_name(record)
         capacity = record.get("capacity_per_term", "")
         values = {"first_name": first, "last_name": last, "email": record.get("email", ""),
                   "organization": record.get("organization", ""), "title": record.get("title", ""),

@@ -22,7 +22,7 @@ from core import events
 from core.access import require_role
 from core.accounts import hash_password, one_time_password
 from core.clock import utcnow
-from core.csv_input import PERSON_HEADERS, read_records
+from core.csv_input import PERSON_HEADERS, read_records, split_name
 from core.db import Cursor, Database, rows, rows_table
 from core.models import Actor, Role, _check_email, _unreadable
 
@@ -135,17 +135,6 @@ def read_roster(data: bytes | str) -> list[dict[str, Any]]:
                         max_rows=MAX_ROWS, max_bytes=MAX_BYTES, what="a roster", items="students")
 
 
-def _split_name(record: dict[str, Any]) -> tuple[str, str]:
-    if record.get("first_name") or record.get("last_name"):
-        return record.get("first_name", "").strip(), record.get("last_name", "").strip()
-    full = " ".join(record.get("name", "").split())
-    if "," in full:  # "Lopez, Maria": the registrar's order
-        last, _, first = full.partition(",")
-        return first.strip(), last.strip()
-    first, _, last = full.rpartition(" ")
-    return (first, last) if first else (last, "")
-
-
 def _username_base(email: str) -> str:
     local = _USERNAME_CLEAN.sub("", email.split("@", 1)[0].lower()).strip("._-")
     return (local or "student")[:32].ljust(2, "0")
@@ -167,7 +156,7 @@ def preview(db: Database, actor: Actor, data: bytes | str) -> RosterPreview:
     seen_number: dict[str, int] = {}
     lines: list[RosterLine] = []
     for record in records:
-        first, last = _split_name(record)
+        first, last = split_name(record)
         line = RosterLine(line=record["line"], first_name=first, last_name=last, email=record.get("email", ""),
                           cohort=record.get("cohort", ""), student_id=record.get("student_id") or None)
         reasons = line.reasons

@@ -53,6 +53,12 @@ def test_import_previews_then_writes_all_or_nothing(world):
     assert again.lines[1].why == "title"
 
 
+def test_a_directory_with_one_name_column_reads_either_order_as_the_roster_does(world):
+    plan = network.preview_import(world.db, world.admin, (
+        'name,email\n"Cole, Imani",imani@example.org\nLuis  Ortega Ruiz,luis@example.org\n').encode())
+    assert [(x.data.first_name, x.data.last_name) for x in plan.lines] == [("Imani", "Cole"), ("Luis Ortega", "Ruiz")]
+
+
 def test_import_refuses_bad_and_hostile_lines_with_reasons(world):
     volunteer(world, email="taken@example.org")
     hostile = (GOOD_FILE.splitlines()[0] + "\n"
