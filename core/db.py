@@ -119,9 +119,16 @@ class Database(_Transactions):
 
     @staticmethod
     def _retry_kind(exc: BaseException) -> str | None:
+        if is_write_conflict(exc):
+            return "conflict"
+        # A key another save committed after this transaction began: its snapshot cannot see the row
+        # (so neither a check first nor INSERT ... ON CONFLICT finds it), but the index refuses the
+        # insert. Run once more: the new snapshot sees the winner's row and the work decides again.
+        if isinstance(exc, duckdb.ConstraintException) and "duplicate key" in str(exc).lower():
+            return "unique"
         # An error inside work() aborted the transaction and a later statement met the abort: that
         # is the work's failure, not someone else's save; never retried.
-        return "conflict" if is_write_conflict(exc) else None
+        return None
 
     def close(self) -> None:
         """Close the process connection (tests and command-line tools)."""

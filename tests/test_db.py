@@ -73,13 +73,55 @@ def test_other_errors_roll_back_the_whole_unit_of_work(counter_db):
         assert scalar(cur, "SELECT n FROM counter") == 0
 
 
-def test_constraint_errors_are_not_retried(counter_db):
+def test_a_duplicate_key_is_tried_once_more_then_refused_and_other_constraints_at_once(counter_db):
+    """A duplicate key may be another save's, committed after this one began (its snapshot could not
+    see it): one more try, with a new snapshot. A key that is really there is then refused as it was;
+    any other constraint is refused at the first try."""
     calls = []
 
-    def work(cur):
+    def duplicate(cur):
         calls.append(1)
         cur.execute("INSERT INTO counter VALUES (1, 0, '')")
 
     with pytest.raises(duckdb.ConstraintException):
-        counter_db.transaction(work)
+        counter_db.transaction(duplicate)
+    assert len(calls) == 2
+
+    calls.clear()
+
+    def missing(cur):
+        calls.append(1)
+        cur.execute("INSERT INTO counter VALUES (NULL, 0, '')")
+
+    with pytest.raises(duckdb.ConstraintException):
+        counter_db.transaction(missing)
     assert len(calls) == 1
+
+
+def test_a_key_another_save_committed_after_this_one_began_does_not_fail_it(counter_db):
+    """The race two submits of one form run (core.idempotency: look for the form's key, else insert
+    it): B begins, A commits the key, B looks and cannot see it in its snapshot, and its INSERT meets
+    the key. B runs once more, sees A's row and keeps it. (The kept latest activity's INSERT ... ON
+    CONFLICT meets the same refusal while A is still committing: tests/test_trust_foundation.py.)"""
+    db = counter_db
+    began, committed = threading.Event(), threading.Event()
+    attempts = []
+
+    def later(cur):
+        attempts.append(1)
+        seen = scalar(cur, "SELECT count(*) FROM counter WHERE id = 2")  # the snapshot starts here
+        if len(attempts) == 1:
+            began.set()
+            assert committed.wait(10)
+        if seen == 0:
+            cur.execute("INSERT INTO counter VALUES (2, 1, 'b')")
+
+    other = threading.Thread(target=lambda: db.transaction(later))
+    other.start()
+    assert began.wait(10)
+    db.transaction(lambda cur: cur.execute("INSERT INTO counter VALUES (2, 1, 'a')"))
+    committed.set()
+    other.join(30)
+    assert len(attempts) == 2
+    with db.cursor() as cur:
+        assert cur.execute("SELECT n, log FROM counter WHERE id = 2").fetchone() == (1, "a")
