@@ -46,6 +46,28 @@ class Replicas:
                                       stdout=open(work / "haproxy.log", "w"), stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{self.proxy_port}"
         _wait_healthy(self.url)
+        for name in self.ports:
+            self.wait_routed(name)
+
+    def wait_routed(self, name: str, timeout: float = 30.0) -> None:
+        """Wait until HAProxy sends a browser pinned to this replica there: its health check marks a
+        started replica up only at its next check (every second), and until then a pinned browser is
+        sent to the other replica and re-pinned (the response then sets PORTAL_REPLICA anew)."""
+        import time
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            request = urllib.request.Request(f"{self.url}/_stcore/health", headers={"Cookie": f"PORTAL_REPLICA={name}"})
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    pinned = [c for c in response.headers.get_all("Set-Cookie") or [] if "PORTAL_REPLICA=" in c]
+                    if response.status == 200 and not pinned:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)  # between polls of the proxy's state, not in place of it
+        raise RuntimeError(f"HAProxy did not route to replica {name}")
 
     def start(self, name: str) -> None:
         log = open(self.work / f"replica-{name}.log", "a")
@@ -144,6 +166,7 @@ def test_two_replicas_share_one_database_and_a_killed_one_loses_nobody(replicas,
     _add_target(page, "After", "Failover")
 
     replicas.start(mine)
+    replicas.wait_routed(mine)
     _counselor_sees(browser, replicas, mine, ["Before Failover", "After Failover"])
     assert re.search(r"After Failover", main_text(page))
 
