@@ -1,14 +1,14 @@
 """Many people at once, at institution size (bench/dataset.build: 10,000 students in 40 cohorts).
 
-1. In one process, the way Streamlit serves every session from one Database: 50 writer threads,
-   each a different student saving their own campaign through the core functions a page calls
-   (add a target, save research notes, draft the request, mark it sent), while 5 reader threads
-   open the cohort dashboard (core.dashboard.cohort_dashboard) over and over: three counselors on
-   one cohort each, the benchmark counselor on four, the career office on all forty. Prints the
-   write latency (p50/p95/p99) of one student writing alone, of the 50 writers without readers and
-   with them; each dashboard scope's median alone and under load; the write conflicts retried and
-   given up; and the rows lost: what each writer was told it saved, counted again in the database
-   at the end. Goals: write p95 <= 100 ms, reads <= 3x alone, 0 lost.
+1. In one process, the way Streamlit serves every session from one Database: 50 writer threads, each
+   a different student saving their own campaign through the core functions a page calls (add a
+   target, save research notes, draft the request, mark it sent), while 5 reader threads open the
+   cohort dashboard's table (core.dashboard.dashboard_frame, what the page draws) over and over:
+   three counselors on one cohort each, the benchmark counselor on four, the career office on all
+   forty. Prints the write latency (p50/p95/p99) of one student writing alone, of the 50 writers
+   without readers and with them; each dashboard scope's median alone and under load; the write
+   conflicts retried and given up; and the rows lost: what each writer was told it saved, counted
+   again in the database at the end. Goals: write p95 <= 100 ms, reads <= 3x alone, 0 lost.
 2. The real server: `streamlit run app.py` on a free port against the same file, and one headless
    Chromium opening 1, then 10, then 30 browser contexts together, each signing in as a different
    student (password checked by bcrypt at the production cost) and waiting until Home is drawn and
@@ -44,7 +44,7 @@ from bench.dataset import BASE, BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
 from core.accounts import hash_password, load_actor, set_password_hash, user_id_for_username
 from core.clock import utcnow
 from core.contacts import create_contact
-from core.dashboard import cohort_dashboard
+from core.dashboard import dashboard_frame
 from core.db import Database, get_database, scalar
 from core.models import Channel, ContactCreate, OutreachCreate, ResearchUpdate
 from core.outreach import create_draft, mark_sent
@@ -157,7 +157,7 @@ def reader_scopes(db: Database) -> list[tuple[str, object, int | None]]:
 
 def read_once(db: Database, actor, cohort_id: int | None) -> float:
     start = time.perf_counter()
-    cohort_dashboard(db, actor, cohort_id=cohort_id, now=NOW)
+    dashboard_frame(db, actor, cohort_id=cohort_id, now=NOW)
     return time.perf_counter() - start
 
 
