@@ -145,6 +145,14 @@ def _check_scope(cur: Cursor, actor: Actor, cohort_id: int | None) -> None:
         require_cohort(cur, actor, cohort_id)
 
 
+def _settled_scope(db: Database, actor: Actor, cohort_id: int | None, student_id: int | None = None) -> None:
+    """Check the actor may read the scope, then settle its students' kept figures (core.facts.settle;
+    with student_id, that student's only), as every reader of the whole-time dashboard does first."""
+    with db.cursor() as cur:
+        _check_scope(cur, actor, cohort_id)
+    settle(db, student_id if student_id is not None else students_in_scope(actor, cohort_id))
+
+
 def _with_flags(found: dict[str, Any]) -> dict[str, Any]:
     found["off_track_goals"] = [GOAL_LABELS[GoalMetric(m)] for m in (found["off_track_goals"] or [])]
     found["overdue_thank_you"] = found["overdue_thank_yous"] > 0
@@ -165,9 +173,7 @@ def cohort_dashboard(db: Database, actor: Actor, *, cohort_id: int | None = None
     only that student's records).
     """
     now = now or utcnow()
-    with db.cursor() as cur:
-        _check_scope(cur, actor, cohort_id)
-    settle(db, student_id if student_id is not None else students_in_scope(actor, cohort_id))
+    _settled_scope(db, actor, cohort_id, student_id)
     with db.cursor() as cur:
         sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now, student_id=student_id)
         # One student's row is point reads, planned well as they are.
@@ -205,9 +211,7 @@ def dashboard_frame(db: Database, actor: Actor, *, cohort_id: int | None = None,
     column per FLAGS key and `flag_labels` (the raised flags' labels, in FLAGS order, as one text).
     The same access rules as cohort_dashboard."""
     now = now or utcnow()
-    with db.cursor() as cur:
-        _check_scope(cur, actor, cohort_id)
-    settle(db, students_in_scope(actor, cohort_id))
+    _settled_scope(db, actor, cohort_id)
     sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now)
     return _arrow_frame(db, _frame_sql(sql), params)
 
@@ -217,9 +221,7 @@ def cohort_summary(db: Database, actor: Actor, *, now: datetime | None = None) -
     have held a first meeting, raised each flag, and the cohort's totals (interviews, thank-yous
     sent, overdue thank-yous). The career office's opening view instead of every student at once."""
     now = now or utcnow()
-    with db.cursor() as cur:
-        _check_scope(cur, actor, None)
-    settle(db, students_in_scope(actor, None))
+    _settled_scope(db, actor, None)
     sql, params = dashboard_query(actor, cohort_id=None, now=now)
     flags = ", ".join(f"count(*) FILTER (WHERE {key}) AS {key}" for key in FLAGS)
     return _arrow_frame(db, f"""
@@ -238,9 +240,7 @@ def goal_standings(db: Database, actor: Actor, cohort_id: int, *, now: datetime 
     ('met', 'on_track', 'behind', 'missed'), with the pacing of core.progress.goal_progress.
     """
     now = now or utcnow()
-    with db.cursor() as cur:
-        _check_scope(cur, actor, cohort_id)
-    settle(db, students_in_scope(actor, cohort_id))
+    _settled_scope(db, actor, cohort_id)
     with db.cursor() as cur:
         found = rows(cur, *standings_query(actor, cohort_id=cohort_id, now=now))
     for f in found:
