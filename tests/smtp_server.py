@@ -6,8 +6,10 @@ import email
 import socket
 import threading
 import time
+from collections.abc import Callable
 from email.message import Message
 from email.policy import default
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -22,7 +24,7 @@ class _Keeper:
     def __init__(self, delay: float = 0.0) -> None:
         self.messages: list[Message] = []
         self.delay = delay
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()  # notified at each arrival, so a test waits on the mail itself
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         if self.delay:
@@ -30,6 +32,7 @@ class _Keeper:
         message = email.message_from_bytes(envelope.content, policy=default)
         with self.lock:
             self.messages.append(message)
+            self.lock.notify_all()
         return "250 Message accepted for delivery"
 
 
@@ -56,15 +59,17 @@ class SmtpServer:
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages if m["To"] == address]
 
+    def wait_until(self, found: Callable[[list[Message]], Any], timeout: float = 30.0) -> Any:
+        """found(messages) once it is truthy, woken by each arrival (at most timeout); None if it never is."""
+        with self.keeper.lock:
+            return self.keeper.lock.wait_for(lambda: found(list(self.keeper.messages)), timeout) or None
+
     def wait_for(self, count: int, timeout: float = 30.0) -> list[Message]:
         """The messages once at least `count` arrived (waits on the server's state, at most timeout)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.messages
-            if len(found) >= count:
-                return found
-            time.sleep(0.05)
-        raise AssertionError(f"expected {count} emails, the server received {len(self.messages)}")
+        got = self.wait_until(lambda messages: messages if len(messages) >= count else None, timeout)
+        if got is None:
+            raise AssertionError(f"expected {count} emails, the server received {len(self.messages)}")
+        return got
 
     def settings(self, **extra):
         """Portal settings that send through this server."""

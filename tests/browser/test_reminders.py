@@ -108,12 +108,8 @@ def _student_id(demo_file, username: str) -> int:
 
 
 def _wait_for_email(to: str, subject: str, timeout: float = 90.0):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in SMTP.to(to):
-            if subject in str(message["Subject"]):
-                return message
-        time.sleep(0.2)
+    found = SMTP.wait_until(lambda messages: next(
+        (m for m in messages if m["To"] == to and subject in str(m["Subject"])), None), timeout)
+    if found is not None:
+        return found
     raise AssertionError(f"no email '{subject}' to {to}; received: {[m['Subject'] for m in SMTP.messages]}")
