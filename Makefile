@@ -17,7 +17,7 @@ $(STAMP): $(PY) requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 migrate: $(STAMP)
-	$(PY) -m core.migrate
+	$(PY) -m core.store.migrate
 
 seed: migrate
 	$(PY) -m seeds.demo --if-empty

@@ -18,7 +18,7 @@ from bench.dataset import BENCH_COUNSELOR, NOW, build
 from core.accounts import user_id_for_username
 from core.cockpit import needs_me
 from core.dashboard import dashboard_frame
-from core.db import Database
+from core.store.db import Database
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 5

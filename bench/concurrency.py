@@ -45,7 +45,7 @@ from core.accounts import hash_password, load_actor, set_password_hash, user_id_
 from core.clock import utcnow
 from core.contacts import create_contact
 from core.dashboard import dashboard_frame
-from core.db import Database, get_database, scalar
+from core.store.db import Database, get_database, scalar
 from core.models import Channel, ContactCreate, OutreachCreate, ResearchUpdate
 from core.outreach import create_draft, mark_sent
 from core.research import save_research

@@ -29,7 +29,7 @@ from bench import median_time
 from bench.dataset import BENCH_ADMIN, NOW, build
 from core.accounts import load_actor, user_id_for_username
 from core.dashboard import cohort_dashboard, dashboard_frame, students_in_scope
-from core.db import get_database
+from core.store.db import get_database
 from core.facts import KEPT, NOW as NOW_CTE, ctes, refresh_students
 
 COMPARED = ["targets", "researched", "outreach_sent", "interviews", "thanked", "reflections", "referrals",

@@ -14,9 +14,9 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from core.db import Database
+from core.store.db import Database
 from core.facts import refresh_everyone
-from core.migrate import apply_migrations
+from core.store.migrate import apply_migrations
 
 NOW = datetime(2026, 3, 10, 15, 0, 0)
 BENCH_COUNSELOR = "bench.counselor"
@@ -147,7 +147,7 @@ _STATEMENTS = [
             (6, 'follow_up', 'sent', least(g.t0 + INTERVAL 20 DAY, ?/*now*/))) v(depth, entity, action, happened)
             WHERE v.depth <= g.depth) e
        ORDER BY e.happened, g.id, e.entity, e.action""",
-    # What core.events.record keeps as events are written: each student's latest own action.
+    # What core.store.events.record keeps as events are written: each student's latest own action.
     """INSERT INTO student_activity SELECT student_id, max(occurred_at) FROM events
        WHERE student_id IS NOT NULL AND actor_id = student_id GROUP BY student_id""",
     "DROP TABLE gen",

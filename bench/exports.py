@@ -45,7 +45,7 @@ def _one(way: str, kind: str, path: str, out: str) -> dict[str, float]:
     """One measurement, in this (fresh) process."""
     from core import export
     from core.accounts import load_actor, user_id_for_username
-    from core.db import Database
+    from core.store.db import Database
 
     db = Database(path)
     admin = load_actor(db, user_id_for_username(db, BENCH_ADMIN))

@@ -10,10 +10,10 @@ import time
 
 from core.access import SYSTEM
 from core.accounts import create_user
-from core.db import Database
+from core.store.db import Database
 from core.library import load_library
 from core.linkedin_import import import_connections, parse_connections
-from core.migrate import apply_migrations
+from core.store.migrate import apply_migrations
 from core.models import Actor, Role, UserCreate
 
 HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"

@@ -23,7 +23,7 @@ from bench.dataset import BASE, NOW, build
 from core import narrowing, network
 from core.accounts import load_actor, user_id_for_username
 from core.contacts import create_contact
-from core.db import Database
+from core.store.db import Database
 from core.models import ContactCreate, VolunteerCreate
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))

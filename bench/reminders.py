@@ -19,7 +19,7 @@ from bench.dataset import build
 from bench.download import Peak
 from core import mailer, reminders
 from core.access import SYSTEM
-from core.db import Database
+from core.store.db import Database
 from tests.smtp_server import SmtpServer
 
 SEND_SAMPLE = 300

@@ -19,9 +19,9 @@ from core.access import SYSTEM  # noqa: E402
 from core.accounts import hash_password  # noqa: E402
 from core.cohorts import create_cohort  # noqa: E402
 from core.config import Settings  # noqa: E402
-from core.db import Database  # noqa: E402
+from core.store.db import Database  # noqa: E402
 from core.library import load_library  # noqa: E402
-from core.migrate import apply_migrations  # noqa: E402
+from core.store.migrate import apply_migrations  # noqa: E402
 from core.models import CohortCreate  # noqa: E402
 from core.roster import apply, preview  # noqa: E402
 

@@ -1,7 +1,7 @@
 """The same workload on both stores, side by side: the embedded DuckDB file and PostgreSQL.
 
 The benchmark institution (bench/dataset.build: 10,000 students, ~150,000 contacts) is built in a
-DuckDB file and moved whole into a PostgreSQL database of a throwaway cluster (core.transfer, as
+DuckDB file and moved whole into a PostgreSQL database of a throwaway cluster (core.store.transfer, as
 a career office would move), then on each store:
 
 - the dashboard: a counselor's 1,000 students and the career office's 10,000 (median of runs);
@@ -27,9 +27,9 @@ from bench.concurrency import WRITERS, _pct, run_writers
 from bench.dataset import BASE, BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
 from core.accounts import load_actor, user_id_for_username
 from core.dashboard import cohort_dashboard
-from core.db import Database, open_database
+from core.store.db import Database, open_database
 from core.export import write_csv
-from core.transfer import transfer
+from core.store.transfer import transfer
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 
@@ -78,7 +78,7 @@ def main() -> None:
                 transfer(duck, pg)
                 moved = time.perf_counter() - start
                 print(f"{n:,} students, {counts['contacts']:,} contacts, {counts['events']:,} events; "
-                      f"moved to PostgreSQL in {moved:.0f} s (core.transfer, verified per table)", flush=True)
+                      f"moved to PostgreSQL in {moved:.0f} s (core.store.transfer, verified per table)", flush=True)
                 results = {}
                 for store, db in (("DuckDB", duck), ("PostgreSQL", pg)):
                     results[store] = _measure(db, tmp, n)

@@ -23,7 +23,7 @@ from bench import median_time, quiet_apptest
 from bench.dataset import BASE, NOW, build
 from core.accounts import load_actor
 from core.contacts import list_contacts, stage_counts, target_table
-from core.db import get_database
+from core.store.db import get_database
 from core.progress import goal_progress
 from core.thanks import thank_you_status
 from core.todo import todo_list

@@ -15,10 +15,10 @@ from pathlib import Path
 from core.access import SYSTEM
 from core.accounts import create_user
 from core.contacts import add_focus_occupation, list_contacts
-from core.db import get_database
+from core.store.db import get_database
 from core.library import load_library
 from core.linkedin_import import import_connections, parse_connections
-from core.migrate import apply_migrations
+from core.store.migrate import apply_migrations
 from core.models import Actor, Role, UserCreate
 
 ROOT = Path(__file__).resolve().parents[1]

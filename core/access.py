@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import PortalError, check_id
-from core.db import Cursor, row, scalar
+from core.store.db import Cursor, row, scalar
 from core.models import Actor, Role
 
 SYSTEM = Actor(user_id=0, role=Role.ADMIN, name="system")

@@ -11,10 +11,10 @@ from typing import Any
 import bcrypt
 
 from core.errors import PortalError
-from core import events
+from core.store import events
 from core.access import AccessDenied, NotFound, require_role
 from core.clock import utcnow
-from core.db import Cursor, Database, row, rows, scalar
+from core.store.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, Role, User, UserCreate
 
 # A hash no password matches: given to throttled usernames so every attempt fails the same way.

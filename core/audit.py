@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from core.access import require_role
-from core.db import Database, rows, scalar
+from core.store.db import Database, rows, scalar
 from core.models import Actor, Role
 
 

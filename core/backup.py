@@ -31,13 +31,13 @@ from pathlib import Path
 
 import duckdb
 
-from core.commands import command
+from core.store.commands import command
 from core.errors import PortalError
-from core import events
+from core.store import events
 from core.access import AccessDenied, require_role
 from core.clock import utcnow
-from core import dialect
-from core.db import Database, PostgresDatabase, open_database, redact_url, row, scalar
+from core.store import dialect
+from core.store.db import Database, PostgresDatabase, open_database, redact_url, row, scalar
 from core.downloads import DownloadFile
 from core.models import Actor, Role
 
@@ -148,7 +148,7 @@ def _postgres_backup(db: PostgresDatabase, target: Path) -> BackupResult:
 
 def _postgres_restore(backup_file: Path, url: str) -> None:
     """pg_restore of a backup into the database of the URL, which must hold no portal yet."""
-    from core.db import open_database
+    from core.store.db import open_database
 
     db = open_database(url)
     try:
@@ -231,7 +231,7 @@ def restore(backup_file: str | Path, database_path: str | Path, *, now: datetime
     try:
         _describe(backup_file)  # refuses a file that is not a portal database before anything moves
     except duckdb.Error as exc:
-        from core.commands import database_problem
+        from core.store.commands import database_problem
 
         raise BackupError(database_problem(backup_file, exc).replace("portal database file", "portal backup")) \
             from None
@@ -265,7 +265,7 @@ def open_for_command(path: str | Path) -> Database | PostgresDatabase | None:
     Held by the running portal, a folder, a file that is not a DuckDB database, a PostgreSQL server
     out of reach: each is told in words. PostgreSQL serves the portal and the command at once.
     """
-    from core.commands import database_problem
+    from core.store.commands import database_problem
 
     try:
         return open_database(path)

@@ -12,14 +12,14 @@ from typing import Any
 
 import pandas as pd
 
-from core import events
+from core.store import events
 from core.access import require_read_student, require_role, visible_students_sql
 from core.clock import utcnow
 from core.dashboard import EARLIEST, LATEST, dashboard_frame, students_in_scope
-from core.db import Cursor, Database, rows
+from core.store.db import Cursor, Database, rows
 from core.errors import PortalError
 from core.facts import PROGRESS, THANK_STATUS, ctes
-from core.idempotency import create_once
+from core.store.idempotency import create_once
 from core.models import Actor, CommentCreate, Role
 
 NEWLY = timedelta(days=7)

@@ -10,11 +10,11 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
-from core import events, versioning
+from core.store import events, versioning
 from core.access import NotFound, require_role
 from core.clock import utcnow
 from core.cohorts import CohortError, update_cohort
-from core.db import Cursor, Database, row, rows, scalar
+from core.store.db import Cursor, Database, row, rows, scalar
 from core.errors import check_id
 from core.models import Actor, Cohort, CohortUpdate, Role
 

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from core.errors import PortalError, check_id
-from core import events, versioning
+from core.store import events, versioning
 from core.access import AccessDenied, NotFound, require_cohort, require_role, visible_cohorts_sql
 from core.clock import utcnow
-from core.db import Cursor, Database, row, rows, scalar
-from core.idempotency import create_once
+from core.store.db import Cursor, Database, row, rows, scalar
+from core.store.idempotency import create_once
 from core.models import Actor, Cohort, CohortCreate, CohortUpdate, GoalCreate, GoalUpdate, Role
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core import events, versioning
+from core.store import events, versioning
 from core.access import (
     AccessDenied, NotFound, readable_row, require_cohort, require_read_student, require_role, visible_students_sql,
 )
 from core.clock import utcnow
-from core.db import Cursor, Database, row, rows, scalar
-from core.idempotency import create_once
+from core.store.db import Cursor, Database, row, rows, scalar
+from core.store.idempotency import create_once
 from core.models import Actor, CommentCreate, CommentEdit, Role
 
 _SUBJECT_TABLES = {

@@ -21,10 +21,10 @@ from typing import Any
 
 import pandas as pd
 
-from core import dialect
+from core.store import dialect
 from core.access import require_cohort, require_role, visible_students_sql
 from core.clock import utcnow
-from core.db import Cursor, Database, rows
+from core.store.db import Cursor, Database, rows
 from core.facts import FIGURE_NAMES, FIGURES as FIGURES_SQL, KEPT, PROGRESS, THANK_STATUS, ctes, settle
 from core.models import GOAL_LABELS, STAGE_LABELS, Actor, GoalMetric, Role, Stage
 
@@ -198,7 +198,7 @@ def _frame_sql(sql: str) -> str:
 
 
 def _arrow_frame(db: Database, sql: str, params: list[Any]) -> pd.DataFrame:
-    """A query's result as a pandas frame over Arrow columns (core.dialect.frame). (A cursor of its
+    """A query's result as a pandas frame over Arrow columns (core.store.dialect.frame). (A cursor of its
     own: DuckDB's relational API refuses a cursor holding another statement's result.)"""
     with db.cursor() as cur, dialect.many_students(cur):
         return dialect.frame(cur, sql, params)

@@ -29,15 +29,15 @@ from typing import IO, Any
 
 import duckdb
 
-from core import dialect
+from core.store import dialect
 from core.access import (
     SYSTEM, AccessDenied, require_active, require_cohort, require_role,
 )
 from core.clock import utcnow
-from core.commands import command
+from core.store.commands import command
 from core.dashboard import dashboard_query, period_bounds, students_in_scope
 from core.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes, settle
-from core.db import Cursor, Database
+from core.store.db import Cursor, Database
 from core.downloads import CHUNK_BYTES, TEMP_PREFIX, DownloadFile
 from core.errors import PortalError, check_id
 from core.models import Actor, Role, _unreadable
@@ -398,7 +398,7 @@ _FORMULA_PATTERN = "'^[=+@\\t\\r-]'"
 
 
 def _copy_to_file(db: Database, columns: list[tuple[str, str, str]], queries: Queries, name: str) -> DownloadFile:
-    """The database writes the CSV with COPY (core.dialect.copy_csv: fast, and bounded in memory however
+    """The database writes the CSV with COPY (core.store.dialect.copy_csv: fast, and bounded in memory however
     many rows) into a private temporary folder, one part per query, the header in the first; all in one
     transaction, so the parts are one consistent snapshot. The byte-order mark is sent before them."""
     select = ", ".join(_as_text(db, column, kind) for column, kind, _ in columns)

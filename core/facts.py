@@ -267,14 +267,14 @@ def refresh_everyone(cur: Any) -> None:
 # A save does not recompute its student's kept figures itself: planning the figure query costs a
 # DuckDB save two thirds of its time (10 of its 15 ms are the binder and optimizer, and DuckDB
 # replans a prepared statement on every execution), which put 50 students saving at once in a
-# queue. The save appends its student to figures_stale instead (mark_stale, core.events), and
+# queue. The save appends its student to figures_stale instead (mark_stale, core.store.events), and
 # whoever is about to read the kept figures settles them first: one refresh for every student
 # waiting, planned once however many there are. Every read therefore sees every committed save.
 
 
 def mark_stale(cur: Any, student_ids: list[int] | set[int]) -> None:
     """Note, in the caller's write transaction, that these students' kept figures must be recomputed
-    before they are next read (core.events calls it just before a write commits)."""
+    before they are next read (core.store.events calls it just before a write commits)."""
     ids = sorted({int(i) for i in student_ids})
     if len(ids) == 1:
         cur.execute("INSERT INTO figures_stale (student_id) VALUES (?)", ids)

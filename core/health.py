@@ -12,11 +12,11 @@ from pathlib import Path
 
 import duckdb
 
-from core import dialect
+from core.store import dialect
 from core.access import require_role
-from core.commands import command
-from core.db import Database, rows, scalar
-from core.migrate import schema_version
+from core.store.commands import command
+from core.store.db import Database, rows, scalar
+from core.store.migrate import schema_version
 from core.models import Actor, Role
 
 

@@ -14,7 +14,7 @@ from icalendar import Calendar, Event
 
 from core.access import readable_row
 from core.clock import utcnow
-from core.db import Database, row, rows
+from core.store.db import Database, row, rows
 from core.meetings import to_local
 from core.models import Actor
 

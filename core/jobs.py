@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from core import dialect
+from core.store import dialect
 from core.access import SYSTEM, require_role
 from core.clock import utcnow
-from core.commands import command
+from core.store.commands import command
 from core.config import Settings, get_settings
-from core.db import Cursor, Database, row, rows
+from core.store.db import Cursor, Database, row, rows
 from core.errors import PortalError
 from core.models import Actor, Role
 

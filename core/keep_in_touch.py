@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core import events, idempotency, versioning
+from core.store import events, idempotency, versioning
 from core.errors import PortalError
 from core.access import NotFound, owned_contact, owned_row, require_own_campaign, require_read_student
 from core.clock import utcnow
-from core.db import Cursor, Database, rows, scalar
+from core.store.db import Cursor, Database, rows, scalar
 from core.models import Actor, FollowUpCreate, OutcomeCreate
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from core.clock import utcnow
-from core.db import Cursor, Database, row, rows
+from core.store.db import Cursor, Database, row, rows
 from core.errors import check_id
 from core.models import Actor
 

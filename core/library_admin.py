@@ -13,11 +13,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, model_validator
 
-from core import events, versioning
+from core.store import events, versioning
 from core.access import NotFound, require_role
 from core.errors import PortalError
 from core.clock import utcnow
-from core.db import Cursor, Database, row, scalar
+from core.store.db import Cursor, Database, row, scalar
 from core.library import QUESTION_CATEGORIES
 from core.models import Actor, Role, Source, _Model, _strip
 

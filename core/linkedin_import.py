@@ -19,12 +19,12 @@ from datetime import date, datetime
 
 from pydantic import ValidationError
 
-from core import events
+from core.store import events
 from core.errors import PortalError
 from core.access import require_own_campaign
 from core.clock import utcnow
 from core.contacts import linkedin_key
-from core.db import Cursor, Database, rows, rows_table
+from core.store.db import Cursor, Database, rows, rows_table
 from core.models import Actor, ContactCreate, Source, describe
 
 HEADER = ["First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On"]

@@ -35,7 +35,7 @@ from core import notify
 from core.access import require_role
 from core.clock import utcnow
 from core.config import Settings, get_settings
-from core.db import Cursor, Database, row, rows, rows_table
+from core.store.db import Cursor, Database, row, rows, rows_table
 from core.errors import PortalError, check_id
 from core.merge_fields import fill
 from core.models import Actor, Role

@@ -7,11 +7,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.errors import NeedsConfirmation, PortalError
-from core import events, idempotency, versioning
+from core.store import events, idempotency, versioning
 from core.access import owned_contact, owned_row, readable_contact, readable_row
 from core.clock import utcnow
 from core.contacts import insert_contact
-from core.db import Cursor, Database, rows, scalar
+from core.store.db import Cursor, Database, rows, scalar
 from core.rules import shown_at_sql
 from core.models import Actor, ContactCreate, MeetingCreate, MeetingLog, MeetingNote, ReferralCreate, Source
 

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from core.access import owned_contact, owned_row
-from core.db import Database, row
+from core.store.db import Database, row
 from core.models import Actor, Source
 
 MERGE_FIELDS = {

@@ -21,7 +21,7 @@ from typing import Any
 
 from core import network
 from core.access import require_read_student, require_role
-from core.db import Database, rows
+from core.store.db import Database, rows
 from core.models import Actor, Role
 
 DEEPER_AT = 4.0  # an average fit from here up, over at least RATED_ENOUGH ratings, suggests going deeper

@@ -25,12 +25,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core import events, facts, idempotency, versioning
+from core import facts
+from core.store import events, idempotency, versioning
 from core.access import NotFound, require_role
 from core.clock import utcnow
 from core.contacts import _norm, duplicate_message, find_duplicate, insert_contact, linkedin_key
-from core.csv_input import PERSON_HEADERS, formula_like, read_records, split_name
-from core.db import Cursor, Database, row, rows, scalar
+from core.store.csv_input import PERSON_HEADERS, formula_like, read_records, split_name
+from core.store.db import Cursor, Database, row, rows, scalar
 from core.errors import DuplicateRecord, PortalError
 from core.models import Actor, Channel, ContactCreate, ContactPreference, OutreachCreate, Role, Source, VolunteerCreate, _unreadable
 

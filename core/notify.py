@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from core.access import require_cohort, require_role
 from core.clock import utcnow
-from core.db import Cursor, Database, row, rows, scalar
+from core.store.db import Cursor, Database, row, rows, scalar
 from core.errors import PortalError, check_id
 from core.models import Actor, Role
 

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from core.errors import PortalError
-from core import events, idempotency, versioning
+from core.store import events, idempotency, versioning
 from core.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
-from core.db import Cursor, Database, rows, scalar
+from core.store.db import Cursor, Database, rows, scalar
 from core.models import Actor, Channel, OutreachCreate, Reply
 
 

@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from core.errors import PortalError
-from core import events, idempotency, versioning
+from core.store import events, idempotency, versioning
 from core.access import owned_row, require_read_student
 from core.clock import utcnow
-from core.db import Cursor, Database, row, rows, scalar
+from core.store.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, ReflectionCreate
 
 

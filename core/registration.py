@@ -14,11 +14,11 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from core.errors import PortalError
-from core import events
+from core.store import events
 from core.accounts import AccountError, _ensure_unused, hash_password, password_problem
 from core.clock import utcnow
 from core.cohort_admin import normalize_code
-from core.db import Cursor, Database, row, scalar
+from core.store.db import Cursor, Database, row, scalar
 from core.models import Actor, Role, UserCreate
 
 

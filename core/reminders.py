@@ -26,11 +26,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 
-from core import dialect, facts, notify
+from core import facts, notify
+from core.store import dialect
 from core.access import SYSTEM, require_role
 from core.clock import utcnow
 from core.config import Settings, get_settings
-from core.db import Cursor, Database, rows, rows_table
+from core.store.db import Cursor, Database, rows, rows_table
 from core.models import Actor, Role
 from core.todo import WAITING, follow_up_step
 

@@ -18,12 +18,12 @@ from datetime import datetime
 from typing import Any
 
 from core.errors import PortalError
-from core import events
+from core.store import events
 from core.access import require_role
 from core.accounts import hash_password, one_time_password
 from core.clock import utcnow
-from core.csv_input import PERSON_HEADERS, read_records, split_name
-from core.db import Cursor, Database, rows, rows_table
+from core.store.csv_input import PERSON_HEADERS, read_records, split_name
+from core.store.db import Cursor, Database, rows, rows_table
 from core.models import Actor, Role, _check_email, _unreadable
 
 MAX_ROWS = 20_000
@@ -285,7 +285,7 @@ def _create_accounts(cur: Cursor, actor: Actor, issued: list[tuple[RosterLine, s
             SELECT u.id, r.cohort_id, ? FROM roster_new r JOIN users u ON u.username = r.username""",
         [*roster_new, now],
     )
-    # The same event rows core.events.record writes, one per account, set-based for speed.
+    # The same event rows core.store.events.record writes, one per account, set-based for speed.
     cur.execute(
         f"""INSERT INTO events (occurred_at, actor_id, student_id, cohort_id, entity_type, entity_id, action, detail)
             WITH roster_new AS ({_ROSTER_NEW})

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from core.accounts import ENDED_MESSAGE, INACTIVE_MESSAGE, SessionEnded
-from core.db import Cursor, Database, row, scalar
+from core.store.db import Cursor, Database, row, scalar
 from core.models import Actor, Role
 
 PASSWORD, SSO = "password", "sso"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.commands import command
+from core.store.commands import command
 from core.errors import PortalError
 from core.config import cookie_key_problem, secrets_file
 
@@ -157,7 +157,7 @@ def gather_admin(args: argparse.Namespace) -> AdminDetails:
 
 def refuse_demo_data(db) -> None:
     """Stop when the database holds the demo cohort: real students must not mix with made-up ones."""
-    from core.db import scalar
+    from core.store.db import scalar
 
     with db.cursor() as cur:
         if scalar(cur, "SELECT count(*) FROM users WHERE email LIKE ?", [f"%@{DEMO_EMAIL_DOMAIN}"]):
@@ -171,7 +171,7 @@ def create_first_admin(db, details: AdminDetails, *, rounds: int) -> int | None:
 
     from core.access import SYSTEM
     from core.accounts import AccountError, create_user
-    from core.db import scalar
+    from core.store.db import scalar
     from core.models import Role, UserCreate, describe
 
     refuse_demo_data(db)
@@ -202,9 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from core.config import get_settings
-    from core.db import open_database
+    from core.store.db import open_database
     from core.library import load_library
-    from core.migrate import apply_migrations
+    from core.store.migrate import apply_migrations
 
     try:
         outcome = write_secrets(secrets_file(), force=args.force)
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             apply_migrations(db)
             load_library(db)
             refuse_demo_data(db)
-            from core.db import scalar
+            from core.store.db import scalar
 
             with db.cursor() as cur:
                 has_admin = scalar(cur, "SELECT count(*) FROM users WHERE role = 'admin' AND active")

@@ -17,11 +17,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core import events
+from core.store import events
 from core.access import require_role
 from core.accounts import ENDED_MESSAGE, INACTIVE_MESSAGE, hash_password
 from core.clock import utcnow
-from core.db import Cursor, Database, row, rows, scalar
+from core.store.db import Cursor, Database, row, rows, scalar
 from core.errors import PortalError
 from core.models import Actor, Role
 

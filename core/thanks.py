@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from core.errors import PortalError
-from core import events, idempotency, versioning
+from core.store import events, idempotency, versioning
 from core.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
-from core.db import Cursor, Database, row, rows, scalar
+from core.store.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, ThankYouCreate
 from core.facts import CURRENT_THANK_YOUS, ONE_STUDENT, contact_owner, ctes, for_one_student
 

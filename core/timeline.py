@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from core.access import require_read_student, visible_students_sql
-from core.db import Database, row, rows
+from core.store.db import Database, row, rows
 from core.facts import CURRENT_THANK_YOUS, LATEST_REPLY, ONE_STUDENT, PROGRESS, ctes, for_one_student
 from core.models import Actor
 from core.rules import shown_at_sql

@@ -16,7 +16,7 @@ from core import facts, rules
 from core.access import require_read_student
 from core.clock import utcnow
 from core.config import get_settings
-from core.db import Database, row, rows
+from core.store.db import Database, row, rows
 from core.models import Actor
 
 UPCOMING_DAYS = 7

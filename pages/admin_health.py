@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.backup import BACKUP_CONTENTS_WARNING, BackupError, backup, default_target, download_backup
 from core.config import get_settings
-from core.db import redact_url
+from core.store.db import redact_url
 from core.health import human_bytes, report
 from core.jobs import job_status, recent_runs, run_now
 from core.mailer import email_status, outbox_counts

@@ -10,7 +10,7 @@ from core import keep_in_touch, merge_fields
 from core.access import NotFound
 from core.clock import utcnow
 from core.contacts import list_contacts
-from core.db import WriteConflict
+from core.store.db import WriteConflict
 from core.library import list_items
 from core.models import FollowUpCreate, FollowUpKind, OutcomeCreate, OutcomeKind, Role, field_errors
 from ui import forms

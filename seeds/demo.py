@@ -19,11 +19,11 @@ from core import comments, contacts, keep_in_touch, meetings, merge_fields, outr
 from core.access import SYSTEM
 from core.accounts import create_user
 from core.clock import utcnow
-from core.commands import command
+from core.store.commands import command
 from core.cohorts import add_goal, add_student, assign_counselor, create_cohort
-from core.db import Database, open_database, scalar
+from core.store.db import Database, open_database, scalar
 from core.library import list_items, load_library
-from core.migrate import apply_migrations
+from core.store.migrate import apply_migrations
 from core.models import (
     Actor, Channel, CohortCreate, CommentCreate, ContactCreate, FollowUpCreate, FollowUpKind, GoalCreate, GoalMetric,
     MeetingCreate, MeetingLog, MeetingMode, MeetingNote, OutcomeCreate, OutcomeKind, OutreachCreate,

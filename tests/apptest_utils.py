@@ -7,7 +7,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from core.accounts import user_id_for_username
-from core.db import get_database
+from core.store.db import get_database
 
 ROOT = Path(__file__).resolve().parents[1]
 

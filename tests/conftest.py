@@ -19,9 +19,9 @@ import pytest
 from core.access import SYSTEM
 from core.accounts import create_user
 from core.cohorts import add_student, assign_counselor, create_cohort
-from core.db import Database, open_database
+from core.store.db import Database, open_database
 from core.library import load_library
-from core.migrate import apply_migrations
+from core.store.migrate import apply_migrations
 from core.models import Actor, CohortCreate, Role, UserCreate
 
 # AppTests run app.py in this process: no scheduled-work runner thread beside them (the reminder tests
@@ -193,8 +193,8 @@ def demo_copy(demo_file: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_demo_template(pg_cluster, demo_file: Path) -> str:
-    """The seeded demo moved into a PostgreSQL database (core.transfer), copied for each page test."""
-    from core.transfer import transfer
+    """The seeded demo moved into a PostgreSQL database (core.store.transfer), copied for each page test."""
+    from core.store.transfer import transfer
 
     name = new_postgres_database(pg_cluster, None)
     source, target = Database(demo_file), open_database(pg_cluster.url(name))
@@ -211,7 +211,7 @@ def portal_env(request, monkeypatch, store: str, tmp_path: Path) -> Path | str:
     """Point the portal's settings at a private copy of the seeded demo (for AppTest, which runs
     in-process): a DuckDB file (its path), or a PostgreSQL database (its URL)."""
     from core.config import get_settings
-    from core.db import close_database
+    from core.store.db import close_database
 
     monkeypatch.setenv("PORTAL_BCRYPT_ROUNDS", "4")
     monkeypatch.setenv("PORTAL_ONE_TIME_PASSWORD_ROUNDS", "4")

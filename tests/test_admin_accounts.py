@@ -9,7 +9,7 @@ import pytest
 from core import accounts
 from core.access import SYSTEM, AccessDenied, NotFound
 from core.accounts import AccountError
-from core.db import rows, scalar
+from core.store.db import rows, scalar
 from core.models import Role
 from tests.conftest import NOW, PASSWORD, make_user
 

@@ -10,7 +10,7 @@ from core import audit, cohort_admin, health, library, library_admin, registrati
 from core.access import AccessDenied, NotFound
 from core.accounts import authenticator_credentials, check_password
 from core.cohorts import CohortError, list_cohorts
-from core.db import scalar
+from core.store.db import scalar
 from core.library_admin import LibraryItemInput
 from core.registration import RegistrationError
 from tests.conftest import NOW
@@ -322,8 +322,8 @@ def test_audit_filters_by_user_cohort_and_date(world):
 
 
 def test_health_reports_schema_counts_and_size(world, tmp_path):
-    from core.db import Database
-    from core.migrate import apply_migrations
+    from core.store.db import Database
+    from core.store.migrate import apply_migrations
 
     r = health.report(world.db, world.admin)
     assert r.schema_version == max(m["version"] for m in r.migrations)
@@ -381,7 +381,7 @@ def test_create_cohort_itself_refuses_a_cohort_without_a_term(world):
 
 
 def test_no_cohort_in_the_demo_lacks_its_term(demo_file):
-    from core.db import Database
+    from core.store.db import Database
 
     db = Database(demo_file)
     try:

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from core.accounts import user_id_for_username
-from core.db import open_database, scalar
+from core.store.db import open_database, scalar
 from tests.apptest_utils import sign_in_state
 
 ROOT = Path(__file__).resolve().parents[1]

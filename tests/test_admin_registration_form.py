@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.access import SYSTEM
 from core.cohort_admin import set_registration
-from core.db import open_database, scalar
+from core.store.db import open_database, scalar
 
 
 def _section():

@@ -15,7 +15,7 @@ import pytest
 from core import backup
 from core.access import SYSTEM, AccessDenied
 from core.accounts import set_active, user_id_for_username
-from core.db import Database, rows, scalar
+from core.store.db import Database, rows, scalar
 from core.models import Actor, Role
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +49,7 @@ def test_round_trip_write_back_up_change_restore_compare(demo_copy, tmp_path):
     # The sequence came along too: a new row does not collide with restored ids.
     with restored.cursor() as cur:
         top = scalar(cur, "SELECT max(id) FROM events")
-    from core.events import record
+    from core.store.events import record
     from core.clock import utcnow
 
     restored.transaction(lambda cur: record(cur, SYSTEM, "checked", "backup", now=utcnow()))
@@ -67,7 +67,7 @@ def test_backup_is_consistent_while_the_portal_keeps_writing(demo_copy, tmp_path
 
     def keep_writing():
         from core.clock import utcnow
-        from core.events import record
+        from core.store.events import record
 
         while not stop.is_set():
             db.transaction(lambda cur: record(cur, SYSTEM, "tick", "test", now=utcnow()))

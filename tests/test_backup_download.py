@@ -6,7 +6,7 @@ import pytest
 
 from core import accounts, backup
 from core.access import AccessDenied
-from core.db import rows
+from core.store.db import rows
 from core.models import Role
 from tests.apptest_utils import run_page, texts
 from tests.conftest import NOW, make_user

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.db import open_database, scalar
+from core.store.db import open_database, scalar
 from tests.apptest_utils import sign_in_state, demo_user_id
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -215,13 +215,13 @@ def test_meetings_keep_their_zone(world):
 # ---------------------------------------------------------------- saved work people can trust (issue 8)
 
 def _events(world, action, entity_type):
-    from core.db import scalar
+    from core.store.db import scalar
     with world.db.cursor() as cur:
         return scalar(cur, "SELECT count(*) FROM events WHERE action = ? AND entity_type = ?", [action, entity_type])
 
 
 def test_a_repeated_submit_of_one_add_form_creates_one_contact(world):
-    from core.idempotency import was_used
+    from core.store.idempotency import was_used
     data = ContactCreate(first_name="Ana", last_name="Lee", organization="County Health")
     first = contacts.create_contact(world.db, world.alice, data, now=NOW, idempotency_key="form-1")
     again = contacts.create_contact(world.db, world.alice, data, now=NOW, idempotency_key="form-1")

@@ -10,7 +10,7 @@ import pytest
 from core.access import AccessDenied, NotFound
 from core.cockpit import NudgeError, cohort_comparison, mark_read, needs_me, nudge, unread_replies
 from core.comments import add_comment, list_comments
-from core.db import scalar
+from core.store.db import scalar
 from core.models import CommentCreate
 from tests.conftest import NOW
 from tests.oversight_fixtures import DAY, Campaign

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from core import backup, export, health, migrate, setup_production
+from core import backup, export, health, setup_production
+from core.store import migrate
 from core.config import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,7 +133,7 @@ def test_setup_with_an_unreadable_password_file_says_so(tmp_path, capsys, settin
 
 
 @pytest.mark.parametrize("module, args", [
-    ("core.export", ["progress", "--out", "-"]), ("core.health", []), ("core.migrate", []), ("core.backup", []),
+    ("core.export", ["progress", "--out", "-"]), ("core.health", []), ("core.store.migrate", []), ("core.backup", []),
     ("core.setup_production", []), ("seeds.demo", ["--print-logins"]),
 ])
 def test_every_command_names_a_time_zone_setting_that_is_not_one(tmp_path, module, args):

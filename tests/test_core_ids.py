@@ -11,7 +11,7 @@ import pytest
 from core import cohort_admin, cohorts, comments, contacts, dashboard, keep_in_touch, library, progress, \
     reflections, timeline, todo
 from core.access import NotFound
-from core.db import scalar
+from core.store.db import scalar
 from core.errors import PortalError
 
 BAD_IDS = ["abc", "1 OR 1=1", "²", -1, 0, 10**30, 2**63, True]

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.accounts import user_id_for_username
 from core.cohorts import get_cohort, list_goals
-from core.db import Database, open_database
+from core.store.db import Database, open_database
 from core.models import Actor, Role
 from tests.apptest_utils import sign_in_state
 

@@ -5,7 +5,7 @@ import threading
 import duckdb
 import pytest
 
-from core.db import Database, WriteConflict, scalar
+from core.store.db import Database, WriteConflict, scalar
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_a_duplicate_key_is_tried_once_more_then_refused_and_other_constraints_a
 
 
 def test_a_key_another_save_committed_after_this_one_began_does_not_fail_it(counter_db):
-    """The race two submits of one form run (core.idempotency: look for the form's key, else insert
+    """The race two submits of one form run (core.store.idempotency: look for the form's key, else insert
     it): B begins, A commits the key, B looks and cannot see it in its snapshot, and its INSERT meets
     the key. B runs once more, sees A's row and keeps it. (The kept latest activity's INSERT ... ON
     CONFLICT meets the same refusal while A is still committing: tests/test_trust_foundation.py.)"""

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from core.access import SYSTEM
 from core.clock import utcnow
-from core.db import Database, rows, scalar
+from core.store.db import Database, rows, scalar
 from core.progress import student_metrics
 from seeds.demo import seed_demo
 

@@ -193,7 +193,7 @@ def test_command_line_exports_as_the_given_user(demo_copy, tmp_path):
 
 def _command_line_file(demo_copy, tmp_path) -> tuple[bytes, bytes, str]:
     from core.access import SYSTEM
-    from core.db import Database
+    from core.store.db import Database
 
     out = tmp_path / "activity.csv"
     assert export.main(["activity", "--db", str(demo_copy), "--out", str(out)]) == 0

@@ -15,7 +15,7 @@ from core import facts
 from core.cohorts import add_goal
 from core.contacts import create_contact
 from core.dashboard import cohort_dashboard, cohort_summary, dashboard_frame, goal_standings
-from core.db import rows, scalar
+from core.store.db import rows, scalar
 from core.export import export_bytes
 from core.models import ContactCreate, GoalCreate, GoalMetric
 from core.progress import goal_progress
@@ -136,7 +136,7 @@ def test_a_save_committed_while_a_settle_runs_stays_marked_for_the_next(world, m
 
 
 def test_rebuilding_every_figure_leaves_nothing_waiting(world):
-    from core.migrate import rebuild_kept_figures
+    from core.store.migrate import rebuild_kept_figures
 
     db = world.db
     _add(db, world.alice, "Ivy")

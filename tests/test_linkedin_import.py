@@ -6,7 +6,7 @@ import pytest
 
 from core import contacts
 from core.access import AccessDenied
-from core.db import scalar
+from core.store.db import scalar
 from core.linkedin_import import ImportProblem, import_connections, parse_connections, preview
 from core.models import ContactCreate
 from tests.conftest import NOW

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from core.db import Database, scalar
-from core.migrate import MIGRATIONS_DIR, MigrationError, apply_migrations, discover, schema_version
+from core.store.db import Database, scalar
+from core.store.migrate import MIGRATIONS_DIR, MigrationError, apply_migrations, discover, schema_version
 
 
 def _copy_migrations(target: Path) -> None:
@@ -65,7 +65,7 @@ def test_badly_named_or_duplicate_migrations_are_refused(tmp_path):
 
 
 def test_command_line_migrates_the_configured_file(tmp_path, monkeypatch, capsys):
-    from core import migrate
+    from core.store import migrate
     from core.config import get_settings
 
     monkeypatch.setenv("PORTAL_DB_PATH", str(tmp_path / "p.duckdb"))

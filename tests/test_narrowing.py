@@ -104,7 +104,7 @@ def test_who_next_ranks_referrals_then_well_rated_volunteers_then_organizations_
 def test_who_next_leaves_out_someone_already_asked_and_a_full_volunteer(world, campaign):
     from core.models import Channel, OutreachCreate
     from core.outreach import create_draft, mark_sent
-    from core.db import scalar
+    from core.store.db import scalar
 
     noor = read(world.db, scalar, "SELECT id FROM contacts WHERE first_name = 'Noor'")
     draft = create_draft(world.db, world.alice, noor, OutreachCreate(channel=Channel.EMAIL, body="Hello"), now=NOW)

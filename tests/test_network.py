@@ -10,7 +10,7 @@ import pytest
 from core import network
 from core.access import AccessDenied, NotFound
 from core.contacts import add_focus_occupation, create_contact, set_archived
-from core.db import row, rows, scalar
+from core.store.db import row, rows, scalar
 from core.errors import DuplicateRecord, StaleEdit
 from core.models import ContactCreate, Source, VolunteerCreate
 from core.outreach import list_messages

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.clock import utcnow
-from core.db import get_database, rows, scalar
+from core.store.db import get_database, rows, scalar
 from core.models import Role
 from core.notify import KINDS, cohort_defaults, digest_frequency, email_choices
 from tests.apptest_utils import ROOT, demo_user_id, refused, run_page, sign_in_state, texts

@@ -14,7 +14,7 @@ from core.accounts import load_actor, user_id_for_username
 from core.clock import utcnow
 from core.contacts import list_contacts, stage_counts
 from core.dashboard import cohort_dashboard, goal_standings
-from core.db import Database, rows
+from core.store.db import Database, rows
 from core.export import export_bytes
 from core.facts import FIGURE_NAMES
 from core.progress import goal_progress, metrics_for_student, student_metrics

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.db import get_database
+from core.store.db import get_database
 from tests.apptest_utils import ROOT, refused, run_page, texts
 
 PAGES = {

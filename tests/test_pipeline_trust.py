@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from core import contacts, keep_in_touch, meetings, outreach, reflections, thanks, timeline
-from core.db import scalar
+from core.store.db import scalar
 from core.errors import NeedsConfirmation, StaleEdit
 from core.models import (
     Channel, ContactCreate, FollowUpCreate, FollowUpKind, MeetingCreate, MeetingLog, MeetingMode, OutreachCreate,

@@ -17,8 +17,8 @@ from icalendar import Calendar
 from core import comments, contacts, jobs, mailer, meetings, notify, outreach, reminders, thanks
 from core.access import SYSTEM
 from core.config import Settings
-from core.db import Database
-from core.migrate import apply_migrations
+from core.store.db import Database
+from core.store.migrate import apply_migrations
 from core.models import (
     Channel, CommentCreate, ContactCreate, MeetingCreate, MeetingLog, MeetingMode, OutreachCreate, Reply,
     ThankYouCreate,

@@ -9,7 +9,7 @@ import pytest
 
 from core import accounts, roster
 from core.access import AccessDenied
-from core.db import rows, scalar
+from core.store.db import rows, scalar
 from core.models import Role
 from core.roster import RosterError
 from tests.conftest import NOW, make_user

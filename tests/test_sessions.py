@@ -12,7 +12,7 @@ import pytest
 
 from core import accounts, sessions
 from core.accounts import SessionEnded
-from core.db import get_database
+from core.store.db import get_database
 from core.models import Role
 from tests.apptest_utils import ROOT
 from tests.conftest import NOW, PASSWORD, make_user

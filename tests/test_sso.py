@@ -119,7 +119,7 @@ def test_an_sso_session_is_a_session_like_any_other(world):
 
 
 def _admin(path):
-    from core.db import get_database
+    from core.store.db import get_database
 
     db = get_database(path)
     return db, accounts.load_actor(db, accounts.user_id_for_username(db, "admin"))

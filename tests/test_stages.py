@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from core import contacts, keep_in_touch, meetings, outreach, reflections, research, thanks
-from core.db import rows
+from core.store.db import rows
 from core.meetings import MeetingError
 from core.models import (
     Channel, ContactCreate, FollowUpCreate, FollowUpKind, MeetingCreate, MeetingLog, MeetingMode, MeetingNote,

@@ -10,13 +10,14 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from core import dialect, jobs
+from core import jobs
+from core.store import dialect
 from core.backup import BackupError, backup, restore
 from core.contacts import create_contact
-from core.db import Database, PostgresDatabase, WriteConflict, open_database, scalar
-from core.migrate import apply_migrations
+from core.store.db import Database, PostgresDatabase, WriteConflict, open_database, scalar
+from core.store.migrate import apply_migrations
 from core.models import ContactCreate
-from core.transfer import TransferError, checksum, columns, tables, transfer
+from core.store.transfer import TransferError, checksum, columns, tables, transfer
 from tests.conftest import NOW, World, drop_postgres_database, new_postgres_database
 
 
@@ -248,7 +249,7 @@ def test_a_portal_moves_from_duckdb_to_postgres_and_back_verified(tmp_path, pg_c
 
 
 def test_transfer_command_refuses_a_non_empty_target(tmp_path, pg_cluster, capsys):
-    from core.transfer import main
+    from core.store.transfer import main
 
     source = Database(tmp_path / "portal.duckdb")
     apply_migrations(source)
@@ -289,7 +290,7 @@ def test_postgres_backup_is_a_pg_dump_archive_restored_into_an_empty_database(tm
 
 
 def test_postgres_applies_a_twin_where_there_is_one_and_duckdb_never_reads_twins(tmp_path):
-    from core.migrate import MigrationError, discover
+    from core.store.migrate import MigrationError, discover
 
     duck, pg = discover(store=dialect.DUCKDB), discover(store=dialect.POSTGRES)
     assert [(m.version, m.name) for m in duck] == [(m.version, m.name) for m in pg]
@@ -307,7 +308,7 @@ def test_postgres_applies_a_twin_where_there_is_one_and_duckdb_never_reads_twins
 
 
 def _migration_files():
-    from core.migrate import MIGRATIONS_DIR
+    from core.store.migrate import MIGRATIONS_DIR
 
     return list(MIGRATIONS_DIR.glob("*.sql"))
 

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.accounts import user_id_for_username
 from core.contacts import list_contacts
-from core.db import open_database
+from core.store.db import open_database
 from core.models import Actor, Role
 from core.todo import todo_list
 from tests.apptest_utils import sign_in_state

@@ -7,13 +7,13 @@ import duckdb
 import pytest
 from pydantic import ValidationError
 
-from core import versioning
+from core.store import versioning
 from core.access import AccessDenied, NotFound
 from core.accounts import set_active
 from core.contacts import create_contact, list_contacts
-from core.db import Database, WriteConflict, scalar
+from core.store.db import Database, WriteConflict, scalar
 from core.errors import PortalError, StaleEdit, check_id
-from core.idempotency import create_once, was_used
+from core.store.idempotency import create_once, was_used
 from core.models import ContactCreate, MeetingCreate
 from tests.conftest import NOW
 
@@ -45,7 +45,7 @@ def test_a_stale_version_is_refused_with_what_changed():
 
 def test_a_form_key_creates_once_even_when_submits_race(tmp_path, world):
     db = Database(tmp_path / "race.duckdb")
-    from core.migrate import apply_migrations
+    from core.store.migrate import apply_migrations
 
     apply_migrations(db)
     from tests.conftest import make_user

@@ -27,7 +27,7 @@ import streamlit as st
 from core import accounts, sessions, sso
 from core.clock import utcnow
 from core.config import Settings
-from core.db import Database
+from core.store.db import Database
 from core.models import Actor
 from core.proxies import client_address as client_address_from
 from ui.guard import current_actor, forget_session, session_user, start_session

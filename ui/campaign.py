@@ -15,7 +15,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from core.access import NotFound
 from core.contacts import list_contacts
 from core.errors import check_id
-from core.db import Database
+from core.store.db import Database
 from core.models import STAGE_LABELS, Actor, Stage
 from ui.widgets import md_escape, stage_badge
 

@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from core.comments import add_comment, edit_comment, list_comments, restore_comment, withdraw_comment
-from core.db import Database
+from core.store.db import Database
 from core.models import Actor, CommentCreate, CommentEdit
 from core.notify import read_comments
 from ui import forms

@@ -10,7 +10,7 @@ import streamlit as st
 from core.access import AccessDenied, NotFound
 from core.accounts import SessionEnded
 from core.cohorts import list_cohorts
-from core.db import Database
+from core.store.db import Database
 from core.downloads import Maker
 from core.export import KINDS, export_csv, export_file, file_name
 from core.errors import check_id

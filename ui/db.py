@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core.config import get_settings
-from core.db import Database, get_database
+from core.store.db import Database, get_database
 from core.library import load_library
-from core.migrate import apply_migrations
+from core.store.migrate import apply_migrations
 
 
 @st.cache_resource(show_spinner=False)

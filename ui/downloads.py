@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.accounts import SessionEnded
 from core.config import get_settings
-from core.db import Database
+from core.store.db import Database
 from core.downloads import TOKENS, DownloadFile, Maker
 from core.models import Actor
 from ui.download_route import url_for

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.accounts import SessionEnded, must_change_password
 from core.config import get_settings
-from core.db import Database
+from core.store.db import Database
 from core.models import Actor, Role
 from ui.db import get_db
 from ui.nav import ensure_app_navigation

@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.db import Database
+from core.store.db import Database
 from core.models import Actor
 from core.notify import Notification, mark_read, unread_count
 from ui.nav import NOTIFICATIONS_PAGE

@@ -17,7 +17,7 @@ from captcha.image import ImageCaptcha
 
 from core import accounts, registration
 from core.config import Settings
-from core.db import Database
+from core.store.db import Database
 from ui.widgets import md_escape
 
 P = "registration"

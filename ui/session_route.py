@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from core import sessions
 from core.config import Settings, get_settings
-from core.db import Database, get_database
+from core.store.db import Database, get_database
 from ui.download_route import base_path
 
 PATH = "portal-session"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 
-from core.db import Database
+from core.store.db import Database
 from tests.browser.conftest import sign_in, wait_idle
 from tests.browser.session_helpers import INACTIVE, as_admin, auth_cookies, nav_click
 

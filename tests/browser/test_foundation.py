@@ -1,6 +1,6 @@
 """The portal in a real browser: sign in per role, wrong password, URL tampering, sign out."""
 
-from core.db import Database
+from core.store.db import Database
 from tests.browser.conftest import AUTH_COOKIE, main_text, sign_in, wait_for_no_auth_cookie, wait_idle
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.db import Database
+from core.store.db import Database
 from tests.browser.conftest import open_page, sign_in, wait_idle
 
 NOT_FOUND = "does not seem to exist"

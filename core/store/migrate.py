@@ -1,6 +1,6 @@
 """Numbered, append-only SQL migrations, each applied with its hash in one transaction.
 
-Run `python -m core.migrate` to apply pending ones.
+Run `python -m core.store.migrate` to apply pending ones.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from core.commands import command
+from core.store.commands import command
 from core.errors import PortalError
-from core import dialect
-from core.db import Cursor, Database, row
+from core.store import dialect
+from core.store.db import Cursor, Database, row
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -41,7 +41,7 @@ def discover(directory: Path = MIGRATIONS_DIR, store: str = dialect.DUCKDB) -> l
     """The migration files of a folder for a store, in version order; duplicate numbers are an error.
 
     On PostgreSQL a `NNNN_words.postgres.sql` twin, where there is one, stands in for
-    `NNNN_words.sql` under the same name (see core/migrations/__init__.py)."""
+    `NNNN_words.sql` under the same name (see core/store/migrations/__init__.py)."""
     found: dict[int, Migration] = {}
     twins: dict[str, Path] = {}
     for path in sorted(directory.glob("*.postgres.sql")):
@@ -143,10 +143,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from core.config import get_settings
 
-    from core.commands import database_problem
-    from core.db import open_database
+    from core.store.commands import database_problem
+    from core.store.db import open_database
 
-    parser = argparse.ArgumentParser(prog="python -m core.migrate", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m core.store.migrate", description=main.__doc__)
     parser.add_argument("--rebuild-figures", action="store_true",
                         help="recompute every student's kept dashboard figures from the records")
     args = parser.parse_args(argv or [])

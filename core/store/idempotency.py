@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from core import dialect
+from core.store import dialect
 from core.clock import utcnow
-from core.db import Cursor, Database, scalar
+from core.store.db import Cursor, Database, scalar
 from core.models import Actor
 
 MAX_KEY_LENGTH = 100

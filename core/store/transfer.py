@@ -1,7 +1,7 @@
 """Move a whole portal between the two stores: a DuckDB file and a PostgreSQL database, either way.
 
-    python -m core.transfer --from data/portal.duckdb --to postgresql://portal@db.example.edu/portal
-    python -m core.transfer --from postgresql://portal@db.example.edu/portal --to data/portal.duckdb
+    python -m core.store.transfer --from data/portal.duckdb --to postgresql://portal@db.example.edu/portal
+    python -m core.store.transfer --from postgresql://portal@db.example.edu/portal --to data/portal.duckdb
 
 The target is migrated to the same schema (its own store's spelling of each migration), then every
 table is copied from one snapshot of the source, in one transaction of the target. Before that
@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from core import dialect
-from core.commands import command
-from core.db import Database, PostgresDatabase, open_database, redact_url, rows_table, scalar
+from core.store import dialect
+from core.store.commands import command
+from core.store.db import Database, PostgresDatabase, open_database, redact_url, rows_table, scalar
 from core.errors import PortalError
-from core.migrate import apply_migrations, discover
+from core.store.migrate import apply_migrations, discover
 
 BATCH = 5000
 """Rows per INSERT statement (one array parameter per column)."""
@@ -105,7 +105,7 @@ def transfer(source: Database | PostgresDatabase, target: Database | PostgresDat
         applied = [r[0] for r in cur.execute(f"SELECT version FROM {_LEDGER} ORDER BY version").fetchall()]
     if applied != expected:
         raise TransferError(f"{source.path} is not at this version's schema (applied {applied[-1:] or 'none'}, "
-                            f"expected up to {expected[-1]}): run `python -m core.migrate` on it first.")
+                            f"expected up to {expected[-1]}): run `python -m core.store.migrate` on it first.")
     with target.cursor() as cur:
         busy = _holds_data(cur) if tables(cur) else None
     if busy is not None:
@@ -158,7 +158,7 @@ def _shown(location: str) -> str:
 @command
 def main(argv: list[str] | None = None) -> int:
     """Command line: move a whole portal from one store to the other."""
-    parser = argparse.ArgumentParser(prog="python -m core.transfer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m core.store.transfer", description=__doc__.splitlines()[0])
     parser.add_argument("--from", dest="source", required=True, help="DuckDB file or postgresql:// URL to copy")
     parser.add_argument("--to", dest="target", required=True,
                         help="DuckDB file or postgresql:// URL to fill (must be empty)")

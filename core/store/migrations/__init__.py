@@ -1,4 +1,4 @@
-"""Numbered, append-only SQL migrations (core/migrate.py applies them, each with its hash).
+"""Numbered, append-only SQL migrations (core/store/migrate.py applies them, each with its hash).
 
 `NNNN_words.sql` is written in the SQL DuckDB and PostgreSQL share and applies to both stores.
 Where a migration needs a spelling only one store accepts, a twin `NNNN_words.postgres.sql` sits

@@ -7,14 +7,14 @@ shared form lives here:
 - errors: which exceptions are a constraint refusal, which are a write conflict worth retrying
   (`CONSTRAINT_ERRORS`, `DATABASE_ERRORS`, `retry_kind`);
 - transactions: a read of one snapshot (`begin_snapshot`); PostgreSQL's saves run at REPEATABLE
-  READ (core/db.py), the snapshot every DuckDB transaction has;
+  READ (core/store/db.py), the snapshot every DuckDB transaction has;
 - reading a result as a pandas frame (`frame`): DuckDB's Arrow result, PostgreSQL's rows;
 - the few SQL spellings with no shared form: a timestamp as text (`timestamp_text`), a regular
   expression test (`regex_matches`), a sequence moved past copied ids (`advance_sequence`);
 - writing a CSV file (`copy_csv`): DuckDB's COPY ... TO a file, PostgreSQL's COPY ... TO STDOUT;
 - backups: DuckDB copies its file (`COPY FROM DATABASE`), PostgreSQL uses pg_dump/pg_restore
   (core/backup.py asks `is_postgres`);
-- migrations: a `NNNN_words.postgres.sql` twin where DuckDB's spelling differs (core/migrations);
+- migrations: a `NNNN_words.postgres.sql` twin where DuckDB's spelling differs (core/store/migrations);
 - planning a scope of many students (`many_students`): PostgreSQL, misjudging the dashboard's CTEs as
   one row each, picks nested loops that rerun an aggregate per student; without them it hashes.
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from core import dialect
+from core.store import dialect
 from core.errors import PortalError
 
 

@@ -7,7 +7,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from core.db import Cursor, on_commit
+from core.store.db import Cursor, on_commit
 from core.models import Actor
 
 

@@ -1,7 +1,7 @@
 """The store: one DuckDB connection per process (the embedded default) or a pool of PostgreSQL
 connections (`PORTAL_DATABASE_URL=postgresql://...`), a cursor per unit of work, and retried write
 transactions. Both Database classes offer the same interface; what differs between the stores is
-named in core/dialect.py."""
+named in core/store/dialect.py."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import psycopg
 from psycopg.adapt import Loader
 from psycopg_pool import ConnectionPool
 
-from core import dialect
+from core.store import dialect
 from core.errors import PortalError
 
 T = TypeVar("T")
@@ -36,7 +36,7 @@ _commit_hooks: list[tuple[Callable[[Cursor], None], Callable[[Cursor], None]]] =
 
 def on_commit(before_commit: Callable[[Cursor], None], discard: Callable[[Cursor], None]) -> None:
     """Register work every write transaction does last, inside itself, just before COMMIT
-    (before_commit), and what to forget when it rolls back instead (discard). core.events keeps
+    (before_commit), and what to forget when it rolls back instead (discard). core.store.events keeps
     the derived per-student figures this way, whichever function wrote."""
     _commit_hooks.append((before_commit, discard))
 
@@ -226,7 +226,7 @@ def close_database(location: str | Path) -> None:
 
 
 class PostgresCursor:
-    """A psycopg cursor that runs the portal's `?`-placeholder SQL (core.dialect.postgres_sql) and
+    """A psycopg cursor that runs the portal's `?`-placeholder SQL (core.store.dialect.postgres_sql) and
     answers like a DuckDB cursor: execute() returns the cursor, fetchone/fetchall/description."""
 
     store = dialect.POSTGRES
