@@ -4,13 +4,13 @@ A portal built on `st.cache_data` would hold whole tables as pandas frames and c
 student's figures from them on each view. This benchmark does exactly that over frames already in
 memory (loading them is not timed), checks that pandas and the portal's SQL give the same figures
 for every student, and prints the times side by side:
-- the figures by SQL: the portal's figures of every student (core/facts.py KEPT: kept on write,
+- the figures by SQL: the portal's figures of every student (core/rules/facts.py KEPT: kept on write,
   read as one row per student), to an Arrow-backed frame; goal: at least 2× faster than pandas;
 - the dashboard's whole table (core.dashboard.dashboard_frame: the figures plus names, cohorts,
   goal pacing, flags and their order), which pandas here does not even compute;
 - the old way, the dashboard's rows as Python dictionaries (core.dashboard.cohort_dashboard);
 - what keeping the figures costs: recomputing one student's figures, and 50 students' at once,
-  as the first read after their saves does (core/facts.py settle; a save itself only marks its
+  as the first read after their saves does (core/rules/facts.py settle; a save itself only marks its
   student).
 
     .venv/bin/python -m bench.dashboard_vs_pandas                 # 10,000 students
@@ -30,7 +30,7 @@ from bench.dataset import BENCH_ADMIN, NOW, build
 from core.accounts import load_actor, user_id_for_username
 from core.dashboard import cohort_dashboard, dashboard_frame, students_in_scope
 from core.store.db import get_database
-from core.facts import KEPT, NOW as NOW_CTE, ctes, refresh_students
+from core.rules.facts import KEPT, NOW as NOW_CTE, ctes, refresh_students
 
 COMPARED = ["targets", "researched", "outreach_sent", "interviews", "thanked", "reflections", "referrals",
             "overdue_thank_yous", "meetings_without_reflection", "last_activity_at"]

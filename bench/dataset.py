@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from core.store.db import Database
-from core.facts import refresh_everyone
+from core.rules.facts import refresh_everyone
 from core.store.migrate import apply_migrations
 
 NOW = datetime(2026, 3, 10, 15, 0, 0)

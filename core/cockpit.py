@@ -2,7 +2,7 @@
 once, and the career office's comparison of cohorts.
 
 Every figure comes from the dashboard's rows (core/dashboard.py) and the definitions of
-core/facts.py; nothing here counts a stage or a due thank-you a second way.
+core/rules/facts.py; nothing here counts a stage or a due thank-you a second way.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from core.clock import utcnow
 from core.dashboard import EARLIEST, LATEST, dashboard_frame, students_in_scope
 from core.store.db import Cursor, Database, rows
 from core.errors import PortalError
-from core.facts import PROGRESS, THANK_STATUS, ctes
+from core.rules.facts import PROGRESS, THANK_STATUS, ctes
 from core.store.idempotency import create_once
 from core.models import Actor, CommentCreate, Role
 
@@ -197,7 +197,7 @@ def cohort_comparison(db: Database, actor: Actor, *, now: datetime | None = None
     meeting them, and the share of students stalled now (active students, as on the dashboard).
 
     A thank-you counts once its moment has passed or it was sent: on time when sent by its due
-    moment (core/facts.py THANK_STATUS), archived people left out as everywhere. `board` is the
+    moment (core/rules/facts.py THANK_STATUS), archived people left out as everywhere. `board` is the
     actor's dashboard_frame for every cohort when the caller already has it."""
     require_role(actor, Role.COUNSELOR, Role.ADMIN)
     now = now or utcnow()

@@ -8,7 +8,7 @@ from typing import Any
 from collections.abc import Iterable
 
 from core.errors import DuplicateRecord, PortalError
-from core.facts import LATEST_REPLY, ONE_STUDENT, PROGRESS, contact_owner, ctes, for_one_student
+from core.rules.facts import LATEST_REPLY, ONE_STUDENT, PROGRESS, contact_owner, ctes, for_one_student
 from core.store import events, idempotency, versioning
 from core.access import NotFound, owned_contact, require_own_campaign, require_read_student, visible_students_sql
 from core.clock import utcnow
@@ -224,7 +224,7 @@ def set_archived(db: Database, actor: Actor, contact_id: int, archived: bool, *,
     db.transaction(work)
 
 
-# Contacts with their stage and latest reply (core/facts.py) for the students of an `sc` CTE given first.
+# Contacts with their stage and latest reply (core/rules/facts.py) for the students of an `sc` CTE given first.
 _CONTACT_SELECT = ctes(PROGRESS, LATEST_REPLY) + """
     SELECT c.*, p.stage, p.stage_at, f.name AS focus_occupation, lr.outreach_reply
     FROM contacts c

@@ -25,7 +25,7 @@ from core.store import dialect
 from core.access import require_cohort, require_role, visible_students_sql
 from core.clock import utcnow
 from core.store.db import Cursor, Database, rows
-from core.facts import FIGURE_NAMES, FIGURES as FIGURES_SQL, KEPT, PROGRESS, THANK_STATUS, ctes, settle
+from core.rules.facts import FIGURE_NAMES, FIGURES as FIGURES_SQL, KEPT, PROGRESS, THANK_STATUS, ctes, settle
 from core.models import GOAL_LABELS, STAGE_LABELS, Actor, GoalMetric, Role, Stage
 
 FLAGS = {
@@ -38,7 +38,7 @@ FLAGS = {
 """Flag keys in the order the dashboard shows them, with their labels."""
 
 FIGURES = FIGURE_NAMES
-"""The per-student counts, as defined in core/facts.py."""
+"""The per-student counts, as defined in core/rules/facts.py."""
 
 EARLIEST = datetime(1900, 1, 1)
 LATEST = datetime(9999, 12, 31)
@@ -46,7 +46,7 @@ LATEST = datetime(9999, 12, 31)
 _GOAL_CURRENT = "CASE g.metric " + " ".join(f"WHEN '{m.value}' THEN f.{m.value}" for m in GoalMetric) + " END"
 
 # Text order of the ? parameters: the window (since, until, now, today), the visible students, cohort twice,
-# student twice. The figures themselves are core/facts.py's, over the students of `s`.
+# student twice. The figures themselves are core/rules/facts.py's, over the students of `s`.
 _DASHBOARD_SQL = """
 WITH w AS (SELECT CAST(? AS TIMESTAMP) AS since, CAST(? AS TIMESTAMP) AS until, CAST(? AS TIMESTAMP) AS now,
                   CAST(CAST(? AS TIMESTAMP) AS DATE) AS today),
@@ -132,7 +132,7 @@ def dashboard_query(actor: Actor, *, cohort_id: int | None, since: date | dateti
     visible, vparams = visible_students_sql(actor)
     start, end = period_bounds(since, until)
     # For the whole of time the figures are read as kept (one row per student; callers settle first); a period
-    # counts the records dated in it. Both are the definitions of core/facts.py.
+    # counts the records dated in it. Both are the definitions of core/rules/facts.py.
     facts = ctes(KEPT) if since is None and until is None else ctes(PROGRESS, THANK_STATUS, FIGURES_SQL)
     sql = _DASHBOARD_SQL.format(visible=visible, goal_current=_GOAL_CURRENT, facts=facts) + _ROWS_SQL
     ids = None if student_ids is None else [int(i) for i in student_ids]
@@ -146,7 +146,7 @@ def _check_scope(cur: Cursor, actor: Actor, cohort_id: int | None) -> None:
 
 
 def _settled_scope(db: Database, actor: Actor, cohort_id: int | None, student_id: int | None = None) -> None:
-    """Check the actor may read the scope, then settle its students' kept figures (core.facts.settle;
+    """Check the actor may read the scope, then settle its students' kept figures (core.rules.facts.settle;
     with student_id, that student's only), as every reader of the whole-time dashboard does first."""
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)

@@ -36,7 +36,7 @@ from core.access import (
 from core.clock import utcnow
 from core.store.commands import command
 from core.dashboard import dashboard_query, period_bounds, students_in_scope
-from core.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes, settle
+from core.rules.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes, settle
 from core.store.db import Cursor, Database
 from core.downloads import CHUNK_BYTES, TEMP_PREFIX, DownloadFile
 from core.errors import PortalError, check_id

@@ -81,7 +81,7 @@ def _email(db: Database, settings: Settings, now: datetime, runner: str) -> str:
 
 
 def _figures(db: Database, settings: Settings, now: datetime, runner: str) -> str:
-    from core.facts import settle
+    from core.rules.facts import settle
 
     # Every reader settles the students it reads; this keeps the waiting list short between
     # dashboards, and also takes in students no dashboard reads (no cohort, deactivated).

@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core import facts
+from core.rules import facts
 from core.store import events, idempotency, versioning
 from core.access import NotFound, require_role
 from core.clock import utcnow

@@ -1,6 +1,6 @@
 """Per-student progress figures and cohort goals, as the student, the counselor and the exports see them.
 
-The figures are defined once in core/facts.py (FIGURES) and the goal pacing once in
+The figures are defined once in core/rules/facts.py (FIGURES) and the goal pacing once in
 core/dashboard.py (a linear pace from the term start to the goal's due date); this module reads
 them for one student or for every student the actor may read:
 - targets: contacts on the list (archived ones excluded)
@@ -22,7 +22,7 @@ from core.clock import utcnow
 from core.cohorts import list_goals
 from core.dashboard import EARLIEST, LATEST, goal_standings, standings_query
 from core.store.db import Cursor, Database, row, rows
-from core.facts import FIGURE_NAMES, FIGURES, ONE_STUDENT, PROGRESS, THANK_STATUS, WINDOW, ctes, for_one_student, settle
+from core.rules.facts import FIGURE_NAMES, FIGURES, ONE_STUDENT, PROGRESS, THANK_STATUS, WINDOW, ctes, for_one_student, settle
 from core.models import GOAL_LABELS, Actor, GoalMetric
 
 METRICS = FIGURE_NAMES

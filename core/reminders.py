@@ -2,7 +2,7 @@
 
 Nothing here is a copy of a fact: a thank-you already sent, a reply recorded, a meeting cancelled
 or a contact archived simply makes its reminder stop being due. The timing rules are the ones the
-to-do list shows (core/facts.py THANK_STATUS, core/todo.py WAITING and follow_up_step), so a
+to-do list shows (core/rules/facts.py THANK_STATUS, core/todo.py WAITING and follow_up_step), so a
 reminder never disagrees with the student's Home.
 
 Each reminder is about one fact and one due moment (`fact_key`). Giving it writes a notification
@@ -26,7 +26,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 
-from core import facts, notify
+from core import notify
+from core.rules import facts
 from core.store import dialect
 from core.access import SYSTEM, require_role
 from core.clock import utcnow

@@ -12,15 +12,15 @@ from core.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, ThankYouCreate
-from core.facts import CURRENT_THANK_YOUS, ONE_STUDENT, contact_owner, ctes, for_one_student
+from core.rules.facts import CURRENT_THANK_YOUS, ONE_STUDENT, contact_owner, ctes, for_one_student
 
-# The `sc` scope of core/facts.py: the student whose contact is named by the parameter.
+# The `sc` scope of core/rules/facts.py: the student whose contact is named by the parameter.
 _CONTACTS_STUDENT = "sc AS (SELECT student_id FROM contacts WHERE id = ?)"
 
 
 def _over_owner(cur: Cursor, sql: str, params: list[Any]) -> tuple[str, list[Any]]:
     """A query written over _CONTACTS_STUDENT (its first parameter the contact's id), rewritten over the
-    contact's owner alone (core.facts.for_one_student), so it reads that student's rows only."""
+    contact's owner alone (core.rules.facts.for_one_student), so it reads that student's rows only."""
     position = sql.index(_CONTACTS_STUDENT)
     index = sql[:position].count("?")
     owner = contact_owner(cur, params[index])
@@ -72,7 +72,7 @@ def _insert(cur: Cursor, actor: Actor, contact_id: int, data: ThankYouCreate, *,
 
 
 def _current(cur: Cursor, contact_id: int, kind: str, meeting_id: int | None) -> dict[str, Any] | None:
-    """The current thank-you of a meeting and kind (core.facts.CURRENT_THANK_YOUS), or None."""
+    """The current thank-you of a meeting and kind (core.rules.facts.CURRENT_THANK_YOUS), or None."""
     return row(cur, *_over_owner(cur, f"""WITH {_CONTACTS_STUDENT}{ctes(CURRENT_THANK_YOUS)}
                         SELECT * FROM current_thank_yous WHERE contact_id = ? AND kind = ?
                         AND (kind = 'referrer' OR meeting_id IS NOT DISTINCT FROM ?)""",
@@ -178,7 +178,7 @@ def list_thank_yous(db: Database, actor: Actor, contact_id: int) -> list[dict[st
 
 def thank_you_status(db: Database, actor: Actor, contact_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
     """Per held meeting with a contact: when the thank-you is due (cohort window), when sent, hours left or late."""
-    from core import facts
+    from core.rules import facts
 
     now = now or utcnow()
     with db.cursor() as cur:

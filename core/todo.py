@@ -2,7 +2,7 @@
 
 Nothing here is stored or scheduled: each item is derived from timestamps already in the
 database (meetings held, thank-yous sent, requests sent and replies), with the timing rules of
-core/rules.py and core/facts.py, so the list cannot disagree with what was entered.
+core/rules/timing.py and core/rules/facts.py, so the list cannot disagree with what was entered.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from core import facts, rules
+from core.rules import facts, timing
 from core.access import require_read_student
 from core.clock import utcnow
 from core.config import get_settings
@@ -100,7 +100,7 @@ def todo_list(db: Database, actor: Actor, student_id: int | None = None, *, now:
         if not active:
             items.append(TodoItem("add_targets", "open", "List three to five people whose work you want to understand"))
 
-        # Thank-yous: due and sent as core/facts.py defines them (the cohort's window, 48 h by default).
+        # Thank-yous: due and sent as core/rules/facts.py defines them (the cohort's window, 48 h by default).
         for t in rows(cur, facts.for_one_student(f"""WITH {facts.NOW}, {facts.ONE_STUDENT}{facts.ctes(facts.THANK_STATUS)}
                                SELECT meeting_id, contact_id, held_at, due_at, sent_at FROM thank_status
                                ORDER BY due_at""", student_id), [now, student_id]):
@@ -192,8 +192,8 @@ def follow_up_step(waiting: dict[str, Any], business_days: int, zone: str) -> tu
     if waiting["answered"] or waiting["meetings"] or waiting["request_at"] is None:
         return None
     if waiting["follow_up_at"] is None:
-        return "follow_up", rules.follow_up_due_at(waiting["request_at"], business_days, zone)
-    return "second_person", rules.follow_up_due_at(waiting["follow_up_at"], business_days, zone)
+        return "follow_up", timing.follow_up_due_at(waiting["request_at"], business_days, zone)
+    return "second_person", timing.follow_up_due_at(waiting["follow_up_at"], business_days, zone)
 
 
 def _follow_ups(cur, student_id: int, contacts: dict, active: set, timing: dict, now: datetime, zone: str) -> list[TodoItem]:

@@ -46,7 +46,7 @@ def checker(body: str, channel: str, subject: str = "") -> None:
             st.markdown(highlighted(body, highlight_segments(body, report.spans)))
 
 
-# ---------------------------------------------------------------- what is due (the rule lives in core.rules)
+# ---------------------------------------------------------------- what is due (the rule lives in core.rules.timing)
 nudges = [i for i in todo_list(db, actor) if i.contact_id == cid and i.kind in ("follow_up", "second_person")]
 for nudge in nudges:
     st.warning(f"No reply to your request: a follow-up was due {when(nudge.due_at)}. "

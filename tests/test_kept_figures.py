@@ -1,4 +1,4 @@
-"""Kept figures written late, read settled (core/facts.py mark_stale and settle): a save marks its
+"""Kept figures written late, read settled (core/rules/facts.py mark_stale and settle): a save marks its
 student instead of recomputing their figures, and every path that reads the kept figures settles
 first, so each still shows every committed save. On both stores."""
 
@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from core import facts
+from core.rules import facts
 from core.cohorts import add_goal
 from core.contacts import create_contact
 from core.dashboard import cohort_dashboard, cohort_summary, dashboard_frame, goal_standings

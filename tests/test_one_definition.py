@@ -1,4 +1,4 @@
-"""One definition per rule (core/facts.py): every figure of every demo student, computed through each
+"""One definition per rule (core/rules/facts.py): every figure of every demo student, computed through each
 path that shows it, is the same: the student's Home and to-do list, the counselor's dashboard, goal
 pacing, the per-student metrics and the three exports."""
 
@@ -16,7 +16,7 @@ from core.contacts import list_contacts, stage_counts
 from core.dashboard import cohort_dashboard, goal_standings
 from core.store.db import Database, rows
 from core.export import export_bytes
-from core.facts import FIGURE_NAMES
+from core.rules.facts import FIGURE_NAMES
 from core.progress import goal_progress, metrics_for_student, student_metrics
 from core.thanks import thank_you_status
 from core.todo import todo_list
@@ -124,7 +124,7 @@ def test_the_latest_action_kept_per_student_is_the_event_logs(demo):
 
 
 def _kept(db: Database) -> tuple[list[dict], list[dict]]:
-    from core.facts import settle
+    from core.rules.facts import settle
 
     settle(db)  # what every reader of the kept figures does first
     with db.cursor() as cur:
@@ -133,7 +133,7 @@ def _kept(db: Database) -> tuple[list[dict], list[dict]]:
 
 
 def _rebuilt(db: Database) -> tuple[list[dict], list[dict]]:
-    from core.facts import refresh_everyone
+    from core.rules.facts import refresh_everyone
 
     def work(cur):
         cur.execute("DELETE FROM student_figures")
@@ -213,7 +213,7 @@ def test_the_figures_kept_on_write_are_the_records_figures_after_every_kind_of_c
 
 
 def test_one_student_queries_write_the_scope_as_the_students_integer_id_only():
-    from core.facts import ONE_STUDENT, PROGRESS, ctes, for_one_student
+    from core.rules.facts import ONE_STUDENT, PROGRESS, ctes, for_one_student
 
     sql = for_one_student(f"WITH {ONE_STUDENT}{ctes(PROGRESS)} SELECT * FROM progress", 42)
     assert "IN (SELECT student_id FROM sc)" not in sql and "student_id = 42" in sql

@@ -8,7 +8,7 @@ from core import contacts, meetings, thanks
 from core.cohorts import update_cohort
 from core.store.db import rows
 from core.models import CohortUpdate, ContactCreate, MeetingCreate, MeetingLog, MeetingMode, ThankYouCreate
-from core.rules import add_business_days, follow_up_due_at
+from core.rules.timing import add_business_days, follow_up_due_at
 from tests.conftest import NOW
 
 

@@ -12,7 +12,7 @@ from core.models import (
     Channel, CohortUpdate, ContactCreate, MeetingCreate, MeetingLog, MeetingMode, OutreachCreate, ReferralCreate,
     ReflectionCreate, Reply, ThankYouCreate,
 )
-from core.rules import add_business_days, follow_up_due_at
+from core.rules.timing import add_business_days, follow_up_due_at
 from core.todo import todo_list
 from tests.conftest import NOW
 

@@ -47,7 +47,7 @@ def record(
 
 
 def student_acted(cur: Cursor, student_id: int, now: datetime) -> None:
-    """Keep the student's latest own action (table student_activity, read by core/facts.py).
+    """Keep the student's latest own action (table student_activity, read by core/rules/facts.py).
 
     Called for every event a student writes about their own campaign; a bulk writer of such
     events (the LinkedIn import) calls it once.
@@ -62,8 +62,8 @@ def student_acted(cur: Cursor, student_id: int, now: datetime) -> None:
 
 
 # Students whose records this thread's open write transactions touched, per cursor: just before the
-# transaction commits each is marked once in figures_stale (core/facts.py mark_stale), so their kept
-# figures (core/facts.py KEPT) are recomputed before anyone next reads them (core/facts.py settle).
+# transaction commits each is marked once in figures_stale (core/rules/facts.py mark_stale), so their kept
+# figures (core/rules/facts.py KEPT) are recomputed before anyone next reads them (core/rules/facts.py settle).
 _touched = threading.local()
 
 
@@ -95,7 +95,7 @@ def _before_commit(cur: Cursor) -> None:
         return
     student_ids = by_cursor.pop(id(cur), None)
     if student_ids:
-        from core.facts import mark_stale
+        from core.rules.facts import mark_stale
 
         mark_stale(cur, student_ids)
 

@@ -112,16 +112,16 @@ KEPT_FIGURES_MIGRATION = "0011_"
 
 
 def rebuild_kept_figures(db: Database) -> None:
-    """Recompute every student's kept figures from the records (core/facts.py KEPT); nothing is left
+    """Recompute every student's kept figures from the records (core/rules/facts.py KEPT); nothing is left
     waiting in figures_stale."""
-    from core.facts import refresh_everyone
+    from core.rules.facts import refresh_everyone
 
     db.transaction(refresh_everyone)
 
 
 def _refresh_views(cur: Cursor) -> None:
-    """The convenience views of core/facts.py, recreated from the one definition on every run."""
-    from core.facts import VIEWS
+    """The convenience views of core/rules/facts.py, recreated from the one definition on every run."""
+    from core.rules.facts import VIEWS
 
     for sql in VIEWS:
         cur.execute(sql)

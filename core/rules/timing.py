@@ -1,7 +1,7 @@
-"""The timing rules of the method: follow-up business days here, thank-you windows in core/facts.py.
+"""The timing rules of the method: follow-up business days here, thank-you windows in core/rules/facts.py.
 
 - A thank-you is due within the cohort's window after a meeting is held (default 48 hours;
-  the seeds say 24 hours to two days): core.facts.THANK_STATUS defines due, sent and overdue.
+  the seeds say 24 hours to two days): core.rules.facts.THANK_STATUS defines due, sent and overdue.
 - A request with no reply after N business days (cohort setting, default 3) earns one polite
   follow-up, or a try with a second person at the same organization.
 """
