@@ -13,7 +13,7 @@ def main() -> None:
     """One run of the portal for one browser session: sign-in, then the user's pages."""
     # Imported here, during a script run, not when the server imports this file (which needs only the
     # routes below): components register with the running server only when first imported in a run.
-    from core.accounts import must_change_password
+    from core.identity.accounts import must_change_password
     from core.config import ConfigError, get_settings
     from core.jobs import ensure_runner
     from ui.auth import keep_cookie, sign_in, sign_out

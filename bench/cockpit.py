@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench import median_time, quiet_apptest
 from bench.dataset import BENCH_COUNSELOR, NOW, build
-from core.accounts import user_id_for_username
+from core.identity.accounts import user_id_for_username
 from core.cockpit import needs_me
 from core.dashboard import dashboard_frame
 from core.store.db import Database
@@ -35,7 +35,7 @@ st.title("Empty")
 def _measure(path: Path, tmp: Path) -> dict[str, float]:
     from streamlit.testing.v1 import AppTest
 
-    from core.accounts import load_actor
+    from core.identity.accounts import load_actor
     from core.config import get_settings
     from tests.apptest_utils import sign_in_state
     from ui.nav import mark_app_navigation_given

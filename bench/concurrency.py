@@ -41,7 +41,7 @@ import uuid
 from pathlib import Path
 
 from bench.dataset import BASE, BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
-from core.accounts import hash_password, load_actor, set_password_hash, user_id_for_username
+from core.identity.accounts import hash_password, load_actor, set_password_hash, user_id_for_username
 from core.clock import utcnow
 from core.contacts import create_contact
 from core.dashboard import dashboard_frame

@@ -27,7 +27,7 @@ import pandas as pd
 
 from bench import median_time
 from bench.dataset import BENCH_ADMIN, NOW, build
-from core.accounts import load_actor, user_id_for_username
+from core.identity.accounts import load_actor, user_id_for_username
 from core.dashboard import cohort_dashboard, dashboard_frame, students_in_scope
 from core.store.db import get_database
 from core.rules.facts import KEPT, NOW as NOW_CTE, ctes, refresh_students

@@ -78,7 +78,7 @@ class Peak:
 
 def _prepare(path: Path, students: int) -> dict[str, int]:
     """The institution, with a password for the career office's benchmark account."""
-    from core.accounts import hash_password, load_actor, set_password_hash, user_id_for_username
+    from core.identity.accounts import hash_password, load_actor, set_password_hash, user_id_for_username
     from core.store.db import Database
 
     counts = build(path, students=students, cohorts=max(1, students // 250))
@@ -207,7 +207,7 @@ def _old_path(path: Path) -> None:
 
     from bench.oversight import _rss_growth
     from core import export
-    from core.accounts import load_actor, user_id_for_username
+    from core.identity.accounts import load_actor, user_id_for_username
     from core.store.db import Database
 
     db = Database(path)

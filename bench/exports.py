@@ -44,7 +44,7 @@ def _status(field: str) -> int:
 def _one(way: str, kind: str, path: str, out: str) -> dict[str, float]:
     """One measurement, in this (fresh) process."""
     from core import export
-    from core.accounts import load_actor, user_id_for_username
+    from core.identity.accounts import load_actor, user_id_for_username
     from core.store.db import Database
 
     db = Database(path)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 import time
 
-from core.access import SYSTEM
-from core.accounts import create_user
+from core.identity.access import SYSTEM
+from core.identity.accounts import create_user
 from core.store.db import Database
 from core.library import load_library
 from core.linkedin_import import import_connections, parse_connections

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench.dataset import BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
-from core.accounts import load_actor, user_id_for_username
+from core.identity.accounts import load_actor, user_id_for_username
 from core.store.db import get_database
 from core.dashboard import cohort_dashboard
 from core.export import KINDS, write_csv

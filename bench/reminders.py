@@ -18,7 +18,7 @@ from pathlib import Path
 from bench.dataset import build
 from bench.download import Peak
 from core import mailer, reminders
-from core.access import SYSTEM
+from core.identity.access import SYSTEM
 from core.store.db import Database
 from tests.smtp_server import SmtpServer
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.access import SYSTEM  # noqa: E402
-from core.accounts import hash_password  # noqa: E402
+from core.identity.access import SYSTEM  # noqa: E402
+from core.identity.accounts import hash_password  # noqa: E402
 from core.cohorts import create_cohort  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.store.db import Database  # noqa: E402

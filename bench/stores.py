@@ -25,7 +25,7 @@ from pathlib import Path
 from bench import median_time
 from bench.concurrency import WRITERS, _pct, run_writers
 from bench.dataset import BASE, BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
-from core.accounts import load_actor, user_id_for_username
+from core.identity.accounts import load_actor, user_id_for_username
 from core.dashboard import cohort_dashboard
 from core.store.db import Database, open_database
 from core.export import write_csv

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench import median_time, quiet_apptest
 from bench.dataset import BASE, NOW, build
-from core.accounts import load_actor
+from core.identity.accounts import load_actor
 from core.contacts import list_contacts, stage_counts, target_table
 from core.store.db import get_database
 from core.progress import goal_progress

@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from core.access import SYSTEM
-from core.accounts import create_user
+from core.identity.access import SYSTEM
+from core.identity.accounts import create_user
 from core.contacts import add_focus_occupation, list_contacts
 from core.store.db import get_database
 from core.library import load_library

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from core.access import require_role
+from core.identity.access import require_role
 from core.store.db import Database, rows, scalar
 from core.models import Actor, Role
 

@@ -34,7 +34,7 @@ import duckdb
 from core.store.commands import command
 from core.errors import PortalError
 from core.store import events
-from core.access import AccessDenied, require_role
+from core.identity.access import AccessDenied, require_role
 from core.clock import utcnow
 from core.store import dialect
 from core.store.db import Database, PostgresDatabase, open_database, redact_url, row, scalar
@@ -280,7 +280,7 @@ def open_for_command(path: str | Path) -> Database | PostgresDatabase | None:
 @command
 def main(argv: list[str] | None = None) -> int:
     """Command line: back up (default) or restore the configured database."""
-    from core.access import SYSTEM
+    from core.identity.access import SYSTEM
     from core.config import get_settings
 
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from core.store import events
-from core.access import require_read_student, require_role, visible_students_sql
+from core.identity.access import require_read_student, require_role, visible_students_sql
 from core.clock import utcnow
 from core.dashboard import EARLIEST, LATEST, dashboard_frame, students_in_scope
 from core.store.db import Cursor, Database, rows

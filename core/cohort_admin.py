@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from core.store import events, versioning
-from core.access import NotFound, require_role
+from core.identity.access import NotFound, require_role
 from core.clock import utcnow
 from core.cohorts import CohortError, update_cohort
 from core.store.db import Cursor, Database, row, rows, scalar

@@ -8,7 +8,7 @@ from typing import Any
 
 from core.errors import PortalError, check_id
 from core.store import events, versioning
-from core.access import AccessDenied, NotFound, require_cohort, require_role, visible_cohorts_sql
+from core.identity.access import AccessDenied, NotFound, require_cohort, require_role, visible_cohorts_sql
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.store.idempotency import create_once
@@ -116,7 +116,7 @@ def get_cohort(db: Database, actor: Actor, cohort_id: int) -> Cohort:
 
 def cohort_of_student(db: Database, actor: Actor, student_id: int) -> Cohort | None:
     """The student's cohort, if the actor may read the student and they have one."""
-    from core.access import require_read_student
+    from core.identity.access import require_read_student
 
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)

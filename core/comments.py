@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from core.store import events, versioning
-from core.access import (
+from core.identity.access import (
     AccessDenied, NotFound, readable_row, require_cohort, require_read_student, require_role, visible_students_sql,
 )
 from core.clock import utcnow

@@ -133,7 +133,7 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxy_list(cls, value: Any) -> list[str]:
-        from core.proxies import parse_networks
+        from core.identity.proxies import parse_networks
 
         entries = value.replace(",", " ").split() if isinstance(value, str) else list(value or [])
         parse_networks(str(e) for e in entries)  # a bad entry is refused at start-up, with its text
@@ -141,8 +141,8 @@ class Settings(BaseSettings):
 
     @property
     def trusted_proxy_networks(self) -> list:
-        """The trusted proxies as networks (core.proxies)."""
-        from core.proxies import parse_networks
+        """The trusted proxies as networks (core.identity.proxies)."""
+        from core.identity.proxies import parse_networks
 
         return parse_networks(self.trusted_proxies)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from core.errors import DuplicateRecord, PortalError
 from core.rules.facts import LATEST_REPLY, ONE_STUDENT, PROGRESS, contact_owner, ctes, for_one_student
 from core.store import events, idempotency, versioning
-from core.access import NotFound, owned_contact, require_own_campaign, require_read_student, visible_students_sql
+from core.identity.access import NotFound, owned_contact, require_own_campaign, require_read_student, visible_students_sql
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, Contact, ContactCreate, ContactUpdate, Role, Source, Stage

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from core.store import dialect
-from core.access import require_cohort, require_role, visible_students_sql
+from core.identity.access import require_cohort, require_role, visible_students_sql
 from core.clock import utcnow
 from core.store.db import Cursor, Database, rows
 from core.rules.facts import FIGURE_NAMES, FIGURES as FIGURES_SQL, KEPT, PROGRESS, THANK_STATUS, ctes, settle

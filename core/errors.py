@@ -52,7 +52,7 @@ class DuplicateRecord(PortalError):
 
 def check_id(value: Any, what: str = "record") -> int:
     """An id as an int, or NotFound for anything that cannot name a stored row (text, '²', 10**30)."""
-    from core.access import NotFound
+    from core.identity.access import NotFound
 
     if isinstance(value, bool):
         raise NotFound(f"No such {what}.")

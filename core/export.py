@@ -30,7 +30,7 @@ from typing import IO, Any
 import duckdb
 
 from core.store import dialect
-from core.access import (
+from core.identity.access import (
     SYSTEM, AccessDenied, require_active, require_cohort, require_role,
 )
 from core.clock import utcnow
@@ -523,7 +523,7 @@ def _bounded_export(db: Database, actor: Actor, kind: str, options: dict[str, An
 @command
 def main(argv: list[str] | None = None) -> int:
     """Write one export to a file (or standard output with --out -)."""
-    from core.accounts import load_actor, user_id_for_username
+    from core.identity.accounts import load_actor, user_id_for_username
     from core.config import get_settings
 
     parser = argparse.ArgumentParser(prog="python -m core.export", description="Career-office CSV exports.")

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from core.store import dialect
-from core.access import require_role
+from core.identity.access import require_role
 from core.store.commands import command
 from core.store.db import Database, rows, scalar
 from core.store.migrate import schema_version
@@ -80,7 +80,7 @@ def human_bytes(size: int | None) -> str:
 @command
 def main(argv: list[str] | None = None) -> int:
     """Command line: print the health report of the configured database."""
-    from core.access import SYSTEM
+    from core.identity.access import SYSTEM
     from core.backup import open_for_command
     from core.config import get_settings
 

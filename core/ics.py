@@ -12,7 +12,7 @@ from typing import Any
 
 from icalendar import Calendar, Event
 
-from core.access import readable_row
+from core.identity.access import readable_row
 from core.clock import utcnow
 from core.store.db import Database, row, rows
 from core.meetings import to_local

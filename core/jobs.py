@@ -27,7 +27,7 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from core.store import dialect
-from core.access import SYSTEM, require_role
+from core.identity.access import SYSTEM, require_role
 from core.clock import utcnow
 from core.store.commands import command
 from core.config import Settings, get_settings
@@ -91,7 +91,7 @@ def _figures(db: Database, settings: Settings, now: datetime, runner: str) -> st
 
 
 def _sessions(db: Database, settings: Settings, now: datetime, runner: str) -> str:
-    from core.sessions import KEEP_ENDED, prune
+    from core.identity.sessions import KEEP_ENDED, prune
 
     removed = prune(db, now)
     return f"{removed} session{'s' if removed != 1 else ''} ended over {KEEP_ENDED.days} days ago removed"

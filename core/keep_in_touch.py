@@ -7,7 +7,7 @@ from typing import Any
 
 from core.store import events, idempotency, versioning
 from core.errors import PortalError
-from core.access import NotFound, owned_contact, owned_row, require_own_campaign, require_read_student
+from core.identity.access import NotFound, owned_contact, owned_row, require_own_campaign, require_read_student
 from core.clock import utcnow
 from core.store.db import Cursor, Database, rows, scalar
 from core.models import Actor, FollowUpCreate, OutcomeCreate

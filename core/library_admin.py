@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, model_validator
 
 from core.store import events, versioning
-from core.access import NotFound, require_role
+from core.identity.access import NotFound, require_role
 from core.errors import PortalError
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, scalar

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from core.store import events
 from core.errors import PortalError
-from core.access import require_own_campaign
+from core.identity.access import require_own_campaign
 from core.clock import utcnow
 from core.contacts import linkedin_key
 from core.store.db import Cursor, Database, rows, rows_table

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 
 from core import notify
-from core.access import require_role
+from core.identity.access import require_role
 from core.clock import utcnow
 from core.config import Settings, get_settings
 from core.store.db import Cursor, Database, row, rows, rows_table

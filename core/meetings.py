@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from core.errors import NeedsConfirmation, PortalError
 from core.store import events, idempotency, versioning
-from core.access import owned_contact, owned_row, readable_contact, readable_row
+from core.identity.access import owned_contact, owned_row, readable_contact, readable_row
 from core.clock import utcnow
 from core.contacts import insert_contact
 from core.store.db import Cursor, Database, rows, scalar
@@ -269,7 +269,7 @@ def meeting_notes(db: Database, actor: Actor, meeting_id: int) -> list[dict[str,
 def list_student_meetings(db: Database, actor: Actor, student_id: int | None = None, *,
                           status: str | None = None) -> list[dict[str, Any]]:
     """A student's meetings with the contact's name and whether a reflection exists, latest first."""
-    from core.access import require_read_student
+    from core.identity.access import require_read_student
 
     student_id = actor.user_id if student_id is None else student_id
     with db.cursor() as cur:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.access import owned_contact, owned_row
+from core.identity.access import owned_contact, owned_row
 from core.store.db import Database, row
 from core.models import Actor, Source
 

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from core import network
-from core.access import require_read_student, require_role
+from core.identity.access import require_read_student, require_role
 from core.store.db import Database, rows
 from core.models import Actor, Role
 

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from core.rules import facts
 from core.store import events, idempotency, versioning
-from core.access import NotFound, require_role
+from core.identity.access import NotFound, require_role
 from core.clock import utcnow
 from core.contacts import _norm, duplicate_message, find_duplicate, insert_contact, linkedin_key
 from core.store.csv_input import PERSON_HEADERS, formula_like, read_records, split_name

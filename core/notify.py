@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from core.access import require_cohort, require_role
+from core.identity.access import require_cohort, require_role
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.errors import PortalError, check_id

@@ -7,7 +7,7 @@ from typing import Any
 
 from core.errors import PortalError
 from core.store import events, idempotency, versioning
-from core.access import owned_contact, owned_row, readable_contact
+from core.identity.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
 from core.store.db import Cursor, Database, rows, scalar
 from core.models import Actor, Channel, OutreachCreate, Reply
@@ -126,7 +126,7 @@ def list_messages(db: Database, actor: Actor, contact_id: int) -> list[dict[str,
 
 def get_message(db: Database, actor: Actor, message_id: int) -> dict[str, Any]:
     """One message the actor may read."""
-    from core.access import readable_row
+    from core.identity.access import readable_row
 
     with db.cursor() as cur:
         return readable_row(cur, actor, "outreach_messages", message_id)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.access import require_read_student, visible_students_sql
+from core.identity.access import require_read_student, visible_students_sql
 from core.clock import utcnow
 from core.cohorts import list_goals
 from core.dashboard import EARLIEST, LATEST, goal_standings, standings_query

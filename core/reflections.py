@@ -10,7 +10,7 @@ from typing import Any
 
 from core.errors import PortalError
 from core.store import events, idempotency, versioning
-from core.access import owned_row, require_read_student
+from core.identity.access import owned_row, require_read_student
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, ReflectionCreate

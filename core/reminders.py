@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from core import notify
 from core.rules import facts
 from core.store import dialect
-from core.access import SYSTEM, require_role
+from core.identity.access import SYSTEM, require_role
 from core.clock import utcnow
 from core.config import Settings, get_settings
 from core.store.db import Cursor, Database, rows, rows_table
@@ -416,7 +416,7 @@ def _digests(db: Database, now: datetime, settings: Settings) -> list[Due]:
 
 
 def _meetings_held(db: Database, actor: Actor, since: datetime, until: datetime) -> int:
-    from core.access import visible_students_sql
+    from core.identity.access import visible_students_sql
 
     visible, params = visible_students_sql(actor)
     with db.cursor() as cur:

@@ -8,7 +8,7 @@ from typing import Any
 
 from core.errors import PortalError
 from core.store import events, idempotency, versioning
-from core.access import owned_contact, owned_row, readable_contact
+from core.identity.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, PlannedQuestionCreate, ResearchUpdate

@@ -19,8 +19,8 @@ from typing import Any
 
 from core.errors import PortalError
 from core.store import events
-from core.access import require_role
-from core.accounts import hash_password, one_time_password
+from core.identity.access import require_role
+from core.identity.accounts import hash_password, one_time_password
 from core.clock import utcnow
 from core.store.csv_input import PERSON_HEADERS, read_records, split_name
 from core.store.db import Cursor, Database, rows, rows_table

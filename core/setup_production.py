@@ -128,7 +128,7 @@ def _ask(prompt: str, given: str | None) -> str:
 
 def gather_admin(args: argparse.Namespace) -> AdminDetails:
     """The first admin's details from flags, asking for whatever is missing."""
-    from core.accounts import password_problem
+    from core.identity.accounts import password_problem
 
     username = _ask("First admin's username: ", args.admin_username)
     email = _ask("Email: ", args.admin_email)
@@ -169,8 +169,8 @@ def create_first_admin(db, details: AdminDetails, *, rounds: int) -> int | None:
     """Create the admin unless an active admin exists already; returns the new id or None."""
     from pydantic import ValidationError
 
-    from core.access import SYSTEM
-    from core.accounts import AccountError, create_user
+    from core.identity.access import SYSTEM
+    from core.identity.accounts import AccountError, create_user
     from core.store.db import scalar
     from core.models import Role, UserCreate, describe
 

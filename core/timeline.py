@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from core.access import require_read_student, visible_students_sql
+from core.identity.access import require_read_student, visible_students_sql
 from core.store.db import Database, row, rows
 from core.rules.facts import CURRENT_THANK_YOUS, LATEST_REPLY, ONE_STUDENT, PROGRESS, ctes, for_one_student
 from core.models import Actor

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.rules import facts, timing
-from core.access import require_read_student
+from core.identity.access import require_read_student
 from core.clock import utcnow
 from core.config import get_settings
 from core.store.db import Database, row, rows

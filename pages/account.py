@@ -5,7 +5,7 @@ Every email's settings link opens /account?section=notifications: the notificati
 
 import streamlit as st
 
-from core.accounts import PASSWORD_RULE, AccountError, change_password, get_user, must_change_password
+from core.identity.accounts import PASSWORD_RULE, AccountError, change_password, get_user, must_change_password
 from core.config import get_settings
 from core.mailer import email_status
 from core.models import Role

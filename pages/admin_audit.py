@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core.accounts import list_users
+from core.identity.accounts import list_users
 from core.audit import actions, list_events
 from core.clock import utcnow
 from core.cohort_admin import all_cohorts

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from core import sso
-from core.accounts import list_users
+from core.identity import sso
+from core.identity.accounts import list_users
 from core.cohort_admin import all_cohorts
 from core.config import get_settings
 from core.models import Role

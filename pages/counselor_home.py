@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.accounts import list_users
+from core.identity.accounts import list_users
 from core.comments import recent_comments
 from core.config import get_settings
 from core.cockpit import COMPARISON_COLUMNS, REASONS, cohort_comparison, needs_me, nudge

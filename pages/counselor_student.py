@@ -5,7 +5,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from core.access import NotFound
+from core.identity.access import NotFound
 from core.cockpit import last_read, mark_read
 from core.dashboard import FLAGS, cohort_dashboard
 from core.models import SOURCE_LABELS, Role, Stage, stage_label

@@ -7,7 +7,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from core import keep_in_touch, merge_fields
-from core.access import NotFound
+from core.identity.access import NotFound
 from core.clock import utcnow
 from core.contacts import list_contacts
 from core.store.db import WriteConflict

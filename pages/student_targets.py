@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import contacts as core_contacts
 from core import linkedin_import, network
-from core.access import NotFound
+from core.identity.access import NotFound
 from core.store.db import WriteConflict
 from core.errors import DuplicateRecord
 from core.models import SOURCE_LABELS, STAGE_LABELS, ContactCreate, ContactUpdate, Role, Source, Stage, stage_label

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from core import comments, contacts, keep_in_touch, meetings, merge_fields, outreach, reflections, research, thanks
-from core.access import SYSTEM
-from core.accounts import create_user
+from core.identity.access import SYSTEM
+from core.identity.accounts import create_user
 from core.clock import utcnow
 from core.store.commands import command
 from core.cohorts import add_goal, add_student, assign_counselor, create_cohort
@@ -177,7 +177,7 @@ VOLUNTEERS = [
 
 def _volunteers(db: Database, now: datetime) -> None:
     from core import network
-    from core.accounts import user_id_for_username
+    from core.identity.accounts import user_id_for_username
     from core.models import ContactPreference, VolunteerCreate
 
     admin = Actor(user_id_for_username(db, ADMIN[0]), Role.ADMIN, "Career office")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from core.accounts import user_id_for_username
+from core.identity.accounts import user_id_for_username
 from core.store.db import get_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +21,7 @@ def sign_in_state(at: AppTest, user_id: int) -> AppTest:
     """Start a session for the user in the configured database and put it into the AppTest's session
     state (as ui.auth does)."""
     from core.config import get_settings
-    from core.sessions import PASSWORD, start
+    from core.identity.sessions import PASSWORD, start
 
     settings = get_settings()
     started = start(get_database(settings.database_location), user_id=user_id, method=PASSWORD,

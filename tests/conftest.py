@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from core.access import SYSTEM
-from core.accounts import create_user
+from core.identity.access import SYSTEM
+from core.identity.accounts import create_user
 from core.cohorts import add_student, assign_counselor, create_cohort
 from core.store.db import Database, open_database
 from core.library import load_library

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from core import comments, contacts, meetings, outreach, reflections, research
-from core.access import AccessDenied, NotFound
-from core.accounts import get_user
+from core.identity.access import AccessDenied, NotFound
+from core.identity.accounts import get_user
 from core.cohorts import add_goal, get_cohort, list_cohorts, update_cohort
 from core.models import (
     Channel, CohortUpdate, CommentCreate, ContactCreate, ContactUpdate, GoalCreate, GoalMetric, MeetingCreate,

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from streamlit_authenticator.utilities.hasher import Hasher
 
-from core import accounts
-from core.access import SYSTEM, AccessDenied
-from core.accounts import AccountError, create_user
+from core.identity import accounts
+from core.identity.access import SYSTEM, AccessDenied
+from core.identity.accounts import AccountError, create_user
 from core.models import Role, UserCreate
 from tests.conftest import NOW, PASSWORD, make_user
 
@@ -117,7 +117,7 @@ def test_one_time_passwords_meet_the_rules():
 
 
 def test_signing_out_revokes_every_session_of_the_account_and_no_other(db):
-    from core import sessions
+    from core.identity import sessions
 
     ana, ben = make_user(db, "ana", Role.STUDENT), make_user(db, "ben", Role.STUDENT)
     ana_sessions = [sessions.start(db, user_id=ana.user_id, method=sessions.PASSWORD, expiry_days=7, now=NOW)

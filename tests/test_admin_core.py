@@ -6,13 +6,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from core import audit, cohort_admin, health, library, library_admin, registration
-from core.access import AccessDenied, NotFound
-from core.accounts import authenticator_credentials, check_password
+from core import audit, cohort_admin, health, library, library_admin
+from core.identity import registration
+from core.identity.access import AccessDenied, NotFound
+from core.identity.accounts import authenticator_credentials, check_password
 from core.cohorts import CohortError, list_cohorts
 from core.store.db import scalar
 from core.library_admin import LibraryItemInput
-from core.registration import RegistrationError
+from core.identity.registration import RegistrationError
 from tests.conftest import NOW
 
 # ---------------------------------------------------------------- cohorts
@@ -177,7 +178,7 @@ def test_registration_with_code_and_allowed_domain(world):
             == world.cohort_y
     assert check_password("Fresh-start-1!", authenticator_credentials(db)["usernames"]["newbie"]["password"])
     # The counselor of Y sees the new student at once; the counselor of X does not.
-    from core.access import can_read_student
+    from core.identity.access import can_read_student
 
     with db.cursor() as cur:
         assert can_read_student(cur, world.counselor_y, new_id) and not can_read_student(cur, world.counselor_x, new_id)
@@ -306,7 +307,7 @@ def test_library_input_is_checked_per_kind(world):
 def test_audit_filters_by_user_cohort_and_date(world):
     db, admin = world.db, world.admin
     cohort_admin.set_archived(db, admin, world.cohort_y, True, now=NOW + timedelta(days=2))
-    from core.accounts import set_active
+    from core.identity.accounts import set_active
 
     set_active(db, admin, world.bob.user_id, False, now=NOW + timedelta(days=3))
     bob = audit.list_events(db, admin, user_id=world.bob.user_id)

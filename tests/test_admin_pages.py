@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from datetime import date
 from pathlib import Path
 
-from core.accounts import user_id_for_username
+from core.identity.accounts import user_id_for_username
 from core.store.db import open_database, scalar
 from tests.apptest_utils import sign_in_state
 
@@ -193,7 +193,7 @@ def test_accounts_page_resets_a_password_and_shows_it_once(portal_env):
     at.run()
     password = at.code[0].value
     db = open_database(portal_env)
-    from core.accounts import authenticator_credentials, check_password
+    from core.identity.accounts import authenticator_credentials, check_password
 
     assert check_password(password, authenticator_credentials(db)["usernames"]["student03"]["password"])
     db.close()
@@ -225,7 +225,7 @@ def test_registration_page_opens_registration_with_a_code(portal_env):
     at.run()
     assert not at.exception and at.success[0].value.startswith("Saved")
     db = open_database(portal_env)
-    from core.registration import cohort_for_code
+    from core.identity.registration import cohort_for_code
 
     assert cohort_for_code(db, "fall-2026-hs") is not None
     db.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from core.access import SYSTEM
+from core.identity.access import SYSTEM
 from core.cohort_admin import set_registration
 from core.store.db import open_database, scalar
 

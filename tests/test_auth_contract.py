@@ -1,6 +1,6 @@
 """What the portal's sign-in relies on from Streamlit, streamlit-authenticator and the browser, pinned.
 
-The portal owns its sessions (core/sessions.py) and its re-login cookie (ui/session_route.py) and
+The portal owns its sessions (core/identity/sessions.py) and its re-login cookie (ui/session_route.py) and
 uses each library only through its documented API:
 
 - Streamlit 1.67: st.context.cookies / headers / ip_address to read the request, st.html with
@@ -74,7 +74,7 @@ def test_single_sign_on_is_streamlits_documented_api():
 def test_stored_password_hashes_are_ones_the_authenticators_hasher_checks():
     from streamlit_authenticator.utilities.hasher import Hasher
 
-    from core.accounts import check_password, hash_password
+    from core.identity.accounts import check_password, hash_password
 
     ours = hash_password("Pass-word-1!", rounds=4)
     assert Hasher.check_pw("Pass-word-1!", ours) and not Hasher.check_pw("Pass-word-2!", ours)

@@ -13,8 +13,8 @@ import duckdb
 import pytest
 
 from core import backup
-from core.access import SYSTEM, AccessDenied
-from core.accounts import set_active, user_id_for_username
+from core.identity.access import SYSTEM, AccessDenied
+from core.identity.accounts import set_active, user_id_for_username
 from core.store.db import Database, rows, scalar
 from core.models import Actor, Role
 

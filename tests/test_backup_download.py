@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core import accounts, backup
-from core.access import AccessDenied
+from core import backup
+from core.identity import accounts
+from core.identity.access import AccessDenied
 from core.store.db import rows
 from core.models import Role
 from tests.apptest_utils import run_page, texts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.access import AccessDenied, NotFound
+from core.identity.access import AccessDenied, NotFound
 from core.comments import add_comment, comment_counts, list_comments, recent_comments
 from core.models import CommentCreate
 from tests.conftest import NOW

@@ -10,7 +10,7 @@ import pytest
 
 from core import cohort_admin, cohorts, comments, contacts, dashboard, keep_in_touch, library, progress, \
     reflections, timeline, todo
-from core.access import NotFound
+from core.identity.access import NotFound
 from core.store.db import scalar
 from core.errors import PortalError
 

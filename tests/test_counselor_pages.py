@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.accounts import user_id_for_username
+from core.identity.accounts import user_id_for_username
 from core.cohorts import get_cohort, list_goals
 from core.store.db import Database, open_database
 from core.models import Actor, Role
@@ -483,7 +483,7 @@ def test_a_nudge_reaches_every_student_shown(portal_env):
     assert not at.exception and at.success[0].value.startswith("Nudged 2 students")
     db = open_database(portal_env)
     try:
-        from core.accounts import load_actor
+        from core.identity.accounts import load_actor
 
         for student_id in shown:
             student = load_actor(db, int(student_id))
@@ -506,7 +506,7 @@ def test_the_career_office_compares_cohorts_and_downloads_the_comparison(portal_
 def test_a_students_reply_is_new_on_their_page_until_the_counselor_has_read_it(portal_env):
     from datetime import timedelta
 
-    from core.accounts import load_actor
+    from core.identity.accounts import load_actor
     from core.clock import utcnow
     from core.cockpit import unread_replies
     from core.comments import add_comment

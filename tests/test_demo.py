@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from core.access import SYSTEM
+from core.identity.access import SYSTEM
 from core.clock import utcnow
 from core.store.db import Database, rows, scalar
 from core.progress import student_metrics

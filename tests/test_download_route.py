@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from starlette.applications import Starlette
 
-from core import accounts, sessions
+from core.identity import accounts, sessions
 from core.downloads import DownloadFile, DownloadTokens
 from core.export import export_bytes, export_file
 from tests.conftest import NOW

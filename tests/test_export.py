@@ -11,7 +11,7 @@ import pytest
 
 from core import contacts, export
 from core.models import ContactCreate
-from core.access import AccessDenied, NotFound
+from core.identity.access import AccessDenied, NotFound
 from core.export import ACTIVITY_COLUMNS, PIPELINE_COLUMNS, PROGRESS_COLUMNS, cell, export_csv
 from tests.conftest import NOW
 from tests.oversight_fixtures import DAY, SECRET, Campaign
@@ -192,7 +192,7 @@ def test_command_line_exports_as_the_given_user(demo_copy, tmp_path):
 
 
 def _command_line_file(demo_copy, tmp_path) -> tuple[bytes, bytes, str]:
-    from core.access import SYSTEM
+    from core.identity.access import SYSTEM
     from core.store.db import Database
 
     out = tmp_path / "activity.csv"
@@ -256,7 +256,7 @@ def test_pipeline_thank_you_columns_follow_the_thank_you_status_view(campaign):
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
-from core.accounts import set_active  # noqa: E402
+from core.identity.accounts import set_active  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -271,8 +271,8 @@ def test_a_deactivated_counselor_exports_nothing(campaign, cohort):
 
 
 def test_the_dashboard_download_is_made_at_click_time_with_a_fresh_session_check(campaign):
-    from core import sessions
-    from core.accounts import SessionEnded
+    from core.identity import sessions
+    from core.identity.accounts import SessionEnded
     from ui.downloads import session_maker
 
     w = campaign.world

@@ -13,7 +13,7 @@ import pytest
 
 from bench.dataset import BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
 from core import export
-from core.accounts import load_actor, user_id_for_username
+from core.identity.accounts import load_actor, user_id_for_username
 from core.store.db import Database
 from core.export import BOM, export_file
 

@@ -6,7 +6,7 @@ import pytest
 from icalendar import Calendar
 
 from core import contacts, meetings, research
-from core.access import NotFound
+from core.identity.access import NotFound
 from core.ics import meeting_calendar, meeting_uid
 from core.models import ContactCreate, MeetingCreate, MeetingMode, PlannedQuestionCreate
 from tests.conftest import NOW

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from core import contacts
-from core.access import AccessDenied
+from core.identity.access import AccessDenied
 from core.store.db import scalar
 from core.linkedin_import import ImportProblem, import_connections, parse_connections, preview
 from core.models import ContactCreate

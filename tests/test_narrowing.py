@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from core import narrowing, network
-from core.access import AccessDenied, NotFound
+from core.identity.access import AccessDenied, NotFound
 from core.contacts import add_focus_occupation, create_contact
 from core.meetings import log_meeting, schedule_meeting
 from core.models import ContactCreate, MeetingCreate, MeetingLog, ReferralCreate, ReflectionCreate, VolunteerCreate

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from core import network
-from core.access import AccessDenied, NotFound
+from core.identity.access import AccessDenied, NotFound
 from core.contacts import add_focus_occupation, create_contact, set_archived
 from core.store.db import row, rows, scalar
 from core.errors import DuplicateRecord, StaleEdit
@@ -244,7 +244,7 @@ def test_a_student_learns_how_many_others_asked_a_person_never_who(world):
 
 
 def test_the_count_leaves_out_other_terms_archived_contacts_and_deactivated_students(world):
-    from core.accounts import set_active
+    from core.identity.accounts import set_active
 
     old = create_contact(world.db, world.bob, person(), now=NOW - timedelta(days=400))
     assert old.id

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core import network
-from core.accounts import load_actor
+from core.identity.accounts import load_actor
 from core.contacts import create_contact, list_focus_occupations
 from core.store.db import get_database, rows, scalar
 from core.models import ContactCreate

@@ -276,7 +276,7 @@ def test_the_email_settings_link_puts_notifications_first(portal_env):
 
 
 def _actor(path, username: str):
-    from core.accounts import load_actor
+    from core.identity.accounts import load_actor
 
     return load_actor(_db(path), demo_user_id(path, username))
 
@@ -403,7 +403,7 @@ def test_the_account_page_takes_any_section(portal_env, value):
 
 def test_a_counselor_comment_is_new_in_the_students_thread_once_and_reading_it_clears_the_bell(portal_env):
     from core.comments import add_comment
-    from core.accounts import load_actor
+    from core.identity.accounts import load_actor
     from core.models import CommentCreate
 
     path = portal_env

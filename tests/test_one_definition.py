@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from core.accounts import load_actor, user_id_for_username
+from core.identity.accounts import load_actor, user_id_for_username
 from core.clock import utcnow
 from core.contacts import list_contacts, stage_counts
 from core.dashboard import cohort_dashboard, goal_standings

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit_authenticator.utilities.validator import Validator
 
-from core import accounts
-from core.accounts import PASSWORD_MAX_BYTES, PASSWORD_RULE, PASSWORD_SYMBOLS, AccountError, password_problem
+from core.identity import accounts
+from core.identity.accounts import PASSWORD_MAX_BYTES, PASSWORD_RULE, PASSWORD_SYMBOLS, AccountError, password_problem
 from tests.apptest_utils import ROOT, run_page
 
 SAMPLES = ["Abcdefg1!", "Abcdefg1-", "Abcdefg1 ", "Abcdéfg1!", "abcdefg1!", "ABCDEFG1!", "Abcdefgh!", "Abcdefgh1",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.config import Settings, SettingsError
-from core.proxies import client_address, parse_networks
+from core.identity.proxies import client_address, parse_networks
 
 PROXIES = parse_networks(["10.0.0.5", "10.1.0.0/16", "::1", "127.0.0.1"])
 

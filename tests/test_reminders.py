@@ -15,7 +15,7 @@ import pytest
 from icalendar import Calendar
 
 from core import comments, contacts, jobs, mailer, meetings, notify, outreach, reminders, thanks
-from core.access import SYSTEM
+from core.identity.access import SYSTEM
 from core.config import Settings
 from core.store.db import Database
 from core.store.migrate import apply_migrations
@@ -380,7 +380,7 @@ def test_jobs_record_their_runs_hold_a_lease_and_a_failure_is_shown(world, monke
 
 
 def test_due_computation_is_scoped_to_active_students(world, smtp):
-    from core.accounts import set_active
+    from core.identity.accounts import set_active
 
     db = world.db
     _request(db, world.alice, _contact(db, world.alice, "Ana"), MON + timedelta(hours=2))

@@ -7,8 +7,9 @@ import io
 
 import pytest
 
-from core import accounts, roster
-from core.access import AccessDenied
+from core import roster
+from core.identity import accounts
+from core.identity.access import AccessDenied
 from core.store.db import rows, scalar
 from core.models import Role
 from core.roster import RosterError

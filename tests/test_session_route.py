@@ -8,7 +8,7 @@ from http.cookies import SimpleCookie
 
 from starlette.applications import Starlette
 
-from core import accounts, sessions
+from core.identity import accounts, sessions
 from core.config import Settings
 from core.models import Role
 from tests.conftest import make_user

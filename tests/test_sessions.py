@@ -1,6 +1,6 @@
 """Sessions end when they should: deactivation, role change, password change or reset, sign-out, expiry.
 
-Core rules on an in-memory database (core/sessions.py), then app.py in AppTest: the ended tab is
+Core rules on an in-memory database (core/identity/sessions.py), then app.py in AppTest: the ended tab is
 told once, signed out, and writes nothing on the runs that follow.
 """
 
@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from core import accounts, sessions
-from core.accounts import SessionEnded
+from core.identity import accounts, sessions
+from core.identity.accounts import SessionEnded
 from core.store.db import get_database
 from core.models import Role
 from tests.apptest_utils import ROOT

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from core import accounts, sessions, sso
-from core.access import AccessDenied
+from core.identity import accounts, sessions, sso
+from core.identity.access import AccessDenied
 from core.models import Role
 from tests.conftest import NOW, make_user
 

@@ -266,7 +266,7 @@ def test_transfer_command_refuses_a_non_empty_target(tmp_path, pg_cluster, capsy
 
 
 def test_postgres_backup_is_a_pg_dump_archive_restored_into_an_empty_database(tmp_path, pg_cluster, pg_template):
-    from core.access import SYSTEM
+    from core.identity.access import SYSTEM
 
     name = new_postgres_database(pg_cluster, pg_template)
     db = open_database(pg_cluster.url(name))

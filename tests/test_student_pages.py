@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.accounts import user_id_for_username
+from core.identity.accounts import user_id_for_username
 from core.contacts import list_contacts
 from core.store.db import open_database
 from core.models import Actor, Role

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import contacts, research
-from core.accounts import user_id_for_username
+from core.identity.accounts import user_id_for_username
 from core.store.db import Database, open_database, scalar
 from core.models import Actor, ContactCreate, Role
 from tests.apptest_utils import sign_in_state

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from core import contacts, meetings, outreach, reflections, thanks
-from core.access import NotFound
+from core.identity.access import NotFound
 from core.cohorts import update_cohort
 from core.models import (
     Channel, CohortUpdate, ContactCreate, MeetingCreate, MeetingLog, MeetingMode, OutreachCreate, ReferralCreate,

@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from core.store import versioning
-from core.access import AccessDenied, NotFound
-from core.accounts import set_active
+from core.identity.access import AccessDenied, NotFound
+from core.identity.accounts import set_active
 from core.contacts import create_contact, list_contacts
 from core.store.db import Database, WriteConflict, scalar
 from core.errors import PortalError, StaleEdit, check_id
@@ -19,8 +19,8 @@ from tests.conftest import NOW
 
 
 def test_every_core_refusal_is_a_portal_error():
-    from core import (accounts, cohorts, contacts, linkedin_import, meetings, outreach, reflections, research,
-                      roster, thanks)
+    from core import cohorts, contacts, linkedin_import, meetings, outreach, reflections, research, roster, thanks
+    from core.identity import accounts
 
     for cls in (accounts.AccountError, cohorts.CohortError, contacts.ContactError, linkedin_import.ImportProblem,
                 meetings.MeetingError, outreach.OutreachError, reflections.ReflectionError, research.ResearchError,

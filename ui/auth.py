@@ -1,14 +1,14 @@
 """Sign-in: the form, single sign-on, the session of each browser tab, and the re-login cookie the server sets.
 
 The password check and its throttling are core's (accounts.password_sign_in), the same for
-usernames that exist and those that do not. A sign-in starts a session row (core/sessions.py);
+usernames that exist and those that do not. A sign-in starts a session row (core/identity/sessions.py);
 the tab keeps its id and checks it on every run (ui.guard.session_user). The re-login cookie is
 set by the portal's own route (ui/session_route.py), HttpOnly: the run after sign-in draws one
 small script that sends the session's one-time handoff code there. A later visit reads the cookie
 from the request (st.context.cookies) and joins its session if that is still live.
 
 Single sign-on is Streamlit's st.login with the institution's OpenID Connect provider: once the
-provider has said who the person is (st.user), core.sso finds their account by verified email and
+provider has said who the person is (st.user), core.identity.sso finds their account by verified email and
 a session starts like any other. The career office may close password sign-in to all but one
 break-glass admin.
 
@@ -24,12 +24,12 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from core import accounts, sessions, sso
+from core.identity import accounts, sessions, sso
 from core.clock import utcnow
 from core.config import Settings
 from core.store.db import Database
 from core.models import Actor
-from core.proxies import client_address as client_address_from
+from core.identity.proxies import client_address as client_address_from
 from ui.guard import current_actor, forget_session, session_user, start_session
 from ui.session_route import HANDOFF_HEADER, url as session_url
 from ui.widgets import local
@@ -46,7 +46,7 @@ LOGIN_FIELDS = {"Form name": "Sign in", "Username": "Username", "Password": "Pas
 
 def client_address(settings: Settings) -> str | None:
     """The browser's address for the sign-in throttle: the connection's peer, or behind a trusted
-    proxy the client it names in X-Forwarded-For (core.proxies). None in AppTest."""
+    proxy the client it names in X-Forwarded-For (core.identity.proxies). None in AppTest."""
     try:
         peer = st.context.ip_address
         headers = st.context.headers

@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from core.access import NotFound
+from core.identity.access import NotFound
 from core.contacts import list_contacts
 from core.errors import check_id
 from core.store.db import Database

@@ -7,8 +7,8 @@ from typing import Any
 
 import streamlit as st
 
-from core.access import AccessDenied, NotFound
-from core.accounts import SessionEnded
+from core.identity.access import AccessDenied, NotFound
+from core.identity.accounts import SessionEnded
 from core.cohorts import list_cohorts
 from core.store.db import Database
 from core.downloads import Maker

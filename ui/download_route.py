@@ -27,8 +27,8 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from core.access import AccessDenied
-from core.accounts import SessionEnded
+from core.identity.access import AccessDenied
+from core.identity.accounts import SessionEnded
 from core.downloads import TOKENS, DownloadFile, DownloadGone, DownloadTokens, DownloadUnknown, remove_stale_files
 from core.errors import PortalError
 

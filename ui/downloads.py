@@ -12,13 +12,13 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.accounts import SessionEnded
+from core.identity.accounts import SessionEnded
 from core.config import get_settings
 from core.store.db import Database
 from core.downloads import TOKENS, DownloadFile, Maker
 from core.models import Actor
 from ui.download_route import url_for
-from core.sessions import session_actor
+from core.identity.sessions import session_actor
 from ui.guard import SESSION_KEY
 
 

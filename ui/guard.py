@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.accounts import SessionEnded, must_change_password
+from core.identity.accounts import SessionEnded, must_change_password
 from core.config import get_settings
 from core.store.db import Database
 from core.models import Actor, Role
@@ -12,7 +12,7 @@ from ui.db import get_db
 from ui.nav import ensure_app_navigation
 
 ACTOR_KEY = "actor_id"
-# The id of this tab's session row (core/sessions.py), checked on every run: sign-out elsewhere, a
+# The id of this tab's session row (core/identity/sessions.py), checked on every run: sign-out elsewhere, a
 # password or role change, deactivation or expiry end it.
 SESSION_KEY = "auth_session_id"
 
@@ -33,7 +33,7 @@ def forget_session() -> None:
 
 def session_user(db: Database) -> Actor | None:
     """The signed-in user; None when nobody signed in; SessionEnded when their session may not go on."""
-    from core.sessions import session_actor
+    from core.identity.sessions import session_actor
 
     user_id = st.session_state.get(ACTOR_KEY)
     if not isinstance(user_id, int):

@@ -3,7 +3,7 @@
 app.py calls `registration_section(db, settings)` after drawing the sign-in form. It draws
 nothing unless a cohort's registration is open. The student types their cohort's invite code
 first; only a valid code reveals the form, with the cohort's allowed email domains named. The
-form reads no account: core.registration checks the code, the domain, that the username and
+form reads no account: core.identity.registration checks the code, the domain, that the username and
 email are unused, and the password rule inside the transaction that writes, and its message
 shows next to the form, which keeps what was typed (passwords aside).
 """
@@ -15,7 +15,7 @@ import secrets
 import streamlit as st
 from captcha.image import ImageCaptcha
 
-from core import accounts, registration
+from core.identity import accounts, registration
 from core.config import Settings
 from core.store.db import Database
 from ui.widgets import md_escape

@@ -2,7 +2,7 @@
 
 Streamlit's script runs cannot answer an HTTP request, so they cannot set a cookie themselves. After
 a sign-in, the tab's page runs one small script (ui/auth.py) that sends the session's one-time
-handoff code here; this route trades it for the signed session id (core/sessions.py) and sets
+handoff code here; this route trades it for the signed session id (core/identity/sessions.py) and sets
 the cookie HttpOnly, so no page script can read it. A DELETE clears the cookie when the session it
 names is over (signed out, revoked, expired): a cookie of a newer sign-in in the same browser is
 kept, whatever order the browser sends the two requests in.
@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core import sessions
+from core.identity import sessions
 from core.config import Settings, get_settings
 from core.store.db import Database, get_database
 from ui.download_route import base_path

@@ -29,7 +29,7 @@ def record(
     (the whole transaction rolls back), whichever page or callback made it.
     """
     if actor is not None and actor.user_id:
-        from core.access import require_active
+        from core.identity.access import require_active
 
         require_active(cur, actor)
     text = detail if isinstance(detail, str) else json.dumps(detail or {}, default=str, sort_keys=True)

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from core.accounts import load_actor, user_id_for_username
+from core.identity.accounts import load_actor, user_id_for_username
 from core.clock import utcnow
 from core.store.db import Database
 from core.export import KINDS, export_bytes, file_name

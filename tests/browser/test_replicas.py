@@ -125,7 +125,7 @@ def _add_target(page, first: str, last: str) -> None:
 
 
 def _counselor_sees(browser, replicas, replica: str, names: list[str]) -> None:
-    from core.accounts import user_id_for_username
+    from core.identity.accounts import user_id_for_username
     from core.store.db import open_database
 
     database = open_database(replicas.env["PORTAL_DATABASE_URL"])

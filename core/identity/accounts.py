@@ -12,7 +12,7 @@ import bcrypt
 
 from core.errors import PortalError
 from core.store import events
-from core.access import AccessDenied, NotFound, require_role
+from core.identity.access import AccessDenied, NotFound, require_role
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, Role, User, UserCreate
@@ -103,7 +103,7 @@ def _ensure_unused(cur: Cursor, username: str, email: str, *, except_id: int | N
 
 def get_user(db: Database, actor: Actor, user_id: int) -> User:
     """One account: yourself, a student you may read, or anyone for an admin."""
-    from core.access import can_read_student
+    from core.identity.access import can_read_student
 
     with db.cursor() as cur:
         found = row(cur, "SELECT * FROM users WHERE id = ?", [user_id])
@@ -568,11 +568,11 @@ def session_moment() -> datetime:
 
 
 def _end_sessions(cur: Cursor, user_id: int, moment: datetime | None = None) -> datetime:
-    """End every session and re-login cookie of the account (core/sessions.py); returns the moment.
+    """End every session and re-login cookie of the account (core/identity/sessions.py); returns the moment.
 
     Each session row records its end, which the page guard and the re-login cookie check on every run.
     """
-    from core.sessions import revoke_all
+    from core.identity.sessions import revoke_all
 
     moment = moment or session_moment()
     revoke_all(cur, user_id, moment)

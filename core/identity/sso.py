@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.store import events
-from core.access import require_role
-from core.accounts import ENDED_MESSAGE, INACTIVE_MESSAGE, hash_password
+from core.identity.access import require_role
+from core.identity.accounts import ENDED_MESSAGE, INACTIVE_MESSAGE, hash_password
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.errors import PortalError

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from core.errors import PortalError
 from core.store import events
-from core.accounts import AccountError, _ensure_unused, hash_password, password_problem
+from core.identity.accounts import AccountError, _ensure_unused, hash_password, password_problem
 from core.clock import utcnow
 from core.cohort_admin import normalize_code
 from core.store.db import Cursor, Database, row, scalar
