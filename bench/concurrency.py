@@ -43,12 +43,12 @@ from pathlib import Path
 from bench.dataset import BASE, BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
 from core.identity.accounts import hash_password, load_actor, set_password_hash, user_id_for_username
 from core.clock import utcnow
-from core.contacts import create_contact
+from core.campaign.contacts import create_contact
 from core.dashboard import dashboard_frame
 from core.store.db import Database, get_database, scalar
 from core.models import Channel, ContactCreate, OutreachCreate, ResearchUpdate
-from core.outreach import create_draft, mark_sent
-from core.research import save_research
+from core.campaign.outreach import create_draft, mark_sent
+from core.campaign.research import save_research
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITERS = 50

@@ -12,7 +12,7 @@ from core.identity.access import SYSTEM
 from core.identity.accounts import create_user
 from core.store.db import Database
 from core.library import load_library
-from core.linkedin_import import import_connections, parse_connections
+from core.campaign.linkedin_import import import_connections, parse_connections
 from core.store.migrate import apply_migrations
 from core.models import Actor, Role, UserCreate
 

@@ -22,7 +22,7 @@ from bench import median_time
 from bench.dataset import BASE, NOW, build
 from core import narrowing, network
 from core.identity.accounts import load_actor, user_id_for_username
-from core.contacts import create_contact
+from core.campaign.contacts import create_contact
 from core.store.db import Database
 from core.models import ContactCreate, VolunteerCreate
 

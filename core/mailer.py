@@ -37,7 +37,7 @@ from core.clock import utcnow
 from core.config import Settings, get_settings
 from core.store.db import Cursor, Database, row, rows, rows_table
 from core.errors import PortalError, check_id
-from core.merge_fields import fill
+from core.campaign.merge_fields import fill
 from core.models import Actor, Role
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def message_id(fact_key: str, to_address: str, settings: Settings) -> str:
 
 
 def _meeting_calendar(cur: Cursor, meeting_id: int) -> tuple[bytes, list[str]] | None:
-    from core.ics import build_calendar
+    from core.campaign.ics import build_calendar
 
     meeting = row(cur, "SELECT * FROM meetings WHERE id = ?", [meeting_id])
     if meeting is None:

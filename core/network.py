@@ -13,7 +13,7 @@ students ask one person in a term.
 
 "This term" is one definition (`term_window`): from the earliest start to the latest end of the
 active cohorts whose term holds today, or the last 120 days when none does. A person is named the
-way the duplicate check of a student's own list names them (core.contacts.find_duplicate): the
+way the duplicate check of a student's own list names them (core.campaign.contacts.find_duplicate): the
 same email, the same LinkedIn address, or the same name at the same organization.
 """
 
@@ -29,7 +29,7 @@ from core.rules import facts
 from core.store import events, idempotency, versioning
 from core.identity.access import NotFound, require_role
 from core.clock import utcnow
-from core.contacts import _norm, duplicate_message, find_duplicate, insert_contact, linkedin_key
+from core.campaign.contacts import _norm, duplicate_message, find_duplicate, insert_contact, linkedin_key
 from core.store.csv_input import PERSON_HEADERS, formula_like, read_records, split_name
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.errors import DuplicateRecord, PortalError
@@ -57,7 +57,7 @@ def term_window(cur: Cursor, now: datetime) -> tuple[datetime, datetime]:
 
 
 def _words(column: str) -> str:
-    # Python's " ".join(text.split()).lower() (core.contacts._norm), in SQL.
+    # Python's " ".join(text.split()).lower() (core.campaign.contacts._norm), in SQL.
     return f"lower(regexp_replace(trim(coalesce({column}, '')), '\\s+', ' ', 'g'))"
 
 
@@ -457,8 +457,8 @@ def add_as_target(db: Database, actor: Actor, volunteer_id: int, *, idempotency_
     Refused when the volunteer is paused or full this term (two students taking the last place at
     once cannot both have it), or already in the student's list.
     """
-    from core.merge_fields import fill, values_for
-    from core.outreach import create_draft
+    from core.campaign.merge_fields import fill, values_for
+    from core.campaign.outreach import create_draft
 
     require_role(actor, Role.STUDENT)
     now = now or utcnow()

@@ -2,7 +2,7 @@
 
 Nothing here is a copy of a fact: a thank-you already sent, a reply recorded, a meeting cancelled
 or a contact archived simply makes its reminder stop being due. The timing rules are the ones the
-to-do list shows (core/rules/facts.py THANK_STATUS, core/todo.py WAITING and follow_up_step), so a
+to-do list shows (core/rules/facts.py THANK_STATUS, core/campaign/todo.py WAITING and follow_up_step), so a
 reminder never disagrees with the student's Home.
 
 Each reminder is about one fact and one due moment (`fact_key`). Giving it writes a notification
@@ -34,7 +34,7 @@ from core.clock import utcnow
 from core.config import Settings, get_settings
 from core.store.db import Cursor, Database, rows, rows_table
 from core.models import Actor, Role
-from core.todo import WAITING, follow_up_step
+from core.campaign.todo import WAITING, follow_up_step
 
 log = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.contacts import stage_counts
+from core.campaign.contacts import stage_counts
 from core.models import STAGE_LABELS, Role, Stage
 from core.progress import goal_progress
-from core.todo import todo_list
+from core.campaign.todo import todo_list
 from ui.campaign import link
 from ui.comments import comment_thread
 from ui.guard import require

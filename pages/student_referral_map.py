@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.contacts import referral_links
+from core.campaign.contacts import referral_links
 from core.models import Role
 from ui.campaign import link, referral_dot, stage_legend_dot
 from ui.guard import require

@@ -2,9 +2,9 @@
 (a private reflection is never shown to counselors nor exported)."""
 
 import streamlit as st
-from core import reflections
+from core.campaign import reflections
 from core.library import reflection_prompts
-from core.meetings import list_student_meetings
+from core.campaign.meetings import list_student_meetings
 from core.models import ReflectionCreate, Role
 from ui import forms
 from ui.campaign import CONTACT_PARAM, FieldErrors, link, requested_id

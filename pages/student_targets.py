@@ -5,8 +5,9 @@ three focus occupations (removing one asks first), and a LinkedIn Connections.cs
 import pandas as pd
 import streamlit as st
 
-from core import contacts as core_contacts
-from core import linkedin_import, network
+from core.campaign import contacts as core_contacts
+from core import network
+from core.campaign import linkedin_import
 from core.identity.access import NotFound
 from core.store.db import WriteConflict
 from core.errors import DuplicateRecord

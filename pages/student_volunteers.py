@@ -8,7 +8,7 @@ conversation of the term taken shows as full, not hidden.
 import streamlit as st
 
 from core import network
-from core.contacts import list_focus_occupations
+from core.campaign.contacts import list_focus_occupations
 from core.models import CONTACT_PREFERENCE_LABELS, ContactPreference, Role
 from ui import forms
 from ui.campaign import link

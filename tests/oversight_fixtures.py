@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from core import comments, contacts, meetings, outreach, reflections, research, thanks
+from core import comments
+from core.campaign import contacts, meetings, outreach, reflections, research, thanks
 from core.cohorts import add_goal, add_student, update_cohort
 from core.models import (
     Channel, CohortUpdate, CommentCreate, ContactCreate, GoalCreate, GoalMetric, MeetingCreate, MeetingLog,

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from core import comments, contacts, meetings, outreach, reflections, research
+from core import comments
+from core.campaign import contacts, meetings, outreach, reflections, research
 from core.identity.access import AccessDenied, NotFound
 from core.identity.accounts import get_user
 from core.cohorts import add_goal, get_cohort, list_cohorts, update_cohort

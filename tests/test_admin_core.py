@@ -236,7 +236,7 @@ def test_library_edit_shows_to_students_at_once_and_survives_seed_upgrades(world
 
 
 def test_library_add_and_retire_keep_what_used_the_entry(world):
-    from core import contacts, research
+    from core.campaign import contacts, research
     from core.models import ContactCreate, PlannedQuestionCreate
 
     db = world.db

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from core import contacts, keep_in_touch, meetings, merge_fields, outreach, reflections, research, thanks
+from core.campaign import contacts, keep_in_touch, meetings, merge_fields, outreach, reflections, research, thanks
 from core.identity.access import AccessDenied, NotFound
 from core.models import (
     Channel, ContactCreate, FollowUpCreate, FollowUpKind, MeetingCreate, MeetingLog, MeetingMode, OutcomeCreate,

@@ -1,6 +1,6 @@
 """The campaign widgets that turn user text into markup: highlighting and the referral map's DOT stay safe."""
 
-from core.draft_checker import check_draft, highlight_segments
+from core.campaign.draft_checker import check_draft, highlight_segments
 from ui.campaign import highlighted, referral_dot
 
 

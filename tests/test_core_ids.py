@@ -8,7 +8,8 @@ from datetime import date
 
 import pytest
 
-from core import cohort_admin, cohorts, comments, contacts, dashboard, keep_in_touch, library, progress, \
+from core import cohort_admin, cohorts, comments, dashboard, library, progress, \
+from core.campaign import contacts, keep_in_touch
     reflections, timeline, todo
 from core.identity.access import NotFound
 from core.store.db import scalar

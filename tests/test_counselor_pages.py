@@ -382,7 +382,7 @@ def test_stale_timing_save_is_refused(portal_env):
 
 
 def test_contact_picker_marks_archived_contacts(portal_env):
-    from core.contacts import list_contacts, set_archived
+    from core.campaign.contacts import list_contacts, set_archived
 
     rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
     lena = Actor(student12, Role.STUDENT)

@@ -78,7 +78,7 @@ def test_edits_are_on_the_timeline_in_words_with_who_and_when(campaign):
     from datetime import timedelta
 
     from core.comments import add_comment, edit_comment
-    from core.contacts import update_contact
+    from core.campaign.contacts import update_contact
     from core.models import CommentCreate, CommentEdit, ContactUpdate
     from tests.conftest import NOW
 

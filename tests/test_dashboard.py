@@ -165,7 +165,7 @@ def test_students_reach_no_dashboard(campaign):
 
 
 def test_overdue_count_follows_the_thank_you_status_view(campaign):
-    from core import thanks
+    from core.campaign import thanks
     from core.models import ThankYouCreate
 
     w = campaign.world

@@ -2,9 +2,9 @@
 
 import pytest
 
-from core.draft_checker import LINKEDIN_MAX_CHARS, check_draft, highlight_segments
+from core.campaign.draft_checker import LINKEDIN_MAX_CHARS, check_draft, highlight_segments
 from core.library import list_items
-from core.merge_fields import fill
+from core.campaign.merge_fields import fill
 from core.identity.access import SYSTEM
 
 GOOD_EMAIL = """Dear Ana,

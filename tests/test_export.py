@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core import contacts, export
+from core import export
+from core.campaign import contacts
 from core.models import ContactCreate
 from core.identity.access import AccessDenied, NotFound
 from core.export import ACTIVITY_COLUMNS, PIPELINE_COLUMNS, PROGRESS_COLUMNS, cell, export_csv

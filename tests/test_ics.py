@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from icalendar import Calendar
 
-from core import contacts, meetings, research
+from core.campaign import contacts, meetings, research
 from core.identity.access import NotFound
-from core.ics import meeting_calendar, meeting_uid
+from core.campaign.ics import meeting_calendar, meeting_uid
 from core.models import ContactCreate, MeetingCreate, MeetingMode, PlannedQuestionCreate
 from tests.conftest import NOW
 

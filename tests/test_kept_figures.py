@@ -13,7 +13,7 @@ import pytest
 
 from core.rules import facts
 from core.cohorts import add_goal
-from core.contacts import create_contact
+from core.campaign.contacts import create_contact
 from core.dashboard import cohort_dashboard, cohort_summary, dashboard_frame, goal_standings
 from core.store.db import rows, scalar
 from core.export import export_bytes

@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
-from core import contacts
+from core.campaign import contacts
 from core.identity.access import AccessDenied
 from core.store.db import scalar
-from core.linkedin_import import ImportProblem, import_connections, parse_connections, preview
+from core.campaign.linkedin_import import ImportProblem, import_connections, parse_connections, preview
 from core.models import ContactCreate
 from tests.conftest import NOW
 
@@ -138,7 +138,7 @@ def test_ten_thousand_rows_in_one_transaction_with_progress(world):
     (("Notes:\n" + "y" * 140_000 + "\n").encode(), "holds more than 10,000 characters"),
 ])
 def test_bad_uploads_get_a_clear_message_and_write_nothing(world, data, message):
-    from core.contacts import list_contacts
+    from core.campaign.contacts import list_contacts
     with pytest.raises(ImportProblem, match=message) as refused:
         import_connections(world.db, world.alice, parse_connections(data), now=NOW)
     assert "Nothing was imported" in str(refused.value) or "empty" in str(refused.value)

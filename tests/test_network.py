@@ -9,11 +9,11 @@ import pytest
 
 from core import network
 from core.identity.access import AccessDenied, NotFound
-from core.contacts import add_focus_occupation, create_contact, set_archived
+from core.campaign.contacts import add_focus_occupation, create_contact, set_archived
 from core.store.db import row, rows, scalar
 from core.errors import DuplicateRecord, StaleEdit
 from core.models import ContactCreate, Source, VolunteerCreate
-from core.outreach import list_messages
+from core.campaign.outreach import list_messages
 from tests.conftest import NOW
 
 
@@ -202,9 +202,9 @@ def test_two_students_taking_the_last_place_at_once_cannot_both_have_it(world):
 
 
 def test_meetings_and_thank_yous_on_time_are_counted_per_volunteer(world):
-    from core.meetings import log_meeting, schedule_meeting
+    from core.campaign.meetings import log_meeting, schedule_meeting
     from core.models import MeetingCreate, MeetingLog, ThankYouCreate
-    from core.thanks import save_thank_you
+    from core.campaign.thanks import save_thank_you
 
     vid = volunteer(world)
     added = network.add_as_target(world.db, world.alice, vid, now=NOW)

@@ -7,7 +7,7 @@ import pytest
 
 from core import network
 from core.identity.accounts import load_actor
-from core.contacts import create_contact, list_focus_occupations
+from core.campaign.contacts import create_contact, list_focus_occupations
 from core.store.db import get_database, rows, scalar
 from core.models import ContactCreate
 from tests.apptest_utils import demo_user_id, refused, run_page, texts

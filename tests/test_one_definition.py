@@ -12,14 +12,14 @@ import pytest
 
 from core.identity.accounts import load_actor, user_id_for_username
 from core.clock import utcnow
-from core.contacts import list_contacts, stage_counts
+from core.campaign.contacts import list_contacts, stage_counts
 from core.dashboard import cohort_dashboard, goal_standings
 from core.store.db import Database, rows
 from core.export import export_bytes
 from core.rules.facts import FIGURE_NAMES
 from core.progress import goal_progress, metrics_for_student, student_metrics
-from core.thanks import thank_you_status
-from core.todo import todo_list
+from core.campaign.thanks import thank_you_status
+from core.campaign.todo import todo_list
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_the_views_for_ad_hoc_sql_hold_the_same_stages_as_the_portal(demo):
 def test_the_latest_action_kept_per_student_is_the_event_logs(demo):
     """student_activity is kept on write; it must say what the event log says, after the demo's
     thousands of writes and after a LinkedIn import (which writes its events in bulk)."""
-    from core.linkedin_import import import_connections, parse_connections
+    from core.campaign.linkedin_import import import_connections, parse_connections
 
     def both():
         with demo.cursor() as cur:
@@ -151,11 +151,11 @@ def test_the_figures_kept_on_write_are_the_records_figures_after_every_kind_of_c
     from datetime import timedelta
 
     from core.cohorts import add_student, list_cohorts, update_cohort
-    from core.contacts import create_contact, set_archived
-    from core.meetings import log_meeting, schedule_meeting
+    from core.campaign.contacts import create_contact, set_archived
+    from core.campaign.meetings import log_meeting, schedule_meeting
     from core.models import ContactCreate, CohortUpdate, MeetingCreate, MeetingLog, ReflectionCreate, ThankYouCreate
-    from core.reflections import save_reflection
-    from core.thanks import save_thank_you
+    from core.campaign.reflections import save_reflection
+    from core.campaign.thanks import save_thank_you
 
     now = utcnow()
     admin = load_actor(demo, user_id_for_username(demo, "admin"))

@@ -9,14 +9,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from core import contacts, keep_in_touch, meetings, outreach, reflections, thanks, timeline
+from core import timeline
+from core.campaign import contacts, keep_in_touch, meetings, outreach, reflections, thanks
 from core.store.db import scalar
 from core.errors import NeedsConfirmation, StaleEdit
 from core.models import (
     Channel, ContactCreate, FollowUpCreate, FollowUpKind, MeetingCreate, MeetingLog, MeetingMode, OutreachCreate,
     ReferralCreate, ReflectionCreate, Reply, ThankYouCreate, stage_label,
 )
-from core.thanks import ThankYouError
+from core.campaign.thanks import ThankYouError
 from tests.conftest import NOW
 
 

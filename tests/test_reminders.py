@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from core import comments, contacts, jobs, mailer, meetings, notify, outreach, reminders, thanks
+from core import comments, jobs, mailer, notify, reminders
+from core.campaign import contacts, meetings, outreach, thanks
 from core.identity.access import SYSTEM
 from core.config import Settings
 from core.store.db import Database
@@ -115,7 +116,7 @@ def test_the_meeting_email_names_the_person_links_the_contact_and_carries_the_ca
     db, alice = world.db, world.alice
     ben = _contact(db, alice, "Ben", org="City Planning")
     meeting = _schedule(db, alice, ben, datetime(2026, 3, 13, 15, 0))
-    from core.research import add_planned_question  # noqa: PLC0415 - only this test plans questions
+    from core.campaign.research import add_planned_question  # noqa: PLC0415 - only this test plans questions
 
     from core.models import PlannedQuestionCreate  # noqa: PLC0415
 

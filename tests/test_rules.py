@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from core import contacts, meetings, thanks
+from core.campaign import contacts, meetings, thanks
 from core.cohorts import update_cohort
 from core.store.db import rows
 from core.models import CohortUpdate, ContactCreate, MeetingCreate, MeetingLog, MeetingMode, ThankYouCreate

@@ -13,7 +13,7 @@ import pytest
 from core import jobs
 from core.store import dialect
 from core.backup import BackupError, backup, restore
-from core.contacts import create_contact
+from core.campaign.contacts import create_contact
 from core.store.db import Database, PostgresDatabase, WriteConflict, open_database, scalar
 from core.store.migrate import apply_migrations
 from core.models import ContactCreate

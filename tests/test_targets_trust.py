@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import contacts, research
+from core.campaign import contacts, research
 from core.identity.accounts import user_id_for_username
 from core.store.db import Database, open_database, scalar
 from core.models import Actor, ContactCreate, Role

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from core import contacts, meetings, outreach, reflections, thanks
+from core.campaign import contacts, meetings, outreach, reflections, thanks
 from core.identity.access import NotFound
 from core.cohorts import update_cohort
 from core.models import (
@@ -13,7 +13,7 @@ from core.models import (
     ReflectionCreate, Reply, ThankYouCreate,
 )
 from core.rules.timing import add_business_days, follow_up_due_at
-from core.todo import todo_list
+from core.campaign.todo import todo_list
 from tests.conftest import NOW
 
 ZONE = "America/New_York"

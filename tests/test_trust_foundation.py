@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from core.store import versioning
 from core.identity.access import AccessDenied, NotFound
 from core.identity.accounts import set_active
-from core.contacts import create_contact, list_contacts
+from core.campaign.contacts import create_contact, list_contacts
 from core.store.db import Database, WriteConflict, scalar
 from core.errors import PortalError, StaleEdit, check_id
 from core.store.idempotency import create_once, was_used
@@ -19,7 +19,8 @@ from tests.conftest import NOW
 
 
 def test_every_core_refusal_is_a_portal_error():
-    from core import cohorts, contacts, linkedin_import, meetings, outreach, reflections, research, roster, thanks
+    from core import cohorts, roster
+    from core.campaign import contacts, linkedin_import, meetings, outreach, reflections, research, thanks
     from core.identity import accounts
 
     for cls in (accounts.AccountError, cohorts.CohortError, contacts.ContactError, linkedin_import.ImportProblem,
@@ -55,7 +56,7 @@ def test_a_form_key_creates_once_even_when_submits_race(tmp_path, world):
     data = ContactCreate(first_name="Ada", last_name="Lovelace", organization="Engines Ltd")
 
     def work(cur):
-        from core.contacts import insert_contact
+        from core.campaign.contacts import insert_contact
 
         return insert_contact(cur, student, data, now=NOW)
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import linkedin_import, roster
+from core import roster
+from core.campaign import linkedin_import
 from core.store.db import open_database, scalar
 from core.errors import PortalError
 from tests.apptest_utils import demo_user_id, sign_in_state

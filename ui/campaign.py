@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from core.identity.access import NotFound
-from core.contacts import list_contacts
+from core.campaign.contacts import list_contacts
 from core.errors import check_id
 from core.store.db import Database
 from core.models import STAGE_LABELS, Actor, Stage

@@ -10,7 +10,7 @@ from core.errors import NeedsConfirmation, PortalError
 from core.store import events, idempotency, versioning
 from core.identity.access import owned_contact, owned_row, readable_contact, readable_row
 from core.clock import utcnow
-from core.contacts import insert_contact
+from core.campaign.contacts import insert_contact
 from core.store.db import Cursor, Database, rows, scalar
 from core.rules.timing import shown_at_sql
 from core.models import Actor, ContactCreate, MeetingCreate, MeetingLog, MeetingNote, ReferralCreate, Source

@@ -15,7 +15,7 @@ from icalendar import Calendar, Event
 from core.identity.access import readable_row
 from core.clock import utcnow
 from core.store.db import Database, row, rows
-from core.meetings import to_local
+from core.campaign.meetings import to_local
 from core.models import Actor
 
 PRODID = "-//Informational Interview Portal//Meetings//EN"

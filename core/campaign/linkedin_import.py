@@ -23,7 +23,7 @@ from core.store import events
 from core.errors import PortalError
 from core.identity.access import require_own_campaign
 from core.clock import utcnow
-from core.contacts import linkedin_key
+from core.campaign.contacts import linkedin_key
 from core.store.db import Cursor, Database, rows, rows_table
 from core.models import Actor, ContactCreate, Source, describe
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from core.merge_fields import unfilled
+from core.campaign.merge_fields import unfilled
 
 EMAIL_MAX_WORDS = 100
 PHONE_MAX_WORDS = 150  # about a minute said aloud
