@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench import median_time
 from bench.dataset import BASE, NOW, build
-from core import narrowing, network
+from core.network import narrowing, volunteers
 from core.identity.accounts import load_actor, user_id_for_username
 from core.campaign.contacts import create_contact
 from core.store.db import Database
@@ -36,7 +36,7 @@ def _measure(path: Path) -> dict[str, float]:
         student = load_actor(db, BASE + 3)
         admin = load_actor(db, user_id_for_username(db, "bench.admin"))
         for i in range(VOLUNTEERS):
-            network.add_volunteer(db, admin, VolunteerCreate(
+            volunteers.add_volunteer(db, admin, VolunteerCreate(
                 first_name=f"Volunteer{i}", last_name="Bench", email=f"v{i}@bench.example.org",
                 organization=f"Org {i % 80}", occupation=["Consulting", "Data analysis", "Nursing", "Teaching"][i % 4],
                 topics="first jobs, career change"), now=NOW)
@@ -54,7 +54,7 @@ def _measure(path: Path) -> dict[str, float]:
             known = cur.execute("SELECT first_name, last_name, organization FROM contacts WHERE student_id <> ? "
                                 "AND organization <> '' ORDER BY id LIMIT 1", [student.user_id]).fetchone()
         everyone = ContactCreate(first_name=known[0], last_name=known[1], organization=known[2])
-        assert network.demand_for_new(db, student, by_name, now=NOW).other_students == 5
+        assert volunteers.demand_for_new(db, student, by_name, now=NOW).other_students == 5
 
         def add_alone():
             create_contact(db, student, ContactCreate(first_name="Bench", last_name=uuid.uuid4().hex[:8],
@@ -62,13 +62,13 @@ def _measure(path: Path) -> dict[str, float]:
 
         return {
             "add a target": median_time(add_alone, RUNS),
-            "count of others (name)": median_time(lambda: network.demand_for_new(db, student, by_name, now=NOW), RUNS),
-            "count of others (email)": median_time(lambda: network.demand_for_new(db, student, person, now=NOW), RUNS),
-            "count, asked by everyone": median_time(lambda: network.demand_for_new(db, student, everyone, now=NOW), RUNS),
-            "volunteer directory": median_time(lambda: network.directory(db, student, focus_only=False, now=NOW), RUNS),
+            "count of others (name)": median_time(lambda: volunteers.demand_for_new(db, student, by_name, now=NOW), RUNS),
+            "count of others (email)": median_time(lambda: volunteers.demand_for_new(db, student, person, now=NOW), RUNS),
+            "count, asked by everyone": median_time(lambda: volunteers.demand_for_new(db, student, everyone, now=NOW), RUNS),
+            "volunteer directory": median_time(lambda: volunteers.directory(db, student, focus_only=False, now=NOW), RUNS),
             "occupation summary": median_time(lambda: narrowing.occupation_summaries(db, student, student.user_id), RUNS),
             "who next": median_time(lambda: narrowing.who_next(db, student), RUNS),
-            "most asked (career office)": median_time(lambda: network.most_asked_people(db, admin, now=NOW), RUNS),
+            "most asked (career office)": median_time(lambda: volunteers.most_asked_people(db, admin, now=NOW), RUNS),
         }
     finally:
         db.close()

@@ -4,7 +4,7 @@ people and organizations most students wrote to this term, with caps."""
 
 import streamlit as st
 
-from core import network
+from core.network import volunteers
 from core.models import CONTACT_PREFERENCE_LABELS, ContactPreference, Role, VolunteerCreate
 from ui import forms
 from ui.campaign import FieldErrors
@@ -64,7 +64,7 @@ def volunteer_fields(prefix: str, e: dict | None = None) -> tuple[dict, FieldErr
 
 # ---------------------------------------------------------------- the directory
 with directory_tab:
-    report = network.volunteer_report(db, actor)
+    report = volunteers.volunteer_report(db, actor)
     if not report:
         st.info("No volunteers yet: add them one by one or import a CSV.")
     else:
@@ -87,14 +87,14 @@ with directory_tab:
         chosen = by_label[st.selectbox("Volunteer", list(by_label), key="admin_volunteers_pick")]
         vid = chosen["id"]
         edit_name = f"admin_volunteers_edit_{vid}"
-        stored = network.get_volunteer(db, actor, vid)
+        stored = volunteers.get_volunteer(db, actor, vid)
         opened = forms.opened_version(edit_name, stored["version"])
         with st.form(f"{edit_name}_form"):
             values, errors = volunteer_fields(edit_name, stored)
             saved = st.form_submit_button("Save changes")
         message = st.empty()
         if saved:
-            result = forms.submit(lambda: network.update_volunteer(db, actor, vid, VolunteerCreate(**values),
+            result = forms.submit(lambda: volunteers.update_volunteer(db, actor, vid, VolunteerCreate(**values),
                                                                    expected_version=opened),
                                   name=edit_name, errors=errors, where=message)
             if result.ok:
@@ -103,10 +103,10 @@ with directory_tab:
         if stored["active"]:
             if st.button("Pause: students stop seeing them", key=f"admin_volunteers_pause_{vid}",
                          icon=":material/pause_circle:"):
-                if forms.submit(lambda: network.set_volunteer_active(db, actor, vid, False)).ok:
+                if forms.submit(lambda: volunteers.set_volunteer_active(db, actor, vid, False)).ok:
                     st.rerun()
         elif st.button("Take requests again", key=f"admin_volunteers_resume_{vid}", icon=":material/play_circle:"):
-            if forms.submit(lambda: network.set_volunteer_active(db, actor, vid, True)).ok:
+            if forms.submit(lambda: volunteers.set_volunteer_active(db, actor, vid, True)).ok:
                 st.rerun()
 
 # ---------------------------------------------------------------- add one
@@ -119,7 +119,7 @@ with add_tab:
     message = st.empty()
     if submitted:
         key = forms.form_key(form_name)
-        result = forms.submit(lambda: network.add_volunteer(db, actor, VolunteerCreate(**values), idempotency_key=key),
+        result = forms.submit(lambda: volunteers.add_volunteer(db, actor, VolunteerCreate(**values), idempotency_key=key),
                               name=form_name, errors=errors, where=message)
         if result.ok:
             st.session_state[ADD_ROUND] = add_round + 1
@@ -132,15 +132,15 @@ with import_tab:
              "occupation, topics, contact_preference** (email, linkedin, phone or video) and "
              "**capacity_per_term** (3 when blank). A line whose email is already in the directory updates that "
              "volunteer. Nothing is written until you confirm the preview.")
-    st.download_button("Download an example file", network.sample_csv(), file_name="volunteers-example.csv",
+    st.download_button("Download an example file", volunteers.sample_csv(), file_name="volunteers-example.csv",
                        mime="text/csv", key="admin_volunteers_sample", icon=":material/download:", on_click="ignore")
     if done := st.session_state.pop(IMPORTED, None):
         st.success(f"Imported: {done.created} added, {done.updated} updated, {done.rejected} line(s) skipped.")
     upload = st.file_uploader("Volunteer CSV", type=["csv", "txt"], key="admin_volunteers_file")
     if upload is not None:
         try:
-            plan = network.preview_import(db, actor, upload.getvalue())
-        except network.NetworkError as exc:
+            plan = volunteers.preview_import(db, actor, upload.getvalue())
+        except volunteers.NetworkError as exc:
             st.error(md_escape(str(exc)))
             plan = None
         if plan is not None:
@@ -150,7 +150,7 @@ with import_tab:
                 st.info("Nothing to import from this file.")
             elif st.button(f"Import {counts['create']} new and {counts['update']} updated volunteer(s)", type="primary",
                            key="admin_volunteers_confirm", icon=":material/group_add:"):
-                result = forms.submit(lambda: network.apply_import(db, actor, plan))
+                result = forms.submit(lambda: volunteers.apply_import(db, actor, plan))
                 if result.ok:
                     st.session_state[IMPORTED] = result.value
                     st.session_state.pop("admin_volunteers_file", None)
@@ -161,18 +161,18 @@ with asked_tab:
     st.write("People and organizations that more than one student wrote to this term. Students who add someone "
              "already asked see how many others did (never who) and are pointed to their counselor. A cap marks "
              "a person as \"asked often this term: talk to your counselor first\" once that many students asked.")
-    settings = network.network_settings(db)
+    settings = volunteers.network_settings(db)
     with st.form("admin_volunteers_default_cap"):
         on = st.toggle("A cap for everyone", value=settings["default_person_cap"] is not None,
                        key="admin_volunteers_default_on")
         default = st.number_input("Students per person per term", min_value=1, max_value=1000,
                                   value=int(settings["default_person_cap"] or 5), key="admin_volunteers_default_cap_n")
         if st.form_submit_button("Save the default"):
-            if forms.submit(lambda: network.set_default_cap(db, actor, int(default) if on else None)).ok:
+            if forms.submit(lambda: volunteers.set_default_cap(db, actor, int(default) if on else None)).ok:
                 st.toast("Default cap saved.", icon=":material/check:")
                 st.rerun()
     st.subheader("People", anchor=False)
-    people = network.most_asked_people(db, actor)
+    people = volunteers.most_asked_people(db, actor)
     if not people:
         st.info("Nobody was asked by more than one student this term.")
     else:
@@ -189,11 +189,11 @@ with asked_tab:
             lift_clicked = lift_col.form_submit_button("Lift their own cap")
         if set_clicked or lift_clicked:
             label = f"{chosen['name']} ({chosen['organization']})"
-            if forms.submit(lambda: network.set_person_cap(db, actor, chosen["person_key"], label,
+            if forms.submit(lambda: volunteers.set_person_cap(db, actor, chosen["person_key"], label,
                                                            int(cap) if set_clicked else None)).ok:
                 st.toast("Cap saved." if set_clicked else "Cap lifted.", icon=":material/check:")
                 st.rerun()
-    organizations = network.most_asked_organizations(db, actor)
+    organizations = volunteers.most_asked_organizations(db, actor)
     if organizations:
         st.subheader("Organizations", anchor=False)
         st.dataframe([{"Organization": o["organization"], "Students": o["students"], "People asked": o["people"]}

@@ -9,7 +9,7 @@ from core.identity.access import NotFound
 from core.cockpit import last_read, mark_read
 from core.dashboard import FLAGS, cohort_dashboard
 from core.models import SOURCE_LABELS, Role, Stage, stage_label
-from core.narrowing import occupation_summaries
+from core.network.narrowing import occupation_summaries
 from core.progress import goal_progress
 from core.timeline import readable_students, student_campaign, student_timeline
 from ui.comments import comment_thread

@@ -5,7 +5,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core import narrowing, network
+from core.network import narrowing, volunteers
 from core.models import Role
 from ui import forms
 from ui.campaign import link
@@ -84,7 +84,7 @@ for i, p in enumerate(suggested):
                 form_name = f"student_direction_add_{p.volunteer_id}"
                 if st.button("Add to my targets", key=form_name, icon=":material/person_add:"):
                     key = forms.form_key(form_name)
-                    result = forms.submit(lambda: network.add_as_target(db, actor, p.volunteer_id, idempotency_key=key),
+                    result = forms.submit(lambda: volunteers.add_as_target(db, actor, p.volunteer_id, idempotency_key=key),
                                           name=form_name)
                     if result.ok:
                         st.session_state[ADDED] = {"name": p.name, "contact_id": result.value.contact_id,

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.campaign import contacts as core_contacts
-from core import network
+from core.network import volunteers
 from core.campaign import linkedin_import
 from core.identity.access import NotFound
 from core.store.db import WriteConflict
@@ -131,7 +131,7 @@ def added(contact, add_round: int) -> None:
     st.session_state[ADD_ROUND] = add_round + 1
     st.session_state.pop(DUPLICATE, None)
     st.session_state[LAST_ADDED] = {"round": add_round + 1, "message": f"Added {contact.full_name}",
-                                    "notice": network.demand_for_contact(db, actor, contact.id).notice()}
+                                    "notice": volunteers.demand_for_contact(db, actor, contact.id).notice()}
 
 
 def blank(values: dict) -> bool:
@@ -273,7 +273,7 @@ if contact is not None:
             st.caption(f"since {when(contact['stage_at'])}")
         if contact["archived_at"]:
             st.caption(f"Archived on {when(contact['archived_at'])}.")
-        elif notice := network.demand_for_contact(db, actor, cid).notice():
+        elif notice := volunteers.demand_for_contact(db, actor, cid).notice():
             st.warning(notice, icon=":material/groups:")
         with st.form(f"{edit_name}_form"):
             values, errors = contact_fields(edit_name, contact)

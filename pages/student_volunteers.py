@@ -7,7 +7,7 @@ conversation of the term taken shows as full, not hidden.
 
 import streamlit as st
 
-from core import network
+from core.network import volunteers
 from core.campaign.contacts import list_focus_occupations
 from core.models import CONTACT_PREFERENCE_LABELS, ContactPreference, Role
 from ui import forms
@@ -43,7 +43,7 @@ if added := st.session_state.get(ADDED):
         link("pages/student_outreach.py", "Open the introduction draft", contact_id=added["contact_id"],
              icon=":material/edit_note:")
 
-found = network.directory(db, actor, search=search, focus_only=focus_only and bool(occupations))
+found = volunteers.directory(db, actor, search=search, focus_only=focus_only and bool(occupations))
 if not found:
     if search.strip() or focus_only:
         st.info("No volunteer matches. Try another word, or turn off \"Only my focus occupations\".")
@@ -78,7 +78,7 @@ for v in found[:SHOWN]:
                 form_name = f"student_volunteers_add_{v['id']}"
                 if st.button("Add to my targets", key=form_name, icon=":material/person_add:", type="primary"):
                     key = forms.form_key(form_name)
-                    result = forms.submit(lambda: network.add_as_target(db, actor, v["id"], idempotency_key=key),
+                    result = forms.submit(lambda: volunteers.add_as_target(db, actor, v["id"], idempotency_key=key),
                                           name=form_name)
                     if result.ok:
                         st.session_state[ADDED] = {"name": name, "contact_id": result.value.contact_id,

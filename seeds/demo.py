@@ -177,13 +177,13 @@ VOLUNTEERS = [
 
 
 def _volunteers(db: Database, now: datetime) -> None:
-    from core import network
+    from core.network import volunteers
     from core.identity.accounts import user_id_for_username
     from core.models import ContactPreference, VolunteerCreate
 
     admin = Actor(user_id_for_username(db, ADMIN[0]), Role.ADMIN, "Career office")
     for first, last, org, title, occupation, topics, preference, capacity in VOLUNTEERS:
-        network.add_volunteer(db, admin, VolunteerCreate(
+        volunteers.add_volunteer(db, admin, VolunteerCreate(
             first_name=first, last_name=last, email=f"{first}.{last}@volunteers.example.org".lower(), organization=org,
             title=title, occupation=occupation, topics=topics, contact_preference=ContactPreference(preference),
             capacity_per_term=capacity), now=now - timedelta(days=45))

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from core import narrowing, network
+from core.network import narrowing, volunteers
 from core.identity.access import AccessDenied, NotFound
 from core.campaign.contacts import add_focus_occupation, create_contact
 from core.campaign.meetings import log_meeting, schedule_meeting
@@ -54,7 +54,7 @@ def campaign(world):
                                                   focus_occupation_id=marketing), now=NOW)
     create_contact(world.db, alice, ContactCreate(first_name="Ivy", last_name="Stone", organization="Elsewhere Inc"), now=NOW)
     for first, occupation in (("Vera", "Hospital administration"), ("Max", "Marketing")):
-        network.add_volunteer(world.db, world.admin, VolunteerCreate(
+        volunteers.add_volunteer(world.db, world.admin, VolunteerCreate(
             first_name=first, last_name="Volunteer", email=f"{first.lower()}@example.org", organization="Volunteer Org",
             occupation=occupation), now=NOW)
     return {"hospital": hospital, "marketing": marketing, "policy": policy}
@@ -110,8 +110,8 @@ def test_who_next_leaves_out_someone_already_asked_and_a_full_volunteer(world, c
     draft = create_draft(world.db, world.alice, noor, OutreachCreate(channel=Channel.EMAIL, body="Hello"), now=NOW)
     mark_sent(world.db, world.alice, draft, channel=Channel.EMAIL, sent_at=NOW, now=NOW)
     vera = read(world.db, scalar, "SELECT id FROM volunteers WHERE first_name = 'Vera'")
-    stored = network.get_volunteer(world.db, world.admin, vera)
-    network.update_volunteer(world.db, world.admin, vera, VolunteerCreate(
+    stored = volunteers.get_volunteer(world.db, world.admin, vera)
+    volunteers.update_volunteer(world.db, world.admin, vera, VolunteerCreate(
         **{k: stored[k] for k in ("first_name", "last_name", "email", "organization", "occupation")}, capacity_per_term=0),
         now=NOW)
     assert [p.name for p in narrowing.who_next(world.db, world.alice)] == ["Sam Park"]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from core import network
+from core.network import volunteers
 from core.identity.access import AccessDenied, NotFound
 from core.campaign.contacts import add_focus_occupation, create_contact, set_archived
 from core.store.db import row, rows, scalar
@@ -32,29 +32,29 @@ Mei,Tanaka,mei@example.org,Brightwave,UX researcher,UX research,interviews;portf
 def volunteer(world, **extra) -> int:
     data = {"first_name": "Dana", "last_name": "Okafor", "email": "dana@example.org", "organization": "Riverside Health",
             "title": "Data analyst", "occupation": "Health data analysis", "topics": "first jobs", **extra}
-    return network.add_volunteer(world.db, world.admin, VolunteerCreate(**data), now=NOW)
+    return volunteers.add_volunteer(world.db, world.admin, VolunteerCreate(**data), now=NOW)
 
 
 def test_import_previews_then_writes_all_or_nothing(world):
-    plan = network.preview_import(world.db, world.admin, GOOD_FILE.encode())
+    plan = volunteers.preview_import(world.db, world.admin, GOOD_FILE.encode())
     assert [x.action for x in plan.lines] == ["create", "create", "create"]
     assert plan.lines[1].data.email == "luis@example.org"
     assert plan.lines[2].data.capacity_per_term == 3  # blank: the default
     assert read(world.db, scalar, "SELECT count(*) FROM volunteers") == 0  # a preview writes nothing
-    result = network.apply_import(world.db, world.admin, plan, now=NOW)
+    result = volunteers.apply_import(world.db, world.admin, plan, now=NOW)
     assert (result.created, result.updated, result.rejected) == (3, 0, 0)
-    report = {v["email"]: v for v in network.volunteer_report(world.db, world.admin, now=NOW)}
+    report = {v["email"]: v for v in volunteers.volunteer_report(world.db, world.admin, now=NOW)}
     assert report["mei@example.org"]["contact_preference"] == "video"
     assert report["luis@example.org"]["capacity_per_term"] == 1
 
     # The same file again changes nothing; an edited line is an update naming what changed.
-    again = network.preview_import(world.db, world.admin, GOOD_FILE.replace("Curator", "Head curator").encode())
+    again = volunteers.preview_import(world.db, world.admin, GOOD_FILE.replace("Curator", "Head curator").encode())
     assert [x.action for x in again.lines] == ["unchanged", "update", "unchanged"]
     assert again.lines[1].why == "title"
 
 
 def test_a_directory_with_one_name_column_reads_either_order_as_the_roster_does(world):
-    plan = network.preview_import(world.db, world.admin, (
+    plan = volunteers.preview_import(world.db, world.admin, (
         'name,email\n"Cole, Imani",imani@example.org\nLuis  Ortega Ruiz,luis@example.org\n').encode())
     assert [(x.data.first_name, x.data.last_name) for x in plan.lines] == [("Imani", "Cole"), ("Luis Ortega", "Ruiz")]
 
@@ -71,7 +71,7 @@ def test_import_refuses_bad_and_hostile_lines_with_reasons(world):
                ",,nobody@example.org,Org,T,Occ,,email,2\n"
                "Gu,Ma,gu@example.org,Org,T,Occ,,email,500\n"
                "Taken,Again,TAKEN@example.org,Org,T,Occ,,email,2\n")
-    plan = network.preview_import(world.db, world.admin, hostile.encode())
+    plan = volunteers.preview_import(world.db, world.admin, hostile.encode())
     verdicts = {x.line: (x.action, x.why) for x in plan.lines}
     assert verdicts[2][0] == "reject" and "not an email address" in verdicts[2][1]
     assert verdicts[3][0] == "reject" and "organization starts with =" in verdicts[3][1]
@@ -82,7 +82,7 @@ def test_import_refuses_bad_and_hostile_lines_with_reasons(world):
     assert verdicts[8][0] == "reject" and "first name is missing" in verdicts[8][1]
     assert verdicts[9][0] == "reject" and "from 0 to 100" in verdicts[9][1]
     assert verdicts[10][0] == "update"  # the directory already has this email (case ignored)
-    result = network.apply_import(world.db, world.admin, plan, now=NOW)
+    result = volunteers.apply_import(world.db, world.admin, plan, now=NOW)
     assert (result.created, result.updated, result.rejected) == (0, 1, 8)  # only the update of the address already there
 
 
@@ -94,34 +94,34 @@ def test_import_refuses_bad_and_hostile_lines_with_reasons(world):
     (b"email,first_name\n" + b"x" * (6 * 1024 * 1024), "larger than 5 MB"),
 ])
 def test_a_file_that_is_not_a_directory_is_told_plainly(world, data, message):
-    with pytest.raises(network.NetworkError, match=message):
-        network.preview_import(world.db, world.admin, data)
+    with pytest.raises(volunteers.NetworkError, match=message):
+        volunteers.preview_import(world.db, world.admin, data)
 
 
 def test_only_the_career_office_keeps_the_directory(world):
     for actor in (world.alice, world.counselor_x):
         with pytest.raises(AccessDenied):
-            network.preview_import(world.db, actor, GOOD_FILE.encode())
+            volunteers.preview_import(world.db, actor, GOOD_FILE.encode())
         with pytest.raises(AccessDenied):
-            network.add_volunteer(world.db, actor, VolunteerCreate(first_name="A", email="a@example.org"), now=NOW)
+            volunteers.add_volunteer(world.db, actor, VolunteerCreate(first_name="A", email="a@example.org"), now=NOW)
         with pytest.raises(AccessDenied):
-            network.volunteer_report(world.db, actor, now=NOW)
+            volunteers.volunteer_report(world.db, actor, now=NOW)
         with pytest.raises(AccessDenied):
-            network.most_asked_people(world.db, actor, now=NOW)
+            volunteers.most_asked_people(world.db, actor, now=NOW)
     with pytest.raises(AccessDenied):
-        network.directory(world.db, world.admin, now=NOW)
+        volunteers.directory(world.db, world.admin, now=NOW)
 
 
 def test_edits_are_versioned_and_a_duplicate_email_refused(world):
     vid = volunteer(world)
     with pytest.raises(DuplicateRecord):
         volunteer(world, email="DANA@example.org")
-    stored = network.get_volunteer(world.db, world.admin, vid)
+    stored = volunteers.get_volunteer(world.db, world.admin, vid)
     data = VolunteerCreate(first_name="Dana", last_name="Okafor", email="dana@example.org", title="Lead analyst")
-    network.update_volunteer(world.db, world.admin, vid, data, expected_version=stored["version"], now=NOW)
+    volunteers.update_volunteer(world.db, world.admin, vid, data, expected_version=stored["version"], now=NOW)
     with pytest.raises(StaleEdit):
-        network.update_volunteer(world.db, world.admin, vid, data, expected_version=stored["version"], now=NOW)
-    assert network.get_volunteer(world.db, world.admin, vid)["title"] == "Lead analyst"
+        volunteers.update_volunteer(world.db, world.admin, vid, data, expected_version=stored["version"], now=NOW)
+    assert volunteers.get_volunteer(world.db, world.admin, vid)["title"] == "Lead analyst"
 
 
 def test_students_see_volunteers_in_their_focus_occupations_and_search(world):
@@ -129,22 +129,22 @@ def test_students_see_volunteers_in_their_focus_occupations_and_search(world):
     volunteer(world, first_name="Luis", email="luis@example.org", organization="City Museum", occupation="Museum curation",
               topics="exhibitions, collections")
     paused = volunteer(world, first_name="Pat", email="pat@example.org", occupation="Health data analysis")
-    network.set_volunteer_active(world.db, world.admin, paused, False, now=NOW)
+    volunteers.set_volunteer_active(world.db, world.admin, paused, False, now=NOW)
     add_focus_occupation(world.db, world.alice, "health data analysis", now=NOW)
-    shown = network.directory(world.db, world.alice, now=NOW)
+    shown = volunteers.directory(world.db, world.alice, now=NOW)
     assert [v["first_name"] for v in shown] == ["Dana"]  # the paused one is hidden, the museum is not her focus
-    everyone = network.directory(world.db, world.alice, focus_only=False, now=NOW)
+    everyone = volunteers.directory(world.db, world.alice, focus_only=False, now=NOW)
     assert {v["first_name"] for v in everyone} == {"Dana", "Luis"}
-    assert [v["first_name"] for v in network.directory(world.db, world.alice, search="  COLLECTIONS ", focus_only=False,
+    assert [v["first_name"] for v in volunteers.directory(world.db, world.alice, search="  COLLECTIONS ", focus_only=False,
                                                        now=NOW)] == ["Luis"]
-    assert network.directory(world.db, world.alice, search="%", focus_only=False, now=NOW) == []
+    assert volunteers.directory(world.db, world.alice, search="%", focus_only=False, now=NOW) == []
     assert "email" not in shown[0]  # the address comes with the contact once added
 
 
 def test_adding_a_volunteer_makes_a_target_with_the_introduction_drafted(world):
     vid = volunteer(world)
     focus = add_focus_occupation(world.db, world.alice, "Health data analysis", now=NOW)
-    added = network.add_as_target(world.db, world.alice, vid, idempotency_key="k1", now=NOW)
+    added = volunteers.add_as_target(world.db, world.alice, vid, idempotency_key="k1", now=NOW)
     contact = read(world.db, row, "SELECT * FROM contacts WHERE id = ?", [added.contact_id])
     assert contact["source"] == Source.VOLUNTEER.value and contact["email"] == "dana@example.org"
     assert contact["focus_occupation_id"] == focus and contact["student_id"] == world.alice.user_id
@@ -153,30 +153,30 @@ def test_adding_a_volunteer_makes_a_target_with_the_introduction_drafted(world):
     assert drafts[0]["body"].startswith("Dear Dana,\n\nThe career office shared your name with me")
     assert "{" not in drafts[0]["body"]
     # The same click again (a double submit) makes nothing more; a second add is refused as a duplicate.
-    again = network.add_as_target(world.db, world.alice, vid, idempotency_key="k1", now=NOW)
+    again = volunteers.add_as_target(world.db, world.alice, vid, idempotency_key="k1", now=NOW)
     assert again.contact_id == added.contact_id and len(list_messages(world.db, world.alice, added.contact_id)) == 1
     with pytest.raises(DuplicateRecord):
-        network.add_as_target(world.db, world.alice, vid, idempotency_key="k2", now=NOW)
-    shown = network.directory(world.db, world.alice, now=NOW)
+        volunteers.add_as_target(world.db, world.alice, vid, idempotency_key="k2", now=NOW)
+    shown = volunteers.directory(world.db, world.alice, now=NOW)
     assert shown[0]["my_contact_id"] == added.contact_id
 
 
 def test_capacity_is_respected_and_archiving_gives_the_place_back(world):
     vid = volunteer(world, capacity_per_term=1)
-    network.add_as_target(world.db, world.alice, vid, now=NOW)
-    full = network.directory(world.db, world.bob, focus_only=False, now=NOW)
+    volunteers.add_as_target(world.db, world.alice, vid, now=NOW)
+    full = volunteers.directory(world.db, world.bob, focus_only=False, now=NOW)
     assert full[0]["is_full"] is True  # shown as full, not hidden
-    with pytest.raises(network.NetworkError, match="full this term"):
-        network.add_as_target(world.db, world.bob, vid, now=NOW)
-    report = network.volunteer_report(world.db, world.admin, now=NOW)[0]
+    with pytest.raises(volunteers.NetworkError, match="full this term"):
+        volunteers.add_as_target(world.db, world.bob, vid, now=NOW)
+    report = volunteers.volunteer_report(world.db, world.admin, now=NOW)[0]
     assert (report["requests"], report["is_full"]) == (1, True)
     alice_contact = read(world.db, scalar, "SELECT contact_id FROM volunteer_requests")
     set_archived(world.db, world.alice, alice_contact, True, now=NOW)
-    assert network.add_as_target(world.db, world.bob, vid, now=NOW).contact_id
+    assert volunteers.add_as_target(world.db, world.bob, vid, now=NOW).contact_id
     # A paused volunteer cannot be added.
-    network.set_volunteer_active(world.db, world.admin, vid, False, now=NOW)
+    volunteers.set_volunteer_active(world.db, world.admin, vid, False, now=NOW)
     with pytest.raises(NotFound):
-        network.add_as_target(world.db, world.yara, vid, now=NOW)
+        volunteers.add_as_target(world.db, world.yara, vid, now=NOW)
 
 
 def test_two_students_taking_the_last_place_at_once_cannot_both_have_it(world):
@@ -187,9 +187,9 @@ def test_two_students_taking_the_last_place_at_once_cannot_both_have_it(world):
     def take(actor):
         start.wait()
         try:
-            network.add_as_target(world.db, actor, vid, now=NOW)
+            volunteers.add_as_target(world.db, actor, vid, now=NOW)
             outcomes.append("added")
-        except network.NetworkError:
+        except volunteers.NetworkError:
             outcomes.append("full")
 
     threads = [threading.Thread(target=take, args=(a,)) for a in (world.alice, world.bob)]
@@ -207,16 +207,16 @@ def test_meetings_and_thank_yous_on_time_are_counted_per_volunteer(world):
     from core.campaign.thanks import save_thank_you
 
     vid = volunteer(world)
-    added = network.add_as_target(world.db, world.alice, vid, now=NOW)
+    added = volunteers.add_as_target(world.db, world.alice, vid, now=NOW)
     held = NOW.replace(hour=10) - timedelta(days=1)
     meeting = schedule_meeting(world.db, world.alice, added.contact_id, MeetingCreate(
         starts_at_local=held, timezone="UTC", mode="video"), now=NOW - timedelta(days=2))
     log_meeting(world.db, world.alice, meeting, MeetingLog(insights="Useful."), held_at=held, now=NOW)
-    report = network.volunteer_report(world.db, world.admin, now=NOW)[0]
+    report = volunteers.volunteer_report(world.db, world.admin, now=NOW)[0]
     assert (report["meetings_held"], report["thanked_on_time"]) == (1, 0)
     save_thank_you(world.db, world.alice, added.contact_id, ThankYouCreate(body="Thank you."), meeting_id=meeting,
                    send=True, now=NOW)
-    report = network.volunteer_report(world.db, world.admin, now=NOW)[0]
+    report = volunteers.volunteer_report(world.db, world.admin, now=NOW)[0]
     assert (report["meetings_held"], report["thanked_on_time"]) == (1, 1)
 
 
@@ -231,16 +231,16 @@ def test_a_student_learns_how_many_others_asked_a_person_never_who(world):
     create_contact(world.db, world.bob, person(email="Ravi@Northwind.example"), now=NOW)
     create_contact(world.db, world.yara, person(first_name=" ravi ", last_name="SHAH", organization="northwind "), now=NOW)
     # Alice names him by email: Bob matches; by name at the organization: Yara matches too.
-    demand = network.demand_for_new(world.db, world.alice, person(email="ravi@northwind.example"), now=NOW)
+    demand = volunteers.demand_for_new(world.db, world.alice, person(email="ravi@northwind.example"), now=NOW)
     assert demand.other_students == 2 and not demand.capped
     notice = demand.notice()
     assert notice.startswith("2 other students at your institution") and "counselor" in notice
     for name in ("Bob", "Yara", "bob", "yara"):
         assert name not in notice
     # Someone nobody asked: no notice; the student's own contacts are not "others".
-    assert network.demand_for_new(world.db, world.alice, person(first_name="Other"), now=NOW).notice() is None
+    assert volunteers.demand_for_new(world.db, world.alice, person(first_name="Other"), now=NOW).notice() is None
     own = create_contact(world.db, world.alice, person(organization="Elsewhere"), now=NOW)
-    assert network.demand_for_contact(world.db, world.alice, own.id, now=NOW).other_students == 0
+    assert volunteers.demand_for_contact(world.db, world.alice, own.id, now=NOW).other_students == 0
 
 
 def test_the_count_leaves_out_other_terms_archived_contacts_and_deactivated_students(world):
@@ -250,21 +250,21 @@ def test_the_count_leaves_out_other_terms_archived_contacts_and_deactivated_stud
     assert old.id
     archived = create_contact(world.db, world.yara, person(email="r@n.example"), now=NOW)
     set_archived(world.db, world.yara, archived.id, True, now=NOW)
-    assert network.demand_for_new(world.db, world.alice, person(), now=NOW).other_students == 0
+    assert volunteers.demand_for_new(world.db, world.alice, person(), now=NOW).other_students == 0
     create_contact(world.db, world.yara, person(linkedin_url="https://linkedin.com/in/ravi/"), now=NOW,
                    allow_duplicate=True)
-    found = network.demand_for_new(world.db, world.alice, person(linkedin_url="http://www.LinkedIn.com/in/ravi"), now=NOW)
+    found = volunteers.demand_for_new(world.db, world.alice, person(linkedin_url="http://www.LinkedIn.com/in/ravi"), now=NOW)
     assert found.other_students == 1
     set_active(world.db, world.admin, world.yara.user_id, False, now=NOW)
-    assert network.demand_for_new(world.db, world.alice, person(), now=NOW).other_students == 0
+    assert volunteers.demand_for_new(world.db, world.alice, person(), now=NOW).other_students == 0
 
 
 def test_another_student_cannot_read_anyones_contact_through_the_counts(world):
     bobs = create_contact(world.db, world.bob, person(email="ravi@northwind.example"), now=NOW)
     with pytest.raises(NotFound):
-        network.demand_for_contact(world.db, world.alice, bobs.id, now=NOW)
+        volunteers.demand_for_contact(world.db, world.alice, bobs.id, now=NOW)
     with pytest.raises(AccessDenied):
-        network.demand_for_new(world.db, world.counselor_x, person(), now=NOW)
+        volunteers.demand_for_new(world.db, world.counselor_x, person(), now=NOW)
 
 
 def test_the_career_office_sees_the_most_asked_and_caps_them(world):
@@ -272,29 +272,29 @@ def test_the_career_office_sees_the_most_asked_and_caps_them(world):
         create_contact(world.db, actor, person(email="ravi@northwind.example"), now=NOW)
         create_contact(world.db, actor, person(first_name="Ana", last_name="Ruiz"), now=NOW)
     create_contact(world.db, world.alice, person(first_name="Solo", organization="Contoso"), now=NOW)
-    people = network.most_asked_people(world.db, world.admin, now=NOW)
+    people = volunteers.most_asked_people(world.db, world.admin, now=NOW)
     assert [(p["person_key"], p["students"]) for p in people] == [
         ("email:ravi@northwind.example", 3), ("name:ana|ruiz|northwind", 3)]
-    orgs = network.most_asked_organizations(world.db, world.admin, now=NOW)
+    orgs = volunteers.most_asked_organizations(world.db, world.admin, now=NOW)
     assert [(o["organization"], o["students"], o["people"]) for o in orgs] == [("Northwind", 3, 2)]
 
-    network.set_person_cap(world.db, world.admin, "email:ravi@northwind.example", "Ravi Shah", 2, now=NOW)
-    capped = network.demand_for_new(world.db, world.alice, person(email="ravi@northwind.example"),
+    volunteers.set_person_cap(world.db, world.admin, "email:ravi@northwind.example", "Ravi Shah", 2, now=NOW)
+    capped = volunteers.demand_for_new(world.db, world.alice, person(email="ravi@northwind.example"),
                                     now=NOW)
     assert capped.capped and capped.notice().startswith("Asked often this term: talk to your counselor first.")
-    assert network.most_asked_people(world.db, world.admin, now=NOW)[0]["capped"] is True
+    assert volunteers.most_asked_people(world.db, world.admin, now=NOW)[0]["capped"] is True
     # The default cap applies to everyone without their own; lifting a cap restores the default.
-    assert not network.demand_for_new(world.db, world.alice, person(first_name="Ana", last_name="Ruiz"), now=NOW).capped
-    network.set_default_cap(world.db, world.admin, 2, now=NOW)
-    assert network.demand_for_new(world.db, world.alice, person(first_name="Ana", last_name="Ruiz"), now=NOW).capped
-    network.set_person_cap(world.db, world.admin, "email:ravi@northwind.example", "Ravi Shah", None, now=NOW)
-    network.set_default_cap(world.db, world.admin, None, now=NOW)
-    assert network.network_settings(world.db)["default_person_cap"] is None
-    assert not network.demand_for_new(world.db, world.alice, person(email="ravi@northwind.example"), now=NOW).capped
-    with pytest.raises(network.NetworkError):
-        network.set_person_cap(world.db, world.admin, "'; DROP TABLE contacts; --", "x", 2, now=NOW)
-    with pytest.raises(network.NetworkError):
-        network.set_default_cap(world.db, world.admin, 0, now=NOW)
+    assert not volunteers.demand_for_new(world.db, world.alice, person(first_name="Ana", last_name="Ruiz"), now=NOW).capped
+    volunteers.set_default_cap(world.db, world.admin, 2, now=NOW)
+    assert volunteers.demand_for_new(world.db, world.alice, person(first_name="Ana", last_name="Ruiz"), now=NOW).capped
+    volunteers.set_person_cap(world.db, world.admin, "email:ravi@northwind.example", "Ravi Shah", None, now=NOW)
+    volunteers.set_default_cap(world.db, world.admin, None, now=NOW)
+    assert volunteers.network_settings(world.db)["default_person_cap"] is None
+    assert not volunteers.demand_for_new(world.db, world.alice, person(email="ravi@northwind.example"), now=NOW).capped
+    with pytest.raises(volunteers.NetworkError):
+        volunteers.set_person_cap(world.db, world.admin, "'; DROP TABLE contacts; --", "x", 2, now=NOW)
+    with pytest.raises(volunteers.NetworkError):
+        volunteers.set_default_cap(world.db, world.admin, 0, now=NOW)
 
 
 def test_the_python_and_sql_person_keys_agree(world):
@@ -302,9 +302,9 @@ def test_the_python_and_sql_person_keys_agree(world):
                person(first_name="  Ravi  K ", last_name="SHAH", organization=" North  wind "), person(organization="")]
     for data in samples:
         create_contact(world.db, world.bob, data, now=NOW, allow_duplicate=True)
-    stored = read(world.db, rows, f"""SELECT c.*, {network.SQL_PERSON_KEY} AS k FROM contacts c ORDER BY id""")
+    stored = read(world.db, rows, f"""SELECT c.*, {volunteers.SQL_PERSON_KEY} AS k FROM contacts c ORDER BY id""")
     for c in stored:
-        keys = network.person_keys(email=c["email"], linkedin_url=c["linkedin_url"], first_name=c["first_name"],
+        keys = volunteers.person_keys(email=c["email"], linkedin_url=c["linkedin_url"], first_name=c["first_name"],
                                    last_name=c["last_name"], organization=c["organization"])
         assert keys.key == c["k"]
     assert [c["k"] for c in stored] == ["email:ravi@x.example", "linkedin:https://www.linkedin.com/in/ravi",

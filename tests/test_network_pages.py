@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import network
+from core.network import volunteers
 from core.identity.accounts import load_actor
 from core.campaign.contacts import create_contact, list_focus_occupations
 from core.store.db import get_database, rows, scalar
@@ -38,7 +38,7 @@ def test_a_student_finds_a_volunteer_in_a_focus_occupation_and_adds_them(portal_
 
     at.toggle(key="student_volunteers_focus").set_value(False).run()
     assert "Every conversation offered this term is taken." in texts(at)  # Leo, who offered none, is full
-    grace = network.directory(db, student, focus_only=False)
+    grace = volunteers.directory(db, student, focus_only=False)
     first = next(v for v in grace if not v["is_full"] and v["my_contact_id"] is None)
     at.button(key=f"student_volunteers_add_{first['id']}").click().run()
     assert not at.exception
@@ -91,7 +91,7 @@ def test_the_career_office_sees_requests_and_caps_the_most_asked(portal_env):
     at.button(key="FormSubmitter:admin_volunteers_cap_form-Set this cap").click().run()
     assert not at.exception
     student = load_actor(db, demo_user_id(portal_env, "student09"))
-    demand = network.demand_for_new(db, student, ContactCreate(first_name="Ravi", last_name="Shah",
+    demand = volunteers.demand_for_new(db, student, ContactCreate(first_name="Ravi", last_name="Shah",
                                                                organization="Northwind", email="ravi@northwind.example"))
     assert demand.other_students == 3 and demand.capped
 
@@ -100,12 +100,12 @@ def test_pausing_a_volunteer_hides_them_from_students(portal_env):
     db = get_database(portal_env)
     at = run_page("pages/admin_volunteers.py", portal_env, "admin")
     label = at.selectbox(key="admin_volunteers_pick").value
-    vid = next(v["id"] for v in network.volunteer_report(db, load_actor(db, demo_user_id(portal_env, "admin")))
+    vid = next(v["id"] for v in volunteers.volunteer_report(db, load_actor(db, demo_user_id(portal_env, "admin")))
                if label.endswith(v["email"]))
     at.button(key=f"admin_volunteers_pause_{vid}").click().run()
     assert not at.exception
     student = load_actor(db, demo_user_id(portal_env, "student07"))
-    assert vid not in {v["id"] for v in network.directory(db, student, focus_only=False)}
+    assert vid not in {v["id"] for v in volunteers.directory(db, student, focus_only=False)}
 
 
 def test_where_next_shows_each_occupation_and_who_next(portal_env):

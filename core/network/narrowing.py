@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core import network
+from core.network import volunteers
 from core.identity.access import require_read_student, require_role
 from core.store.db import Database, rows
 from core.models import Actor, Role
@@ -212,7 +212,7 @@ def who_next(db: Database, actor: Actor, *, limit: int = 10) -> list[NextPerson]
                                   contact_id=c["id"]))
     rated_well = {s.occupation_id for s in summaries.values()
                   if s.occupation_id is not None and s.ratings and s.average_fit >= 3.5}
-    for v in network.directory(db, actor, focus_only=True):
+    for v in volunteers.directory(db, actor, focus_only=True):
         if v["is_full"] or v["my_contact_id"] is not None or v["focus_occupation_id"] not in rated_well:
             continue
         s = summaries[v["focus_occupation_id"]]
