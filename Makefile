@@ -66,10 +66,10 @@ bench: $(STAMP)
 	$(PY) -m bench.run
 
 setup-production: $(STAMP)
-	$(PY) -m core.setup_production
+	$(PY) -m core.admin.setup_production
 
 backup: $(STAMP)
-	$(PY) -m core.backup
+	$(PY) -m core.admin.backup
 
 clean-venv:
 	rm -rf $(VENV)

@@ -11,7 +11,7 @@ import time
 from core.identity.access import SYSTEM
 from core.identity.accounts import create_user
 from core.store.db import Database
-from core.library import load_library
+from core.admin.library import load_library
 from core.campaign.linkedin_import import import_connections, parse_connections
 from core.store.migrate import apply_migrations
 from core.models import Actor, Role, UserCreate

@@ -16,7 +16,7 @@ from core.identity.access import SYSTEM
 from core.identity.accounts import create_user
 from core.campaign.contacts import add_focus_occupation, list_contacts
 from core.store.db import get_database
-from core.library import load_library
+from core.admin.library import load_library
 from core.campaign.linkedin_import import import_connections, parse_connections
 from core.store.migrate import apply_migrations
 from core.models import Actor, Role, UserCreate

@@ -2,7 +2,7 @@
 
 Every export checks access, then has DuckDB write the CSV to a temporary file with COPY
 (`export_file`); the command line streams that file out (`export_csv`), the portal's download
-route sends it from disk (core/downloads.py): neither holds the file in memory. The columns
+route sends it from disk (core/admin/downloads.py): neither holds the file in memory. The columns
 are listed in PROGRESS_COLUMNS, PIPELINE_COLUMNS and ACTIVITY_COLUMNS and documented in
 docs/exports.md. Files are UTF-8 with a byte-order mark (Excel then reads accented names
 correctly), dates are ISO 8601, and no text cell can start a spreadsheet formula.
@@ -38,7 +38,7 @@ from core.store.commands import command
 from core.dashboard import dashboard_query, period_bounds, students_in_scope
 from core.rules.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes, settle
 from core.store.db import Cursor, Database
-from core.downloads import CHUNK_BYTES, TEMP_PREFIX, DownloadFile
+from core.admin.downloads import CHUNK_BYTES, TEMP_PREFIX, DownloadFile
 from core.errors import PortalError, check_id
 from core.models import Actor, Role, _unreadable
 
@@ -537,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="file to write, or - for standard output")
     args = parser.parse_args(argv)
 
-    from core.backup import open_for_command
+    from core.admin.backup import open_for_command
 
     path = args.db or get_settings().database_location
     if not dialect.is_postgres_url(path) and not Path(path).exists():

@@ -98,7 +98,7 @@ def _sessions(db: Database, settings: Settings, now: datetime, runner: str) -> s
 
 
 def _backup(db: Database, settings: Settings, now: datetime, runner: str) -> str:
-    from core.backup import backup, default_target
+    from core.admin.backup import backup, default_target
 
     postgres = dialect.is_postgres(db)
     if db.path == ":memory:":
@@ -411,7 +411,7 @@ def _alert_soon() -> None:
 @command
 def main(argv: list[str] | None = None) -> int:
     """Command line: run due jobs once, or keep running them."""
-    from core.backup import open_for_command
+    from core.admin.backup import open_for_command
 
     parser = argparse.ArgumentParser(prog="python -m core.jobs", description=__doc__.splitlines()[0])
     parser.add_argument("mode", nargs="?", choices=["run-once"], default="run-once")

@@ -69,7 +69,7 @@ def email_status(settings: Settings | None = None) -> str:
 def templates(cur: Cursor) -> dict[str, dict[str, Any]]:
     """kind -> the career office's current email template (subject, body), from the content library,
     falling back to the shipped text for a kind the stored library lacks."""
-    from core.library import read_content
+    from core.admin.library import read_content
 
     found = {t["category"].removeprefix(TEMPLATE_PREFIX): t for t in rows(
         cur, """SELECT category, subject, body FROM library_items WHERE kind = 'template' AND category LIKE ?

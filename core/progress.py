@@ -19,7 +19,7 @@ from typing import Any
 
 from core.identity.access import require_read_student, visible_students_sql
 from core.clock import utcnow
-from core.cohorts import list_goals
+from core.admin.cohorts import list_goals
 from core.dashboard import EARLIEST, LATEST, goal_standings, standings_query
 from core.store.db import Cursor, Database, row, rows
 from core.rules.facts import FIGURE_NAMES, FIGURES, ONE_STUDENT, PROGRESS, THANK_STATUS, WINDOW, ctes, for_one_student, settle

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.backup import BACKUP_CONTENTS_WARNING, BackupError, backup, default_target, download_backup
+from core.admin.backup import BACKUP_CONTENTS_WARNING, BackupError, backup, default_target, download_backup
 from core.config import get_settings
 from core.store.db import redact_url
-from core.health import human_bytes, report
+from core.admin.health import human_bytes, report
 from core.jobs import job_status, recent_runs, run_now
 from core.mailer import email_status, outbox_counts
 from core.models import Role
@@ -117,7 +117,7 @@ st.subheader("Back up now")
 st.warning(BACKUP_CONTENTS_WARNING, icon=":material/lock:")
 st.write("Writes a consistent copy of the whole database while everyone keeps working, into the `backups` folder "
          "beside the database; you can also download it. To restore, stop the portal and run "
-         "`python -m core.backup restore <file>` (see docs/administration.md).")
+         "`python -m core.admin.backup restore <file>` (see docs/administration.md).")
 if r.database_path == ":memory:":
     st.info("This portal runs on an in-memory database; there is no file to back up.")
 elif st.button("Back up now", type="primary", key="admin_health_backup", icon=":material/backup:"):

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.identity.accounts import locked_usernames, user_counts
-from core.cohorts import cohort_count, list_cohorts
+from core.admin.cohorts import cohort_count, list_cohorts
 from core.config import get_settings
 from core.models import Role
 from core.identity.registration import registration_open_anywhere

@@ -3,8 +3,8 @@
 import streamlit as st
 from pydantic import ValidationError
 
-from core.library import list_items
-from core.library_admin import (
+from core.admin.library import list_items
+from core.admin.library_admin import (
     KINDS, TEMPLATE_CHANNELS, LibraryItemInput, add_item, categories, edit_item, set_retired, usage,
 )
 from core.models import Role, field_errors

@@ -4,7 +4,7 @@ goals, and who is on track."""
 import pandas as pd
 import streamlit as st
 
-from core.cohorts import add_goal, get_cohort, list_goals, restore_goal, retire_goal, update_cohort, update_goal
+from core.admin.cohorts import add_goal, get_cohort, list_goals, restore_goal, retire_goal, update_cohort, update_goal
 from core.dashboard import goal_standings
 from core.models import GOAL_LABELS, CohortUpdate, GoalCreate, GoalMetric, GoalUpdate, Role
 from core.notify import cohort_defaults, kinds_for, set_cohort_defaults

@@ -11,7 +11,7 @@ from core.identity.access import NotFound
 from core.clock import utcnow
 from core.campaign.contacts import list_contacts
 from core.store.db import WriteConflict
-from core.library import list_items
+from core.admin.library import list_items
 from core.models import FollowUpCreate, FollowUpKind, OutcomeCreate, OutcomeKind, Role, field_errors
 from ui import forms
 from ui.campaign import FieldErrors, contact_label, contact_picker

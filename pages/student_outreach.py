@@ -9,7 +9,7 @@ from core.campaign import merge_fields, outreach
 from core.clock import utcnow
 from core.config import get_settings
 from core.campaign.draft_checker import check_draft, highlight_segments
-from core.library import list_items
+from core.admin.library import list_items
 from core.campaign.meetings import to_utc
 from core.models import Channel, OutreachCreate, Reply, Role
 from ui import forms

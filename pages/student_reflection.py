@@ -3,7 +3,7 @@
 
 import streamlit as st
 from core.campaign import reflections
-from core.library import reflection_prompts
+from core.admin.library import reflection_prompts
 from core.campaign.meetings import list_student_meetings
 from core.models import ReflectionCreate, Role
 from ui import forms

@@ -10,7 +10,7 @@ removed one can be brought back with Undo.
 import streamlit as st
 
 from core.campaign import research
-from core.library import QUESTION_CATEGORIES, list_items
+from core.admin.library import QUESTION_CATEGORIES, list_items
 from core.models import PlannedQuestionCreate, ResearchUpdate, Role
 from core.campaign.research import RESEARCH_FIELDS
 from ui import forms

@@ -21,9 +21,9 @@ from core.identity.access import SYSTEM
 from core.identity.accounts import create_user
 from core.clock import utcnow
 from core.store.commands import command
-from core.cohorts import add_goal, add_student, assign_counselor, create_cohort
+from core.admin.cohorts import add_goal, add_student, assign_counselor, create_cohort
 from core.store.db import Database, open_database, scalar
-from core.library import list_items, load_library
+from core.admin.library import list_items, load_library
 from core.store.migrate import apply_migrations
 from core.models import (
     Actor, Channel, CohortCreate, CommentCreate, ContactCreate, FollowUpCreate, FollowUpKind, GoalCreate, GoalMetric,

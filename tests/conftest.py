@@ -18,9 +18,9 @@ import pytest
 
 from core.identity.access import SYSTEM
 from core.identity.accounts import create_user
-from core.cohorts import add_student, assign_counselor, create_cohort
+from core.admin.cohorts import add_student, assign_counselor, create_cohort
 from core.store.db import Database, open_database
-from core.library import load_library
+from core.admin.library import load_library
 from core.store.migrate import apply_migrations
 from core.models import Actor, CohortCreate, Role, UserCreate
 

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from core import comments
 from core.campaign import contacts, meetings, outreach, reflections, research, thanks
-from core.cohorts import add_goal, add_student, update_cohort
+from core.admin.cohorts import add_goal, add_student, update_cohort
 from core.models import (
     Channel, CohortUpdate, CommentCreate, ContactCreate, GoalCreate, GoalMetric, MeetingCreate, MeetingLog,
     MeetingMode, OutreachCreate, ReferralCreate, ReflectionCreate, Reply, ResearchUpdate, Role, ThankYouCreate,

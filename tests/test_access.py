@@ -8,7 +8,7 @@ from core import comments
 from core.campaign import contacts, meetings, outreach, reflections, research
 from core.identity.access import AccessDenied, NotFound
 from core.identity.accounts import get_user
-from core.cohorts import add_goal, get_cohort, list_cohorts, update_cohort
+from core.admin.cohorts import add_goal, get_cohort, list_cohorts, update_cohort
 from core.models import (
     Channel, CohortUpdate, CommentCreate, ContactCreate, ContactUpdate, GoalCreate, GoalMetric, MeetingCreate,
     MeetingLog, MeetingMode, OutreachCreate, ReflectionCreate, ResearchUpdate,

@@ -6,13 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from core import audit, cohort_admin, health, library, library_admin
+from core.admin import audit, cohort_admin, health, library, library_admin
 from core.identity import registration
 from core.identity.access import AccessDenied, NotFound
 from core.identity.accounts import authenticator_credentials, check_password
-from core.cohorts import CohortError, list_cohorts
+from core.admin.cohorts import CohortError, list_cohorts
 from core.store.db import scalar
-from core.library_admin import LibraryItemInput
+from core.admin.library_admin import LibraryItemInput
 from core.identity.registration import RegistrationError
 from tests.conftest import NOW
 
@@ -52,7 +52,7 @@ def _cohort_events(db, cohort_id):
 
 
 def test_cohort_settings_are_versioned_and_a_stale_edit_shows_the_other_change(world):
-    from core.cohorts import get_cohort, update_cohort
+    from core.admin.cohorts import get_cohort, update_cohort
     from core.errors import StaleEdit
     from core.models import CohortUpdate
 
@@ -72,7 +72,7 @@ def test_cohort_settings_are_versioned_and_a_stale_edit_shows_the_other_change(w
 
 
 def test_a_cohort_term_can_change_but_not_be_removed(world):
-    from core.cohorts import update_cohort
+    from core.admin.cohorts import update_cohort
     from core.models import CohortCreate, CohortUpdate
     from pydantic import ValidationError
 
@@ -85,7 +85,7 @@ def test_a_cohort_term_can_change_but_not_be_removed(world):
 
 
 def test_archiving_is_versioned_and_undone(world):
-    from core.cohorts import update_cohort
+    from core.admin.cohorts import update_cohort
     from core.errors import StaleEdit
     from core.models import CohortUpdate
 
@@ -101,7 +101,7 @@ def test_archiving_is_versioned_and_undone(world):
 
 
 def test_goals_are_edited_versioned_retired_and_restored(world):
-    from core.cohorts import add_goal, list_goals, restore_goal, retire_goal, update_goal
+    from core.admin.cohorts import add_goal, list_goals, restore_goal, retire_goal, update_goal
     from core.errors import StaleEdit
     from core.models import GoalCreate, GoalMetric, GoalUpdate
 
@@ -365,7 +365,7 @@ def test_a_cohort_is_never_created_without_a_term(world, term, message):
 
 def test_create_cohort_itself_refuses_a_cohort_without_a_term(world):
     """A model built without validation (model_construct) still cannot store a cohort showing "? to ?"."""
-    from core.cohorts import create_cohort
+    from core.admin.cohorts import create_cohort
     from core.models import CohortCreate
 
     db, admin = world.db, world.admin

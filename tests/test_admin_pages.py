@@ -119,7 +119,7 @@ def _picked_id(at: AppTest, db_path) -> int:
 
 
 def test_a_stale_cohort_edit_is_refused_showing_the_other_change(portal_env):
-    from core.cohorts import update_cohort
+    from core.admin.cohorts import update_cohort
     from core.models import Actor, CohortUpdate, Role
 
     at = _run("admin_cohorts", "admin", portal_env)
@@ -240,7 +240,7 @@ def test_health_page_backs_up_the_running_database(portal_env, tmp_path):
     assert not at.exception and at.success[0].value.startswith("Backed up 27 accounts")
     if str(portal_env).startswith("postgresql://"):
         # A pg_dump archive in the data folder's backups, listing the users table's data.
-        from core.backup import postgres_program
+        from core.admin.backup import postgres_program
         import subprocess
 
         [archive] = list((tmp_path / "backups").glob("portal-*.dump"))
@@ -291,8 +291,8 @@ def test_roster_page_explains_a_file_that_is_not_a_roster(portal_env, content, m
 
 
 def test_library_retire_offers_undo_and_a_stale_edit_is_refused(portal_env):
-    from core.library import list_items
-    from core.library_admin import LibraryItemInput, edit_item
+    from core.admin.library import list_items
+    from core.admin.library_admin import LibraryItemInput, edit_item
     from core.models import Actor, Role
 
     at = _run("admin_library", "admin", portal_env)
@@ -325,7 +325,7 @@ def test_library_retire_offers_undo_and_a_stale_edit_is_refused(portal_env):
 
 
 def test_assigning_a_counselor_names_the_counselor_and_the_cohort_inertly(portal_env):
-    from core.cohorts import create_cohort
+    from core.admin.cohorts import create_cohort
     from core.models import Actor, CohortCreate, Role
 
     name = "<b>Night</b> =SUM(1) [x](javascript:alert(1))"

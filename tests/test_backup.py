@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core import backup
+from core.admin import backup
 from core.identity.access import SYSTEM, AccessDenied
 from core.identity.accounts import set_active, user_id_for_username
 from core.store.db import Database, rows, scalar
@@ -106,23 +106,23 @@ def _cli(module: str, *args: str, env: dict, stdin: str | None = None) -> subpro
 
 def test_command_line_backup_restore_and_locked_file(demo_copy, tmp_path):
     env = {"PORTAL_DB_PATH": str(demo_copy), "PORTAL_SECRETS_FILE": str(tmp_path / "none.toml")}
-    done = _cli("core.backup", str(tmp_path / "cli.duckdb"), env=env)
+    done = _cli("core.admin.backup", str(tmp_path / "cli.duckdb"), env=env)
     assert done.returncode == 0, done.stderr
     assert "Backed up" in done.stdout and (tmp_path / "cli.duckdb").exists()
 
     holder = Database(demo_copy)  # the "running portal"
     try:
-        locked = _cli("core.backup", str(tmp_path / "cli2.duckdb"), env=env)
+        locked = _cli("core.admin.backup", str(tmp_path / "cli2.duckdb"), env=env)
         assert locked.returncode == 2 and "Back up now" in locked.stderr
-        refused = _cli("core.backup", "restore", str(tmp_path / "cli.duckdb"), env=env)
+        refused = _cli("core.admin.backup", "restore", str(tmp_path / "cli.duckdb"), env=env)
         assert refused.returncode == 1 and "Stop the portal" in refused.stderr
-        health = _cli("core.health", env=env)
+        health = _cli("core.admin.health", env=env)
         assert health.returncode == 2
     finally:
         holder.close()
-    restored = _cli("core.backup", "restore", str(tmp_path / "cli.duckdb"), env=env)
+    restored = _cli("core.admin.backup", "restore", str(tmp_path / "cli.duckdb"), env=env)
     assert restored.returncode == 0 and "Restored" in restored.stdout
-    health = _cli("core.health", env=env)
+    health = _cli("core.admin.health", env=env)
     assert health.returncode == 0 and "schema version" in health.stdout and "users" in health.stdout
 
 
@@ -140,7 +140,7 @@ def test_setup_production_writes_a_key_creates_the_admin_and_keeps_the_key(tmp_p
     os.environ.pop("PORTAL_DB_PATH", None)
     flags = ["--admin-username", "ops", "--admin-email", "ops@college.edu", "--admin-first-name", "Ada",
              "--admin-last-name", "Ops", "--admin-password-file", str(password_file)]
-    done = _cli("core.setup_production", *flags, env=env)
+    done = _cli("core.admin.setup_production", *flags, env=env)
     assert done.returncode == 0, done.stderr
     data = tomllib.loads(secrets_path.read_text(encoding="utf-8"))
     key = data["portal"]["cookie_key"]
@@ -155,10 +155,10 @@ def test_setup_production_writes_a_key_creates_the_admin_and_keeps_the_key(tmp_p
     db.close()
     assert admins == [{"username": "ops", "role": "admin", "must_change_password": False}]
 
-    again = _cli("core.setup_production", env=env)
+    again = _cli("core.admin.setup_production", env=env)
     assert again.returncode == 0 and "existing cookie key kept" in again.stdout and "admin exists" in again.stdout
     assert tomllib.loads(secrets_path.read_text(encoding="utf-8"))["portal"]["cookie_key"] == key
-    forced = _cli("core.setup_production", "--force", env=env)
+    forced = _cli("core.admin.setup_production", "--force", env=env)
     assert forced.returncode == 0
     assert tomllib.loads(secrets_path.read_text(encoding="utf-8"))["portal"]["cookie_key"] != key
 
@@ -180,7 +180,7 @@ def test_setup_production_refuses_weak_passwords_and_demo_databases(tmp_path, de
              "--admin-last-name", "Ops", "--admin-password-file", str(password_file)]
     env = {"PORTAL_SECRETS_FILE": str(tmp_path / "s.toml"), "PORTAL_DB_PATH": str(tmp_path / "fresh.duckdb"),
            "PORTAL_BCRYPT_ROUNDS": "4"}
-    weak = _cli("core.setup_production", *flags, env=env)
+    weak = _cli("core.admin.setup_production", *flags, env=env)
     assert weak.returncode == 1 and "8 to 20 characters" in weak.stderr
-    demo = _cli("core.setup_production", *flags, env={**env, "PORTAL_DB_PATH": str(demo_copy)})
+    demo = _cli("core.admin.setup_production", *flags, env={**env, "PORTAL_DB_PATH": str(demo_copy)})
     assert demo.returncode == 1 and "demo cohort" in demo.stderr

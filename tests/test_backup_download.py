@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import backup
+from core.admin import backup
 from core.identity import accounts
 from core.identity.access import AccessDenied
 from core.store.db import rows

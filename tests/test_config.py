@@ -41,7 +41,7 @@ def test_production_refuses_a_missing_or_weak_cookie_key(secrets, key):
 
 
 def test_production_accepts_a_strong_key(secrets):
-    from core.setup_production import new_cookie_key
+    from core.admin.setup_production import new_cookie_key
 
     secrets.write_text('[portal]\ndemo_mode = false\ncookie_key = "' + new_cookie_key() + '"\n')
     Settings().check_for_startup()

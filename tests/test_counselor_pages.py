@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.identity.accounts import user_id_for_username
-from core.cohorts import get_cohort, list_goals
+from core.admin.cohorts import get_cohort, list_goals
 from core.store.db import Database, open_database
 from core.models import Actor, Role
 from tests.apptest_utils import sign_in_state
@@ -358,7 +358,7 @@ def test_counselor_edits_a_goal_and_undoes_retiring_it(portal_env):
 
 
 def test_stale_timing_save_is_refused(portal_env):
-    from core.cohorts import update_cohort
+    from core.admin.cohorts import update_cohort
     from core.models import CohortUpdate
 
     (rivera,) = _ids(portal_env, "counselor.rivera")

@@ -47,7 +47,7 @@ def test_flags(campaign):
 
 
 def test_stalled_threshold_is_the_cohort_setting(campaign):
-    from core.cohorts import update_cohort
+    from core.admin.cohorts import update_cohort
     from core.models import CohortUpdate
 
     w = campaign.world

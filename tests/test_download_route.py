@@ -15,7 +15,7 @@ import pytest
 from starlette.applications import Starlette
 
 from core.identity import accounts, sessions
-from core.downloads import DownloadFile, DownloadTokens
+from core.admin.downloads import DownloadFile, DownloadTokens
 from core.export import export_bytes, export_file
 from tests.conftest import NOW
 from tests.oversight_fixtures import Campaign

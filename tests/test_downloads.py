@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.downloads import TOKEN_TTL, DownloadFile, DownloadGone, DownloadTokens, DownloadUnknown
+from core.admin.downloads import TOKEN_TTL, DownloadFile, DownloadGone, DownloadTokens, DownloadUnknown
 from core.export import BOM, export_bytes, export_file
 from tests.conftest import NOW
 from tests.oversight_fixtures import Campaign
@@ -155,7 +155,7 @@ def test_folders_left_by_a_stopped_server_are_removed_once_stale(tmp_path):
     import os
     import time
 
-    from core.downloads import remove_stale_files
+    from core.admin.downloads import remove_stale_files
 
     old, fresh, other = tmp_path / "portal-download-old", tmp_path / "portal-download-fresh", tmp_path / "keep-me"
     for folder in (old, fresh, other):

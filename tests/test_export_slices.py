@@ -104,7 +104,7 @@ def test_a_student_with_more_contacts_than_a_slice_is_a_slice_of_their_own(insti
 
 
 def test_an_export_of_no_student_is_the_header_alone(world):
-    from core.cohorts import create_cohort
+    from core.admin.cohorts import create_cohort
     from core.models import CohortCreate
     from tests.conftest import TERM
 

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from core.rules import facts
-from core.cohorts import add_goal
+from core.admin.cohorts import add_goal
 from core.campaign.contacts import create_contact
 from core.dashboard import cohort_dashboard, cohort_summary, dashboard_frame, goal_standings
 from core.store.db import rows, scalar

@@ -150,7 +150,7 @@ def test_the_figures_kept_on_write_are_the_records_figures_after_every_kind_of_c
     and the dashboard for all time reads them."""
     from datetime import timedelta
 
-    from core.cohorts import add_student, list_cohorts, update_cohort
+    from core.admin.cohorts import add_student, list_cohorts, update_cohort
     from core.campaign.contacts import create_contact, set_archived
     from core.campaign.meetings import log_meeting, schedule_meeting
     from core.models import ContactCreate, CohortUpdate, MeetingCreate, MeetingLog, ReflectionCreate, ThankYouCreate

@@ -7,12 +7,12 @@ import io
 
 import pytest
 
-from core import roster
+from core.admin import roster
 from core.identity import accounts
 from core.identity.access import AccessDenied
 from core.store.db import rows, scalar
 from core.models import Role
-from core.roster import RosterError
+from core.admin.roster import RosterError
 from tests.conftest import NOW, make_user
 
 GOOD = """first_name,last_name,email,cohort,student_id
@@ -120,7 +120,7 @@ Bob Tester,bob@example.edu,Cohort X,
 
 
 def test_existing_student_id_on_another_account_and_archived_cohort_are_rejected(world):
-    from core.cohort_admin import set_archived
+    from core.admin.cohort_admin import set_archived
 
     roster.apply(world.db, world.admin, roster.preview(world.db, world.admin, GOOD.encode()), now=NOW, rounds=4)
     set_archived(world.db, world.admin, world.cohort_y, True, now=NOW)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from core.campaign import contacts, meetings, thanks
-from core.cohorts import update_cohort
+from core.admin.cohorts import update_cohort
 from core.store.db import rows
 from core.models import CohortUpdate, ContactCreate, MeetingCreate, MeetingLog, MeetingMode, ThankYouCreate
 from core.rules.timing import add_business_days, follow_up_due_at

@@ -12,7 +12,7 @@ import pytest
 
 from core import jobs
 from core.store import dialect
-from core.backup import BackupError, backup, restore
+from core.admin.backup import BackupError, backup, restore
 from core.campaign.contacts import create_contact
 from core.store.db import Database, PostgresDatabase, WriteConflict, open_database, scalar
 from core.store.migrate import apply_migrations
@@ -315,7 +315,8 @@ def _migration_files():
 
 def test_commands_work_while_the_portal_runs_on_postgres(pg_db, tmp_path, monkeypatch, capsys):
     """Health, an export, the scheduled work and a backup from a shell, beside the open portal."""
-    from core import backup as backup_command, export, health
+    from core import export
+    from core.admin import backup as backup_command, health
     from core.config import get_settings
 
     _portal_with_records(pg_db)  # the running portal keeps its connections open throughout

@@ -7,7 +7,7 @@ import pytest
 
 from core.campaign import contacts, meetings, outreach, reflections, thanks
 from core.identity.access import NotFound
-from core.cohorts import update_cohort
+from core.admin.cohorts import update_cohort
 from core.models import (
     Channel, CohortUpdate, ContactCreate, MeetingCreate, MeetingLog, MeetingMode, OutreachCreate, ReferralCreate,
     ReflectionCreate, Reply, ThankYouCreate,

@@ -19,7 +19,7 @@ from tests.conftest import NOW
 
 
 def test_every_core_refusal_is_a_portal_error():
-    from core import cohorts, roster
+    from core.admin import cohorts, roster
     from core.campaign import contacts, linkedin_import, meetings, outreach, reflections, research, thanks
     from core.identity import accounts
 

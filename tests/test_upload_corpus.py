@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import roster
+from core.admin import roster
 from core.campaign import linkedin_import
 from core.store.db import open_database, scalar
 from core.errors import PortalError

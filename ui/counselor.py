@@ -9,9 +9,9 @@ import streamlit as st
 
 from core.identity.access import AccessDenied, NotFound
 from core.identity.accounts import SessionEnded
-from core.cohorts import list_cohorts
+from core.admin.cohorts import list_cohorts
 from core.store.db import Database
-from core.downloads import Maker
+from core.admin.downloads import Maker
 from core.export import KINDS, export_csv, export_file, file_name
 from core.errors import check_id
 from core.models import Actor

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.config import get_settings
 from core.store.db import Database, get_database
-from core.library import load_library
+from core.admin.library import load_library
 from core.store.migrate import apply_migrations
 
 

@@ -3,7 +3,7 @@
 Streamlit's st.download_button keeps the whole file in the server's memory (its media storage holds
 bytes, even when the data is made on the click), which an institution-wide export or a backup
 cannot afford. So the portal's download buttons are links to this route (ui/downloads.py draws
-them, each with a one-time token from core/downloads.py), and app.py mounts `routes()` into the
+them, each with a one-time token from core/admin/downloads.py), and app.py mounts `routes()` into the
 Streamlit server with st.App. A request redeems its token once, makes the file on disk in a worker
 thread (the maker checks the account and session again at that moment), then sends it in 1 MB
 pieces as an attachment and removes it if it was temporary, however the sending ends. What cannot
@@ -29,7 +29,7 @@ from starlette.types import Receive, Scope, Send
 
 from core.identity.access import AccessDenied
 from core.identity.accounts import SessionEnded
-from core.downloads import TOKENS, DownloadFile, DownloadGone, DownloadTokens, DownloadUnknown, remove_stale_files
+from core.admin.downloads import TOKENS, DownloadFile, DownloadGone, DownloadTokens, DownloadUnknown, remove_stale_files
 from core.errors import PortalError
 
 _LOG = logging.getLogger(__name__)

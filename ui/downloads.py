@@ -1,6 +1,6 @@
 """The download buttons of the portal: links to /download/<token> (ui/download_route.py), made for this session.
 
-Drawing a button issues a one-time token (core/downloads.py) standing for "make this file, for this
+Drawing a button issues a one-time token (core/admin/downloads.py) standing for "make this file, for this
 signed-in session, when asked"; nothing is made until the click. The click opens the link in a new
 tab, which the browser turns into a saved file (and closes), or shows a plain sentence saying why
 there is no file; the portal's tab is left as it was, with fresh links.
@@ -15,7 +15,7 @@ import streamlit as st
 from core.identity.accounts import SessionEnded
 from core.config import get_settings
 from core.store.db import Database
-from core.downloads import TOKENS, DownloadFile, Maker
+from core.admin.downloads import TOKENS, DownloadFile, Maker
 from core.models import Actor
 from ui.download_route import url_for
 from core.identity.sessions import session_actor

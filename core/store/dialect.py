@@ -13,7 +13,7 @@ shared form lives here:
   expression test (`regex_matches`), a sequence moved past copied ids (`advance_sequence`);
 - writing a CSV file (`copy_csv`): DuckDB's COPY ... TO a file, PostgreSQL's COPY ... TO STDOUT;
 - backups: DuckDB copies its file (`COPY FROM DATABASE`), PostgreSQL uses pg_dump/pg_restore
-  (core/backup.py asks `is_postgres`);
+  (core/admin/backup.py asks `is_postgres`);
 - migrations: a `NNNN_words.postgres.sql` twin where DuckDB's spelling differs (core/store/migrations);
 - planning a scope of many students (`many_students`): PostgreSQL, misjudging the dashboard's CTEs as
   one row each, picks nested loops that rerun an aggregate per student; without them it hashes.

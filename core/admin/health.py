@@ -1,6 +1,6 @@
 """The portal's health: schema version, row counts per table, and the database's size.
 
-    python -m core.health      print the report for the configured database (on DuckDB: portal stopped;
+    python -m core.admin.health      print the report for the configured database (on DuckDB: portal stopped;
                                on PostgreSQL: any time)
 """
 
@@ -22,7 +22,7 @@ from core.models import Actor, Role
 
 @dataclass(frozen=True)
 class HealthReport:
-    """What the Health page and `python -m core.health` show."""
+    """What the Health page and `python -m core.admin.health` show."""
 
     schema_version: int
     migrations: list[dict]
@@ -81,7 +81,7 @@ def human_bytes(size: int | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command line: print the health report of the configured database."""
     from core.identity.access import SYSTEM
-    from core.backup import open_for_command
+    from core.admin.backup import open_for_command
     from core.config import get_settings
 
     path = get_settings().database_location

@@ -1,7 +1,7 @@
 """The career office's cohort administration: rename, term dates, archive, counselors, invite codes.
 
 Creating cohorts, assigning counselors, adding students and changing settings go through
-core.cohorts; this module adds what only the career office does on top of them.
+core.admin.cohorts; this module adds what only the career office does on top of them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from core.store import events, versioning
 from core.identity.access import NotFound, require_role
 from core.clock import utcnow
-from core.cohorts import CohortError, update_cohort
+from core.admin.cohorts import CohortError, update_cohort
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.errors import check_id
 from core.models import Actor, Cohort, CohortUpdate, Role

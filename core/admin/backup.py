@@ -13,8 +13,8 @@ inside one transaction, so the copy is one consistent snapshot while students ke
 The Health page offers it as a button (and a download). The command line opens the file
 itself, so it works while the portal is stopped and says what to do when the file is locked.
 
-    python -m core.backup [TARGET]            back up the configured database (default: data/backups/)
-    python -m core.backup restore BACKUP      replace the configured database with a backup (portal stopped)
+    python -m core.admin.backup [TARGET]            back up the configured database (default: data/backups/)
+    python -m core.admin.backup restore BACKUP      replace the configured database with a backup (portal stopped)
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from core.identity.access import AccessDenied, require_role
 from core.clock import utcnow
 from core.store import dialect
 from core.store.db import Database, PostgresDatabase, open_database, redact_url, row, scalar
-from core.downloads import DownloadFile
+from core.admin.downloads import DownloadFile
 from core.models import Actor, Role
 
 LOCKED_HINT = ("DuckDB lets only the running portal open it. Take the backup from the portal instead "
@@ -285,13 +285,13 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["restore"]:
-        parser = argparse.ArgumentParser(prog="python -m core.backup restore",
+        parser = argparse.ArgumentParser(prog="python -m core.admin.backup restore",
                                          description="Replace the database with a backup (stop the portal first).")
         parser.add_argument("backup", help="the backup file to bring back")
         args = parser.parse_args(argv[1:])
         args.command = "restore"
     else:
-        parser = argparse.ArgumentParser(prog="python -m core.backup", description=__doc__,
+        parser = argparse.ArgumentParser(prog="python -m core.admin.backup", description=__doc__,
                                          formatter_class=argparse.RawDescriptionHelpFormatter)
         parser.add_argument("target", nargs="?",
                             help="backup file to write (default: backups/portal-<time>.duckdb beside the database)")

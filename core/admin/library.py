@@ -16,7 +16,7 @@ from core.store.db import Cursor, Database, row, rows
 from core.errors import check_id
 from core.models import Actor
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "seeds" / "content"
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "seeds" / "content"
 
 QUESTION_CATEGORIES = {
     "day": "The job and a typical day",

@@ -1,7 +1,7 @@
 """Set up a real instance: a strong cookie key, demo mode off, the schema, and the first admin.
 
     make setup-production                                   (asks for the first admin's details)
-    python -m core.setup_production --admin-username ops --admin-email ops@college.edu \\
+    python -m core.admin.setup_production --admin-username ops --admin-email ops@college.edu \\
         --admin-first-name Ada --admin-last-name Ops --admin-password-file /run/secrets/admin-pw
 
 Writes the [portal] table of .streamlit/secrets.toml (or PORTAL_SECRETS_FILE), which git
@@ -191,7 +191,7 @@ def create_first_admin(db, details: AdminDetails, *, rounds: int) -> int | None:
 @command
 def main(argv: list[str] | None = None) -> int:
     """Command line: write the secrets, migrate, load the library, create the first admin."""
-    parser = argparse.ArgumentParser(prog="python -m core.setup_production", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m core.admin.setup_production", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--admin-username")
     parser.add_argument("--admin-email")
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from core.config import get_settings
     from core.store.db import open_database
-    from core.library import load_library
+    from core.admin.library import load_library
     from core.store.migrate import apply_migrations
 
     try:

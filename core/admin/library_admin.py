@@ -1,6 +1,6 @@
 """Editing the content library in the portal: add, edit, retire and restore entries (admins only).
 
-Every edit stamps `edited_by`, which tells core.library.load_library to leave the entry alone
+Every edit stamps `edited_by`, which tells core.admin.library.load_library to leave the entry alone
 when the seed files are upgraded. Retiring hides an entry from pickers; what already used it
 (planned questions, drafts) keeps its copy of the text and its link, so nothing changes there.
 Students read the library on every page run, so changes show to them at once.
@@ -18,7 +18,7 @@ from core.identity.access import NotFound, require_role
 from core.errors import PortalError
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, scalar
-from core.library import QUESTION_CATEGORIES
+from core.admin.library import QUESTION_CATEGORIES
 from core.models import Actor, Role, Source, _Model, _strip
 
 KINDS = {
