@@ -16,8 +16,8 @@ from pathlib import Path
 from bench import median_time, quiet_apptest
 from bench.dataset import BENCH_COUNSELOR, NOW, build
 from core.identity.accounts import user_id_for_username
-from core.cockpit import needs_me
-from core.dashboard import dashboard_frame
+from core.oversight.cockpit import needs_me
+from core.oversight.dashboard import dashboard_frame
 from core.store.db import Database
 
 ROOT = Path(__file__).resolve().parents[1]

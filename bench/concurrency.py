@@ -3,7 +3,7 @@
 1. In one process, the way Streamlit serves every session from one Database: 50 writer threads, each
    a different student saving their own campaign through the core functions a page calls (add a
    target, save research notes, draft the request, mark it sent), while 5 reader threads open the
-   cohort dashboard's table (core.dashboard.dashboard_frame, what the page draws) over and over:
+   cohort dashboard's table (core.oversight.dashboard.dashboard_frame, what the page draws) over and over:
    three counselors on one cohort each, the benchmark counselor on four, the career office on all
    forty. Prints the write latency (p50/p95/p99) of one student writing alone, of the 50 writers
    without readers and with them; each dashboard scope's median alone and under load; the write
@@ -44,7 +44,7 @@ from bench.dataset import BASE, BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
 from core.identity.accounts import hash_password, load_actor, set_password_hash, user_id_for_username
 from core.clock import utcnow
 from core.campaign.contacts import create_contact
-from core.dashboard import dashboard_frame
+from core.oversight.dashboard import dashboard_frame
 from core.store.db import Database, get_database, scalar
 from core.models import Channel, ContactCreate, OutreachCreate, ResearchUpdate
 from core.campaign.outreach import create_draft, mark_sent

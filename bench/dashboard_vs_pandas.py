@@ -6,9 +6,9 @@ memory (loading them is not timed), checks that pandas and the portal's SQL give
 for every student, and prints the times side by side:
 - the figures by SQL: the portal's figures of every student (core/rules/facts.py KEPT: kept on write,
   read as one row per student), to an Arrow-backed frame; goal: at least 2× faster than pandas;
-- the dashboard's whole table (core.dashboard.dashboard_frame: the figures plus names, cohorts,
+- the dashboard's whole table (core.oversight.dashboard.dashboard_frame: the figures plus names, cohorts,
   goal pacing, flags and their order), which pandas here does not even compute;
-- the old way, the dashboard's rows as Python dictionaries (core.dashboard.cohort_dashboard);
+- the old way, the dashboard's rows as Python dictionaries (core.oversight.dashboard.cohort_dashboard);
 - what keeping the figures costs: recomputing one student's figures, and 50 students' at once,
   as the first read after their saves does (core/rules/facts.py settle; a save itself only marks its
   student).
@@ -28,7 +28,7 @@ import pandas as pd
 from bench import median_time
 from bench.dataset import BENCH_ADMIN, NOW, build
 from core.identity.accounts import load_actor, user_id_for_username
-from core.dashboard import cohort_dashboard, dashboard_frame, students_in_scope
+from core.oversight.dashboard import cohort_dashboard, dashboard_frame, students_in_scope
 from core.store.db import get_database
 from core.rules.facts import KEPT, NOW as NOW_CTE, ctes, refresh_students
 

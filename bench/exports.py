@@ -1,5 +1,5 @@
 """Exports at institution size: the time and resident-memory growth of each export, by the command
-line (`core.export.main`, as `python -m core.export` runs it) and by the portal's download path
+line (`core.oversight.export.main`, as `python -m core.oversight.export` runs it) and by the portal's download path
 (`export_file`, then read in 1 MB pieces as the route sends it; "download again" is a second one in
 the same process, as in a portal that has exported before), beside DuckDB's own
 `COPY (<the export's single query>) TO` of the same rows: the floor. Goal: growth under 100 MB at
@@ -43,7 +43,7 @@ def _status(field: str) -> int:
 
 def _one(way: str, kind: str, path: str, out: str) -> dict[str, float]:
     """One measurement, in this (fresh) process."""
-    from core import export
+    from core.oversight import export
     from core.identity.accounts import load_actor, user_id_for_username
     from core.store.db import Database
 

@@ -2,7 +2,7 @@
 
 For 1,000 students (a counselor with four cohorts) and 10,000 students (an admin, all 40 cohorts):
 - the dashboard page rendered by AppTest (median of several runs, the Students tab as first opened),
-- the dashboard's SQL alone (core.dashboard.cohort_dashboard, median),
+- the dashboard's SQL alone (core.oversight.dashboard.cohort_dashboard, median),
 - each CSV export written to a file the way the command line does it (the portal's download route
   makes the same file), beside DuckDB's bare COPY of the same rows (the floor), and how much the
   process's resident memory grew (the kernel's figure, which sees DuckDB's memory too).
@@ -21,8 +21,8 @@ from pathlib import Path
 from bench.dataset import BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
 from core.identity.accounts import load_actor, user_id_for_username
 from core.store.db import get_database
-from core.dashboard import cohort_dashboard
-from core.export import KINDS, write_csv
+from core.oversight.dashboard import cohort_dashboard
+from core.oversight.export import KINDS, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,7 +55,7 @@ def _rss_growth(fn) -> int:
 
 def _copy_floor(db, actor, kind: str, out: Path) -> float:
     """DuckDB's own COPY of the same rows to a file, without the portal's cell rules: the floor."""
-    from core.export import _activity_query, _pipeline_query, _progress_query
+    from core.oversight.export import _activity_query, _pipeline_query, _progress_query
 
     query = {"progress": lambda: _progress_query(actor, None, None, None, NOW),
              "pipeline": lambda: _pipeline_query(actor, None, None, None, NOW, False),

@@ -24,7 +24,7 @@ from bench.dataset import BASE, NOW, build
 from core.identity.accounts import load_actor
 from core.campaign.contacts import list_contacts, stage_counts, target_table
 from core.store.db import get_database
-from core.progress import goal_progress
+from core.oversight.progress import goal_progress
 from core.campaign.thanks import thank_you_status
 from core.campaign.todo import todo_list
 

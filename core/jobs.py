@@ -124,7 +124,7 @@ def prune_backups(folder: Path, *, keep_days: int, now: datetime, keep: Path | N
 
 
 def _exports(db: Database, settings: Settings, now: datetime, runner: str) -> str:
-    from core.export import write_csv
+    from core.oversight.export import write_csv
 
     if not settings.export_dir:
         raise JobError("No folder is set for the nightly exports (PORTAL_EXPORT_DIR, see docs/administration.md).")

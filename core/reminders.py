@@ -380,7 +380,7 @@ def digest_moment(frequency: str, now: datetime, settings: Settings) -> datetime
 
 def _digests(db: Database, now: datetime, settings: Settings) -> list[Due]:
     """The digest of each counselor (weekly unless they chose otherwise) and each admin who asked for one."""
-    from core.cockpit import REASONS, needs_me
+    from core.oversight.cockpit import REASONS, needs_me
 
     with db.cursor() as cur:
         people = rows(cur, """SELECT u.id, u.role, u.first_name, u.last_name, p.frequency

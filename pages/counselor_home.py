@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from core.identity.accounts import list_users
-from core.comments import recent_comments
+from core.oversight.comments import recent_comments
 from core.config import get_settings
-from core.cockpit import COMPARISON_COLUMNS, REASONS, cohort_comparison, needs_me, nudge
-from core.dashboard import FLAGS, cohort_funnel, dashboard_frame, stage_heatmap, weekly_activity
-from core.export import cell, file_name
+from core.oversight.cockpit import COMPARISON_COLUMNS, REASONS, cohort_comparison, needs_me, nudge
+from core.oversight.dashboard import FLAGS, cohort_funnel, dashboard_frame, stage_heatmap, weekly_activity
+from core.oversight.export import cell, file_name
 from core.models import Role
 from ui import forms
 from ui.counselor import ask_for_cohort, cohort_picker, export_buttons, open_student

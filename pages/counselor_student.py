@@ -6,12 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from core.identity.access import NotFound
-from core.cockpit import last_read, mark_read
-from core.dashboard import FLAGS, cohort_dashboard
+from core.oversight.cockpit import last_read, mark_read
+from core.oversight.dashboard import FLAGS, cohort_dashboard
 from core.models import SOURCE_LABELS, Role, Stage, stage_label
 from core.network.narrowing import occupation_summaries
-from core.progress import goal_progress
-from core.timeline import readable_students, student_campaign, student_timeline
+from core.oversight.progress import goal_progress
+from core.oversight.timeline import readable_students, student_campaign, student_timeline
 from ui.comments import comment_thread
 from ui.counselor import STUDENT_PARAM, back_to_dashboard, requested_student
 from ui.guard import require

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.campaign.contacts import stage_counts
 from core.models import STAGE_LABELS, Role, Stage
-from core.progress import goal_progress
+from core.oversight.progress import goal_progress
 from core.campaign.todo import todo_list
 from ui.campaign import link
 from ui.comments import comment_thread

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from core import comments
+from core.oversight import comments
 from core.campaign import contacts, keep_in_touch, meetings, merge_fields, outreach, reflections, research, thanks
 from core.identity.access import SYSTEM
 from core.identity.accounts import create_user

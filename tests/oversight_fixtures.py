@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from core import comments
+from core.oversight import comments
 from core.campaign import contacts, meetings, outreach, reflections, research, thanks
 from core.admin.cohorts import add_goal, add_student, update_cohort
 from core.models import (

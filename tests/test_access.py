@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from core import comments
+from core.oversight import comments
 from core.campaign import contacts, meetings, outreach, reflections, research
 from core.identity.access import AccessDenied, NotFound
 from core.identity.accounts import get_user

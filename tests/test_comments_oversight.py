@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.identity.access import AccessDenied, NotFound
-from core.comments import add_comment, comment_counts, list_comments, recent_comments
+from core.oversight.comments import add_comment, comment_counts, list_comments, recent_comments
 from core.models import CommentCreate
 from tests.conftest import NOW
 from tests.oversight_fixtures import Campaign
@@ -71,7 +71,7 @@ def test_comments_on_a_private_reflection_stay_with_its_author(campaign):
 
 from datetime import timedelta  # noqa: E402
 
-from core.comments import edit_comment, restore_comment, withdraw_comment  # noqa: E402
+from core.oversight.comments import edit_comment, restore_comment, withdraw_comment  # noqa: E402
 from core.errors import StaleEdit  # noqa: E402
 from core.models import CommentEdit  # noqa: E402
 

@@ -8,7 +8,8 @@ from datetime import date
 
 import pytest
 
-from core import comments, dashboard, progress, \
+from core import \
+from core.oversight import comments, dashboard, progress
 from core.admin import cohort_admin, cohorts, library
 from core.campaign import contacts, keep_in_touch
     reflections, timeline, todo

@@ -181,7 +181,7 @@ def test_counselor_comments_from_the_detail_page(portal_env):
     at.button[[b.label for b in at.button].index("Post comment")].click().run()
     assert not at.exception
     assert "Try a second person at the same clinic." in [t.value for t in at.text]
-    from core.comments import list_comments
+    from core.oversight.comments import list_comments
 
     db = open_database(portal_env)
     try:
@@ -282,7 +282,7 @@ def test_counselor_posts_edits_withdraws_and_undoes_a_comment(portal_env):
     _button(at, "Undo").click().run()
     assert "Call Ben on Tuesday." in [t.value for t in at.text]
 
-    from core.comments import list_comments
+    from core.oversight.comments import list_comments
 
     db = open_database(portal_env)
     try:
@@ -298,7 +298,7 @@ def test_counselor_posts_edits_withdraws_and_undoes_a_comment(portal_env):
 
 
 def test_a_stale_comment_edit_shows_the_saved_text(portal_env):
-    from core.comments import add_comment, edit_comment
+    from core.oversight.comments import add_comment, edit_comment
     from core.models import CommentCreate, CommentEdit
 
     rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
@@ -403,7 +403,7 @@ def test_contact_picker_marks_archived_contacts(portal_env):
 
 
 def test_timeline_shows_edits_with_who_and_when(portal_env):
-    from core.comments import add_comment, edit_comment
+    from core.oversight.comments import add_comment, edit_comment
     from core.models import CommentCreate, CommentEdit
 
     rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
@@ -426,7 +426,7 @@ def test_timeline_shows_edits_with_who_and_when(portal_env):
 
 
 def test_the_student_sees_the_counselors_edit_marked_edited_and_not_a_withdrawn_comment(portal_env):
-    from core.comments import add_comment, edit_comment, withdraw_comment
+    from core.oversight.comments import add_comment, edit_comment, withdraw_comment
     from core.models import CommentCreate, CommentEdit
 
     rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
@@ -472,7 +472,7 @@ def test_the_filters_come_from_the_address_and_go_back_to_it(portal_env):
 
 
 def test_a_nudge_reaches_every_student_shown(portal_env):
-    from core.comments import list_comments
+    from core.oversight.comments import list_comments
 
     (rivera,) = _ids(portal_env, "counselor.rivera")
     at = _app("pages/counselor_home.py", rivera, counselor_home_flags=["stalled"]).run()
@@ -508,8 +508,8 @@ def test_a_students_reply_is_new_on_their_page_until_the_counselor_has_read_it(p
 
     from core.identity.accounts import load_actor
     from core.clock import utcnow
-    from core.cockpit import unread_replies
-    from core.comments import add_comment
+    from core.oversight.cockpit import unread_replies
+    from core.oversight.comments import add_comment
     from core.models import CommentCreate
 
     (rivera, lena) = _ids(portal_env, "counselor.rivera", "student12")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.identity.access import NotFound
-from core.timeline import describe_event, readable_students, student_campaign, student_timeline
+from core.oversight.timeline import describe_event, readable_students, student_campaign, student_timeline
 from tests.conftest import NOW
 from tests.oversight_fixtures import DAY, SECRET, Campaign
 
@@ -77,7 +77,7 @@ def test_counselor_of_another_cohort_sees_nothing(campaign):
 def test_edits_are_on_the_timeline_in_words_with_who_and_when(campaign):
     from datetime import timedelta
 
-    from core.comments import add_comment, edit_comment
+    from core.oversight.comments import add_comment, edit_comment
     from core.campaign.contacts import update_contact
     from core.models import CommentCreate, CommentEdit, ContactUpdate
     from tests.conftest import NOW

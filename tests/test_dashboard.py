@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.identity.access import AccessDenied, NotFound
-from core.dashboard import cohort_dashboard, cohort_funnel, goal_standings, stage_heatmap, weekly_activity
-from core.progress import cohort_goal_summary, goal_progress, student_metrics
+from core.oversight.dashboard import cohort_dashboard, cohort_funnel, goal_standings, stage_heatmap, weekly_activity
+from core.oversight.progress import cohort_goal_summary, goal_progress, student_metrics
 from tests.conftest import NOW
 from tests.oversight_fixtures import DAY, Campaign
 
@@ -61,7 +61,7 @@ def test_stalled_threshold_is_the_cohort_setting(campaign):
 
 def test_a_counselor_comment_does_not_count_as_student_activity(campaign):
     w = campaign.world
-    from core.comments import add_comment
+    from core.oversight.comments import add_comment
     from core.models import CommentCreate
 
     add_comment(w.db, w.counselor_x, w.bob.user_id, CommentCreate(subject_type="student", subject_id=w.bob.user_id,

@@ -5,7 +5,7 @@ from datetime import datetime
 from core.identity.access import SYSTEM
 from core.clock import utcnow
 from core.store.db import Database, rows, scalar
-from core.progress import student_metrics
+from core.oversight.progress import student_metrics
 from seeds.demo import seed_demo
 
 

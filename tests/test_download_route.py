@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 
 from core.identity import accounts, sessions
 from core.admin.downloads import DownloadFile, DownloadTokens
-from core.export import export_bytes, export_file
+from core.oversight.export import export_bytes, export_file
 from tests.conftest import NOW
 from tests.oversight_fixtures import Campaign
 from ui.download_route import content_disposition, routes

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.admin.downloads import TOKEN_TTL, DownloadFile, DownloadGone, DownloadTokens, DownloadUnknown
-from core.export import BOM, export_bytes, export_file
+from core.oversight.export import BOM, export_bytes, export_file
 from tests.conftest import NOW
 from tests.oversight_fixtures import Campaign
 
@@ -124,7 +124,7 @@ def test_an_export_file_holds_exactly_the_export(world):
 
 def test_the_activity_log_written_in_slices_is_the_single_querys_file(world, monkeypatch):
     """Slices of one event each (every hour its own) give the same bytes as one slice for everything."""
-    from core import export
+    from core.oversight import export
 
     Campaign(world)
     whole = export_file(world.db, world.admin, "activity", now=NOW)
@@ -143,7 +143,7 @@ def test_the_activity_log_written_in_slices_is_the_single_querys_file(world, mon
 @pytest.mark.parametrize("since, until", [(None, None), (date(2026, 3, 1), None), (None, date(2026, 3, 5)),
                                           (date(2026, 3, 1), date(2026, 3, 9))])
 def test_slices_keep_every_event_of_a_period_once(world, monkeypatch, since, until):
-    from core import export
+    from core.oversight import export
 
     Campaign(world)
     expected = export_bytes(world.db, world.admin, "activity", since=since, until=until, now=NOW)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core import export
+from core.oversight import export
 from core.campaign import contacts
 from core.models import ContactCreate
 from core.identity.access import AccessDenied, NotFound
-from core.export import ACTIVITY_COLUMNS, PIPELINE_COLUMNS, PROGRESS_COLUMNS, cell, export_csv
+from core.oversight.export import ACTIVITY_COLUMNS, PIPELINE_COLUMNS, PROGRESS_COLUMNS, cell, export_csv
 from tests.conftest import NOW
 from tests.oversight_fixtures import DAY, SECRET, Campaign
 
@@ -292,7 +292,7 @@ def test_the_dashboard_download_is_made_at_click_time_with_a_fresh_session_check
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "core.export", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "core.oversight.export", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
 
 

@@ -14,11 +14,11 @@ import pytest
 from core.rules import facts
 from core.admin.cohorts import add_goal
 from core.campaign.contacts import create_contact
-from core.dashboard import cohort_dashboard, cohort_summary, dashboard_frame, goal_standings
+from core.oversight.dashboard import cohort_dashboard, cohort_summary, dashboard_frame, goal_standings
 from core.store.db import rows, scalar
-from core.export import export_bytes
+from core.oversight.export import export_bytes
 from core.models import ContactCreate, GoalCreate, GoalMetric
-from core.progress import goal_progress
+from core.oversight.progress import goal_progress
 from tests.conftest import NOW
 
 

@@ -133,7 +133,7 @@ def test_the_bell_counts_only_your_own(portal_env):
 
 
 def test_a_counselor_comment_rings_the_students_bell(portal_env):
-    from core.comments import add_comment
+    from core.oversight.comments import add_comment
     from core.models import CommentCreate
 
     before = _unread(portal_env, "student07")
@@ -402,7 +402,7 @@ def test_the_account_page_takes_any_section(portal_env, value):
 
 
 def test_a_counselor_comment_is_new_in_the_students_thread_once_and_reading_it_clears_the_bell(portal_env):
-    from core.comments import add_comment
+    from core.oversight.comments import add_comment
     from core.identity.accounts import load_actor
     from core.models import CommentCreate
 

@@ -13,11 +13,11 @@ import pytest
 from core.identity.accounts import load_actor, user_id_for_username
 from core.clock import utcnow
 from core.campaign.contacts import list_contacts, stage_counts
-from core.dashboard import cohort_dashboard, goal_standings
+from core.oversight.dashboard import cohort_dashboard, goal_standings
 from core.store.db import Database, rows
-from core.export import export_bytes
+from core.oversight.export import export_bytes
 from core.rules.facts import FIGURE_NAMES
-from core.progress import goal_progress, metrics_for_student, student_metrics
+from core.oversight.progress import goal_progress, metrics_for_student, student_metrics
 from core.campaign.thanks import thank_you_status
 from core.campaign.todo import todo_list
 
@@ -201,7 +201,7 @@ def test_the_figures_kept_on_write_are_the_records_figures_after_every_kind_of_c
     # The dashboard for all time (kept) and for an explicit all-time period (counted) agree.
     from datetime import date
 
-    from core.dashboard import dashboard_query
+    from core.oversight.dashboard import dashboard_query
 
     kept = {r["student_id"]: r for r in cohort_dashboard(demo, admin, now=now)}
     sql, params = dashboard_query(admin, cohort_id=None, since=date(1900, 1, 1), until=date(9999, 12, 31), now=now)

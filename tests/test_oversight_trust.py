@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from core.admin import audit, cohort_admin, library, library_admin, roster
 from core.admin.cohorts import add_goal, retire_goal, update_cohort, update_goal
-from core.comments import add_comment, edit_comment, restore_comment, withdraw_comment
+from core.oversight.comments import add_comment, edit_comment, restore_comment, withdraw_comment
 from core.admin.library_admin import LibraryItemInput
 from core.models import CohortUpdate, CommentCreate, CommentEdit, GoalCreate, GoalMetric, GoalUpdate
 from tests.conftest import NOW

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from core import timeline
+from core.oversight import timeline
 from core.campaign import contacts, keep_in_touch, meetings, outreach, reflections, thanks
 from core.store.db import scalar
 from core.errors import NeedsConfirmation, StaleEdit

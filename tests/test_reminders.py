@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from core import comments, jobs, mailer, notify, reminders
+from core import jobs, mailer, notify, reminders
+from core.oversight import comments
 from core.campaign import contacts, meetings, outreach, thanks
 from core.identity.access import SYSTEM
 from core.config import Settings

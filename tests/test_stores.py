@@ -315,7 +315,7 @@ def _migration_files():
 
 def test_commands_work_while_the_portal_runs_on_postgres(pg_db, tmp_path, monkeypatch, capsys):
     """Health, an export, the scheduled work and a backup from a shell, beside the open portal."""
-    from core import export
+    from core.oversight import export
     from core.admin import backup as backup_command, health
     from core.config import get_settings
 

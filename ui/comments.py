@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.comments import add_comment, edit_comment, list_comments, restore_comment, withdraw_comment
+from core.oversight.comments import add_comment, edit_comment, list_comments, restore_comment, withdraw_comment
 from core.store.db import Database
 from core.models import Actor, CommentCreate, CommentEdit
 from core.notify import read_comments

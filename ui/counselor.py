@@ -12,7 +12,7 @@ from core.identity.accounts import SessionEnded
 from core.admin.cohorts import list_cohorts
 from core.store.db import Database
 from core.admin.downloads import Maker
-from core.export import KINDS, export_csv, export_file, file_name
+from core.oversight.export import KINDS, export_csv, export_file, file_name
 from core.errors import check_id
 from core.models import Actor
 from ui.downloads import download_link, for_session

@@ -291,7 +291,7 @@ def settle(db: Any, scope: tuple[str, list[Any]] | int | None = None) -> int:
     Returns how many students were recomputed.
 
     `scope` narrows it to the students about to be read: one student's id, or SQL selecting a
-    `student_id` column with its parameters (core.dashboard.students_in_scope); None settles every
+    `student_id` column with its parameters (core.oversight.dashboard.students_in_scope); None settles every
     student waiting. A save that commits while this runs is not seen by its snapshot, so its row
     stays for the next settle: the rows deleted are those seen (`id <= ` the highest seen, in the
     same snapshot). Two settles at once in one process take turns; across processes the second

@@ -10,7 +10,7 @@ correctly), dates are ISO 8601, and no text cell can start a spreadsheet formula
 Private reflections never leave. Free-text notes (research notes, meeting notes, non-private
 reflections, event details) leave only when an admin asks for them with include_notes=True.
 
-    python -m core.export progress|pipeline|activity [--cohort ID_OR_NAME] [--since YYYY-MM-DD]
+    python -m core.oversight.export progress|pipeline|activity [--cohort ID_OR_NAME] [--since YYYY-MM-DD]
                           [--until YYYY-MM-DD] [--include-notes] [--as USERNAME] --out FILE.csv
 """
 
@@ -35,7 +35,7 @@ from core.identity.access import (
 )
 from core.clock import utcnow
 from core.store.commands import command
-from core.dashboard import dashboard_query, period_bounds, students_in_scope
+from core.oversight.dashboard import dashboard_query, period_bounds, students_in_scope
 from core.rules.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes, settle
 from core.store.db import Cursor, Database
 from core.admin.downloads import CHUNK_BYTES, TEMP_PREFIX, DownloadFile
@@ -526,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
     from core.identity.accounts import load_actor, user_id_for_username
     from core.config import get_settings
 
-    parser = argparse.ArgumentParser(prog="python -m core.export", description="Career-office CSV exports.")
+    parser = argparse.ArgumentParser(prog="python -m core.oversight.export", description="Career-office CSV exports.")
     parser.add_argument("kind", choices=KINDS)
     parser.add_argument("--cohort", help="cohort id or exact name (default: every cohort)")
     parser.add_argument("--since", type=_day, help="first day, YYYY-MM-DD (inclusive)")

@@ -1,7 +1,7 @@
 """The counselor's cockpit: who needs me this week and why, unread replies, a nudge to many students at
 once, and the career office's comparison of cohorts.
 
-Every figure comes from the dashboard's rows (core/dashboard.py) and the definitions of
+Every figure comes from the dashboard's rows (core/oversight/dashboard.py) and the definitions of
 core/rules/facts.py; nothing here counts a stage or a due thank-you a second way.
 """
 
@@ -15,7 +15,7 @@ import pandas as pd
 from core.store import events
 from core.identity.access import require_read_student, require_role, visible_students_sql
 from core.clock import utcnow
-from core.dashboard import EARLIEST, LATEST, dashboard_frame, students_in_scope
+from core.oversight.dashboard import EARLIEST, LATEST, dashboard_frame, students_in_scope
 from core.store.db import Cursor, Database, rows
 from core.errors import PortalError
 from core.rules.facts import PROGRESS, THANK_STATUS, ctes

@@ -1,7 +1,7 @@
 """Per-student progress figures and cohort goals, as the student, the counselor and the exports see them.
 
 The figures are defined once in core/rules/facts.py (FIGURES) and the goal pacing once in
-core/dashboard.py (a linear pace from the term start to the goal's due date); this module reads
+core/oversight/dashboard.py (a linear pace from the term start to the goal's due date); this module reads
 them for one student or for every student the actor may read:
 - targets: contacts on the list (archived ones excluded)
 - researched: contacts with research notes or planned questions
@@ -20,7 +20,7 @@ from typing import Any
 from core.identity.access import require_read_student, visible_students_sql
 from core.clock import utcnow
 from core.admin.cohorts import list_goals
-from core.dashboard import EARLIEST, LATEST, goal_standings, standings_query
+from core.oversight.dashboard import EARLIEST, LATEST, goal_standings, standings_query
 from core.store.db import Cursor, Database, row, rows
 from core.rules.facts import FIGURE_NAMES, FIGURES, ONE_STUDENT, PROGRESS, THANK_STATUS, WINDOW, ctes, for_one_student, settle
 from core.models import GOAL_LABELS, Actor, GoalMetric
@@ -75,7 +75,7 @@ def cohort_goal_summary(db: Database, actor: Actor, cohort_id: int, *, now: date
     """Per active goal of a cohort: how many students have met it, are on track, behind, or missed it.
 
     Rows: goal_id, metric, label, target, due_on, expected_now (the pace today), students, met,
-    on_track, behind, missed. Computed from core.dashboard.goal_standings (one query for the cohort).
+    on_track, behind, missed. Computed from core.oversight.dashboard.goal_standings (one query for the cohort).
     """
     goals = list_goals(db, actor, cohort_id)
     standings = goal_standings(db, actor, cohort_id, now=now)

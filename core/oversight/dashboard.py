@@ -7,10 +7,10 @@ last activity, and the flags a counselor acts on:
   when they never acted);
 - overdue thank-yous: meetings held whose thank-you is past its window and not sent;
 - meetings without reflection: held meetings with no reflection written (private ones count);
-- off track: active cohort goals whose status is behind or missed (the pacing of core/progress.py,
+- off track: active cohort goals whose status is behind or missed (the pacing of core/oversight/progress.py,
   computed here in SQL for the whole cohort at once).
 
-The same query, with a time window, feeds the cohort progress export (core/export.py).
+The same query, with a time window, feeds the cohort progress export (core/oversight/export.py).
 """
 
 from __future__ import annotations
@@ -237,7 +237,7 @@ def goal_standings(db: Database, actor: Actor, cohort_id: int, *, now: datetime 
     """Every student's status against every active goal of a cohort: who is on track.
 
     Rows: student_id, name, goal_id, metric, label, target, current, expected_now, due_on, status
-    ('met', 'on_track', 'behind', 'missed'), with the pacing of core.progress.goal_progress.
+    ('met', 'on_track', 'behind', 'missed'), with the pacing of core.oversight.progress.goal_progress.
     """
     now = now or utcnow()
     _settled_scope(db, actor, cohort_id)
