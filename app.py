@@ -15,7 +15,7 @@ def main() -> None:
     # routes below): components register with the running server only when first imported in a run.
     from core.identity.accounts import must_change_password
     from core.config import ConfigError, get_settings
-    from core.jobs import ensure_runner
+    from core.messaging.jobs import ensure_runner
     from ui.auth import keep_cookie, sign_in, sign_out
     from ui.db import get_db
     from ui.nav import navigation, show

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench.dataset import build
 from bench.download import Peak
-from core import mailer, reminders
+from core.messaging import mailer, reminders
 from core.identity.access import SYSTEM
 from core.store.db import Database
 from tests.smtp_server import SmtpServer

@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     timezone: str = "America/New_York"
     # Where links in emails point (the address people open the portal at).
     base_url: str = "http://localhost:8501"
-    # Email (core/mailer.py). No host: email is off, in-portal notifications still work.
+    # Email (core/messaging/mailer.py). No host: email is off, in-portal notifications still work.
     smtp_host: str = ""
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_security: str = Field(default="starttls", pattern="^(starttls|tls|none)$")
@@ -95,8 +95,8 @@ class Settings(BaseSettings):
     # Digests go at this hour; weekly ones on this weekday (0 = Monday).
     digest_hour: int = Field(default=8, ge=0, le=23)
     digest_weekday: int = Field(default=0, ge=0, le=6)
-    # Scheduled work (core/jobs.py): run inside the portal process (the embedded default). On
-    # PostgreSQL it is off unless set: the work runs in its own worker, `python -m core.jobs --loop`.
+    # Scheduled work (core/messaging/jobs.py): run inside the portal process (the embedded default). On
+    # PostgreSQL it is off unless set: the work runs in its own worker, `python -m core.messaging.jobs --loop`.
     jobs_in_process: bool = True
     # The daily backup: at this hour, kept this many days (0: no daily backup).
     backup_hour: int = Field(default=2, ge=0, le=23)

@@ -7,9 +7,9 @@ import streamlit as st
 
 from core.identity.accounts import PASSWORD_RULE, AccountError, change_password, get_user, must_change_password
 from core.config import get_settings
-from core.mailer import email_status
+from core.messaging.mailer import email_status
 from core.models import Role
-from core.notify import DIGEST_FREQUENCIES, digest_frequency, email_choices, kinds_for, set_notification_settings
+from core.messaging.notify import DIGEST_FREQUENCIES, digest_frequency, email_choices, kinds_for, set_notification_settings
 from ui import forms
 from ui.auth import start_new_session
 from ui.guard import require

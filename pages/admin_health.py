@@ -9,8 +9,8 @@ from core.admin.backup import BACKUP_CONTENTS_WARNING, BackupError, backup, defa
 from core.config import get_settings
 from core.store.db import redact_url
 from core.admin.health import human_bytes, report
-from core.jobs import job_status, recent_runs, run_now
-from core.mailer import email_status, outbox_counts
+from core.messaging.jobs import job_status, recent_runs, run_now
+from core.messaging.mailer import email_status, outbox_counts
 from core.models import Role
 from ui import forms
 from ui.campaign import link
@@ -36,7 +36,7 @@ if notice := st.session_state.pop(f"{P}_jobs_notice", None):
 settings = get_settings()
 if not settings.jobs_in_process:
     st.caption("This portal does not run scheduled work itself (jobs_in_process is off): run "
-               "`python -m core.jobs --loop` beside it, or `run-once` from a scheduler.")
+               "`python -m core.messaging.jobs --loop` beside it, or `run-once` from a scheduler.")
 jobs = job_status(db, actor)
 for job in jobs:
     with st.container(border=True):

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from core.config import get_settings
-from core.mailer import email_status, outbox, outbox_counts, retry
+from core.messaging.mailer import email_status, outbox, outbox_counts, retry
 from core.models import Role
-from core.notify import KINDS
+from core.messaging.notify import KINDS
 from ui import forms
 from ui.guard import require
 from ui.widgets import md_escape, when

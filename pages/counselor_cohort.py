@@ -7,7 +7,7 @@ import streamlit as st
 from core.admin.cohorts import add_goal, get_cohort, list_goals, restore_goal, retire_goal, update_cohort, update_goal
 from core.oversight.dashboard import goal_standings
 from core.models import GOAL_LABELS, CohortUpdate, GoalCreate, GoalMetric, GoalUpdate, Role
-from core.notify import cohort_defaults, kinds_for, set_cohort_defaults
+from core.messaging.notify import cohort_defaults, kinds_for, set_cohort_defaults
 from core.oversight.progress import cohort_goal_summary
 from ui import forms
 from ui.counselor import cohort_picker, open_student

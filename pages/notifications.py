@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.models import Role
-from core.notify import KINDS, list_notifications, mark_all_read, mark_read, unread_count
+from core.messaging.notify import KINDS, list_notifications, mark_all_read, mark_read, unread_count
 from ui import forms
 from ui.guard import require
 from ui.notifications import open_notification

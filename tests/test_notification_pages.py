@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core.clock import utcnow
 from core.store.db import get_database, rows, scalar
 from core.models import Role
-from core.notify import KINDS, cohort_defaults, digest_frequency, email_choices
+from core.messaging.notify import KINDS, cohort_defaults, digest_frequency, email_choices
 from tests.apptest_utils import ROOT, demo_user_id, refused, run_page, sign_in_state, texts
 
 USERS = ["student07", "counselor.rivera", "admin"]
@@ -349,7 +349,7 @@ def test_outbox_is_empty_with_a_word_on_where_emails_come_from(portal_env):
 
 
 def test_health_shows_a_failed_job_with_its_error_and_runs_one_now(portal_env):
-    from core.jobs import JOBS
+    from core.messaging.jobs import JOBS
 
     name, job = next(iter(JOBS.items()))
     started = utcnow() - timedelta(minutes=30)

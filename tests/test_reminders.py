@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from core import jobs, mailer, notify, reminders
+from core.messaging import jobs, mailer, notify, reminders
 from core.oversight import comments
 from core.campaign import contacts, meetings, outreach, thanks
 from core.identity.access import SYSTEM
@@ -226,7 +226,7 @@ def test_a_killed_runner_sends_nothing_twice(tmp_path):
         env = {**os.environ, "PORTAL_DB_PATH": str(path), "PORTAL_SMTP_HOST": "127.0.0.1",
                "PORTAL_SMTP_PORT": str(slow.port), "PORTAL_SMTP_SECURITY": "none",
                "PORTAL_SMTP_FROM": "portal@example.edu"}
-        child = subprocess.Popen([sys.executable, "-m", "core.jobs", "run-once", "--job", "email", "--force"],
+        child = subprocess.Popen([sys.executable, "-m", "core.messaging.jobs", "run-once", "--job", "email", "--force"],
                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         slow.wait_for(5, timeout=60)
         child.send_signal(signal.SIGKILL)

@@ -10,7 +10,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 
-from core import jobs
+from core.messaging import jobs
 from core.store import dialect
 from core.admin.backup import BackupError, backup, restore
 from core.campaign.contacts import create_contact
@@ -367,7 +367,7 @@ def test_the_demo_seeded_on_each_store_is_the_same_portal(pg_cluster, demo_file)
 
 
 def test_the_scheduled_work_runs_as_its_own_worker_process_on_postgres(pg_db, tmp_path):
-    """`python -m core.jobs --loop` beside the portal: it runs the due jobs and stops on Ctrl-C."""
+    """`python -m core.messaging.jobs --loop` beside the portal: it runs the due jobs and stops on Ctrl-C."""
     import os
     import signal
     import subprocess
@@ -377,7 +377,7 @@ def test_the_scheduled_work_runs_as_its_own_worker_process_on_postgres(pg_db, tm
     env = {**os.environ, "PORTAL_DATABASE_URL": pg_db.url, "PORTAL_DATA_DIR": str(tmp_path),
            "PORTAL_SECRETS_FILE": str(tmp_path / "no-secrets.toml")}
     env.pop("PORTAL_JOBS_IN_PROCESS", None)
-    worker = subprocess.Popen([sys.executable, "-m", "core.jobs", "--loop"], env=env,
+    worker = subprocess.Popen([sys.executable, "-m", "core.messaging.jobs", "--loop"], env=env,
                               cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60

@@ -34,7 +34,7 @@ TEMPLATE_CATEGORIES = {
     "referrer_thank_you": "Thank-you to a referrer",
     "where_i_landed": "Where I landed",
     "keep_in_touch": "Keeping in touch",
-    # Reminder emails (core/mailer.py): one per kind of notification.
+    # Reminder emails (core/messaging/mailer.py): one per kind of notification.
     "email_thank_you_due": "Email: thank-you due",
     "email_follow_up_due": "Email: follow-up due",
     "email_second_person": "Email: second person to try",

@@ -61,7 +61,7 @@ def _tell_at_once(db: Database, student_id: int) -> None:
     you"), rather than at the next reminder run; the comment is saved whatever happens here."""
     import logging
 
-    from core import jobs, reminders
+    from core.messaging import jobs, reminders
 
     try:
         given = reminders.remind_student(db, student_id)

@@ -26,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 
-from core import notify
+from core.messaging import notify
 from core.rules import facts
 from core.store import dialect
 from core.identity.access import SYSTEM, require_role
@@ -445,7 +445,7 @@ def give(db: Database, due: list[Due], *, now: datetime | None = None, settings:
     """Write each due reminder as a notification and, for those who take it by email, an outbox email;
     each batch in one transaction. A reminder already given (by an earlier run or another runner) is
     skipped by the unique ledger, never written twice."""
-    from core import mailer
+    from core.messaging import mailer
 
     now = now or utcnow()
     settings = settings or get_settings()

@@ -2,7 +2,7 @@
 
 The kinds of reminder are listed once here (KINDS): who receives them, what they are called on the
 settings page, and whether email is on unless someone chose otherwise. Which reminders are due is
-core/reminders.py; sending email is core/mailer.py; the scheduled runs are core/jobs.py.
+core/messaging/reminders.py; sending email is core/messaging/mailer.py; the scheduled runs are core/messaging/jobs.py.
 
 A notification is a row per person per fact and due moment (`fact_key`, unique per person): the
 same row is the ledger that keeps a reminder from being given twice.

@@ -1,13 +1,13 @@
 """Scheduled work: reminders and digests, sending email, the daily backup and the nightly exports.
 
-    python -m core.jobs run-once [--job NAME] [--force]   run what is due now (portal stopped, or a store
+    python -m core.messaging.jobs run-once [--job NAME] [--force]   run what is due now (portal stopped, or a store
                                                           other processes may open), then stop
-    python -m core.jobs --loop                            keep running it, every TICK seconds
+    python -m core.messaging.jobs --loop                            keep running it, every TICK seconds
 
 With the embedded DuckDB file the runner lives inside the portal process: `ensure_runner` starts one
 thread per process, once, and stops it when the process exits. Every run is recorded in `job_runs`
 (start, end, what it did, the error); a lease per job (`job_leases`) keeps two runners from running
-the same job together, and the ledgers of core/reminders.py and core/mailer.py keep a reminder
+the same job together, and the ledgers of core/messaging/reminders.py and core/messaging/mailer.py keep a reminder
 from being given twice even if they did. The career office sees it all on the Health page.
 """
 
@@ -59,7 +59,7 @@ class Job:
 
 
 def _reminders(db: Database, settings: Settings, now: datetime, runner: str) -> str:
-    from core.reminders import remind
+    from core.messaging.reminders import remind
 
     given = remind(db, now=now, settings=settings)
     return (f"{given.notified} notification{'s' if given.notified != 1 else ''} given, "
@@ -67,7 +67,7 @@ def _reminders(db: Database, settings: Settings, now: datetime, runner: str) -> 
 
 
 def _email(db: Database, settings: Settings, now: datetime, runner: str) -> str:
-    from core.mailer import send_pending
+    from core.messaging.mailer import send_pending
 
     counts = send_pending(db, runner=runner, settings=settings)
     summary = f"{counts['sent']} sent, {counts['retry']} to retry, {counts['failed']} failed"
@@ -75,7 +75,7 @@ def _email(db: Database, settings: Settings, now: datetime, runner: str) -> str:
         summary += f", {counts['interrupted']} interrupted earlier marked failed"
     if not settings.email_configured:
         summary += " (email is off)"
-    # Emails that failed are told to the career office once an hour, together (core/reminders.py), not
+    # Emails that failed are told to the career office once an hour, together (core/messaging/reminders.py), not
     # as a failed run every minute while a mail server is down.
     return summary
 
@@ -413,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: run due jobs once, or keep running them."""
     from core.admin.backup import open_for_command
 
-    parser = argparse.ArgumentParser(prog="python -m core.jobs", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m core.messaging.jobs", description=__doc__.splitlines()[0])
     parser.add_argument("mode", nargs="?", choices=["run-once"], default="run-once")
     parser.add_argument("--loop", action="store_true", help="keep running due jobs until stopped")
     parser.add_argument("--job", choices=sorted(JOBS), help="only this job")

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 
-from core import notify
+from core.messaging import notify
 from core.identity.access import require_role
 from core.clock import utcnow
 from core.config import Settings, get_settings

@@ -1,0 +1,7 @@
+"""Telling people: notifications, reminders, email, and the job runner that schedules them.
+
+notify (the kinds of reminder, notifications in the portal, each person's email choices),
+reminders (which are due, computed from the facts when asked), mailer (the outbox and SMTP), jobs
+(scheduled work: reminders, digests, email, backups, nightly exports). The top of core: it may
+import every other area, and nothing in core imports it.
+"""
