@@ -8,11 +8,9 @@ from datetime import date
 
 import pytest
 
-from core import \
-from core.oversight import comments, dashboard, progress
 from core.admin import cohort_admin, cohorts, library
-from core.campaign import contacts, keep_in_touch
-    reflections, timeline, todo
+from core.campaign import contacts, keep_in_touch, reflections, todo
+from core.oversight import comments, dashboard, progress, timeline
 from core.identity.access import NotFound
 from core.store.db import scalar
 from core.errors import PortalError
