@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, NoDecode, SettingsConfigDict
-from core.errors import PortalError
+from core.models import check_timezone
+from core.errors import ConfigError, PortalError, SettingsError
 
 # The key older versions shipped for demo mode. Public, so never used to sign anything: refused
 # outside demo mode and replaced by the per-installation key file in demo mode.
@@ -22,12 +25,21 @@ MIN_COOKIE_KEY_LENGTH = 32
 MIN_COOKIE_KEY_BITS = 128
 
 
-class ConfigError(PortalError, RuntimeError):
-    """The configuration cannot be used as it is; the message says how to fix it."""
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-class SettingsError(ConfigError, ValueError):
-    """A setting holds a value the portal cannot use (a time zone that is not one, a word for a number)."""
+def parse_networks(entries: Iterable[str]) -> list[Network]:
+    """Networks from addresses and CIDR ranges ("10.0.0.5", "10.0.0.0/8", "::1"); ValueError names a bad one."""
+    networks = []
+    for entry in entries:
+        text = entry.strip()
+        if not text:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(text, strict=False))
+        except ValueError:
+            raise ValueError(f"{text!r} is not an IP address or a range such as 10.0.0.0/8") from None
+    return networks
 
 
 def secrets_file() -> Path:
@@ -126,24 +138,18 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        from core.models import check_timezone
-
         return check_timezone(value)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxy_list(cls, value: Any) -> list[str]:
-        from core.identity.proxies import parse_networks
-
         entries = value.replace(",", " ").split() if isinstance(value, str) else list(value or [])
         parse_networks(str(e) for e in entries)  # a bad entry is refused at start-up, with its text
         return [str(e).strip() for e in entries if str(e).strip()]
 
     @property
     def trusted_proxy_networks(self) -> list:
-        """The trusted proxies as networks (core.identity.proxies)."""
-        from core.identity.proxies import parse_networks
-
+        """The trusted proxies as networks (read by core.identity.proxies)."""
         return parse_networks(self.trusted_proxies)
 
     @classmethod

@@ -244,7 +244,7 @@ class _Model(BaseModel):
 
 @dataclass(frozen=True)
 class Actor:
-    """The signed-in user on whose behalf a core function runs."""
+    """The signed-in user on whose behalf a core function runs (SYSTEM: the portal's own scheduled work)."""
 
     user_id: int
     role: Role
@@ -261,6 +261,10 @@ class Actor:
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+
+# The portal itself, acting for scheduled work and command-line tools: an admin that is always active.
+SYSTEM = Actor(user_id=0, role=Role.ADMIN, name="system")
 
 
 class UserCreate(_Model):

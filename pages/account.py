@@ -5,7 +5,8 @@ Every email's settings link opens /account?section=notifications: the notificati
 
 import streamlit as st
 
-from core.identity.accounts import PASSWORD_RULE, AccountError, change_password, get_user, must_change_password
+from core.errors import AccountError
+from core.identity.accounts import PASSWORD_RULE, change_password, get_user, must_change_password
 from core.config import get_settings
 from core.messaging.mailer import email_status
 from core.models import Role

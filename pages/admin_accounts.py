@@ -3,8 +3,8 @@
 import streamlit as st
 from pydantic import ValidationError
 
+from core.errors import AccountError
 from core.identity import accounts
-from core.identity.accounts import AccountError
 from core.config import get_settings
 from core.models import Role, UserCreate, field_errors
 from ui.guard import require

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.admin.backup import BACKUP_CONTENTS_WARNING, BackupError, backup, default_target, download_backup
+from core.errors import BackupError
+from core.admin.backup import BACKUP_CONTENTS_WARNING, backup, default_target, download_backup
 from core.config import get_settings
 from core.store.db import redact_url
 from core.admin.health import human_bytes, report

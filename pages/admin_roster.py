@@ -2,10 +2,11 @@
 
 import streamlit as st
 
+from core.errors import RosterError
 from core.admin.cohort_admin import all_cohorts
 from core.config import get_settings
 from core.models import Role
-from core.admin.roster import RosterError, apply, passwords_csv, preview, sample_csv
+from core.admin.roster import apply, passwords_csv, preview, sample_csv
 from ui.guard import require
 from ui.widgets import import_preview, md_escape
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.network import volunteers
 from core.models import CONTACT_PREFERENCE_LABELS, ContactPreference, Role, VolunteerCreate
+from core.errors import NetworkError
 from ui import forms
 from ui.campaign import FieldErrors
 from ui.guard import require
@@ -140,7 +141,7 @@ with import_tab:
     if upload is not None:
         try:
             plan = volunteers.preview_import(db, actor, upload.getvalue())
-        except volunteers.NetworkError as exc:
+        except NetworkError as exc:
             st.error(md_escape(str(exc)))
             plan = None
         if plan is not None:

@@ -5,7 +5,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from core.identity.access import NotFound
+from core.errors import NotFound
 from core.oversight.cockpit import last_read, mark_read
 from core.oversight.dashboard import FLAGS, cohort_dashboard
 from core.models import SOURCE_LABELS, Role, Stage, stage_label

@@ -8,9 +8,7 @@ import streamlit as st
 from core.campaign import contacts as core_contacts
 from core.network import volunteers
 from core.campaign import linkedin_import
-from core.identity.access import NotFound
-from core.store.db import WriteConflict
-from core.errors import DuplicateRecord
+from core.errors import DuplicateRecord, ImportProblem, NotFound, WriteConflict
 from core.models import SOURCE_LABELS, STAGE_LABELS, ContactCreate, ContactUpdate, Role, Source, Stage, stage_label
 from ui import forms
 from ui.campaign import CONTACT_PARAM, FieldErrors, link, requested_id
@@ -327,7 +325,7 @@ with import_tab:
     if upload is not None:
         try:
             parsed = linkedin_import.parse_connections(upload.getvalue())
-        except linkedin_import.ImportProblem as exc:
+        except ImportProblem as exc:
             st.error(md_escape(str(exc)))
         else:
             fresh, skipped = linkedin_import.preview(db, actor, parsed)
@@ -351,7 +349,7 @@ with import_tab:
                     result = linkedin_import.import_connections(
                         db, actor, parsed, focus_occupation_id=occ,
                         progress=lambda f: bar.progress(f, text=f"Importing… {int(f * 100)}%"))
-                except (linkedin_import.ImportProblem, WriteConflict) as exc:
+                except (ImportProblem, WriteConflict) as exc:
                     bar.empty()
                     st.error(md_escape(str(exc)))
                 else:

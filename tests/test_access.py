@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
+from core.errors import AccessDenied, NotFound
 from core.oversight import comments
 from core.campaign import contacts, meetings, outreach, reflections, research
-from core.identity.access import AccessDenied, NotFound
 from core.identity.accounts import get_user
 from core.admin.cohorts import add_goal, get_cohort, list_cohorts, update_cohort
 from core.models import (

@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from streamlit_authenticator.utilities.hasher import Hasher
 
+from core.errors import AccessDenied, AccountError, SessionEnded
 from core.identity import accounts
-from core.identity.access import SYSTEM, AccessDenied
-from core.identity.accounts import AccountError, create_user
+from core.identity.access import SYSTEM
+from core.identity.accounts import create_user
 from core.models import Role, UserCreate
 from tests.conftest import NOW, PASSWORD, make_user
 
@@ -125,7 +126,7 @@ def test_signing_out_revokes_every_session_of_the_account_and_no_other(db):
     bens = sessions.start(db, user_id=ben.user_id, method=sessions.PASSWORD, expiry_days=7, now=NOW)
     accounts.revoke_sessions(db, ana, now=NOW + timedelta(minutes=1))
     for started in ana_sessions:
-        with pytest.raises(accounts.SessionEnded, match="session has ended"):
+        with pytest.raises(SessionEnded, match="session has ended"):
             sessions.session_actor(db, started.session_id, expiry_days=7, now=NOW + timedelta(minutes=2))
     assert sessions.session_actor(db, bens.session_id, expiry_days=7, now=NOW + timedelta(minutes=2)) == ben
     later = sessions.start(db, user_id=ana.user_id, method=sessions.PASSWORD, expiry_days=7, now=NOW + timedelta(hours=1))

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from core.errors import AccessDenied, AccountError, NotFound
 from core.identity import accounts
-from core.identity.access import SYSTEM, AccessDenied, NotFound
-from core.identity.accounts import AccountError
+from core.identity.access import SYSTEM
 from core.store.db import rows, scalar
 from core.models import Role
 from tests.conftest import NOW, PASSWORD, make_user

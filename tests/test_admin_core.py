@@ -6,14 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 
+from core.errors import AccessDenied, CohortError, NotFound, RegistrationError
 from core.admin import audit, cohort_admin, health, library, library_admin
 from core.identity import registration
-from core.identity.access import AccessDenied, NotFound
 from core.identity.accounts import authenticator_credentials, check_password
-from core.admin.cohorts import CohortError, list_cohorts
+from core.admin.cohorts import list_cohorts
 from core.store.db import scalar
 from core.admin.library_admin import LibraryItemInput
-from core.identity.registration import RegistrationError
 from tests.conftest import NOW
 
 # ---------------------------------------------------------------- cohorts

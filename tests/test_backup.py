@@ -12,8 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.errors import AccessDenied, BackupError
 from core.admin import backup
-from core.identity.access import SYSTEM, AccessDenied
+from core.identity.access import SYSTEM
 from core.identity.accounts import set_active, user_id_for_username
 from core.store.db import Database, rows, scalar
 from core.models import Actor, Role
@@ -35,7 +36,7 @@ def test_round_trip_write_back_up_change_restore_compare(demo_copy, tmp_path):
     result = backup.backup(db, admin, target)
     assert result.users == len(before["users"]) and result.events == len(before["events"])
     assert result.schema_version == max(r[0] for r in before["schema_migrations"])
-    with pytest.raises(backup.BackupError, match="already exists"):
+    with pytest.raises(BackupError, match="already exists"):
         backup.backup(db, admin, target)
 
     set_active(db, admin, user_id_for_username(db, "student07"), False)  # the change after the backup
@@ -93,9 +94,9 @@ def test_backup_and_restore_refuse_what_they_cannot_do(world, tmp_path):
         backup.backup(world.db, world.counselor_x, tmp_path / "x.duckdb")
     not_portal = tmp_path / "other.duckdb"
     duckdb.connect(str(not_portal)).close()
-    with pytest.raises(backup.BackupError, match="not a portal database"):
+    with pytest.raises(BackupError, match="not a portal database"):
         backup.restore(not_portal, tmp_path / "portal.duckdb")
-    with pytest.raises(backup.BackupError, match="no such backup"):
+    with pytest.raises(BackupError, match="no such backup"):
         backup.restore(tmp_path / "missing.duckdb", tmp_path / "portal.duckdb")
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import AccessDenied, BackupError
 from core.admin import backup
 from core.identity import accounts
-from core.identity.access import AccessDenied
 from core.store.db import rows
 from core.models import Role
 from tests.apptest_utils import run_page, texts
@@ -52,9 +52,9 @@ def test_others_and_admins_who_lost_the_role_get_nothing_and_nothing_is_recorded
 def test_only_files_in_the_backups_folder_can_be_downloaded(world, backup_file, tmp_path):
     secret = tmp_path / "secrets.toml"
     secret.write_text("[portal]\n")
-    with pytest.raises(backup.BackupError, match="not one of the portal's backups"):
+    with pytest.raises(BackupError, match="not one of the portal's backups"):
         backup.download_backup(world.db, world.admin, secret, backups_dir=backup_file.parent, now=NOW)
-    with pytest.raises(backup.BackupError):
+    with pytest.raises(BackupError):
         backup.download_backup(world.db, world.admin, backup_file.parent / ".." / "secrets.toml",
                                backups_dir=backup_file.parent, now=NOW)
 

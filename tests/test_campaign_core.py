@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from core.errors import AccessDenied, ContactError, MeetingError, NotFound, ResearchError, ThankYouError
 from core.campaign import contacts, keep_in_touch, meetings, merge_fields, outreach, reflections, research, thanks
-from core.identity.access import AccessDenied, NotFound
 from core.models import (
     Channel, ContactCreate, FollowUpCreate, FollowUpKind, MeetingCreate, MeetingLog, MeetingMode, OutcomeCreate,
     OutcomeKind, OutreachCreate, PlannedQuestionCreate, ReferralCreate, ReflectionCreate, ResearchUpdate, Source,
@@ -85,7 +85,7 @@ def test_a_bad_referral_rolls_back_the_whole_log(world):
     bobs = _contact(world, world.bob)
     mid = meetings.schedule_meeting(db, a, cid, MeetingCreate(starts_at_local=NOW - timedelta(hours=3), timezone="UTC",
                                                             mode=MeetingMode.PHONE), now=NOW - timedelta(days=1))
-    with pytest.raises(meetings.MeetingError):
+    with pytest.raises(MeetingError):
         meetings.log_meeting(db, a, mid, MeetingLog(insights="x"), referrals=[ReferralCreate(first_name="Noor")],
                              held_at=NOW + timedelta(hours=1), now=NOW)
     assert meetings.get_meeting(db, a, mid)["status"] == "scheduled"
@@ -116,7 +116,7 @@ def test_filters_by_stage_occupation_source_and_archive(world):
 def test_fourth_focus_occupation_is_refused(world):
     for name in ("A", "B", "C"):
         contacts.add_focus_occupation(world.db, world.alice, name, now=NOW)
-    with pytest.raises(contacts.ContactError, match="three"):
+    with pytest.raises(ContactError, match="three"):
         contacts.add_focus_occupation(world.db, world.alice, "D", now=NOW)
 
 
@@ -156,7 +156,7 @@ def test_thank_you_status_and_the_referrer(world):
     assert thanks.referrer_to_thank(db, a, ref) is None
     referrer = thanks.referrer_to_thank(db, a, cid)
     assert (referrer["id"], referrer["thanked"]) == (ref, False)
-    with pytest.raises(thanks.ThankYouError):
+    with pytest.raises(ThankYouError):
         thanks.create_thank_you(db, a, ref, ThankYouCreate(body="x"), kind="referrer", now=NOW)
 
 
@@ -319,7 +319,7 @@ def test_planned_questions_are_added_once_edited_with_a_version_and_removed_with
     with pytest.raises(StaleEdit):
         research.edit_planned_question(world.db, world.alice, q1, PlannedQuestionCreate(text="Stale wording"),
                                        expected_version=1, now=NOW)
-    with pytest.raises(research.ResearchError, match="already in the plan"):
+    with pytest.raises(ResearchError, match="already in the plan"):
         research.edit_planned_question(world.db, world.alice, q2, PlannedQuestionCreate(text="how did you get STARTED?"),
                                        expected_version=1, now=NOW)
     with pytest.raises(NotFound):

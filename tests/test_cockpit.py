@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from core.identity.access import AccessDenied, NotFound
-from core.oversight.cockpit import NudgeError, cohort_comparison, mark_read, needs_me, nudge, unread_replies
+from core.errors import AccessDenied, NotFound, NudgeError
+from core.oversight.cockpit import cohort_comparison, mark_read, needs_me, nudge, unread_replies
 from core.oversight.comments import add_comment, list_comments
 from core.store.db import scalar
 from core.models import CommentCreate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.identity.access import AccessDenied, NotFound
+from core.errors import AccessDenied, NotFound
 from core.oversight.comments import add_comment, comment_counts, list_comments, recent_comments
 from core.models import CommentCreate
 from tests.conftest import NOW

@@ -2,7 +2,8 @@
 
 import pytest
 
-from core.config import DEFAULT_COOKIE_KEY, DEMO_COOKIE_KEY_FILE, ConfigError, Settings, cookie_key_problem
+from core.errors import ConfigError, SettingsError
+from core.config import DEFAULT_COOKIE_KEY, DEMO_COOKIE_KEY_FILE, Settings, cookie_key_problem
 
 
 @pytest.fixture
@@ -105,7 +106,7 @@ def test_a_time_zone_that_is_not_one_gets_a_clear_message(zone):
 
 @pytest.mark.parametrize("zone", ["America", "nonsense", "../etc"])
 def test_a_portal_time_zone_that_is_not_one_names_the_setting(secrets, monkeypatch, zone):
-    from core.config import SettingsError, get_settings
+    from core.config import get_settings
 
     monkeypatch.setenv("PORTAL_TIMEZONE", zone)
     get_settings.cache_clear()
@@ -117,7 +118,6 @@ def test_a_portal_time_zone_that_is_not_one_names_the_setting(secrets, monkeypat
 
 
 def test_a_time_zone_region_in_the_secrets_file_names_the_setting(secrets):
-    from core.config import SettingsError
 
     secrets.write_text('[portal]\ntimezone = "America"\n')
     with pytest.raises(SettingsError, match="timezone in the \\[portal\\] table"):

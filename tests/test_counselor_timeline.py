@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.identity.access import NotFound
+from core.errors import NotFound
 from core.oversight.timeline import describe_event, readable_students, student_campaign, student_timeline
 from tests.conftest import NOW
 from tests.oversight_fixtures import DAY, SECRET, Campaign

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.identity.access import AccessDenied, NotFound
+from core.errors import AccessDenied, NotFound
 from core.oversight.dashboard import cohort_dashboard, cohort_funnel, goal_standings, stage_heatmap, weekly_activity
 from core.oversight.progress import cohort_goal_summary, goal_progress, student_metrics
 from tests.conftest import NOW

@@ -5,7 +5,8 @@ import threading
 import duckdb
 import pytest
 
-from core.store.db import Database, WriteConflict, scalar
+from core.errors import WriteConflict
+from core.store.db import Database, scalar
 
 
 @pytest.fixture

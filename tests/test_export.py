@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from core.errors import AccessDenied, NotFound, SessionEnded
 from core.oversight import export
 from core.campaign import contacts
 from core.models import ContactCreate
-from core.identity.access import AccessDenied, NotFound
 from core.oversight.export import ACTIVITY_COLUMNS, PIPELINE_COLUMNS, PROGRESS_COLUMNS, cell, export_csv
 from tests.conftest import NOW
 from tests.oversight_fixtures import DAY, SECRET, Campaign
@@ -273,7 +273,6 @@ def test_a_deactivated_counselor_exports_nothing(campaign, cohort):
 
 def test_the_dashboard_download_is_made_at_click_time_with_a_fresh_session_check(campaign):
     from core.identity import sessions
-    from core.identity.accounts import SessionEnded
     from ui.downloads import session_maker
 
     w = campaign.world

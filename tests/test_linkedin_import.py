@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
+from core.errors import AccessDenied, ImportProblem
 from core.campaign import contacts
-from core.identity.access import AccessDenied
 from core.store.db import scalar
-from core.campaign.linkedin_import import ImportProblem, import_connections, parse_connections, preview
+from core.campaign.linkedin_import import import_connections, parse_connections, preview
 from core.models import ContactCreate
 from tests.conftest import NOW
 

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import MigrationError
 from core.store.db import Database, scalar
-from core.store.migrate import MIGRATIONS_DIR, MigrationError, apply_migrations, discover, schema_version
+from core.store.migrate import MIGRATIONS_DIR, apply_migrations, discover, schema_version
 
 
 def _copy_migrations(target: Path) -> None:

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from core.errors import AccessDenied, NotFound
 from core.network import narrowing, volunteers
-from core.identity.access import AccessDenied, NotFound
 from core.campaign.contacts import add_focus_occupation, create_contact
 from core.campaign.meetings import log_meeting, schedule_meeting
 from core.models import ContactCreate, MeetingCreate, MeetingLog, ReferralCreate, ReflectionCreate, VolunteerCreate

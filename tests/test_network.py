@@ -8,10 +8,9 @@ from datetime import timedelta
 import pytest
 
 from core.network import volunteers
-from core.identity.access import AccessDenied, NotFound
 from core.campaign.contacts import add_focus_occupation, create_contact, set_archived
 from core.store.db import row, rows, scalar
-from core.errors import DuplicateRecord, StaleEdit
+from core.errors import AccessDenied, DuplicateRecord, NetworkError, NotFound, StaleEdit
 from core.models import ContactCreate, Source, VolunteerCreate
 from core.campaign.outreach import list_messages
 from tests.conftest import NOW
@@ -94,7 +93,7 @@ def test_import_refuses_bad_and_hostile_lines_with_reasons(world):
     (b"email,first_name\n" + b"x" * (6 * 1024 * 1024), "larger than 5 MB"),
 ])
 def test_a_file_that_is_not_a_directory_is_told_plainly(world, data, message):
-    with pytest.raises(volunteers.NetworkError, match=message):
+    with pytest.raises(NetworkError, match=message):
         volunteers.preview_import(world.db, world.admin, data)
 
 
@@ -166,7 +165,7 @@ def test_capacity_is_respected_and_archiving_gives_the_place_back(world):
     volunteers.add_as_target(world.db, world.alice, vid, now=NOW)
     full = volunteers.directory(world.db, world.bob, focus_only=False, now=NOW)
     assert full[0]["is_full"] is True  # shown as full, not hidden
-    with pytest.raises(volunteers.NetworkError, match="full this term"):
+    with pytest.raises(NetworkError, match="full this term"):
         volunteers.add_as_target(world.db, world.bob, vid, now=NOW)
     report = volunteers.volunteer_report(world.db, world.admin, now=NOW)[0]
     assert (report["requests"], report["is_full"]) == (1, True)
@@ -189,7 +188,7 @@ def test_two_students_taking_the_last_place_at_once_cannot_both_have_it(world):
         try:
             volunteers.add_as_target(world.db, actor, vid, now=NOW)
             outcomes.append("added")
-        except volunteers.NetworkError:
+        except NetworkError:
             outcomes.append("full")
 
     threads = [threading.Thread(target=take, args=(a,)) for a in (world.alice, world.bob)]
@@ -291,9 +290,9 @@ def test_the_career_office_sees_the_most_asked_and_caps_them(world):
     volunteers.set_default_cap(world.db, world.admin, None, now=NOW)
     assert volunteers.network_settings(world.db)["default_person_cap"] is None
     assert not volunteers.demand_for_new(world.db, world.alice, person(email="ravi@northwind.example"), now=NOW).capped
-    with pytest.raises(volunteers.NetworkError):
+    with pytest.raises(NetworkError):
         volunteers.set_person_cap(world.db, world.admin, "'; DROP TABLE contacts; --", "x", 2, now=NOW)
-    with pytest.raises(volunteers.NetworkError):
+    with pytest.raises(NetworkError):
         volunteers.set_default_cap(world.db, world.admin, 0, now=NOW)
 
 

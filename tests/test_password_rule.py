@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit_authenticator.utilities.validator import Validator
 
+from core.errors import AccountError
 from core.identity import accounts
-from core.identity.accounts import PASSWORD_MAX_BYTES, PASSWORD_RULE, PASSWORD_SYMBOLS, AccountError, password_problem
+from core.identity.accounts import PASSWORD_MAX_BYTES, PASSWORD_RULE, PASSWORD_SYMBOLS, password_problem
 from tests.apptest_utils import ROOT, run_page
 
 SAMPLES = ["Abcdefg1!", "Abcdefg1-", "Abcdefg1 ", "Abcdéfg1!", "abcdefg1!", "ABCDEFG1!", "Abcdefgh!", "Abcdefgh1",

@@ -12,12 +12,11 @@ import pytest
 from core.oversight import timeline
 from core.campaign import contacts, keep_in_touch, meetings, outreach, reflections, thanks
 from core.store.db import scalar
-from core.errors import NeedsConfirmation, StaleEdit
+from core.errors import NeedsConfirmation, StaleEdit, ThankYouError
 from core.models import (
     Channel, ContactCreate, FollowUpCreate, FollowUpKind, MeetingCreate, MeetingLog, MeetingMode, OutreachCreate,
     ReferralCreate, ReflectionCreate, Reply, ThankYouCreate, stage_label,
 )
-from core.campaign.thanks import ThankYouError
 from tests.conftest import NOW
 
 

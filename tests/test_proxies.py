@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import Settings, SettingsError
-from core.identity.proxies import client_address, parse_networks
+from core.errors import SettingsError
+from core.config import Settings
+from core.config import parse_networks
+from core.identity.proxies import client_address
 
 PROXIES = parse_networks(["10.0.0.5", "10.1.0.0/16", "::1", "127.0.0.1"])
 

@@ -25,6 +25,7 @@ from core.models import (
     Channel, CommentCreate, ContactCreate, MeetingCreate, MeetingLog, MeetingMode, OutreachCreate, Reply,
     ThankYouCreate,
 )
+from core.errors import JobError, MailError, NotifyError
 from tests.conftest import World
 from tests.smtp_server import SmtpServer
 
@@ -260,7 +261,7 @@ def test_choices_the_persons_own_over_the_cohorts_and_in_portal_always(world, sm
     _run(db, smtp.settings(), datetime(2026, 3, 12, 15, 0))
     assert [m["To"] for m in smtp.messages] == ["bob@example.edu"]
     assert notify.unread_count(db, alice) == 1 and notify.unread_count(db, bob) == 1
-    with pytest.raises(notify.NotifyError):
+    with pytest.raises(NotifyError):
         notify.set_email_choices(db, alice, {"digest": False})  # not a student's kind
 
 
@@ -348,7 +349,7 @@ def test_failed_sends_are_retried_with_backoff_then_shown_failed_and_alert_the_c
     [row] = mailer.outbox(db, world.admin, state="failed")
     mailer.retry(db, world.admin, row["id"], now=now)
     assert mailer.outbox_counts(db, world.admin)["pending"] == 2  # it, and the alert email to the admin
-    with pytest.raises(mailer.MailError):
+    with pytest.raises(MailError):
         mailer.retry(db, world.admin, row["id"])
 
 
@@ -393,7 +394,7 @@ def test_due_computation_is_scoped_to_active_students(world, smtp):
 def test_notification_settings_save_together_or_not_at_all(world):
     db, counselor = world.db, world.counselor_x
     assert notify.digest_frequency(db, counselor) == "weekly" and notify.digest_frequency(db, world.admin) == "off"
-    with pytest.raises(notify.NotifyError):
+    with pytest.raises(NotifyError):
         notify.set_notification_settings(db, counselor, {"student_reply": False}, digest="hourly")
     assert notify.email_choices(db, counselor)["student_reply"] is True  # nothing of the refused save kept
     notify.set_notification_settings(db, counselor, {"student_reply": False}, digest="daily")
@@ -405,7 +406,7 @@ def test_notification_settings_save_together_or_not_at_all(world):
 
 def test_the_nightly_exports_and_the_daily_backup_write_their_files_and_keep_n_days(tmp_path, world):
     db, admin = world.db, world.admin
-    with pytest.raises(jobs.JobError):
+    with pytest.raises(JobError):
         jobs._exports(db, Settings(), datetime(2026, 3, 12, 8, 0), "t")  # no folder set: said, nothing written
     folder = tmp_path / "exports"
     summary = jobs._exports(db, Settings(export_dir=str(folder)), datetime(2026, 3, 12, 8, 0), "t")

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
+from core.errors import ENDED_MESSAGE, INACTIVE_MESSAGE, SessionEnded
 from core.identity import accounts, sessions
-from core.identity.accounts import SessionEnded
 from core.store.db import get_database
 from core.models import Role
 from tests.apptest_utils import ROOT
@@ -220,12 +220,12 @@ def test_deactivated_tab_is_told_once_signed_out_and_writes_nothing(portal_env):
     before = _counts(portal_env)
     at = _click(at)
     assert not at.exception
-    assert [w.value for w in at.warning] == [accounts.INACTIVE_MESSAGE]
+    assert [w.value for w in at.warning] == [INACTIVE_MESSAGE]
     assert _ended(at)
     for _ in range(5):
         at = _click(at)
     assert _ended(at) and not at.exception
-    assert [w.value for w in at.warning] == [accounts.INACTIVE_MESSAGE], "one message, above the sign-in form"
+    assert [w.value for w in at.warning] == [INACTIVE_MESSAGE], "one message, above the sign-in form"
     assert _counts(portal_env) == before, "no sign-in event or attempt per run"
 
 
@@ -234,7 +234,7 @@ def test_a_role_change_ends_the_session(portal_env):
     accounts.change_role(get_database(portal_env), _admin(portal_env), _id(portal_env, "student13"), Role.COUNSELOR)
     at = _click(at)
     assert _ended(at)
-    assert [w.value for w in at.warning] == [accounts.ENDED_MESSAGE]
+    assert [w.value for w in at.warning] == [ENDED_MESSAGE]
     assert not at.title, "nothing of the old role's pages is drawn"
 
 
@@ -252,7 +252,7 @@ def test_a_password_change_in_one_tab_ends_the_other_and_keeps_itself(portal_env
     assert changing.title and not changing.warning
     other = _click(other)
     assert _ended(other)
-    assert [w.value for w in other.warning] == [accounts.ENDED_MESSAGE]
+    assert [w.value for w in other.warning] == [ENDED_MESSAGE]
 
 
 def test_signing_out_in_one_tab_ends_the_other_at_its_next_run(portal_env):

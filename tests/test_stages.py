@@ -4,16 +4,14 @@ from datetime import timedelta
 
 import pytest
 
+from core.errors import ContactError, MeetingError, ReflectionError, ThankYouError
 from core.campaign import contacts, keep_in_touch, meetings, outreach, reflections, research, thanks
 from core.store.db import rows
-from core.campaign.meetings import MeetingError
 from core.models import (
     Channel, ContactCreate, FollowUpCreate, FollowUpKind, MeetingCreate, MeetingLog, MeetingMode, MeetingNote,
     OutreachCreate, PlannedQuestionCreate, ReferralCreate, ReflectionCreate, Reply, ResearchUpdate, Source, Stage,
     ThankYouCreate,
 )
-from core.campaign.reflections import ReflectionError
-from core.campaign.thanks import ThankYouError
 from tests.conftest import NOW
 
 
@@ -128,7 +126,6 @@ def test_meeting_times_are_stored_in_utc_with_their_zone(world):
 
 
 def test_focus_occupations_stop_at_three(world):
-    from core.campaign.contacts import ContactError
 
     db, alice = world.db, world.alice
     for name in ("Nursing", "Policy analysis", "Recruiting"):

@@ -10,14 +10,15 @@ from datetime import timedelta
 import psycopg
 import pytest
 
+from core.errors import BackupError, MigrationError, SettingsError, TransferError, WriteConflict
 from core.messaging import jobs
 from core.store import dialect
-from core.admin.backup import BackupError, backup, restore
+from core.admin.backup import backup, restore
 from core.campaign.contacts import create_contact
-from core.store.db import Database, PostgresDatabase, WriteConflict, open_database, scalar
+from core.store.db import Database, PostgresDatabase, open_database, scalar
 from core.store.migrate import apply_migrations
 from core.models import ContactCreate
-from core.store.transfer import TransferError, checksum, columns, tables, transfer
+from core.store.transfer import checksum, columns, tables, transfer
 from tests.conftest import NOW, World, drop_postgres_database, new_postgres_database
 
 
@@ -35,7 +36,7 @@ def test_a_database_url_picks_postgres_and_anything_else_the_duckdb_file():
 
 
 def test_settings_take_a_postgres_url_and_refuse_another_scheme(monkeypatch):
-    from core.config import Settings, SettingsError
+    from core.config import Settings
 
     monkeypatch.delenv("PORTAL_JOBS_IN_PROCESS", raising=False)
     monkeypatch.delenv("PORTAL_DATABASE_URL", raising=False)
@@ -290,7 +291,7 @@ def test_postgres_backup_is_a_pg_dump_archive_restored_into_an_empty_database(tm
 
 
 def test_postgres_applies_a_twin_where_there_is_one_and_duckdb_never_reads_twins(tmp_path):
-    from core.store.migrate import MigrationError, discover
+    from core.store.migrate import discover
 
     duck, pg = discover(store=dialect.DUCKDB), discover(store=dialect.POSTGRES)
     assert [(m.version, m.name) for m in duck] == [(m.version, m.name) for m in pg]

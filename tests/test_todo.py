@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from core.errors import NotFound
 from core.campaign import contacts, meetings, outreach, reflections, thanks
-from core.identity.access import NotFound
 from core.admin.cohorts import update_cohort
 from core.models import (
     Channel, CohortUpdate, ContactCreate, MeetingCreate, MeetingLog, MeetingMode, OutreachCreate, ReferralCreate,

@@ -8,11 +8,10 @@ import pytest
 from pydantic import ValidationError
 
 from core.store import versioning
-from core.identity.access import AccessDenied, NotFound
 from core.identity.accounts import set_active
 from core.campaign.contacts import create_contact, list_contacts
-from core.store.db import Database, WriteConflict, scalar
-from core.errors import PortalError, StaleEdit, check_id
+from core.store.db import Database, scalar
+from core.errors import AccessDenied, AccountError, CohortError, ContactError, ImportProblem, MeetingError, NotFound, OutreachError, PortalError, ReflectionError, ResearchError, RosterError, StaleEdit, ThankYouError, WriteConflict, check_id
 from core.store.idempotency import create_once, was_used
 from core.models import ContactCreate, MeetingCreate
 from tests.conftest import NOW
@@ -23,9 +22,9 @@ def test_every_core_refusal_is_a_portal_error():
     from core.campaign import contacts, linkedin_import, meetings, outreach, reflections, research, thanks
     from core.identity import accounts
 
-    for cls in (accounts.AccountError, cohorts.CohortError, contacts.ContactError, linkedin_import.ImportProblem,
-                meetings.MeetingError, outreach.OutreachError, reflections.ReflectionError, research.ResearchError,
-                roster.RosterError, thanks.ThankYouError, NotFound, AccessDenied, WriteConflict, StaleEdit):
+    for cls in (AccountError, CohortError, ContactError, ImportProblem,
+                MeetingError, OutreachError, ReflectionError, ResearchError,
+                RosterError, ThankYouError, NotFound, AccessDenied, WriteConflict, StaleEdit):
         assert issubclass(cls, PortalError), cls
 
 

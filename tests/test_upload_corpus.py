@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from core.admin import roster
 from core.campaign import linkedin_import
 from core.store.db import open_database, scalar
-from core.errors import PortalError
+from core.errors import ImportProblem, PortalError, RosterError
 from tests.apptest_utils import demo_user_id, sign_in_state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,7 +119,7 @@ def _shown(at: AppTest) -> str:
 def test_roster_core_refuses_each_bad_file_in_words(world, case):
     content, message = ROSTER_CORPUS[case]
     before = _counts_db(world.db)
-    with pytest.raises(roster.RosterError) as caught:
+    with pytest.raises(RosterError) as caught:
         roster.preview(world.db, world.admin, content)
     assert message in str(caught.value)
     assert isinstance(caught.value, PortalError)
@@ -130,7 +130,7 @@ def test_roster_core_refuses_each_bad_file_in_words(world, case):
 def test_linkedin_core_refuses_each_bad_file_in_words(world, case):
     content, message = LINKEDIN_CORPUS[case]
     before = _counts_db(world.db)
-    with pytest.raises(linkedin_import.ImportProblem) as caught:
+    with pytest.raises(ImportProblem) as caught:
         linkedin_import.parse_connections(content)
     assert message in str(caught.value)
     assert "Nothing was imported" in str(caught.value) or case in ("empty", "blank lines", "over 20 MB")

@@ -30,6 +30,7 @@ from core.config import Settings
 from core.store.db import Database
 from core.models import Actor
 from core.identity.proxies import client_address as client_address_from
+from core.errors import SSORefused, SessionEnded, SignInRefused
 from ui.guard import current_actor, forget_session, session_user, start_session
 from ui.session_route import HANDOFF_HEADER, url as session_url
 from ui.widgets import local
@@ -152,7 +153,7 @@ def _issued_at(value: object) -> datetime | None:
     return datetime.fromtimestamp(value, tz=timezone.utc).replace(tzinfo=None)
 
 
-def _sso_sign_in(db: Database, settings: Settings, address: str | None, now: datetime) -> sso.SSORefused | None:
+def _sso_sign_in(db: Database, settings: Settings, address: str | None, now: datetime) -> SSORefused | None:
     """Start a session for the person the provider signed in; the refusal when there is no account for them."""
     user = st.user
     try:
@@ -160,7 +161,7 @@ def _sso_sign_in(db: Database, settings: Settings, address: str | None, now: dat
                             issued_at=_issued_at(user.get("iat")),
                             claims={k: user.get(k) for k in ("given_name", "family_name", "name")},
                             require_verified=settings.sso_require_verified_email, now=now)
-    except sso.SSORefused as exc:
+    except SSORefused as exc:
         return exc
     accounts.record_login_attempt(db, username=found.username, address=address, succeeded=True, now=now)
     _begin(found.user_id, sessions.start(db, user_id=found.user_id, method=sessions.SSO, address=address,
@@ -169,7 +170,7 @@ def _sso_sign_in(db: Database, settings: Settings, address: str | None, now: dat
     return None
 
 
-def _sso_refused(settings: Settings, refused: sso.SSORefused) -> None:
+def _sso_refused(settings: Settings, refused: SSORefused) -> None:
     """The page for a provider sign-in without a portal account (or one that may not sign in)."""
     st.subheader("You cannot use the portal with this account")
     st.error(str(refused), icon=":material/person_off:")
@@ -189,7 +190,7 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
     """
     try:
         actor = session_user(db)
-    except accounts.SessionEnded as exc:
+    except SessionEnded as exc:
         _end(str(exc))
         actor = None
     if actor is not None:
@@ -248,7 +249,7 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
             db, username=username, password=password, address=address, now=now,
             max_per_user=settings.login_max_failures_per_user,
             max_per_address=settings.login_max_failures_per_address, minutes=settings.login_lockout_minutes)
-    except accounts.SignInRefused as exc:
+    except SignInRefused as exc:
         st.error(_lock_message(exc.until, now) if exc.until else str(exc))
         return None
     _begin(user_id, sessions.start(db, user_id=user_id, method=sessions.PASSWORD, address=address,

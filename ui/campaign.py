@@ -12,9 +12,8 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from core.identity.access import NotFound
 from core.campaign.contacts import list_contacts
-from core.errors import check_id
+from core.errors import NotFound, check_id
 from core.store.db import Database
 from core.models import STAGE_LABELS, Actor, Stage
 from ui.widgets import md_escape, stage_badge

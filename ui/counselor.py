@@ -7,13 +7,11 @@ from typing import Any
 
 import streamlit as st
 
-from core.identity.access import AccessDenied, NotFound
-from core.identity.accounts import SessionEnded
 from core.admin.cohorts import list_cohorts
 from core.store.db import Database
 from core.admin.downloads import Maker
 from core.oversight.export import KINDS, export_csv, export_file, file_name
-from core.errors import check_id
+from core.errors import AccessDenied, NotFound, SessionEnded, check_id
 from core.models import Actor
 from ui.downloads import download_link, for_session
 from ui.guard import session_user

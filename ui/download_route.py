@@ -27,10 +27,8 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from core.identity.access import AccessDenied
-from core.identity.accounts import SessionEnded
-from core.admin.downloads import TOKENS, DownloadFile, DownloadGone, DownloadTokens, DownloadUnknown, remove_stale_files
-from core.errors import PortalError
+from core.admin.downloads import TOKENS, DownloadFile, DownloadTokens, remove_stale_files
+from core.errors import AccessDenied, DownloadGone, DownloadUnknown, PortalError, SessionEnded
 
 _LOG = logging.getLogger(__name__)
 PATH = "download"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.identity.accounts import SessionEnded
+from core.errors import SessionEnded
 from core.config import get_settings
 from core.store.db import Database
 from core.admin.downloads import TOKENS, DownloadFile, Maker

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.identity.accounts import SessionEnded, must_change_password
+from core.errors import SessionEnded
+from core.identity.accounts import must_change_password
 from core.config import get_settings
 from core.store.db import Database
 from core.models import Actor, Role
+from core.identity.sessions import session_actor
 from ui.db import get_db
 from ui.nav import ensure_app_navigation
 
@@ -33,8 +35,6 @@ def forget_session() -> None:
 
 def session_user(db: Database) -> Actor | None:
     """The signed-in user; None when nobody signed in; SessionEnded when their session may not go on."""
-    from core.identity.sessions import session_actor
-
     user_id = st.session_state.get(ACTOR_KEY)
     if not isinstance(user_id, int):
         return None

@@ -18,6 +18,7 @@ from captcha.image import ImageCaptcha
 from core.identity import accounts, registration
 from core.config import Settings
 from core.store.db import Database
+from core.errors import RegistrationError
 from ui.widgets import md_escape
 
 P = "registration"
@@ -81,7 +82,7 @@ def registration_section(db: Database, settings: Settings) -> None:
                 registration.register_student(db, invite_code=code, username=username.strip(), email=email.strip(),
                                               first_name=first_name.strip(), last_name=last_name.strip(),
                                               password=password)
-            except registration.RegistrationError as exc:
+            except RegistrationError as exc:
                 problem = str(exc)
             else:
                 st.session_state["registration_done"] = username.strip()

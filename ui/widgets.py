@@ -8,6 +8,7 @@ from datetime import datetime
 import streamlit as st
 
 from core.models import Stage, stage_label
+from core.config import get_settings
 
 STAGE_COLORS = {
     Stage.TARGET: "gray",
@@ -61,8 +62,6 @@ def local(value: datetime) -> datetime:
     """A stored (naive UTC) time in the portal's time zone."""
     from datetime import timezone
     from zoneinfo import ZoneInfo
-
-    from core.config import get_settings
 
     return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(get_settings().timezone))
 

@@ -31,22 +31,20 @@ from pathlib import Path
 
 import duckdb
 
-from core.store.commands import command
-from core.errors import PortalError
+from core.store.commands import command, database_problem
+from core.errors import AccessDenied, BackupError, PortalError
 from core.store import events
-from core.identity.access import AccessDenied, require_role
+from core.identity.access import SYSTEM, require_role
 from core.clock import utcnow
 from core.store import dialect
-from core.store.db import Database, PostgresDatabase, open_database, redact_url, row, scalar
+from core.store.db import Database, open_database, PostgresDatabase, redact_url, row, scalar
 from core.admin.downloads import DownloadFile
 from core.models import Actor, Role
+from core.config import get_settings
 
 LOCKED_HINT = ("DuckDB lets only the running portal open it. Take the backup from the portal instead "
                "(Career office > Health > Back up now), or stop the portal and run this command again.")
 
-
-class BackupError(PortalError, RuntimeError):
-    """A backup or restore could not be done; the message says what to do."""
 
 
 # Shown wherever a backup is offered: what the file holds, and so how to keep it.
@@ -104,8 +102,6 @@ def default_target(data_dir: Path, now: datetime | None = None, *, postgres: boo
     A folder made from a postgresql:// URL (the Health page takes the folder beside the database it
     reports) means the PostgreSQL portal's: its data folder, and a .dump archive."""
     if str(data_dir).startswith(("postgresql:", "postgres:")):
-        from core.config import get_settings
-
         data_dir, postgres = get_settings().data_dir, True
     stamp = (now or utcnow()).strftime("%Y%m%d-%H%M%S")
     return Path(data_dir) / "backups" / f"portal-{stamp}.{'dump' if postgres else 'duckdb'}"
@@ -148,8 +144,6 @@ def _postgres_backup(db: PostgresDatabase, target: Path) -> BackupResult:
 
 def _postgres_restore(backup_file: Path, url: str) -> None:
     """pg_restore of a backup into the database of the URL, which must hold no portal yet."""
-    from core.store.db import open_database
-
     db = open_database(url)
     try:
         with db.cursor() as cur:
@@ -231,8 +225,6 @@ def restore(backup_file: str | Path, database_path: str | Path, *, now: datetime
     try:
         _describe(backup_file)  # refuses a file that is not a portal database before anything moves
     except duckdb.Error as exc:
-        from core.store.commands import database_problem
-
         raise BackupError(database_problem(backup_file, exc).replace("portal database file", "portal backup")) \
             from None
     if database_path.exists():
@@ -265,8 +257,6 @@ def open_for_command(path: str | Path) -> Database | PostgresDatabase | None:
     Held by the running portal, a folder, a file that is not a DuckDB database, a PostgreSQL server
     out of reach: each is told in words. PostgreSQL serves the portal and the command at once.
     """
-    from core.store.commands import database_problem
-
     try:
         return open_database(path)
     except dialect.DATABASE_ERRORS as exc:
@@ -280,9 +270,6 @@ def open_for_command(path: str | Path) -> Database | PostgresDatabase | None:
 @command
 def main(argv: list[str] | None = None) -> int:
     """Command line: back up (default) or restore the configured database."""
-    from core.identity.access import SYSTEM
-    from core.config import get_settings
-
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["restore"]:
         parser = argparse.ArgumentParser(prog="python -m core.admin.backup restore",

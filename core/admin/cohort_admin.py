@@ -11,11 +11,12 @@ from datetime import date, datetime
 from typing import Any
 
 from core.store import events, versioning
-from core.identity.access import NotFound, require_role
+from core.identity.access import require_role
 from core.clock import utcnow
-from core.admin.cohorts import CohortError, update_cohort
+from core.admin.cohorts import update_cohort
 from core.store.db import Cursor, Database, row, rows, scalar
-from core.errors import check_id
+from core.identity.registration import normalize_code
+from core.errors import CohortError, NotFound, check_id
 from core.models import Actor, Cohort, CohortUpdate, Role
 
 # Letters and digits that cannot be misread for one another when read aloud or off a slide.
@@ -121,11 +122,6 @@ def new_invite_code(length: int = 8) -> str:
     """A random invite code such as K7QM-2XPA (about 40 bits; the portal also checks email domains)."""
     raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(length))
     return f"{raw[:4]}-{raw[4:]}"
-
-
-def normalize_code(code: str) -> str:
-    """An invite code as stored: upper case, spaces dropped (people type codes loosely)."""
-    return code.strip().upper().replace(" ", "")
 
 
 def normalize_domains(text: str | None) -> list[str]:

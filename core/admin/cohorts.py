@@ -6,17 +6,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from core.errors import PortalError, check_id
+from core.errors import AccessDenied, CohortError, NotFound, PortalError, check_id
 from core.store import events, versioning
-from core.identity.access import AccessDenied, NotFound, require_cohort, require_role, visible_cohorts_sql
+from core.identity.access import require_cohort, require_read_student, require_role, visible_cohorts_sql
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.store.idempotency import create_once
 from core.models import Actor, Cohort, CohortCreate, CohortUpdate, GoalCreate, GoalUpdate, Role
 
-
-class CohortError(PortalError, ValueError):
-    """A cohort operation was refused; the message says why."""
 
 
 def create_cohort(db: Database, actor: Actor, data: CohortCreate, *, now: datetime | None = None) -> Cohort:
@@ -116,8 +113,6 @@ def get_cohort(db: Database, actor: Actor, cohort_id: int) -> Cohort:
 
 def cohort_of_student(db: Database, actor: Actor, student_id: int) -> Cohort | None:
     """The student's cohort, if the actor may read the student and they have one."""
-    from core.identity.access import require_read_student
-
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
         found = row(cur, "SELECT c.* FROM cohorts c JOIN cohort_members m ON m.cohort_id = c.id WHERE m.student_id = ?",

@@ -22,19 +22,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import PortalError
+from core.errors import DownloadGone, DownloadUnknown, PortalError
 
 CHUNK_BYTES = 1 << 20
 TOKEN_TTL = 15 * 60  # seconds
 LINKS_LAST = "15 minutes"  # TOKEN_TTL in words, for messages
 
-
-class DownloadUnknown(PortalError, LookupError):
-    """A download link this portal never issued (mistyped, or older than the portal's last restart)."""
-
-
-class DownloadGone(PortalError):
-    """A download link that was issued but has expired or was already used."""
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,13 @@ from pathlib import Path
 import duckdb
 
 from core.store import dialect
-from core.identity.access import require_role
+from core.identity.access import SYSTEM, require_role
 from core.store.commands import command
 from core.store.db import Database, rows, scalar
 from core.store.migrate import schema_version
 from core.models import Actor, Role
+from core.admin.backup import open_for_command
+from core.config import get_settings
 
 
 @dataclass(frozen=True)
@@ -80,10 +82,6 @@ def human_bytes(size: int | None) -> str:
 @command
 def main(argv: list[str] | None = None) -> int:
     """Command line: print the health report of the configured database."""
-    from core.identity.access import SYSTEM
-    from core.admin.backup import open_for_command
-    from core.config import get_settings
-
     path = get_settings().database_location
     if not dialect.is_postgres_url(path) and not Path(path).exists():
         print(f"{path}: no database yet (run `make run` or `make setup-production`).", file=sys.stderr)

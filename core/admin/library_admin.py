@@ -14,8 +14,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, model_validator
 
 from core.store import events, versioning
-from core.identity.access import NotFound, require_role
-from core.errors import PortalError
+from core.identity.access import require_role
+from core.errors import LibraryError, NotFound, PortalError
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, scalar
 from core.admin.library import QUESTION_CATEGORIES
@@ -55,9 +55,6 @@ REFLECTION_FIELDS = {
     "still_need": "What I still need to find out",
 }
 
-
-class LibraryError(PortalError, ValueError):
-    """A library change that cannot be made; the message says why."""
 
 
 _SHOWN = ["category", "channel", "title", "subject", "body"]

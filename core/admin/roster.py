@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.errors import PortalError
+from core.errors import PortalError, RosterError
 from core.store import events
 from core.identity.access import require_role
 from core.identity.accounts import hash_password, one_time_password
@@ -37,9 +37,6 @@ _HEADER_ALIASES = {
 }
 _USERNAME_CLEAN = re.compile(r"[^a-z0-9._-]+")
 
-
-class RosterError(PortalError, ValueError):
-    """The file as a whole cannot be read as a roster; the message says what to fix."""
 
 
 @dataclass

@@ -23,14 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from core.store.commands import command
-from core.errors import PortalError
-from core.config import cookie_key_problem, secrets_file
+from core.errors import AccountError, PortalError, SetupError
+from core.config import cookie_key_problem, get_settings, secrets_file
+from core.identity.accounts import create_user, password_problem
+from core.store.db import open_database, scalar
+from core.identity.access import SYSTEM
+from core.models import Role, UserCreate, describe
+from core.admin.library import load_library
+from core.store.migrate import apply_migrations
 
 DEMO_EMAIL_DOMAIN = "demo.example.edu"
 
-
-class SetupError(PortalError, RuntimeError):
-    """Setup cannot go on; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -128,8 +131,6 @@ def _ask(prompt: str, given: str | None) -> str:
 
 def gather_admin(args: argparse.Namespace) -> AdminDetails:
     """The first admin's details from flags, asking for whatever is missing."""
-    from core.identity.accounts import password_problem
-
     username = _ask("First admin's username: ", args.admin_username)
     email = _ask("Email: ", args.admin_email)
     first = _ask("First name: ", args.admin_first_name)
@@ -157,8 +158,6 @@ def gather_admin(args: argparse.Namespace) -> AdminDetails:
 
 def refuse_demo_data(db) -> None:
     """Stop when the database holds the demo cohort: real students must not mix with made-up ones."""
-    from core.store.db import scalar
-
     with db.cursor() as cur:
         if scalar(cur, "SELECT count(*) FROM users WHERE email LIKE ?", [f"%@{DEMO_EMAIL_DOMAIN}"]):
             raise SetupError("This database holds the demo cohort. Move it aside (for example "
@@ -168,11 +167,6 @@ def refuse_demo_data(db) -> None:
 def create_first_admin(db, details: AdminDetails, *, rounds: int) -> int | None:
     """Create the admin unless an active admin exists already; returns the new id or None."""
     from pydantic import ValidationError
-
-    from core.identity.access import SYSTEM
-    from core.identity.accounts import AccountError, create_user
-    from core.store.db import scalar
-    from core.models import Role, UserCreate, describe
 
     refuse_demo_data(db)
     with db.cursor() as cur:
@@ -201,11 +195,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="replace an existing cookie key (signs everyone out)")
     args = parser.parse_args(argv)
 
-    from core.config import get_settings
-    from core.store.db import open_database
-    from core.admin.library import load_library
-    from core.store.migrate import apply_migrations
-
     try:
         outcome = write_secrets(secrets_file(), force=args.force)
         print(f"{outcome.path}: " + ("new cookie key written" if outcome.key_written
@@ -218,8 +207,6 @@ def main(argv: list[str] | None = None) -> int:
             apply_migrations(db)
             load_library(db)
             refuse_demo_data(db)
-            from core.store.db import scalar
-
             with db.cursor() as cur:
                 has_admin = scalar(cur, "SELECT count(*) FROM users WHERE role = 'admin' AND active")
             if has_admin:

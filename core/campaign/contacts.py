@@ -7,19 +7,16 @@ from typing import Any
 
 from collections.abc import Iterable
 
-from core.errors import DuplicateRecord, PortalError
+from core.errors import ContactError, DuplicateRecord, NotFound, PortalError
 from core.rules.facts import LATEST_REPLY, ONE_STUDENT, PROGRESS, contact_owner, ctes, for_one_student
 from core.store import events, idempotency, versioning
-from core.identity.access import NotFound, owned_contact, require_own_campaign, require_read_student, visible_students_sql
+from core.identity.access import owned_contact, require_own_campaign, require_read_student, visible_students_sql
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, Contact, ContactCreate, ContactUpdate, Role, Source, Stage
 
 MAX_FOCUS_OCCUPATIONS = 3
 
-
-class ContactError(PortalError, ValueError):
-    """A contact operation was refused; the message says why."""
 
 
 # ---------------------------------------------------------------- focus occupations

@@ -6,15 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from core.store import events, idempotency, versioning
-from core.errors import PortalError
-from core.identity.access import NotFound, owned_contact, owned_row, require_own_campaign, require_read_student
+from core.errors import FollowUpError, NotFound, PortalError
+from core.identity.access import owned_contact, owned_row, require_own_campaign, require_read_student
 from core.clock import utcnow
 from core.store.db import Cursor, Database, rows, scalar
 from core.models import Actor, FollowUpCreate, OutcomeCreate
 
-
-class FollowUpError(PortalError, ValueError):
-    """A keep-in-touch change was refused; the message says why."""
 
 
 FOLLOW_UP_FIELDS = ("kind", "body", "due_on")

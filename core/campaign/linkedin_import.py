@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pydantic import ValidationError
 
 from core.store import events
-from core.errors import PortalError
+from core.errors import ImportProblem, PortalError
 from core.identity.access import require_own_campaign
 from core.clock import utcnow
 from core.campaign.contacts import linkedin_key
@@ -42,9 +42,6 @@ MAX_CELL = 10_000
 TOO_LONG = ("One cell of the file holds more than {limit:,} characters; a LinkedIn export never does. Check that this "
             "is Connections.csv. Nothing was imported.")
 
-
-class ImportProblem(PortalError, ValueError):
-    """The file cannot be imported at all; the message says why (nothing was written)."""
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,15 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.errors import NeedsConfirmation, PortalError
+from core.errors import MeetingError, NeedsConfirmation, PortalError
 from core.store import events, idempotency, versioning
-from core.identity.access import owned_contact, owned_row, readable_contact, readable_row
+from core.identity.access import owned_contact, owned_row, readable_contact, readable_row, require_read_student
 from core.clock import utcnow
 from core.campaign.contacts import insert_contact
 from core.store.db import Cursor, Database, rows, scalar
 from core.rules.timing import shown_at_sql
 from core.models import Actor, ContactCreate, MeetingCreate, MeetingLog, MeetingNote, ReferralCreate, Source
 
-
-class MeetingError(PortalError, ValueError):
-    """A meeting change was refused; the message says why."""
 
 
 def to_utc(local: datetime, zone: str) -> datetime:
@@ -269,8 +266,6 @@ def meeting_notes(db: Database, actor: Actor, meeting_id: int) -> list[dict[str,
 def list_student_meetings(db: Database, actor: Actor, student_id: int | None = None, *,
                           status: str | None = None) -> list[dict[str, Any]]:
     """A student's meetings with the contact's name and whether a reflection exists, latest first."""
-    from core.identity.access import require_read_student
-
     student_id = actor.user_id if student_id is None else student_id
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)

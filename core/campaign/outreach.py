@@ -5,16 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.errors import PortalError
+from core.errors import OutreachError, PortalError
 from core.store import events, idempotency, versioning
-from core.identity.access import owned_contact, owned_row, readable_contact
+from core.identity.access import owned_contact, owned_row, readable_contact, readable_row
 from core.clock import utcnow
 from core.store.db import Cursor, Database, rows, scalar
 from core.models import Actor, Channel, OutreachCreate, Reply
 
-
-class OutreachError(PortalError, ValueError):
-    """An outreach change was refused; the message says why."""
 
 
 def create_draft(db: Database, actor: Actor, contact_id: int, data: OutreachCreate, *, now: datetime | None = None,
@@ -126,8 +123,6 @@ def list_messages(db: Database, actor: Actor, contact_id: int) -> list[dict[str,
 
 def get_message(db: Database, actor: Actor, message_id: int) -> dict[str, Any]:
     """One message the actor may read."""
-    from core.identity.access import readable_row
-
     with db.cursor() as cur:
         return readable_row(cur, actor, "outreach_messages", message_id)
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from core.errors import PortalError
+from core.errors import PortalError, ResearchError
 from core.store import events, idempotency, versioning
 from core.identity.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
@@ -15,9 +15,6 @@ from core.models import Actor, PlannedQuestionCreate, ResearchUpdate
 
 MAX_PLANNED_QUESTIONS = 30
 
-
-class ResearchError(PortalError, ValueError):
-    """A research change was refused; the message says why."""
 
 
 def get_research(db: Database, actor: Actor, contact_id: int) -> dict[str, Any] | None:

@@ -6,13 +6,14 @@ import math
 from datetime import datetime
 from typing import Any
 
-from core.errors import PortalError
+from core.errors import PortalError, ThankYouError
 from core.store import events, idempotency, versioning
 from core.identity.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, ThankYouCreate
 from core.rules.facts import CURRENT_THANK_YOUS, ONE_STUDENT, contact_owner, ctes, for_one_student
+from core.rules import facts
 
 # The `sc` scope of core/rules/facts.py: the student whose contact is named by the parameter.
 _CONTACTS_STUDENT = "sc AS (SELECT student_id FROM contacts WHERE id = ?)"
@@ -27,9 +28,6 @@ def _over_owner(cur: Cursor, sql: str, params: list[Any]) -> tuple[str, list[Any
     return (for_one_student(sql.replace(_CONTACTS_STUDENT, ONE_STUDENT), owner),
             [*params[:index], owner, *params[index + 1:]])
 
-
-class ThankYouError(PortalError, ValueError):
-    """A thank-you change was refused; the message says why."""
 
 
 def create_thank_you(
@@ -178,8 +176,6 @@ def list_thank_yous(db: Database, actor: Actor, contact_id: int) -> list[dict[st
 
 def thank_you_status(db: Database, actor: Actor, contact_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
     """Per held meeting with a contact: when the thank-you is due (cohort window), when sent, hours left or late."""
-    from core.rules import facts
-
     now = now or utcnow()
     with db.cursor() as cur:
         readable_contact(cur, actor, contact_id)

@@ -10,19 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.errors import PortalError, check_id
+from core.errors import AccessDenied, NotFound, PortalError, check_id
 from core.store.db import Cursor, row, scalar
-from core.models import Actor, Role
-
-SYSTEM = Actor(user_id=0, role=Role.ADMIN, name="system")
-
-
-class AccessDenied(PortalError, PermissionError):
-    """The acting user's role may not do this."""
+from core.models import SYSTEM, Actor, Role
+from core.store.events import require_active
 
 
-class NotFound(PortalError, LookupError):
-    """No such record, or none the acting user may see."""
 
 
 def require_role(actor: Actor, *roles: Role) -> None:
@@ -62,13 +55,6 @@ def visible_cohorts_sql(actor: Actor) -> tuple[str, list[Any]]:
         return "SELECT id AS cohort_id FROM cohorts", []
     return f"SELECT id AS cohort_id FROM cohorts WHERE {_ACTIVE}", [actor.user_id]
 
-
-def require_active(cur: Cursor, actor: Actor) -> None:
-    """AccessDenied when the acting account has been deactivated (the system actor is always active)."""
-    if actor.user_id == SYSTEM.user_id:
-        return
-    if scalar(cur, "SELECT active FROM users WHERE id = ?", [actor.user_id]) is False:
-        raise AccessDenied("This account is no longer active.")
 
 
 def can_read_student(cur: Cursor, actor: Actor, student_id: int) -> bool:

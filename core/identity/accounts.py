@@ -10,28 +10,17 @@ from typing import Any
 
 import bcrypt
 
-from core.errors import PortalError
+from core.errors import AccessDenied, AccountError, NotFound, PortalError, SignInRefused
 from core.store import events
-from core.identity.access import AccessDenied, NotFound, require_role
+from core.identity.access import can_read_student, require_role
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.models import Actor, Role, User, UserCreate
+from core.identity.sessions import revoke_all
 
 # A hash no password matches: given to throttled usernames so every attempt fails the same way.
 _LOCKED_HASH = bcrypt.hashpw(secrets.token_bytes(24).hex().encode(), bcrypt.gensalt(rounds=4)).decode()
 
-
-class AccountError(PortalError, ValueError):
-    """An account operation was refused; the message says why."""
-
-
-class SessionEnded(PortalError):
-    """A signed-in session that may no longer act; the message tells the person why."""
-
-
-INACTIVE_MESSAGE = "Your account is no longer active. Ask the career office if you think this is a mistake."
-ENDED_MESSAGE = ("Your session has ended: your password or role changed, or you signed out on another device. "
-                 "Please sign in again.")
 
 
 def hash_password(password: str, *, rounds: int = 12) -> str:
@@ -103,8 +92,6 @@ def _ensure_unused(cur: Cursor, username: str, email: str, *, except_id: int | N
 
 def get_user(db: Database, actor: Actor, user_id: int) -> User:
     """One account: yourself, a student you may read, or anyone for an admin."""
-    from core.identity.access import can_read_student
-
     with db.cursor() as cur:
         found = row(cur, "SELECT * FROM users WHERE id = ?", [user_id])
         allowed = found is not None and (
@@ -182,13 +169,6 @@ def lockout(
                 return Lockout(until=found["last"] + timedelta(minutes=minutes), reason=reason)
     return None
 
-
-class SignInRefused(PortalError):
-    """A sign-in was refused; `until` is set when the username or address is locked out until then."""
-
-    def __init__(self, message: str, until: datetime | None = None) -> None:
-        self.until = until
-        super().__init__(message)
 
 
 INCORRECT_MESSAGE = "Username or password is incorrect."
@@ -572,8 +552,6 @@ def _end_sessions(cur: Cursor, user_id: int, moment: datetime | None = None) -> 
 
     Each session row records its end, which the page guard and the re-login cookie check on every run.
     """
-    from core.identity.sessions import revoke_all
-
     moment = moment or session_moment()
     revoke_all(cur, user_id, moment)
     return moment

@@ -10,24 +10,13 @@ client wrote at the left of the header itself is never taken while a proxy's ent
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+from core.config import Network
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-def parse_networks(entries: Iterable[str]) -> list[Network]:
-    """Networks from addresses and CIDR ranges ("10.0.0.5", "10.0.0.0/8", "::1"); ValueError names a bad one."""
-    networks = []
-    for entry in entries:
-        text = entry.strip()
-        if not text:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(text, strict=False))
-        except ValueError:
-            raise ValueError(f"{text!r} is not an IP address or a range such as 10.0.0.0/8") from None
-    return networks
 
 
 def _address(text: str) -> Address | None:

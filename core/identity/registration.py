@@ -13,17 +13,13 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from core.errors import PortalError
+from core.errors import AccountError, PortalError, RegistrationError
 from core.store import events
-from core.identity.accounts import AccountError, _ensure_unused, hash_password, password_problem
+from core.identity.accounts import _ensure_unused, hash_password, password_problem
 from core.clock import utcnow
-from core.admin.cohort_admin import normalize_code
 from core.store.db import Cursor, Database, row, scalar
-from core.models import Actor, Role, UserCreate
+from core.models import Actor, describe, Role, UserCreate
 
-
-class RegistrationError(PortalError, ValueError):
-    """A registration was refused; the message says why and is safe to show."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +29,11 @@ class OpenCohort:
     id: int
     name: str
     allowed_domains: tuple[str, ...]
+
+
+def normalize_code(code: str) -> str:
+    """An invite code as stored: upper case, spaces dropped (people type codes loosely)."""
+    return code.strip().upper().replace(" ", "")
 
 
 def registration_open_anywhere(db: Database) -> bool:
@@ -88,8 +89,6 @@ def register_student(
         data = UserCreate(username=username, email=email, first_name=first_name, last_name=last_name,
                           role=Role.STUDENT, password="x" * 8)
     except ValidationError as exc:
-        from core.models import describe
-
         raise RegistrationError(describe(exc)) from exc
     if password_hash is not None and not password_hash.startswith("$2"):
         raise ValueError("not a bcrypt hash")

@@ -21,7 +21,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from core.identity.accounts import ENDED_MESSAGE, INACTIVE_MESSAGE, SessionEnded
+from core.errors import ENDED_MESSAGE, INACTIVE_MESSAGE, SessionEnded
 from core.store.db import Cursor, Database, row, scalar
 from core.models import Actor, Role
 

@@ -19,23 +19,12 @@ from datetime import datetime
 
 from core.store import events
 from core.identity.access import require_role
-from core.identity.accounts import ENDED_MESSAGE, INACTIVE_MESSAGE, hash_password
+from core.identity.accounts import hash_password
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
-from core.errors import PortalError
+from core.errors import ENDED_MESSAGE, INACTIVE_MESSAGE, PortalError, SSOPolicyError, SSORefused
 from core.models import Actor, Role
 
-
-class SSORefused(PortalError):
-    """The provider's sign-in does not lead to a portal account; the message says what to do."""
-
-    def __init__(self, message: str, *, ended: bool = False) -> None:
-        self.ended = ended
-        super().__init__(message)
-
-
-class SSOPolicyError(PortalError, ValueError):
-    """A single sign-on setting was refused; the message says why."""
 
 
 UNVERIFIED_MESSAGE = ("Your institution's sign-in did not confirm your email address, so the portal cannot tell "

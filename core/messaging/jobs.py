@@ -32,8 +32,14 @@ from core.clock import utcnow
 from core.store.commands import command
 from core.config import Settings, get_settings
 from core.store.db import Cursor, Database, row, rows
-from core.errors import PortalError
+from core.errors import JobError, PortalError
 from core.models import Actor, Role
+from core.messaging.reminders import remind
+from core.messaging.mailer import send_pending
+from core.rules.facts import settle
+from core.identity.sessions import KEEP_ENDED, prune
+from core.admin.backup import backup, default_target, open_for_command
+from core.oversight.export import write_csv
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +48,6 @@ TICK_SECONDS = 30
 LEASE = timedelta(minutes=15)
 """How long a runner holds a job; a run that takes longer is taken over as interrupted."""
 
-
-class JobError(PortalError, RuntimeError):
-    """Scheduled work could not be run as asked."""
 
 
 @dataclass(frozen=True)
@@ -59,16 +62,12 @@ class Job:
 
 
 def _reminders(db: Database, settings: Settings, now: datetime, runner: str) -> str:
-    from core.messaging.reminders import remind
-
     given = remind(db, now=now, settings=settings)
     return (f"{given.notified} notification{'s' if given.notified != 1 else ''} given, "
             f"{given.emailed} email{'s' if given.emailed != 1 else ''} queued")
 
 
 def _email(db: Database, settings: Settings, now: datetime, runner: str) -> str:
-    from core.messaging.mailer import send_pending
-
     counts = send_pending(db, runner=runner, settings=settings)
     summary = f"{counts['sent']} sent, {counts['retry']} to retry, {counts['failed']} failed"
     if counts["interrupted"]:
@@ -81,8 +80,6 @@ def _email(db: Database, settings: Settings, now: datetime, runner: str) -> str:
 
 
 def _figures(db: Database, settings: Settings, now: datetime, runner: str) -> str:
-    from core.rules.facts import settle
-
     # Every reader settles the students it reads; this keeps the waiting list short between
     # dashboards, and also takes in students no dashboard reads (no cohort, deactivated).
     settled = settle(db)
@@ -91,15 +88,11 @@ def _figures(db: Database, settings: Settings, now: datetime, runner: str) -> st
 
 
 def _sessions(db: Database, settings: Settings, now: datetime, runner: str) -> str:
-    from core.identity.sessions import KEEP_ENDED, prune
-
     removed = prune(db, now)
     return f"{removed} session{'s' if removed != 1 else ''} ended over {KEEP_ENDED.days} days ago removed"
 
 
 def _backup(db: Database, settings: Settings, now: datetime, runner: str) -> str:
-    from core.admin.backup import backup, default_target
-
     postgres = dialect.is_postgres(db)
     if db.path == ":memory:":
         return "skipped: the portal runs on an in-memory database"
@@ -124,8 +117,6 @@ def prune_backups(folder: Path, *, keep_days: int, now: datetime, keep: Path | N
 
 
 def _exports(db: Database, settings: Settings, now: datetime, runner: str) -> str:
-    from core.oversight.export import write_csv
-
     if not settings.export_dir:
         raise JobError("No folder is set for the nightly exports (PORTAL_EXPORT_DIR, see docs/administration.md).")
     folder = Path(settings.export_dir)
@@ -411,8 +402,6 @@ def _alert_soon() -> None:
 @command
 def main(argv: list[str] | None = None) -> int:
     """Command line: run due jobs once, or keep running them."""
-    from core.admin.backup import open_for_command
-
     parser = argparse.ArgumentParser(prog="python -m core.messaging.jobs", description=__doc__.splitlines()[0])
     parser.add_argument("mode", nargs="?", choices=["run-once"], default="run-once")
     parser.add_argument("--loop", action="store_true", help="keep running due jobs until stopped")

@@ -36,9 +36,11 @@ from core.identity.access import require_role
 from core.clock import utcnow
 from core.config import Settings, get_settings
 from core.store.db import Cursor, Database, row, rows, rows_table
-from core.errors import PortalError, check_id
+from core.errors import MailError, PortalError, check_id
 from core.campaign.merge_fields import fill
 from core.models import Actor, Role
+from core.admin.library import read_content
+from core.campaign.ics import build_calendar
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +50,6 @@ STALE_CLAIM = timedelta(minutes=10)
 """An email claimed longer ago than this by a runner that never finished is treated as interrupted."""
 TEMPLATE_PREFIX = "email_"
 
-
-class MailError(PortalError, RuntimeError):
-    """An email could not be handled as asked."""
 
 
 def email_status(settings: Settings | None = None) -> str:
@@ -69,8 +68,6 @@ def email_status(settings: Settings | None = None) -> str:
 def templates(cur: Cursor) -> dict[str, dict[str, Any]]:
     """kind -> the career office's current email template (subject, body), from the content library,
     falling back to the shipped text for a kind the stored library lacks."""
-    from core.admin.library import read_content
-
     found = {t["category"].removeprefix(TEMPLATE_PREFIX): t for t in rows(
         cur, """SELECT category, subject, body FROM library_items WHERE kind = 'template' AND category LIKE ?
                 AND retired_at IS NULL ORDER BY position DESC, id DESC""", [TEMPLATE_PREFIX + "%"])}
@@ -135,8 +132,6 @@ def message_id(fact_key: str, to_address: str, settings: Settings) -> str:
 
 
 def _meeting_calendar(cur: Cursor, meeting_id: int) -> tuple[bytes, list[str]] | None:
-    from core.campaign.ics import build_calendar
-
     meeting = row(cur, "SELECT * FROM meetings WHERE id = ?", [meeting_id])
     if meeting is None:
         return None

@@ -18,12 +18,9 @@ from urllib.parse import parse_qsl
 from core.identity.access import require_cohort, require_role
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
-from core.errors import PortalError, check_id
+from core.errors import NotifyError, PortalError, check_id
 from core.models import Actor, Role
 
-
-class NotifyError(PortalError, ValueError):
-    """A notification choice the portal cannot record as given."""
 
 
 @dataclass(frozen=True)

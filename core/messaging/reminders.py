@@ -26,15 +26,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 
-from core.messaging import notify
+from core.messaging import mailer, notify
 from core.rules import facts
 from core.store import dialect
-from core.identity.access import SYSTEM, require_role
+from core.identity.access import SYSTEM, require_role, visible_students_sql
 from core.clock import utcnow
 from core.config import Settings, get_settings
 from core.store.db import Cursor, Database, rows, rows_table
 from core.models import Actor, Role
 from core.campaign.todo import WAITING, follow_up_step
+from core.oversight.cockpit import REASONS, needs_me
 
 log = logging.getLogger(__name__)
 
@@ -380,8 +381,6 @@ def digest_moment(frequency: str, now: datetime, settings: Settings) -> datetime
 
 def _digests(db: Database, now: datetime, settings: Settings) -> list[Due]:
     """The digest of each counselor (weekly unless they chose otherwise) and each admin who asked for one."""
-    from core.oversight.cockpit import REASONS, needs_me
-
     with db.cursor() as cur:
         people = rows(cur, """SELECT u.id, u.role, u.first_name, u.last_name, p.frequency
                               FROM users u LEFT JOIN digest_prefs p ON p.user_id = u.id
@@ -416,8 +415,6 @@ def _digests(db: Database, now: datetime, settings: Settings) -> list[Due]:
 
 
 def _meetings_held(db: Database, actor: Actor, since: datetime, until: datetime) -> int:
-    from core.identity.access import visible_students_sql
-
     visible, params = visible_students_sql(actor)
     with db.cursor() as cur:
         return int(rows(cur, f"""SELECT count(*) AS n FROM meetings WHERE status = 'held' AND held_at >= ?
@@ -445,8 +442,6 @@ def give(db: Database, due: list[Due], *, now: datetime | None = None, settings:
     """Write each due reminder as a notification and, for those who take it by email, an outbox email;
     each batch in one transaction. A reminder already given (by an earlier run or another runner) is
     skipped by the unique ledger, never written twice."""
-    from core.messaging import mailer
-
     now = now or utcnow()
     settings = settings or get_settings()
     notified = emailed = already = 0

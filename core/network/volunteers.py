@@ -27,19 +27,18 @@ from pydantic import ValidationError
 
 from core.rules import facts
 from core.store import events, idempotency, versioning
-from core.identity.access import NotFound, require_role
+from core.identity.access import require_role
 from core.clock import utcnow
 from core.campaign.contacts import _norm, duplicate_message, find_duplicate, insert_contact, linkedin_key
 from core.store.csv_input import PERSON_HEADERS, formula_like, read_records, split_name
 from core.store.db import Cursor, Database, row, rows, scalar
-from core.errors import DuplicateRecord, PortalError
+from core.errors import DuplicateRecord, NetworkError, NotFound, PortalError
 from core.models import Actor, Channel, ContactCreate, ContactPreference, OutreachCreate, Role, Source, VolunteerCreate, _unreadable
+from core.campaign.merge_fields import fill, values_for
+from core.campaign.outreach import create_draft
 
 TERM_FALLBACK_DAYS = 120
 
-
-class NetworkError(PortalError, ValueError):
-    """A directory or cap change was refused; the message says why."""
 
 
 # ---------------------------------------------------------------- this term, and who a person is
@@ -457,9 +456,6 @@ def add_as_target(db: Database, actor: Actor, volunteer_id: int, *, idempotency_
     Refused when the volunteer is paused or full this term (two students taking the last place at
     once cannot both have it), or already in the student's list.
     """
-    from core.campaign.merge_fields import fill, values_for
-    from core.campaign.outreach import create_draft
-
     require_role(actor, Role.STUDENT)
     now = now or utcnow()
 

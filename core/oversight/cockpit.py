@@ -17,7 +17,7 @@ from core.identity.access import require_read_student, require_role, visible_stu
 from core.clock import utcnow
 from core.oversight.dashboard import EARLIEST, LATEST, dashboard_frame, students_in_scope
 from core.store.db import Cursor, Database, rows
-from core.errors import PortalError
+from core.errors import NudgeError, PortalError
 from core.rules.facts import PROGRESS, THANK_STATUS, ctes
 from core.store.idempotency import create_once
 from core.models import Actor, CommentCreate, Role
@@ -38,9 +38,6 @@ a reply waits for an answer; a stall is best caught in its first week)."""
 NUDGE_MAX = 500
 """The most students one nudge reaches (a whole filtered cohort, not the institution by mistake)."""
 
-
-class NudgeError(PortalError, ValueError):
-    """A nudge that cannot be sent as asked (no one chosen, too many, an empty message)."""
 
 
 # ---------------------------------------------------------------- unread replies

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from core.errors import AccessDenied, NotFound
 from core.store import events, versioning
-from core.identity.access import (
-    AccessDenied, NotFound, readable_row, require_cohort, require_read_student, require_role, visible_students_sql,
-)
+from core.identity.access import readable_row, require_cohort, require_read_student, require_role, visible_students_sql
 from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.store.idempotency import create_once
@@ -56,20 +57,26 @@ def add_comment(db: Database, actor: Actor, student_id: int, data: CommentCreate
     return comment_id
 
 
+# Who is told of a new comment at once (the student's bell, a counselor's "answered you"): the
+# messaging area, which sits above this one, registers its hook here as it loads
+# (core/messaging/__init__.py). With no hook, the next scheduled reminder run tells them.
+_comment_hooks: list[Callable[[Database, int], None]] = []
+
+
+def when_commented(hook: Callable[[Database, int], None]) -> Callable[[Database, int], None]:
+    """Register a hook called with (db, student_id) after each new comment is saved."""
+    _comment_hooks.append(hook)
+    return hook
+
+
 def _tell_at_once(db: Database, student_id: int) -> None:
-    """Give the notifications a new comment calls for now (the student's bell, a counselor's "answered
-    you"), rather than at the next reminder run; the comment is saved whatever happens here."""
-    import logging
-
-    from core.messaging import jobs, reminders
-
-    try:
-        given = reminders.remind_student(db, student_id)
-    except Exception:  # noqa: BLE001 - the next scheduled run gives them instead
-        logging.getLogger(__name__).exception("notifying about a comment failed; the next run will")
-        return
-    if given.emailed:
-        jobs.kick()
+    """Run the hooks a new comment calls for now, rather than at the next reminder run; the comment is
+    saved whatever happens here."""
+    for hook in _comment_hooks:
+        try:
+            hook(db, student_id)
+        except Exception:  # noqa: BLE001 - the next scheduled run gives them instead
+            logging.getLogger(__name__).exception("notifying about a comment failed; the next run will")
 
 
 def _own_comment(cur: Cursor, actor: Actor, comment_id: int) -> dict[str, Any]:

@@ -30,23 +30,22 @@ from typing import IO, Any
 import duckdb
 
 from core.store import dialect
-from core.identity.access import (
-    SYSTEM, AccessDenied, require_active, require_cohort, require_role,
-)
+from core.identity.access import SYSTEM, require_active, require_cohort, require_role
 from core.clock import utcnow
 from core.store.commands import command
 from core.oversight.dashboard import dashboard_query, period_bounds, students_in_scope
 from core.rules.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes, settle
 from core.store.db import Cursor, Database
 from core.admin.downloads import CHUNK_BYTES, TEMP_PREFIX, DownloadFile
-from core.errors import PortalError, check_id
+from core.errors import AccessDenied, ExportError, PortalError, check_id
 from core.models import Actor, Role, _unreadable
+from core.identity.accounts import load_actor, user_id_for_username
+from core.config import get_settings
+from core.admin.backup import open_for_command
 
 KINDS = ("progress", "pipeline", "activity")
 
 
-class ExportError(PortalError, ValueError):
-    """An export asked for in a way that cannot be made (a period ending before it starts)."""
 
 BOM = "\ufeff".encode()
 MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -523,9 +522,6 @@ def _bounded_export(db: Database, actor: Actor, kind: str, options: dict[str, An
 @command
 def main(argv: list[str] | None = None) -> int:
     """Write one export to a file (or standard output with --out -)."""
-    from core.identity.accounts import load_actor, user_id_for_username
-    from core.config import get_settings
-
     parser = argparse.ArgumentParser(prog="python -m core.oversight.export", description="Career-office CSV exports.")
     parser.add_argument("kind", choices=KINDS)
     parser.add_argument("--cohort", help="cohort id or exact name (default: every cohort)")
@@ -536,8 +532,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="database file or postgresql:// URL (default: the portal's configured database)")
     parser.add_argument("--out", required=True, help="file to write, or - for standard output")
     args = parser.parse_args(argv)
-
-    from core.admin.backup import open_for_command
 
     path = args.db or get_settings().database_location
     if not dialect.is_postgres_url(path) and not Path(path).exists():

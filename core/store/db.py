@@ -21,14 +21,11 @@ from psycopg.adapt import Loader
 from psycopg_pool import ConnectionPool
 
 from core.store import dialect
-from core.errors import PortalError
+from core.errors import PortalError, WriteConflict
 
 T = TypeVar("T")
 Cursor = duckdb.DuckDBPyConnection
 
-
-class WriteConflict(PortalError, RuntimeError):
-    """Another save touched the same rows at the same moment and retrying did not help."""
 
 
 _commit_hooks: list[tuple[Callable[[Cursor], None], Callable[[Cursor], None]]] = []

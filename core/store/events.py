@@ -7,8 +7,10 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from core.store.db import Cursor, on_commit
-from core.models import Actor
+from core.errors import AccessDenied
+from core.models import SYSTEM, Actor
+from core.rules.facts import mark_stale
+from core.store.db import Cursor, on_commit, scalar
 
 
 def record(
@@ -29,8 +31,6 @@ def record(
     (the whole transaction rolls back), whichever page or callback made it.
     """
     if actor is not None and actor.user_id:
-        from core.identity.access import require_active
-
         require_active(cur, actor)
     text = detail if isinstance(detail, str) else json.dumps(detail or {}, default=str, sort_keys=True)
     cur.execute(
@@ -44,6 +44,15 @@ def record(
         figures_touched(cur, student_id)
         if actor is not None and actor.user_id == student_id:
             student_acted(cur, student_id, now)
+
+def require_active(cur: Cursor, actor: Actor) -> None:
+    """AccessDenied when the acting account has been deactivated (the system actor is always active).
+
+    Every write records an event, so the check lives beside the log; reads check it through core.identity.access."""
+    if actor.user_id == SYSTEM.user_id:
+        return
+    if scalar(cur, "SELECT active FROM users WHERE id = ?", [actor.user_id]) is False:
+        raise AccessDenied("This account is no longer active.")
 
 
 def student_acted(cur: Cursor, student_id: int, now: datetime) -> None:
@@ -95,8 +104,6 @@ def _before_commit(cur: Cursor) -> None:
         return
     student_ids = by_cursor.pop(id(cur), None)
     if student_ids:
-        from core.rules.facts import mark_stale
-
         mark_stale(cur, student_ids)
 
 

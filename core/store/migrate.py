@@ -12,18 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from core.store.commands import command
-from core.errors import PortalError
+from core.store.commands import command, database_problem
+from core.errors import MigrationError, PortalError
 from core.store import dialect
-from core.store.db import Cursor, Database, row
+from core.store.db import Cursor, Database, open_database, row
+from core.rules.facts import VIEWS, refresh_everyone
+from core.config import get_settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _TWIN = re.compile(r"^(\d{4}_[a-z0-9_]+)\.postgres\.sql$")
 
-
-class MigrationError(PortalError, RuntimeError):
-    """A migration could not be applied, or an applied one was changed."""
 
 
 @dataclass(frozen=True)
@@ -114,15 +113,11 @@ KEPT_FIGURES_MIGRATION = "0011_"
 def rebuild_kept_figures(db: Database) -> None:
     """Recompute every student's kept figures from the records (core/rules/facts.py KEPT); nothing is left
     waiting in figures_stale."""
-    from core.rules.facts import refresh_everyone
-
     db.transaction(refresh_everyone)
 
 
 def _refresh_views(cur: Cursor) -> None:
     """The convenience views of core/rules/facts.py, recreated from the one definition on every run."""
-    from core.rules.facts import VIEWS
-
     for sql in VIEWS:
         cur.execute(sql)
 
@@ -140,11 +135,6 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: apply pending migrations to the configured database; with --rebuild-figures,
     also recompute every student's kept figures from the records."""
     import argparse
-
-    from core.config import get_settings
-
-    from core.store.commands import database_problem
-    from core.store.db import open_database
 
     parser = argparse.ArgumentParser(prog="python -m core.store.migrate", description=main.__doc__)
     parser.add_argument("--rebuild-figures", action="store_true",

@@ -23,7 +23,7 @@ from typing import Any
 from core.store import dialect
 from core.store.commands import command
 from core.store.db import Database, PostgresDatabase, open_database, redact_url, rows_table, scalar
-from core.errors import PortalError
+from core.errors import PortalError, TransferError
 from core.store.migrate import apply_migrations, discover
 
 BATCH = 5000
@@ -31,9 +31,6 @@ BATCH = 5000
 
 _LEDGER = "schema_migrations"
 
-
-class TransferError(PortalError, RuntimeError):
-    """A transfer was refused or did not verify; nothing of it stays in the target."""
 
 
 @dataclass(frozen=True)
