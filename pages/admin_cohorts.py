@@ -3,7 +3,7 @@
 import streamlit as st
 from pydantic import ValidationError
 
-from core.admin.cohort_admin import all_cohorts, cohort_counselors, counselors, set_archived, unassign_counselor
+from core.admin.cohorts import all_cohorts, cohort_counselors, counselors, set_archived, unassign_counselor
 from core.admin.cohorts import assign_counselor, create_cohort, update_cohort
 from core.models import CohortCreate, CohortUpdate, Role, field_errors
 from ui import forms

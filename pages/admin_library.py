@@ -4,7 +4,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from core.admin.library import list_items
-from core.admin.library_admin import (
+from core.admin.library import (
     KINDS, TEMPLATE_CHANNELS, LibraryItemInput, add_item, categories, edit_item, set_retired, usage,
 )
 from core.models import Role, field_errors

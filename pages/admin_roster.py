@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.errors import RosterError
-from core.admin.cohort_admin import all_cohorts
+from core.admin.cohorts import all_cohorts
 from core.config import get_settings
 from core.models import Role
 from core.admin.roster import apply, passwords_csv, preview, sample_csv

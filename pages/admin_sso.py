@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.identity import sso
 from core.identity.accounts import list_users
-from core.admin.cohort_admin import all_cohorts
+from core.admin.cohorts import all_cohorts
 from core.config import get_settings
 from core.models import Role
 from ui import forms

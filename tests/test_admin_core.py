@@ -7,12 +7,12 @@ from datetime import date, timedelta
 import pytest
 
 from core.errors import AccessDenied, CohortError, NotFound, RegistrationError
-from core.admin import audit, cohort_admin, health, library, library_admin
+from core.admin import audit, cohorts, health, library
 from core.identity import registration
 from core.identity.accounts import authenticator_credentials, check_password
 from core.admin.cohorts import list_cohorts
 from core.store.db import scalar
-from core.admin.library_admin import LibraryItemInput
+from core.admin.library import LibraryItemInput
 from tests.conftest import NOW
 
 # ---------------------------------------------------------------- cohorts
@@ -20,23 +20,23 @@ from tests.conftest import NOW
 
 def test_rename_term_archive_and_unassign(world):
     db, admin = world.db, world.admin
-    cohort_admin.rename_cohort(db, admin, world.cohort_x, "Cohort X, Spring", now=NOW)
+    cohorts.rename_cohort(db, admin, world.cohort_x, "Cohort X, Spring", now=NOW)
     with pytest.raises(CohortError, match="already exists"):
-        cohort_admin.rename_cohort(db, admin, world.cohort_y, "cohort x, spring", now=NOW)
-    cohort = cohort_admin.set_term(db, admin, world.cohort_x, term_start=date(2026, 1, 12),
+        cohorts.rename_cohort(db, admin, world.cohort_y, "cohort x, spring", now=NOW)
+    cohort = cohorts.set_term(db, admin, world.cohort_x, term_start=date(2026, 1, 12),
                                    term_end=date(2026, 5, 1), now=NOW)
     assert (cohort.name, cohort.term_start, cohort.term_end) == ("Cohort X, Spring", date(2026, 1, 12), date(2026, 5, 1))
     with pytest.raises(CohortError, match="end before it starts"):
-        cohort_admin.set_term(db, admin, world.cohort_x, term_start=date(2026, 6, 1), term_end=date(2026, 5, 1), now=NOW)
+        cohorts.set_term(db, admin, world.cohort_x, term_start=date(2026, 6, 1), term_end=date(2026, 5, 1), now=NOW)
 
-    assert cohort_admin.unassign_counselor(db, admin, world.cohort_x, world.counselor_x.user_id, now=NOW) is True
-    assert cohort_admin.unassign_counselor(db, admin, world.cohort_x, world.counselor_x.user_id, now=NOW) is False
+    assert cohorts.unassign_counselor(db, admin, world.cohort_x, world.counselor_x.user_id, now=NOW) is True
+    assert cohorts.unassign_counselor(db, admin, world.cohort_x, world.counselor_x.user_id, now=NOW) is False
     assert list_cohorts(db, world.counselor_x) == []  # the counselor no longer sees the cohort
 
-    cohort_admin.set_archived(db, admin, world.cohort_y, True, now=NOW)
+    cohorts.set_archived(db, admin, world.cohort_y, True, now=NOW)
     assert [c["name"] for c in list_cohorts(db, admin)] == ["Cohort X, Spring"]
-    assert [c["name"] for c in cohort_admin.all_cohorts(db, admin)] == ["Cohort X, Spring", "Cohort Y"]
-    cohort_admin.set_archived(db, admin, world.cohort_y, False, now=NOW)
+    assert [c["name"] for c in cohorts.all_cohorts(db, admin)] == ["Cohort X, Spring", "Cohort Y"]
+    cohorts.set_archived(db, admin, world.cohort_y, False, now=NOW)
     assert len(list_cohorts(db, admin)) == 2
     with db.cursor() as cur:
         assert scalar(cur, "SELECT string_agg(action, ',' ORDER BY id) FROM events WHERE entity_type = 'cohort' "
@@ -76,7 +76,7 @@ def test_a_cohort_term_can_change_but_not_be_removed(world):
     from pydantic import ValidationError
 
     db, admin = world.db, world.admin
-    cohort_admin.set_term(db, admin, world.cohort_x, term_start=date(2026, 1, 12), term_end=date(2026, 5, 1), now=NOW)
+    cohorts.set_term(db, admin, world.cohort_x, term_start=date(2026, 1, 12), term_end=date(2026, 5, 1), now=NOW)
     with pytest.raises(CohortError, match="needs the date its term ends"):
         update_cohort(db, admin, world.cohort_x, CohortUpdate(term_end=None), now=NOW)
     with pytest.raises(ValidationError):
@@ -91,10 +91,10 @@ def test_archiving_is_versioned_and_undone(world):
     db, admin = world.db, world.admin
     update_cohort(db, admin, world.cohort_y, CohortUpdate(stalled_after_days=10), now=NOW)  # version 2
     with pytest.raises(StaleEdit):
-        cohort_admin.set_archived(db, admin, world.cohort_y, True, expected_version=1, now=NOW)
-    archived = cohort_admin.set_archived(db, admin, world.cohort_y, True, expected_version=2, now=NOW)
+        cohorts.set_archived(db, admin, world.cohort_y, True, expected_version=1, now=NOW)
+    archived = cohorts.set_archived(db, admin, world.cohort_y, True, expected_version=2, now=NOW)
     assert archived.archived_at == NOW and archived.version == 3
-    back = cohort_admin.set_archived(db, admin, world.cohort_y, False, now=NOW)  # the Undo
+    back = cohorts.set_archived(db, admin, world.cohort_y, False, now=NOW)  # the Undo
     assert back.archived_at is None
     assert [a for a, _ in _cohort_events(db, world.cohort_y)][-2:] == ["archived", "unarchived"]
 
@@ -130,11 +130,11 @@ def test_goals_are_edited_versioned_retired_and_restored(world):
 @pytest.mark.parametrize("who", ["counselor_x", "alice"])
 def test_cohort_administration_is_refused_to_non_admins(world, who):
     actor = getattr(world, who)
-    for call in (lambda: cohort_admin.rename_cohort(world.db, actor, world.cohort_x, "Mine", now=NOW),
-                 lambda: cohort_admin.set_archived(world.db, actor, world.cohort_x, True, now=NOW),
-                 lambda: cohort_admin.unassign_counselor(world.db, actor, world.cohort_x, world.counselor_x.user_id),
-                 lambda: cohort_admin.set_registration(world.db, actor, world.cohort_x, open_=True),
-                 lambda: cohort_admin.all_cohorts(world.db, actor)):
+    for call in (lambda: cohorts.rename_cohort(world.db, actor, world.cohort_x, "Mine", now=NOW),
+                 lambda: cohorts.set_archived(world.db, actor, world.cohort_x, True, now=NOW),
+                 lambda: cohorts.unassign_counselor(world.db, actor, world.cohort_x, world.counselor_x.user_id),
+                 lambda: cohorts.set_registration(world.db, actor, world.cohort_x, open_=True),
+                 lambda: cohorts.all_cohorts(world.db, actor)):
         with pytest.raises(AccessDenied):
             call()
 
@@ -156,7 +156,7 @@ def test_registration_is_off_by_default(world):
 
 def test_registration_with_code_and_allowed_domain(world):
     db = world.db
-    cohort_admin.set_registration(db, world.admin, world.cohort_y, open_=True, invite_code="yfall-2026",
+    cohorts.set_registration(db, world.admin, world.cohort_y, open_=True, invite_code="yfall-2026",
                                   allowed_domains="@School.edu, alumni.school.edu", now=NOW)
     assert registration.registration_open_anywhere(db) is True
     found = registration.cohort_for_code(db, " yfall-2026 ")
@@ -185,24 +185,24 @@ def test_registration_with_code_and_allowed_domain(world):
 
 def test_closing_archiving_or_changing_the_code_stops_registration(world):
     db = world.db
-    cohort_admin.set_registration(db, world.admin, world.cohort_x, open_=True, now=NOW)
+    cohorts.set_registration(db, world.admin, world.cohort_x, open_=True, now=NOW)
     first = scalar_code(db, world.cohort_x)
     assert len(first) == 9 and registration.cohort_for_code(db, first).id == world.cohort_x
-    new = cohort_admin.regenerate_invite_code(db, world.admin, world.cohort_x, now=NOW)
+    new = cohorts.regenerate_invite_code(db, world.admin, world.cohort_x, now=NOW)
     assert new != first and registration.cohort_for_code(db, first) is None
-    cohort_admin.set_archived(db, world.admin, world.cohort_x, True, now=NOW)
+    cohorts.set_archived(db, world.admin, world.cohort_x, True, now=NOW)
     assert registration.cohort_for_code(db, new) is None
     with pytest.raises(CohortError, match="archived"):
-        cohort_admin.set_registration(db, world.admin, world.cohort_x, open_=True, now=NOW)
-    cohort_admin.set_archived(db, world.admin, world.cohort_x, False, now=NOW)
+        cohorts.set_registration(db, world.admin, world.cohort_x, open_=True, now=NOW)
+    cohorts.set_archived(db, world.admin, world.cohort_x, False, now=NOW)
     assert registration.cohort_for_code(db, new) is None  # reopening is a separate step
-    cohort_admin.set_registration(db, world.admin, world.cohort_x, open_=True, now=NOW)
+    cohorts.set_registration(db, world.admin, world.cohort_x, open_=True, now=NOW)
     assert registration.cohort_for_code(db, new).id == world.cohort_x
     with pytest.raises(CohortError, match="already uses"):
-        cohort_admin.set_registration(db, world.admin, world.cohort_y, open_=True, invite_code=new, now=NOW)
+        cohorts.set_registration(db, world.admin, world.cohort_y, open_=True, invite_code=new, now=NOW)
     with pytest.raises(CohortError, match="not an email domain"):
-        cohort_admin.set_registration(db, world.admin, world.cohort_y, open_=True, allowed_domains="school", now=NOW)
-    cohort_admin.set_registration(db, world.admin, world.cohort_x, open_=False, now=NOW)
+        cohorts.set_registration(db, world.admin, world.cohort_y, open_=True, allowed_domains="school", now=NOW)
+    cohorts.set_registration(db, world.admin, world.cohort_x, open_=False, now=NOW)
     assert registration.cohort_for_code(db, new) is None
 
 
@@ -217,7 +217,7 @@ def scalar_code(db, cohort_id):
 def test_library_edit_shows_to_students_at_once_and_survives_seed_upgrades(world, tmp_path):
     db = world.db
     question = library.list_items(db, world.alice, "question")[0]
-    library_admin.edit_item(db, world.admin, question["id"], LibraryItemInput(
+    library.edit_item(db, world.admin, question["id"], LibraryItemInput(
         kind="question", category=question["category"], body="What surprised you most in your first year?"), now=NOW)
     seen = library.list_items(db, world.alice, "question")[0]
     assert (seen["id"], seen["body"], seen["edited_by"]) == (
@@ -239,19 +239,19 @@ def test_library_add_and_retire_keep_what_used_the_entry(world):
     from core.models import ContactCreate, PlannedQuestionCreate
 
     db = world.db
-    new_id = library_admin.add_item(db, world.admin, LibraryItemInput(
+    new_id = library.add_item(db, world.admin, LibraryItemInput(
         kind="question", category="advice", body="If you were starting today, what would you do first?"), now=NOW)
     assert new_id in [q["id"] for q in library.list_items(db, world.alice, "question")]
     contact = contacts.create_contact(db, world.alice, ContactCreate(first_name="Pat"), now=NOW)
     research.add_planned_question(db, world.alice, contact.id, PlannedQuestionCreate(
         library_item_id=new_id, category="advice", text="If you were starting today, what would you do first?"), now=NOW)
-    assert library_admin.usage(db, world.admin, new_id) == 1
-    library_admin.set_retired(db, world.admin, new_id, True, now=NOW)
+    assert library.usage(db, world.admin, new_id) == 1
+    library.set_retired(db, world.admin, new_id, True, now=NOW)
     assert new_id not in [q["id"] for q in library.list_items(db, world.alice, "question")]
     with db.cursor() as cur:
         assert scalar(cur, "SELECT library_item_id FROM planned_questions WHERE contact_id = ?", [contact.id]) == new_id
     assert library.get_item(db, world.alice, new_id)["retired_at"] == NOW
-    library_admin.set_retired(db, world.admin, new_id, False, now=NOW)
+    library.set_retired(db, world.admin, new_id, False, now=NOW)
     assert new_id in [q["id"] for q in library.list_items(db, world.alice, "question")]
 
 
@@ -261,18 +261,18 @@ def test_library_edits_are_versioned_and_retiring_is_undone(world):
     db = world.db
     question = library.list_items(db, world.admin, "question")[0]
     assert question["version"] == 1
-    library_admin.edit_item(db, world.admin, question["id"], LibraryItemInput(
+    library.edit_item(db, world.admin, question["id"], LibraryItemInput(
         kind="question", category=question["category"], body="Wording from the first tab"), expected_version=1, now=NOW)
     with pytest.raises(StaleEdit) as refused:
-        library_admin.edit_item(db, world.admin, question["id"], LibraryItemInput(
+        library.edit_item(db, world.admin, question["id"], LibraryItemInput(
             kind="question", category=question["category"], body="Wording from the second tab"),
             expected_version=1, now=NOW)
     assert refused.value.current["body"] == "Wording from the first tab"
     assert library.get_item(db, world.admin, question["id"])["body"] == "Wording from the first tab"
     with pytest.raises(StaleEdit):  # retiring from a stale page is refused too
-        library_admin.set_retired(db, world.admin, question["id"], True, expected_version=1, now=NOW)
-    library_admin.set_retired(db, world.admin, question["id"], True, expected_version=2, now=NOW)
-    library_admin.set_retired(db, world.admin, question["id"], False, now=NOW)  # the Undo
+        library.set_retired(db, world.admin, question["id"], True, expected_version=1, now=NOW)
+    library.set_retired(db, world.admin, question["id"], True, expected_version=2, now=NOW)
+    library.set_retired(db, world.admin, question["id"], False, now=NOW)  # the Undo
     assert library.get_item(db, world.admin, question["id"])["retired_at"] is None
     with db.cursor() as cur:
         logged = cur.execute("SELECT action, actor_id FROM events WHERE entity_type = 'library_item' AND entity_id = ? "
@@ -291,13 +291,13 @@ def test_library_input_is_checked_per_kind(world):
     with pytest.raises(ValidationError):
         LibraryItemInput(kind="question", category="day", body="   ")
     with pytest.raises(ValueError, match="already has a prompt"):
-        library_admin.add_item(world.db, world.admin, LibraryItemInput(
+        library.add_item(world.db, world.admin, LibraryItemInput(
             kind="reflection_prompt", category="feelings", body="Another feelings prompt"), now=NOW)
     with pytest.raises(AccessDenied):
-        library_admin.add_item(world.db, world.counselor_x, LibraryItemInput(
+        library.add_item(world.db, world.counselor_x, LibraryItemInput(
             kind="question", category="day", body="Mine"), now=NOW)
     with pytest.raises(NotFound):
-        library_admin.set_retired(world.db, world.admin, 999_999, True, now=NOW)
+        library.set_retired(world.db, world.admin, 999_999, True, now=NOW)
 
 
 # ---------------------------------------------------------------- audit and health
@@ -305,7 +305,7 @@ def test_library_input_is_checked_per_kind(world):
 
 def test_audit_filters_by_user_cohort_and_date(world):
     db, admin = world.db, world.admin
-    cohort_admin.set_archived(db, admin, world.cohort_y, True, now=NOW + timedelta(days=2))
+    cohorts.set_archived(db, admin, world.cohort_y, True, now=NOW + timedelta(days=2))
     from core.identity.accounts import set_active
 
     set_active(db, admin, world.bob.user_id, False, now=NOW + timedelta(days=3))

@@ -292,7 +292,7 @@ def test_roster_page_explains_a_file_that_is_not_a_roster(portal_env, content, m
 
 def test_library_retire_offers_undo_and_a_stale_edit_is_refused(portal_env):
     from core.admin.library import list_items
-    from core.admin.library_admin import LibraryItemInput, edit_item
+    from core.admin.library import LibraryItemInput, edit_item
     from core.models import Actor, Role
 
     at = _run("admin_library", "admin", portal_env)

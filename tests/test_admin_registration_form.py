@@ -7,7 +7,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from core.identity.access import SYSTEM
-from core.admin.cohort_admin import set_registration
+from core.admin.cohorts import set_registration
 from core.store.db import open_database, scalar
 
 

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from core.admin import cohort_admin, cohorts, library
+from core.admin import cohorts, library
 from core.campaign import contacts, keep_in_touch, reflections, todo
 from core.oversight import comments, dashboard, progress, timeline
 from core.store.db import scalar
@@ -25,12 +25,12 @@ def _calls(world):
         "cohorts.add_student": lambda bad: cohorts.add_student(world.db, admin, bad, world.alice.user_id),
         "cohorts.assign_counselor": lambda bad: cohorts.assign_counselor(world.db, admin, bad,
                                                                         world.counselor_y.user_id),
-        "cohort_admin.set_term": lambda bad: cohort_admin.set_term(
+        "cohorts.set_term": lambda bad: cohorts.set_term(
             world.db, admin, bad, term_start=date(2026, 1, 12), term_end=date(2026, 5, 8)),
-        "cohort_admin.unassign_counselor": lambda bad: cohort_admin.unassign_counselor(
+        "cohorts.unassign_counselor": lambda bad: cohorts.unassign_counselor(
             world.db, admin, bad, world.counselor_x.user_id),
-        "cohort_admin.cohort_counselors": lambda bad: cohort_admin.cohort_counselors(world.db, admin, bad),
-        "cohort_admin.regenerate_invite_code": lambda bad: cohort_admin.regenerate_invite_code(world.db, admin, bad),
+        "cohorts.cohort_counselors": lambda bad: cohorts.cohort_counselors(world.db, admin, bad),
+        "cohorts.regenerate_invite_code": lambda bad: cohorts.regenerate_invite_code(world.db, admin, bad),
         "comments.list_comments": lambda bad: comments.list_comments(world.db, counselor, bad),
         "contacts.list_focus_occupations": lambda bad: contacts.list_focus_occupations(world.db, counselor, bad),
         "dashboard.goal_standings": lambda bad: dashboard.goal_standings(world.db, counselor, bad),

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from core.admin import audit, cohort_admin, library, library_admin, roster
+from core.admin import audit, cohorts, library, roster
 from core.admin.cohorts import add_goal, retire_goal, update_cohort, update_goal
 from core.oversight.comments import add_comment, edit_comment, restore_comment, withdraw_comment
-from core.admin.library_admin import LibraryItemInput
+from core.admin.library import LibraryItemInput
 from core.models import CohortUpdate, CommentCreate, CommentEdit, GoalCreate, GoalMetric, GoalUpdate
 from tests.conftest import NOW
 
@@ -23,8 +23,8 @@ def test_edits_of_cohorts_comments_library_and_roster_are_logged_with_who_and_wh
     t = [NOW + timedelta(minutes=i) for i in range(12)]
     update_cohort(db, admin, world.cohort_x, CohortUpdate(term_start=date(2026, 9, 1), term_end=date(2026, 12, 18)),
                   expected_version=1, now=t[0])
-    cohort_admin.set_archived(db, admin, world.cohort_y, True, now=t[1])
-    cohort_admin.set_archived(db, admin, world.cohort_y, False, now=t[2])
+    cohorts.set_archived(db, admin, world.cohort_y, True, now=t[1])
+    cohorts.set_archived(db, admin, world.cohort_y, False, now=t[2])
     goal = add_goal(db, counselor, world.cohort_x, GoalCreate(metric=GoalMetric.TARGETS, target_count=5), now=t[3])
     update_goal(db, counselor, goal, GoalUpdate(target_count=6), expected_version=1, now=t[4])
     retire_goal(db, counselor, goal, now=t[5])
@@ -34,7 +34,7 @@ def test_edits_of_cohorts_comments_library_and_roster_are_logged_with_who_and_wh
     withdraw_comment(db, counselor, note, now=t[8])
     restore_comment(db, counselor, note, now=t[9])
     item = library.list_items(db, admin, "question")[0]
-    library_admin.edit_item(db, admin, item["id"], LibraryItemInput(kind="question", category=item["category"],
+    library.edit_item(db, admin, item["id"], LibraryItemInput(kind="question", category=item["category"],
                                                                    body="New wording"), expected_version=1, now=t[10])
     plan = roster.preview(db, admin, "first_name,last_name,email,cohort\nAna,Lopez,ana.lopez@example.edu,Cohort X\n")
     roster.apply(db, admin, plan, rounds=4, now=t[11])

@@ -119,7 +119,7 @@ Bob Tester,bob@example.edu,Cohort X,
 
 
 def test_existing_student_id_on_another_account_and_archived_cohort_are_rejected(world):
-    from core.admin.cohort_admin import set_archived
+    from core.admin.cohorts import set_archived
 
     roster.apply(world.db, world.admin, roster.preview(world.db, world.admin, GOOD.encode()), now=NOW, rounds=4)
     set_archived(world.db, world.admin, world.cohort_y, True, now=NOW)

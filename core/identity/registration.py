@@ -1,6 +1,6 @@
 """Self-registration with a cohort's invite code: who may register, and creating the account.
 
-Off by default. The career office opens it per cohort (core.admin.cohort_admin.set_registration) with
+Off by default. The career office opens it per cohort (core.admin.cohorts.set_registration) with
 an invite code and, optionally, the email domains allowed (for example the school's own).
 Registering creates a student account in that cohort; nobody is signed in while doing it, so
 the new account itself is recorded as the actor of the events.
