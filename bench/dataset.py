@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core.store.db import Database
 from core.rules.facts import refresh_everyone
+from core.rules.timing import FOLLOW_UP_BUSINESS_DAYS, STALLED_AFTER_DAYS, THANK_YOU_WINDOW_HOURS
 from core.store.migrate import apply_migrations
 
 NOW = datetime(2026, 3, 10, 15, 0, 0)
@@ -72,9 +73,11 @@ _STATEMENTS = [
                'counselor', 'x', ?/*start*/, ?/*start*/),
               ({base} + 999999, 'bench.admin', 'bench.admin@bench.example.edu', 'Bench', 'Admin',
                'admin', 'x', ?/*start*/, ?/*start*/)""",
-    """INSERT INTO cohorts (id, name, term_start, term_end, created_at, updated_at)
-       SELECT {base} + i, 'Cohort ' || lpad(CAST(i + 1 AS VARCHAR), CAST(greatest(2, length(CAST(?/*cohorts*/ AS VARCHAR))) AS INTEGER), '0'), CAST(?/*start*/ AS DATE),
-              CAST(?/*now*/ AS DATE) + 40, ?/*start*/, ?/*start*/
+    f"""INSERT INTO cohorts (id, name, term_start, term_end, created_at, updated_at, thank_you_window_hours,
+                            stalled_after_days, follow_up_business_days)
+       SELECT {{base}} + i, 'Cohort ' || lpad(CAST(i + 1 AS VARCHAR), CAST(greatest(2, length(CAST(?/*cohorts*/ AS VARCHAR))) AS INTEGER), '0'), CAST(?/*start*/ AS DATE),
+              CAST(?/*now*/ AS DATE) + 40, ?/*start*/, ?/*start*/, {THANK_YOU_WINDOW_HOURS.default},
+              {STALLED_AFTER_DAYS.default}, {FOLLOW_UP_BUSINESS_DAYS.default}
        FROM range(?/*cohorts*/) t(i)""",
     """INSERT INTO cohort_counselors SELECT {base} + i, {base} + 900000 + i, ?/*start*/ FROM range(?/*cohorts*/) t(i)""",
     """INSERT INTO cohort_counselors SELECT {base} + i, {base} + 999998, ?/*start*/ FROM range(4) t(i)""",

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, NoDecode, SettingsConfigDict
-from core.models import check_timezone
+from core.clock import check_timezone
+from core.rules.timing import FOLLOW_UP_BUSINESS_DAYS, STALLED_AFTER_DAYS, THANK_YOU_WINDOW_HOURS
 from core.errors import ConfigError, PortalError, SettingsError
 
 # The key older versions shipped for demo mode. Public, so never used to sign anything: refused
@@ -71,9 +72,13 @@ class Settings(BaseSettings):
     # Empty: not configured (demo mode then uses its key file; production refuses to start).
     cookie_key: str = ""
     cookie_expiry_days: float = Field(default=7.0, ge=0, le=90)
-    thank_you_window_hours: int = Field(default=48, ge=1, le=24 * 14)
-    stalled_after_days: int = Field(default=14, ge=1, le=365)
-    follow_up_business_days: int = Field(default=3, ge=1, le=30)
+    # The timing settings a new cohort starts with (core/rules/timing.py defines them and their ranges).
+    thank_you_window_hours: int = Field(default=THANK_YOU_WINDOW_HOURS.default, ge=THANK_YOU_WINDOW_HOURS.low,
+                                        le=THANK_YOU_WINDOW_HOURS.high)
+    stalled_after_days: int = Field(default=STALLED_AFTER_DAYS.default, ge=STALLED_AFTER_DAYS.low,
+                                    le=STALLED_AFTER_DAYS.high)
+    follow_up_business_days: int = Field(default=FOLLOW_UP_BUSINESS_DAYS.default, ge=FOLLOW_UP_BUSINESS_DAYS.low,
+                                         le=FOLLOW_UP_BUSINESS_DAYS.high)
     demo_mode: bool = True
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     # One-time passwords are long, random and replaced at first sign-in, so a lower cost keeps a

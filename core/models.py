@@ -8,6 +8,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
+from core.clock import check_timezone
+from core.config import get_settings
+from core.rules.timing import FOLLOW_UP_BUSINESS_DAYS, STALLED_AFTER_DAYS, THANK_YOU_WINDOW_HOURS
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 # ---------------------------------------------------------------- vocabularies
@@ -184,25 +187,6 @@ def _strip(value: str) -> str:
     return value.strip()
 
 
-def check_timezone(value: str) -> str:
-    """An IANA time zone name that this machine knows, or a ValueError saying how to write one.
-
-    ZoneInfo reads a file named after the value, so a region ("America", a directory), a path or a
-    name with a NUL fails with OSError or ValueError rather than ZoneInfoNotFoundError; all of them
-    mean the same thing to the person who typed it.
-    """
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("unknown time zone: none given; write a name such as America/New_York")
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, OSError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {value!r}; write a full name such as America/New_York or "
-                         "Europe/Paris (a region alone, like 'America', is not a time zone)") from exc
-    return value
-
-
 Email = Annotated[str, AfterValidator(_check_email)]
 OptionalEmail = Annotated[str | None, AfterValidator(_check_optional_email)]
 Username = Annotated[str, AfterValidator(_check_username)]
@@ -313,9 +297,13 @@ class CohortCreate(_Model):
     name: Name
     term_start: date
     term_end: date
-    thank_you_window_hours: int = Field(default=48, ge=1, le=24 * 14)
-    stalled_after_days: int = Field(default=14, ge=1, le=365)
-    follow_up_business_days: int = Field(default=3, ge=1, le=30)
+    # Unless given, the portal's settings for new cohorts (core.config; defaults in core/rules/timing.py).
+    thank_you_window_hours: int = Field(default_factory=lambda: get_settings().thank_you_window_hours,
+                                        ge=THANK_YOU_WINDOW_HOURS.low, le=THANK_YOU_WINDOW_HOURS.high)
+    stalled_after_days: int = Field(default_factory=lambda: get_settings().stalled_after_days,
+                                    ge=STALLED_AFTER_DAYS.low, le=STALLED_AFTER_DAYS.high)
+    follow_up_business_days: int = Field(default_factory=lambda: get_settings().follow_up_business_days,
+                                         ge=FOLLOW_UP_BUSINESS_DAYS.low, le=FOLLOW_UP_BUSINESS_DAYS.high)
 
     @field_validator("term_start", mode="before")
     @classmethod
@@ -344,9 +332,11 @@ class CohortUpdate(_Model):
     name: Name | None = None
     term_start: date | None = None
     term_end: date | None = None
-    thank_you_window_hours: int | None = Field(default=None, ge=1, le=24 * 14)
-    stalled_after_days: int | None = Field(default=None, ge=1, le=365)
-    follow_up_business_days: int | None = Field(default=None, ge=1, le=30)
+    thank_you_window_hours: int | None = Field(default=None, ge=THANK_YOU_WINDOW_HOURS.low,
+                                               le=THANK_YOU_WINDOW_HOURS.high)
+    stalled_after_days: int | None = Field(default=None, ge=STALLED_AFTER_DAYS.low, le=STALLED_AFTER_DAYS.high)
+    follow_up_business_days: int | None = Field(default=None, ge=FOLLOW_UP_BUSINESS_DAYS.low,
+                                                le=FOLLOW_UP_BUSINESS_DAYS.high)
 
 
 class Cohort(BaseModel):

@@ -5,7 +5,9 @@ from pydantic import ValidationError
 
 from core.admin.cohorts import all_cohorts, cohort_counselors, counselors, set_archived, unassign_counselor
 from core.admin.cohorts import assign_counselor, create_cohort, update_cohort
+from core.config import get_settings
 from core.models import CohortCreate, CohortUpdate, Role, field_errors
+from core.rules.timing import FOLLOW_UP_BUSINESS_DAYS, STALLED_AFTER_DAYS, THANK_YOU_WINDOW_HOURS
 from ui import forms
 from ui.campaign import FieldErrors
 from ui.guard import require
@@ -41,19 +43,23 @@ st.dataframe(
 
 
 def _timing_fields(prefix: str, source: dict | None = None) -> dict:
-    source = source or {}
+    # A new cohort's form starts at the portal's settings for new cohorts; the ranges are the rules' own.
+    settings = get_settings()
+    source = source or {name: getattr(settings, name) for name in
+                        ("thank_you_window_hours", "stalled_after_days", "follow_up_business_days")}
     a, b, c = st.columns(3)
+    window, stalled, follow = THANK_YOU_WINDOW_HOURS, STALLED_AFTER_DAYS, FOLLOW_UP_BUSINESS_DAYS
     return {
         "thank_you_window_hours": a.number_input(
-            "Thank-you due within (hours)", min_value=1, max_value=24 * 14, key=f"{prefix}_window",
-            value=int(source.get("thank_you_window_hours", 48)),
+            "Thank-you due within (hours)", min_value=window.low, max_value=window.high, key=f"{prefix}_window",
+            value=int(source["thank_you_window_hours"]),
             help="How long after a meeting the thank-you is due; the seeds advise 24 hours to two days."),
         "stalled_after_days": b.number_input(
-            "Stalled after (days without activity)", min_value=1, max_value=365, key=f"{prefix}_stalled",
-            value=int(source.get("stalled_after_days", 14))),
+            "Stalled after (days without activity)", min_value=stalled.low, max_value=stalled.high,
+            key=f"{prefix}_stalled", value=int(source["stalled_after_days"])),
         "follow_up_business_days": c.number_input(
-            "Follow up after (business days without reply)", min_value=1, max_value=30, key=f"{prefix}_follow",
-            value=int(source.get("follow_up_business_days", 3))),
+            "Follow up after (business days without reply)", min_value=follow.low, max_value=follow.high,
+            key=f"{prefix}_follow", value=int(source["follow_up_business_days"])),
     }
 
 

@@ -71,16 +71,16 @@ def _timing(due_at: datetime, now: datetime) -> tuple[str, int | None, int | Non
 
 
 def student_settings(db: Database, actor: Actor, student_id: int) -> dict[str, Any]:
-    """The timing settings that apply to a student: their cohort's, else the portal defaults."""
-    settings = get_settings()
+    """The timing settings that apply to a student: their cohort's, else the method's defaults
+    (core.rules.timing, as core.rules.facts holds a student in no cohort to them)."""
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
         cohort = row(cur, """SELECT c.thank_you_window_hours, c.follow_up_business_days, c.stalled_after_days
                              FROM cohorts c JOIN cohort_members m ON m.cohort_id = c.id WHERE m.student_id = ?""",
                      [student_id])
-    return cohort or {"thank_you_window_hours": settings.thank_you_window_hours,
-                      "follow_up_business_days": settings.follow_up_business_days,
-                      "stalled_after_days": settings.stalled_after_days}
+    return cohort or {"thank_you_window_hours": timing.THANK_YOU_WINDOW_HOURS.default,
+                      "follow_up_business_days": timing.FOLLOW_UP_BUSINESS_DAYS.default,
+                      "stalled_after_days": timing.STALLED_AFTER_DAYS.default}
 
 
 def todo_list(db: Database, actor: Actor, student_id: int | None = None, *, now: datetime | None = None,
@@ -89,7 +89,7 @@ def todo_list(db: Database, actor: Actor, student_id: int | None = None, *, now:
     student_id = actor.user_id if student_id is None else student_id
     now = now or utcnow()
     zone = zone or get_settings().timezone
-    timing = student_settings(db, actor, student_id)
+    cohort_timing = student_settings(db, actor, student_id)
     items: list[TodoItem] = []
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
@@ -123,7 +123,7 @@ def todo_list(db: Database, actor: Actor, student_id: int | None = None, *, now:
                         hours_left=left, hours_late=late, item_id=t["meeting_id"],
                         detail=f"{referrer['first_name']} {referrer['last_name']}".strip()))
 
-        items.extend(_follow_ups(cur, student_id, contacts, active, timing, now, zone))
+        items.extend(_follow_ups(cur, student_id, contacts, active, cohort_timing, now, zone))
 
         for m in rows(cur, """SELECT id, contact_id, starts_at, mode FROM meetings
                               WHERE student_id = ? AND status = 'scheduled' ORDER BY starts_at""", [student_id]):
@@ -171,40 +171,18 @@ def todo_list(db: Database, actor: Actor, student_id: int | None = None, *, now:
     return items
 
 
-# Requests sent and how they were answered, per contact of the students in `sc` (one definition,
-# read by the to-do list and by the reminders): the latest request and follow-up sent, whether a
-# reply (accepted or declined) was recorded, and the meetings planned or held with the contact.
-WAITING = """
-waiting AS (
-    SELECT o.student_id, o.contact_id, max(o.sent_at) FILTER (WHERE o.purpose = 'request') AS request_at,
-           max(o.sent_at) FILTER (WHERE o.purpose = 'follow_up') AS follow_up_at,
-           coalesce(bool_or(o.reply IN ('accepted', 'declined')), false) AS answered,
-           (SELECT count(*) FROM meetings m WHERE m.contact_id = o.contact_id AND m.status <> 'cancelled') AS meetings
-    FROM outreach_messages o
-    WHERE o.student_id IN (SELECT student_id FROM sc) AND o.sent_at IS NOT NULL
-    GROUP BY o.student_id, o.contact_id
-)"""
 
 
-def follow_up_step(waiting: dict[str, Any], business_days: int, zone: str) -> tuple[str, datetime] | None:
-    """What a request without an answer calls for, and from when: one polite follow-up after N business
-    days, then a second person at the organization N business days after that follow-up (None: nothing)."""
-    if waiting["answered"] or waiting["meetings"] or waiting["request_at"] is None:
-        return None
-    if waiting["follow_up_at"] is None:
-        return "follow_up", timing.follow_up_due_at(waiting["request_at"], business_days, zone)
-    return "second_person", timing.follow_up_due_at(waiting["follow_up_at"], business_days, zone)
-
-
-def _follow_ups(cur, student_id: int, contacts: dict, active: set, timing: dict, now: datetime, zone: str) -> list[TodoItem]:
+def _follow_ups(cur, student_id: int, contacts: dict, active: set, cohort_timing: dict, now: datetime,
+                zone: str) -> list[TodoItem]:
     """Requests without a reply after N business days: one polite follow-up, then a second person."""
-    days = int(timing["follow_up_business_days"])
+    days = int(cohort_timing["follow_up_business_days"])
     out: list[TodoItem] = []
-    for w in rows(cur, facts.for_one_student(f"WITH {facts.ONE_STUDENT}, {WAITING} SELECT * FROM waiting", student_id),
+    for w in rows(cur, facts.for_one_student(f"WITH {facts.ONE_STUDENT}, {facts.WAITING} SELECT * FROM waiting", student_id),
                   [student_id]):
         if w["contact_id"] not in active:
             continue
-        step = follow_up_step(w, days, zone)
+        step = timing.follow_up_step(w, days, zone)
         if step is None or now < step[1]:
             continue
         kind, due = step

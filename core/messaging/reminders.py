@@ -2,7 +2,7 @@
 
 Nothing here is a copy of a fact: a thank-you already sent, a reply recorded, a meeting cancelled
 or a contact archived simply makes its reminder stop being due. The timing rules are the ones the
-to-do list shows (core/rules/facts.py THANK_STATUS, core/campaign/todo.py WAITING and follow_up_step), so a
+to-do list shows (core/rules/facts.py THANK_STATUS and WAITING, core/rules/timing.py follow_up_step), so a
 reminder never disagrees with the student's Home.
 
 Each reminder is about one fact and one due moment (`fact_key`). Giving it writes a notification
@@ -27,14 +27,13 @@ from zoneinfo import ZoneInfo
 
 
 from core.messaging import mailer, notify
-from core.rules import facts
+from core.rules import facts, timing
 from core.store import dialect
 from core.identity.access import SYSTEM, require_role, visible_students_sql
 from core.clock import utcnow
 from core.config import Settings, get_settings
 from core.store.db import Cursor, Database, rows, rows_table
 from core.models import Actor, Role
-from core.campaign.todo import WAITING, follow_up_step
 from core.oversight.cockpit import REASONS, needs_me
 
 log = logging.getLogger(__name__)
@@ -218,17 +217,17 @@ def _student_reminders(cur: Cursor, now: datetime, student_id: int | None, setti
                                "due": _when(r["due_at"], settings)}))
 
     # Requests with no answer: one polite follow-up, then a second person at the organization.
-    timing = {r["student_id"]: r for r in rows(cur, f"""
+    days_for = {r["student_id"]: r for r in rows(cur, f"""
         WITH {scope} SELECT sc.student_id, coalesce(c.follow_up_business_days, ?) AS days
         FROM sc LEFT JOIN cohort_members m ON m.student_id = sc.student_id LEFT JOIN cohorts c ON c.id = m.cohort_id
         WHERE EXISTS (SELECT 1 FROM outreach_messages o WHERE o.student_id = sc.student_id AND o.sent_at >= ?
-                      AND o.reply IS NULL)""", [*params, settings.follow_up_business_days, now - timedelta(days=40)])}
-    if timing:
+                      AND o.reply IS NULL)""", [*params, timing.FOLLOW_UP_BUSINESS_DAYS.default, now - timedelta(days=40)])}
+    if days_for:
         for w in rows(cur, f"""
-                WITH sc AS (SELECT unnest(CAST(? AS BIGINT[])) AS student_id), {WAITING}
+                WITH sc AS (SELECT unnest(CAST(? AS BIGINT[])) AS student_id), {facts.WAITING}
                 SELECT w.*, c.first_name, c.last_name, c.organization FROM waiting w
-                JOIN contacts c ON c.id = w.contact_id WHERE c.archived_at IS NULL""", [sorted(timing)]):
-            step = follow_up_step(w, int(timing[w["student_id"]]["days"]), settings.timezone)
+                JOIN contacts c ON c.id = w.contact_id WHERE c.archived_at IS NULL""", [sorted(days_for)]):
+            step = timing.follow_up_step(w, int(days_for[w["student_id"]]["days"]), settings.timezone)
             if step is None or step[1] < lower or step[1] > now:
                 continue
             kind, due = step

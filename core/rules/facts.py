@@ -23,7 +23,7 @@ kind: the first sent, else the latest draft, a referrer thank-you being one per 
   button: research notes with text or a planned question; a request sent; a meeting held; an
   interview thank-you sent; a reflection written; a keep-in-touch message sent.
 - THANK_STATUS -> `thank_status`: per meeting held, when its thank-you is due (held_at plus the
-  cohort's window, 48 hours without a cohort), when one was sent (the first interview thank-you
+  cohort's window, core.rules.timing's default without a cohort), when one was sent (the first interview thank-you
   naming the meeting, or naming none and written to the contact), and `overdue` (not sent,
   w.now past the due moment, and the contact not archived: an archived person leaves the
   student's to-dos and the counselor's flags alike; a note sent exactly at the due moment is on
@@ -42,6 +42,8 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+
+from core.rules.timing import THANK_YOU_WINDOW_HOURS
 
 _SCOPED = "student_id IN (SELECT student_id FROM sc)"
 
@@ -95,7 +97,7 @@ f_ty_by_contact AS (SELECT contact_id, min(sent_at) AS sent_at FROM f_ty_sent
                     WHERE meeting_id IS NULL GROUP BY contact_id),
 f_ty AS (
     SELECT m.id AS meeting_id, m.contact_id, m.student_id, m.held_at, c.archived_at,
-           m.held_at + coalesce(co.thank_you_window_hours, 48) * INTERVAL '1 hour' AS due_at,
+           m.held_at + coalesce(co.thank_you_window_hours, {THANK_YOU_WINDOW_HOURS.default}) * INTERVAL '1 hour' AS due_at,
            CASE WHEN bm.sent_at IS NULL THEN bc.sent_at
                 WHEN bc.sent_at IS NULL THEN bm.sent_at
                 ELSE least(bm.sent_at, bc.sent_at) END AS sent_at
@@ -214,6 +216,21 @@ first (settle): the kept tables trail the saves until someone reads them."""
 
 _KEPT_COLUMNS = ["targets", "researched", "outreach_sent", "interviews", "thanked", "reflections", "referrals",
                  "meetings_without_reflection"]
+
+
+# Requests sent and how they were answered, per contact of the students in `sc` (one definition,
+# read by the to-do list and by the reminders, with core.rules.timing.follow_up_step): the latest request and follow-up sent, whether a
+# reply (accepted or declined) was recorded, and the meetings planned or held with the contact.
+WAITING = """
+waiting AS (
+    SELECT o.student_id, o.contact_id, max(o.sent_at) FILTER (WHERE o.purpose = 'request') AS request_at,
+           max(o.sent_at) FILTER (WHERE o.purpose = 'follow_up') AS follow_up_at,
+           coalesce(bool_or(o.reply IN ('accepted', 'declined')), false) AS answered,
+           (SELECT count(*) FROM meetings m WHERE m.contact_id = o.contact_id AND m.status <> 'cancelled') AS meetings
+    FROM outreach_messages o
+    WHERE o.student_id IN (SELECT student_id FROM sc) AND o.sent_at IS NOT NULL
+    GROUP BY o.student_id, o.contact_id
+)"""
 
 
 def refresh_kept(cur: Any, scope_sql: str, params: list[Any], *, one_student: int | None = None) -> None:
