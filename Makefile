@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench migrate seed setup-production backup chromium postgresql haproxy clean-venv
+.PHONY: run test lint bench migrate seed setup-production backup chromium postgresql haproxy clean-venv
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -14,10 +14,11 @@ $(PY):
 $(STAMP): $(PY) requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 migrate: $(STAMP)
-	$(PY) -m core.store.migrate
+	$(VENV)/bin/portal migrate
 
 seed: migrate
 	$(PY) -m seeds.demo --if-empty
@@ -59,17 +60,20 @@ haproxy:
 	  fi; \
 	fi
 
-test: $(STAMP) chromium postgresql haproxy
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: $(STAMP) chromium postgresql haproxy lint
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
 	$(PY) -m bench.run
 
 setup-production: $(STAMP)
-	$(PY) -m core.admin.setup_production
+	$(VENV)/bin/portal setup-production
 
 backup: $(STAMP)
-	$(PY) -m core.admin.backup
+	$(VENV)/bin/portal backup
 
 clean-venv:
 	rm -rf $(VENV)

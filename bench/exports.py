@@ -1,5 +1,5 @@
 """Exports at institution size: the time and resident-memory growth of each export, by the command
-line (`core.oversight.export.main`, as `python -m core.oversight.export` runs it) and by the portal's download path
+line (`core.oversight.export.main`, as `portal export` runs it) and by the portal's download path
 (`export_file`, then read in 1 MB pieces as the route sends it; "download again" is a second one in
 the same process, as in a portal that has exported before), beside DuckDB's own
 `COPY (<the export's single query>) TO` of the same rows: the floor. Goal: growth under 100 MB at

@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     digest_hour: int = Field(default=8, ge=0, le=23)
     digest_weekday: int = Field(default=0, ge=0, le=6)
     # Scheduled work (core/messaging/jobs.py): run inside the portal process (the embedded default). On
-    # PostgreSQL it is off unless set: the work runs in its own worker, `python -m core.messaging.jobs --loop`.
+    # PostgreSQL it is off unless set: the work runs in its own worker, `portal jobs --loop`.
     jobs_in_process: bool = True
     # The daily backup: at this hour, kept this many days (0: no daily backup).
     backup_hour: int = Field(default=2, ge=0, le=23)

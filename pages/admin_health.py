@@ -37,7 +37,7 @@ if notice := st.session_state.pop(f"{P}_jobs_notice", None):
 settings = get_settings()
 if not settings.jobs_in_process:
     st.caption("This portal does not run scheduled work itself (jobs_in_process is off): run "
-               "`python -m core.messaging.jobs --loop` beside it, or `run-once` from a scheduler.")
+               "`portal jobs --loop` beside it, or `run-once` from a scheduler.")
 jobs = job_status(db, actor)
 for job in jobs:
     with st.container(border=True):
@@ -118,7 +118,7 @@ st.subheader("Back up now")
 st.warning(BACKUP_CONTENTS_WARNING, icon=":material/lock:")
 st.write("Writes a consistent copy of the whole database while everyone keeps working, into the `backups` folder "
          "beside the database; you can also download it. To restore, stop the portal and run "
-         "`python -m core.admin.backup restore <file>` (see docs/administration.md).")
+         "`portal backup restore <file>` (see docs/administration.md).")
 if r.database_path == ":memory:":
     st.info("This portal runs on an in-memory database; there is no file to back up.")
 elif st.button("Back up now", type="primary", key="admin_health_backup", icon=":material/backup:"):

@@ -13,8 +13,8 @@ inside one transaction, so the copy is one consistent snapshot while students ke
 The Health page offers it as a button (and a download). The command line opens the file
 itself, so it works while the portal is stopped and says what to do when the file is locked.
 
-    python -m core.admin.backup [TARGET]            back up the configured database (default: data/backups/)
-    python -m core.admin.backup restore BACKUP      replace the configured database with a backup (portal stopped)
+    portal backup [TARGET]            back up the configured database (default: data/backups/)
+    portal backup restore BACKUP      replace the configured database with a backup (portal stopped)
 """
 
 from __future__ import annotations
@@ -272,13 +272,13 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: back up (default) or restore the configured database."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["restore"]:
-        parser = argparse.ArgumentParser(prog="python -m core.admin.backup restore",
+        parser = argparse.ArgumentParser(prog="portal backup restore",
                                          description="Replace the database with a backup (stop the portal first).")
         parser.add_argument("backup", help="the backup file to bring back")
         args = parser.parse_args(argv[1:])
         args.command = "restore"
     else:
-        parser = argparse.ArgumentParser(prog="python -m core.admin.backup", description=__doc__,
+        parser = argparse.ArgumentParser(prog="portal backup", description=__doc__,
                                          formatter_class=argparse.RawDescriptionHelpFormatter)
         parser.add_argument("target", nargs="?",
                             help="backup file to write (default: backups/portal-<time>.duckdb beside the database)")

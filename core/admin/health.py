@@ -1,11 +1,12 @@
 """The portal's health: schema version, row counts per table, and the database's size.
 
-    python -m core.admin.health      print the report for the configured database (on DuckDB: portal stopped;
-                               on PostgreSQL: any time)
+    portal health      print the report for the configured database (on DuckDB: portal stopped;
+                       on PostgreSQL: any time)
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from core.config import get_settings
 
 @dataclass(frozen=True)
 class HealthReport:
-    """What the Health page and `python -m core.admin.health` show."""
+    """What the Health page and `portal health` show."""
 
     schema_version: int
     migrations: list[dict]
@@ -82,6 +83,7 @@ def human_bytes(size: int | None) -> str:
 @command
 def main(argv: list[str] | None = None) -> int:
     """Command line: print the health report of the configured database."""
+    argparse.ArgumentParser(prog="portal health", description=__doc__.splitlines()[0]).parse_args(argv)
     path = get_settings().database_location
     if not dialect.is_postgres_url(path) and not Path(path).exists():
         print(f"{path}: no database yet (run `make run` or `make setup-production`).", file=sys.stderr)

@@ -1,7 +1,7 @@
 """Set up a real instance: a strong cookie key, demo mode off, the schema, and the first admin.
 
     make setup-production                                   (asks for the first admin's details)
-    python -m core.admin.setup_production --admin-username ops --admin-email ops@college.edu \\
+    portal setup-production --admin-username ops --admin-email ops@college.edu \\
         --admin-first-name Ada --admin-last-name Ops --admin-password-file /run/secrets/admin-pw
 
 Writes the [portal] table of .streamlit/secrets.toml (or PORTAL_SECRETS_FILE), which git
@@ -185,7 +185,7 @@ def create_first_admin(db, details: AdminDetails, *, rounds: int) -> int | None:
 @command
 def main(argv: list[str] | None = None) -> int:
     """Command line: write the secrets, migrate, load the library, create the first admin."""
-    parser = argparse.ArgumentParser(prog="python -m core.admin.setup_production", description=__doc__,
+    parser = argparse.ArgumentParser(prog="portal setup-production", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--admin-username")
     parser.add_argument("--admin-email")

@@ -1,8 +1,8 @@
 """Scheduled work: reminders and digests, sending email, the daily backup and the nightly exports.
 
-    python -m core.messaging.jobs run-once [--job NAME] [--force]   run what is due now (portal stopped, or a store
-                                                          other processes may open), then stop
-    python -m core.messaging.jobs --loop                            keep running it, every TICK seconds
+    portal jobs run-once [--job NAME] [--force]   run what is due now (portal stopped, or a store
+                                                  other processes may open), then stop
+    portal jobs --loop                            keep running it, every TICK seconds
 
 With the embedded DuckDB file the runner lives inside the portal process: `ensure_runner` starts one
 thread per process, once, and stops it when the process exits. Every run is recorded in `job_runs`
@@ -402,7 +402,7 @@ def _alert_soon() -> None:
 @command
 def main(argv: list[str] | None = None) -> int:
     """Command line: run due jobs once, or keep running them."""
-    parser = argparse.ArgumentParser(prog="python -m core.messaging.jobs", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="portal jobs", description=__doc__.splitlines()[0])
     parser.add_argument("mode", nargs="?", choices=["run-once"], default="run-once")
     parser.add_argument("--loop", action="store_true", help="keep running due jobs until stopped")
     parser.add_argument("--job", choices=sorted(JOBS), help="only this job")

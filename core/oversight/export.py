@@ -10,7 +10,7 @@ correctly), dates are ISO 8601, and no text cell can start a spreadsheet formula
 Private reflections never leave. Free-text notes (research notes, meeting notes, non-private
 reflections, event details) leave only when an admin asks for them with include_notes=True.
 
-    python -m core.oversight.export progress|pipeline|activity [--cohort ID_OR_NAME] [--since YYYY-MM-DD]
+    portal export progress|pipeline|activity [--cohort ID_OR_NAME] [--since YYYY-MM-DD]
                           [--until YYYY-MM-DD] [--include-notes] [--as USERNAME] --out FILE.csv
 """
 
@@ -522,7 +522,7 @@ def _bounded_export(db: Database, actor: Actor, kind: str, options: dict[str, An
 @command
 def main(argv: list[str] | None = None) -> int:
     """Write one export to a file (or standard output with --out -)."""
-    parser = argparse.ArgumentParser(prog="python -m core.oversight.export", description="Career-office CSV exports.")
+    parser = argparse.ArgumentParser(prog="portal export", description="Career-office CSV exports.")
     parser.add_argument("kind", choices=KINDS)
     parser.add_argument("--cohort", help="cohort id or exact name (default: every cohort)")
     parser.add_argument("--since", type=_day, help="first day, YYYY-MM-DD (inclusive)")

@@ -1,4 +1,4 @@
-"""What every `python -m core.*` command does when it cannot go on: the portal's message, a non-zero exit.
+"""What every `portal` command does when it cannot go on: the portal's message, a non-zero exit.
 
 A command's `main` is wrapped by `command`: a PortalError (a setting, a refusal, a bad date) prints its
 own message; a database file that cannot be opened and a file that cannot be written or read print

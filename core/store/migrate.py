@@ -1,6 +1,6 @@
 """Numbered, append-only SQL migrations, each applied with its hash in one transaction.
 
-Run `python -m core.store.migrate` to apply pending ones.
+Run `portal migrate` to apply pending ones.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     also recompute every student's kept figures from the records."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m core.store.migrate", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="portal migrate", description=main.__doc__)
     parser.add_argument("--rebuild-figures", action="store_true",
                         help="recompute every student's kept dashboard figures from the records")
     args = parser.parse_args(argv or [])

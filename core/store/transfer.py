@@ -1,7 +1,7 @@
 """Move a whole portal between the two stores: a DuckDB file and a PostgreSQL database, either way.
 
-    python -m core.store.transfer --from data/portal.duckdb --to postgresql://portal@db.example.edu/portal
-    python -m core.store.transfer --from postgresql://portal@db.example.edu/portal --to data/portal.duckdb
+    portal transfer --from data/portal.duckdb --to postgresql://portal@db.example.edu/portal
+    portal transfer --from postgresql://portal@db.example.edu/portal --to data/portal.duckdb
 
 The target is migrated to the same schema (its own store's spelling of each migration), then every
 table is copied from one snapshot of the source, in one transaction of the target. Before that
@@ -102,7 +102,7 @@ def transfer(source: Database | PostgresDatabase, target: Database | PostgresDat
         applied = [r[0] for r in cur.execute(f"SELECT version FROM {_LEDGER} ORDER BY version").fetchall()]
     if applied != expected:
         raise TransferError(f"{source.path} is not at this version's schema (applied {applied[-1:] or 'none'}, "
-                            f"expected up to {expected[-1]}): run `python -m core.store.migrate` on it first.")
+                            f"expected up to {expected[-1]}): run `portal migrate` on it first.")
     with target.cursor() as cur:
         busy = _holds_data(cur) if tables(cur) else None
     if busy is not None:
@@ -155,7 +155,7 @@ def _shown(location: str) -> str:
 @command
 def main(argv: list[str] | None = None) -> int:
     """Command line: move a whole portal from one store to the other."""
-    parser = argparse.ArgumentParser(prog="python -m core.store.transfer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="portal transfer", description=__doc__.splitlines()[0])
     parser.add_argument("--from", dest="source", required=True, help="DuckDB file or postgresql:// URL to copy")
     parser.add_argument("--to", dest="target", required=True,
                         help="DuckDB file or postgresql:// URL to fill (must be empty)")
