@@ -6,16 +6,17 @@ Streamlit server plus the portal's one route of its own, /download/<token>, whic
 disk instead of memory (ui/download_route.py).
 """
 
-from core.errors import ConfigError
 import streamlit as st
+
+from core.errors import ConfigError
 
 
 def main() -> None:
     """One run of the portal for one browser session: sign-in, then the user's pages."""
     # Imported here, during a script run, not when the server imports this file (which needs only the
     # routes below): components register with the running server only when first imported in a run.
-    from core.identity.accounts import must_change_password
     from core.config import get_settings
+    from core.identity.accounts import must_change_password
     from core.messaging.jobs import ensure_runner
     from ui.auth import keep_cookie, sign_in, sign_out
     from ui.db import get_db

@@ -35,8 +35,8 @@ st.title("Empty")
 def _measure(path: Path, tmp: Path) -> dict[str, float]:
     from streamlit.testing.v1 import AppTest
 
-    from core.identity.accounts import load_actor
     from core.config import get_settings
+    from core.identity.accounts import load_actor
     from tests.apptest_utils import sign_in_state
     from ui.nav import mark_app_navigation_given
 

@@ -41,14 +41,14 @@ import uuid
 from pathlib import Path
 
 from bench.dataset import BASE, BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
-from core.identity.accounts import hash_password, load_actor, set_password_hash, user_id_for_username
-from core.clock import utcnow
 from core.campaign.contacts import create_contact
-from core.oversight.dashboard import dashboard_frame
-from core.store.db import Database, get_database, scalar
-from core.models import Channel, ContactCreate, OutreachCreate, ResearchUpdate
 from core.campaign.outreach import create_draft, mark_sent
 from core.campaign.research import save_research
+from core.clock import utcnow
+from core.identity.accounts import hash_password, load_actor, set_password_hash, user_id_for_username
+from core.models import Channel, ContactCreate, OutreachCreate, ResearchUpdate
+from core.oversight.dashboard import dashboard_frame
+from core.store.db import Database, get_database, scalar
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITERS = 50

@@ -29,8 +29,9 @@ from bench import median_time
 from bench.dataset import BENCH_ADMIN, NOW, build
 from core.identity.accounts import load_actor, user_id_for_username
 from core.oversight.dashboard import cohort_dashboard, dashboard_frame, students_in_scope
+from core.rules.facts import KEPT, ctes, refresh_students
+from core.rules.facts import NOW as NOW_CTE
 from core.store.db import get_database
-from core.rules.facts import KEPT, NOW as NOW_CTE, ctes, refresh_students
 
 COMPARED = ["targets", "researched", "outreach_sent", "interviews", "thanked", "reflections", "referrals",
             "overdue_thank_yous", "meetings_without_reflection", "last_activity_at"]

@@ -14,9 +14,9 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from core.store.db import Database
 from core.rules.facts import refresh_everyone
 from core.rules.timing import FOLLOW_UP_BUSINESS_DAYS, STALLED_AFTER_DAYS, THANK_YOU_WINDOW_HOURS
+from core.store.db import Database
 from core.store.migrate import apply_migrations
 
 NOW = datetime(2026, 3, 10, 15, 0, 0)

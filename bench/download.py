@@ -206,8 +206,8 @@ def _old_path(path: Path) -> None:
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
     from bench.oversight import _rss_growth
-    from core.oversight import export
     from core.identity.accounts import load_actor, user_id_for_username
+    from core.oversight import export
     from core.store.db import Database
 
     db = Database(path)

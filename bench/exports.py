@@ -43,8 +43,8 @@ def _status(field: str) -> int:
 
 def _one(way: str, kind: str, path: str, out: str) -> dict[str, float]:
     """One measurement, in this (fresh) process."""
-    from core.oversight import export
     from core.identity.accounts import load_actor, user_id_for_username
+    from core.oversight import export
     from core.store.db import Database
 
     db = Database(path)

@@ -8,13 +8,13 @@ from __future__ import annotations
 import sys
 import time
 
-from core.identity.access import SYSTEM
-from core.identity.accounts import create_user
-from core.store.db import Database
 from core.admin.library import load_library
 from core.campaign.linkedin_import import import_connections, parse_connections
-from core.store.migrate import apply_migrations
+from core.identity.access import SYSTEM
+from core.identity.accounts import create_user
 from core.models import Actor, Role, UserCreate
+from core.store.db import Database
+from core.store.migrate import apply_migrations
 
 HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
 

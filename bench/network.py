@@ -20,11 +20,11 @@ from pathlib import Path
 
 from bench import median_time
 from bench.dataset import BASE, NOW, build
-from core.network import narrowing, volunteers
-from core.identity.accounts import load_actor, user_id_for_username
 from core.campaign.contacts import create_contact
-from core.store.db import Database
+from core.identity.accounts import load_actor, user_id_for_username
 from core.models import ContactCreate, VolunteerCreate
+from core.network import narrowing, volunteers
+from core.store.db import Database
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 VOLUNTEERS = 500

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from bench.dataset import BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
 from core.identity.accounts import load_actor, user_id_for_username
-from core.store.db import get_database
 from core.oversight.dashboard import cohort_dashboard
 from core.oversight.export import KINDS, write_csv
+from core.store.db import get_database
 
 ROOT = Path(__file__).resolve().parents[1]
 

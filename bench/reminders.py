@@ -17,8 +17,8 @@ from pathlib import Path
 
 from bench.dataset import build
 from bench.download import Peak
-from core.messaging import mailer, reminders
 from core.identity.access import SYSTEM
+from core.messaging import mailer, reminders
 from core.store.db import Database
 from tests.smtp_server import SmtpServer
 

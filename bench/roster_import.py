@@ -15,15 +15,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from core.admin.cohorts import create_cohort  # noqa: E402
+from core.admin.library import load_library  # noqa: E402
+from core.admin.roster import apply, preview  # noqa: E402
+from core.config import Settings  # noqa: E402
 from core.identity.access import SYSTEM  # noqa: E402
 from core.identity.accounts import hash_password  # noqa: E402
-from core.admin.cohorts import create_cohort  # noqa: E402
-from core.config import Settings  # noqa: E402
-from core.store.db import Database  # noqa: E402
-from core.admin.library import load_library  # noqa: E402
-from core.store.migrate import apply_migrations  # noqa: E402
 from core.models import CohortCreate  # noqa: E402
-from core.admin.roster import apply, preview  # noqa: E402
+from core.store.db import Database  # noqa: E402
+from core.store.migrate import apply_migrations  # noqa: E402
 
 
 def main() -> None:

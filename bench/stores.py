@@ -27,8 +27,8 @@ from bench.concurrency import WRITERS, _pct, run_writers
 from bench.dataset import BASE, BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
 from core.identity.accounts import load_actor, user_id_for_username
 from core.oversight.dashboard import cohort_dashboard
-from core.store.db import Database, open_database
 from core.oversight.export import write_csv
+from core.store.db import Database, open_database
 from core.store.transfer import transfer
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from bench import median_time, quiet_apptest
 from bench.dataset import BASE, NOW, build
-from core.identity.accounts import load_actor
 from core.campaign.contacts import list_contacts, stage_counts, target_table
-from core.store.db import get_database
-from core.oversight.progress import goal_progress
 from core.campaign.thanks import thank_you_status
 from core.campaign.todo import todo_list
+from core.identity.accounts import load_actor
+from core.oversight.progress import goal_progress
+from core.store.db import get_database
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 7

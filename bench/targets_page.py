@@ -12,14 +12,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from core.admin.library import load_library
+from core.campaign.contacts import add_focus_occupation, list_contacts
+from core.campaign.linkedin_import import import_connections, parse_connections
 from core.identity.access import SYSTEM
 from core.identity.accounts import create_user
-from core.campaign.contacts import add_focus_occupation, list_contacts
-from core.store.db import get_database
-from core.admin.library import load_library
-from core.campaign.linkedin_import import import_connections, parse_connections
-from core.store.migrate import apply_migrations
 from core.models import Actor, Role, UserCreate
+from core.store.db import get_database
+from core.store.migrate import apply_migrations
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (15, 200, 2000)

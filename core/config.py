@@ -5,16 +5,17 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, NoDecode, SettingsConfigDict
+
 from core.clock import check_timezone
+from core.errors import ConfigError, SettingsError
 from core.rules.timing import FOLLOW_UP_BUSINESS_DAYS, STALLED_AFTER_DAYS, THANK_YOU_WINDOW_HOURS
-from core.errors import ConfigError, PortalError, SettingsError
 
 # The key older versions shipped for demo mode. Public, so never used to sign anything: refused
 # outside demo mode and replaced by the per-installation key file in demo mode.

@@ -5,12 +5,18 @@ Every email's settings link opens /account?section=notifications: the notificati
 
 import streamlit as st
 
+from core.config import get_settings
 from core.errors import AccountError
 from core.identity.accounts import PASSWORD_RULE, change_password, get_user, must_change_password
-from core.config import get_settings
 from core.messaging.mailer import email_status
+from core.messaging.notify import (
+    DIGEST_FREQUENCIES,
+    digest_frequency,
+    email_choices,
+    kinds_for,
+    set_notification_settings,
+)
 from core.models import Role
-from core.messaging.notify import DIGEST_FREQUENCIES, digest_frequency, email_choices, kinds_for, set_notification_settings
 from ui import forms
 from ui.auth import start_new_session
 from ui.guard import require

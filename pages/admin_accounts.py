@@ -3,9 +3,9 @@
 import streamlit as st
 from pydantic import ValidationError
 
+from core.config import get_settings
 from core.errors import AccountError
 from core.identity import accounts
-from core.config import get_settings
 from core.models import Role, UserCreate, field_errors
 from ui.guard import require
 from ui.widgets import md_escape, when

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core.identity.accounts import list_users
 from core.admin.audit import actions, list_events
-from core.clock import utcnow
 from core.admin.cohorts import all_cohorts
+from core.clock import utcnow
+from core.identity.accounts import list_users
 from core.models import Role
 from ui.guard import require
 from ui.widgets import local

@@ -3,8 +3,16 @@
 import streamlit as st
 from pydantic import ValidationError
 
-from core.admin.cohorts import all_cohorts, cohort_counselors, counselors, set_archived, unassign_counselor
-from core.admin.cohorts import assign_counselor, create_cohort, update_cohort
+from core.admin.cohorts import (
+    all_cohorts,
+    assign_counselor,
+    cohort_counselors,
+    counselors,
+    create_cohort,
+    set_archived,
+    unassign_counselor,
+    update_cohort,
+)
 from core.config import get_settings
 from core.models import CohortCreate, CohortUpdate, Role, field_errors
 from core.rules.timing import FOLLOW_UP_BUSINESS_DAYS, STALLED_AFTER_DAYS, THANK_YOU_WINDOW_HOURS

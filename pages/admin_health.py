@@ -5,14 +5,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.errors import BackupError
 from core.admin.backup import BACKUP_CONTENTS_WARNING, backup, default_target, download_backup
-from core.config import get_settings
-from core.store.db import redact_url
 from core.admin.health import human_bytes, report
+from core.config import get_settings
+from core.errors import BackupError
 from core.messaging.jobs import job_status, recent_runs, run_now
 from core.messaging.mailer import email_status, outbox_counts
 from core.models import Role
+from core.store.db import redact_url
 from ui import forms
 from ui.campaign import link
 from ui.downloads import download_link, for_session

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from core.identity.accounts import locked_usernames, user_counts
 from core.admin.cohorts import cohort_count, list_cohorts
 from core.config import get_settings
-from core.models import Role
+from core.identity.accounts import locked_usernames, user_counts
 from core.identity.registration import registration_open_anywhere
+from core.models import Role
 from ui.guard import require
 
 db, actor = require(Role.ADMIN)

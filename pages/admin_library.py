@@ -3,9 +3,16 @@
 import streamlit as st
 from pydantic import ValidationError
 
-from core.admin.library import list_items
 from core.admin.library import (
-    KINDS, TEMPLATE_CHANNELS, LibraryItemInput, add_item, categories, edit_item, set_retired, usage,
+    KINDS,
+    TEMPLATE_CHANNELS,
+    LibraryItemInput,
+    add_item,
+    categories,
+    edit_item,
+    list_items,
+    set_retired,
+    usage,
 )
 from core.models import Role, field_errors
 from ui import forms

@@ -4,8 +4,8 @@ import streamlit as st
 
 from core.config import get_settings
 from core.messaging.mailer import email_status, outbox, outbox_counts, retry
-from core.models import Role
 from core.messaging.notify import KINDS
+from core.models import Role
 from ui import forms
 from ui.guard import require
 from ui.widgets import md_escape, when
@@ -31,7 +31,7 @@ if notice := st.session_state.pop(f"{P}_notice", None):
 
 counts = outbox_counts(db, actor)
 columns = st.columns(len(STATES))
-for column, (state, label) in zip(columns, STATES.items()):
+for column, (state, label) in zip(columns, STATES.items(), strict=False):
     column.metric(label, f"{counts.get(state, 0):,}", help=_MEANING[state].capitalize() + ".")
 
 options = [ALL, *STATES]

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from core.errors import CohortError
 from core.admin.cohorts import all_cohorts, regenerate_invite_code, set_registration
+from core.errors import CohortError
 from core.models import Role
 from ui.guard import require
 from ui.widgets import md_escape

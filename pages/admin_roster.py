@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from core.errors import RosterError
 from core.admin.cohorts import all_cohorts
-from core.config import get_settings
-from core.models import Role
 from core.admin.roster import apply, passwords_csv, preview, sample_csv
+from core.config import get_settings
+from core.errors import RosterError
+from core.models import Role
 from ui.guard import require
 from ui.widgets import import_preview, md_escape
 

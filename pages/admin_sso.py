@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from core.identity import sso
-from core.identity.accounts import list_users
 from core.admin.cohorts import all_cohorts
 from core.config import get_settings
+from core.identity import sso
+from core.identity.accounts import list_users
 from core.models import Role
 from ui import forms
 from ui.guard import require

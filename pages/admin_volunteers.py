@@ -4,9 +4,9 @@ people and organizations most students wrote to this term, with caps."""
 
 import streamlit as st
 
-from core.network import volunteers
-from core.models import CONTACT_PREFERENCE_LABELS, ContactPreference, Role, VolunteerCreate
 from core.errors import NetworkError
+from core.models import CONTACT_PREFERENCE_LABELS, ContactPreference, Role, VolunteerCreate
+from core.network import volunteers
 from ui import forms
 from ui.campaign import FieldErrors
 from ui.guard import require

@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from core.admin.cohorts import add_goal, get_cohort, list_goals, restore_goal, retire_goal, update_cohort, update_goal
-from core.oversight.dashboard import goal_standings
-from core.models import GOAL_LABELS, CohortUpdate, GoalCreate, GoalMetric, GoalUpdate, Role
 from core.messaging.notify import cohort_defaults, kinds_for, set_cohort_defaults
+from core.models import GOAL_LABELS, CohortUpdate, GoalCreate, GoalMetric, GoalUpdate, Role
+from core.oversight.dashboard import goal_standings
 from core.oversight.progress import cohort_goal_summary
 from ui import forms
 from ui.counselor import cohort_picker, open_student
@@ -157,7 +157,7 @@ if summary:
     else:
         standings["goal"] = standings["target"].astype(str) + " " + standings["label"]
         standings["cell"] = [f"{STATUS_WORDS[s]} ({c}/{t})" for s, c, t in
-                             zip(standings["status"], standings["current"], standings["target"])]
+                             zip(standings["status"], standings["current"], standings["target"], strict=False)]
         matrix = standings.pivot_table(index=["student_id", "name"], columns="goal", values="cell",
                                        aggfunc="first", sort=False).reset_index()
         off = standings[standings["status"].isin(["behind", "missed"])].groupby("student_id").size()

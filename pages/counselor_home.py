@@ -7,13 +7,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.identity.accounts import list_users
-from core.oversight.comments import recent_comments
 from core.config import get_settings
+from core.identity.accounts import list_users
+from core.models import Role
 from core.oversight.cockpit import COMPARISON_COLUMNS, REASONS, cohort_comparison, needs_me, nudge
+from core.oversight.comments import recent_comments
 from core.oversight.dashboard import FLAGS, cohort_funnel, dashboard_frame, stage_heatmap, weekly_activity
 from core.oversight.export import cell, file_name
-from core.models import Role
 from ui import forms
 from ui.counselor import ask_for_cohort, cohort_picker, export_buttons, open_student
 from ui.guard import require
@@ -139,7 +139,7 @@ else:
 
 cols = st.columns(len(FLAGS) + 1)
 cols[0].metric("Students", totals["students"])
-for col, (key, label) in zip(cols[1:], FLAGS.items()):
+for col, (key, label) in zip(cols[1:], FLAGS.items(), strict=False):
     col.metric(label, totals[key])
 
 if not institution:
@@ -299,7 +299,7 @@ elif tab_students.open:
             open_student(int(table.iloc[event.selection.rows[0]]["student_id"]))
         if len(shown):
             pick_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
-            names = dict(zip(shown["student_id"], shown["name"] + " (" + shown["username"] + ")"))
+            names = dict(zip(shown["student_id"], shown["name"] + " (" + shown["username"] + ")", strict=False))
             picked = pick_col.selectbox("Open a student", list(names), key=f"{P}_open_pick",
                                         format_func=lambda i: names[i])
             if button_col.button("Open student", key=f"{P}_open", icon=":material/person_search:", width="stretch"):

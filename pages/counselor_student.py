@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import NotFound
-from core.oversight.cockpit import last_read, mark_read
-from core.oversight.dashboard import FLAGS, cohort_dashboard
 from core.models import SOURCE_LABELS, Role, Stage, stage_label
 from core.network.narrowing import occupation_summaries
+from core.oversight.cockpit import last_read, mark_read
+from core.oversight.dashboard import FLAGS, cohort_dashboard
 from core.oversight.progress import goal_progress
 from core.oversight.timeline import readable_students, student_campaign, student_timeline
 from ui.comments import comment_thread
@@ -73,7 +73,7 @@ if row is not None:
     figures = [("Targets", "targets"), ("Researched", "researched"), ("Outreach sent", "outreach_sent"),
                ("Interviews", "interviews"), ("Thanked", "thanked"), ("Reflected", "reflections"),
                ("Referrals", "referrals")]
-    for col, (label, key) in zip(st.columns(len(figures) + 1), figures):
+    for col, (label, key) in zip(st.columns(len(figures) + 1), figures, strict=False):
         col.metric(label, row[key])
     st.caption(f"Last activity: {when(row['last_activity_at'])} ({row['days_inactive']} days ago)"
                if row["last_activity_at"] else "No activity yet.")

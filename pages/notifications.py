@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from core.models import Role
 from core.messaging.notify import KINDS, list_notifications, mark_all_read, mark_read, unread_count
+from core.models import Role
 from ui import forms
 from ui.guard import require
 from ui.notifications import open_notification

@@ -5,8 +5,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.network import narrowing, volunteers
 from core.models import Role
+from core.network import narrowing, volunteers
 from ui import forms
 from ui.campaign import link
 from ui.guard import require

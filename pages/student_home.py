@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from core.campaign.contacts import stage_counts
+from core.campaign.todo import todo_list
 from core.models import STAGE_LABELS, Role, Stage
 from core.oversight.progress import goal_progress
-from core.campaign.todo import todo_list
 from ui.campaign import link
 from ui.comments import comment_thread
 from ui.guard import require

@@ -6,11 +6,11 @@ from datetime import timedelta
 import streamlit as st
 from pydantic import ValidationError
 
-from core.errors import NotFound, WriteConflict
-from core.campaign import keep_in_touch, merge_fields
-from core.clock import utcnow
-from core.campaign.contacts import list_contacts
 from core.admin.library import list_items
+from core.campaign import keep_in_touch, merge_fields
+from core.campaign.contacts import list_contacts
+from core.clock import utcnow
+from core.errors import NotFound, WriteConflict
 from core.models import FollowUpCreate, FollowUpKind, OutcomeCreate, OutcomeKind, Role, field_errors
 from ui import forms
 from ui.campaign import FieldErrors, contact_label, contact_picker

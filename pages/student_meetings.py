@@ -12,11 +12,11 @@ import streamlit as st
 from pydantic import ValidationError
 
 from core.campaign import meetings, research
-from core.clock import utcnow
-from core.errors import NeedsConfirmation
-from core.config import get_settings
 from core.campaign.ics import meeting_calendar
 from core.campaign.meetings import to_local
+from core.clock import utcnow
+from core.config import get_settings
+from core.errors import NeedsConfirmation
 from core.models import MeetingCreate, MeetingLog, MeetingMode, MeetingNote, ReferralCreate, Role, field_errors
 from ui import forms
 from ui.campaign import FieldErrors, link, picked_contact_or_stop

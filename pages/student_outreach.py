@@ -5,15 +5,16 @@ from datetime import datetime, time
 from urllib.parse import quote
 
 import streamlit as st
+
+from core.admin.library import list_items
 from core.campaign import merge_fields, outreach
+from core.campaign.draft_checker import check_draft, highlight_segments
+from core.campaign.meetings import to_utc
+from core.campaign.todo import todo_list
 from core.clock import utcnow
 from core.config import get_settings
-from core.campaign.draft_checker import check_draft, highlight_segments
-from core.admin.library import list_items
-from core.campaign.meetings import to_utc
 from core.models import Channel, OutreachCreate, Reply, Role
 from ui import forms
-from core.campaign.todo import todo_list
 from ui.campaign import FieldErrors, highlighted, link, picked_contact_or_stop
 from ui.comments import comment_thread
 from ui.guard import require

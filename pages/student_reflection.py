@@ -2,8 +2,9 @@
 (a private reflection is never shown to counselors nor exported)."""
 
 import streamlit as st
-from core.campaign import reflections
+
 from core.admin.library import reflection_prompts
+from core.campaign import reflections
 from core.campaign.meetings import list_student_meetings
 from core.models import ReflectionCreate, Role
 from ui import forms

@@ -9,10 +9,10 @@ removed one can be brought back with Undo.
 
 import streamlit as st
 
-from core.campaign import research
 from core.admin.library import QUESTION_CATEGORIES, list_items
-from core.models import PlannedQuestionCreate, ResearchUpdate, Role
+from core.campaign import research
 from core.campaign.research import RESEARCH_FIELDS
+from core.models import PlannedQuestionCreate, ResearchUpdate, Role
 from ui import forms
 from ui.campaign import FieldErrors, link, picked_contact_or_stop
 from ui.comments import comment_thread

@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from core.campaign import contacts as core_contacts
-from core.network import volunteers
 from core.campaign import linkedin_import
 from core.errors import DuplicateRecord, ImportProblem, NotFound, WriteConflict
 from core.models import SOURCE_LABELS, STAGE_LABELS, ContactCreate, ContactUpdate, Role, Source, Stage, stage_label
+from core.network import volunteers
 from ui import forms
 from ui.campaign import CONTACT_PARAM, FieldErrors, link, requested_id
 from ui.comments import comment_thread

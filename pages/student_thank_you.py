@@ -3,9 +3,10 @@ otherwise), drafted with specifics from the meeting log, marked sent; and a seco
 proposed to whoever referred the contact."""
 
 import streamlit as st
+
+from core.admin.library import list_items
 from core.campaign import merge_fields, thanks
 from core.campaign.contacts import list_contacts
-from core.admin.library import list_items
 from core.campaign.meetings import list_student_meetings
 from core.models import Channel, Role, ThankYouCreate
 from ui import forms

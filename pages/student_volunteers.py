@@ -7,9 +7,9 @@ conversation of the term taken shows as full, not hidden.
 
 import streamlit as st
 
-from core.network import volunteers
 from core.campaign.contacts import list_focus_occupations
 from core.models import CONTACT_PREFERENCE_LABELS, ContactPreference, Role
+from core.network import volunteers
 from ui import forms
 from ui.campaign import link
 from ui.guard import require

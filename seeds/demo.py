@@ -13,24 +13,46 @@ from __future__ import annotations
 import argparse
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from core.oversight import comments
+from core.admin.cohorts import add_goal, add_student, assign_counselor, create_cohort
+from core.admin.library import list_items, load_library
 from core.campaign import contacts, keep_in_touch, meetings, merge_fields, outreach, reflections, research, thanks
+from core.clock import utcnow
 from core.identity.access import SYSTEM
 from core.identity.accounts import create_user
-from core.clock import utcnow
-from core.store.commands import command
-from core.admin.cohorts import add_goal, add_student, assign_counselor, create_cohort
-from core.store.db import Database, open_database, scalar
-from core.admin.library import list_items, load_library
-from core.store.migrate import apply_migrations
 from core.models import (
-    Actor, Channel, CohortCreate, CommentCreate, ContactCreate, FollowUpCreate, FollowUpKind, GoalCreate, GoalMetric,
-    MeetingCreate, MeetingLog, MeetingMode, MeetingNote, OutcomeCreate, OutcomeKind, OutreachCreate,
-    PlannedQuestionCreate, ReferralCreate, ReflectionCreate, ResearchUpdate, Reply, Role, Source, Stage,
-    ThankYouCreate, UserCreate,
+    Actor,
+    Channel,
+    CohortCreate,
+    CommentCreate,
+    ContactCreate,
+    FollowUpCreate,
+    FollowUpKind,
+    GoalCreate,
+    GoalMetric,
+    MeetingCreate,
+    MeetingLog,
+    MeetingMode,
+    MeetingNote,
+    OutcomeCreate,
+    OutcomeKind,
+    OutreachCreate,
+    PlannedQuestionCreate,
+    ReferralCreate,
+    ReflectionCreate,
+    Reply,
+    ResearchUpdate,
+    Role,
+    Source,
+    Stage,
+    ThankYouCreate,
+    UserCreate,
 )
+from core.oversight import comments
+from core.store.commands import command
+from core.store.db import Database, open_database, scalar
+from core.store.migrate import apply_migrations
 
 DEMO_PASSWORD = "Demo-2026!"
 ADMIN = ("admin", "Morgan", "Ellis")
@@ -177,9 +199,9 @@ VOLUNTEERS = [
 
 
 def _volunteers(db: Database, now: datetime) -> None:
-    from core.network import volunteers
     from core.identity.accounts import user_id_for_username
     from core.models import ContactPreference, VolunteerCreate
+    from core.network import volunteers
 
     admin = Actor(user_id_for_username(db, ADMIN[0]), Role.ADMIN, "Career office")
     for first, last, org, title, occupation, topics, preference, capacity in VOLUNTEERS:

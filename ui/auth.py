@@ -24,15 +24,16 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from core.identity import accounts, sessions, sso
 from core.clock import utcnow
 from core.config import Settings
-from core.store.db import Database
-from core.models import Actor
+from core.errors import SessionEnded, SignInRefused, SSORefused
+from core.identity import accounts, sessions, sso
 from core.identity.proxies import client_address as client_address_from
-from core.errors import SSORefused, SessionEnded, SignInRefused
+from core.models import Actor
+from core.store.db import Database
 from ui.guard import current_actor, forget_session, session_user, start_session
-from ui.session_route import HANDOFF_HEADER, url as session_url
+from ui.session_route import HANDOFF_HEADER
+from ui.session_route import url as session_url
 from ui.widgets import local
 
 # The one-time code of this tab's session, until the browser has traded it for the cookie.

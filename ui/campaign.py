@@ -14,8 +14,8 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from core.campaign.contacts import list_contacts
 from core.errors import NotFound, check_id
-from core.store.db import Database
 from core.models import STAGE_LABELS, Actor, Stage
+from core.store.db import Database
 from ui.widgets import md_escape, stage_badge
 
 CONTACT_PARAM = "contact"

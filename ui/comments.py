@@ -11,10 +11,10 @@ from typing import Any
 
 import streamlit as st
 
+from core.messaging.notify import read_comments
+from core.models import Actor, CommentCreate, CommentEdit
 from core.oversight.comments import add_comment, edit_comment, list_comments, restore_comment, withdraw_comment
 from core.store.db import Database
-from core.models import Actor, CommentCreate, CommentEdit
-from core.messaging.notify import read_comments
 from ui import forms
 from ui.widgets import md_escape, when
 

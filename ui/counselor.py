@@ -8,11 +8,11 @@ from typing import Any
 import streamlit as st
 
 from core.admin.cohorts import list_cohorts
-from core.store.db import Database
 from core.admin.downloads import Maker
-from core.oversight.export import KINDS, export_csv, export_file, file_name
 from core.errors import AccessDenied, NotFound, SessionEnded, check_id
 from core.models import Actor
+from core.oversight.export import KINDS, export_csv, export_file, file_name
+from core.store.db import Database
 from ui.downloads import download_link, for_session
 from ui.guard import session_user
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.admin.library import load_library
 from core.config import get_settings
 from core.store.db import Database, get_database
-from core.admin.library import load_library
 from core.store.migrate import apply_migrations
 
 

@@ -12,13 +12,13 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.errors import SessionEnded
-from core.config import get_settings
-from core.store.db import Database
 from core.admin.downloads import TOKENS, DownloadFile, Maker
-from core.models import Actor
-from ui.download_route import url_for
+from core.config import get_settings
+from core.errors import SessionEnded
 from core.identity.sessions import session_actor
+from core.models import Actor
+from core.store.db import Database
+from ui.download_route import url_for
 from ui.guard import SESSION_KEY
 
 

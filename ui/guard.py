@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.config import get_settings
 from core.errors import SessionEnded
 from core.identity.accounts import must_change_password
-from core.config import get_settings
-from core.store.db import Database
-from core.models import Actor, Role
 from core.identity.sessions import session_actor
+from core.models import Actor, Role
+from core.store.db import Database
 from ui.db import get_db
 from ui.nav import ensure_app_navigation
 

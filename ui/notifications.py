@@ -8,9 +8,9 @@ from typing import Any
 
 import streamlit as st
 
-from core.store.db import Database
-from core.models import Actor
 from core.messaging.notify import Notification, mark_read, unread_count
+from core.models import Actor
+from core.store.db import Database
 from ui.nav import NOTIFICATIONS_PAGE
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"

@@ -15,10 +15,10 @@ import secrets
 import streamlit as st
 from captcha.image import ImageCaptcha
 
-from core.identity import accounts, registration
 from core.config import Settings
-from core.store.db import Database
 from core.errors import RegistrationError
+from core.identity import accounts, registration
+from core.store.db import Database
 from ui.widgets import md_escape
 
 P = "registration"

@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core.identity import sessions
 from core.config import Settings, get_settings
+from core.identity import sessions
 from core.store.db import Database, get_database
 from ui.download_route import base_path
 

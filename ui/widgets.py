@@ -7,8 +7,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from core.models import Stage, stage_label
 from core.config import get_settings
+from core.models import Stage, stage_label
 
 STAGE_COLORS = {
     Stage.TARGET: "gray",

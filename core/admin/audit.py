@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from core.identity.access import require_role
-from core.store.db import Database, rows, scalar
 from core.models import Actor, Role
+from core.store.db import Database, rows, scalar
 
 
 def list_events(

@@ -31,16 +31,15 @@ from pathlib import Path
 
 import duckdb
 
-from core.store.commands import command, database_problem
-from core.errors import AccessDenied, BackupError, PortalError
-from core.store import events
-from core.identity.access import SYSTEM, require_role
-from core.clock import utcnow
-from core.store import dialect
-from core.store.db import Database, open_database, PostgresDatabase, redact_url, row, scalar
 from core.admin.downloads import DownloadFile
-from core.models import Actor, Role
+from core.clock import utcnow
 from core.config import get_settings
+from core.errors import AccessDenied, BackupError
+from core.identity.access import SYSTEM, require_role
+from core.models import Actor, Role
+from core.store import dialect, events
+from core.store.commands import command, database_problem
+from core.store.db import Database, PostgresDatabase, open_database, redact_url, row, scalar
 
 LOCKED_HINT = ("DuckDB lets only the running portal open it. Take the backup from the portal instead "
                "(Career office > Health > Back up now), or stop the portal and run this command again.")

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import DownloadGone, DownloadUnknown, PortalError
+from core.errors import DownloadGone, DownloadUnknown
 
 CHUNK_BYTES = 1 << 20
 TOKEN_TTL = 15 * 60  # seconds

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import duckdb
 
-from core.store import dialect
+from core.admin.backup import open_for_command
+from core.config import get_settings
 from core.identity.access import SYSTEM, require_role
+from core.models import Actor, Role
+from core.store import dialect
 from core.store.commands import command
 from core.store.db import Database, rows, scalar
 from core.store.migrate import schema_version
-from core.models import Actor, Role
-from core.admin.backup import open_for_command
-from core.config import get_settings
 
 
 @dataclass(frozen=True)

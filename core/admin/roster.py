@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.errors import PortalError, RosterError
-from core.store import events
+from core.clock import utcnow
+from core.errors import RosterError
 from core.identity.access import require_role
 from core.identity.accounts import hash_password, one_time_password
-from core.clock import utcnow
+from core.models import Actor, Role, _check_email, _unreadable
+from core.store import events
 from core.store.csv_input import PERSON_HEADERS, read_records, split_name
 from core.store.db import Cursor, Database, rows, rows_table
-from core.models import Actor, Role, _check_email, _unreadable
 
 MAX_ROWS = 20_000
 # 20,000 students take about 2 MB; a file ten times that is something else (an export, a log).

@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.store.commands import command
-from core.errors import AccountError, PortalError, SetupError
-from core.config import cookie_key_problem, get_settings, secrets_file
-from core.identity.accounts import create_user, password_problem
-from core.store.db import open_database, scalar
-from core.identity.access import SYSTEM
-from core.models import Role, UserCreate, describe
 from core.admin.library import load_library
+from core.config import cookie_key_problem, get_settings, secrets_file
+from core.errors import AccountError, SetupError
+from core.identity.access import SYSTEM
+from core.identity.accounts import create_user, password_problem
+from core.models import Role, UserCreate, describe
+from core.store.commands import command
+from core.store.db import open_database, scalar
 from core.store.migrate import apply_migrations
 
 DEMO_EMAIL_DOMAIN = "demo.example.edu"

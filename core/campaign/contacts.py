@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from collections.abc import Iterable
-
-from core.errors import ContactError, DuplicateRecord, NotFound, PortalError
+from core.clock import utcnow
+from core.errors import ContactError, DuplicateRecord, NotFound
+from core.identity.access import owned_contact, require_own_campaign, require_read_student, visible_students_sql
+from core.models import Actor, Contact, ContactCreate, ContactUpdate, Role, Source, Stage
 from core.rules.facts import LATEST_REPLY, ONE_STUDENT, PROGRESS, contact_owner, ctes, for_one_student
 from core.store import events, idempotency, versioning
-from core.identity.access import owned_contact, require_own_campaign, require_read_student, visible_students_sql
-from core.clock import utcnow
 from core.store.db import Cursor, Database, row, rows, scalar
-from core.models import Actor, Contact, ContactCreate, ContactUpdate, Role, Source, Stage
 
 MAX_FOCUS_OCCUPATIONS = 3
 

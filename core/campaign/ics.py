@@ -12,11 +12,11 @@ from typing import Any
 
 from icalendar import Calendar, Event
 
-from core.identity.access import readable_row
-from core.clock import utcnow
-from core.store.db import Database, row, rows
 from core.campaign.meetings import to_local
+from core.clock import utcnow
+from core.identity.access import readable_row
 from core.models import Actor
+from core.store.db import Database, row, rows
 
 PRODID = "-//Informational Interview Portal//Meetings//EN"
 UID_DOMAIN = "interview-portal"

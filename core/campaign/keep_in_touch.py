@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.store import events, idempotency, versioning
-from core.errors import FollowUpError, NotFound, PortalError
-from core.identity.access import owned_contact, owned_row, require_own_campaign, require_read_student
 from core.clock import utcnow
-from core.store.db import Cursor, Database, rows, scalar
+from core.errors import FollowUpError, NotFound
+from core.identity.access import owned_contact, owned_row, require_own_campaign, require_read_student
 from core.models import Actor, FollowUpCreate, OutcomeCreate
-
-
+from core.store import events, idempotency, versioning
+from core.store.db import Cursor, Database, rows, scalar
 
 FOLLOW_UP_FIELDS = ("kind", "body", "due_on")
 

@@ -19,13 +19,13 @@ from datetime import date, datetime
 
 from pydantic import ValidationError
 
-from core.store import events
-from core.errors import ImportProblem, PortalError
-from core.identity.access import require_own_campaign
-from core.clock import utcnow
 from core.campaign.contacts import linkedin_key
-from core.store.db import Cursor, Database, rows, rows_table
+from core.clock import utcnow
+from core.errors import ImportProblem
+from core.identity.access import require_own_campaign
 from core.models import Actor, ContactCreate, Source, describe
+from core.store import events
+from core.store.db import Cursor, Database, rows, rows_table
 
 HEADER = ["First Name", "Last Name", "URL", "Email Address", "Company", "Position", "Connected On"]
 MAX_PREAMBLE_ROWS = 15
@@ -121,7 +121,7 @@ def parse_connections(data: bytes) -> ParsedFile:
                 break
             normalized = [_norm(c) for c in cells]
             if all(w in normalized for w in wanted):
-                columns = {h: normalized.index(w) for h, w in zip(HEADER, wanted)}
+                columns = {h: normalized.index(w) for h, w in zip(HEADER, wanted, strict=False)}
                 break
         if columns is None:
             raise ImportProblem(

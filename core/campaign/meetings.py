@@ -6,15 +6,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.errors import MeetingError, NeedsConfirmation, PortalError
-from core.store import events, idempotency, versioning
-from core.identity.access import owned_contact, owned_row, readable_contact, readable_row, require_read_student
-from core.clock import utcnow
 from core.campaign.contacts import insert_contact
-from core.store.db import Cursor, Database, rows, scalar
-from core.rules.timing import shown_at_sql
+from core.clock import utcnow
+from core.errors import MeetingError, NeedsConfirmation
+from core.identity.access import owned_contact, owned_row, readable_contact, readable_row, require_read_student
 from core.models import Actor, ContactCreate, MeetingCreate, MeetingLog, MeetingNote, ReferralCreate, Source
-
+from core.rules.timing import shown_at_sql
+from core.store import events, idempotency, versioning
+from core.store.db import Cursor, Database, rows, scalar
 
 
 def to_utc(local: datetime, zone: str) -> datetime:

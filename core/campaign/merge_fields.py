@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from core.identity.access import owned_contact, owned_row
-from core.store.db import Database, row
 from core.models import Actor, Source
+from core.store.db import Database, row
 
 MERGE_FIELDS = {
     "contact_first_name": "the contact's first name",

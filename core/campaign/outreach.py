@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.errors import OutreachError, PortalError
-from core.store import events, idempotency, versioning
-from core.identity.access import owned_contact, owned_row, readable_contact, readable_row
 from core.clock import utcnow
-from core.store.db import Cursor, Database, rows, scalar
+from core.errors import OutreachError
+from core.identity.access import owned_contact, owned_row, readable_contact, readable_row
 from core.models import Actor, Channel, OutreachCreate, Reply
-
+from core.store import events, idempotency, versioning
+from core.store.db import Cursor, Database, rows, scalar
 
 
 def create_draft(db: Database, actor: Actor, contact_id: int, data: OutreachCreate, *, now: datetime | None = None,

@@ -8,14 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.errors import PortalError, ReflectionError
-from core.store import events, idempotency, versioning
-from core.identity.access import owned_row, require_read_student
 from core.clock import utcnow
-from core.store.db import Cursor, Database, row, rows, scalar
+from core.errors import ReflectionError
+from core.identity.access import owned_row, require_read_student
 from core.models import Actor, ReflectionCreate
-
-
+from core.store import events, idempotency, versioning
+from core.store.db import Cursor, Database, row, rows, scalar
 
 REFLECTION_FIELDS = ("feelings", "see_myself", "view_changed", "still_need", "fit_rating", "is_private")
 

@@ -6,12 +6,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from core.errors import PortalError, ResearchError
-from core.store import events, idempotency, versioning
-from core.identity.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
-from core.store.db import Cursor, Database, row, rows, scalar
+from core.errors import ResearchError
+from core.identity.access import owned_contact, owned_row, readable_contact
 from core.models import Actor, PlannedQuestionCreate, ResearchUpdate
+from core.store import events, idempotency, versioning
+from core.store.db import Cursor, Database, row, rows, scalar
 
 MAX_PLANNED_QUESTIONS = 30
 

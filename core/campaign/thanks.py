@@ -6,14 +6,14 @@ import math
 from datetime import datetime
 from typing import Any
 
-from core.errors import PortalError, ThankYouError
-from core.store import events, idempotency, versioning
-from core.identity.access import owned_contact, owned_row, readable_contact
 from core.clock import utcnow
-from core.store.db import Cursor, Database, row, rows, scalar
+from core.errors import ThankYouError
+from core.identity.access import owned_contact, owned_row, readable_contact
 from core.models import Actor, ThankYouCreate
-from core.rules.facts import CURRENT_THANK_YOUS, ONE_STUDENT, contact_owner, ctes, for_one_student
 from core.rules import facts
+from core.rules.facts import CURRENT_THANK_YOUS, ONE_STUDENT, contact_owner, ctes, for_one_student
+from core.store import events, idempotency, versioning
+from core.store.db import Cursor, Database, row, rows, scalar
 
 # The `sc` scope of core/rules/facts.py: the student whose contact is named by the parameter.
 _CONTACTS_STUDENT = "sc AS (SELECT student_id FROM contacts WHERE id = ?)"

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.rules import facts, timing
-from core.identity.access import require_read_student
 from core.clock import utcnow
 from core.config import get_settings
-from core.store.db import Database, row, rows
+from core.identity.access import require_read_student
 from core.models import Actor
+from core.rules import facts, timing
+from core.store.db import Database, row, rows
 
 UPCOMING_DAYS = 7
 

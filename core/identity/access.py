@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.errors import AccessDenied, NotFound, PortalError, check_id
-from core.store.db import Cursor, row, scalar
+from core.errors import AccessDenied, NotFound, check_id
 from core.models import SYSTEM, Actor, Role
+from core.store.db import Cursor, row, scalar
 from core.store.events import require_active
-
-
 
 
 def require_role(actor: Actor, *roles: Role) -> None:

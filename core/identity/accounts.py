@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import bcrypt
 
-from core.errors import AccessDenied, AccountError, NotFound, PortalError, SignInRefused
-from core.store import events
-from core.identity.access import can_read_student, require_role
 from core.clock import utcnow
-from core.store.db import Cursor, Database, row, rows, scalar
-from core.models import Actor, Role, User, UserCreate
+from core.errors import AccessDenied, AccountError, NotFound, SignInRefused
+from core.identity.access import can_read_student, require_role
 from core.identity.sessions import revoke_all
+from core.models import Actor, Role, User, UserCreate
+from core.store import events
+from core.store.db import Cursor, Database, row, rows, scalar
 
 # A hash no password matches: given to throttled usernames so every attempt fails the same way.
 _LOCKED_HASH = bcrypt.hashpw(secrets.token_bytes(24).hex().encode(), bcrypt.gensalt(rounds=4)).decode()

@@ -13,13 +13,12 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from core.errors import AccountError, PortalError, RegistrationError
-from core.store import events
-from core.identity.accounts import _ensure_unused, hash_password, password_problem
 from core.clock import utcnow
+from core.errors import AccountError, RegistrationError
+from core.identity.accounts import _ensure_unused, hash_password, password_problem
+from core.models import Actor, Role, UserCreate, describe
+from core.store import events
 from core.store.db import Cursor, Database, row, scalar
-from core.models import Actor, describe, Role, UserCreate
-
 
 
 @dataclass(frozen=True)

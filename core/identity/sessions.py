@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from core.errors import ENDED_MESSAGE, INACTIVE_MESSAGE, SessionEnded
-from core.store.db import Cursor, Database, row, scalar
 from core.models import Actor, Role
+from core.store.db import Cursor, Database, row, scalar
 
 PASSWORD, SSO = "password", "sso"
 # How long the browser has to trade its handoff code for the cookie.

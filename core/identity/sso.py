@@ -17,15 +17,13 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core.store import events
+from core.clock import utcnow
+from core.errors import ENDED_MESSAGE, INACTIVE_MESSAGE, SSOPolicyError, SSORefused
 from core.identity.access import require_role
 from core.identity.accounts import hash_password
-from core.clock import utcnow
-from core.store.db import Cursor, Database, row, rows, scalar
-from core.errors import ENDED_MESSAGE, INACTIVE_MESSAGE, PortalError, SSOPolicyError, SSORefused
 from core.models import Actor, Role
-
-
+from core.store import events
+from core.store.db import Cursor, Database, row, rows, scalar
 
 UNVERIFIED_MESSAGE = ("Your institution's sign-in did not confirm your email address, so the portal cannot tell "
                       "which account is yours. Ask your career office.")

@@ -26,20 +26,20 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from core.store import dialect
-from core.identity.access import SYSTEM, require_role
-from core.clock import utcnow
-from core.store.commands import command
-from core.config import Settings, get_settings
-from core.store.db import Cursor, Database, row, rows
-from core.errors import JobError, PortalError
-from core.models import Actor, Role
-from core.messaging.reminders import remind
-from core.messaging.mailer import send_pending
-from core.rules.facts import settle
-from core.identity.sessions import KEEP_ENDED, prune
 from core.admin.backup import backup, default_target, open_for_command
+from core.clock import utcnow
+from core.config import Settings, get_settings
+from core.errors import JobError
+from core.identity.access import SYSTEM, require_role
+from core.identity.sessions import KEEP_ENDED, prune
+from core.messaging.mailer import send_pending
+from core.messaging.reminders import remind
+from core.models import Actor, Role
 from core.oversight.export import write_csv
+from core.rules.facts import settle
+from core.store import dialect
+from core.store.commands import command
+from core.store.db import Cursor, Database, row, rows
 
 log = logging.getLogger(__name__)
 

@@ -30,17 +30,16 @@ from email.utils import formataddr
 from typing import Any
 from urllib.parse import urlsplit
 
-
-from core.messaging import notify
-from core.identity.access import require_role
-from core.clock import utcnow
-from core.config import Settings, get_settings
-from core.store.db import Cursor, Database, row, rows, rows_table
-from core.errors import MailError, PortalError, check_id
-from core.campaign.merge_fields import fill
-from core.models import Actor, Role
 from core.admin.library import read_content
 from core.campaign.ics import build_calendar
+from core.campaign.merge_fields import fill
+from core.clock import utcnow
+from core.config import Settings, get_settings
+from core.errors import MailError, check_id
+from core.identity.access import require_role
+from core.messaging import notify
+from core.models import Actor, Role
+from core.store.db import Cursor, Database, row, rows, rows_table
 
 log = logging.getLogger(__name__)
 

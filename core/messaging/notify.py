@@ -15,12 +15,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from core.identity.access import require_cohort, require_role
 from core.clock import utcnow
-from core.store.db import Cursor, Database, row, rows, scalar
-from core.errors import NotifyError, PortalError, check_id
+from core.errors import NotifyError, check_id
+from core.identity.access import require_cohort, require_role
 from core.models import Actor, Role
-
+from core.store.db import Cursor, Database, row, rows, scalar
 
 
 @dataclass(frozen=True)

@@ -25,16 +25,15 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-
-from core.messaging import mailer, notify
-from core.rules import facts, timing
-from core.store import dialect
-from core.identity.access import SYSTEM, require_role, visible_students_sql
 from core.clock import utcnow
 from core.config import Settings, get_settings
-from core.store.db import Cursor, Database, rows, rows_table
+from core.identity.access import SYSTEM, require_role, visible_students_sql
+from core.messaging import mailer, notify
 from core.models import Actor, Role
 from core.oversight.cockpit import REASONS, needs_me
+from core.rules import facts, timing
+from core.store import dialect
+from core.store.db import Cursor, Database, rows, rows_table
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.network import volunteers
 from core.identity.access import require_read_student, require_role
-from core.store.db import Database, rows
 from core.models import Actor, Role
+from core.network import volunteers
+from core.store.db import Database, rows
 
 DEEPER_AT = 4.0  # an average fit from here up, over at least RATED_ENOUGH ratings, suggests going deeper
 REPLACE_AT = 2.5  # an average fit up to here, over at least RATED_ENOUGH ratings, suggests replacing

@@ -25,17 +25,27 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core.rules import facts
-from core.store import events, idempotency, versioning
-from core.identity.access import require_role
-from core.clock import utcnow
 from core.campaign.contacts import _norm, duplicate_message, find_duplicate, insert_contact, linkedin_key
-from core.store.csv_input import PERSON_HEADERS, formula_like, read_records, split_name
-from core.store.db import Cursor, Database, row, rows, scalar
-from core.errors import DuplicateRecord, NetworkError, NotFound, PortalError
-from core.models import Actor, Channel, ContactCreate, ContactPreference, OutreachCreate, Role, Source, VolunteerCreate, _unreadable
 from core.campaign.merge_fields import fill, values_for
 from core.campaign.outreach import create_draft
+from core.clock import utcnow
+from core.errors import DuplicateRecord, NetworkError, NotFound
+from core.identity.access import require_role
+from core.models import (
+    Actor,
+    Channel,
+    ContactCreate,
+    ContactPreference,
+    OutreachCreate,
+    Role,
+    Source,
+    VolunteerCreate,
+    _unreadable,
+)
+from core.rules import facts
+from core.store import events, idempotency, versioning
+from core.store.csv_input import PERSON_HEADERS, formula_like, read_records, split_name
+from core.store.db import Cursor, Database, row, rows, scalar
 
 TERM_FALLBACK_DAYS = 120
 
@@ -241,7 +251,7 @@ def set_person_cap(db: Database, actor: Actor, person_key: str, label: str, cap:
     """Cap how many students may ask one person this term, or lift the cap with None (the career office only)."""
     require_role(actor, Role.ADMIN)
     now = now or utcnow()
-    if not isinstance(person_key, str) or not person_key.split(":", 1)[0] in ("email", "linkedin", "name") \
+    if not isinstance(person_key, str) or person_key.split(":", 1)[0] not in ("email", "linkedin", "name") \
             or len(person_key) > 600:
         raise NetworkError("That person cannot be capped: pick them from the list of people asked this term.")
     if cap is not None and not 1 <= int(cap) <= 1000:
@@ -675,7 +685,7 @@ def apply_import(db: Database, actor: Actor, plan: VolunteerPreview, *, now: dat
                         [*_values(x.data), actor.user_id, now, now])
         for x in to_update:
             fields = [f for f in VOLUNTEER_FIELDS if f != "active"]
-            values = [v for f, v in zip(VOLUNTEER_FIELDS, _values(x.data)) if f != "active"]
+            values = [v for f, v in zip(VOLUNTEER_FIELDS, _values(x.data), strict=False) if f != "active"]
             cur.execute(f"""UPDATE volunteers SET {", ".join(f"{f} = ?" for f in fields)}, updated_at = ?,
                             version = version + 1 WHERE id = ?""", [*values, now, x.volunteer_id])
         events.record(cur, actor, "volunteers_imported", "network",

@@ -12,15 +12,15 @@ from typing import Any
 
 import pandas as pd
 
-from core.store import events
-from core.identity.access import require_read_student, require_role, visible_students_sql
 from core.clock import utcnow
-from core.oversight.dashboard import EARLIEST, LATEST, dashboard_frame, students_in_scope
-from core.store.db import Cursor, Database, rows
-from core.errors import NudgeError, PortalError
-from core.rules.facts import PROGRESS, THANK_STATUS, ctes
-from core.store.idempotency import create_once
+from core.errors import NudgeError
+from core.identity.access import require_read_student, require_role, visible_students_sql
 from core.models import Actor, CommentCreate, Role
+from core.oversight.dashboard import EARLIEST, LATEST, dashboard_frame, students_in_scope
+from core.rules.facts import PROGRESS, THANK_STATUS, ctes
+from core.store import events
+from core.store.db import Cursor, Database, rows
+from core.store.idempotency import create_once
 
 NEWLY = timedelta(days=7)
 """How recent a change is 'this week': a student who became stalled within it is newly stalled."""

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from core.errors import AccessDenied, NotFound
-from core.store import events, versioning
-from core.identity.access import readable_row, require_cohort, require_read_student, require_role, visible_students_sql
 from core.clock import utcnow
+from core.errors import AccessDenied, NotFound
+from core.identity.access import readable_row, require_cohort, require_read_student, require_role, visible_students_sql
+from core.models import Actor, CommentCreate, CommentEdit, Role
+from core.store import events, versioning
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.store.idempotency import create_once
-from core.models import Actor, CommentCreate, CommentEdit, Role
 
 _SUBJECT_TABLES = {
     "contact": "contacts", "outreach": "outreach_messages", "meeting": "meetings", "thank_you": "thank_yous",

@@ -21,12 +21,13 @@ from typing import Any
 
 import pandas as pd
 
-from core.store import dialect
-from core.identity.access import require_cohort, require_role, visible_students_sql
 from core.clock import utcnow
-from core.store.db import Cursor, Database, rows
-from core.rules.facts import FIGURE_NAMES, FIGURES as FIGURES_SQL, KEPT, PROGRESS, THANK_STATUS, ctes, settle
+from core.identity.access import require_cohort, require_role, visible_students_sql
 from core.models import GOAL_LABELS, STAGE_LABELS, Actor, GoalMetric, Role, Stage
+from core.rules.facts import FIGURE_NAMES, KEPT, PROGRESS, THANK_STATUS, ctes, settle
+from core.rules.facts import FIGURES as FIGURES_SQL
+from core.store import dialect
+from core.store.db import Cursor, Database, rows
 
 FLAGS = {
     "no_targets": "No targets yet",

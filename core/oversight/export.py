@@ -23,25 +23,25 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from pathlib import Path
 from datetime import date, datetime
+from pathlib import Path
 from typing import IO, Any
 
 import duckdb
 
-from core.store import dialect
-from core.identity.access import SYSTEM, require_active, require_cohort, require_role
+from core.admin.backup import open_for_command
+from core.admin.downloads import CHUNK_BYTES, TEMP_PREFIX, DownloadFile
 from core.clock import utcnow
-from core.store.commands import command
+from core.config import get_settings
+from core.errors import AccessDenied, ExportError, check_id
+from core.identity.access import SYSTEM, require_active, require_cohort, require_role
+from core.identity.accounts import load_actor, user_id_for_username
+from core.models import Actor, Role, _unreadable
 from core.oversight.dashboard import dashboard_query, period_bounds, students_in_scope
 from core.rules.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes, settle
+from core.store import dialect
+from core.store.commands import command
 from core.store.db import Cursor, Database
-from core.admin.downloads import CHUNK_BYTES, TEMP_PREFIX, DownloadFile
-from core.errors import AccessDenied, ExportError, PortalError, check_id
-from core.models import Actor, Role, _unreadable
-from core.identity.accounts import load_actor, user_id_for_username
-from core.config import get_settings
-from core.admin.backup import open_for_command
 
 KINDS = ("progress", "pipeline", "activity")
 
@@ -295,7 +295,7 @@ def _activity_slices(cur, actor: Actor, cohort_id: int | None, since, until,
             in_slice = 0
         in_slice += events
     bounds.append(end)
-    return [_activity_between(actor, cohort_id, a, b, include_notes) for a, b in zip(bounds, bounds[1:])]
+    return [_activity_between(actor, cohort_id, a, b, include_notes) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def _activity_between(actor: Actor, cohort_id: int | None, start: datetime, end: datetime,

@@ -17,13 +17,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.identity.access import require_read_student, visible_students_sql
-from core.clock import utcnow
 from core.admin.cohorts import list_goals
-from core.oversight.dashboard import EARLIEST, LATEST, goal_standings, standings_query
-from core.store.db import Cursor, Database, row, rows
-from core.rules.facts import FIGURE_NAMES, FIGURES, ONE_STUDENT, PROGRESS, THANK_STATUS, WINDOW, ctes, for_one_student, settle
+from core.clock import utcnow
+from core.identity.access import require_read_student, visible_students_sql
 from core.models import GOAL_LABELS, Actor, GoalMetric
+from core.oversight.dashboard import EARLIEST, LATEST, goal_standings, standings_query
+from core.rules.facts import (
+    FIGURE_NAMES,
+    FIGURES,
+    ONE_STUDENT,
+    PROGRESS,
+    THANK_STATUS,
+    WINDOW,
+    ctes,
+    for_one_student,
+    settle,
+)
+from core.store.db import Cursor, Database, row, rows
 
 METRICS = FIGURE_NAMES
 

@@ -10,10 +10,10 @@ from collections import defaultdict
 from typing import Any
 
 from core.identity.access import require_read_student, visible_students_sql
-from core.store.db import Database, row, rows
-from core.rules.facts import CURRENT_THANK_YOUS, LATEST_REPLY, ONE_STUDENT, PROGRESS, ctes, for_one_student
 from core.models import Actor
+from core.rules.facts import CURRENT_THANK_YOUS, LATEST_REPLY, ONE_STUDENT, PROGRESS, ctes, for_one_student
 from core.rules.timing import shown_at_sql
+from core.store.db import Database, row, rows
 
 _ENTITY_WORDS = {
     "contact": "a contact", "focus_occupation": "a focus occupation", "research": "research notes",

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import psycopg
 
-from core.store import dialect
 from core.errors import PortalError
+from core.store import dialect
 
 
 def database_problem(path: object, exc: BaseException) -> str:

@@ -81,7 +81,7 @@ def read_records(
         if len(out) >= max_rows:
             raise error(f"The file has more than {max_rows:,} {items}; split it into smaller files.")
         record: dict[str, Any] = {"line": number}
-        for col, value in zip(columns, values):
+        for col, value in zip(columns, values, strict=False):
             record.setdefault(col, value.strip())
         out.append(record)
     if not out:

@@ -20,8 +20,8 @@ import psycopg
 from psycopg.adapt import Loader
 from psycopg_pool import ConnectionPool
 
+from core.errors import WriteConflict
 from core.store import dialect
-from core.errors import PortalError, WriteConflict
 
 T = TypeVar("T")
 Cursor = duckdb.DuckDBPyConnection
@@ -154,7 +154,7 @@ def rows(cur: Cursor, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> lis
     """Run a query and return its rows as dictionaries."""
     result = cur.execute(sql, list(params))
     names = [d[0] for d in result.description]
-    return [dict(zip(names, values)) for values in result.fetchall()]
+    return [dict(zip(names, values, strict=False)) for values in result.fetchall()]
 
 
 def row(cur: Cursor, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> dict[str, Any] | None:
@@ -163,7 +163,7 @@ def row(cur: Cursor, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> dict
     values = result.fetchone()
     if values is None:
         return None
-    return dict(zip([d[0] for d in result.description], values))
+    return dict(zip([d[0] for d in result.description], values, strict=False))
 
 
 def scalar(cur: Cursor, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> Any:

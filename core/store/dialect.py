@@ -121,9 +121,9 @@ def frame(cur: Any, sql: str, params: list[Any]) -> Any:
              1114: pa.timestamp("us"), 1009: pa.list_(pa.string()), 1015: pa.list_(pa.string())}
     result = cur.execute(sql, params)
     described = result.description
-    columns = list(zip(*result.fetchall())) or [()] * len(described)
+    columns = list(zip(*result.fetchall(), strict=False)) or [()] * len(described)
     return pa.table({d.name: pa.array(list(values), type=types.get(d.type_code))
-                     for d, values in zip(described, columns)}).to_pandas(types_mapper=pd.ArrowDtype)
+                     for d, values in zip(described, columns, strict=False)}).to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def begin_snapshot(cur: Any) -> None:

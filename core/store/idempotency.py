@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from core.store import dialect
 from core.clock import utcnow
-from core.store.db import Cursor, Database, scalar
 from core.models import Actor
+from core.store import dialect
+from core.store.db import Cursor, Database, scalar
 
 MAX_KEY_LENGTH = 100
 

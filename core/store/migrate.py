@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from core.store.commands import command, database_problem
-from core.errors import MigrationError, PortalError
-from core.store import dialect
-from core.store.db import Cursor, Database, open_database, row
-from core.rules.facts import VIEWS, refresh_everyone
 from core.config import get_settings
+from core.errors import MigrationError
+from core.rules.facts import VIEWS, refresh_everyone
+from core.store import dialect
+from core.store.commands import command, database_problem
+from core.store.db import Cursor, Database, open_database, row
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")

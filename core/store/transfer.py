@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from core.errors import TransferError
 from core.store import dialect
 from core.store.commands import command
 from core.store.db import Database, PostgresDatabase, open_database, redact_url, rows_table, scalar
-from core.errors import PortalError, TransferError
 from core.store.migrate import apply_migrations, discover
 
 BATCH = 5000
@@ -135,7 +135,7 @@ def _copy_all(src: Any, dst: Any) -> list[TableCopy]:
         listed = ", ".join(f'"{n}"' for n in names)
         insert = f'INSERT INTO "{table}" ({listed}) SELECT * FROM ({rows_table(wanted)}) AS r'
         for chunk in dialect.batches(src, f'SELECT {listed} FROM "{table}"', BATCH):
-            dst.execute(insert, [list(column) for column in zip(*chunk)])
+            dst.execute(insert, [list(column) for column in zip(*chunk, strict=False)])
             if "id" in names:
                 highest_id = max(highest_id, max((r[names.index("id")] or 0) for r in chunk))
         count, digest = checksum(src, table, names)
