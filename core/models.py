@@ -263,14 +263,6 @@ class UserCreate(_Model):
     must_change_password: bool = False
 
 
-class UserUpdate(_Model):
-    email: Email | None = None
-    first_name: Name | None = None
-    last_name: Name | None = None
-    role: Role | None = None
-    student_number: ShortText | None = None
-
-
 class User(BaseModel):
     id: int
     username: str

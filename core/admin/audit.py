@@ -7,7 +7,7 @@ from typing import Any
 
 from core.identity.access import require_role
 from core.models import Actor, Role
-from core.store.db import Database, rows, scalar
+from core.store.db import Database, rows
 
 
 def list_events(
@@ -62,9 +62,3 @@ def actions(db: Database, actor: Actor) -> list[str]:
     with db.cursor() as cur:
         return [r["action"] for r in rows(cur, "SELECT DISTINCT action FROM events ORDER BY action")]
 
-
-def event_count(db: Database, actor: Actor) -> int:
-    """How many events the log holds."""
-    require_role(actor, Role.ADMIN)
-    with db.cursor() as cur:
-        return int(scalar(cur, "SELECT count(*) FROM events"))

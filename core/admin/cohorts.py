@@ -13,7 +13,7 @@ from typing import Any
 
 from core.clock import utcnow
 from core.errors import AccessDenied, CohortError, NotFound, check_id
-from core.identity.access import require_cohort, require_read_student, require_role, visible_cohorts_sql
+from core.identity.access import require_cohort, require_role, visible_cohorts_sql
 from core.identity.registration import normalize_code
 from core.models import Actor, Cohort, CohortCreate, CohortUpdate, GoalCreate, GoalUpdate, Role
 from core.store import events, versioning
@@ -114,15 +114,6 @@ def get_cohort(db: Database, actor: Actor, cohort_id: int) -> Cohort:
     with db.cursor() as cur:
         require_cohort(cur, actor, cohort_id)
         return Cohort.model_validate(row(cur, "SELECT * FROM cohorts WHERE id = ?", [cohort_id]))
-
-
-def cohort_of_student(db: Database, actor: Actor, student_id: int) -> Cohort | None:
-    """The student's cohort, if the actor may read the student and they have one."""
-    with db.cursor() as cur:
-        require_read_student(cur, actor, student_id)
-        found = row(cur, "SELECT c.* FROM cohorts c JOIN cohort_members m ON m.cohort_id = c.id WHERE m.student_id = ?",
-                    [student_id])
-    return Cohort.model_validate(found) if found else None
 
 
 def add_goal(db: Database, actor: Actor, cohort_id: int, data: GoalCreate, *, now: datetime | None = None,

@@ -7,7 +7,7 @@ from typing import Any
 
 from core.clock import utcnow
 from core.errors import OutreachError
-from core.identity.access import owned_contact, owned_row, readable_contact, readable_row
+from core.identity.access import owned_contact, owned_row, readable_contact
 from core.models import Actor, Channel, OutreachCreate, Reply
 from core.store import events, idempotency, versioning
 from core.store.db import Cursor, Database, rows, scalar
@@ -118,11 +118,4 @@ def list_messages(db: Database, actor: Actor, contact_id: int) -> list[dict[str,
         readable_contact(cur, actor, contact_id)
         return rows(cur, "SELECT * FROM outreach_messages WHERE contact_id = ? ORDER BY created_at DESC, id DESC",
                     [contact_id])
-
-
-def get_message(db: Database, actor: Actor, message_id: int) -> dict[str, Any]:
-    """One message the actor may read."""
-    with db.cursor() as cur:
-        return readable_row(cur, actor, "outreach_messages", message_id)
-
 

@@ -131,22 +131,6 @@ def current_thank_yous(db: Database, actor: Actor, contact_id: int) -> list[dict
                     [contact_id, contact_id]))
 
 
-def update_thank_you(db: Database, actor: Actor, thank_you_id: int, data: ThankYouCreate, *, now: datetime | None = None) -> None:
-    """Edit a thank-you that has not been sent."""
-    now = now or utcnow()
-
-    def work(cur: Cursor) -> None:
-        found = owned_row(cur, actor, "thank_yous", thank_you_id)
-        if found["sent_at"] is not None:
-            raise ThankYouError("This thank-you was already sent.")
-        cur.execute("UPDATE thank_yous SET body = ?, channel = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-                    [data.body, data.channel.value, now, thank_you_id])
-        events.record(cur, actor, "edited", "thank_you", entity_id=thank_you_id, student_id=actor.user_id,
-                      contact_id=found["contact_id"], now=now)
-
-    db.transaction(work)
-
-
 def mark_thank_you_sent(db: Database, actor: Actor, thank_you_id: int, *, sent_at: datetime | None = None,
                         now: datetime | None = None) -> None:
     """Record that a thank-you went out."""
@@ -165,13 +149,6 @@ def mark_thank_you_sent(db: Database, actor: Actor, thank_you_id: int, *, sent_a
                       contact_id=found["contact_id"], detail={"kind": found["kind"]}, now=now)
 
     db.transaction(work)
-
-
-def list_thank_yous(db: Database, actor: Actor, contact_id: int) -> list[dict[str, Any]]:
-    """Thank-yous about a contact the actor may read."""
-    with db.cursor() as cur:
-        readable_contact(cur, actor, contact_id)
-        return rows(cur, "SELECT * FROM thank_yous WHERE contact_id = ? ORDER BY created_at, id", [contact_id])
 
 
 def thank_you_status(db: Database, actor: Actor, contact_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:

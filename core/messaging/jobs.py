@@ -367,15 +367,6 @@ def ensure_runner(db: Database, settings: Settings | None = None) -> None:
         atexit.register(_runner.stop)
 
 
-def stop_runner() -> None:
-    """Stop this process's runner and wait for its pass to end (tests, shutdown)."""
-    global _runner
-    with _runner_lock:
-        if _runner is not None:
-            _runner.stop()
-            _runner = None
-
-
 def kick(*, email: bool = True) -> None:
     """Wake this process's runner now (after a reminder was given that should not wait for the next tick)."""
     if email:

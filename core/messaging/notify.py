@@ -229,11 +229,6 @@ def set_email_choices(db: Database, actor: Actor, choices: dict[str, bool], *, n
     set_notification_settings(db, actor, choices, now=now)
 
 
-def set_digest_frequency(db: Database, actor: Actor, frequency: str, *, now: datetime | None = None) -> None:
-    """Record how often the actor (a counselor or admin) receives the digest."""
-    set_notification_settings(db, actor, {}, digest=frequency, now=now)
-
-
 def set_notification_settings(db: Database, actor: Actor, choices: dict[str, bool], *, digest: str | None = None,
                               now: datetime | None = None) -> None:
     """The actor's email choices per kind and (counselors and admins) digest frequency, saved together or not at all."""

@@ -17,7 +17,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from core.identity.access import require_read_student, require_role
 from core.models import Actor, Role
@@ -222,8 +221,3 @@ def who_next(db: Database, actor: Actor, *, limit: int = 10) -> list[NextPerson]
     out.sort(key=lambda p: (-p.score, p.name))
     return out[:limit]
 
-
-def summary_rows(summaries: list[OccupationSummary]) -> list[dict[str, Any]]:
-    """The summaries as table rows (held, rated, average fit), for a chart or a table."""
-    return [{"Occupation": s.name, "Conversations held": s.held, "Rated": len(s.ratings),
-             "Average fit": s.average_fit} for s in summaries]

@@ -33,7 +33,3 @@ def check(found: Mapping[str, Any], expected_version: int | None, *, what: str,
         changed = fields
     raise StaleEdit(what, current, changed, int(found["version"]))
 
-
-def fields_of(model: Any) -> list[str]:
-    """The field names a pydantic input model writes."""
-    return list(type(model).model_fields)
