@@ -16,7 +16,7 @@ PUBLIC_URL = "http://portal.example.edu"
 # The portal of this module sends through SMTP (read by tests/browser/conftest.py's `portal`).
 PORTAL_ENV = {"PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": str(SMTP.port), "PORTAL_SMTP_SECURITY": "none",
               "PORTAL_SMTP_FROM": "portal@example.edu", "PORTAL_BASE_URL": PUBLIC_URL,
-              # Emails wait for people's hours (tests/test_reminders.py); this test runs at any hour.
+              # Emails wait for people's hours (tests/core/messaging/test_reminders.py); this test runs at any hour.
               "PORTAL_NOTIFY_FROM_HOUR": "0", "PORTAL_NOTIFY_UNTIL_HOUR": "24"}
 COMMENT = "Try a second person at Stride Sports Therapy this week: the physio you met suggested it."
 STUDENT_EMAIL = "student12@demo.example.edu"

@@ -16,7 +16,7 @@ from core.admin import backup, health, setup_production
 from core.store import migrate
 from core.config import get_settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

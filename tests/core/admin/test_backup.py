@@ -19,7 +19,7 @@ from core.identity.accounts import set_active, user_id_for_username
 from core.store.db import Database, rows, scalar
 from core.models import Actor, Role
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 TABLES = ["users", "cohorts", "cohort_members", "contacts", "events", "library_items", "schema_migrations"]
 
 

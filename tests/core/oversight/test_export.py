@@ -49,7 +49,7 @@ def test_every_export_starts_with_bom_and_documented_header(campaign):
 
 
 def test_docs_list_every_column(campaign):
-    docs = (Path(__file__).resolve().parents[1] / "docs" / "exports.md").read_text(encoding="utf-8")
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "exports.md").read_text(encoding="utf-8")
     for kind in export.KINDS:
         for name, kind_type, _ in export.columns_for(kind, include_notes=True):
             assert f"| `{name}` | {kind_type} |" in docs, (kind, name)
@@ -259,7 +259,7 @@ import sys  # noqa: E402
 
 from core.identity.accounts import set_active  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize("cohort", ["all", "one"])
