@@ -13,7 +13,7 @@ from core.models import Actor, Role
 from core.campaign.todo import todo_list
 from tests.apptest_utils import sign_in_state
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["student_home", "student_targets", "student_research", "student_outreach", "student_meetings",
          "student_thank_you", "student_reflection", "student_keep_in_touch", "student_referral_map"]
 # Students at different points of the demo campaign (seeds/demo.py PROFILES).

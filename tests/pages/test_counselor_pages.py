@@ -14,7 +14,7 @@ from core.store.db import Database, open_database
 from core.models import Actor, Role
 from tests.apptest_utils import sign_in_state
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["pages/counselor_home.py", "pages/counselor_student.py", "pages/counselor_cohort.py"]
 COHORT_A = "Health & Science Explorers, Fall 2026"
 

@@ -2,7 +2,7 @@
 sentence and no file otherwise; the temporary file removed however the sending ends.
 
 Driven at the ASGI level (a Starlette app holding only the portal's route, called with the messages a
-server would pass), so no HTTP client library is needed; tests/test_streamlit_contract.py checks the
+server would pass), so no HTTP client library is needed; tests/contracts/test_streamlit.py checks the
 same route answering inside the real `streamlit run app.py` server.
 """
 

@@ -12,7 +12,7 @@ from core.identity.accounts import user_id_for_username
 from core.store.db import open_database, scalar
 from tests.apptest_utils import sign_in_state
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["admin_home", "admin_cohorts", "admin_roster", "admin_accounts", "admin_registration", "admin_sso", "admin_library",
          "admin_audit", "admin_health", "admin_outbox"]
 

@@ -10,7 +10,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import choose, sign_in, wait_idle
-from tests.browser.test_targets_trust import WAIT, _double_click, _go
+from tests.browser.test_targets_and_research import WAIT, _double_click, _go
 
 
 def _no_error_box(page) -> None:
