@@ -45,3 +45,14 @@ def test_usernames_are_lowercased_and_checked():
     base = dict(email="a@b.edu", first_name="A", last_name="B", role="student", password="Long-enough-1")
     assert UserCreate(username=" Ana.Lee ", **base).username == "ana.lee"
     assert "lowercase letters" in errors(UserCreate, username="a b", **base)["username"]
+
+
+def test_broken_text_and_zoned_times_get_a_message_not_a_crash():
+    from datetime import datetime, timezone
+
+    with pytest.raises(ValidationError) as caught:
+        ContactCreate(first_name="Ada\udc80")
+    assert "not text" in str(caught.value)
+    with pytest.raises(ValidationError) as caught:
+        MeetingCreate(starts_at_local=datetime(2026, 3, 11, 10, tzinfo=timezone.utc), timezone="UTC", mode="video")
+    assert "without a time zone" in str(caught.value)

@@ -4,15 +4,27 @@ from datetime import timedelta
 
 import pytest
 
-from core.errors import AccessDenied, NotFound
-from core.oversight import comments
-from core.campaign import contacts, meetings, outreach, reflections, research
-from core.identity.accounts import get_user
 from core.admin.cohorts import add_goal, get_cohort, list_cohorts, update_cohort
+from core.campaign import contacts, meetings, outreach, reflections, research
+from core.campaign.contacts import create_contact, list_contacts
+from core.errors import AccessDenied, NotFound
+from core.identity.accounts import get_user, set_active
 from core.models import (
-    Channel, CohortUpdate, CommentCreate, ContactCreate, ContactUpdate, GoalCreate, GoalMetric, MeetingCreate,
-    MeetingLog, MeetingMode, OutreachCreate, ReflectionCreate, ResearchUpdate,
+    Channel,
+    CohortUpdate,
+    CommentCreate,
+    ContactCreate,
+    ContactUpdate,
+    GoalCreate,
+    GoalMetric,
+    MeetingCreate,
+    MeetingLog,
+    MeetingMode,
+    OutreachCreate,
+    ReflectionCreate,
+    ResearchUpdate,
 )
+from core.oversight import comments
 from tests.conftest import NOW
 
 
@@ -134,3 +146,17 @@ def test_comment_threads_follow_the_same_rules(world, alice_contact):
     with pytest.raises(NotFound):
         comments.add_comment(db, world.counselor_x, world.bob.user_id,
                              CommentCreate(subject_type="contact", subject_id=alice_contact.id, body="x"), now=NOW)
+
+
+def test_core_refuses_a_deactivated_actor_for_reads_and_writes(world):
+    create_contact(world.db, world.alice, ContactCreate(first_name="Kept"), now=NOW)
+    set_active(world.db, world.admin, world.alice.user_id, False, now=NOW)
+    with pytest.raises((NotFound, AccessDenied)):
+        list_contacts(world.db, world.alice)
+    with pytest.raises(AccessDenied):
+        create_contact(world.db, world.alice, ContactCreate(first_name="Sneaky"), now=NOW)
+    set_active(world.db, world.admin, world.counselor_x.user_id, False, now=NOW)
+    with pytest.raises(NotFound):
+        list_contacts(world.db, world.counselor_x, student_id=world.bob.user_id)
+    # The data stays, and the career office still sees it.
+    assert [c["first_name"] for c in list_contacts(world.db, world.admin, student_id=world.alice.user_id)] == ["Kept"]

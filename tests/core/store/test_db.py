@@ -103,7 +103,7 @@ def test_a_key_another_save_committed_after_this_one_began_does_not_fail_it(coun
     """The race two submits of one form run (core.store.idempotency: look for the form's key, else insert
     it): B begins, A commits the key, B looks and cannot see it in its snapshot, and its INSERT meets
     the key. B runs once more, sees A's row and keeps it. (The kept latest activity's INSERT ... ON
-    CONFLICT meets the same refusal while A is still committing: tests/test_trust_foundation.py.)"""
+    CONFLICT meets the same refusal while A is still committing: tests/core/store/test_idempotency.py.)"""
     db = counter_db
     began, committed = threading.Event(), threading.Event()
     attempts = []
@@ -126,3 +126,25 @@ def test_a_key_another_save_committed_after_this_one_began_does_not_fail_it(coun
     assert len(attempts) == 2
     with db.cursor() as cur:
         assert cur.execute("SELECT n, log FROM counter WHERE id = 2").fetchone() == (1, "a")
+
+
+def test_a_failure_inside_the_work_is_not_reported_as_someone_elses_save():
+    db = Database(":memory:")
+    with db.cursor() as cur:
+        cur.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    calls = {"n": 0}
+
+    def work(cur):
+        calls["n"] += 1
+        try:
+            cur.execute("INSERT INTO t VALUES (1), (1)")
+        except duckdb.ConstraintException:
+            pass  # the work swallows its own error; the next statement meets the aborted transaction
+        cur.execute("SELECT 1")
+
+    with pytest.raises(duckdb.TransactionException) as caught:
+        db.transaction(work)
+    assert not isinstance(caught.value, WriteConflict)
+    assert calls["n"] == 1  # not retried six times
+    with db.cursor() as cur:
+        assert scalar(cur, "SELECT count(*) FROM t") == 0
