@@ -21,10 +21,12 @@ from core.models import (
     MeetingLog,
     MeetingMode,
     OutreachCreate,
+    PlannedQuestionCreate,
     ReflectionCreate,
     ResearchUpdate,
 )
 from core.oversight import comments
+from tests.campaign_helpers import _contact
 from tests.conftest import NOW
 
 
@@ -160,3 +162,16 @@ def test_core_refuses_a_deactivated_actor_for_reads_and_writes(world):
         list_contacts(world.db, world.counselor_x, student_id=world.bob.user_id)
     # The data stays, and the career office still sees it.
     assert [c["first_name"] for c in list_contacts(world.db, world.admin, student_id=world.alice.user_id)] == ["Kept"]
+
+
+def test_counselors_read_but_never_write_a_campaign(world):
+    cid = _contact(world)
+    assert contacts.get_contact(world.db, world.counselor_x, cid).id == cid
+    with pytest.raises(NotFound):
+        contacts.get_contact(world.db, world.counselor_y, cid)
+    with pytest.raises(NotFound):
+        research.add_planned_question(world.db, world.counselor_x, cid, PlannedQuestionCreate(text="Why?"), now=NOW)
+    with pytest.raises(AccessDenied):
+        contacts.create_contact(world.db, world.admin, ContactCreate(first_name="X"), now=NOW)
+    with pytest.raises(NotFound):
+        outreach.create_draft(world.db, world.bob, cid, OutreachCreate(channel=Channel.EMAIL, body="Hi"), now=NOW)

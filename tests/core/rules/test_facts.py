@@ -7,18 +7,38 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from core.rules import facts
 from core.admin.cohorts import add_goal
+from core.campaign import contacts, keep_in_touch, meetings, outreach, reflections, research, thanks
 from core.campaign.contacts import create_contact
+from core.errors import MeetingError
+from core.models import (
+    Channel,
+    ContactCreate,
+    FollowUpCreate,
+    FollowUpKind,
+    GoalCreate,
+    GoalMetric,
+    MeetingCreate,
+    MeetingLog,
+    MeetingMode,
+    OutreachCreate,
+    PlannedQuestionCreate,
+    ReflectionCreate,
+    Reply,
+    ResearchUpdate,
+    Stage,
+    ThankYouCreate,
+)
 from core.oversight.dashboard import cohort_dashboard, cohort_summary, dashboard_frame, goal_standings
-from core.store.db import rows, scalar
 from core.oversight.export import export_bytes
-from core.models import ContactCreate, GoalCreate, GoalMetric
 from core.oversight.progress import goal_progress
+from core.rules import facts
+from core.store.db import rows, scalar
+from tests.campaign_helpers import _contact
 from tests.conftest import NOW
 
 
@@ -163,3 +183,87 @@ def test_the_scheduled_job_settles_everyone_even_students_no_dashboard_reads(wor
     run = jobs.run_job(db, "figures", runner="test", now=NOW, settings=Settings())
     assert run["status"] == "ok" and run["summary"] == "1 student's figures brought up to date"
     assert _stale(db) == [] and _kept_targets(db, loner.user_id) == 1
+
+
+def _stage(world, cid):
+    c = contacts.get_contact(world.db, world.alice, cid)
+    return c.stage, c.stage_at
+
+
+def test_stage_follows_each_stored_fact_with_its_timestamp(world):
+    a, db = world.alice, world.db
+    cid = _contact(world)
+    t = NOW - timedelta(days=10)
+    assert _stage(world, cid) == (Stage.TARGET, t)
+    # Empty research notes are not research.
+    research.save_research(db, a, cid, ResearchUpdate(), now=NOW - timedelta(days=9))
+    assert _stage(world, cid)[0] == Stage.TARGET
+    research.add_planned_question(db, a, cid, PlannedQuestionCreate(text="How did you start?"), now=NOW - timedelta(days=8))
+    assert _stage(world, cid) == (Stage.RESEARCH, NOW - timedelta(days=8))
+    # A draft is not outreach; sending it is.
+    msg = outreach.create_draft(db, a, cid, OutreachCreate(channel=Channel.EMAIL, body="Hi"), now=NOW - timedelta(days=7))
+    assert _stage(world, cid)[0] == Stage.RESEARCH
+    outreach.mark_sent(db, a, msg, channel=Channel.EMAIL, sent_at=NOW - timedelta(days=6), now=NOW)
+    assert _stage(world, cid) == (Stage.OUTREACH, NOW - timedelta(days=6))
+    # A scheduled meeting is not an interview; a held one is.
+    mid = meetings.schedule_meeting(db, a, cid, MeetingCreate(starts_at_local=NOW - timedelta(days=3), timezone="UTC",
+                                                            mode=MeetingMode.VIDEO), now=NOW - timedelta(days=5))
+    assert _stage(world, cid)[0] == Stage.OUTREACH
+    meetings.log_meeting(db, a, mid, MeetingLog(), held_at=NOW - timedelta(days=3), now=NOW)
+    assert _stage(world, cid) == (Stage.INTERVIEW, NOW - timedelta(days=3))
+    ty = thanks.create_thank_you(db, a, cid, ThankYouCreate(body="Thank you"), meeting_id=mid, now=NOW)
+    assert _stage(world, cid)[0] == Stage.INTERVIEW
+    thanks.mark_thank_you_sent(db, a, ty, sent_at=NOW - timedelta(days=2), now=NOW)
+    assert _stage(world, cid) == (Stage.THANK, NOW - timedelta(days=2))
+    reflections.save_reflection(db, a, mid, ReflectionCreate(feelings="Glad"), now=NOW - timedelta(days=1))
+    assert _stage(world, cid) == (Stage.REFLECT, NOW - timedelta(days=1))
+    keep_in_touch.add_follow_up(db, a, cid, FollowUpCreate(kind=FollowUpKind.NEWS, body="News"), sent_at=NOW, now=NOW)
+    assert _stage(world, cid) == (Stage.KEEP_IN_TOUCH, NOW)
+
+
+def stage_of(db, actor, contact_id):
+    c = contacts.get_contact(db, actor, contact_id)
+    return c.stage, c.stage_at
+
+
+def test_each_step_moves_the_stage_and_records_when(world):
+    db, alice = world.db, world.alice
+    t = lambda h: NOW + timedelta(hours=h)  # noqa: E731
+    c = contacts.create_contact(db, alice, ContactCreate(first_name="Rita", organization="Acme"), now=t(0))
+    assert stage_of(db, alice, c.id) == (Stage.TARGET, t(0))
+
+    research.save_research(db, alice, c.id, ResearchUpdate(), now=t(1))
+    assert stage_of(db, alice, c.id)[0] == Stage.TARGET, "empty notes are not research"
+    research.add_planned_question(db, alice, c.id, PlannedQuestionCreate(text="How did you start?"), now=t(2))
+    assert stage_of(db, alice, c.id) == (Stage.RESEARCH, t(2))
+
+    msg = outreach.create_draft(db, alice, c.id, OutreachCreate(channel=Channel.EMAIL, body="Hello"), now=t(3))
+    assert stage_of(db, alice, c.id)[0] == Stage.RESEARCH, "a draft is not outreach"
+    outreach.mark_sent(db, alice, msg, channel=Channel.EMAIL, sent_at=t(4), now=t(4))
+    assert stage_of(db, alice, c.id) == (Stage.OUTREACH, t(4))
+    outreach.record_reply(db, alice, msg, Reply.ACCEPTED, now=t(5))
+
+    m = meetings.schedule_meeting(db, alice, c.id, MeetingCreate(
+        starts_at_local=t(30), timezone="UTC", mode=MeetingMode.VIDEO), now=t(6))
+    assert stage_of(db, alice, c.id)[0] == Stage.OUTREACH, "a scheduled meeting is not an interview yet"
+    with pytest.raises(MeetingError):
+        meetings.log_meeting(db, alice, m, MeetingLog(), held_at=t(30), now=t(7))
+    meetings.log_meeting(db, alice, m, MeetingLog(insights="People first"), now=t(31))
+    assert stage_of(db, alice, c.id) == (Stage.INTERVIEW, t(30))
+
+    ty = thanks.create_thank_you(db, alice, c.id, ThankYouCreate(body="Thank you"), meeting_id=m, now=t(32))
+    assert stage_of(db, alice, c.id)[0] == Stage.INTERVIEW, "an unsent thank-you does not count"
+    thanks.mark_thank_you_sent(db, alice, ty, now=t(33))
+    assert stage_of(db, alice, c.id) == (Stage.THANK, t(33))
+
+    reflections.save_reflection(db, alice, m, ReflectionCreate(feelings="Good", fit_rating=4), now=t(34))
+    assert stage_of(db, alice, c.id) == (Stage.REFLECT, t(34))
+
+    keep_in_touch.add_follow_up(db, alice, c.id, FollowUpCreate(kind=FollowUpKind.NEWS, body="News"),
+                                sent_at=t(200), now=t(200))
+    assert stage_of(db, alice, c.id) == (Stage.KEEP_IN_TOUCH, t(200))
+
+    with db.cursor() as cur:
+        progress = rows(cur, "SELECT * FROM contact_progress WHERE contact_id = ?", [c.id])[0]
+    assert [progress[k] for k in ("target_at", "research_at", "outreach_at", "interview_at", "thank_at",
+                                  "reflect_at", "keep_in_touch_at")] == [t(0), t(2), t(4), t(30), t(33), t(34), t(200)]
