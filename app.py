@@ -40,7 +40,8 @@ def main() -> None:
         st.caption("Informational Interview Portal: plan, hold and follow up short conversations with people "
                    "in the fields you are exploring.")
         if settings.demo_mode:
-            st.info("Demo: sign in as **student07**, **counselor.rivera** or **admin** with the password **Demo-2026!**")
+            st.info("Demo: sign in as **student07**, **counselor.rivera** or **admin** "
+                    "with the password **Demo-2026!**")
         registration_section(db, settings)
         # Every page is registered (hidden), so the address asked for is kept and opens after sign-in; none runs.
         show(navigation(None), position="hidden")

@@ -53,7 +53,8 @@ from core.store.db import Database, get_database, scalar
 ROOT = Path(__file__).resolve().parents[1]
 WRITERS = 50
 READERS = 5
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))  # per writer: each round adds a target, saves research, drafts the request and marks it sent
+# per writer: each round adds a target, saves research, drafts the request and marks it sent
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 PASSWORD = "Bench-Concurrency-2026!"
 MARK = "Concurrency"  # the organization of every contact this benchmark adds
 
@@ -138,9 +139,12 @@ def count_saved(db: Database, student_id: int, tag: str) -> dict[str, int]:
         args = [student_id, MARK, like]
         return {
             "contacts": scalar(cur, f"SELECT count(*) {where}", args),
-            "research_notes": scalar(cur, f"SELECT count(*) FROM research_notes r WHERE r.contact_id IN (SELECT c.id {where})", args),
-            "outreach_messages": scalar(cur, f"SELECT count(*) FROM outreach_messages o WHERE o.contact_id IN (SELECT c.id {where})", args),
-            "sent": scalar(cur, f"SELECT count(*) FROM outreach_messages o WHERE o.sent_at IS NOT NULL AND o.contact_id IN (SELECT c.id {where})", args),
+            "research_notes": scalar(cur, "SELECT count(*) FROM research_notes r "
+                                          f"WHERE r.contact_id IN (SELECT c.id {where})", args),
+            "outreach_messages": scalar(cur, "SELECT count(*) FROM outreach_messages o "
+                                             f"WHERE o.contact_id IN (SELECT c.id {where})", args),
+            "sent": scalar(cur, "SELECT count(*) FROM outreach_messages o "
+                                f"WHERE o.sent_at IS NOT NULL AND o.contact_id IN (SELECT c.id {where})", args),
         }
 
 
@@ -406,7 +410,8 @@ async def _student(browser, url: str, username: str) -> dict[str, float]:
             cookie = any(c["name"] == AUTH_COOKIE for c in await context.cookies())
             if not cookie:
                 await page.wait_for_timeout(100)
-        return {"cookie": cookie, "total": total, "form": form, "sign_in": signed_in, "context": context, "retries": retries}
+        return {"cookie": cookie, "total": total, "form": form, "sign_in": signed_in, "context": context,
+                "retries": retries}
     except BaseException:
         await context.close()
         raise
@@ -437,7 +442,8 @@ async def _wave(browser, url: str, usernames: list[str], pid: int) -> dict:
               if c is not None]
     return {"total": [s["total"] for s in signed], "form": [s["form"] for s in signed],
             "sign_in": [s["sign_in"] for s in signed], "cookie": list(cookie),
-            "retries": sum(s["retries"] for s in signed), "no_cookie": sum(not s["cookie"] for s in signed), "cpu": sign_in_cpu / len(usernames),
+            "retries": sum(s["retries"] for s in signed), "no_cookie": sum(not s["cookie"] for s in signed),
+            "cpu": sign_in_cpu / len(usernames),
             "browser_cpu": browser_cpu / len(usernames), "cookie_cpu": (_server_cpu(pid) - cpu) / len(usernames)}
 
 
@@ -495,7 +501,8 @@ async def _browse(url: str, pid: int) -> None:
                 need = n * (solo["cpu"] + solo["browser_cpu"])
                 print(f"  {n} at once need at least {need:.1f} CPU-s (server {n * solo['cpu']:.1f}, Chromium "
                       f"{n * solo['browser_cpu']:.1f}) on {cores} cores: no faster than {need / cores:.1f} s, "
-                      f"×{need / cores / alone:.1f} alone; the server's share alone: ×{n * solo['cpu'] / cores / alone:.1f}",
+                      f"×{need / cores / alone:.1f} alone; the server's share alone: "
+                      f"×{n * solo['cpu'] / cores / alone:.1f}",
                       flush=True)
         finally:
             await browser.close()

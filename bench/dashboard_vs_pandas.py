@@ -69,10 +69,12 @@ def pandas_figures(f: dict[str, pd.DataFrame], now) -> pd.DataFrame:
     out["referrals"] = c[c.referred_by_contact_id.notna()].groupby("student_id").size()
     rn = f["research_notes"]
     written = rn[(rn.about_person != "") | (rn.about_organization != "") | (rn.about_field != "") | (rn.links != "")]
-    researched = pd.concat([written[["student_id", "contact_id"]], f["planned_questions"][["student_id", "contact_id"]]])
+    researched = pd.concat([written[["student_id", "contact_id"]],
+                            f["planned_questions"][["student_id", "contact_id"]]])
     out["researched"] = researched.drop_duplicates().groupby("student_id").size()
     om = f["outreach_messages"]
-    out["outreach_sent"] = om[om.sent_at.notna()][["student_id", "contact_id"]].drop_duplicates().groupby("student_id").size()
+    out["outreach_sent"] = (om[om.sent_at.notna()][["student_id", "contact_id"]].drop_duplicates()
+                            .groupby("student_id").size())
     m = f["meetings"]
     held = m[m.status == "held"]
     out["interviews"] = held.groupby("student_id").size()
@@ -151,7 +153,8 @@ def main() -> None:
             print(f"{n:,} students, every cohort (the career office's scope); same figures for all "
                   f"{len(by_sql):,} students by SQL, by the dashboard's table and by pandas")
             print(f"  pandas, frames cached           {t_pandas:7.3f} s")
-            print(f"  figures by SQL, to a frame      {t_sql:7.3f} s   pandas / SQL: {t_pandas / t_sql:5.1f}× (goal >= 2)")
+            print(f"  figures by SQL, to a frame      {t_sql:7.3f} s   "
+                  f"pandas / SQL: {t_pandas / t_sql:5.1f}× (goal >= 2)")
             print(f"  dashboard table (Arrow frame)   {t_frame:7.3f} s   pandas / table: {t_pandas / t_frame:5.1f}×"
                   "  (adds names, goals, flags, order)")
             print(f"  dashboard rows as dictionaries  {t_rows:7.3f} s")

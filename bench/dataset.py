@@ -73,13 +73,15 @@ _STATEMENTS = [
                'counselor', 'x', ?/*start*/, ?/*start*/),
               ({base} + 999999, 'bench.admin', 'bench.admin@bench.example.edu', 'Bench', 'Admin',
                'admin', 'x', ?/*start*/, ?/*start*/)""",
-    f"""INSERT INTO cohorts (id, name, term_start, term_end, created_at, updated_at, thank_you_window_hours,
+    (f"""INSERT INTO cohorts (id, name, term_start, term_end, created_at, updated_at, thank_you_window_hours,
                             stalled_after_days, follow_up_business_days)
-       SELECT {{base}} + i, 'Cohort ' || lpad(CAST(i + 1 AS VARCHAR), CAST(greatest(2, length(CAST(?/*cohorts*/ AS VARCHAR))) AS INTEGER), '0'), CAST(?/*start*/ AS DATE),
+       SELECT {{base}} + i, 'Cohort ' || lpad(CAST(i + 1 AS VARCHAR), """
+     f"""CAST(greatest(2, length(CAST(?/*cohorts*/ AS VARCHAR))) AS INTEGER), '0'), CAST(?/*start*/ AS DATE),
               CAST(?/*now*/ AS DATE) + 40, ?/*start*/, ?/*start*/, {THANK_YOU_WINDOW_HOURS.default},
               {STALLED_AFTER_DAYS.default}, {FOLLOW_UP_BUSINESS_DAYS.default}
-       FROM range(?/*cohorts*/) t(i)""",
-    """INSERT INTO cohort_counselors SELECT {base} + i, {base} + 900000 + i, ?/*start*/ FROM range(?/*cohorts*/) t(i)""",
+       FROM range(?/*cohorts*/) t(i)"""),
+    ("""INSERT INTO cohort_counselors SELECT {base} + i, {base} + 900000 + i, ?/*start*/ """
+     """FROM range(?/*cohorts*/) t(i)"""),
     """INSERT INTO cohort_counselors SELECT {base} + i, {base} + 999998, ?/*start*/ FROM range(4) t(i)""",
     """INSERT INTO cohort_members SELECT {base} + i, {base} + (i // ?/*per_cohort*/), ?/*start*/
        FROM range(?/*students*/) t(i)""",
@@ -95,13 +97,14 @@ _STATEMENTS = [
                    WHEN rnd(s * 100 + k, 2) < 0.85 THEN 4 WHEN rnd(s * 100 + k, 2) < 0.95 THEN 5 ELSE 6 END AS depth
        FROM range(?/*students*/) a(s), range(31) b(k)
        WHERE k < CAST(floor(rnd(s, 3) * 31) AS INTEGER)""",
-    """INSERT INTO contacts (id, student_id, first_name, last_name, organization, title, field, source, priority,
+    ("""INSERT INTO contacts (id, student_id, first_name, last_name, organization, title, field, source, priority,
                              referred_by_contact_id, created_at, updated_at)
        SELECT id, student_id, ['Alex','Bianca','Carlos','Deborah','Ethan','Fatima','Renée','Łukasz'][k % 8 + 1],
-              'Contact' || k, ['Riverside General', 'Meridian Partners', '=Formula Corp', 'State Budget Office'][k % 4 + 1],
+              'Contact' || k, ['Riverside General', 'Meridian Partners', """
+     """'=Formula Corp', 'State Budget Office'][k % 4 + 1],
               'Analyst', 'Consulting', CASE WHEN k > 0 AND k % 7 = 0 THEN 'referral' ELSE 'linkedin' END, 1 + k % 3,
               CASE WHEN k > 0 AND k % 7 = 0 THEN id - 1 END, t0, t0
-       FROM gen""",
+       FROM gen"""),
     """INSERT INTO research_notes (contact_id, student_id, about_person, about_organization, created_at, updated_at)
        SELECT id, student_id, 'Ten years in the field, started as an intern.', 'Growing, hiring analysts.',
               t0 + INTERVAL 1 DAY, t0 + INTERVAL 1 DAY FROM gen WHERE depth >= 1""",

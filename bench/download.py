@@ -113,7 +113,7 @@ def _serve(path: Path, tmp: Path) -> tuple[subprocess.Popen, str]:
         except OSError:
             if time.time() > deadline or server.poll() is not None:
                 server.kill()
-                raise RuntimeError("the portal did not start: " + (tmp / "server.log").read_text()[-2000:])
+                raise RuntimeError("the portal did not start: " + (tmp / "server.log").read_text()[-2000:]) from None
             time.sleep(0.3)
 
 

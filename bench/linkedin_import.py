@@ -31,7 +31,8 @@ def main(n: int = 10_000) -> None:
     apply_migrations(db)
     load_library(db)
     user = create_user(db, SYSTEM, UserCreate(username="bench", email="bench@example.edu", first_name="Bench",
-                                              last_name="Student", role=Role.STUDENT, password="Bench-pass-1!"), rounds=4)
+                                              last_name="Student", role=Role.STUDENT, password="Bench-pass-1!"),
+                       rounds=4)
     actor = Actor(user.id, Role.STUDENT, "Bench Student")
     data = make_file(n)
     t0 = time.perf_counter()

@@ -58,15 +58,21 @@ def _measure(path: Path) -> dict[str, float]:
 
         def add_alone():
             create_contact(db, student, ContactCreate(first_name="Bench", last_name=uuid.uuid4().hex[:8],
-                                                      organization="Somewhere"), now=NOW, idempotency_key=uuid.uuid4().hex)
+                                                      organization="Somewhere"),
+                           now=NOW, idempotency_key=uuid.uuid4().hex)
 
         return {
             "add a target": median_time(add_alone, RUNS),
-            "count of others (name)": median_time(lambda: volunteers.demand_for_new(db, student, by_name, now=NOW), RUNS),
-            "count of others (email)": median_time(lambda: volunteers.demand_for_new(db, student, person, now=NOW), RUNS),
-            "count, asked by everyone": median_time(lambda: volunteers.demand_for_new(db, student, everyone, now=NOW), RUNS),
-            "volunteer directory": median_time(lambda: volunteers.directory(db, student, focus_only=False, now=NOW), RUNS),
-            "occupation summary": median_time(lambda: narrowing.occupation_summaries(db, student, student.user_id), RUNS),
+            "count of others (name)": median_time(lambda: volunteers.demand_for_new(db, student, by_name, now=NOW),
+                                                  RUNS),
+            "count of others (email)": median_time(lambda: volunteers.demand_for_new(db, student, person, now=NOW),
+                                                   RUNS),
+            "count, asked by everyone": median_time(lambda: volunteers.demand_for_new(db, student, everyone, now=NOW),
+                                                    RUNS),
+            "volunteer directory": median_time(lambda: volunteers.directory(db, student, focus_only=False, now=NOW),
+                                               RUNS),
+            "occupation summary": median_time(lambda: narrowing.occupation_summaries(db, student, student.user_id),
+                                              RUNS),
             "who next": median_time(lambda: narrowing.who_next(db, student), RUNS),
             "most asked (career office)": median_time(lambda: volunteers.most_asked_people(db, admin, now=NOW), RUNS),
         }

@@ -105,7 +105,8 @@ def main() -> None:
             print(f"\n{label}: {len(rows):,} dashboard rows")
             _render(user_id)  # warm-up: imports, the page's first compile
             print(f"  dashboard page (AppTest)  median of {runs}: {_median(lambda: _render(user_id), runs):7.3f} s")
-            print(f"  dashboard SQL alone       median of 5: {_median(lambda: cohort_dashboard(db, actor, now=NOW), 5):7.3f} s")
+            print("  dashboard SQL alone       median of 5: "
+                  f"{_median(lambda: cohort_dashboard(db, actor, now=NOW), 5):7.3f} s")
             for kind in KINDS:
                 out = Path(tmp) / f"{kind}.csv"
 

@@ -95,7 +95,8 @@ def _validated(errors: FieldErrors, **entered) -> CohortCreate | None:
 with st.expander("Create a cohort", icon=":material/add:", expanded=not cohorts):
     with st.form("admin_cohorts_create", clear_on_submit=False):
         new_errors = FieldErrors()
-        name = st.text_input("Name", key="admin_cohorts_new_name", placeholder="Health & Science Explorers, Spring 2027")
+        name = st.text_input("Name", key="admin_cohorts_new_name",
+                             placeholder="Health & Science Explorers, Spring 2027")
         new_errors.slot("name")
         start, end = _term_fields("admin_cohorts_new", new_errors)
         timing = _timing_fields("admin_cohorts_new")
@@ -137,7 +138,8 @@ with settings_tab:
                                           original={k: chosen[k] for k in entered}),
                     name=edit_name, errors=edit_errors, labels=_LABELS)
                 if result.ok:
-                    st.session_state["admin_cohorts_flash"] = ("Saved. Due dates and flags use the new settings at once.")
+                    st.session_state["admin_cohorts_flash"] = ("Saved. Due dates and flags use the new settings "
+                                                               "at once.")
                     st.rerun()
 
 with counselors_tab:
@@ -148,7 +150,8 @@ with counselors_tab:
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.text(f"{person['first_name']} {person['last_name']} ({person['username']})"
                   + ("" if person["active"] else " — deactivated"))
-        if right.button("Unassign", key=f"admin_cohorts_unassign_{cid}_{person['id']}", icon=":material/person_remove:"):
+        if right.button("Unassign", key=f"admin_cohorts_unassign_{cid}_{person['id']}",
+                        icon=":material/person_remove:"):
             if forms.submit(lambda: unassign_counselor(db, actor, cid, person["id"])).ok:
                 st.session_state["admin_cohorts_flash"] = (
                     f"{md_escape(person['first_name'] + ' ' + person['last_name'])} no longer follows "

@@ -25,8 +25,8 @@ P = "admin_health"
 STATUS_WORDS = {"ok": "ok", "failed": "failed", "running": "running", "interrupted": "interrupted", None: "never run"}
 # Coloured words, not emoji: every browser draws them (headless and kiosk browsers have no emoji font).
 STATUS_MARKS = {"ok": ":green[:material/check_circle: ok]", "failed": ":red[:material/error: failed]",
-                "running": ":blue[:material/autorenew: running]", "interrupted": ":orange[:material/warning: interrupted]",
-                None: "never run"}
+                "running": ":blue[:material/autorenew: running]",
+                "interrupted": ":orange[:material/warning: interrupted]", None: "never run"}
 
 st.title("Health and backups")
 
@@ -43,7 +43,8 @@ for job in jobs:
     with st.container(border=True):
         text_col, button_col = st.columns([5, 1], vertical_alignment="center")
         with text_col:
-            st.markdown(f"**{md_escape(job.label)}** · {STATUS_MARKS.get(job.last_status, md_escape(str(job.last_status)))}")
+            st.markdown(f"**{md_escape(job.label)}** · "
+                        f"{STATUS_MARKS.get(job.last_status, md_escape(str(job.last_status)))}")
             last = (f"Last run {when(job.last_started_at)}" if job.last_started_at else "Not run yet")
             failures = (f" · {job.runs_failed_last_7_days} failed in the last 7 days"
                         if job.runs_failed_last_7_days else "")

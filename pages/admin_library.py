@@ -64,7 +64,8 @@ def _entry_fields(prefix: str, item: dict | None) -> LibraryItemInput | None:
         left, right = st.columns([3, 1])
         title = left.text_input("Title", value=item.get("title", ""), key=f"{prefix}_title")
         channel = right.selectbox("Channel", TEMPLATE_CHANNELS, key=f"{prefix}_channel",
-                                  index=TEMPLATE_CHANNELS.index(item["channel"]) if item.get("channel") in TEMPLATE_CHANNELS else 0)
+                                  index=(TEMPLATE_CHANNELS.index(item["channel"])
+                                         if item.get("channel") in TEMPLATE_CHANNELS else 0))
         subject = st.text_input("Subject (email)", value=item.get("subject", ""), key=f"{prefix}_subject")
     body = st.text_area("Text", value=item.get("body", ""), height=220 if kind == "template" else 100,
                         key=f"{prefix}_body",

@@ -1,4 +1,5 @@
-"""Outbox: the emails the portal sent, will send, could not send, or (a demo without SMTP) keeps to show (career office)."""
+"""Outbox: the emails the portal sent, will send, could not send, or (a demo without SMTP) keeps to show \
+(career office)."""
 
 import streamlit as st
 
@@ -53,8 +54,8 @@ def _kind(key: str) -> str:
 
 
 st.dataframe(
-    [{"To": m["to_address"], "Subject": m["subject"], "Kind": _kind(m["kind"]), "State": STATES.get(m["state"], m["state"]),
-      "Attempts": m["attempts"], "Created": when(m["created_at"]),
+    [{"To": m["to_address"], "Subject": m["subject"], "Kind": _kind(m["kind"]),
+      "State": STATES.get(m["state"], m["state"]), "Attempts": m["attempts"], "Created": when(m["created_at"]),
       "Sent": when(m["sent_at"]) if m["sent_at"] else "", "Error": m["last_error"] or ""} for m in messages],
     hide_index=True, width="stretch")
 

@@ -30,7 +30,8 @@ by_name = {c["name"]: c for c in cohorts}
 chosen = by_name[st.selectbox("Cohort", list(by_name), key="admin_registration_pick")]
 cid = chosen["id"]
 with st.form(f"admin_registration_form_{cid}"):
-    is_open = st.toggle("Registration open", value=bool(chosen["self_registration"]), key=f"admin_registration_open_{cid}")
+    is_open = st.toggle("Registration open", value=bool(chosen["self_registration"]),
+                        key=f"admin_registration_open_{cid}")
     code = st.text_input("Invite code", value=chosen["invite_code"] or "", key=f"admin_registration_code_{cid}",
                          help="Leave empty to get a random code. 6 to 40 letters, digits or dashes.")
     domains = st.text_input("Allowed email domains", value=(chosen["allowed_email_domains"] or "").replace(",", ", "),

@@ -46,7 +46,8 @@ def volunteer_fields(prefix: str, e: dict | None = None) -> tuple[dict, FieldErr
     with b:
         last = st.text_input("Last name", value=e.get("last_name", ""), key=f"{prefix}_last", max_chars=100)
         errors.slot("last_name")
-        organization = st.text_input("Organization", value=e.get("organization", ""), key=f"{prefix}_org", max_chars=200)
+        organization = st.text_input("Organization", value=e.get("organization", ""), key=f"{prefix}_org",
+                                     max_chars=200)
         errors.slot("organization")
         occupation = st.text_input("Occupation", value=e.get("occupation", ""), key=f"{prefix}_occupation",
                                    max_chars=200, help="Students see volunteers whose occupation matches one of "
@@ -120,7 +121,8 @@ with add_tab:
     message = st.empty()
     if submitted:
         key = forms.form_key(form_name)
-        result = forms.submit(lambda: volunteers.add_volunteer(db, actor, VolunteerCreate(**values), idempotency_key=key),
+        result = forms.submit(lambda: volunteers.add_volunteer(db, actor, VolunteerCreate(**values),
+                                                               idempotency_key=key),
                               name=form_name, errors=errors, where=message)
         if result.ok:
             st.session_state[ADD_ROUND] = add_round + 1
@@ -146,7 +148,8 @@ with import_tab:
             plan = None
         if plan is not None:
             counts = import_preview(plan, key="admin_volunteers", new_label="To add",
-                                    rejected_note="Rejected lines are skipped; fix them in the file and import it again.")
+                                    rejected_note="Rejected lines are skipped; fix them in the file and "
+                                                  "import it again.")
             if counts["create"] + counts["update"] == 0:
                 st.info("Nothing to import from this file.")
             elif st.button(f"Import {counts['create']} new and {counts['update']} updated volunteer(s)", type="primary",
@@ -178,13 +181,15 @@ with asked_tab:
         st.info("Nobody was asked by more than one student this term.")
     else:
         st.dataframe([{"Person": p["name"], "Organization": p["organization"], "Students": p["students"],
-                       "Cap": "" if p["cap"] is None else p["cap"] if p["own_cap"] is not None else f"{p['cap']} (default)",
+                       "Cap": ("" if p["cap"] is None else p["cap"] if p["own_cap"] is not None
+                               else f"{p['cap']} (default)"),
                        "Capped": "yes" if p["capped"] else ""} for p in people], hide_index=True, width="stretch")
         by_label = {f"{p['name']} · {p['organization']} ({p['students']} students)": p for p in people}
         with st.form("admin_volunteers_cap_form"):
             chosen = by_label[st.selectbox("Person", list(by_label), key="admin_volunteers_cap_pick")]
             cap = st.number_input("Cap: students per term", min_value=1, max_value=1000,
-                                  value=int(chosen["own_cap"] or max(1, chosen["students"])), key="admin_volunteers_cap_n")
+                                  value=int(chosen["own_cap"] or max(1, chosen["students"])),
+                                  key="admin_volunteers_cap_n")
             set_col, lift_col = st.columns(2)
             set_clicked = set_col.form_submit_button("Set this cap", type="primary")
             lift_clicked = lift_col.form_submit_button("Lift their own cap")

@@ -162,7 +162,8 @@ if summary:
                                        aggfunc="first", sort=False).reset_index()
         off = standings[standings["status"].isin(["behind", "missed"])].groupby("student_id").size()
         matrix.insert(2, "Off track", [int(off.get(i, 0)) for i in matrix["student_id"]])
-        matrix = matrix.rename(columns={"name": "Student"}).sort_values(["Off track", "Student"], ascending=[False, True])
+        matrix = matrix.rename(columns={"name": "Student"}).sort_values(["Off track", "Student"],
+                                                                        ascending=[False, True])
         matrix = matrix.reset_index(drop=True)
         event = st.dataframe(matrix, hide_index=True, width="stretch", key=f"{P}_standings",
                              column_order=[c for c in matrix.columns if c != "student_id"],

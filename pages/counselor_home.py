@@ -262,7 +262,8 @@ if tab_students.open and institution:  # only the open tab runs: the others cost
                 st.caption(f"Showing the first {FOUND_MAX}: type more of the name to narrow.")
 elif tab_students.open:
     with tab_students:
-        st.caption(f"{len(shown)} of {len(df)} students. Click a row to open the student; click a column header to sort.")
+        st.caption(f"{len(shown)} of {len(df)} students. Click a row to open the student; "
+                   "click a column header to sort.")
         zone = get_settings().timezone
         table = pd.DataFrame({
             "student_id": shown["student_id"],
@@ -291,8 +292,10 @@ elif tab_students.open:
                 "Student": st.column_config.TextColumn(pinned=True),
                 "Flags": st.column_config.TextColumn(width="medium"),
                 "Last activity": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
-                "Days inactive": st.column_config.NumberColumn(help="Days since the student last did anything in the portal"),
-                "Goals off track": st.column_config.NumberColumn(help="Cohort goals the student is behind on or has missed"),
+                "Days inactive": st.column_config.NumberColumn(
+                    help="Days since the student last did anything in the portal"),
+                "Goals off track": st.column_config.NumberColumn(
+                    help="Cohort goals the student is behind on or has missed"),
             },
         )
         if event.selection.rows:
@@ -371,7 +374,8 @@ if tab_charts.open:
                    alt.Tooltip("comments:Q", title="Counselor comments")]
         st.altair_chart(
             alt.layer(
-                alt.Chart(activity).mark_bar(opacity=0.7).encode(x=x, y=alt.Y("events:Q", title="Actions"), tooltip=tooltip),
+                alt.Chart(activity).mark_bar(opacity=0.7).encode(x=x, y=alt.Y("events:Q", title="Actions"),
+                                                                 tooltip=tooltip),
                 alt.Chart(activity).mark_line(point=True, color="#d62728").encode(
                     x=x, y=alt.Y("active_students:Q", title="Active students", axis=alt.Axis(titleColor="#d62728")),
                     tooltip=tooltip),
@@ -387,7 +391,8 @@ if tab_comments.open:
             st.caption("No comments yet. Open a student to start a thread on their campaign or on any item.")
         for c in latest:
             with st.container(border=True):
-                who = "You" if c["author_id"] == actor.user_id else f"{md_escape(c['author_name'])} ({c['author_role']})"
+                who = ("You" if c["author_id"] == actor.user_id
+                       else f"{md_escape(c['author_name'])} ({c['author_role']})")
                 st.caption(f"{who} on {md_escape(c['student_name'])}'s "
                            f"{'campaign' if c['subject_type'] == 'student' else c['subject_type'].replace('_', ' ')}"
                            f", {when(c['created_at'])}"

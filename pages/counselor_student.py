@@ -82,7 +82,8 @@ if goals:
     st.subheader("Cohort goals", anchor=False)
     status_words = {"met": "✅ met", "on_track": "on track", "behind": "⚠️ behind", "missed": "❌ missed"}
     st.dataframe(pd.DataFrame([{
-        "Goal": f"{g['target']} {g['label']}", "Due": g["due_on"], "Now": g["current"], "Expected by now": g["expected_now"],
+        "Goal": f"{g['target']} {g['label']}", "Due": g["due_on"], "Now": g["current"],
+        "Expected by now": g["expected_now"],
         "Status": status_words[g["status"]]} for g in goals]), hide_index=True, width="stretch")
 
 # What the conversations say per focus occupation, from the reflections the student did not keep private.
@@ -120,10 +121,12 @@ with tab_contacts:
     else:
         overview = pd.DataFrame([{
             "Contact": f"{c['first_name']} {c['last_name']}".strip(), "Organization": c["organization"],
-            "Title": c["title"], "Stage": stage_label(c["stage"], c.get("outreach_reply")), "Since": when(c["stage_at"]),
+            "Title": c["title"], "Stage": stage_label(c["stage"], c.get("outreach_reply")),
+            "Since": when(c["stage_at"]),
             "Archived": c["archived_at"] is not None} for c in contacts])
         st.dataframe(overview, hide_index=True, width="stretch")
-        labels = {c["id"]: f"{c['first_name']} {c['last_name']}".strip() + (f" · {c['organization']}" if c["organization"] else "")
+        labels = {c["id"]: f"{c['first_name']} {c['last_name']}".strip()
+                  + (f" · {c['organization']}" if c["organization"] else "")
                   + (" (archived)" if c["archived_at"] is not None else "") for c in contacts}
         # Open on the contact furthest along: it has the most for a counselor to read.
         furthest = max(range(len(contacts)), key=lambda i: (Stage(contacts[i]["stage"]).order, -i))
@@ -193,7 +196,8 @@ with tab_contacts:
         for t in c["thank_yous"]:
             with st.container(border=True):
                 state = f"sent {when(t['sent_at'])}" if t["sent_at"] else "draft, not sent"
-                st.markdown(f"**Thank-you** to {'the referrer' if t['kind'] == 'referrer' else 'the person met'} ({state})")
+                st.markdown(f"**Thank-you** to {'the referrer' if t['kind'] == 'referrer' else 'the person met'} "
+                            f"({state})")
                 st.text(t["body"])
                 comment_thread(db, actor, student_id, "thank_you", t["id"], key=f"{P}_t{t['id']}", new_after=new_after)
         for f in c["follow_ups"]:

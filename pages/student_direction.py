@@ -63,7 +63,8 @@ for s in summaries:
 
 st.header("Who next", anchor=False)
 if added := st.session_state.get(ADDED):
-    st.success(f"Added {md_escape(added['name'])} to your targets, with the introduction drafted.", icon=":material/check:")
+    st.success(f"Added {md_escape(added['name'])} to your targets, with the introduction drafted.",
+               icon=":material/check:")
     if added.get("notice"):
         st.warning(added["notice"], icon=":material/groups:")
     link("pages/student_outreach.py", "Open the introduction draft", contact_id=added["contact_id"],
@@ -84,7 +85,8 @@ for i, p in enumerate(suggested):
                 form_name = f"student_direction_add_{p.volunteer_id}"
                 if st.button("Add to my targets", key=form_name, icon=":material/person_add:"):
                     key = forms.form_key(form_name)
-                    result = forms.submit(lambda: volunteers.add_as_target(db, actor, p.volunteer_id, idempotency_key=key),
+                    result = forms.submit(lambda: volunteers.add_as_target(db, actor, p.volunteer_id,
+                                                                           idempotency_key=key),
                                           name=form_name)
                     if result.ok:
                         st.session_state[ADDED] = {"name": p.name, "contact_id": result.value.contact_id,

@@ -19,8 +19,9 @@ from ui.guard import require
 from ui.widgets import local, md_escape, when
 
 db, actor = require(Role.STUDENT)
-KIND_WORDS = {FollowUpKind.NEWS: "News", FollowUpKind.RESOURCE: "A resource to share", FollowUpKind.CHECK_IN: "Check-in",
-              FollowUpKind.WHERE_I_LANDED: "Where I landed", FollowUpKind.OTHER: "Other"}
+KIND_WORDS = {FollowUpKind.NEWS: "News", FollowUpKind.RESOURCE: "A resource to share",
+              FollowUpKind.CHECK_IN: "Check-in", FollowUpKind.WHERE_I_LANDED: "Where I landed",
+              FollowUpKind.OTHER: "Other"}
 OUTCOME_WORDS = {OutcomeKind.INTERNSHIP: "Internship", OutcomeKind.JOB_OFFER: "Job offer",
                  OutcomeKind.NONE: "Nothing yet", OutcomeKind.OTHER: "Other"}
 
@@ -43,7 +44,8 @@ with log_tab:
         errors = FieldErrors()
         kind = st.selectbox("Kind", KINDS,
                             key=f"{k}_kind", format_func=lambda k: KIND_WORDS[k])
-        text = merge_fields.fill(template["body"], merge_fields.values_for(db, actor, contact["id"])) if template else ""
+        text = (merge_fields.fill(template["body"], merge_fields.values_for(db, actor, contact["id"]))
+                if template else "")
         body = st.text_area("Message", value=text, height=160, key=f"student_keep_in_touch_body_{k}")
         errors.slot("body")
         when_choice = st.radio("When", ["Sent today", "Plan it for a date"], horizontal=True, key=f"{k}_when")
@@ -155,7 +157,8 @@ with landed_tab:
         news = keep_in_touch.outcome_sentence(p["kind"], p["landed_organization"], p["landed_title"])
         values = merge_fields.values_for(db, actor, p["contact_id"], outcome=news)
         with st.expander(f"Note to {md_escape(name)}", expanded=True):
-            body = st.text_area("Note", value=merge_fields.fill(landed_template["body"], values) if landed_template else news,
+            body = st.text_area("Note",
+                                value=merge_fields.fill(landed_template["body"], values) if landed_template else news,
                                 height=180, key=f"student_keep_in_touch_landed_{p['contact_id']}_{p['outcome_id']}")
             if st.button("Mark note sent", key=f"student_keep_in_touch_landed_go_{p['contact_id']}_{p['outcome_id']}",
                          type="primary"):

@@ -238,7 +238,8 @@ for m in held_or_planned:
             referrals_of(m)
             a, b = st.columns(2)
             with a:
-                link("pages/student_thank_you.py", "Next: send the thank-you", contact_id=cid, icon=":material/favorite:")
+                link("pages/student_thank_you.py", "Next: send the thank-you", contact_id=cid,
+                     icon=":material/favorite:")
             with b:
                 link("pages/student_reflection.py", "Reflect on it", contact_id=cid, icon=":material/psychology:")
         comment_thread(db, actor, actor.user_id, "meeting", m["id"], key=f"student_meetings_meeting_{m['id']}")

@@ -185,7 +185,8 @@ def new_draft() -> None:
     if applied not in by_id:
         applied = st.session_state[applied_key] = template_id
     if template_id != applied:
-        edited = (st.session_state.get(subject_key), st.session_state.get(body_key)) not in (filled(applied), (None, None))
+        edited = ((st.session_state.get(subject_key), st.session_state.get(body_key))
+                  not in (filled(applied), (None, None)))
         if edited:
             st.warning(f"Switch to \u201c{md_escape(by_id[template_id]['title'])}\u201d? Your edits to this draft "
                        "would be replaced by the template.", icon=":material/help:")

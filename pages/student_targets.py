@@ -31,7 +31,8 @@ st.caption("People whose work you want to understand. Narrow to at most three fo
            "person with one; start with three to five people.")
 
 # A link such as "?contact=12" opens that contact's form, once: closing it later stays closed.
-if (raw_contact := st.query_params.get(CONTACT_PARAM)) and st.session_state.get("student_targets_from_url") != raw_contact:
+if ((raw_contact := st.query_params.get(CONTACT_PARAM))
+        and st.session_state.get("student_targets_from_url") != raw_contact):
     st.session_state["student_targets_from_url"] = raw_contact
     if (wanted := requested_id(what="contact")) is not None:
         st.session_state[SELECTED] = wanted
@@ -78,7 +79,8 @@ def contact_fields(prefix: str, existing: dict | None = None) -> tuple[dict, Fie
     with a:
         first = st.text_input("First name", value=e.get("first_name", ""), key=f"{prefix}_first", max_chars=100)
         errors.slot("first_name")
-        organization = st.text_input("Organization", value=e.get("organization", ""), key=f"{prefix}_org", max_chars=200)
+        organization = st.text_input("Organization", value=e.get("organization", ""), key=f"{prefix}_org",
+                                     max_chars=200)
         errors.slot("organization")
         field = st.text_input("Field / occupation", value=e.get("field", ""), key=f"{prefix}_field", max_chars=200)
         errors.slot("field")
@@ -93,7 +95,8 @@ def contact_fields(prefix: str, existing: dict | None = None) -> tuple[dict, Fie
         errors.slot("title")
         occ_ids = [None, *occupation_names]
         occ = st.selectbox("Focus occupation", occ_ids, key=f"{prefix}_occ",
-                           index=occ_ids.index(e.get("focus_occupation_id")) if e.get("focus_occupation_id") in occ_ids else 0,
+                           index=(occ_ids.index(e.get("focus_occupation_id"))
+                                  if e.get("focus_occupation_id") in occ_ids else 0),
                            format_func=lambda i: "—" if i is None else occupation_names[i])
         errors.slot("focus_occupation_id")
         phone = st.text_input("Phone", value=e.get("phone") or "", key=f"{prefix}_phone", max_chars=40)
@@ -261,7 +264,8 @@ if contact is not None:
     cid = contact["id"]
     edit_name = f"student_targets_edit_{cid}"
     opened = forms.opened_version(edit_name, contact["version"])
-    originals = st.session_state.setdefault(f"{edit_name}_original", {k: contact[k] for k in ContactUpdate.model_fields})
+    originals = st.session_state.setdefault(f"{edit_name}_original",
+                                            {k: contact[k] for k in ContactUpdate.model_fields})
     with st.container(border=True, key="student_targets_selected_panel"):
         head, badge = st.columns([5, 1])
         head.subheader(md_escape(f"{contact['first_name']} {contact['last_name']}".strip()), anchor=False)

@@ -51,7 +51,8 @@ if not found:
         st.info("The career office has not listed any volunteers yet.")
     st.stop()
 
-st.caption(f"{len(found)} volunteer(s)" + (f"; the first {SHOWN} are shown, search to narrow" if len(found) > SHOWN else ""))
+st.caption(f"{len(found)} volunteer(s)"
+           + (f"; the first {SHOWN} are shown, search to narrow" if len(found) > SHOWN else ""))
 for v in found[:SHOWN]:
     name = f"{v['first_name']} {v['last_name']}".strip()
     with st.container(border=True, key=f"student_volunteers_card_{v['id']}"):
@@ -64,7 +65,8 @@ for v in found[:SHOWN]:
                 details.append(f"Occupation: {v['occupation']}")
             if v["topics"]:
                 details.append(f"Glad to talk about: {v['topics']}")
-            preference = CONTACT_PREFERENCE_LABELS.get(ContactPreference(v["contact_preference"]), v["contact_preference"])
+            preference = CONTACT_PREFERENCE_LABELS.get(ContactPreference(v["contact_preference"]),
+                                                       v["contact_preference"])
             details.append(f"Prefers: {preference}")
             st.caption(md_escape(" · ".join(details)))
         with action:

@@ -75,7 +75,8 @@ OCCUPATIONS = {
                                    ("Research Coordinator", "Eastbrook University Medical School"),
                                    ("Program Evaluator", "Healthy Communities Foundation")]),
         "Physical therapy": ("Rehabilitation", [("Physical Therapist", "Motion Rehab Clinic"),
-                             ("Clinic Director", "Stride Sports Therapy"), ("Pediatric PT", "Children's Therapy Center")]),
+                             ("Clinic Director", "Stride Sports Therapy"),
+                             ("Pediatric PT", "Children's Therapy Center")]),
         "Environmental science": ("Environment", [("Environmental Consultant", "Greenline Consulting"),
                                   ("Water Quality Analyst", "Regional Water Authority"),
                                   ("Sustainability Officer", "Harbor City Council")]),
@@ -84,7 +85,8 @@ OCCUPATIONS = {
         "Management consulting": ("Consulting", [("Associate Consultant", "Meridian Partners"),
                                   ("Engagement Manager", "Brightpath Advisory"), ("Analyst", "Copperfield Group")]),
         "Policy analysis": ("Public policy", [("Policy Analyst", "State Budget Office"),
-                            ("Legislative Aide", "Office of Senator Hale"), ("Research Fellow", "Civic Futures Institute")]),
+                            ("Legislative Aide", "Office of Senator Hale"),
+                            ("Research Fellow", "Civic Futures Institute")]),
         "Recruiting": ("Talent acquisition", [("Technical Recruiter", "Northwind Software"),
                        ("Campus Recruiting Lead", "Atlas Financial"), ("Talent Partner", "Bloom Retail Group")]),
         "Marketing": ("Marketing", [("Brand Manager", "Sunny Foods"), ("Content Strategist", "Lumen Media"),
@@ -150,7 +152,7 @@ def seed_demo(db: Database, *, now: datetime | None = None, rounds: int = 12) ->
                                last_name=last, role=role, password=DEMO_PASSWORD, student_number=number),
         now=now - timedelta(days=60), rounds=rounds)
     make(*ADMIN, Role.ADMIN)
-    counselors = [make(u, f, l, Role.COUNSELOR) for u, f, l in COUNSELORS]
+    counselors = [make(username, first, last, Role.COUNSELOR) for username, first, last in COUNSELORS]
     questions = list_items(db, SYSTEM, "question")
     templates = {t["seed_key"]: t for t in list_items(db, SYSTEM, "template")}
     term_start = (now - timedelta(days=50)).date()
@@ -342,7 +344,8 @@ def _advance(db, actor, rng, contact, step: Step, t0: datetime, questions, templ
 
 def _counselor_comment(db, counselor, student_id, profile, now) -> None:
     text = {
-        "thank_overdue": "Your meeting went well by the look of your notes. Send the thank-you today, while it is fresh.",
+        "thank_overdue": ("Your meeting went well by the look of your notes. "
+                          "Send the thank-you today, while it is fresh."),
         "research": "Good research so far. Add a question about how they got into the field.",
         "reflected": "Thoughtful reflection. Who could answer the question you still have?",
     }[profile]

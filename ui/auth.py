@@ -261,7 +261,8 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
 def _lock_message(until: datetime, now: datetime) -> str:
     minutes = max(1, round((until - now).total_seconds() / 60))
     return (f"Too many failed sign-ins. Try again after {local(until):%H:%M} "
-            f"(in about {minutes} minute{'s' if minutes != 1 else ''}), or ask the career office to unlock the account.")
+            f"(in about {minutes} minute{'s' if minutes != 1 else ''}), "
+            "or ask the career office to unlock the account.")
 
 
 def sign_out(db: Database, actor: Actor) -> None:

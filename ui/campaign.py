@@ -176,7 +176,8 @@ def referral_dot(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> st
 def stage_legend_dot() -> str:
     """Graphviz DOT of the map's legend: one small box per stage, in pipeline order."""
     lines = ["digraph legend {", '  rankdir=LR; bgcolor="transparent"; nodesep=0.15;',
-             '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=9, color="#9ca3af", height=0.3];',
+             '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=9, color="#9ca3af", '
+             'height=0.3];',
              '  edge [style=invis];']
     for s in Stage:
         lines.append(f'  {s.value} [label="{STAGE_LABELS[s]}", fillcolor="{STAGE_FILL[s]}"];')

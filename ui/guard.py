@@ -1,4 +1,5 @@
-"""The role guard every page calls first: who is signed in, whether their session may go on, and may they see this page."""
+"""The role guard every page calls first: who is signed in, whether their session may go on, \
+and may they see this page."""
 
 from __future__ import annotations
 

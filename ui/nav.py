@@ -22,7 +22,8 @@ _app_navigation_given = False
 
 
 def _account(*, hidden: bool = False) -> st.Page:
-    return st.Page(ACCOUNT_PAGE, title="Account", icon=":material/person:", visibility="hidden" if hidden else "visible")
+    return st.Page(ACCOUNT_PAGE, title="Account", icon=":material/person:",
+                   visibility="hidden" if hidden else "visible")
 
 
 def _notifications(*, hidden: bool = False) -> st.Page:
@@ -71,7 +72,8 @@ def navigation(role: Role | None) -> dict[str, list[st.Page]]:
         return {"": [sign_in, *_hidden_pages(set())]}
     sections = pages_for(role)
     # Built again without a default page: the default one reports the site root as its url_path.
-    shown = {page.url_path for group in _role_sections(role, default=False).values() for page in group} | {p for p, _ in _EVERYONE}
+    shown = ({page.url_path for group in _role_sections(role, default=False).values() for page in group}
+             | {p for p, _ in _EVERYONE})
     last = list(sections)[-1]
     sections[last] = [*sections[last], *_hidden_pages(shown)]
     return sections

@@ -1,4 +1,5 @@
-"""The student's pages, in the order of the pipeline: target, research, outreach, interview, thank, reflect, keep in touch."""
+"""The student's pages, in the order of the pipeline: target, research, outreach, interview, thank, reflect, \
+keep in touch."""
 
 from functools import partial
 
