@@ -1,9 +1,11 @@
-"""Small helpers shared by the campaign tests: a contact of a student, and how many events of a kind were logged."""
+"""Small helpers shared by the campaign tests: a contact of a student, a meeting held with it, and counts of
+logged events and of rows."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from core.campaign import contacts
-from core.models import ContactCreate
+from core.campaign import contacts, meetings
+from core.models import ContactCreate, MeetingCreate, MeetingLog, MeetingMode
+from core.store.db import scalar
 from tests.conftest import NOW
 
 
@@ -17,3 +19,16 @@ def _events(world, action, entity_type):
     from core.store.db import scalar
     with world.db.cursor() as cur:
         return scalar(cur, "SELECT count(*) FROM events WHERE action = ? AND entity_type = ?", [action, entity_type])
+
+
+def _held_meeting(world, cid: int) -> int:
+    a, db = world.alice, world.db
+    mid = meetings.schedule_meeting(db, a, cid, MeetingCreate(
+        starts_at_local=datetime(2026, 3, 9, 10, 0), timezone="UTC", mode=MeetingMode.VIDEO), now=NOW - timedelta(days=3))
+    meetings.log_meeting(db, a, mid, MeetingLog(insights="x"), held_at=datetime(2026, 3, 9, 10, 0), now=NOW)
+    return mid
+
+
+def _count(db, sql, params=()) -> int:
+    with db.cursor() as cur:
+        return scalar(cur, sql, list(params))

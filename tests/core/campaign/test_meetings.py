@@ -1,23 +1,29 @@
 """Meetings: logging one turns its referrals into linked targets in one transaction, and a meeting keeps its time zone (core/campaign/meetings.py)."""
 
+from __future__ import annotations
+
 from datetime import datetime, timedelta
 
 import pytest
 
-from core.campaign import contacts, meetings, research
-from core.errors import MeetingError, NotFound
+from core.campaign import contacts, keep_in_touch, meetings, reflections, research
+from core.errors import MeetingError, NeedsConfirmation, NotFound, StaleEdit
 from core.models import (
     ContactCreate,
+    FollowUpCreate,
+    FollowUpKind,
     MeetingCreate,
     MeetingLog,
     MeetingMode,
     MeetingNote,
     ReferralCreate,
+    ReflectionCreate,
     ResearchUpdate,
     Source,
     Stage,
 )
-from tests.campaign_helpers import _contact
+from core.oversight import timeline
+from tests.campaign_helpers import _contact, _held_meeting
 from tests.conftest import NOW
 
 
@@ -112,3 +118,83 @@ def test_meeting_times_are_stored_in_utc_with_their_zone(world):
         starts_at_local=datetime(2026, 7, 1, 9, 30), timezone="America/Chicago", mode=MeetingMode.IN_PERSON), now=NOW)
     stored = meetings.get_meeting(db, alice, m)
     assert (stored["starts_at"], stored["timezone"]) == (datetime(2026, 7, 1, 14, 30), "America/Chicago")
+
+
+# ---------------------------------------------------------------- 3. meeting times
+
+def test_held_time_far_from_the_scheduled_one_or_in_the_future_asks_first(world):
+    a, db = world.alice, world.db
+    cid = _contact(world)
+    tomorrow = meetings.schedule_meeting(db, a, cid, MeetingCreate(
+        starts_at_local=NOW + timedelta(days=1), timezone="UTC", mode=MeetingMode.PHONE), now=NOW)
+    with pytest.raises(NeedsConfirmation, match="more than a day"):
+        meetings.log_meeting(db, a, tomorrow, MeetingLog(), held_at=NOW - timedelta(days=1), confirm_time=False, now=NOW)
+    with pytest.raises(NeedsConfirmation, match="in the future"):
+        meetings.log_meeting(db, a, tomorrow, MeetingLog(), held_at=NOW + timedelta(hours=2), confirm_time=False, now=NOW)
+    assert meetings.get_meeting(db, a, tomorrow)["status"] == "scheduled"
+    meetings.log_meeting(db, a, tomorrow, MeetingLog(), held_at=NOW - timedelta(days=1), confirm_time=True, now=NOW)
+    m = meetings.get_meeting(db, a, tomorrow)
+    [listed] = meetings.list_meetings(db, a, cid)
+    # One meeting, one date: the held time is the one shown everywhere.
+    assert listed["shown_at"] == m["held_at"] == NOW - timedelta(days=1)
+    [student_listed] = meetings.list_student_meetings(db, a)
+    assert student_listed["shown_at"] == m["held_at"]
+
+
+def test_scheduling_in_the_past_asks_first(world):
+    a, db = world.alice, world.db
+    cid = _contact(world)
+    past = MeetingCreate(starts_at_local=NOW - timedelta(days=2), timezone="UTC", mode=MeetingMode.PHONE)
+    with pytest.raises(NeedsConfirmation, match="in the past"):
+        meetings.schedule_meeting(db, a, cid, past, confirm_past=False, now=NOW)
+    assert meetings.list_meetings(db, a, cid) == []
+    meetings.schedule_meeting(db, a, cid, past, confirm_past=True, now=NOW)
+    assert len(meetings.list_meetings(db, a, cid)) == 1
+
+
+def test_meeting_log_referral_reflection_and_follow_up_edits_are_checked_and_on_the_timeline(world):
+    a, db = world.alice, world.db
+    cid = _contact(world)
+    mid = _held_meeting(world, cid)
+    version = meetings.get_meeting(db, a, mid)["version"]
+    meetings.log_meeting(db, a, mid, MeetingLog(insights="first"), expected_version=version, confirm_time=False, now=NOW)
+    with pytest.raises(StaleEdit):
+        meetings.log_meeting(db, a, mid, MeetingLog(insights="stale"), expected_version=version, now=NOW)
+    assert meetings.get_meeting(db, a, mid)["insights"] == "first"
+    ref = meetings.add_referral(db, a, mid, ReferralCreate(first_name="Bo", organization="Lab"), idempotency_key="k1",
+                                now=NOW)
+    assert meetings.add_referral(db, a, mid, ReferralCreate(first_name="Bo", organization="Lab"), idempotency_key="k1",
+                                 now=NOW) == ref
+    meetings.update_referral(db, a, ref, ReferralCreate(first_name="Bob", organization="Lab", may_use_name=True),
+                             expected_version=1, now=NOW)
+    with pytest.raises(StaleEdit):
+        meetings.update_referral(db, a, ref, ReferralCreate(first_name="Bobby"), expected_version=1, now=NOW)
+    [r] = meetings.list_referrals(db, a, mid)
+    assert (r["first_name"], r["may_use_referrer_name"]) == ("Bob", True)
+    reflections.save_reflection(db, a, mid, ReflectionCreate(feelings="good"), expected_version=0, now=NOW)
+    with pytest.raises(StaleEdit):
+        reflections.save_reflection(db, a, mid, ReflectionCreate(feelings="other tab"), expected_version=0, now=NOW)
+    reflections.save_reflection(db, a, mid, ReflectionCreate(feelings="better"), expected_version=1, now=NOW)
+    assert reflections.get_reflection(db, a, mid)["feelings"] == "better"
+    fu = keep_in_touch.add_follow_up(db, a, cid, FollowUpCreate(kind=FollowUpKind.NEWS, body="news"), sent_at=NOW, now=NOW)
+    keep_in_touch.update_follow_up(db, a, fu, FollowUpCreate(kind=FollowUpKind.NEWS, body="more news"),
+                                   expected_version=1, now=NOW)
+    with pytest.raises(StaleEdit):
+        keep_in_touch.update_follow_up(db, a, fu, FollowUpCreate(kind=FollowUpKind.NEWS, body="x"), expected_version=1)
+    edits = [(e["description"], e["actor_name"]) for e in timeline.student_timeline(db, world.counselor_x, a.user_id)
+             if e["is_edit"]]
+    assert ("edited the log of a meeting", a.name) in edits
+    assert ("edited a referral, a contact", a.name) in edits
+    assert ("edited a reflection", a.name) in edits
+    assert ("edited a keep-in-touch message", a.name) in edits
+
+
+def test_cancel_can_be_undone(world):
+    a, db = world.alice, world.db
+    cid = _contact(world)
+    mid = meetings.schedule_meeting(db, a, cid, MeetingCreate(
+        starts_at_local=NOW + timedelta(days=2), timezone="UTC", mode=MeetingMode.PHONE), now=NOW)
+    meetings.cancel_meeting(db, a, mid, now=NOW)
+    meetings.cancel_meeting(db, a, mid, now=NOW)  # a second click changes nothing
+    meetings.reinstate_meeting(db, a, mid, now=NOW)
+    assert meetings.get_meeting(db, a, mid)["status"] == "scheduled"

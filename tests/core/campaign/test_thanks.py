@@ -1,13 +1,15 @@
 """Thank-you notes: their status, and the referrer to thank (core/campaign/thanks.py)."""
 
+from __future__ import annotations
+
 from datetime import timedelta
 
 import pytest
 
 from core.campaign import contacts, meetings, thanks
-from core.errors import ThankYouError
+from core.errors import StaleEdit, ThankYouError
 from core.models import ContactCreate, MeetingCreate, MeetingLog, MeetingMode, ReferralCreate, ThankYouCreate
-from tests.campaign_helpers import _contact
+from tests.campaign_helpers import _contact, _count, _held_meeting
 from tests.conftest import NOW
 
 
@@ -32,3 +34,46 @@ def test_thank_you_to_the_referrer_needs_a_referrer(world):
     c = contacts.create_contact(db, alice, ContactCreate(first_name="Rita"), now=NOW)
     with pytest.raises(ThankYouError, match="Nobody referred"):
         thanks.create_thank_you(db, alice, c.id, ThankYouCreate(body="x"), kind="referrer", now=NOW)
+
+
+# ---------------------------------------------------------------- 1. the thank-you's one draft
+
+def test_saving_a_thank_you_draft_twice_keeps_one_draft_with_the_latest_text(world):
+    a, db = world.alice, world.db
+    cid = _contact(world)
+    mid = _held_meeting(world, cid)
+    first = thanks.save_thank_you(db, a, cid, ThankYouCreate(body="Dear Ana, thank you"), meeting_id=mid,
+                                  expected_version=0, now=NOW)
+    [draft] = thanks.current_thank_yous(db, a, cid)
+    second = thanks.save_thank_you(db, a, cid, ThankYouCreate(body="Dear Ana, thank you for the hour"), meeting_id=mid,
+                                   expected_version=draft["version"], now=NOW)
+    assert first == second
+    [draft] = thanks.current_thank_yous(db, a, cid)
+    assert draft["body"] == "Dear Ana, thank you for the hour" and draft["sent_at"] is None
+    assert _count(db, "SELECT count(*) FROM thank_yous WHERE contact_id = ?", [cid]) == 1
+
+
+def test_save_and_send_sends_the_text_as_written_in_one_step(world):
+    a, db = world.alice, world.db
+    cid = _contact(world)
+    mid = _held_meeting(world, cid)
+    thanks.save_thank_you(db, a, cid, ThankYouCreate(body="draft text"), meeting_id=mid, expected_version=0, now=NOW)
+    [draft] = thanks.current_thank_yous(db, a, cid)
+    thanks.save_thank_you(db, a, cid, ThankYouCreate(body="final text"), meeting_id=mid, send=True,
+                          expected_version=draft["version"], now=NOW)
+    [sent] = thanks.current_thank_yous(db, a, cid)
+    assert (sent["body"], sent["sent_at"]) == ("final text", NOW)
+    assert thanks.thank_you_status(db, a, cid, now=NOW)[0]["sent_at"] == NOW
+    with pytest.raises(ThankYouError, match="already sent"):
+        thanks.save_thank_you(db, a, cid, ThankYouCreate(body="changed"), meeting_id=mid, expected_version=sent["version"])
+
+
+def test_a_thank_you_saved_from_a_stale_tab_is_refused_and_the_first_text_kept(world):
+    a, db = world.alice, world.db
+    cid = _contact(world)
+    mid = _held_meeting(world, cid)
+    thanks.save_thank_you(db, a, cid, ThankYouCreate(body="tab A"), meeting_id=mid, expected_version=0, now=NOW)
+    with pytest.raises(StaleEdit) as refused:
+        thanks.save_thank_you(db, a, cid, ThankYouCreate(body="tab B"), meeting_id=mid, expected_version=0, now=NOW)
+    assert refused.value.current["body"] == "tab A"
+    assert [t["body"] for t in thanks.current_thank_yous(db, a, cid)] == ["tab A"]

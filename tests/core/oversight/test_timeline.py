@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from core.campaign import thanks
 from core.errors import NotFound
+from core.models import ThankYouCreate
+from core.oversight import timeline
 from core.oversight.timeline import describe_event, readable_students, student_campaign, student_timeline
+from tests.campaign_helpers import _contact, _held_meeting
 from tests.conftest import NOW
 from tests.oversight_fixtures import DAY, SECRET, Campaign
 
@@ -100,3 +104,17 @@ def test_describe_event_reads_for_edits_and_unknown_items():
     assert describe_event("updated", "contact") == "edited a contact"
     assert describe_event("withdrawn", "comment") == "withdrew a comment"
     assert describe_event("edited", "interview_answer") == "edited an interview answer"
+
+
+def test_counselor_timeline_lists_only_the_current_thank_you_per_meeting(world):
+    a, db = world.alice, world.db
+    cid = _contact(world)
+    mid = _held_meeting(world, cid)
+    # An orphan left by the old page: a draft, then the template sent beside it.
+    orphan = thanks.create_thank_you(db, a, cid, ThankYouCreate(body="edited draft"), meeting_id=mid, now=NOW)
+    sent = thanks.create_thank_you(db, a, cid, ThankYouCreate(body="template"), meeting_id=mid, now=NOW)
+    thanks.mark_thank_you_sent(db, a, sent, now=NOW)
+    campaign = timeline.student_campaign(db, world.counselor_x, a.user_id)
+    [c] = [c for c in campaign["contacts"] if c["id"] == cid]
+    assert [t["id"] for t in c["thank_yous"]] == [sent] and orphan != sent
+    assert [t["id"] for t in thanks.current_thank_yous(db, a, cid)] == [sent]

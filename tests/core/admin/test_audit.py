@@ -1,16 +1,39 @@
-"""Saved work people can trust, oversight side: every edit of a cohort, a goal, a comment, a library entry and
-every roster action is in the audit log with who did it and when (core, in memory)."""
+"""The audit log: filters by user, cohort and date, and every administrative edit in it with who and when (core/admin/audit.py)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from core.admin import audit, cohorts, library, roster
 from core.admin.cohorts import add_goal, retire_goal, update_cohort, update_goal
-from core.oversight.comments import add_comment, edit_comment, restore_comment, withdraw_comment
 from core.admin.library import LibraryItemInput
+from core.errors import AccessDenied
 from core.models import CohortUpdate, CommentCreate, CommentEdit, GoalCreate, GoalMetric, GoalUpdate
+from core.oversight.comments import add_comment, edit_comment, restore_comment, withdraw_comment
 from tests.conftest import NOW
+
+
+# ---------------------------------------------------------------- audit and health
+
+
+def test_audit_filters_by_user_cohort_and_date(world):
+    db, admin = world.db, world.admin
+    cohorts.set_archived(db, admin, world.cohort_y, True, now=NOW + timedelta(days=2))
+    from core.identity.accounts import set_active
+
+    set_active(db, admin, world.bob.user_id, False, now=NOW + timedelta(days=3))
+    bob = audit.list_events(db, admin, user_id=world.bob.user_id)
+    assert [(e["action"], e["actor"]) for e in bob] == [
+        ("deactivated", "Admin Tester"), ("joined_cohort", "Admin Tester"), ("created", "system")]
+    y = audit.list_events(db, admin, cohort_id=world.cohort_y)
+    assert [e["action"] for e in y] == ["archived", "joined_cohort", "assigned", "created"]
+    day = audit.list_events(db, admin, since=(NOW + timedelta(days=2)).date(), until=(NOW + timedelta(days=2)).date())
+    assert [(e["action"], e["cohort"]) for e in day] == [("archived", "Cohort Y")]
+    assert audit.list_events(db, admin, action="deactivated")[0]["student"] == "Bob Tester"
+    with pytest.raises(AccessDenied):
+        audit.list_events(db, world.counselor_x)
 
 
 def _logged(world, since):
