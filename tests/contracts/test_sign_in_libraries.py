@@ -7,7 +7,7 @@ uses each library only through its documented API:
   unsafe_allow_javascript to run the one line that fetches the cookie, st.App(routes=...) to serve
   the cookie route, st.login / st.logout / st.user for single sign-on.
 - streamlit-authenticator 0.4.2: only its Hasher (the stored bcrypt hashes must stay ones it checks)
-  and its Validator (the password rule agrees with it; tests/test_password_rule.py).
+  and its Validator (the password rule agrees with it; tests/core/identity/test_accounts.py).
 - No cookie component (extra-streamlit-components) any more: a component reports back and forces a
   second script run, in which a click could be lost.
 

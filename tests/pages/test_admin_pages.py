@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
-from streamlit.testing.v1 import AppTest
-
 from datetime import date
 from pathlib import Path
 
+import pytest
+from streamlit.testing.v1 import AppTest
+
 from core.identity.accounts import user_id_for_username
 from core.store.db import open_database, scalar
-from tests.apptest_utils import sign_in_state
+from tests.apptest_utils import run_page, sign_in_state, texts
+
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["admin_home", "admin_cohorts", "admin_roster", "admin_accounts", "admin_registration", "admin_sso", "admin_library",
@@ -352,3 +353,10 @@ def test_assigning_a_counselor_names_the_counselor_and_the_cohort_inertly(portal
         assert scalar(cur, """SELECT count(*) FROM cohort_counselors cc JOIN users u ON u.id = cc.counselor_id
                               WHERE cc.cohort_id = ? AND u.username = ?""", [cid, username]) == 1
     db.close()
+
+
+def test_the_health_page_says_what_a_backup_holds_where_it_is_offered(portal_env):
+    at = run_page("pages/admin_health.py", portal_env, "admin")
+    assert not at.exception
+    shown = texts(at)
+    assert "private reflections" in shown and "password hash" in shown and "audit log" in shown

@@ -1,9 +1,13 @@
 """Every foundation page runs for the roles that may see it and refuses the others; sign-in works."""
 
+from __future__ import annotations
+
 import pytest
 
+from core.identity.accounts import PASSWORD_RULE
 from core.store.db import get_database
 from tests.apptest_utils import ROOT, refused, run_page, texts
+
 
 PAGES = {
     "pages/student_home.py": {"student07"},
@@ -142,3 +146,33 @@ def test_weak_new_password_is_refused_with_the_reason(portal_env):
     form["Repeat the new password"].input("short")
     next(b for b in at.button if b.label == "Save password").click().run()
     assert any("A password needs 8 to 20 characters." in e.value for e in at.error)
+
+
+def test_the_account_page_shows_the_rule_from_core(portal_env):
+    at = run_page("pages/account.py", portal_env, "student07")
+    new = next(t for t in at.text_input if t.label == "New password")
+    assert new.help == PASSWORD_RULE
+    assert PASSWORD_RULE in [c.value for c in at.caption]
+
+
+def test_a_too_long_new_password_is_refused_with_the_reason_not_a_traceback(portal_env):
+    at = run_page("pages/account.py", portal_env, "student07")
+    long = "Aa1!" + "é" * 40
+    form = {t.label: t for t in at.text_input}
+    form["Current (or one-time) password"].input("Demo-2026!")
+    form["New password"].input(long)
+    form["Repeat the new password"].input(long)
+    next(b for b in at.button if b.label == "Save password").click().run()
+    assert not at.exception
+    assert any("at most 72 bytes" in e.value for e in at.error)
+
+
+def test_signing_in_with_a_very_long_password_says_incorrect(portal_env):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at.text_input[0].input("student07")
+    at.text_input[1].input("Demo-2026!" + "x" * 100)
+    at.button[0].click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Username or password is incorrect."]

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 from streamlit_authenticator.utilities.hasher import Hasher
+from streamlit_authenticator.utilities.validator import Validator
 
 from core.errors import AccessDenied, AccountError, NotFound, SessionEnded
 from core.identity import accounts
 from core.identity.access import SYSTEM
-from core.identity.accounts import create_user
+from core.identity.accounts import PASSWORD_MAX_BYTES, PASSWORD_RULE, PASSWORD_SYMBOLS, create_user, password_problem
 from core.models import Role, UserCreate
 from core.store.db import rows, scalar
 from tests.conftest import NOW, PASSWORD, make_user
@@ -247,3 +248,33 @@ def test_unlock_ends_a_lockout_and_keeps_the_failures_on_record(world):
         accounts.record_login_attempt(db, username="bob", address=None, succeeded=False,
                                       now=later + timedelta(minutes=1 + k))
     assert accounts.locked_usernames(db, now=later + timedelta(minutes=6)) == {"bob"}
+
+
+SAMPLES = ["Abcdefg1!", "Abcdefg1-", "Abcdefg1 ", "Abcdéfg1!", "abcdefg1!", "ABCDEFG1!", "Abcdefgh!", "Abcdefgh1",
+           "Ab1!", "Abcdefghijklmnopqr1!", "Abcdefghijklmnopqrs1!", "Abcdefg1\u00a0", "Abcdefg1€"]
+
+
+@pytest.mark.parametrize("symbol", list(PASSWORD_SYMBOLS))
+def test_every_symbol_the_rule_names_is_accepted(symbol):
+    assert symbol in PASSWORD_RULE
+    assert password_problem("Abcdefg1" + symbol) is None
+
+
+@pytest.mark.parametrize("password", SAMPLES + ["Abcdefg1" + s for s in PASSWORD_SYMBOLS])
+def test_core_and_the_registration_widget_agree(password):
+    assert (password_problem(password) is None) == Validator().validate_password(password), password_problem(password)
+
+
+def test_a_refusal_says_which_characters_are_not_allowed():
+    assert "a space" in password_problem("Abcdefg1 !")
+    assert "é" in password_problem("Abcdéfg1!")
+
+
+@pytest.mark.parametrize("password", ["Aa1!" + "é" * 35, "Aa1!" + "x" * 69, "😀" * 19])
+def test_passwords_over_72_bytes_get_a_clear_message_and_are_never_cut_short(password):
+    assert len(password.encode()) > PASSWORD_MAX_BYTES
+    assert f"at most {PASSWORD_MAX_BYTES} bytes" in password_problem(password)
+    with pytest.raises(AccountError, match="72 bytes"):
+        accounts.hash_password(password, rounds=4)
+    stored = accounts.hash_password(password.encode()[:72].decode(errors="ignore"), rounds=4)
+    assert not accounts.check_password(password, stored), "no silent truncation: the long one never matches"
