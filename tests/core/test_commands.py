@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from core.oversight import export
 from core.admin import backup, health, setup_production
-from core.store import migrate
 from core.config import get_settings
+from core.messaging import jobs
+from core.oversight import export
+from core.store import migrate
+from tests.store_helpers import _portal_with_records
+
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -146,3 +149,26 @@ def test_every_command_names_a_time_zone_setting_that_is_not_one(tmp_path, modul
     assert "Traceback" not in done.stderr, done.stderr
     assert "PORTAL_TIMEZONE" in done.stderr and "unknown time zone 'America'" in done.stderr
     assert not (tmp_path / "portal.duckdb").exists()
+
+
+def test_commands_work_while_the_portal_runs_on_postgres(pg_db, tmp_path, monkeypatch, capsys):
+    """Health, an export, the scheduled work and a backup from a shell, beside the open portal."""
+    from core.oversight import export
+    from core.admin import backup as backup_command, health
+    from core.config import get_settings
+
+    _portal_with_records(pg_db)  # the running portal keeps its connections open throughout
+    monkeypatch.setenv("PORTAL_DATABASE_URL", pg_db.url)
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PORTAL_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    get_settings.cache_clear()
+    try:
+        assert health.main([]) == 0
+        assert "PostgreSQL" in capsys.readouterr().out
+        assert export.main(["progress", "--out", str(tmp_path / "progress.csv")]) == 0
+        assert (tmp_path / "progress.csv").read_bytes().count(b"\r\n") == 4  # header and three students
+        assert jobs.main(["run-once", "--job", "reminders", "--force"]) == 0
+        assert backup_command.main([]) == 0
+        assert len(list((tmp_path / "backups").glob("portal-*.dump"))) == 1
+    finally:
+        get_settings.cache_clear()

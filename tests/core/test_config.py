@@ -1,9 +1,11 @@
 """Settings: environment over secrets.toml over defaults; production refuses a default cookie key."""
 
+from __future__ import annotations
+
 import pytest
 
-from core.errors import ConfigError, SettingsError
 from core.config import DEFAULT_COOKIE_KEY, DEMO_COOKIE_KEY_FILE, Settings, cookie_key_problem
+from core.errors import ConfigError, SettingsError
 
 
 @pytest.fixture
@@ -134,3 +136,19 @@ def test_a_meeting_in_a_region_instead_of_a_time_zone_is_refused_in_words():
     with pytest.raises(ValidationError) as caught:
         MeetingCreate(starts_at_local=datetime(2026, 3, 12, 10), timezone="America", mode=MeetingMode.VIDEO)
     assert "unknown time zone 'America'" in describe(caught.value)
+
+
+def test_settings_take_a_postgres_url_and_refuse_another_scheme(monkeypatch):
+    from core.config import Settings
+
+    monkeypatch.delenv("PORTAL_JOBS_IN_PROCESS", raising=False)
+    monkeypatch.delenv("PORTAL_DATABASE_URL", raising=False)
+    settings = Settings(database_url="postgresql://portal@db.example.edu/portal")
+    assert settings.database_location == "postgresql://portal@db.example.edu/portal"
+    assert Settings().database_location.endswith("portal.duckdb")
+    with pytest.raises(SettingsError, match="postgresql://"):
+        Settings(database_url="mysql://portal@db/portal")
+    # On PostgreSQL the scheduled work runs in its own worker unless the portal is told to run it.
+    assert Settings(database_url="postgresql://portal@db/portal").jobs_in_process is False
+    assert Settings(database_url="postgresql://portal@db/portal", jobs_in_process=True).jobs_in_process is True
+    assert Settings().jobs_in_process is True  # the embedded default runs it inside the portal

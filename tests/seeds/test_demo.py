@@ -1,12 +1,16 @@
 """The demo cohort: deterministic, idempotent, and showing every stage and every flag."""
 
+from __future__ import annotations
+
 from datetime import datetime
 
-from core.identity.access import SYSTEM
 from core.clock import utcnow
-from core.store.db import Database, rows, scalar
+from core.identity.access import SYSTEM
 from core.oversight.progress import student_metrics
+from core.store.db import Database, open_database, rows, scalar
+from core.store.transfer import checksum, columns, tables
 from seeds.demo import seed_demo
+from tests.conftest import drop_postgres_database, new_postgres_database
 
 
 def _fingerprint(db):
@@ -51,3 +55,33 @@ def test_demo_has_every_stage_and_the_flags_later_pages_need(demo_file):
         assert sum(1 for m in metrics.values() if m["targets"] == 0) == 2
     finally:
         db.close()
+
+
+def test_the_demo_seeded_on_each_store_is_the_same_portal(pg_cluster, demo_file):
+    """The same core functions write the same records on both stores: every table of the run's demo
+    (DuckDB) and of the demo seeded into PostgreSQL at the same moment has the same rows (password
+    hashes aside: salted; and what the seed leaves to the clock: when the content library was loaded,
+    and the reminders given as it ends)."""
+    from datetime import timedelta
+
+    from seeds.demo import seed_demo
+
+    duck = Database(demo_file)
+    name = new_postgres_database(pg_cluster, None)
+    pg = open_database(pg_cluster.url(name))
+    try:
+        with duck.cursor() as cur:  # seed_demo dates every account 60 days before its moment
+            moment = scalar(cur, "SELECT min(created_at) FROM users") + timedelta(days=60)
+        seed_demo(pg, now=moment, rounds=4)
+        prints = []
+        for database in (duck, pg):
+            with database.cursor() as cur:
+                prints.append({t: checksum(cur, t, [n for n, _ in columns(cur, t) if n != "password_hash" and not (
+                                   t == "library_items" and n in ("created_at", "updated_at"))])
+                               for t in tables(cur) if t not in ("schema_migrations", "notifications", "email_outbox")})
+        assert prints[0]["contacts"][0] > 0 and prints[0]["events"][0] > 0
+        assert {t: v for t, v in prints[0].items() if v != prints[1].get(t)} == {}
+    finally:
+        pg.close()
+        duck.close()
+        drop_postgres_database(pg_cluster, name)

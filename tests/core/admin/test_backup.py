@@ -18,8 +18,9 @@ from core.identity import accounts
 from core.identity.access import SYSTEM
 from core.identity.accounts import set_active, user_id_for_username
 from core.models import Actor, Role
-from core.store.db import Database, rows, scalar
-from tests.conftest import NOW, make_user
+from core.store.db import Database, open_database, rows, scalar
+from tests.conftest import NOW, drop_postgres_database, make_user, new_postgres_database
+from tests.store_helpers import _fingerprint, _portal_with_records
 
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -234,3 +235,27 @@ def test_only_files_in_the_backups_folder_can_be_downloaded(world, backup_file, 
     with pytest.raises(BackupError):
         backup.download_backup(world.db, world.admin, backup_file.parent / ".." / "secrets.toml",
                                backups_dir=backup_file.parent, now=NOW)
+
+
+def test_postgres_backup_is_a_pg_dump_archive_restored_into_an_empty_database(tmp_path, pg_cluster, pg_template):
+    from core.identity.access import SYSTEM
+
+    name = new_postgres_database(pg_cluster, pg_template)
+    db = open_database(pg_cluster.url(name))
+    empty = new_postgres_database(pg_cluster, None)
+    try:
+        _portal_with_records(db)
+        result = backup.backup(db, SYSTEM, tmp_path / "portal.dump")
+        assert result.path.stat().st_size > 0 and result.users == 6 and result.schema_version >= 13
+        with pytest.raises(BackupError, match="not empty"):
+            backup.restore(tmp_path / "portal.dump", pg_cluster.url(name))
+        backup.restore(tmp_path / "portal.dump", pg_cluster.url(empty))
+        restored = open_database(pg_cluster.url(empty))
+        try:
+            assert _fingerprint(restored) == _fingerprint(db)
+        finally:
+            restored.close()
+    finally:
+        db.close()
+        drop_postgres_database(pg_cluster, name)
+        drop_postgres_database(pg_cluster, empty)

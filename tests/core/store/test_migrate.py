@@ -1,10 +1,13 @@
 """Migrations: applied once in order, recorded with their hash, edits refused, failures rolled back."""
 
+from __future__ import annotations
+
 from pathlib import Path
 
 import pytest
 
 from core.errors import MigrationError
+from core.store import dialect
 from core.store.db import Database, scalar
 from core.store.migrate import MIGRATIONS_DIR, apply_migrations, discover, schema_version
 
@@ -78,3 +81,27 @@ def test_command_line_migrates_the_configured_file(tmp_path, monkeypatch, capsys
         assert "schema up to date" in capsys.readouterr().out
     finally:
         get_settings.cache_clear()
+
+
+def _migration_files():
+    from core.store.migrate import MIGRATIONS_DIR
+
+    return list(MIGRATIONS_DIR.glob("*.sql"))
+
+
+def test_postgres_applies_a_twin_where_there_is_one_and_duckdb_never_reads_twins(tmp_path):
+    from core.store.migrate import discover
+
+    duck, pg = discover(store=dialect.DUCKDB), discover(store=dialect.POSTGRES)
+    assert [(m.version, m.name) for m in duck] == [(m.version, m.name) for m in pg]
+    files = {p.name for p in _migration_files()}
+    twinned = {m.name for m in duck if m.name.replace(".sql", ".postgres.sql") in files}
+    assert "0001_initial.sql" in twinned
+    for d, p in zip(duck, pg):
+        assert (d.sha256 != p.sha256) == (d.name in twinned)
+        code = "\n".join(line.split("--")[0] for line in p.sql.splitlines())
+        assert "to_hours" not in code and "BLOB" not in code
+    (tmp_path / "0001_a.sql").write_text("SELECT 1;")
+    (tmp_path / "0002_b.postgres.sql").write_text("SELECT 2;")
+    with pytest.raises(MigrationError, match="twin"):
+        discover(tmp_path, dialect.POSTGRES)
