@@ -159,7 +159,8 @@ class Settings(BaseSettings):
         return parse_networks(self.trusted_proxies)
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
         toml_source = InitSettingsSource(settings_cls, init_kwargs=_portal_table(secrets_file()))
         return (init_settings, env_settings, toml_source)
 

@@ -1,4 +1,5 @@
-"""The career office's administration: cohorts, the content library, the roster, audit, backups, health, production set-up, downloads.
+"""The career office's administration: cohorts, the content library, the roster, audit, backups, health,
+production set-up, downloads.
 
 cohorts (and their counselors, members, goals, term dates, invite codes), the content library
 (question bank, templates, prompts, contact sources, and editing them), roster import, the audit

@@ -48,7 +48,8 @@ def create_cohort(db: Database, actor: Actor, data: CohortCreate, *, now: dateti
     return db.transaction(work)
 
 
-def assign_counselor(db: Database, actor: Actor, cohort_id: int, counselor_id: int, *, now: datetime | None = None) -> None:
+def assign_counselor(db: Database, actor: Actor, cohort_id: int, counselor_id: int, *,
+                     now: datetime | None = None) -> None:
     """Give a counselor access to a cohort (admins only)."""
     require_role(actor, Role.ADMIN)
     now = now or utcnow()
@@ -171,7 +172,8 @@ def update_cohort(db: Database, actor: Actor, cohort_id: int, data: CohortUpdate
     now = now or utcnow()
     changes = data.model_dump(exclude_unset=True)
     if actor.role == Role.COUNSELOR and set(changes) - _COUNSELOR_SETTINGS:
-        raise AccessDenied("Counselors can change the cohort's timing settings; names and terms belong to the career office.")
+        raise AccessDenied("Counselors can change the cohort's timing settings; "
+                           "names and terms belong to the career office.")
     for field, words in (("term_start", "starts"), ("term_end", "ends")):
         if field in changes and changes[field] is None:
             raise CohortError(f"A cohort needs the date its term {words}; pick one.")
@@ -404,7 +406,8 @@ def set_registration(
         if open_ and found["archived_at"] is not None:
             raise CohortError("This cohort is archived; bring it back before opening registration.")
         chosen = code or found["invite_code"] or (new_invite_code() if open_ else None)
-        if chosen and scalar(cur, "SELECT count(*) FROM cohorts WHERE invite_code = ? AND id <> ?", [chosen, cohort_id]):
+        if chosen and scalar(cur, "SELECT count(*) FROM cohorts WHERE invite_code = ? AND id <> ?",
+                             [chosen, cohort_id]):
             raise CohortError("Another cohort already uses that invite code.")
         cur.execute(
             """UPDATE cohorts SET self_registration = ?, invite_code = ?, allowed_email_domains = ?, updated_at = ?

@@ -75,7 +75,8 @@ def load_library(db: Database, *, directory: Path = CONTENT_DIR, now: datetime |
     def work(cur: Cursor) -> dict[str, int]:
         added = updated = kept = 0
         for e in entries:
-            found = row(cur, "SELECT id, seed_version, edited_by FROM library_items WHERE seed_key = ?", [e["seed_key"]])
+            found = row(cur, "SELECT id, seed_version, edited_by FROM library_items WHERE seed_key = ?",
+                        [e["seed_key"]])
             if found is None:
                 cur.execute(
                     """INSERT INTO library_items (kind, seed_key, seed_version, category, channel, title, subject, body,
@@ -105,8 +106,8 @@ def list_items(db: Database, actor: Actor, kind: str, *, include_retired: bool =
     with db.cursor() as cur:
         return rows(
             cur,
-            """SELECT id, kind, seed_key, category, channel, title, subject, body, position, retired_at, edited_by, updated_at,
-                      version
+            """SELECT id, kind, seed_key, category, channel, title, subject, body, position, retired_at, edited_by,
+                      updated_at, version
                FROM library_items WHERE kind = ? AND (? OR retired_at IS NULL)
                ORDER BY category, position, id""",
             [kind, include_retired],
@@ -213,8 +214,9 @@ def add_item(db: Database, actor: Actor, data: LibraryItemInput, *, now: datetim
                 cur, "SELECT count(*) FROM library_items WHERE kind = ? AND category = ? AND retired_at IS NULL",
                 [data.kind, data.category]):
             raise LibraryError("That reflection question already has a prompt; edit it instead.")
-        position = scalar(cur, "SELECT coalesce(max(position), 0) + 1 FROM library_items WHERE kind = ? AND category = ?",
-                          [data.kind, data.category])
+        position = scalar(
+            cur, "SELECT coalesce(max(position), 0) + 1 FROM library_items WHERE kind = ? AND category = ?",
+            [data.kind, data.category])
         item_id = scalar(
             cur,
             """INSERT INTO library_items (kind, category, channel, title, subject, body, position, edited_by,

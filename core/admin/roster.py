@@ -197,8 +197,10 @@ def preview(db: Database, actor: Actor, data: bytes | str) -> RosterPreview:
             line.action = "reject"
         elif existing is not None:
             line.user_id, line.username = existing["id"], existing["username"]
-            for key, old, new in (("first_name", existing["first_name"], first), ("last_name", existing["last_name"], last),
-                                  ("student_number", existing["student_number"], line.student_id or existing["student_number"]),
+            for key, old, new in (("first_name", existing["first_name"], first),
+                                  ("last_name", existing["last_name"], last),
+                                  ("student_number", existing["student_number"],
+                                   line.student_id or existing["student_number"]),
                                   ("cohort_id", existing["cohort_id"], line.cohort_id)):
                 if old != new:
                     line.changes[key] = new
@@ -287,7 +289,8 @@ def _create_accounts(cur: Cursor, actor: Actor, issued: list[tuple[RosterLine, s
         f"""INSERT INTO events (occurred_at, actor_id, student_id, cohort_id, entity_type, entity_id, action, detail)
             WITH roster_new AS ({_ROSTER_NEW})
             SELECT ?, ?, u.id, r.cohort_id, 'user', u.id, 'created',
-                   '{{"role": "student", "source": "roster", "username": ' || CAST(to_json(r.username) AS VARCHAR) || '}}'
+                   '{{"role": "student", "source": "roster", "username": '
+                   || CAST(to_json(r.username) AS VARCHAR) || '}}'
             FROM roster_new r JOIN users u ON u.username = r.username""",
         [*roster_new, now, actor.user_id or None],
     )

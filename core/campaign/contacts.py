@@ -45,8 +45,9 @@ def add_focus_occupation(db: Database, actor: Actor, name: str, *, now: datetime
             raise ContactError("That is already one of your focus occupations.")
         if len(existing) >= MAX_FOCUS_OCCUPATIONS:
             raise ContactError("Keep to three focus occupations: remove one before adding another.")
-        new_id = scalar(cur, "INSERT INTO focus_occupations (student_id, name, created_at) VALUES (?, ?, ?) RETURNING id",
-                        [actor.user_id, name, now])
+        new_id = scalar(
+            cur, "INSERT INTO focus_occupations (student_id, name, created_at) VALUES (?, ?, ?) RETURNING id",
+            [actor.user_id, name, now])
         events.record(cur, actor, "created", "focus_occupation", entity_id=new_id, student_id=actor.user_id,
                       detail={"name": name}, now=now)
         return new_id
@@ -282,11 +283,13 @@ def referral_links(db: Database, actor: Actor, student_id: int | None = None) ->
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
         edges = rows(cur, """SELECT c.referred_by_contact_id AS from_id, c.id AS to_id, c.may_use_referrer_name
-                             FROM contacts c JOIN contacts r ON r.id = c.referred_by_contact_id AND r.student_id = c.student_id
+                             FROM contacts c JOIN contacts r
+                               ON r.id = c.referred_by_contact_id AND r.student_id = c.student_id
                              WHERE c.student_id = ? ORDER BY c.id""", [student_id])
         ids = sorted({e["from_id"] for e in edges} | {e["to_id"] for e in edges})
         nodes = rows(cur, for_one_student(f"""WITH {ONE_STUDENT}{_CONTACT_SELECT} WHERE c.student_id = ?
-                                              AND c.id IN (SELECT unnest(CAST(? AS BIGINT[]))) ORDER BY c.id""", student_id),
+                                              AND c.id IN (SELECT unnest(CAST(? AS BIGINT[])))
+                                              ORDER BY c.id""", student_id),
                      [student_id, student_id, ids]) if ids else []
     return {"nodes": nodes, "edges": edges}
 

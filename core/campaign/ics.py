@@ -35,7 +35,8 @@ def build_calendar(meeting: dict[str, Any], contact: dict[str, Any], questions: 
     end = start + timedelta(minutes=int(meeting["duration_minutes"]))
     name = f"{contact['first_name']} {contact['last_name']}".strip()
     organization = f" ({contact['organization']})" if contact.get("organization") else ""
-    lines = [f"Informational interview with {name}{organization}.", f"Mode: {MODE_WORDS.get(meeting['mode'], meeting['mode'])}."]
+    lines = [f"Informational interview with {name}{organization}.",
+             f"Mode: {MODE_WORDS.get(meeting['mode'], meeting['mode'])}."]
     if questions:
         lines.append("")
         lines.append("Questions I plan to ask:")
@@ -66,5 +67,6 @@ def meeting_calendar(db: Database, actor: Actor, meeting_id: int, *, now: dateti
         contact = row(cur, "SELECT first_name, last_name, organization FROM contacts WHERE id = ?",
                       [meeting["contact_id"]])
         questions = [r["text"] for r in rows(
-            cur, "SELECT text FROM planned_questions WHERE contact_id = ? ORDER BY position, id", [meeting["contact_id"]])]
+            cur, "SELECT text FROM planned_questions WHERE contact_id = ? ORDER BY position, id",
+            [meeting["contact_id"]])]
     return build_calendar(meeting, contact, questions, stamp=now)

@@ -97,9 +97,11 @@ def record_outcome(db: Database, actor: Actor, data: OutcomeCreate, *, now: date
                 raise NotFound("One of the contacts who helped is not in your list.") from exc
         new_id = scalar(
             cur,
-            """INSERT INTO outcomes (student_id, kind, organization, title, description, decided_on, created_at, updated_at)
+            """INSERT INTO outcomes (student_id, kind, organization, title, description, decided_on, created_at,
+                                    updated_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-            [actor.user_id, data.kind.value, data.organization, data.title, data.description, data.decided_on, now, now],
+            [actor.user_id, data.kind.value, data.organization, data.title, data.description, data.decided_on,
+             now, now],
         )
         for contact_id in sorted(set(data.helped_contact_ids)):
             cur.execute("INSERT INTO outcome_contacts VALUES (?, ?)", [new_id, contact_id])
@@ -123,10 +125,11 @@ def landed_note_status(db: Database, actor: Actor, student_id: int) -> list[dict
     """Each contact who helped with an outcome, with whether a "where I landed" note has gone to them."""
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
-        return rows(cur, """SELECT DISTINCT c.id AS contact_id, c.first_name, c.last_name, c.organization, o.id AS outcome_id,
-                                   o.kind, o.organization AS landed_organization, o.title AS landed_title,
-                                   EXISTS (SELECT 1 FROM follow_ups f WHERE f.contact_id = c.id AND f.kind = 'where_i_landed'
-                                           AND f.sent_at IS NOT NULL) AS note_sent
+        return rows(cur, """SELECT DISTINCT c.id AS contact_id, c.first_name, c.last_name, c.organization,
+                                   o.id AS outcome_id, o.kind, o.organization AS landed_organization,
+                                   o.title AS landed_title,
+                                   EXISTS (SELECT 1 FROM follow_ups f WHERE f.contact_id = c.id
+                                           AND f.kind = 'where_i_landed' AND f.sent_at IS NOT NULL) AS note_sent
                             FROM outcomes o JOIN outcome_contacts oc ON oc.outcome_id = o.id
                             JOIN contacts c ON c.id = oc.contact_id
                             WHERE o.student_id = ? AND o.kind <> 'none'

@@ -156,9 +156,9 @@ def parse_connections(data: bytes) -> ParsedFile:
             url = cell("URL") or None
             email = cell("Email Address") or None
             try:
-                checked = ContactCreate(first_name=first[:100], last_name=last[:100], organization=cell("Company")[:200],
-                                        title=cell("Position")[:200], email=email, linkedin_url=url,
-                                        source=Source.LINKEDIN, connected_on=connected)
+                checked = ContactCreate(first_name=first[:100], last_name=last[:100],
+                                        organization=cell("Company")[:200], title=cell("Position")[:200],
+                                        email=email, linkedin_url=url, source=Source.LINKEDIN, connected_on=connected)
             except ValidationError as exc:
                 # A bad email or address is dropped rather than losing the person.
                 try:
@@ -196,7 +196,8 @@ def _name_key(first: str, last: str, organization: str) -> tuple[str, str]:
     return (_norm(f"{first} {last}"), _norm(organization))
 
 
-def split_duplicates(existing: list[dict], connections: list[Connection]) -> tuple[list[Connection], list[tuple[str, str]]]:
+def split_duplicates(existing: list[dict],
+                     connections: list[Connection]) -> tuple[list[Connection], list[tuple[str, str]]]:
     """(people to import, [(name, reason)] skipped) against the student's list and within the file."""
     urls = {_url_key(e["linkedin_url"]) for e in existing if e["linkedin_url"]}
     names = {_name_key(e["first_name"], e["last_name"], e["organization"]) for e in existing}
@@ -276,7 +277,8 @@ def import_connections(
             cur.execute(
                 """INSERT INTO events (occurred_at, actor_id, student_id, cohort_id, contact_id, entity_type,
                                        entity_id, action, detail)
-                   SELECT ?, ?, ?, ?, id, 'contact', id, 'imported', ? FROM contacts WHERE id IN (SELECT unnest(CAST(? AS BIGINT[])))""",
+                   SELECT ?, ?, ?, ?, id, 'contact', id, 'imported', ?
+                   FROM contacts WHERE id IN (SELECT unnest(CAST(? AS BIGINT[])))""",
                 [now, actor.user_id, actor.user_id, cohort_id, detail, new_ids])
             events.student_acted(cur, actor.user_id, now)
             created.extend(new_ids)

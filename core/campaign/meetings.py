@@ -77,7 +77,8 @@ def schedule_meeting(db: Database, actor: Actor, contact_id: int, data: MeetingC
     return idempotency.create_once(db, actor, idempotency_key, "meeting", work, now=now)
 
 
-def reschedule_meeting(db: Database, actor: Actor, meeting_id: int, data: MeetingCreate, *, now: datetime | None = None) -> None:
+def reschedule_meeting(db: Database, actor: Actor, meeting_id: int, data: MeetingCreate, *,
+                       now: datetime | None = None) -> None:
     """Change the time, mode or place of a meeting not yet held."""
     now = now or utcnow()
 
@@ -245,8 +246,9 @@ def list_meetings(db: Database, actor: Actor, contact_id: int) -> list[dict[str,
     """Meetings with one contact the actor may read, soonest first."""
     with db.cursor() as cur:
         readable_contact(cur, actor, contact_id)
-        return rows(cur, f"SELECT *, {shown_at_sql()} AS shown_at FROM meetings WHERE contact_id = ? ORDER BY starts_at, id",
-                    [contact_id])
+        return rows(
+            cur, f"SELECT *, {shown_at_sql()} AS shown_at FROM meetings WHERE contact_id = ? ORDER BY starts_at, id",
+            [contact_id])
 
 
 def get_meeting(db: Database, actor: Actor, meeting_id: int) -> dict[str, Any]:
@@ -268,7 +270,8 @@ def list_student_meetings(db: Database, actor: Actor, student_id: int | None = N
     student_id = actor.user_id if student_id is None else student_id
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
-        return rows(cur, f"""SELECT m.*, {shown_at_sql("m")} AS shown_at, c.first_name || ' ' || c.last_name AS contact_name, c.organization,
+        return rows(cur, f"""SELECT m.*, {shown_at_sql("m")} AS shown_at,
+                                   c.first_name || ' ' || c.last_name AS contact_name, c.organization,
                                    r.id IS NOT NULL AS reflected
                             FROM meetings m JOIN contacts c ON c.id = m.contact_id
                             LEFT JOIN reflections r ON r.meeting_id = m.id

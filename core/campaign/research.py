@@ -123,7 +123,8 @@ def edit_planned_question(db: Database, actor: Actor, question_id: int, data: Pl
     db.transaction(work)
 
 
-def remove_planned_question(db: Database, actor: Actor, question_id: int, *, now: datetime | None = None) -> dict[str, Any]:
+def remove_planned_question(db: Database, actor: Actor, question_id: int, *,
+                            now: datetime | None = None) -> dict[str, Any]:
     """Drop a planned question; returns the removed row so the page can offer Undo."""
     now = now or utcnow()
 
@@ -137,7 +138,8 @@ def remove_planned_question(db: Database, actor: Actor, question_id: int, *, now
     return db.transaction(work)
 
 
-def restore_planned_question(db: Database, actor: Actor, removed: dict[str, Any], *, now: datetime | None = None) -> int:
+def restore_planned_question(db: Database, actor: Actor, removed: dict[str, Any], *,
+                             now: datetime | None = None) -> int:
     """Undo a removal: the question comes back with its id, wording and place in the plan."""
     now = now or utcnow()
     contact_id = int(removed["contact_id"])
@@ -165,7 +167,8 @@ def restore_planned_question(db: Database, actor: Actor, removed: dict[str, Any]
     return db.transaction(work)
 
 
-def reorder_planned_questions(db: Database, actor: Actor, contact_id: int, ordered_ids: list[int], *, now: datetime | None = None) -> None:
+def reorder_planned_questions(db: Database, actor: Actor, contact_id: int, ordered_ids: list[int], *,
+                              now: datetime | None = None) -> None:
     """Set the asking order; ordered_ids must be exactly the contact's planned question ids."""
     now = now or utcnow()
 

@@ -151,7 +151,8 @@ def mark_thank_you_sent(db: Database, actor: Actor, thank_you_id: int, *, sent_a
     db.transaction(work)
 
 
-def thank_you_status(db: Database, actor: Actor, contact_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
+def thank_you_status(db: Database, actor: Actor, contact_id: int, *,
+                     now: datetime | None = None) -> list[dict[str, Any]]:
     """Per held meeting with a contact: when the thank-you is due (cohort window), when sent, hours left or late."""
     now = now or utcnow()
     with db.cursor() as cur:
@@ -178,6 +179,6 @@ def referrer_to_thank(db: Database, actor: Actor, contact_id: int) -> dict[str, 
                        [contact["referred_by_contact_id"], contact["student_id"]])
         if referrer is None:
             return None
-        referrer["thanked"] = bool(scalar(cur, """SELECT count(*) FROM thank_yous WHERE contact_id = ? AND kind = 'referrer'
-                                                  AND sent_at IS NOT NULL""", [contact_id]))
+        referrer["thanked"] = bool(scalar(cur, """SELECT count(*) FROM thank_yous WHERE contact_id = ?
+                                                  AND kind = 'referrer' AND sent_at IS NOT NULL""", [contact_id]))
         return referrer

@@ -101,7 +101,8 @@ def todo_list(db: Database, actor: Actor, student_id: int | None = None, *, now:
             items.append(TodoItem("add_targets", "open", "List three to five people whose work you want to understand"))
 
         # Thank-yous: due and sent as core/rules/facts.py defines them (the cohort's window, 48 h by default).
-        for t in rows(cur, facts.for_one_student(f"""WITH {facts.NOW}, {facts.ONE_STUDENT}{facts.ctes(facts.THANK_STATUS)}
+        for t in rows(cur, facts.for_one_student(f"""WITH {facts.NOW},
+                               {facts.ONE_STUDENT}{facts.ctes(facts.THANK_STATUS)}
                                SELECT meeting_id, contact_id, held_at, due_at, sent_at FROM thank_status
                                ORDER BY due_at""", student_id), [now, student_id]):
             if t["contact_id"] not in active:
@@ -178,7 +179,8 @@ def _follow_ups(cur, student_id: int, contacts: dict, active: set, cohort_timing
     """Requests without a reply after N business days: one polite follow-up, then a second person."""
     days = int(cohort_timing["follow_up_business_days"])
     out: list[TodoItem] = []
-    for w in rows(cur, facts.for_one_student(f"WITH {facts.ONE_STUDENT}, {facts.WAITING} SELECT * FROM waiting", student_id),
+    for w in rows(cur, facts.for_one_student(f"WITH {facts.ONE_STUDENT}, {facts.WAITING} SELECT * FROM waiting",
+                                             student_id),
                   [student_id]):
         if w["contact_id"] not in active:
             continue

@@ -45,7 +45,8 @@ def visible_students_sql(actor: Actor) -> tuple[str, list[Any]]:
 def visible_cohorts_sql(actor: Actor) -> tuple[str, list[Any]]:
     """A subquery of the cohort ids the actor may read (none if the actor is inactive)."""
     if actor.role == Role.STUDENT:
-        return f"SELECT cohort_id FROM cohort_members WHERE student_id = ? AND {_ACTIVE}", [actor.user_id, actor.user_id]
+        return (f"SELECT cohort_id FROM cohort_members WHERE student_id = ? AND {_ACTIVE}",
+                [actor.user_id, actor.user_id])
     if actor.role == Role.COUNSELOR:
         return (f"SELECT cohort_id FROM cohort_counselors WHERE counselor_id = ? AND {_ACTIVE}",
                 [actor.user_id, actor.user_id])

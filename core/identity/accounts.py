@@ -276,7 +276,8 @@ def authenticator_credentials(
     return {"usernames": usernames}
 
 
-def set_password_hash(db: Database, actor: Actor, user_id: int, password_hash: str, *, now: datetime | None = None) -> datetime:
+def set_password_hash(db: Database, actor: Actor, user_id: int, password_hash: str, *,
+                      now: datetime | None = None) -> datetime:
     """Store a new password hash for yourself (clears the one-time-password flag).
 
     Every session and re-login cookie of the account ends (the returned moment); the page that made
@@ -341,7 +342,8 @@ def password_problem(password: str) -> str | None:
         shown = " ".join("a space" if c == " " else c for c in others)
         return f"A password may only hold letters A to Z, digits and the symbols {PASSWORD_SYMBOLS}; not: {shown}"
     for test, what in ((str.islower, "a lowercase letter"), (str.isupper, "an uppercase letter"),
-                       (str.isdigit, "a digit"), (PASSWORD_SYMBOLS.__contains__, f"one of the symbols {PASSWORD_SYMBOLS}")):
+                       (str.isdigit, "a digit"),
+                       (PASSWORD_SYMBOLS.__contains__, f"one of the symbols {PASSWORD_SYMBOLS}")):
         if not any(test(c) for c in password):
             return f"A password needs at least {what}."
     return None
@@ -360,7 +362,8 @@ def user_counts(db: Database, actor: Actor) -> dict[str, int]:
     return counts
 
 
-def locked_usernames(db: Database, *, now: datetime | None = None, max_per_user: int = 5, minutes: int = 15) -> set[str]:
+def locked_usernames(db: Database, *, now: datetime | None = None, max_per_user: int = 5,
+                     minutes: int = 15) -> set[str]:
     """Usernames whose recent failures (since their last success) reached the limit."""
     now = now or utcnow()
     with db.cursor() as cur:
@@ -399,7 +402,8 @@ def list_users(
                LEFT JOIN cohort_members m ON m.student_id = u.id
                LEFT JOIN cohorts c ON c.id = m.cohort_id
                WHERE (lower(u.username) LIKE ? OR lower(u.email) LIKE ?
-                      OR lower(u.first_name || ' ' || u.last_name) LIKE ? OR lower(coalesce(u.student_number, '')) LIKE ?)
+                      OR lower(u.first_name || ' ' || u.last_name) LIKE ?
+                      OR lower(coalesce(u.student_number, '')) LIKE ?)
                  AND (? IS NULL OR u.role = ?) AND (? IS NULL OR u.active = ?)
                ORDER BY u.last_name, u.first_name, u.id
                LIMIT ?""",

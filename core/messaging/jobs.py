@@ -99,7 +99,8 @@ def _backup(db: Database, settings: Settings, now: datetime, runner: str) -> str
     data_dir = settings.data_dir if postgres else Path(db.path).parent
     result = backup(db, SYSTEM, default_target(data_dir, now, postgres=postgres))
     removed = prune_backups(result.path.parent, keep_days=settings.backup_keep_days, now=now, keep=result.path)
-    return f"backed up to {result.path.name} ({result.bytes:,} bytes); {removed} older than {settings.backup_keep_days} days removed"
+    return (f"backed up to {result.path.name} ({result.bytes:,} bytes); "
+            f"{removed} older than {settings.backup_keep_days} days removed")
 
 
 def prune_backups(folder: Path, *, keep_days: int, now: datetime, keep: Path | None = None) -> int:

@@ -246,7 +246,8 @@ def recover_interrupted(db: Database, *, now: datetime | None = None) -> int:
 
 
 def _claim(cur: Cursor, runner: str, now: datetime) -> dict[str, Any] | None:
-    return row(cur, """UPDATE email_outbox SET state = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1
+    return row(cur, """UPDATE email_outbox SET state = 'sending', claimed_by = ?, claimed_at = ?,
+                           attempts = attempts + 1
                        WHERE id = (SELECT id FROM email_outbox WHERE state = 'pending' AND next_attempt_at <= ?
                                    ORDER BY next_attempt_at, id LIMIT 1) AND state = 'pending'
                        RETURNING *""", [runner, now, now])
@@ -305,7 +306,8 @@ def send_pending(db: Database, *, runner: str, now: datetime | None = None, sett
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
                 error = exc
                 code = getattr(exc, "smtp_code", None)
-                permanent = isinstance(exc, smtplib.SMTPRecipientsRefused) or (isinstance(code, int) and 500 <= code < 600)
+                permanent = (isinstance(exc, smtplib.SMTPRecipientsRefused)
+                             or (isinstance(code, int) and 500 <= code < 600))
                 server = _quit(server)
             except (smtplib.SMTPException, OSError, socket.timeout) as exc:
                 error = exc
@@ -344,7 +346,8 @@ def outbox_counts(db: Database, actor: Actor) -> dict[str, int]:
     """How many emails are in each state (admins only)."""
     require_role(actor, Role.ADMIN)
     with db.cursor() as cur:
-        found = {r["state"]: int(r["n"]) for r in rows(cur, "SELECT state, count(*) AS n FROM email_outbox GROUP BY state")}
+        found = {r["state"]: int(r["n"])
+                 for r in rows(cur, "SELECT state, count(*) AS n FROM email_outbox GROUP BY state")}
     return {s: found.get(s, 0) for s in ("pending", "sending", "sent", "failed", "held")}
 
 

@@ -60,9 +60,9 @@ DIGEST_FREQUENCIES = {"weekly": "Weekly (Monday morning)", "daily": "Daily (ever
 DIGEST_DEFAULT = {Role.COUNSELOR: "weekly", Role.ADMIN: "off"}
 """How often the digest goes to someone who never chose: counselors weekly; the career office asks for it."""
 
-SETTINGS_PAGE = "account"
+SETTINGS_PAGE = "account"  # where every email's settings link opens
 HOME_PAGES = {Role.STUDENT: "student_home", Role.COUNSELOR: "counselor_home", Role.ADMIN: "admin_home"}
-"""The page each role opens on: in a link, the portal's root address (it has no path of its own)."""  # where every email's settings link opens
+"""The page each role opens on: in a link, the portal's root address (it has no path of its own)."""
 
 
 def kinds_for(role: Role) -> list[Kind]:

@@ -220,7 +220,8 @@ def _student_reminders(cur: Cursor, now: datetime, student_id: int | None, setti
         WITH {scope} SELECT sc.student_id, coalesce(c.follow_up_business_days, ?) AS days
         FROM sc LEFT JOIN cohort_members m ON m.student_id = sc.student_id LEFT JOIN cohorts c ON c.id = m.cohort_id
         WHERE EXISTS (SELECT 1 FROM outreach_messages o WHERE o.student_id = sc.student_id AND o.sent_at >= ?
-                      AND o.reply IS NULL)""", [*params, timing.FOLLOW_UP_BUSINESS_DAYS.default, now - timedelta(days=40)])}
+                      AND o.reply IS NULL)""",
+        [*params, timing.FOLLOW_UP_BUSINESS_DAYS.default, now - timedelta(days=40)])}
     if days_for:
         for w in rows(cur, f"""
                 WITH sc AS (SELECT unnest(CAST(? AS BIGINT[])) AS student_id), {facts.WAITING}
@@ -245,7 +246,8 @@ def _student_reminders(cur: Cursor, now: datetime, student_id: int | None, setti
                 key = f"second_person:c{w['contact_id']}:{_stamp(w['follow_up_at'])}"
             out.append(Due(w["student_id"], kind, key, title, body, page, f"contact={w['contact_id']}",
                            peoples_hours(due, None, settings), due + HORIZON, due_at=due,
-                           values={"contact_first_name": w["first_name"] or "", "contact_last_name": w["last_name"] or "",
+                           values={"contact_first_name": w["first_name"] or "",
+                                   "contact_last_name": w["last_name"] or "",
                                    "organization": w["organization"] or ""}))
 
     # Meetings tomorrow, with the calendar file and the planned questions in the email.
@@ -272,7 +274,8 @@ def _student_reminders(cur: Cursor, now: datetime, student_id: int | None, setti
             SELECT f.id, f.student_id, f.contact_id, f.due_on, c.first_name, c.last_name, c.organization
             FROM follow_ups f JOIN contacts c ON c.id = f.contact_id
             WHERE f.student_id IN (SELECT student_id FROM sc) AND f.sent_at IS NULL AND c.archived_at IS NULL
-              AND f.due_on BETWEEN ? AND ?""", [*params, (lower - timedelta(days=1)).date(), now.date() + timedelta(days=1)]):
+              AND f.due_on BETWEEN ? AND ?""",
+            [*params, (lower - timedelta(days=1)).date(), now.date() + timedelta(days=1)]):
         moment = _local_moment(f["due_on"], KEEP_IN_TOUCH_HOUR, settings)
         who = _name(f["first_name"], f["last_name"])
         out.append(Due(f["student_id"], "keep_in_touch", f"keep_in_touch:f{f['id']}:{f['due_on'].isoformat()}",

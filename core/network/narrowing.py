@@ -120,8 +120,8 @@ def occupation_summaries(db: Database, actor: Actor, student_id: int) -> list[Oc
         occupations = rows(cur, "SELECT id, name FROM focus_occupations WHERE student_id = ? ORDER BY created_at, id",
                            [student_id])
         held = rows(cur, """
-            SELECT m.id AS meeting_id, m.contact_id, c.focus_occupation_id, c.first_name || ' ' || c.last_name AS contact_name,
-                   c.organization, m.held_at, m.skill_words,
+            SELECT m.id AS meeting_id, m.contact_id, c.focus_occupation_id,
+                   c.first_name || ' ' || c.last_name AS contact_name, c.organization, m.held_at, m.skill_words,
                    CASE WHEN r.is_private AND NOT ? THEN NULL ELSE r.fit_rating END AS fit,
                    CASE WHEN r.is_private AND NOT ? THEN NULL
                         ELSE concat_ws(' ', r.feelings, r.see_myself, r.view_changed) END AS reflection_text
@@ -202,11 +202,13 @@ def who_next(db: Database, actor: Actor, *, limit: int = 10) -> list[NextPerson]
         about = f" ({occupation.name})" if occupation is not None and occupation.occupation_id is not None else ""
         if c["referred_by_contact_id"] is not None:
             out.append(NextPerson("referral", c["name"].strip(), c["organization"],
-                                  f"Referred by {(c['referred_by'] or 'a contact').strip()}, and not contacted yet{about}.",
+                                  f"Referred by {(c['referred_by'] or 'a contact').strip()}, "
+                                  f"and not contacted yet{about}.",
                                   3 + fit / 5, contact_id=c["id"]))
         elif " ".join(c["organization"].split()).lower() in met_at:
             out.append(NextPerson("organization", c["name"].strip(), c["organization"],
-                                  f"You already held a conversation at {met_at[' '.join(c['organization'].split()).lower()]}; "
+                                  f"You already held a conversation at "
+                                  f"{met_at[' '.join(c['organization'].split()).lower()]}; "
                                   f"a second person there shows another side of it{about}.", 1 + fit / 5,
                                   contact_id=c["id"]))
     rated_well = {s.occupation_id for s in summaries.values()

@@ -147,7 +147,8 @@ def _students(n: int) -> str:
     return "1 other student" if n == 1 else f"{n} other students"
 
 
-def _demand(cur: Cursor, student_id: int, keys: PersonKeys, now: datetime, *, exclude_contact: int | None = None) -> Demand:
+def _demand(cur: Cursor, student_id: int, keys: PersonKeys, now: datetime, *,
+            exclude_contact: int | None = None) -> Demand:
     if not keys.all:
         return Demand(0, None)
     start, end = term_window(cur, now)
@@ -207,7 +208,8 @@ def demand_for_contact(db: Database, actor: Actor, contact_id: int, *, now: date
         return _demand(cur, actor.user_id, keys, now or utcnow(), exclude_contact=contact_id)
 
 
-def most_asked_people(db: Database, actor: Actor, *, now: datetime | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def most_asked_people(db: Database, actor: Actor, *, now: datetime | None = None,
+                      limit: int = 50) -> list[dict[str, Any]]:
     """The people most students asked this term, with their cap (the career office only)."""
     require_role(actor, Role.ADMIN)
     with db.cursor() as cur:
@@ -319,7 +321,8 @@ def add_volunteer(db: Database, actor: Actor, data: VolunteerCreate, *, now: dat
         if existing is not None:
             raise DuplicateRecord("A volunteer with this email is already in the directory; edit that one instead.",
                                   existing)
-        new_id = scalar(cur, f"""INSERT INTO volunteers ({", ".join(VOLUNTEER_FIELDS)}, created_by, created_at, updated_at)
+        new_id = scalar(cur, f"""INSERT INTO volunteers ({", ".join(VOLUNTEER_FIELDS)}, created_by, created_at,
+                                                         updated_at)
                                  VALUES ({", ".join("?" for _ in VOLUNTEER_FIELDS)}, ?, ?, ?) RETURNING id""",
                         [*_values(data), actor.user_id, now, now])
         events.record(cur, actor, "created", "volunteer", entity_id=new_id, now=now)
@@ -385,7 +388,8 @@ requests AS (
 
 
 def volunteer_report(db: Database, actor: Actor, *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Every volunteer with this term's requests, meetings held and thank-yous received on time (the career office only)."""
+    """Every volunteer with this term's requests, meetings held and thank-yous received on time
+    (the career office only)."""
     require_role(actor, Role.ADMIN)
     now = now or utcnow()
     with db.cursor() as cur:
@@ -425,7 +429,8 @@ def directory(db: Database, actor: Actor, *, search: str = "", focus_only: bool 
         found = rows(cur, f"""
             WITH {_REQUESTS_THIS_TERM},
             asked AS (SELECT volunteer_id, count(*) AS requests FROM requests GROUP BY volunteer_id),
-            focus AS (SELECT id, lower(trim(name)) AS name FROM focus_occupations WHERE student_id = ? AND trim(name) <> ''),
+            focus AS (SELECT id, lower(trim(name)) AS name FROM focus_occupations
+                      WHERE student_id = ? AND trim(name) <> ''),
             mine AS (SELECT r.volunteer_id, min(r.contact_id) AS contact_id FROM volunteer_requests r
                      JOIN contacts c ON c.id = r.contact_id WHERE r.student_id = ? GROUP BY r.volunteer_id)
             SELECT v.id, v.first_name, v.last_name, v.organization, v.title, v.occupation, v.topics,
@@ -495,8 +500,9 @@ def add_as_target(db: Database, actor: Actor, volunteer_id: int, *, idempotency_
         if existing is not None:
             raise DuplicateRecord(duplicate_message(existing), existing["id"])
         contact_id = insert_contact(cur, actor, data, now=now)
-        cur.execute("INSERT INTO volunteer_requests (contact_id, volunteer_id, student_id, created_at) VALUES (?, ?, ?, ?)",
-                    [contact_id, volunteer_id, actor.user_id, now])
+        cur.execute(
+            "INSERT INTO volunteer_requests (contact_id, volunteer_id, student_id, created_at) VALUES (?, ?, ?, ?)",
+            [contact_id, volunteer_id, actor.user_id, now])
         return contact_id
 
     contact_id = idempotency.create_once(db, actor, idempotency_key, "contact", work, now=now)
@@ -522,11 +528,13 @@ MAX_BYTES = 5 * 1024 * 1024
 
 _HEADER_ALIASES = {
     **PERSON_HEADERS,
-    "organization": "organization", "organisation": "organization", "company": "organization", "employer": "organization",
+    "organization": "organization", "organisation": "organization", "company": "organization",
+    "employer": "organization",
     "title": "title", "job_title": "title", "position": "title",
     "occupation": "occupation", "field": "occupation",
     "topics": "topics", "topic": "topics", "can_talk_about": "topics",
-    "contact_preference": "contact_preference", "preferred_contact": "contact_preference", "contact_by": "contact_preference",
+    "contact_preference": "contact_preference", "preferred_contact": "contact_preference",
+    "contact_by": "contact_preference",
     "capacity": "capacity_per_term", "capacity_per_term": "capacity_per_term",
     "conversations_per_term": "capacity_per_term", "per_term": "capacity_per_term",
     "linkedin": "linkedin_url", "linkedin_url": "linkedin_url",
@@ -698,7 +706,8 @@ def apply_import(db: Database, actor: Actor, plan: VolunteerPreview, *, now: dat
 
 def sample_csv() -> bytes:
     """A small example directory file to download and fill in."""
-    return ("\ufefffirst_name,last_name,email,organization,title,occupation,topics,contact_preference,capacity_per_term\r\n"
+    return ("\ufefffirst_name,last_name,email,organization,title,occupation,topics,contact_preference,"
+            "capacity_per_term\r\n"
             "Dana,Okafor,dana.okafor@example.org,Riverside Health,Data analyst,Health data analysis,"
             "\"career changes, first jobs in health\",email,3\r\n").encode("utf-8")
 

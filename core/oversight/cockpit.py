@@ -210,7 +210,8 @@ def cohort_comparison(db: Database, actor: Actor, *, now: datetime | None = None
                      FROM thank_status t JOIN members m USING (student_id)
                      WHERE t.archived_at IS NULL GROUP BY m.cohort_id),
              reach AS (SELECT m.cohort_id,
-                              percentile_cont(0.5) WITHIN GROUP (ORDER BY CAST(p.interview_at AS DATE) - CAST(p.target_at AS DATE))
+                              percentile_cont(0.5) WITHIN GROUP (ORDER BY CAST(p.interview_at AS DATE)
+                                                                          - CAST(p.target_at AS DATE))
                                   AS median_days_to_interview
                        FROM progress p JOIN members m USING (student_id)
                        WHERE p.interview_at IS NOT NULL AND p.archived_at IS NULL GROUP BY m.cohort_id)

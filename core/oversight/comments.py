@@ -189,8 +189,8 @@ def recent_comments(db: Database, actor: Actor, *, cohort_id: int | None = None,
                     limit: int = 20) -> list[dict[str, Any]]:
     """The latest comments on the campaigns the actor may read (optionally one cohort), newest first.
 
-    For the dashboard (counselors and admins): a counselor sees at a glance which students answered. Rows carry the student's
-    name, the author's name and role, the item commented on and the text (to be shown as plain text).
+    For the dashboard (counselors and admins): a counselor sees at a glance which students answered. Rows carry the
+    student's name, the author's name and role, the item commented on and the text (to be shown as plain text).
     """
     require_role(actor, Role.COUNSELOR, Role.ADMIN)
     sub, params = visible_students_sql(actor)
@@ -207,7 +207,8 @@ def recent_comments(db: Database, actor: Actor, *, cohort_id: int | None = None,
                 JOIN users s ON s.id = cm.student_id
                 JOIN users a ON a.id = cm.author_id
                 JOIN cohort_members m ON m.student_id = cm.student_id
-                WHERE cm.student_id IN ({sub}) AND cm.deleted_at IS NULL AND (CAST(? AS BIGINT) IS NULL OR m.cohort_id = ?)
+                WHERE cm.student_id IN ({sub}) AND cm.deleted_at IS NULL
+                  AND (CAST(? AS BIGINT) IS NULL OR m.cohort_id = ?)
                   AND (CAST(? AS TIMESTAMP) IS NULL OR cm.created_at >= ?)
                   AND NOT (cm.subject_type = 'reflection' AND cm.subject_id IN
                            (SELECT id FROM reflections WHERE is_private AND student_id <> ?))

@@ -113,7 +113,8 @@ ORDER BY f.cohort_name, f.last_name, f.first_name, f.student_id
 
 def period_bounds(since: date | datetime | None, until: date | datetime | None) -> tuple[datetime, datetime]:
     """A period as [start, end) timestamps; a date `until` is inclusive (the whole day), None is unbounded."""
-    start = EARLIEST if since is None else (since if isinstance(since, datetime) else datetime(since.year, since.month, since.day))
+    start = EARLIEST if since is None else (since if isinstance(since, datetime)
+                                            else datetime(since.year, since.month, since.day))
     if until is None:
         end = LATEST
     elif isinstance(until, datetime):

@@ -221,8 +221,9 @@ def _pipeline_query(actor: Actor, cohort_id: int | None, since, until, now, incl
     notes_ctes = notes_cols = notes_joins = ""
     if include_notes:
         notes_ctes = """,
-        rn AS (SELECT contact_id, concat_ws(chr(10) || chr(10), nullif(about_person, ''), nullif(about_organization, ''),
-                                            nullif(about_field, ''), nullif(links, '')) AS research_notes
+        rn AS (SELECT contact_id, concat_ws(chr(10) || chr(10), nullif(about_person, ''),
+                                            nullif(about_organization, ''), nullif(about_field, ''), nullif(links, ''))
+                                  AS research_notes
                FROM research_notes WHERE student_id IN (SELECT student_id FROM sc)),
         mn AS (SELECT contact_id, string_agg(concat_ws(chr(10) || chr(10), nullif(insights, ''), nullif(advice, '')),
                                              chr(10) || chr(10) ORDER BY held_at) AS meeting_notes
@@ -244,7 +245,8 @@ def _pipeline_query(actor: Actor, cohort_id: int | None, since, until, now, incl
                u.last_name AS student_last_name, c.id AS contact_id, c.first_name AS contact_first_name,
                c.last_name AS contact_last_name, c.organization, c.title, c.field, fo.name AS focus_occupation,
                c.source, c.priority, c.referred_by_contact_id, p.stage, p.target_at, p.research_at, p.outreach_at,
-               p.interview_at, p.thank_at, p.reflect_at, p.keep_in_touch_at, rep.outreach_reply AS last_reply, ty.thank_you_due_at,
+               p.interview_at, p.thank_at, p.reflect_at, p.keep_in_touch_at, rep.outreach_reply AS last_reply,
+               ty.thank_you_due_at,
                coalesce(ty.thank_you_overdue, false) AS thank_you_overdue, c.archived_at{notes_cols}
         FROM contacts c
         JOIN sc ON sc.student_id = c.student_id

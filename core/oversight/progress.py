@@ -81,7 +81,8 @@ def goal_progress(db: Database, actor: Actor, student_id: int, *, now: datetime 
              "due_on": g["due_on"], "status": g["status"]} for g in found]
 
 
-def cohort_goal_summary(db: Database, actor: Actor, cohort_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
+def cohort_goal_summary(db: Database, actor: Actor, cohort_id: int, *,
+                        now: datetime | None = None) -> list[dict[str, Any]]:
     """Per active goal of a cohort: how many students have met it, are on track, behind, or missed it.
 
     Rows: goal_id, metric, label, target, due_on, expected_now (the pace today), students, met,
@@ -92,7 +93,8 @@ def cohort_goal_summary(db: Database, actor: Actor, cohort_id: int, *, now: date
     out = []
     for g in goals:
         mine = [s for s in standings if s["goal_id"] == g["id"]]
-        counts = {status: sum(1 for s in mine if s["status"] == status) for status in ("met", "on_track", "behind", "missed")}
+        counts = {status: sum(1 for s in mine if s["status"] == status)
+                  for status in ("met", "on_track", "behind", "missed")}
         out.append({"goal_id": g["id"], "metric": g["metric"], "label": GOAL_LABELS[GoalMetric(g["metric"])],
                     "target": g["target_count"], "due_on": g["due_on"],
                     "expected_now": mine[0]["expected_now"] if mine else None, "students": len(mine), **counts})

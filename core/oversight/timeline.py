@@ -64,12 +64,14 @@ def student_timeline(db: Database, actor: Actor, student_id: int, *, newest_firs
     """The events of a student's campaign in order, with who acted, the contact concerned and a description.
 
     Rows: event_id, occurred_at, actor_id, actor_name, actor_role, by_student, action, entity_type, entity_id,
-    contact_id, contact_name, description, is_edit (a change to something already saved). Event details (which may hold typed text) are left out.
+    contact_id, contact_name, description, is_edit (a change to something already saved). Event details (which may
+    hold typed text) are left out.
     """
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
         found = rows(cur, f"""
-            SELECT e.id AS event_id, e.occurred_at, e.actor_id, coalesce(a.first_name || ' ' || a.last_name, 'The portal') AS actor_name,
+            SELECT e.id AS event_id, e.occurred_at, e.actor_id,
+                   coalesce(a.first_name || ' ' || a.last_name, 'The portal') AS actor_name,
                    coalesce(a.role, 'system') AS actor_role, coalesce(e.actor_id = e.student_id, false) AS by_student,
                    e.action, e.entity_type, e.entity_id, e.contact_id,
                    nullif(trim(c.first_name || ' ' || c.last_name), '') AS contact_name

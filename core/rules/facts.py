@@ -97,7 +97,8 @@ f_ty_by_contact AS (SELECT contact_id, min(sent_at) AS sent_at FROM f_ty_sent
                     WHERE meeting_id IS NULL GROUP BY contact_id),
 f_ty AS (
     SELECT m.id AS meeting_id, m.contact_id, m.student_id, m.held_at, c.archived_at,
-           m.held_at + coalesce(co.thank_you_window_hours, {THANK_YOU_WINDOW_HOURS.default}) * INTERVAL '1 hour' AS due_at,
+           m.held_at + coalesce(co.thank_you_window_hours, {THANK_YOU_WINDOW_HOURS.default}) * INTERVAL '1 hour'
+               AS due_at,
            CASE WHEN bm.sent_at IS NULL THEN bc.sent_at
                 WHEN bc.sent_at IS NULL THEN bm.sent_at
                 ELSE least(bm.sent_at, bc.sent_at) END AS sent_at
@@ -219,8 +220,8 @@ _KEPT_COLUMNS = ["targets", "researched", "outreach_sent", "interviews", "thanke
 
 
 # Requests sent and how they were answered, per contact of the students in `sc` (one definition,
-# read by the to-do list and by the reminders, with core.rules.timing.follow_up_step): the latest request and follow-up sent, whether a
-# reply (accepted or declined) was recorded, and the meetings planned or held with the contact.
+# read by the to-do list and by the reminders, with core.rules.timing.follow_up_step): the latest request and follow-up
+# sent, whether a reply (accepted or declined) was recorded, and the meetings planned or held with the contact.
 WAITING = """
 waiting AS (
     SELECT o.student_id, o.contact_id, max(o.sent_at) FILTER (WHERE o.purpose = 'request') AS request_at,

@@ -1,4 +1,5 @@
-"""Reading a CSV a person uploads (a roster, a volunteer directory): any spreadsheet's text, told plainly when it is not.
+"""Reading a CSV a person uploads (a roster, a volunteer directory): any spreadsheet's text, told plainly when it is
+not.
 
 The bytes are read as UTF-8 (with or without the BOM Excel writes) or else Windows-1252, the
 separator is sniffed (comma, semicolon or tab), headers are matched loosely through an alias table,

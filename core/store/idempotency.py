@@ -38,8 +38,9 @@ def create_once(db: Database, actor: Actor, key: str | None, entity_type: str,
         if existing is not None:
             return existing
         new_id = work(cur)
-        cur.execute("INSERT INTO form_submissions (user_id, key, entity_type, entity_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                    [actor.user_id, key, entity_type, new_id, now])
+        cur.execute(
+            "INSERT INTO form_submissions (user_id, key, entity_type, entity_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            [actor.user_id, key, entity_type, new_id, now])
         return new_id
 
     try:

@@ -46,7 +46,8 @@ def discover(directory: Path = MIGRATIONS_DIR, store: str = dialect.DUCKDB) -> l
     for path in sorted(directory.glob("*.postgres.sql")):
         twin = _TWIN.match(path.name)
         if not twin or not (directory / f"{twin.group(1)}.sql").exists():
-            raise MigrationError(f"{path.name}: a PostgreSQL twin is named after its migration, NNNN_words.postgres.sql")
+            raise MigrationError(f"{path.name}: a PostgreSQL twin is named after its migration, "
+                                 "NNNN_words.postgres.sql")
         twins[f"{twin.group(1)}.sql"] = path
     for path in sorted(directory.glob("*.sql")):
         if path.name.endswith(".postgres.sql"):
