@@ -1,15 +1,34 @@
-"""Timing rules: the thank-you window at its edges, business days across weekends and clock changes."""
+"""Timing rules: the thank-you window at its edges, business days across weekends and clock changes, and the
+timing settings: defined once (core/rules/timing.py), a new cohort starts with the portal's settings and a
+student's thank-you falls due by them."""
 
 from datetime import datetime, timedelta
 
 import pytest
 
+from core.admin.cohorts import add_student, create_cohort, update_cohort
 from core.campaign import contacts, meetings, thanks
-from core.admin.cohorts import update_cohort
+from core.campaign.todo import student_settings, todo_list
+from core.config import get_settings
+from core.models import (
+    CohortCreate,
+    CohortUpdate,
+    ContactCreate,
+    MeetingCreate,
+    MeetingLog,
+    MeetingMode,
+    Role,
+    ThankYouCreate,
+)
+from core.rules.timing import (
+    FOLLOW_UP_BUSINESS_DAYS,
+    STALLED_AFTER_DAYS,
+    THANK_YOU_WINDOW_HOURS,
+    add_business_days,
+    follow_up_due_at,
+)
 from core.store.db import rows
-from core.models import CohortUpdate, ContactCreate, MeetingCreate, MeetingLog, MeetingMode, ThankYouCreate
-from core.rules.timing import add_business_days, follow_up_due_at
-from tests.conftest import NOW
+from tests.conftest import NOW, TERM, make_user
 
 
 def test_thank_you_due_and_overdue_at_the_edges(world):
@@ -85,3 +104,77 @@ def test_a_thank_you_without_a_meeting_counts_for_every_meeting_with_that_contac
     with db.cursor() as cur:
         sent = dict(cur.execute("SELECT meeting_id, sent_at FROM thank_you_status ORDER BY meeting_id").fetchall())
     assert sent == {held[0]: NOW - timedelta(days=5), held[1]: NOW - timedelta(days=1)}
+
+
+# The timing settings
+
+@pytest.fixture
+def settings_env(monkeypatch, tmp_path):
+    """Settings read afresh from the environment, and forgotten after the test."""
+    monkeypatch.setenv("PORTAL_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    for name in ("THANK_YOU_WINDOW_HOURS", "STALLED_AFTER_DAYS", "FOLLOW_UP_BUSINESS_DAYS"):
+        monkeypatch.delenv(f"PORTAL_{name}", raising=False)
+    get_settings.cache_clear()
+    yield monkeypatch
+    get_settings.cache_clear()
+
+
+def _held_with_ana(db, student, held_at):
+    cid = contacts.create_contact(db, student, ContactCreate(first_name="Ana", last_name="Lee",
+                                                             organization="County Health"), now=held_at).id
+    mid = meetings.schedule_meeting(db, student, cid, MeetingCreate(
+        starts_at_local=held_at, timezone="UTC", mode=MeetingMode.VIDEO), now=held_at - timedelta(days=2))
+    meetings.log_meeting(db, student, mid, MeetingLog(insights="People first."), held_at=held_at,
+                         now=held_at + timedelta(minutes=40))
+    return cid
+
+
+def test_the_defaults_are_the_rules_own(db, settings_env):
+    settings = get_settings()
+    assert (settings.thank_you_window_hours, settings.stalled_after_days, settings.follow_up_business_days) == (
+        THANK_YOU_WINDOW_HOURS.default, STALLED_AFTER_DAYS.default, FOLLOW_UP_BUSINESS_DAYS.default) == (48, 14, 3)
+    admin = make_user(db, "admin", Role.ADMIN)
+    cohort = create_cohort(db, admin, CohortCreate(name="Spring", **TERM), now=NOW)
+    assert (cohort.thank_you_window_hours, cohort.stalled_after_days, cohort.follow_up_business_days) == (48, 14, 3)
+
+
+def test_a_24_hour_window_setting_makes_a_new_cohorts_window_and_moves_the_thank_you_due_moment(db, settings_env):
+    settings_env.setenv("PORTAL_THANK_YOU_WINDOW_HOURS", "24")
+    settings_env.setenv("PORTAL_STALLED_AFTER_DAYS", "7")
+    settings_env.setenv("PORTAL_FOLLOW_UP_BUSINESS_DAYS", "5")
+    get_settings.cache_clear()
+    admin, student = make_user(db, "admin", Role.ADMIN), make_user(db, "ana.student", Role.STUDENT)
+    cohort = create_cohort(db, admin, CohortCreate(name="Spring", **TERM), now=NOW)
+    assert (cohort.thank_you_window_hours, cohort.stalled_after_days, cohort.follow_up_business_days) == (24, 7, 5)
+    add_student(db, admin, cohort.id, student.user_id, now=NOW)
+
+    held = NOW - timedelta(days=5)
+    cid = _held_with_ana(db, student, held)
+    (status,) = thanks.thank_you_status(db, student, cid, now=held + timedelta(hours=30))
+    assert status["due_at"] == held + timedelta(hours=24)
+    (item,) = [i for i in todo_list(db, student, now=held + timedelta(hours=30)) if i.kind == "thank_you"]
+    assert (item.due_at, item.urgency, item.hours_late) == (held + timedelta(hours=24), "overdue", 6)
+    assert student_settings(db, student, student.user_id)["follow_up_business_days"] == 5
+
+
+def test_a_cohort_keeps_its_window_when_the_setting_changes_later(db, settings_env):
+    admin, student = make_user(db, "admin", Role.ADMIN), make_user(db, "ana.student", Role.STUDENT)
+    cohort = create_cohort(db, admin, CohortCreate(name="Spring", **TERM), now=NOW)
+    add_student(db, admin, cohort.id, student.user_id, now=NOW)
+    settings_env.setenv("PORTAL_THANK_YOU_WINDOW_HOURS", "24")
+    get_settings.cache_clear()
+    held = NOW - timedelta(days=5)
+    cid = _held_with_ana(db, student, held)
+    (status,) = thanks.thank_you_status(db, student, cid, now=held + timedelta(hours=30))
+    assert status["due_at"] == held + timedelta(hours=48)
+
+
+def test_a_student_in_no_cohort_is_held_to_the_rules_defaults(db, settings_env):
+    settings_env.setenv("PORTAL_THANK_YOU_WINDOW_HOURS", "24")
+    get_settings.cache_clear()
+    student = make_user(db, "ana.student", Role.STUDENT)
+    held = NOW - timedelta(days=5)
+    cid = _held_with_ana(db, student, held)
+    (status,) = thanks.thank_you_status(db, student, cid, now=held + timedelta(hours=30))
+    (item,) = [i for i in todo_list(db, student, now=held + timedelta(hours=30)) if i.kind == "thank_you"]
+    assert status["due_at"] == item.due_at == held + timedelta(hours=THANK_YOU_WINDOW_HOURS.default)
