@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from core.admin.cohorts import add_student, assign_counselor, create_cohort
+from core.admin.library import load_library
 from core.identity.access import SYSTEM
 from core.identity.accounts import create_user
-from core.admin.cohorts import add_student, assign_counselor, create_cohort
-from core.store.db import Database, open_database
-from core.admin.library import load_library
-from core.store.migrate import apply_migrations
 from core.models import Actor, CohortCreate, Role, UserCreate
+from core.store.db import Database, open_database
+from core.store.migrate import apply_migrations
 
 # AppTests run app.py in this process: no scheduled-work runner thread beside them (the reminder tests
 # run the jobs themselves; the browser tests' portals run their own).

@@ -14,13 +14,27 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from core.oversight import comments
-from core.campaign import contacts, meetings, outreach, reflections, research, thanks
 from core.admin.cohorts import add_goal, add_student, update_cohort
+from core.campaign import contacts, meetings, outreach, reflections, research, thanks
 from core.models import (
-    Channel, CohortUpdate, CommentCreate, ContactCreate, GoalCreate, GoalMetric, MeetingCreate, MeetingLog,
-    MeetingMode, OutreachCreate, ReferralCreate, ReflectionCreate, Reply, ResearchUpdate, Role, ThankYouCreate,
+    Channel,
+    CohortUpdate,
+    CommentCreate,
+    ContactCreate,
+    GoalCreate,
+    GoalMetric,
+    MeetingCreate,
+    MeetingLog,
+    MeetingMode,
+    OutreachCreate,
+    ReferralCreate,
+    ReflectionCreate,
+    Reply,
+    ResearchUpdate,
+    Role,
+    ThankYouCreate,
 )
+from core.oversight import comments
 from tests.conftest import NOW, make_user
 
 DAY = timedelta(days=1)

@@ -10,16 +10,16 @@ from collections import Counter
 
 import pytest
 
-from core.identity.accounts import load_actor, user_id_for_username
-from core.clock import utcnow
 from core.campaign.contacts import list_contacts, stage_counts
-from core.oversight.dashboard import cohort_dashboard, goal_standings
-from core.store.db import Database, rows
-from core.oversight.export import export_bytes
-from core.rules.facts import FIGURE_NAMES
-from core.oversight.progress import goal_progress, metrics_for_student, student_metrics
 from core.campaign.thanks import thank_you_status
 from core.campaign.todo import todo_list
+from core.clock import utcnow
+from core.identity.accounts import load_actor, user_id_for_username
+from core.oversight.dashboard import cohort_dashboard, goal_standings
+from core.oversight.export import export_bytes
+from core.oversight.progress import goal_progress, metrics_for_student, student_metrics
+from core.rules.facts import FIGURE_NAMES
+from core.store.db import Database, rows
 
 
 @pytest.fixture
@@ -153,9 +153,9 @@ def test_the_figures_kept_on_write_are_the_records_figures_after_every_kind_of_c
     from core.admin.cohorts import add_student, list_cohorts, update_cohort
     from core.campaign.contacts import create_contact, set_archived
     from core.campaign.meetings import log_meeting, schedule_meeting
-    from core.models import ContactCreate, CohortUpdate, MeetingCreate, MeetingLog, ReflectionCreate, ThankYouCreate
     from core.campaign.reflections import save_reflection
     from core.campaign.thanks import save_thank_you
+    from core.models import CohortUpdate, ContactCreate, MeetingCreate, MeetingLog, ReflectionCreate, ThankYouCreate
 
     now = utcnow()
     admin = load_actor(demo, user_id_for_username(demo, "admin"))

@@ -6,7 +6,6 @@ import io
 import random
 import zipfile
 
-
 ROSTER_HEADER = "first_name,last_name,email,cohort,student_id\n"
 
 

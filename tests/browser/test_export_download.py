@@ -8,10 +8,10 @@ import shutil
 
 import pytest
 
-from core.identity.accounts import load_actor, user_id_for_username
 from core.clock import utcnow
-from core.store.db import Database
+from core.identity.accounts import load_actor, user_id_for_username
 from core.oversight.export import KINDS, export_bytes, file_name
+from core.store.db import Database
 from tests.browser.conftest import sign_in, wait_idle
 
 COHORT = "Health & Science Explorers, Fall 2026"

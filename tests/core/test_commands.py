@@ -18,7 +18,6 @@ from core.oversight import export
 from core.store import migrate
 from tests.store_helpers import _portal_with_records
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -153,9 +152,10 @@ def test_every_command_names_a_time_zone_setting_that_is_not_one(tmp_path, modul
 
 def test_commands_work_while_the_portal_runs_on_postgres(pg_db, tmp_path, monkeypatch, capsys):
     """Health, an export, the scheduled work and a backup from a shell, beside the open portal."""
-    from core.oversight import export
-    from core.admin import backup as backup_command, health
+    from core.admin import backup as backup_command
+    from core.admin import health
     from core.config import get_settings
+    from core.oversight import export
 
     _portal_with_records(pg_db)  # the running portal keeps its connections open throughout
     monkeypatch.setenv("PORTAL_DATABASE_URL", pg_db.url)

@@ -23,9 +23,6 @@ from core.errors import (
 
 
 def test_every_core_refusal_is_a_portal_error():
-    from core.admin import cohorts, roster
-    from core.campaign import contacts, linkedin_import, meetings, outreach, reflections, research, thanks
-    from core.identity import accounts
 
     for cls in (AccountError, CohortError, ContactError, ImportProblem,
                 MeetingError, OutreachError, ReflectionError, ResearchError,

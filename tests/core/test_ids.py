@@ -10,9 +10,9 @@ import pytest
 
 from core.admin import cohorts, library
 from core.campaign import contacts, keep_in_touch, reflections, todo
+from core.errors import NotFound, PortalError
 from core.oversight import comments, dashboard, progress, timeline
 from core.store.db import scalar
-from core.errors import NotFound, PortalError
 
 BAD_IDS = ["abc", "1 OR 1=1", "²", -1, 0, 10**30, 2**63, True]
 

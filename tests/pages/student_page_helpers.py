@@ -12,7 +12,6 @@ from core.models import Actor, Role
 from core.store.db import Database, open_database, scalar
 from tests.apptest_utils import sign_in_state
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -12,7 +12,6 @@ from core.store.db import open_database, scalar
 from tests.apptest_utils import demo_user_id, sign_in_state
 from tests.pages.student_page_helpers import _page
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -12,7 +12,6 @@ from core.identity.accounts import user_id_for_username
 from core.store.db import open_database, scalar
 from tests.apptest_utils import run_page, sign_in_state, texts
 
-
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["admin_home", "admin_cohorts", "admin_roster", "admin_accounts", "admin_registration", "admin_sso", "admin_library",
          "admin_audit", "admin_health", "admin_outbox"]
@@ -241,8 +240,9 @@ def test_health_page_backs_up_the_running_database(portal_env, tmp_path):
     assert not at.exception and at.success[0].value.startswith("Backed up 27 accounts")
     if str(portal_env).startswith("postgresql://"):
         # A pg_dump archive in the data folder's backups, listing the users table's data.
-        from core.admin.backup import postgres_program
         import subprocess
+
+        from core.admin.backup import postgres_program
 
         [archive] = list((tmp_path / "backups").glob("portal-*.dump"))
         listed = subprocess.run([postgres_program("pg_restore"), "--list", str(archive)],
@@ -292,8 +292,7 @@ def test_roster_page_explains_a_file_that_is_not_a_roster(portal_env, content, m
 
 
 def test_library_retire_offers_undo_and_a_stale_edit_is_refused(portal_env):
-    from core.admin.library import list_items
-    from core.admin.library import LibraryItemInput, edit_item
+    from core.admin.library import LibraryItemInput, edit_item, list_items
     from core.models import Actor, Role
 
     at = _run("admin_library", "admin", portal_env)

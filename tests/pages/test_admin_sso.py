@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from core.identity import accounts, sso
 
-
 # ---------------------------------------------------------------- pages (AppTest)
 
 

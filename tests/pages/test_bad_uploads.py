@@ -11,7 +11,6 @@ from core.store.db import open_database, scalar
 from tests.apptest_utils import demo_user_id, sign_in_state
 from tests.upload_corpus import HOSTILE, LINKEDIN_CORPUS, LINKEDIN_HEADER, ROSTER_CORPUS, ROSTER_HEADER, _q
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.identity.accounts import user_id_for_username
 from core.admin.cohorts import get_cohort, list_goals
-from core.store.db import Database, open_database
+from core.identity.accounts import user_id_for_username
 from core.models import Actor, Role
+from core.store.db import Database, open_database
 from tests.apptest_utils import sign_in_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -298,8 +298,8 @@ def test_counselor_posts_edits_withdraws_and_undoes_a_comment(portal_env):
 
 
 def test_a_stale_comment_edit_shows_the_saved_text(portal_env):
-    from core.oversight.comments import add_comment, edit_comment
     from core.models import CommentCreate, CommentEdit
+    from core.oversight.comments import add_comment, edit_comment
 
     rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
     db = open_database(portal_env)
@@ -403,8 +403,8 @@ def test_contact_picker_marks_archived_contacts(portal_env):
 
 
 def test_timeline_shows_edits_with_who_and_when(portal_env):
-    from core.oversight.comments import add_comment, edit_comment
     from core.models import CommentCreate, CommentEdit
+    from core.oversight.comments import add_comment, edit_comment
 
     rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
     db = open_database(portal_env)
@@ -426,8 +426,8 @@ def test_timeline_shows_edits_with_who_and_when(portal_env):
 
 
 def test_the_student_sees_the_counselors_edit_marked_edited_and_not_a_withdrawn_comment(portal_env):
-    from core.oversight.comments import add_comment, edit_comment, withdraw_comment
     from core.models import CommentCreate, CommentEdit
+    from core.oversight.comments import add_comment, edit_comment, withdraw_comment
 
     rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
     counselor = Actor(rivera, Role.COUNSELOR)
@@ -506,11 +506,11 @@ def test_the_career_office_compares_cohorts_and_downloads_the_comparison(portal_
 def test_a_students_reply_is_new_on_their_page_until_the_counselor_has_read_it(portal_env):
     from datetime import timedelta
 
-    from core.identity.accounts import load_actor
     from core.clock import utcnow
+    from core.identity.accounts import load_actor
+    from core.models import CommentCreate
     from core.oversight.cockpit import unread_replies
     from core.oversight.comments import add_comment
-    from core.models import CommentCreate
 
     (rivera, lena) = _ids(portal_env, "counselor.rivera", "student12")
     db = open_database(portal_env)

@@ -8,7 +8,6 @@ from core.identity.accounts import PASSWORD_RULE
 from core.store.db import get_database
 from tests.apptest_utils import ROOT, refused, run_page, texts
 
-
 PAGES = {
     "pages/student_home.py": {"student07"},
     "pages/counselor_home.py": {"counselor.rivera", "admin"},

@@ -4,8 +4,8 @@ and is sent as written; an accepted request points to Meetings; a past meeting t
 from __future__ import annotations
 
 from core.campaign import thanks
-from core.store.db import open_database
 from core.models import Actor, Role
+from core.store.db import open_database
 from tests.apptest_utils import demo_user_id, run_page, texts
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from core.network import volunteers
-from core.identity.accounts import load_actor
 from core.campaign.contacts import create_contact, list_focus_occupations
-from core.store.db import get_database, rows, scalar
+from core.identity.accounts import load_actor
 from core.models import ContactCreate
+from core.network import volunteers
+from core.store.db import get_database, rows, scalar
 from tests.apptest_utils import demo_user_id, refused, run_page, texts
 
 PAGES = {

@@ -3,17 +3,16 @@ choices on the Account page, a cohort's email defaults, the Outbox and the sched
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import uuid
+from datetime import datetime, timedelta
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.clock import utcnow
-from core.store.db import get_database, rows, scalar
-from core.models import Role
 from core.messaging.notify import KINDS, cohort_defaults, digest_frequency, email_choices
+from core.models import Role
+from core.store.db import get_database, rows, scalar
 from tests.apptest_utils import ROOT, demo_user_id, refused, run_page, sign_in_state, texts
 
 USERS = ["student07", "counselor.rivera", "admin"]
@@ -133,8 +132,8 @@ def test_the_bell_counts_only_your_own(portal_env):
 
 
 def test_a_counselor_comment_rings_the_students_bell(portal_env):
-    from core.oversight.comments import add_comment
     from core.models import CommentCreate
+    from core.oversight.comments import add_comment
 
     before = _unread(portal_env, "student07")
     student = demo_user_id(portal_env, "student07")
@@ -402,9 +401,9 @@ def test_the_account_page_takes_any_section(portal_env, value):
 
 
 def test_a_counselor_comment_is_new_in_the_students_thread_once_and_reading_it_clears_the_bell(portal_env):
-    from core.oversight.comments import add_comment
     from core.identity.accounts import load_actor
     from core.models import CommentCreate
+    from core.oversight.comments import add_comment
 
     path = portal_env
     _fresh(path)

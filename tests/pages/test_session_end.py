@@ -8,7 +8,6 @@ from core.models import Role
 from core.store.db import get_database
 from tests.apptest_utils import ROOT
 
-
 # ---------------------------------------------------------------- app.py in AppTest
 
 

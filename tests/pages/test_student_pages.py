@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.identity.accounts import user_id_for_username
 from core.campaign.contacts import list_contacts
-from core.store.db import open_database
-from core.models import Actor, Role
 from core.campaign.todo import todo_list
+from core.identity.accounts import user_id_for_username
+from core.models import Actor, Role
+from core.store.db import open_database
 from tests.apptest_utils import sign_in_state
 
 ROOT = Path(__file__).resolve().parents[2]

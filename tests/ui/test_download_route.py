@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from starlette.applications import Starlette
 
-from core.identity import accounts, sessions
 from core.admin.downloads import DownloadFile, DownloadTokens
+from core.identity import accounts, sessions
 from core.oversight.export import export_bytes, export_file
 from tests.conftest import NOW
 from tests.oversight_fixtures import Campaign

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from core.identity.access import SYSTEM
 from core.admin.cohorts import set_registration
+from core.identity.access import SYSTEM
 from core.store.db import open_database, scalar
 
 

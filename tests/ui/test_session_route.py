@@ -8,8 +8,8 @@ from http.cookies import SimpleCookie
 
 from starlette.applications import Starlette
 
-from core.identity import accounts, sessions
 from core.config import Settings
+from core.identity import accounts, sessions
 from core.models import Role
 from tests.conftest import make_user
 from ui.session_route import HANDOFF_HEADER, routes

@@ -14,7 +14,6 @@ from core.models import CohortUpdate, CommentCreate, CommentEdit, GoalCreate, Go
 from core.oversight.comments import add_comment, edit_comment, restore_comment, withdraw_comment
 from tests.conftest import NOW
 
-
 # ---------------------------------------------------------------- audit and health
 
 

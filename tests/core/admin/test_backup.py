@@ -22,7 +22,6 @@ from core.store.db import Database, open_database, rows, scalar
 from tests.conftest import NOW, drop_postgres_database, make_user, new_postgres_database
 from tests.store_helpers import _fingerprint, _portal_with_records
 
-
 ROOT = Path(__file__).resolve().parents[3]
 TABLES = ["users", "cohorts", "cohort_members", "contacts", "events", "library_items", "schema_migrations"]
 
@@ -54,8 +53,8 @@ def test_round_trip_write_back_up_change_restore_compare(demo_copy, tmp_path):
     # The sequence came along too: a new row does not collide with restored ids.
     with restored.cursor() as cur:
         top = scalar(cur, "SELECT max(id) FROM events")
-    from core.store.events import record
     from core.clock import utcnow
+    from core.store.events import record
 
     restored.transaction(lambda cur: record(cur, SYSTEM, "checked", "backup", now=utcnow()))
     with restored.cursor() as cur:

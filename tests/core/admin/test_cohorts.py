@@ -74,9 +74,10 @@ def test_cohort_settings_are_versioned_and_a_stale_edit_shows_the_other_change(w
 
 
 def test_a_cohort_term_can_change_but_not_be_removed(world):
+    from pydantic import ValidationError
+
     from core.admin.cohorts import update_cohort
     from core.models import CohortCreate, CohortUpdate
-    from pydantic import ValidationError
 
     db, admin = world.db, world.admin
     cohorts.set_term(db, admin, world.cohort_x, term_start=date(2026, 1, 12), term_end=date(2026, 5, 1), now=NOW)

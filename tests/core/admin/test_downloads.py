@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import DownloadGone, DownloadUnknown
 from core.admin.downloads import TOKEN_TTL, DownloadFile, DownloadTokens
+from core.errors import DownloadGone, DownloadUnknown
 from core.oversight.export import BOM, export_bytes, export_file
 from tests.conftest import NOW
 from tests.oversight_fixtures import Campaign

@@ -12,7 +12,6 @@ from core.errors import AccessDenied, NotFound
 from core.store.db import scalar
 from tests.conftest import NOW
 
-
 # ---------------------------------------------------------------- content library
 
 

@@ -7,11 +7,11 @@ import io
 
 import pytest
 
-from core.errors import AccessDenied, RosterError
 from core.admin import roster
+from core.errors import AccessDenied, RosterError
 from core.identity import accounts
-from core.store.db import rows, scalar
 from core.models import Role
+from core.store.db import rows, scalar
 from tests.conftest import NOW, make_user
 
 GOOD = """first_name,last_name,email,cohort,student_id

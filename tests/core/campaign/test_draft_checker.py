@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.campaign.draft_checker import LINKEDIN_MAX_CHARS, check_draft, highlight_segments
 from core.admin.library import list_items
+from core.campaign.draft_checker import LINKEDIN_MAX_CHARS, check_draft, highlight_segments
 from core.campaign.merge_fields import fill
 from core.identity.access import SYSTEM
 

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from icalendar import Calendar
 
-from core.errors import NotFound
 from core.campaign import contacts, meetings, research
 from core.campaign.ics import meeting_calendar, meeting_uid
+from core.errors import NotFound
 from core.models import ContactCreate, MeetingCreate, MeetingMode, PlannedQuestionCreate
 from tests.conftest import NOW
 

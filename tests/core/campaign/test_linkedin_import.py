@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
-from core.errors import AccessDenied, ImportProblem
 from core.campaign import contacts
-from core.store.db import scalar
 from core.campaign.linkedin_import import import_connections, parse_connections, preview
+from core.errors import AccessDenied, ImportProblem
 from core.models import ContactCreate
+from core.store.db import scalar
 from tests.conftest import NOW
 
 HEADER = "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"

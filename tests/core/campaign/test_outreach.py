@@ -11,7 +11,6 @@ from core.oversight import timeline
 from tests.campaign_helpers import _contact
 from tests.conftest import NOW
 
-
 # ---------------------------------------------------------------- 2. labels
 
 def test_the_stage_names_the_reply_once_recorded(world):

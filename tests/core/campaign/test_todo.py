@@ -5,15 +5,24 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from core.errors import NotFound
-from core.campaign import contacts, meetings, outreach, reflections, thanks
 from core.admin.cohorts import update_cohort
+from core.campaign import contacts, meetings, outreach, reflections, thanks
+from core.campaign.todo import todo_list
+from core.errors import NotFound
 from core.models import (
-    Channel, CohortUpdate, ContactCreate, MeetingCreate, MeetingLog, MeetingMode, OutreachCreate, ReferralCreate,
-    ReflectionCreate, Reply, ThankYouCreate,
+    Channel,
+    CohortUpdate,
+    ContactCreate,
+    MeetingCreate,
+    MeetingLog,
+    MeetingMode,
+    OutreachCreate,
+    ReferralCreate,
+    ReflectionCreate,
+    Reply,
+    ThankYouCreate,
 )
 from core.rules.timing import add_business_days, follow_up_due_at
-from core.campaign.todo import todo_list
 from tests.conftest import NOW
 
 ZONE = "America/New_York"

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.config import Settings, parse_networks
 from core.errors import SettingsError
-from core.config import Settings
-from core.config import parse_networks
 from core.identity.proxies import client_address
 
 PROXIES = parse_networks(["10.0.0.5", "10.1.0.0/16", "::1", "127.0.0.1"])

@@ -11,7 +11,6 @@ from core.identity.accounts import authenticator_credentials, check_password
 from core.store.db import scalar
 from tests.conftest import NOW
 
-
 # ---------------------------------------------------------------- self-registration
 
 

@@ -11,7 +11,6 @@ from core.identity import accounts, sessions
 from core.models import Role
 from tests.conftest import NOW, PASSWORD, make_user
 
-
 # ---------------------------------------------------------------- core
 
 KEY = "a-test-signing-key-0123456789abcdefghijkl"

@@ -14,18 +14,25 @@ from datetime import datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from core.messaging import jobs, mailer, notify, reminders
-from core.oversight import comments
 from core.campaign import contacts, meetings, outreach, thanks
-from core.identity.access import SYSTEM
 from core.config import Settings
-from core.store.db import Database
-from core.store.migrate import apply_migrations
+from core.errors import JobError, MailError, NotifyError
+from core.identity.access import SYSTEM
+from core.messaging import jobs, mailer, notify, reminders
 from core.models import (
-    Channel, CommentCreate, ContactCreate, MeetingCreate, MeetingLog, MeetingMode, OutreachCreate, Reply,
+    Channel,
+    CommentCreate,
+    ContactCreate,
+    MeetingCreate,
+    MeetingLog,
+    MeetingMode,
+    OutreachCreate,
+    Reply,
     ThankYouCreate,
 )
-from core.errors import JobError, MailError, NotifyError
+from core.oversight import comments
+from core.store.db import Database
+from core.store.migrate import apply_migrations
 from tests.conftest import World
 from tests.smtp_server import SmtpServer
 
@@ -119,7 +126,6 @@ def test_the_meeting_email_names_the_person_links_the_contact_and_carries_the_ca
     ben = _contact(db, alice, "Ben", org="City Planning")
     meeting = _schedule(db, alice, ben, datetime(2026, 3, 13, 15, 0))
     from core.campaign.research import add_planned_question  # noqa: PLC0415 - only this test plans questions
-
     from core.models import PlannedQuestionCreate  # noqa: PLC0415
 
     add_planned_question(db, alice, ben, PlannedQuestionCreate(text="How did you get into planning?"), now=MON)

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from core.errors import AccessDenied, NotFound
-from core.network import narrowing, volunteers
 from core.campaign.contacts import add_focus_occupation, create_contact
 from core.campaign.meetings import log_meeting, schedule_meeting
-from core.models import ContactCreate, MeetingCreate, MeetingLog, ReferralCreate, ReflectionCreate, VolunteerCreate
 from core.campaign.reflections import save_reflection
+from core.errors import AccessDenied, NotFound
+from core.models import ContactCreate, MeetingCreate, MeetingLog, ReferralCreate, ReflectionCreate, VolunteerCreate
+from core.network import narrowing, volunteers
 from tests.conftest import NOW
 
 
@@ -102,8 +102,8 @@ def test_who_next_ranks_referrals_then_well_rated_volunteers_then_organizations_
 
 
 def test_who_next_leaves_out_someone_already_asked_and_a_full_volunteer(world, campaign):
-    from core.models import Channel, OutreachCreate
     from core.campaign.outreach import create_draft, mark_sent
+    from core.models import Channel, OutreachCreate
     from core.store.db import scalar
 
     noor = read(world.db, scalar, "SELECT id FROM contacts WHERE first_name = 'Noor'")

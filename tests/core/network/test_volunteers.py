@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from core.network import volunteers
 from core.campaign.contacts import add_focus_occupation, create_contact, set_archived
-from core.store.db import row, rows, scalar
+from core.campaign.outreach import list_messages
 from core.errors import AccessDenied, DuplicateRecord, NetworkError, NotFound, StaleEdit
 from core.models import ContactCreate, Source, VolunteerCreate
-from core.campaign.outreach import list_messages
+from core.network import volunteers
+from core.store.db import row, rows, scalar
 from tests.conftest import NOW
 
 
@@ -202,8 +202,8 @@ def test_two_students_taking_the_last_place_at_once_cannot_both_have_it(world):
 
 def test_meetings_and_thank_yous_on_time_are_counted_per_volunteer(world):
     from core.campaign.meetings import log_meeting, schedule_meeting
-    from core.models import MeetingCreate, MeetingLog, ThankYouCreate
     from core.campaign.thanks import save_thank_you
+    from core.models import MeetingCreate, MeetingLog, ThankYouCreate
 
     vid = volunteer(world)
     added = volunteers.add_as_target(world.db, world.alice, vid, now=NOW)

@@ -8,10 +8,10 @@ import math
 import pytest
 
 from core.errors import AccessDenied, NotFound, NudgeError
+from core.models import CommentCreate
 from core.oversight.cockpit import cohort_comparison, mark_read, needs_me, nudge, unread_replies
 from core.oversight.comments import add_comment, list_comments
 from core.store.db import scalar
-from core.models import CommentCreate
 from tests.conftest import NOW
 from tests.oversight_fixtures import DAY, Campaign
 

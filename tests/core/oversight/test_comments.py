@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.errors import AccessDenied, NotFound
-from core.oversight.comments import add_comment, comment_counts, list_comments, recent_comments
 from core.models import CommentCreate
+from core.oversight.comments import add_comment, comment_counts, list_comments, recent_comments
 from tests.conftest import NOW
 from tests.oversight_fixtures import Campaign
 
@@ -71,9 +71,9 @@ def test_comments_on_a_private_reflection_stay_with_its_author(campaign):
 
 from datetime import timedelta  # noqa: E402
 
-from core.oversight.comments import edit_comment, restore_comment, withdraw_comment  # noqa: E402
 from core.errors import StaleEdit  # noqa: E402
 from core.models import CommentEdit  # noqa: E402
+from core.oversight.comments import edit_comment, restore_comment, withdraw_comment  # noqa: E402
 
 
 def _thread(w, actor):

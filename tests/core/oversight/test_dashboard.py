@@ -61,8 +61,8 @@ def test_stalled_threshold_is_the_cohort_setting(campaign):
 
 def test_a_counselor_comment_does_not_count_as_student_activity(campaign):
     w = campaign.world
-    from core.oversight.comments import add_comment
     from core.models import CommentCreate
+    from core.oversight.comments import add_comment
 
     add_comment(w.db, w.counselor_x, w.bob.user_id, CommentCreate(subject_type="student", subject_id=w.bob.user_id,
                                                                    body="How is it going?"), now=NOW)

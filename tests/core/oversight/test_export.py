@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from core.errors import AccessDenied, NotFound, SessionEnded
-from core.oversight import export
 from core.campaign import contacts
+from core.errors import AccessDenied, NotFound, SessionEnded
 from core.models import ContactCreate
+from core.oversight import export
 from core.oversight.export import ACTIVITY_COLUMNS, PIPELINE_COLUMNS, PROGRESS_COLUMNS, cell, export_csv
 from tests.conftest import NOW
 from tests.oversight_fixtures import DAY, SECRET, Campaign

@@ -12,10 +12,10 @@ from datetime import date
 import pytest
 
 from bench.dataset import BENCH_ADMIN, BENCH_COUNSELOR, NOW, build
-from core.oversight import export
 from core.identity.accounts import load_actor, user_id_for_username
-from core.store.db import Database
+from core.oversight import export
 from core.oversight.export import BOM, export_file
+from core.store.db import Database
 
 
 @pytest.fixture(scope="module")

@@ -81,9 +81,9 @@ def test_counselor_of_another_cohort_sees_nothing(campaign):
 def test_edits_are_on_the_timeline_in_words_with_who_and_when(campaign):
     from datetime import timedelta
 
-    from core.oversight.comments import add_comment, edit_comment
     from core.campaign.contacts import update_contact
     from core.models import CommentCreate, CommentEdit, ContactUpdate
+    from core.oversight.comments import add_comment, edit_comment
     from tests.conftest import NOW
 
     w = campaign.world

@@ -169,8 +169,8 @@ def test_rebuilding_every_figure_leaves_nothing_waiting(world):
 
 
 def test_the_scheduled_job_settles_everyone_even_students_no_dashboard_reads(world):
-    from core.messaging import jobs
     from core.config import Settings
+    from core.messaging import jobs
     from core.models import Role
     from tests.conftest import make_user
 

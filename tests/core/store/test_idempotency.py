@@ -29,8 +29,8 @@ def test_a_form_key_creates_once_even_when_submits_race(tmp_path, world):
     from core.store.migrate import apply_migrations
 
     apply_migrations(db)
-    from tests.conftest import make_user
     from core.models import Role
+    from tests.conftest import make_user
 
     student = make_user(db, "racer", Role.STUDENT)
     data = ContactCreate(first_name="Ada", last_name="Lovelace", organization="Engines Ltd")

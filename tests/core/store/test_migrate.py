@@ -69,8 +69,8 @@ def test_badly_named_or_duplicate_migrations_are_refused(tmp_path):
 
 
 def test_command_line_migrates_the_configured_file(tmp_path, monkeypatch, capsys):
-    from core.store import migrate
     from core.config import get_settings
+    from core.store import migrate
 
     monkeypatch.setenv("PORTAL_DB_PATH", str(tmp_path / "p.duckdb"))
     get_settings.cache_clear()
