@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from core.clock import utcnow
@@ -268,19 +268,6 @@ def restore_goal(db: Database, actor: Actor, goal_id: int, *, now: datetime | No
 
 # Letters and digits that cannot be misread for one another when read aloud or off a slide.
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def rename_cohort(db: Database, actor: Actor, cohort_id: int, name: str, *, now: datetime | None = None) -> Cohort:
-    """Give a cohort a new, unused name (admins only)."""
-    require_role(actor, Role.ADMIN)
-    return update_cohort(db, actor, cohort_id, CohortUpdate(name=name), now=now)
-
-
-def set_term(db: Database, actor: Actor, cohort_id: int, *, term_start: date | None, term_end: date | None,
-             now: datetime | None = None) -> Cohort:
-    """Set a cohort's term dates (admins only); the term cannot end before it starts."""
-    require_role(actor, Role.ADMIN)
-    return update_cohort(db, actor, cohort_id, CohortUpdate(term_start=term_start, term_end=term_end), now=now)
 
 
 def _cohort_row(cur: Cursor, cohort_id: int) -> dict[str, Any]:

@@ -224,11 +224,6 @@ def _write_frequency(cur: Cursor, actor: Actor, frequency: str, now: datetime) -
                    updated_at = excluded.updated_at""", [actor.user_id, frequency, now])
 
 
-def set_email_choices(db: Database, actor: Actor, choices: dict[str, bool], *, now: datetime | None = None) -> None:
-    """Record the actor's own email choice per kind (in-portal notifications stay on)."""
-    set_notification_settings(db, actor, choices, now=now)
-
-
 def set_notification_settings(db: Database, actor: Actor, choices: dict[str, bool], *, digest: str | None = None,
                               now: datetime | None = None) -> None:
     """The actor's email choices per kind and (counselors and admins) digest frequency, saved together or not at all."""

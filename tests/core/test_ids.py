@@ -11,6 +11,7 @@ import pytest
 from core.admin import cohorts, library
 from core.campaign import contacts, keep_in_touch, reflections, todo
 from core.errors import NotFound, PortalError
+from core.models import CohortUpdate
 from core.oversight import comments, dashboard, progress, timeline
 from core.store.db import scalar
 
@@ -25,8 +26,8 @@ def _calls(world):
         "cohorts.add_student": lambda bad: cohorts.add_student(world.db, admin, bad, world.alice.user_id),
         "cohorts.assign_counselor": lambda bad: cohorts.assign_counselor(world.db, admin, bad,
                                                                         world.counselor_y.user_id),
-        "cohorts.set_term": lambda bad: cohorts.set_term(
-            world.db, admin, bad, term_start=date(2026, 1, 12), term_end=date(2026, 5, 8)),
+        "cohorts.update_cohort (term)": lambda bad: cohorts.update_cohort(
+            world.db, admin, bad, CohortUpdate(term_start=date(2026, 1, 12), term_end=date(2026, 5, 8))),
         "cohorts.unassign_counselor": lambda bad: cohorts.unassign_counselor(
             world.db, admin, bad, world.counselor_x.user_id),
         "cohorts.cohort_counselors": lambda bad: cohorts.cohort_counselors(world.db, admin, bad),

@@ -1,4 +1,5 @@
-"""Cohort administration: rename, term dates, archive, counselors and goals, versioned with stale edits refused; a cohort always has its term; only admins administer (core/admin/cohorts.py)."""
+"""Cohort administration: rename, term dates, archive, counselors and goals, versioned with stale edits
+refused; a cohort always has its term; only admins administer (core/admin/cohorts.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import pytest
 from core.admin import cohorts
 from core.admin.cohorts import list_cohorts
 from core.errors import AccessDenied, CohortError, NotFound
+from core.models import CohortUpdate
 from core.store.db import scalar
 from tests.conftest import NOW
 
 
 def _cohort_events(db, cohort_id):
     with db.cursor() as cur:
-        return [r for r in cur.execute("SELECT action, actor_id FROM events WHERE entity_type = 'cohort' AND entity_id = ? "
-                                       "ORDER BY id", [cohort_id]).fetchall()]
+        return [r for r in cur.execute("SELECT action, actor_id FROM events WHERE entity_type = 'cohort' "
+                                       "AND entity_id = ? ORDER BY id", [cohort_id]).fetchall()]
 
 
 def scalar_count(db, sql: str) -> int:
@@ -29,14 +31,16 @@ def scalar_count(db, sql: str) -> int:
 
 def test_rename_term_archive_and_unassign(world):
     db, admin = world.db, world.admin
-    cohorts.rename_cohort(db, admin, world.cohort_x, "Cohort X, Spring", now=NOW)
+    cohorts.update_cohort(db, admin, world.cohort_x, CohortUpdate(name="Cohort X, Spring"), now=NOW)
     with pytest.raises(CohortError, match="already exists"):
-        cohorts.rename_cohort(db, admin, world.cohort_y, "cohort x, spring", now=NOW)
-    cohort = cohorts.set_term(db, admin, world.cohort_x, term_start=date(2026, 1, 12),
-                                   term_end=date(2026, 5, 1), now=NOW)
-    assert (cohort.name, cohort.term_start, cohort.term_end) == ("Cohort X, Spring", date(2026, 1, 12), date(2026, 5, 1))
+        cohorts.update_cohort(db, admin, world.cohort_y, CohortUpdate(name="cohort x, spring"), now=NOW)
+    cohort = cohorts.update_cohort(db, admin, world.cohort_x,
+                                   CohortUpdate(term_start=date(2026, 1, 12), term_end=date(2026, 5, 1)), now=NOW)
+    assert (cohort.name, cohort.term_start, cohort.term_end) == ("Cohort X, Spring", date(2026, 1, 12),
+                                                                 date(2026, 5, 1))
     with pytest.raises(CohortError, match="end before it starts"):
-        cohorts.set_term(db, admin, world.cohort_x, term_start=date(2026, 6, 1), term_end=date(2026, 5, 1), now=NOW)
+        cohorts.update_cohort(db, admin, world.cohort_x,
+                              CohortUpdate(term_start=date(2026, 6, 1), term_end=date(2026, 5, 1)), now=NOW)
 
     assert cohorts.unassign_counselor(db, admin, world.cohort_x, world.counselor_x.user_id, now=NOW) is True
     assert cohorts.unassign_counselor(db, admin, world.cohort_x, world.counselor_x.user_id, now=NOW) is False
@@ -61,7 +65,8 @@ def test_cohort_settings_are_versioned_and_a_stale_edit_shows_the_other_change(w
     db, admin = world.db, world.admin
     opened = get_cohort(db, admin, world.cohort_x)
     assert opened.version == 1
-    update_cohort(db, world.counselor_x, world.cohort_x, CohortUpdate(stalled_after_days=21), expected_version=1, now=NOW)
+    update_cohort(db, world.counselor_x, world.cohort_x, CohortUpdate(stalled_after_days=21), expected_version=1,
+                  now=NOW)
     with pytest.raises(StaleEdit) as refused:
         update_cohort(db, admin, world.cohort_x, CohortUpdate(name="Cohort X renamed"), expected_version=1,
                       original=opened.model_dump(), now=NOW)
@@ -70,7 +75,8 @@ def test_cohort_settings_are_versioned_and_a_stale_edit_shows_the_other_change(w
     assert get_cohort(db, admin, world.cohort_x).name == "Cohort X"
     saved = update_cohort(db, admin, world.cohort_x, CohortUpdate(name="Cohort X renamed"), expected_version=2, now=NOW)
     assert (saved.name, saved.version, saved.stalled_after_days) == ("Cohort X renamed", 3, 21)
-    assert _cohort_events(db, world.cohort_x)[-2:] == [("updated", world.counselor_x.user_id), ("updated", admin.user_id)]
+    assert _cohort_events(db, world.cohort_x)[-2:] == [("updated", world.counselor_x.user_id),
+                                                        ("updated", admin.user_id)]
 
 
 def test_a_cohort_term_can_change_but_not_be_removed(world):
@@ -80,7 +86,8 @@ def test_a_cohort_term_can_change_but_not_be_removed(world):
     from core.models import CohortCreate, CohortUpdate
 
     db, admin = world.db, world.admin
-    cohorts.set_term(db, admin, world.cohort_x, term_start=date(2026, 1, 12), term_end=date(2026, 5, 1), now=NOW)
+    cohorts.update_cohort(db, admin, world.cohort_x,
+                          CohortUpdate(term_start=date(2026, 1, 12), term_end=date(2026, 5, 1)), now=NOW)
     with pytest.raises(CohortError, match="needs the date its term ends"):
         update_cohort(db, admin, world.cohort_x, CohortUpdate(term_end=None), now=NOW)
     with pytest.raises(ValidationError):
@@ -134,7 +141,7 @@ def test_goals_are_edited_versioned_retired_and_restored(world):
 @pytest.mark.parametrize("who", ["counselor_x", "alice"])
 def test_cohort_administration_is_refused_to_non_admins(world, who):
     actor = getattr(world, who)
-    for call in (lambda: cohorts.rename_cohort(world.db, actor, world.cohort_x, "Mine", now=NOW),
+    for call in (lambda: cohorts.update_cohort(world.db, actor, world.cohort_x, CohortUpdate(name="Mine"), now=NOW),
                  lambda: cohorts.set_archived(world.db, actor, world.cohort_x, True, now=NOW),
                  lambda: cohorts.unassign_counselor(world.db, actor, world.cohort_x, world.counselor_x.user_id),
                  lambda: cohorts.set_registration(world.db, actor, world.cohort_x, open_=True),

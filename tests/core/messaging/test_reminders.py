@@ -16,7 +16,7 @@ from icalendar import Calendar
 
 from core.campaign import contacts, meetings, outreach, thanks
 from core.config import Settings
-from core.errors import JobError, MailError, NotifyError
+from core.errors import AccessDenied, JobError, MailError, NotifyError
 from core.identity.access import SYSTEM
 from core.messaging import jobs, mailer, notify, reminders
 from core.models import (
@@ -260,7 +260,7 @@ def test_a_killed_runner_sends_nothing_twice(tmp_path):
 def test_choices_the_persons_own_over_the_cohorts_and_in_portal_always(world, smtp):
     db, alice, bob = world.db, world.alice, world.bob
     notify.set_cohort_defaults(db, world.counselor_x, world.cohort_x, {"follow_up_due": False})
-    notify.set_email_choices(db, bob, {"follow_up_due": True})
+    notify.set_notification_settings(db, bob, {"follow_up_due": True})
     assert notify.email_choices(db, alice)["follow_up_due"] is False
     for student in (alice, bob):
         _request(db, student, _contact(db, student, "Ana"), MON + timedelta(hours=2))
@@ -268,7 +268,7 @@ def test_choices_the_persons_own_over_the_cohorts_and_in_portal_always(world, sm
     assert [m["To"] for m in smtp.messages] == ["bob@example.edu"]
     assert notify.unread_count(db, alice) == 1 and notify.unread_count(db, bob) == 1
     with pytest.raises(NotifyError):
-        notify.set_email_choices(db, alice, {"digest": False})  # not a student's kind
+        notify.set_notification_settings(db, alice, {"digest": False})  # not a student's kind
 
 
 def test_a_counselor_comment_reaches_the_student_at_once_and_a_reply_reaches_the_counselor(world, smtp):
@@ -363,7 +363,8 @@ def test_jobs_record_their_runs_hold_a_lease_and_a_failure_is_shown(world, monke
     db, admin = world.db, world.admin
     now = datetime(2026, 3, 12, 15, 0)
     runs = jobs.run_due(db, runner="a", now=now, settings=Settings())
-    assert {r["job"] for r in runs} == {"reminders", "email", "figures", "sessions"}  # backup: at 2:00; exports: no folder set
+    # backup: at 2:00; exports: no folder set
+    assert {r["job"] for r in runs} == {"reminders", "email", "figures", "sessions"}
     assert {r["status"] for r in runs} == {"ok"}
     assert jobs.run_due(db, runner="a", now=now + timedelta(minutes=1), settings=Settings()) != []  # email again
     assert [r["job"] for r in jobs.run_due(db, runner="a", now=now + timedelta(seconds=30),
@@ -384,7 +385,7 @@ def test_jobs_record_their_runs_hold_a_lease_and_a_failure_is_shown(world, monke
     assert status["backup"].last_status == "failed" and status["backup"].runs_failed_last_7_days == 1
     reminders.remind(db, now=jobs.utcnow(), settings=Settings())
     assert any(n.kind == "job_failed" and "backup" in n.title for n in notify.list_notifications(db, admin))
-    with pytest.raises(Exception):
+    with pytest.raises(AccessDenied):
         jobs.job_status(db, world.counselor_x)
 
 
@@ -406,12 +407,12 @@ def test_notification_settings_save_together_or_not_at_all(world):
     notify.set_notification_settings(db, counselor, {"student_reply": False}, digest="daily")
     assert notify.email_choices(db, counselor)["student_reply"] is False
     assert notify.digest_frequency(db, counselor) == "daily"
-    with pytest.raises(Exception):
+    with pytest.raises(AccessDenied):
         notify.set_notification_settings(db, world.alice, {}, digest="daily")  # students have no digest
 
 
 def test_the_nightly_exports_and_the_daily_backup_write_their_files_and_keep_n_days(tmp_path, world):
-    db, admin = world.db, world.admin
+    db = world.db
     with pytest.raises(JobError):
         jobs._exports(db, Settings(), datetime(2026, 3, 12, 8, 0), "t")  # no folder set: said, nothing written
     folder = tmp_path / "exports"
