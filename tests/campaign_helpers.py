@@ -24,7 +24,8 @@ def _events(world, action, entity_type):
 def _held_meeting(world, cid: int) -> int:
     a, db = world.alice, world.db
     mid = meetings.schedule_meeting(db, a, cid, MeetingCreate(
-        starts_at_local=datetime(2026, 3, 9, 10, 0), timezone="UTC", mode=MeetingMode.VIDEO), now=NOW - timedelta(days=3))
+        starts_at_local=datetime(2026, 3, 9, 10, 0), timezone="UTC", mode=MeetingMode.VIDEO),
+        now=NOW - timedelta(days=3))
     meetings.log_meeting(db, a, mid, MeetingLog(insights="x"), held_at=datetime(2026, 3, 9, 10, 0), now=NOW)
     return mid
 

@@ -68,7 +68,8 @@ class Campaign:
         add_goal(db, w.counselor_x, w.cohort_x, GoalCreate(metric=GoalMetric.INTERVIEWS, target_count=1,
                                                            due_on=date(2026, 3, 5)), now=NOW)
         a = w.alice
-        self.a1 = contacts.create_contact(db, a, ContactCreate(first_name="Ann", last_name="One", organization="=cmd|' /C calc'!A0"),
+        self.a1 = contacts.create_contact(db, a, ContactCreate(first_name="Ann", last_name="One",
+                                                               organization="=cmd|' /C calc'!A0"),
                                           now=NOW - 20 * DAY).id
         self.a2 = contacts.create_contact(db, a, ContactCreate(first_name="Ben", last_name="Two, \"Jr\"",
                                                                organization="Line\nbreak Ltd"), now=NOW - 20 * DAY).id

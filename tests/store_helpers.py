@@ -11,7 +11,8 @@ from tests.conftest import NOW, World
 def _portal_with_records(db: Database) -> World:
     world = World(db)
     for first in ("Ana", "Ben"):
-        create_contact(db, world.alice, ContactCreate(first_name=first, last_name="Lee", organization="County"), now=NOW)
+        create_contact(db, world.alice, ContactCreate(first_name=first, last_name="Lee", organization="County"),
+                       now=NOW)
     return world
 
 

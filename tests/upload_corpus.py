@@ -1,4 +1,7 @@
-"""The corpus of bad upload files (roster and LinkedIn Connections.csv) shared by the core and page tests of the uploads: empty and blank files, binaries, text that is neither UTF-8 nor Windows-1252, a 131,073-character cell, a header alone, the wrong columns, 100,000 lines, a file over the size limit, and cells holding formulas, HTML or a lone surrogate."""
+"""The corpus of bad upload files (roster and LinkedIn Connections.csv) shared by the core and page tests of the
+uploads: empty and blank files, binaries, text that is neither UTF-8 nor Windows-1252, a 131,073-character cell, a
+header alone, the wrong columns, 100,000 lines, a file over the size limit, and cells holding formulas, HTML or a
+lone surrogate."""
 
 from __future__ import annotations
 

@@ -56,7 +56,8 @@ def serve_portal(work: Path, demo_file: Path, env: dict[str, str] | None = None,
     db_path = work / "portal.duckdb"
     shutil.copy(demo_file, db_path)
     port = _free_port()
-    env = {**os.environ, "PORTAL_DB_PATH": str(db_path), "PORTAL_BCRYPT_ROUNDS": "4", "PORTAL_ONE_TIME_PASSWORD_ROUNDS": "4",
+    env = {**os.environ, "PORTAL_DB_PATH": str(db_path), "PORTAL_BCRYPT_ROUNDS": "4",
+           "PORTAL_ONE_TIME_PASSWORD_ROUNDS": "4",
            "PORTAL_SECRETS_FILE": str(work / "none.toml"), "PORTAL_DEMO_MODE": "true", "PORTAL_JOBS_IN_PROCESS": "true",
            **(env or {})}
     log = open(work / "streamlit.log", "w")
@@ -82,7 +83,8 @@ def serve_portal(work: Path, demo_file: Path, env: dict[str, str] | None = None,
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory, demo_file, request) -> Portal:
     """A portal served from a private copy of the demo database (a test module may add settings in PORTAL_ENV)."""
-    with serve_portal(tmp_path_factory.mktemp("portal"), demo_file, getattr(request.module, "PORTAL_ENV", {})) as served:
+    with serve_portal(tmp_path_factory.mktemp("portal"), demo_file,
+                      getattr(request.module, "PORTAL_ENV", {})) as served:
         yield served
 
 

@@ -72,5 +72,6 @@ def test_career_office_compares_cohorts_and_downloads_the_comparison(portal, pag
     frame = pd.read_csv(io.BytesIO(target.read_bytes()), encoding="utf-8-sig")
     assert list(frame.columns) == ["Cohort", "Students", "First meeting held %", "Thank-yous on time %",
                                    "Median days target to interview", "Stalled %"]
-    assert sorted(frame["Cohort"]) == ["Business & Policy Explorers, Fall 2026", "Health & Science Explorers, Fall 2026"]
+    assert sorted(frame["Cohort"]) == ["Business & Policy Explorers, Fall 2026",
+                                       "Health & Science Explorers, Fall 2026"]
     assert frame["Students"].sum() == 24

@@ -1,4 +1,5 @@
-"""A counselor finds the stalled student from the dashboard, comments, downloads the progress CSV; the student sees it."""
+"""A counselor finds the stalled student from the dashboard, comments, downloads the progress CSV;
+the student sees it."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ def test_counselor_finds_stalled_student_comments_and_exports(portal, page, brow
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Cohort progress (one row per student)").click()
     download = download_info.value
-    assert re.fullmatch(r"progress_health-science-explorers-fall-2026_\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
+    assert re.fullmatch(r"progress_health-science-explorers-fall-2026_\d{4}-\d{2}-\d{2}\.csv",
+                        download.suggested_filename)
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     data = target.read_bytes()

@@ -1,4 +1,5 @@
-"""In the browser: an address survives sign-in, another role's address is refused by the page, one history entry per page."""
+"""In the browser: an address survives sign-in, another role's address is refused by the page, one history entry per
+page."""
 
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from tests.browser.conftest import main_text, open_page, sign_in, wait_idle
 
 WAIT = 20_000
-PERSON = {"First name": "Imani", "Last name": "Cole", "Organization": "Harbor Clinic", "Email": "imani.cole@harbor.example"}
+PERSON = {"First name": "Imani", "Last name": "Cole", "Organization": "Harbor Clinic",
+          "Email": "imani.cole@harbor.example"}
 
 
 def _add_target(page, values: dict[str, str]) -> None:
@@ -41,11 +42,13 @@ def test_a_student_adds_a_volunteer_drafts_the_intro_and_is_told_a_classmate_ask
     expect(page.get_by_role("switch", name="Only my focus occupations")).to_be_checked()
     cards = page.locator("[class*='st-key-student_volunteers_card_']")
     expect(cards.first).to_be_visible(timeout=WAIT)
-    name = cards.filter(has=page.get_by_role("button", name="Add to my targets")).first.locator("strong").first.inner_text()
+    name = (cards.filter(has=page.get_by_role("button", name="Add to my targets"))
+            .first.locator("strong").first.inner_text())
     card = cards.filter(has_text=name)
     card.get_by_role("button", name="Add to my targets").click()
     wait_idle(page)
-    expect(page.get_by_text(f"Added {name} to your targets, with the introduction drafted.")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text(f"Added {name} to your targets, with the introduction drafted.")).to_be_visible(
+        timeout=WAIT)
     # The card now says they are in the student's targets, and there is no second Add.
     expect(card.get_by_text("In your targets")).to_be_visible()
 

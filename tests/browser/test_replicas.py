@@ -102,7 +102,8 @@ def replicas(tmp_path_factory, pg_cluster, pg_demo_template):
     env = {**os.environ, "PORTAL_DATABASE_URL": database, "PORTAL_DATA_DIR": str(work),
            "PORTAL_COOKIE_KEY": secrets.token_urlsafe(48), "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_urlsafe(48),
            "PORTAL_TRUSTED_PROXIES": "127.0.0.1", "PORTAL_BCRYPT_ROUNDS": "4", "PORTAL_ONE_TIME_PASSWORD_ROUNDS": "4",
-           "PORTAL_SECRETS_FILE": str(work / "none.toml"), "PORTAL_DEMO_MODE": "true", "PORTAL_JOBS_IN_PROCESS": "false"}
+           "PORTAL_SECRETS_FILE": str(work / "none.toml"), "PORTAL_DEMO_MODE": "true",
+           "PORTAL_JOBS_IN_PROCESS": "false"}
     env.pop("PORTAL_DB_PATH", None)
     running = Replicas(work, env)
     yield running

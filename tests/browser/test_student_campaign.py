@@ -11,7 +11,8 @@ WAIT = 15_000  # ms: a rerun after a save can take a few seconds on a loaded mac
 
 GOOD_REQUEST = """Dear Ana,
 
-Professor Park suggested I contact you. I am a student exploring public health and would value your advice on how you got into epidemiology.
+Professor Park suggested I contact you. I am a student exploring public health and would value your advice on how \
+you got into epidemiology.
 
 I am not looking for a job. Could you spare 20 minutes for a call in the next few weeks?
 
@@ -42,7 +43,8 @@ def test_student_walks_a_contact_through_the_pipeline(portal, page):
 
     # Research: notes, one question from the bank and one of the student's own
     _go(page, "Research")
-    page.get_by_role("textbox", name="About the person").fill("Epidemiologist for eight years; leads the flu surveillance team.")
+    page.get_by_role("textbox", name="About the person").fill(
+        "Epidemiologist for eight years; leads the flu surveillance team.")
     page.get_by_role("button", name="Save notes").click()
     wait_idle(page)
     page.get_by_label("Questions", exact=True).click()

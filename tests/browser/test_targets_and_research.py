@@ -51,7 +51,8 @@ def test_research_saved_in_a_stale_tab_is_refused_and_the_first_tabs_text_is_int
         tab_b.get_by_role("button", name="Save notes").click()
         wait_idle(tab_b)
         expect(tab_b.get_by_text(re.compile("changed since you opened it"))).to_be_visible(timeout=WAIT)
-        expect(tab_b.get_by_role("textbox", name="About the person")).to_have_value("B: an epidemiologist for eight years")
+        expect(tab_b.get_by_role("textbox", name="About the person")).to_have_value(
+            "B: an epidemiologist for eight years")
         expect(tab_b.get_by_text("A: the county's public health agency")).to_be_visible()
     finally:
         other_context.close()

@@ -105,7 +105,8 @@ def test_the_real_server_answers_the_download_route_beside_streamlits_own(tmp_pa
                     break
             except OSError:
                 if time.time() > deadline or server.poll() is not None:
-                    raise AssertionError("the portal did not start: " + (tmp_path / "server.log").read_text()[-2000:])
+                    raise AssertionError("the portal did not start: "
+                                         + (tmp_path / "server.log").read_text()[-2000:]) from None
                 time.sleep(0.3)
         try:
             urllib.request.urlopen(f"{url}/download/no-such-token", timeout=10)

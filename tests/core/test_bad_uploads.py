@@ -1,4 +1,6 @@
-"""Every upload of the portal (the admin roster import, the student's LinkedIn Connections.csv import) fed the corpus of bad files (tests/upload_corpus.py) through the core functions: each gets the portal's own clear message, with no exception and nothing written (rows and events counted before and after)."""
+"""Every upload of the portal (the admin roster import, the student's LinkedIn Connections.csv import) fed the corpus
+of bad files (tests/upload_corpus.py) through the core functions: each gets the portal's own clear message, with no
+exception and nothing written (rows and events counted before and after)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from tests.upload_corpus import HOSTILE, LINKEDIN_CORPUS, LINKEDIN_HEADER, ROSTE
 
 def _counts_db(db) -> tuple[int, ...]:
     with db.cursor() as cur:
-        return tuple(scalar(cur, f"SELECT count(*) FROM {t}") for t in ("users", "cohort_members", "contacts", "events"))
+        return tuple(scalar(cur, f"SELECT count(*) FROM {t}")
+                     for t in ("users", "cohort_members", "contacts", "events"))
 
 
 # ---------------------------------------------------------------- core

@@ -136,7 +136,8 @@ def test_setup_with_an_unreadable_password_file_says_so(tmp_path, capsys, settin
 
 
 @pytest.mark.parametrize("module, args", [
-    ("core.oversight.export", ["progress", "--out", "-"]), ("core.admin.health", []), ("core.store.migrate", []), ("core.admin.backup", []),
+    ("core.oversight.export", ["progress", "--out", "-"]), ("core.admin.health", []), ("core.store.migrate", []),
+    ("core.admin.backup", []),
     ("core.admin.setup_production", []), ("seeds.demo", ["--print-logins"]),
 ])
 def test_every_command_names_a_time_zone_setting_that_is_not_one(tmp_path, module, args):

@@ -1,4 +1,5 @@
-"""Every refusal of core is a PortalError; an id that cannot name a row is NotFound, one that can is a number (core/errors.py)."""
+"""Every refusal of core is a PortalError; an id that cannot name a row is NotFound, one that can is a number
+(core/errors.py)."""
 
 import pytest
 

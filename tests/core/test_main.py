@@ -67,4 +67,5 @@ def test_an_unknown_command_is_told_with_the_list(capsys):
 
 def test_the_make_targets_run_the_script():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "$(VENV)/bin/portal migrate" in makefile and "pip install --quiet --no-deps --no-build-isolation -e ." in makefile
+    assert "$(VENV)/bin/portal migrate" in makefile \
+        and "pip install --quiet --no-deps --no-build-isolation -e ." in makefile

@@ -1,4 +1,5 @@
-"""Helpers of the student page tests on Targets and Research (AppTest over the demo database): the acting student, a page run signed in, its text, the add form, and counts of what was written."""
+"""Helpers of the student page tests on Targets and Research (AppTest over the demo database): the acting student, a
+page run signed in, its text, the add form, and counts of what was written."""
 
 from __future__ import annotations
 

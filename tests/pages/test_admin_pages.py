@@ -13,8 +13,8 @@ from core.store.db import open_database, scalar
 from tests.apptest_utils import run_page, sign_in_state, texts
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["admin_home", "admin_cohorts", "admin_roster", "admin_accounts", "admin_registration", "admin_sso", "admin_library",
-         "admin_audit", "admin_health", "admin_outbox"]
+PAGES = ["admin_home", "admin_cohorts", "admin_roster", "admin_accounts", "admin_registration", "admin_sso",
+         "admin_library", "admin_audit", "admin_health", "admin_outbox"]
 
 
 def _run(page: str, username: str, db_path) -> AppTest:
@@ -344,7 +344,8 @@ def test_assigning_a_counselor_names_the_counselor_and_the_cohort_inertly(portal
     assert not at.exception
     shown = [s.value for s in at.success]
     assert len(shown) == 1
-    assert shown[0].replace("\\", "") == f"Assigned {counselor} to {name}: they see its students on their dashboard now."
+    assert shown[0].replace("\\", "") == (f"Assigned {counselor} to {name}: "
+                                          "they see its students on their dashboard now.")
     assert "\\<b\\>" in shown[0] and "\\[x\\]\\(javascript" in shown[0]  # markdown cannot turn it into markup
     username = counselor.rsplit("(", 1)[1].rstrip(")")
     db = open_database(portal_env)

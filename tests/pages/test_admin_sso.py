@@ -1,4 +1,5 @@
-"""The single sign-on page and sign-in with SSO required (AppTest): only the emergency admin signs in with a password, SSO cannot be required before it is set up, a domain lets people into a cohort."""
+"""The single sign-on page and sign-in with SSO required (AppTest): only the emergency admin signs in with a password,
+SSO cannot be required before it is set up, a domain lets people into a cohort."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The roster page and the targets page's LinkedIn import fed the corpus of bad files (tests/upload_corpus.py): each gets the portal's own clear message, with no exception and nothing written, and hostile cells are shown as inert text."""
+"""The roster page and the targets page's LinkedIn import fed the corpus of bad files (tests/upload_corpus.py): each
+gets the portal's own clear message, with no exception and nothing written, and hostile cells are shown as inert
+text."""
 
 from __future__ import annotations
 

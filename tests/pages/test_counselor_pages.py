@@ -47,7 +47,8 @@ def _app(page: str, user_id: int, **state) -> AppTest:
 def _download_links(at: AppTest) -> int:
     """How many export buttons the page shows, each a one-time link to the download route."""
     links = at.get("link_button")
-    assert all(re.fullmatch(r"/download/[\w-]{43}", link.proto.url) for link in links), [l.proto.url for l in links]
+    assert all(re.fullmatch(r"/download/[\w-]{43}", link.proto.url) for link in links), [
+        link.proto.url for link in links]
     return len(links)
 
 
@@ -446,7 +447,8 @@ def test_the_student_sees_the_counselors_edit_marked_edited_and_not_a_withdrawn_
     shown = _texts(at)
     assert "Call the clinic Tuesday" in shown and "Call the clinic Monday" not in shown
     assert "Posted on the wrong student" not in shown
-    assert any(c.value.removeprefix(":green-badge[New] ").startswith("Dana Rivera") and "· edited " in c.value for c in at.caption)
+    assert any(c.value.removeprefix(":green-badge[New] ").startswith("Dana Rivera") and "· edited " in c.value
+               for c in at.caption)
     # The student cannot edit or withdraw the counselor's words.
     assert not [b for b in at.button if b.label in ("Edit", "Withdraw") and "comment" in (b.key or "")]
 
@@ -516,7 +518,8 @@ def test_a_students_reply_is_new_on_their_page_until_the_counselor_has_read_it(p
     db = open_database(portal_env)
     try:
         counselor, student = load_actor(db, rivera), load_actor(db, lena)
-        add_comment(db, counselor, lena, CommentCreate(subject_type="student", subject_id=lena, body="How is it going?"),
+        add_comment(db, counselor, lena, CommentCreate(subject_type="student", subject_id=lena,
+                                                       body="How is it going?"),
                     now=utcnow() - timedelta(minutes=5))
         add_comment(db, student, lena, CommentCreate(subject_type="student", subject_id=lena, body="Slowly, sorry!"))
         assert unread_replies(db, counselor).get(lena) == 1

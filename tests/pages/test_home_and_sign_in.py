@@ -44,10 +44,12 @@ def test_student_home_shows_their_own_overdue_thank_you_and_counselor_comment(po
         (late,) = cur.execute("""SELECT c.first_name || ' ' || c.last_name FROM thank_you_status t
                                  JOIN contacts c ON c.id = t.contact_id JOIN users u ON u.id = t.student_id
                                  WHERE u.username = 'student07' AND t.sent_at IS NULL""").fetchone()
-        others = cur.execute("""SELECT c.first_name || ' ' || c.last_name FROM contacts c JOIN users u ON u.id = c.student_id
+        others = cur.execute("""SELECT c.first_name || ' ' || c.last_name FROM contacts c
+                                JOIN users u ON u.id = c.student_id
                                 WHERE u.username = 'student08'""").fetchall()
         own = {n for (n,) in cur.execute("""SELECT c.first_name || ' ' || c.last_name FROM contacts c
-                                            JOIN users u ON u.id = c.student_id WHERE u.username = 'student07'""").fetchall()}
+                                            JOIN users u ON u.id = c.student_id
+                                            WHERE u.username = 'student07'""").fetchall()}
     assert "Hello, Gabriel" in shown
     assert "Send your thank\\-you" in shown and late in shown
     assert "Send the thank-you today, while it is fresh." in shown, "the counselor's comment reaches the student"

@@ -92,7 +92,8 @@ def test_the_career_office_sees_requests_and_caps_the_most_asked(portal_env):
     assert not at.exception
     student = load_actor(db, demo_user_id(portal_env, "student09"))
     demand = volunteers.demand_for_new(db, student, ContactCreate(first_name="Ravi", last_name="Shah",
-                                                               organization="Northwind", email="ravi@northwind.example"))
+                                                               organization="Northwind",
+                                                               email="ravi@northwind.example"))
     assert demand.other_students == 3 and demand.capped
 
 

@@ -1,4 +1,5 @@
-"""The app (app.py, in AppTest) when a session ends: the ended tab is told once, signed out, and writes nothing on the runs that follow; unknown and real usernames get the same answers."""
+"""The app (app.py, in AppTest) when a session ends: the ended tab is told once, signed out, and writes nothing on the
+runs that follow; unknown and real usernames get the same answers."""
 
 from __future__ import annotations
 

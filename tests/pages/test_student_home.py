@@ -11,7 +11,8 @@ def test_the_students_own_name_is_inert_in_the_home_title(portal_env):
 
     def rename(db: Database) -> None:
         with db.cursor() as cur:
-            cur.execute("UPDATE users SET first_name = ? WHERE id = ?", ["![x](http://evil.example/x.png)", actor.user_id])
+            cur.execute("UPDATE users SET first_name = ? WHERE id = ?",
+                        ["![x](http://evil.example/x.png)", actor.user_id])
     _with_db(portal_env, rename)
     at = _page(portal_env, "student_home", "student01")
     assert not at.exception

@@ -143,7 +143,8 @@ def test_linkedin_preview_and_import(portal_env):
 
 def test_linkedin_foreign_file_gets_a_clear_message(portal_env):
     at = _run(portal_env, "student_targets", "student01")
-    at.file_uploader(key="student_targets_linkedin_file").upload("budget.csv", b"item,cost\nrent,900\n", "text/csv").run()
+    at.file_uploader(key="student_targets_linkedin_file").upload("budget.csv", b"item,cost\nrent,900\n",
+                                                                 "text/csv").run()
     assert any("does not look like LinkedIn's Connections.csv" in e.value.replace("\\", "") for e in at.error)
 
 
@@ -198,7 +199,8 @@ def test_linkedin_bad_uploads_get_a_message_and_write_nothing(portal_env, data, 
     at = _run(portal_env, "student_targets", "student01")
     at.file_uploader(key="student_targets_linkedin_file").upload("Connections.csv", data, "text/csv").run()
     assert not at.exception
-    assert any(message in e.value.replace("\\", "") for e in at.error), [e.value for e in at.error]  # shown inert (escaped)
+    # shown inert (escaped)
+    assert any(message in e.value.replace("\\", "") for e in at.error), [e.value for e in at.error]
     assert not [b for b in at.button if b.key == "student_targets_linkedin_go"]
     db = open_database(portal_env)
     try:

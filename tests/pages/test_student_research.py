@@ -1,4 +1,5 @@
-"""The Research page (AppTest): planned questions from the own form added once, reworded with a version, removed with undo; research saved from a stale tab refused with both texts kept; the contact picker keeps a new choice."""
+"""The Research page (AppTest): planned questions from the own form added once, reworded with a version, removed with
+undo; research saved from a stale tab refused with both texts kept; the contact picker keeps a new choice."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from tests.pages.student_page_helpers import _actor, _last_key, _page, _with_db
 def test_planned_questions_from_the_own_form_are_added_once(portal_env):
     at = _page(portal_env, "student_research", "student07")
     cid = at.selectbox(key="student_research_contact").value
-    before = _with_db(portal_env, lambda db: len(research.list_planned_questions(db, _actor(portal_env, "student07"), cid)))
+    before = _with_db(portal_env,
+                      lambda db: len(research.list_planned_questions(db, _actor(portal_env, "student07"), cid)))
     at.text_input(key=f"student_research_own_text_{cid}_0").input("What would you do differently today?")
     at.button(key=f"FormSubmitter:student_research_own_{cid}_0-Add my question").click().run()
     assert not at.exception and not at.error

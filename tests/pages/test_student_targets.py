@@ -1,4 +1,6 @@
-"""The Targets page (AppTest): the add form clears and creates once, a person already listed is refused with a way to open them or add anyway, stale edits are refused, archive offers undo, removing a focus occupation asks first, and a name holding a URL is inert text."""
+"""The Targets page (AppTest): the add form clears and creates once, a person already listed is refused with a way to
+open them or add anyway, stale edits are refused, archive offers undo, removing a focus occupation asks first, and a
+name holding a URL is inert text."""
 
 from __future__ import annotations
 
@@ -92,13 +94,15 @@ def test_archive_offers_undo_and_removing_a_focus_occupation_asks_first(portal_e
     occ = occupations[0]["id"]
     at.button(key=f"student_targets_remove_occ_{occ}").click().run()
     assert any("Remove the focus occupation" in w.value for w in at.warning)
-    assert len(_with_db(portal_env, lambda db: contacts.list_focus_occupations(db, actor, actor.user_id))) == len(occupations)
+    assert len(_with_db(portal_env, lambda db: contacts.list_focus_occupations(db, actor, actor.user_id))) \
+        == len(occupations)
     at.button(key="student_targets_keep_occ").click().run()
     assert not any("Remove the focus occupation" in w.value for w in at.warning)
     at.button(key=f"student_targets_remove_occ_{occ}").click().run()
     at.button(key="student_targets_confirm_remove_occ").click().run()
     assert not at.exception
-    assert len(_with_db(portal_env, lambda db: contacts.list_focus_occupations(db, actor, actor.user_id))) == len(occupations) - 1
+    assert len(_with_db(portal_env, lambda db: contacts.list_focus_occupations(db, actor, actor.user_id))) \
+        == len(occupations) - 1
 
 
 # ---------------------------------------------------------------- inert names (item 6 of the issue)

@@ -14,7 +14,8 @@ def test_highlighting_escapes_the_students_text():
 
 
 def test_referral_map_quotes_names_and_marks_names_not_to_use():
-    nodes = [{"id": 1, "first_name": 'Ana "The"', "last_name": "Lee\\", "organization": "A; B -> C", "stage": "reflect"},
+    nodes = [{"id": 1, "first_name": 'Ana "The"', "last_name": "Lee\\", "organization": "A; B -> C",
+              "stage": "reflect"},
              {"id": 2, "first_name": "Noor", "last_name": "Singh", "organization": "", "stage": "target"}]
     dot = referral_dot(nodes, [{"from_id": 1, "to_id": 2, "may_use_referrer_name": False}])
     assert 'c1 [label="Ana \\"The\\" Lee\\\\\\nA; B -> C\\n(Reflected)", fillcolor="#86efac"];' in dot

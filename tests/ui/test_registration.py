@@ -90,11 +90,13 @@ def test_a_taken_username_is_refused_by_core_and_nothing_is_written(portal_env):
     at.text_input(key="registration_code").input("JOIN-2026").run()
     fields = {t.label: t for t in at.text_input}
     for label, value in (("First name", "Second"), ("Last name", "Student"), ("Email", "someone.new@example.edu"),
-                         ("Username", "student07"), ("Password", "Lina-park-77!"), ("Repeat password", "Lina-park-77!")):
+                         ("Username", "student07"), ("Password", "Lina-park-77!"),
+                         ("Repeat password", "Lina-park-77!")):
         fields[label].input(value)
     fields["Captcha"].input(_captcha(at))
     at.button[0].click().run()
-    assert not at.exception and at.error[0].value == "That username is already used by another account." and not at.success
+    assert not at.exception and at.error[0].value == "That username is already used by another account." \
+        and not at.success
     db = open_database(portal_env)
     with db.cursor() as cur:
         assert scalar(cur, "SELECT count(*) FROM users WHERE email = 'someone.new@example.edu'") == 0

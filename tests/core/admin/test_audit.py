@@ -1,4 +1,5 @@
-"""The audit log: filters by user, cohort and date, and every administrative edit in it with who and when (core/admin/audit.py)."""
+"""The audit log: filters by user, cohort and date, and every administrative edit in it with who and when
+(core/admin/audit.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The content library edited by the career office: edits show at once and survive seed upgrades, entries in use are kept, edits are versioned, input is checked per kind (core/admin/library.py)."""
+"""The content library edited by the career office: edits show at once and survive seed upgrades, entries in use are
+kept, edits are versioned, input is checked per kind (core/admin/library.py)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def test_library_add_and_retire_keep_what_used_the_entry(world):
     assert new_id in [q["id"] for q in library.list_items(db, world.alice, "question")]
     contact = contacts.create_contact(db, world.alice, ContactCreate(first_name="Pat"), now=NOW)
     research.add_planned_question(db, world.alice, contact.id, PlannedQuestionCreate(
-        library_item_id=new_id, category="advice", text="If you were starting today, what would you do first?"), now=NOW)
+        library_item_id=new_id, category="advice", text="If you were starting today, what would you do first?"),
+        now=NOW)
     assert library.usage(db, world.admin, new_id) == 1
     library.set_retired(db, world.admin, new_id, True, now=NOW)
     assert new_id not in [q["id"] for q in library.list_items(db, world.alice, "question")]

@@ -42,7 +42,8 @@ def test_apply_creates_accounts_in_cohorts_with_one_time_passwords(world):
     assert (maria.username, maria.cohort) == ("maria.lopez", "Cohort X")
     with db.cursor() as cur:
         stored = rows(cur, """SELECT u.username, u.role, u.must_change_password, u.student_number, c.name AS cohort
-                              FROM users u JOIN cohort_members m ON m.student_id = u.id JOIN cohorts c ON c.id = m.cohort_id
+                              FROM users u JOIN cohort_members m ON m.student_id = u.id
+                              JOIN cohorts c ON c.id = m.cohort_id
                               WHERE u.username IN ('maria.lopez', 'kwame') ORDER BY u.username""")
         created_events = scalar(cur, "SELECT count(*) FROM events WHERE action = 'created' AND detail LIKE '%roster%'")
         cohort_of_event = scalar(cur, "SELECT cohort_id FROM events WHERE action = 'created' AND detail LIKE '%kwame%'")
@@ -115,7 +116,8 @@ Bob Tester,bob@example.edu,Cohort X,
     with world.db.cursor() as cur:
         assert scalar(cur, "SELECT cohort_id FROM cohort_members WHERE student_id = ?", [world.alice.user_id]) \
             == world.cohort_y
-        assert scalar(cur, "SELECT count(*) FROM users WHERE email IN ('nowhere@example.edu', 'missing@example.edu')") == 0
+        assert scalar(cur, "SELECT count(*) FROM users "
+                           "WHERE email IN ('nowhere@example.edu', 'missing@example.edu')") == 0
 
 
 def test_existing_student_id_on_another_account_and_archived_cohort_are_rejected(world):
@@ -172,7 +174,8 @@ def test_five_thousand_rows_import_in_one_go(world):
     plan = roster.preview(world.db, world.admin, "\n".join(lines).encode())
     assert plan.count("create") == 5000
     seen: list[int] = []
-    result = roster.apply(world.db, world.admin, plan, now=NOW, rounds=4, on_progress=lambda done, total: seen.append(done))
+    result = roster.apply(world.db, world.admin, plan, now=NOW, rounds=4,
+                          on_progress=lambda done, total: seen.append(done))
     assert len(result.created) == 5000 and seen[-1] == 5000
     with world.db.cursor() as cur:
         assert scalar(cur, "SELECT count(*) FROM cohort_members WHERE cohort_id = ?", [world.cohort_x]) == 2 + 2500
@@ -224,5 +227,7 @@ def test_import_is_in_the_event_log_with_who_and_when(world):
     plan = roster.preview(world.db, world.admin, text)
     roster.apply(world.db, world.admin, plan, rounds=4, now=NOW)
     with world.db.cursor() as cur:
-        logged = rows(cur, "SELECT actor_id, action, entity_type, occurred_at FROM events WHERE action = 'roster_imported'")
-    assert [(e["actor_id"], e["entity_type"], e["occurred_at"]) for e in logged] == [(world.admin.user_id, "cohort", NOW)]
+        logged = rows(cur, "SELECT actor_id, action, entity_type, occurred_at FROM events "
+                           "WHERE action = 'roster_imported'")
+    assert [(e["actor_id"], e["entity_type"], e["occurred_at"]) for e in logged] == [
+        (world.admin.user_id, "cohort", NOW)]

@@ -1,4 +1,5 @@
-"""A student's contacts: filters, focus occupations, one contact per add form, duplicates, stale edits, archive and the table search (core/campaign/contacts.py)."""
+"""A student's contacts: filters, focus occupations, one contact per add form, duplicates, stale edits, archive and the
+table search (core/campaign/contacts.py)."""
 
 import pytest
 
@@ -44,7 +45,8 @@ def test_a_repeated_submit_of_one_add_form_creates_one_contact(world):
 @pytest.mark.parametrize("other, why", [
     ({"first_name": "Ann", "email": "ANA@example.org"}, "the same email"),
     ({"first_name": "Ann", "linkedin_url": "http://linkedin.com/in/ana-lee/"}, "the same LinkedIn address"),
-    ({"first_name": " ana ", "last_name": "LEE", "organization": "county  health"}, "the same name at the same organization"),
+    ({"first_name": " ana ", "last_name": "LEE", "organization": "county  health"},
+     "the same name at the same organization"),
 ])
 def test_a_manual_add_matching_a_contact_is_refused_unless_added_anyway(world, other, why):
     from core.errors import DuplicateRecord

@@ -99,7 +99,8 @@ def test_linkedin_note_character_limit():
 
 def test_question_must_close_the_message_before_the_sign_off():
     assert check_draft("Would 20 minutes next week work for you?\n\nBest,\nSam").finding("question").ok
-    assert not check_draft("Would 20 minutes work? I look forward to hearing from you.\n\nBest,\nSam").finding("question").ok
+    assert not check_draft(
+        "Would 20 minutes work? I look forward to hearing from you.\n\nBest,\nSam").finding("question").ok
 
 
 def test_unfilled_merge_fields_are_named():

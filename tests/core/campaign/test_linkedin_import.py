@@ -29,7 +29,8 @@ def _file(preamble=PREAMBLE_3, rows=ROWS, bom=True) -> bytes:
 @pytest.mark.parametrize("preamble", [PREAMBLE_3, PREAMBLE_2, ""])
 def test_header_found_after_a_variable_preamble(preamble):
     parsed = parse_connections(_file(preamble))
-    assert [(c.first_name, c.last_name, c.organization, c.title, c.email, c.connected_on) for c in parsed.connections] == [
+    assert [(c.first_name, c.last_name, c.organization, c.title, c.email, c.connected_on)
+            for c in parsed.connections] == [
         ("Ana", "Lee", "County Health Department", "Epidemiologist", None, date(2024, 3, 12)),
         ("Ben", "Okoro", "Meridian Partners, LLC", "Analyst", "ben@example.org", date(2023, 1, 3)),
         ("Chloe", "Diaz", "Sunny Foods, Inc.", "Brand Manager, North America", None, date(2025, 2, 28)),
@@ -93,7 +94,8 @@ def test_rows_without_a_name_or_with_a_bad_email_are_reported_not_fatal():
 
 
 def test_windows_1252_file_is_read():
-    data = (PREAMBLE_2 + HEADER + "José,Núñez,https://www.linkedin.com/in/jn,,Café Olé,Owner,5 Jun 2022\n").encode("cp1252")
+    data = (PREAMBLE_2 + HEADER
+            + "José,Núñez,https://www.linkedin.com/in/jn,,Café Olé,Owner,5 Jun 2022\n").encode("cp1252")
     [c] = parse_connections(data).connections
     assert (c.first_name, c.organization) == ("José", "Café Olé")
 

@@ -1,10 +1,12 @@
-"""Meetings: logging one turns its referrals into linked targets in one transaction, and a meeting keeps its time zone (core/campaign/meetings.py)."""
+"""Meetings: logging one turns its referrals into linked targets in one transaction, and a meeting keeps its time zone
+(core/campaign/meetings.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from core.campaign import contacts, keep_in_touch, meetings, reflections, research
 from core.errors import MeetingError, NeedsConfirmation, NotFound, StaleEdit
@@ -37,7 +39,8 @@ def test_referrals_become_linked_targets_in_one_transaction(world):
         ReferralCreate(first_name="Raj", may_use_name=False),
     ], now=NOW)
     rows = [contacts.get_contact(db, a, c) for c in created]
-    assert [(r.full_name, r.source, r.referred_by_contact_id, r.referred_in_meeting_id, r.may_use_referrer_name, r.stage)
+    assert [(r.full_name, r.source, r.referred_by_contact_id, r.referred_in_meeting_id, r.may_use_referrer_name,
+             r.stage)
             for r in rows] == [("Noor Singh", Source.REFERRAL.value, cid, mid, True, Stage.TARGET),
                                ("Raj", Source.REFERRAL.value, cid, mid, False, Stage.TARGET)]
     links = contacts.referral_links(db, a)
@@ -102,7 +105,7 @@ def test_a_failing_referral_rolls_back_the_whole_log(world):
         starts_at_local=NOW - timedelta(hours=2), timezone="UTC", mode=MeetingMode.PHONE), now=NOW - timedelta(days=1))
     bad = ReferralCreate(first_name="Sam")
     object.__setattr__(bad, "first_name", None)  # slips past validation to fail inside the transaction
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="first_name"):
         meetings.log_meeting(db, alice, m, MeetingLog(insights="kept?"), referrals=[bad], now=NOW)
     assert meetings.get_meeting(db, alice, m)["status"] == "scheduled"
     assert meetings.get_meeting(db, alice, m)["insights"] == ""
@@ -128,9 +131,11 @@ def test_held_time_far_from_the_scheduled_one_or_in_the_future_asks_first(world)
     tomorrow = meetings.schedule_meeting(db, a, cid, MeetingCreate(
         starts_at_local=NOW + timedelta(days=1), timezone="UTC", mode=MeetingMode.PHONE), now=NOW)
     with pytest.raises(NeedsConfirmation, match="more than a day"):
-        meetings.log_meeting(db, a, tomorrow, MeetingLog(), held_at=NOW - timedelta(days=1), confirm_time=False, now=NOW)
+        meetings.log_meeting(db, a, tomorrow, MeetingLog(), held_at=NOW - timedelta(days=1), confirm_time=False,
+                             now=NOW)
     with pytest.raises(NeedsConfirmation, match="in the future"):
-        meetings.log_meeting(db, a, tomorrow, MeetingLog(), held_at=NOW + timedelta(hours=2), confirm_time=False, now=NOW)
+        meetings.log_meeting(db, a, tomorrow, MeetingLog(), held_at=NOW + timedelta(hours=2), confirm_time=False,
+                             now=NOW)
     assert meetings.get_meeting(db, a, tomorrow)["status"] == "scheduled"
     meetings.log_meeting(db, a, tomorrow, MeetingLog(), held_at=NOW - timedelta(days=1), confirm_time=True, now=NOW)
     m = meetings.get_meeting(db, a, tomorrow)
@@ -157,7 +162,8 @@ def test_meeting_log_referral_reflection_and_follow_up_edits_are_checked_and_on_
     cid = _contact(world)
     mid = _held_meeting(world, cid)
     version = meetings.get_meeting(db, a, mid)["version"]
-    meetings.log_meeting(db, a, mid, MeetingLog(insights="first"), expected_version=version, confirm_time=False, now=NOW)
+    meetings.log_meeting(db, a, mid, MeetingLog(insights="first"), expected_version=version, confirm_time=False,
+                         now=NOW)
     with pytest.raises(StaleEdit):
         meetings.log_meeting(db, a, mid, MeetingLog(insights="stale"), expected_version=version, now=NOW)
     assert meetings.get_meeting(db, a, mid)["insights"] == "first"
@@ -176,7 +182,8 @@ def test_meeting_log_referral_reflection_and_follow_up_edits_are_checked_and_on_
         reflections.save_reflection(db, a, mid, ReflectionCreate(feelings="other tab"), expected_version=0, now=NOW)
     reflections.save_reflection(db, a, mid, ReflectionCreate(feelings="better"), expected_version=1, now=NOW)
     assert reflections.get_reflection(db, a, mid)["feelings"] == "better"
-    fu = keep_in_touch.add_follow_up(db, a, cid, FollowUpCreate(kind=FollowUpKind.NEWS, body="news"), sent_at=NOW, now=NOW)
+    fu = keep_in_touch.add_follow_up(db, a, cid, FollowUpCreate(kind=FollowUpKind.NEWS, body="news"), sent_at=NOW,
+                                     now=NOW)
     keep_in_touch.update_follow_up(db, a, fu, FollowUpCreate(kind=FollowUpKind.NEWS, body="more news"),
                                    expected_version=1, now=NOW)
     with pytest.raises(StaleEdit):

@@ -1,4 +1,5 @@
-"""Outreach messages: the reply recorded beside the outreach stage, draft edits version-checked and deletes recorded (core/campaign/outreach.py)."""
+"""Outreach messages: the reply recorded beside the outreach stage, draft edits version-checked and deletes recorded
+(core/campaign/outreach.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Research on a contact: a lost update is refused with the other tab's text kept; planned questions are added once, edited with a version and removed with undo (core/campaign/research.py)."""
+"""Research on a contact: a lost update is refused with the other tab's text kept; planned questions are added once,
+edited with a version and removed with undo (core/campaign/research.py)."""
 
 import pytest
 
@@ -56,7 +57,8 @@ def test_planned_questions_are_added_once_edited_with_a_version_and_removed_with
         research.edit_planned_question(world.db, world.alice, q1, PlannedQuestionCreate(text="Stale wording"),
                                        expected_version=1, now=NOW)
     with pytest.raises(ResearchError, match="already in the plan"):
-        research.edit_planned_question(world.db, world.alice, q2, PlannedQuestionCreate(text="how did you get STARTED?"),
+        research.edit_planned_question(world.db, world.alice, q2,
+                                       PlannedQuestionCreate(text="how did you get STARTED?"),
                                        expected_version=1, now=NOW)
     with pytest.raises(NotFound):
         research.edit_planned_question(world.db, world.bob, q1, PlannedQuestionCreate(text="Bob's"), now=NOW)

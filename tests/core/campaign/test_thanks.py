@@ -65,7 +65,8 @@ def test_save_and_send_sends_the_text_as_written_in_one_step(world):
     assert (sent["body"], sent["sent_at"]) == ("final text", NOW)
     assert thanks.thank_you_status(db, a, cid, now=NOW)[0]["sent_at"] == NOW
     with pytest.raises(ThankYouError, match="already sent"):
-        thanks.save_thank_you(db, a, cid, ThankYouCreate(body="changed"), meeting_id=mid, expected_version=sent["version"])
+        thanks.save_thank_you(db, a, cid, ThankYouCreate(body="changed"), meeting_id=mid,
+                              expected_version=sent["version"])
 
 
 def test_a_thank_you_saved_from_a_stale_tab_is_refused_and_the_first_text_kept(world):

@@ -60,7 +60,8 @@ def test_thank_you_window_edges(world, hours_after, urgency, left, late):
     cid = _contact(world.db, world.alice)
     held = NOW - timedelta(days=5)
     _held_meeting(world.db, world.alice, cid, held)
-    items = [i for i in todo_list(world.db, world.alice, now=held + timedelta(hours=hours_after)) if i.kind == "thank_you"]
+    items = [i for i in todo_list(world.db, world.alice, now=held + timedelta(hours=hours_after))
+             if i.kind == "thank_you"]
     assert len(items) == 1
     assert (items[0].urgency, items[0].hours_left, items[0].hours_late) == (urgency, left, late)
     assert items[0].due_at == held + timedelta(hours=48)

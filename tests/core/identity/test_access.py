@@ -32,7 +32,8 @@ from tests.conftest import NOW
 
 @pytest.fixture
 def alice_contact(world):
-    return contacts.create_contact(world.db, world.alice, ContactCreate(first_name="Rita", organization="Acme"), now=NOW)
+    return contacts.create_contact(world.db, world.alice, ContactCreate(first_name="Rita", organization="Acme"),
+                                   now=NOW)
 
 
 def test_student_cannot_read_another_students_contact(world, alice_contact):
@@ -57,7 +58,8 @@ def test_student_cannot_change_another_students_contact(world, alice_contact):
     with pytest.raises(NotFound):
         research.save_research(db, world.bob, alice_contact.id, ResearchUpdate(about_person="x"), now=NOW)
     with pytest.raises(NotFound):
-        outreach.create_draft(db, world.bob, alice_contact.id, OutreachCreate(channel=Channel.EMAIL, body="hi"), now=NOW)
+        outreach.create_draft(db, world.bob, alice_contact.id, OutreachCreate(channel=Channel.EMAIL, body="hi"),
+                              now=NOW)
     with pytest.raises(NotFound):
         meetings.schedule_meeting(db, world.bob, alice_contact.id, MeetingCreate(
             starts_at_local=NOW, timezone="UTC", mode=MeetingMode.PHONE), now=NOW)
@@ -122,7 +124,8 @@ def _held_meeting(world, contact_id):
 def test_private_reflections_never_reach_counselors_or_admins(world, alice_contact):
     db = world.db
     meeting_id = _held_meeting(world, alice_contact.id)
-    reflections.save_reflection(db, world.alice, meeting_id, ReflectionCreate(feelings="secret", is_private=True), now=NOW)
+    reflections.save_reflection(db, world.alice, meeting_id, ReflectionCreate(feelings="secret", is_private=True),
+                                now=NOW)
     assert reflections.get_reflection(db, world.alice, meeting_id)["feelings"] == "secret"
     for actor in (world.counselor_x, world.admin):
         assert reflections.get_reflection(db, actor, meeting_id) is None

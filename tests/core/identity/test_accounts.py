@@ -133,7 +133,8 @@ def test_signing_out_revokes_every_session_of_the_account_and_no_other(db):
         with pytest.raises(SessionEnded, match="session has ended"):
             sessions.session_actor(db, started.session_id, expiry_days=7, now=NOW + timedelta(minutes=2))
     assert sessions.session_actor(db, bens.session_id, expiry_days=7, now=NOW + timedelta(minutes=2)) == ben
-    later = sessions.start(db, user_id=ana.user_id, method=sessions.PASSWORD, expiry_days=7, now=NOW + timedelta(hours=1))
+    later = sessions.start(db, user_id=ana.user_id, method=sessions.PASSWORD, expiry_days=7,
+                           now=NOW + timedelta(hours=1))
     assert sessions.session_actor(db, later.session_id, expiry_days=7, now=NOW + timedelta(hours=2)) == ana, \
         "a later sign-in works"
 

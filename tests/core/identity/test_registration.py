@@ -1,4 +1,5 @@
-"""Self-registration: off by default, open with the cohort's code and allowed domains, stopped by closing, archiving or a new code (core/identity/registration.py)."""
+"""Self-registration: off by default, open with the cohort's code and allowed domains, stopped by closing, archiving or
+a new code (core/identity/registration.py)."""
 
 from __future__ import annotations
 

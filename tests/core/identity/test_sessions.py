@@ -1,4 +1,5 @@
-"""Sessions end when they should: deactivation, role change, password change or reset, sign-out, expiry; the cookie names a session only while it is valid (core/identity/sessions.py)."""
+"""Sessions end when they should: deactivation, role change, password change or reset, sign-out, expiry; the cookie
+names a session only while it is valid (core/identity/sessions.py)."""
 
 from __future__ import annotations
 

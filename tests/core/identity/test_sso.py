@@ -1,4 +1,6 @@
-"""Single sign-on rules in core: matching by verified email, roles kept, unknown and deactivated people refused, cohort domains making students, sessions ended elsewhere, and "require SSO" with its break-glass admin (core/identity/sso.py)."""
+"""Single sign-on rules in core: matching by verified email, roles kept, unknown and deactivated people refused, cohort
+domains making students, sessions ended elsewhere, and "require SSO" with its break-glass admin
+(core/identity/sso.py)."""
 
 from __future__ import annotations
 

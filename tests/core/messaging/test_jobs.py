@@ -1,4 +1,5 @@
-"""The scheduled work: exactly one runner across processes runs a job, and on PostgreSQL the work runs as its own worker process (core/messaging/jobs.py)."""
+"""The scheduled work: exactly one runner across processes runs a job, and on PostgreSQL the work runs as its own
+worker process (core/messaging/jobs.py)."""
 
 from __future__ import annotations
 

@@ -24,15 +24,20 @@ def read(db, fn, *args):
 def held(world, student, occupation, name, organization, *, fit, skills="", private=False, feelings="", days=10,
          referrals=()):
     """A contact in an occupation, a meeting held `days` ago, and its reflection."""
-    contact = create_contact(world.db, student, ContactCreate(first_name=name, last_name="Example", organization=organization,
-                                                              focus_occupation_id=occupation), now=NOW - timedelta(days=30))
+    contact = create_contact(world.db, student, ContactCreate(first_name=name, last_name="Example",
+                                                              organization=organization,
+                                                              focus_occupation_id=occupation),
+                             now=NOW - timedelta(days=30))
     at = NOW - timedelta(days=days)
-    meeting = schedule_meeting(world.db, student, contact.id, MeetingCreate(starts_at_local=at, timezone="UTC", mode="video"),
+    meeting = schedule_meeting(world.db, student, contact.id,
+                               MeetingCreate(starts_at_local=at, timezone="UTC", mode="video"),
                                now=at - timedelta(days=3))
-    log_meeting(world.db, student, meeting, MeetingLog(skill_words=skills), held_at=at, referrals=list(referrals), now=NOW)
+    log_meeting(world.db, student, meeting, MeetingLog(skill_words=skills), held_at=at, referrals=list(referrals),
+                now=NOW)
     if fit is not None or feelings:
         save_reflection(world.db, student, meeting, ReflectionCreate(
-            fit_rating=fit, is_private=private, feelings=feelings or "Useful.", still_need="More people to meet."), now=NOW)
+            fit_rating=fit, is_private=private, feelings=feelings or "Useful.", still_need="More people to meet."),
+            now=NOW)
     return contact
 
 
@@ -52,7 +57,8 @@ def campaign(world):
     held(world, alice, marketing, "Omar", "Lumen Media", fit=1, skills="Copywriting, analytics", days=6)
     create_contact(world.db, alice, ContactCreate(first_name="Sam", last_name="Park", organization="Sunny Foods",
                                                   focus_occupation_id=marketing), now=NOW)
-    create_contact(world.db, alice, ContactCreate(first_name="Ivy", last_name="Stone", organization="Elsewhere Inc"), now=NOW)
+    create_contact(world.db, alice, ContactCreate(first_name="Ivy", last_name="Stone", organization="Elsewhere Inc"),
+                   now=NOW)
     for first, occupation in (("Vera", "Hospital administration"), ("Max", "Marketing")):
         volunteers.add_volunteer(world.db, world.admin, VolunteerCreate(
             first_name=first, last_name="Volunteer", email=f"{first.lower()}@example.org", organization="Volunteer Org",
@@ -112,6 +118,6 @@ def test_who_next_leaves_out_someone_already_asked_and_a_full_volunteer(world, c
     vera = read(world.db, scalar, "SELECT id FROM volunteers WHERE first_name = 'Vera'")
     stored = volunteers.get_volunteer(world.db, world.admin, vera)
     volunteers.update_volunteer(world.db, world.admin, vera, VolunteerCreate(
-        **{k: stored[k] for k in ("first_name", "last_name", "email", "organization", "occupation")}, capacity_per_term=0),
-        now=NOW)
+        **{k: stored[k] for k in ("first_name", "last_name", "email", "organization", "occupation")},
+        capacity_per_term=0), now=NOW)
     assert [p.name for p in narrowing.who_next(world.db, world.alice)] == ["Sam Park"]

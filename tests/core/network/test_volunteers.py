@@ -1,4 +1,5 @@
-"""The institution's network: the volunteer directory (import, capacity, adding as a target) and care for over-asked people."""
+"""The institution's network: the volunteer directory (import, capacity, adding as a target) and care for over-asked
+people."""
 
 from __future__ import annotations
 
@@ -22,14 +23,16 @@ def read(db, fn, *args):
         return fn(cur, *args)
 
 GOOD_FILE = """first_name,last_name,email,organization,title,occupation,topics,contact_preference,capacity_per_term
-Dana,Okafor,dana.okafor@example.org,Riverside Health,Data analyst,Health data analysis,"first jobs, career change",email,2
+Dana,Okafor,dana.okafor@example.org,Riverside Health,Data analyst,Health data analysis,\
+"first jobs, career change",email,2
 Luis,Ferreira,LUIS@example.org,City Museum,Curator,Museum curation,exhibitions,linkedin,1
 Mei,Tanaka,mei@example.org,Brightwave,UX researcher,UX research,interviews;portfolios,video,
 """
 
 
 def volunteer(world, **extra) -> int:
-    data = {"first_name": "Dana", "last_name": "Okafor", "email": "dana@example.org", "organization": "Riverside Health",
+    data = {"first_name": "Dana", "last_name": "Okafor", "email": "dana@example.org",
+            "organization": "Riverside Health",
             "title": "Data analyst", "occupation": "Health data analysis", "topics": "first jobs", **extra}
     return volunteers.add_volunteer(world.db, world.admin, VolunteerCreate(**data), now=NOW)
 
@@ -82,7 +85,8 @@ def test_import_refuses_bad_and_hostile_lines_with_reasons(world):
     assert verdicts[9][0] == "reject" and "from 0 to 100" in verdicts[9][1]
     assert verdicts[10][0] == "update"  # the directory already has this email (case ignored)
     result = volunteers.apply_import(world.db, world.admin, plan, now=NOW)
-    assert (result.created, result.updated, result.rejected) == (0, 1, 8)  # only the update of the address already there
+    # only the update of the address already there
+    assert (result.created, result.updated, result.rejected) == (0, 1, 8)
 
 
 @pytest.mark.parametrize("data, message", [
@@ -125,8 +129,8 @@ def test_edits_are_versioned_and_a_duplicate_email_refused(world):
 
 def test_students_see_volunteers_in_their_focus_occupations_and_search(world):
     volunteer(world)
-    volunteer(world, first_name="Luis", email="luis@example.org", organization="City Museum", occupation="Museum curation",
-              topics="exhibitions, collections")
+    volunteer(world, first_name="Luis", email="luis@example.org", organization="City Museum",
+              occupation="Museum curation", topics="exhibitions, collections")
     paused = volunteer(world, first_name="Pat", email="pat@example.org", occupation="Health data analysis")
     volunteers.set_volunteer_active(world.db, world.admin, paused, False, now=NOW)
     add_focus_occupation(world.db, world.alice, "health data analysis", now=NOW)
@@ -134,8 +138,8 @@ def test_students_see_volunteers_in_their_focus_occupations_and_search(world):
     assert [v["first_name"] for v in shown] == ["Dana"]  # the paused one is hidden, the museum is not her focus
     everyone = volunteers.directory(world.db, world.alice, focus_only=False, now=NOW)
     assert {v["first_name"] for v in everyone} == {"Dana", "Luis"}
-    assert [v["first_name"] for v in volunteers.directory(world.db, world.alice, search="  COLLECTIONS ", focus_only=False,
-                                                       now=NOW)] == ["Luis"]
+    assert [v["first_name"] for v in volunteers.directory(world.db, world.alice, search="  COLLECTIONS ",
+                                                          focus_only=False, now=NOW)] == ["Luis"]
     assert volunteers.directory(world.db, world.alice, search="%", focus_only=False, now=NOW) == []
     assert "email" not in shown[0]  # the address comes with the contact once added
 
@@ -228,7 +232,8 @@ def person(**extra) -> ContactCreate:
 
 def test_a_student_learns_how_many_others_asked_a_person_never_who(world):
     create_contact(world.db, world.bob, person(email="Ravi@Northwind.example"), now=NOW)
-    create_contact(world.db, world.yara, person(first_name=" ravi ", last_name="SHAH", organization="northwind "), now=NOW)
+    create_contact(world.db, world.yara, person(first_name=" ravi ", last_name="SHAH", organization="northwind "),
+                   now=NOW)
     # Alice names him by email: Bob matches; by name at the organization: Yara matches too.
     demand = volunteers.demand_for_new(world.db, world.alice, person(email="ravi@northwind.example"), now=NOW)
     assert demand.other_students == 2 and not demand.capped
@@ -252,7 +257,8 @@ def test_the_count_leaves_out_other_terms_archived_contacts_and_deactivated_stud
     assert volunteers.demand_for_new(world.db, world.alice, person(), now=NOW).other_students == 0
     create_contact(world.db, world.yara, person(linkedin_url="https://linkedin.com/in/ravi/"), now=NOW,
                    allow_duplicate=True)
-    found = volunteers.demand_for_new(world.db, world.alice, person(linkedin_url="http://www.LinkedIn.com/in/ravi"), now=NOW)
+    found = volunteers.demand_for_new(world.db, world.alice, person(linkedin_url="http://www.LinkedIn.com/in/ravi"),
+                                      now=NOW)
     assert found.other_students == 1
     set_active(world.db, world.admin, world.yara.user_id, False, now=NOW)
     assert volunteers.demand_for_new(world.db, world.alice, person(), now=NOW).other_students == 0
@@ -283,7 +289,8 @@ def test_the_career_office_sees_the_most_asked_and_caps_them(world):
     assert capped.capped and capped.notice().startswith("Asked often this term: talk to your counselor first.")
     assert volunteers.most_asked_people(world.db, world.admin, now=NOW)[0]["capped"] is True
     # The default cap applies to everyone without their own; lifting a cap restores the default.
-    assert not volunteers.demand_for_new(world.db, world.alice, person(first_name="Ana", last_name="Ruiz"), now=NOW).capped
+    assert not volunteers.demand_for_new(world.db, world.alice, person(first_name="Ana", last_name="Ruiz"),
+                                         now=NOW).capped
     volunteers.set_default_cap(world.db, world.admin, 2, now=NOW)
     assert volunteers.demand_for_new(world.db, world.alice, person(first_name="Ana", last_name="Ruiz"), now=NOW).capped
     volunteers.set_person_cap(world.db, world.admin, "email:ravi@northwind.example", "Ravi Shah", None, now=NOW)

@@ -69,13 +69,15 @@ def test_a_nudge_reaches_each_student_once_and_all_or_none(campaign):
     w = campaign.world
     text = "A quick nudge: add two people to your list this week."
     assert nudge(w.db, w.counselor_x, [w.bob.user_id, campaign.carl.user_id], text, now=NOW, idempotency_key="k1") == 2
-    nudge(w.db, w.counselor_x, [w.bob.user_id, campaign.carl.user_id], text, now=NOW, idempotency_key="k1")  # double click
+    # A double click:
+    nudge(w.db, w.counselor_x, [w.bob.user_id, campaign.carl.user_id], text, now=NOW, idempotency_key="k1")
     for student in (w.bob, campaign.carl):
         seen = [c["body"] for c in list_comments(w.db, student, student.user_id)]
         assert seen == [text], "the student sees it once, on their own campaign"
     with w.db.cursor() as cur:
         assert scalar(cur, "SELECT count(*) FROM events WHERE action = 'commented' AND actor_id = ? "
-                           "AND student_id IN (?, ?)", [w.counselor_x.user_id, w.bob.user_id, campaign.carl.user_id]) == 2
+                           "AND student_id IN (?, ?)",
+                      [w.counselor_x.user_id, w.bob.user_id, campaign.carl.user_id]) == 2
     # One student the counselor may not read: nobody is nudged.
     with pytest.raises(NotFound):
         nudge(w.db, w.counselor_x, [w.alice.user_id, w.yara.user_id], "Hello", now=NOW)

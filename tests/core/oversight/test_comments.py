@@ -33,7 +33,8 @@ def test_counselor_comments_on_an_item(campaign):
     w = campaign.world
     add_comment(w.db, w.counselor_x, w.alice.user_id, CommentCreate(subject_type="meeting", subject_id=campaign.m2,
                                                                     body="Log the advice too."), now=NOW)
-    assert comment_counts(w.db, w.alice, w.alice.user_id) == {("student", w.alice.user_id): 1, ("meeting", campaign.m2): 1}
+    assert comment_counts(w.db, w.alice, w.alice.user_id) == {("student", w.alice.user_id): 1,
+                                                              ("meeting", campaign.m2): 1}
 
 
 def test_other_cohorts_and_students_are_out_of_reach(campaign):
@@ -57,13 +58,15 @@ def test_other_cohorts_and_students_are_out_of_reach(campaign):
 def test_comments_on_a_private_reflection_stay_with_its_author(campaign):
     w = campaign.world
     add_comment(w.db, w.yara, w.yara.user_id, CommentCreate(subject_type="reflection",
-                                                            subject_id=campaign.reflection_y, body="Note to self"), now=NOW)
+                                                            subject_id=campaign.reflection_y, body="Note to self"),
+                now=NOW)
     with pytest.raises(NotFound):
         add_comment(w.db, w.counselor_y, w.yara.user_id, CommentCreate(
             subject_type="reflection", subject_id=campaign.reflection_y, body="Can I read it?"), now=NOW)
     assert comment_counts(w.db, w.counselor_y, w.yara.user_id) == {}
     assert recent_comments(w.db, w.counselor_y) == []
-    assert recent_comments(w.db, w.admin) and all(c["subject_type"] != "reflection" for c in recent_comments(w.db, w.admin))
+    assert recent_comments(w.db, w.admin) and all(c["subject_type"] != "reflection"
+                                                  for c in recent_comments(w.db, w.admin))
     assert comment_counts(w.db, w.yara, w.yara.user_id) == {("reflection", campaign.reflection_y): 1}
 
 

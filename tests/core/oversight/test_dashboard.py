@@ -92,7 +92,8 @@ def test_goal_pacing_in_sql_matches_goal_progress(campaign):
     w = campaign.world
     standings = goal_standings(w.db, w.counselor_x, w.cohort_x, now=NOW)
     assert [(s["name"].split()[0], s["metric"], s["current"], s["expected_now"], s["status"]) for s in standings] == [
-        ("Alice", "interviews", 2, 1, "met"), ("Bob", "interviews", 0, 1, "missed"), ("Carl", "interviews", 0, 1, "missed"),
+        ("Alice", "interviews", 2, 1, "met"), ("Bob", "interviews", 0, 1, "missed"),
+        ("Carl", "interviews", 0, 1, "missed"),
         ("Alice", "targets", 3, 2, "on_track"), ("Bob", "targets", 1, 2, "behind"), ("Carl", "targets", 0, 2, "behind"),
     ]
     for s in standings:

@@ -42,7 +42,8 @@ def test_cell_guards_text_and_formats_values(value, expected):
 
 def test_every_export_starts_with_bom_and_documented_header(campaign):
     w = campaign.world
-    for kind, columns in (("progress", PROGRESS_COLUMNS), ("pipeline", PIPELINE_COLUMNS), ("activity", ACTIVITY_COLUMNS)):
+    for kind, columns in (("progress", PROGRESS_COLUMNS), ("pipeline", PIPELINE_COLUMNS),
+                          ("activity", ACTIVITY_COLUMNS)):
         data = _bytes(w.db, w.admin, kind)
         assert data.startswith(b"\xef\xbb\xbf")
         assert list(_frame(data).columns) == [c for c, _, _ in columns]
@@ -291,8 +292,8 @@ def test_the_dashboard_download_is_made_at_click_time_with_a_fresh_session_check
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "core.oversight.export", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "core.oversight.export", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
 
 
 @pytest.mark.parametrize("args, message", [

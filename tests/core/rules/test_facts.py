@@ -77,7 +77,8 @@ def _targets_through(path: str, world) -> int:
         return next(r["targets"] for r in cohort_dashboard(db, counselor, cohort_id=world.cohort_x, now=NOW)
                     if r["student_id"] == alice.user_id)
     if path == "student row":
-        return cohort_dashboard(db, counselor, cohort_id=world.cohort_x, student_id=alice.user_id, now=NOW)[0]["targets"]
+        return cohort_dashboard(db, counselor, cohort_id=world.cohort_x, student_id=alice.user_id,
+                                now=NOW)[0]["targets"]
     if path == "frame":
         frame = dashboard_frame(db, counselor, cohort_id=world.cohort_x, now=NOW)
         return int(frame.loc[frame["student_id"] == alice.user_id, "targets"].iloc[0])
@@ -198,10 +199,12 @@ def test_stage_follows_each_stored_fact_with_its_timestamp(world):
     # Empty research notes are not research.
     research.save_research(db, a, cid, ResearchUpdate(), now=NOW - timedelta(days=9))
     assert _stage(world, cid)[0] == Stage.TARGET
-    research.add_planned_question(db, a, cid, PlannedQuestionCreate(text="How did you start?"), now=NOW - timedelta(days=8))
+    research.add_planned_question(db, a, cid, PlannedQuestionCreate(text="How did you start?"),
+                                  now=NOW - timedelta(days=8))
     assert _stage(world, cid) == (Stage.RESEARCH, NOW - timedelta(days=8))
     # A draft is not outreach; sending it is.
-    msg = outreach.create_draft(db, a, cid, OutreachCreate(channel=Channel.EMAIL, body="Hi"), now=NOW - timedelta(days=7))
+    msg = outreach.create_draft(db, a, cid, OutreachCreate(channel=Channel.EMAIL, body="Hi"),
+                                now=NOW - timedelta(days=7))
     assert _stage(world, cid)[0] == Stage.RESEARCH
     outreach.mark_sent(db, a, msg, channel=Channel.EMAIL, sent_at=NOW - timedelta(days=6), now=NOW)
     assert _stage(world, cid) == (Stage.OUTREACH, NOW - timedelta(days=6))

@@ -45,7 +45,8 @@ def test_thank_you_due_and_overdue_at_the_edges(world):
     assert at_due["due_at"] == due and not at_due["overdue"]
     [after] = thanks.thank_you_status(db, alice, c.id, now=due + timedelta(seconds=1))
     assert after["overdue"]
-    ty = thanks.create_thank_you(db, alice, c.id, ThankYouCreate(body="Thanks"), meeting_id=m, now=due + timedelta(hours=5))
+    ty = thanks.create_thank_you(db, alice, c.id, ThankYouCreate(body="Thanks"), meeting_id=m,
+                                 now=due + timedelta(hours=5))
     thanks.mark_thank_you_sent(db, alice, ty, now=due + timedelta(hours=5))
     [late] = thanks.thank_you_status(db, alice, c.id, now=due + timedelta(days=3))
     assert not late["overdue"] and late["sent_late"], "sent late is not overdue"

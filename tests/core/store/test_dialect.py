@@ -1,4 +1,5 @@
-"""The SQL dialect between the stores: placeholders become psycopg's outside quotes, percent signs doubled (core/store/dialect.py)."""
+"""The SQL dialect between the stores: placeholders become psycopg's outside quotes, percent signs doubled
+(core/store/dialect.py)."""
 
 from __future__ import annotations
 

@@ -72,7 +72,8 @@ def test_each_pipeline_create_runs_once_per_key(world):
         keep_in_touch.add_follow_up(db, a, cid, follow, sent_at=NOW, idempotency_key="f")
     mid = _held_meeting(world, cid)
     ty = ThankYouCreate(body="thanks")
-    assert thanks.save_thank_you(db, a, cid, ty, meeting_id=mid, send=True, expected_version=0, idempotency_key="t") == \
+    assert thanks.save_thank_you(db, a, cid, ty, meeting_id=mid, send=True, expected_version=0,
+                                 idempotency_key="t") == \
         thanks.save_thank_you(db, a, cid, ty, meeting_id=mid, send=True, expected_version=0, idempotency_key="t")
     refl = ReflectionCreate(feelings="ok")
     assert reflections.save_reflection(db, a, mid, refl, expected_version=0, idempotency_key="r") == \

@@ -97,7 +97,7 @@ def test_postgres_applies_a_twin_where_there_is_one_and_duckdb_never_reads_twins
     files = {p.name for p in _migration_files()}
     twinned = {m.name for m in duck if m.name.replace(".sql", ".postgres.sql") in files}
     assert "0001_initial.sql" in twinned
-    for d, p in zip(duck, pg):
+    for d, p in zip(duck, pg, strict=True):
         assert (d.sha256 != p.sha256) == (d.name in twinned)
         code = "\n".join(line.split("--")[0] for line in p.sql.splitlines())
         assert "to_hours" not in code and "BLOB" not in code

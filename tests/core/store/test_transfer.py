@@ -1,4 +1,5 @@
-"""Moving a portal between DuckDB and PostgreSQL, verified both ways, into an empty target only (core/store/transfer.py)."""
+"""Moving a portal between DuckDB and PostgreSQL, verified both ways, into an empty target only
+(core/store/transfer.py)."""
 
 from __future__ import annotations
 
