@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, model_validator
 
 from core.clock import utcnow
-from core.errors import LibraryError, NotFound, check_id
+from core.errors import LibraryError, NotFound
 from core.identity.access import require_role
 from core.models import Actor, Role, Source, _Model, _strip
 from core.store import events, versioning
@@ -114,16 +114,6 @@ def list_items(db: Database, actor: Actor, kind: str, *, include_retired: bool =
         )
 
 
-def get_item(db: Database, actor: Actor, item_id: int) -> dict[str, Any] | None:
-    """One library entry, retired or not (things that used it still show it); None when the id names none."""
-    try:
-        item_id = check_id(item_id, "library entry")
-    except LookupError:
-        return None
-    with db.cursor() as cur:
-        return row(cur, "SELECT * FROM library_items WHERE id = ?", [item_id])
-
-
 def reflection_prompts(db: Database, actor: Actor) -> dict[str, str]:
     """Reflection field -> prompt text, as the library currently words it."""
     return {i["category"]: i["body"] for i in list_items(db, actor, "reflection_prompt")}
@@ -162,7 +152,6 @@ REFLECTION_FIELDS = {
     "view_changed": "What changed in my view",
     "still_need": "What I still need to find out",
 }
-
 
 
 _SHOWN = ["category", "channel", "title", "subject", "body"]

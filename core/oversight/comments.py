@@ -167,24 +167,6 @@ def list_comments(db: Database, actor: Actor, student_id: int, *, subject_type: 
         )
 
 
-def comment_counts(db: Database, actor: Actor, student_id: int) -> dict[tuple[str, int], int]:
-    """How many comments the actor can read on each item of a student's campaign: (subject_type, subject_id) -> n."""
-    return {(c["subject_type"], c["subject_id"]): c["n"] for c in _counts(db, actor, student_id)}
-
-
-def _counts(db: Database, actor: Actor, student_id: int) -> list[dict[str, Any]]:
-    with db.cursor() as cur:
-        require_read_student(cur, actor, student_id)
-        return rows(
-            cur,
-            """SELECT subject_type, subject_id, count(*) AS n FROM comments
-               WHERE student_id = ? AND deleted_at IS NULL AND NOT (subject_type = 'reflection' AND subject_id IN
-                     (SELECT id FROM reflections WHERE is_private AND student_id <> ?))
-               GROUP BY subject_type, subject_id""",
-            [student_id, actor.user_id],
-        )
-
-
 def recent_comments(db: Database, actor: Actor, *, cohort_id: int | None = None, since: datetime | None = None,
                     limit: int = 20) -> list[dict[str, Any]]:
     """The latest comments on the campaigns the actor may read (optionally one cohort), newest first.

@@ -218,23 +218,6 @@ def dashboard_frame(db: Database, actor: Actor, *, cohort_id: int | None = None,
     return _arrow_frame(db, _frame_sql(sql), params)
 
 
-def cohort_summary(db: Database, actor: Actor, *, now: datetime | None = None) -> pd.DataFrame:
-    """One row per cohort the actor may read, from the same rows as the dashboard: students, how many
-    have held a first meeting, raised each flag, and the cohort's totals (interviews, thank-yous
-    sent, overdue thank-yous). The career office's opening view instead of every student at once."""
-    now = now or utcnow()
-    _settled_scope(db, actor, None)
-    sql, params = dashboard_query(actor, cohort_id=None, now=now)
-    flags = ", ".join(f"count(*) FILTER (WHERE {key}) AS {key}" for key in FLAGS)
-    return _arrow_frame(db, f"""
-            SELECT cohort_id, cohort_name, count(*) AS students,
-                   count(*) FILTER (WHERE interviews > 0) AS with_first_meeting,
-                   sum(interviews) AS interviews, sum(thanked) AS thanked,
-                   sum(overdue_thank_yous) AS overdue_thank_yous, {flags}
-            FROM ({_frame_sql(sql)}) AS board
-            GROUP BY cohort_id, cohort_name ORDER BY cohort_name, cohort_id""", params)
-
-
 def goal_standings(db: Database, actor: Actor, cohort_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
     """Every student's status against every active goal of a cohort: who is on track.
 

@@ -54,8 +54,3 @@ def create_once(db: Database, actor: Actor, key: str | None, entity_type: str,
             raise
         return existing
 
-
-def was_used(db: Database, actor: Actor, key: str) -> bool:
-    """Whether a form key already created a record."""
-    with db.cursor() as cur:
-        return _existing(cur, actor, str(key)[:MAX_KEY_LENGTH]) is not None

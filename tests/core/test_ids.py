@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from core.admin import cohorts, library
+from core.admin import cohorts
 from core.campaign import contacts, keep_in_touch, reflections, todo
 from core.errors import NotFound, PortalError
 from core.models import CohortUpdate
@@ -59,7 +59,3 @@ def test_core_entries_answer_an_id_that_names_nothing_in_words(world, bad):
     with world.db.cursor() as cur:
         assert scalar(cur, "SELECT count(*) FROM events") == before
 
-
-@pytest.mark.parametrize("bad", BAD_IDS, ids=repr)
-def test_a_library_entry_that_names_nothing_is_none(world, bad):
-    assert library.get_item(world.db, world.admin, bad) is None

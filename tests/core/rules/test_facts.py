@@ -33,7 +33,7 @@ from core.models import (
     Stage,
     ThankYouCreate,
 )
-from core.oversight.dashboard import cohort_dashboard, cohort_summary, dashboard_frame, goal_standings
+from core.oversight.dashboard import cohort_dashboard, dashboard_frame, goal_standings
 from core.oversight.export import export_bytes
 from core.oversight.progress import goal_progress
 from core.rules import facts
@@ -105,17 +105,6 @@ def test_every_reader_of_the_kept_figures_sees_the_save_just_made(world, path):
     assert _targets_through(path, world) == before + 1
     assert alice.user_id not in _stale(db)
 
-
-def test_the_career_office_summary_settles_first(world):
-    db = world.db
-    _add(db, world.alice, "Di")
-    frame = cohort_summary(db, world.admin, now=NOW)
-    assert _stale(db) == []
-    with db.cursor() as cur:
-        kept = scalar(cur, """SELECT sum(k.targets) FROM student_figures k JOIN cohort_members m
-                              ON m.student_id = k.student_id WHERE m.cohort_id = ?""", [world.cohort_x])
-    assert kept == 1
-    assert int(frame.loc[frame["cohort_id"] == world.cohort_x, "students"].iloc[0]) == 2
 
 
 def test_settling_one_student_leaves_the_others_waiting(world):
