@@ -31,7 +31,6 @@ st.title("Empty")
 '''
 
 
-
 def _measure(path: Path, tmp: Path) -> dict[str, float]:
     from streamlit.testing.v1 import AppTest
 

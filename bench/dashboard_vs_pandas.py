@@ -37,8 +37,6 @@ COMPARED = ["targets", "researched", "outreach_sent", "interviews", "thanked", "
             "overdue_thank_yous", "meetings_without_reflection", "last_activity_at"]
 
 
-
-
 def load_frames(db) -> dict[str, pd.DataFrame]:
     """Whole tables as pandas frames, as a cached-pandas portal keeps them."""
     columns = {

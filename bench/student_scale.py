@@ -41,7 +41,6 @@ st.title("Empty")
 '''
 
 
-
 def _queries(db) -> dict[str, float]:
     me = load_actor(db, STUDENT)
     contact = list_contacts(db, me)[0]["id"]

@@ -27,7 +27,6 @@ MIN_COOKIE_KEY_LENGTH = 32
 MIN_COOKIE_KEY_BITS = 128
 
 
-
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 def parse_networks(entries: Iterable[str]) -> list[Network]:

@@ -26,7 +26,6 @@ user = get_user(db, actor, actor.user_id)
 pending = must_change_password(db, actor)
 
 
-
 def notification_settings() -> None:
     """Per kind the person receives, email on or off; the digest's frequency for counselors and admins."""
     st.subheader("Notifications", anchor="notifications")

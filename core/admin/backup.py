@@ -45,7 +45,6 @@ LOCKED_HINT = ("DuckDB lets only the running portal open it. Take the backup fro
                "(Career office > Health > Back up now), or stop the portal and run this command again.")
 
 
-
 # Shown wherever a backup is offered: what the file holds, and so how to keep it.
 BACKUP_CONTENTS_WARNING = (
     "A backup is the whole database: every student's private reflections, meeting notes and contacts, "

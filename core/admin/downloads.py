@@ -29,7 +29,6 @@ TOKEN_TTL = 15 * 60  # seconds
 LINKS_LAST = "15 minutes"  # TOKEN_TTL in words, for messages
 
 
-
 @dataclass(frozen=True)
 class DownloadFile:
     """A file on disk ready to send, possibly written in parts (sent one after the other): its name

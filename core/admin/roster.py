@@ -38,7 +38,6 @@ _HEADER_ALIASES = {
 _USERNAME_CLEAN = re.compile(r"[^a-z0-9._-]+")
 
 
-
 @dataclass
 class RosterLine:
     """One line of the file and what importing it would do."""

@@ -35,7 +35,6 @@ from core.store.migrate import apply_migrations
 DEMO_EMAIL_DOMAIN = "demo.example.edu"
 
 
-
 @dataclass(frozen=True)
 class SecretsOutcome:
     path: Path

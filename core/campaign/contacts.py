@@ -17,7 +17,6 @@ from core.store.db import Cursor, Database, row, rows, scalar
 MAX_FOCUS_OCCUPATIONS = 3
 
 
-
 # ---------------------------------------------------------------- focus occupations
 
 

@@ -43,7 +43,6 @@ TOO_LONG = ("One cell of the file holds more than {limit:,} characters; a Linked
             "is Connections.csv. Nothing was imported.")
 
 
-
 @dataclass(frozen=True)
 class Connection:
     """One person from the file, ready to become a target."""

@@ -16,7 +16,6 @@ from core.store.db import Cursor, Database, row, rows, scalar
 MAX_PLANNED_QUESTIONS = 30
 
 
-
 def get_research(db: Database, actor: Actor, contact_id: int) -> dict[str, Any] | None:
     """The research notes of a contact the actor may read, or None if none yet."""
     with db.cursor() as cur:

@@ -29,7 +29,6 @@ def _over_owner(cur: Cursor, sql: str, params: list[Any]) -> tuple[str, list[Any
             [*params[:index], owner, *params[index + 1:]])
 
 
-
 def create_thank_you(
     db: Database, actor: Actor, contact_id: int, data: ThankYouCreate, *, kind: str = "interview",
     meeting_id: int | None = None, now: datetime | None = None,

@@ -172,8 +172,6 @@ def todo_list(db: Database, actor: Actor, student_id: int | None = None, *, now:
     return items
 
 
-
-
 def _follow_ups(cur, student_id: int, contacts: dict, active: set, cohort_timing: dict, now: datetime,
                 zone: str) -> list[TodoItem]:
     """Requests without a reply after N business days: one polite follow-up, then a second person."""

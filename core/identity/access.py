@@ -55,7 +55,6 @@ def visible_cohorts_sql(actor: Actor) -> tuple[str, list[Any]]:
     return f"SELECT id AS cohort_id FROM cohorts WHERE {_ACTIVE}", [actor.user_id]
 
 
-
 def can_read_student(cur: Cursor, actor: Actor, student_id: int) -> bool:
     """Whether the actor may read this student's campaign (never for an id that names no row: text, 10**30)."""
     try:

@@ -22,7 +22,6 @@ from core.store.db import Cursor, Database, row, rows, scalar
 _LOCKED_HASH = bcrypt.hashpw(secrets.token_bytes(24).hex().encode(), bcrypt.gensalt(rounds=4)).decode()
 
 
-
 def hash_password(password: str, *, rounds: int = 12) -> str:
     """A bcrypt hash, as streamlit-authenticator's Hasher checks it; refuses what bcrypt would cut short."""
     if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
@@ -168,7 +167,6 @@ def lockout(
             if found and found["n"] >= limit:
                 return Lockout(until=found["last"] + timedelta(minutes=minutes), reason=reason)
     return None
-
 
 
 INCORRECT_MESSAGE = "Username or password is incorrect."

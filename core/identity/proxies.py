@@ -17,8 +17,6 @@ from core.config import Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-
-
 def _address(text: str) -> Address | None:
     text = text.strip().strip('"')
     if text.startswith("["):  # [v6]:port

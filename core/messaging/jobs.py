@@ -49,7 +49,6 @@ LEASE = timedelta(minutes=15)
 """How long a runner holds a job; a run that takes longer is taken over as interrupted."""
 
 
-
 @dataclass(frozen=True)
 class Job:
     """One kind of scheduled work: every `every`, or daily at a local hour (`daily_hour` from settings)."""

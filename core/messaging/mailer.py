@@ -50,7 +50,6 @@ STALE_CLAIM = timedelta(minutes=10)
 TEMPLATE_PREFIX = "email_"
 
 
-
 def email_status(settings: Settings | None = None) -> str:
     """One sentence on whether this portal sends email, and how to turn it on."""
     settings = settings or get_settings()

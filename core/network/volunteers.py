@@ -50,7 +50,6 @@ from core.store.db import Cursor, Database, row, rows, scalar
 TERM_FALLBACK_DAYS = 120
 
 
-
 # ---------------------------------------------------------------- this term, and who a person is
 
 

@@ -39,7 +39,6 @@ NUDGE_MAX = 500
 """The most students one nudge reaches (a whole filtered cohort, not the institution by mistake)."""
 
 
-
 # ---------------------------------------------------------------- unread replies
 
 def mark_read(db: Database, actor: Actor, student_id: int, *, now: datetime | None = None) -> None:

@@ -46,7 +46,6 @@ from core.store.db import Cursor, Database
 KINDS = ("progress", "pipeline", "activity")
 
 
-
 BOM = "\ufeff".encode()
 MEDIA_TYPE = "text/csv; charset=utf-8"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

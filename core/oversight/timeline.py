@@ -144,7 +144,6 @@ def student_campaign(db: Database, actor: Actor, student_id: int) -> dict[str, A
     return {"student": student, "contacts": contacts, "outcomes": outcomes}
 
 
-
 def readable_students(db: Database, actor: Actor, *, cohort_id: int | None = None) -> list[dict[str, Any]]:
     """The students the actor may read (optionally one cohort), for a picker: id, name, username, cohort."""
     sub, params = visible_students_sql(actor)

@@ -27,7 +27,6 @@ T = TypeVar("T")
 Cursor = duckdb.DuckDBPyConnection
 
 
-
 _commit_hooks: list[tuple[Callable[[Cursor], None], Callable[[Cursor], None]]] = []
 
 

@@ -24,7 +24,6 @@ _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _TWIN = re.compile(r"^(\d{4}_[a-z0-9_]+)\.postgres\.sql$")
 
 
-
 @dataclass(frozen=True)
 class Migration:
     version: int

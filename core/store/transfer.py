@@ -32,7 +32,6 @@ BATCH = 5000
 _LEDGER = "schema_migrations"
 
 
-
 @dataclass(frozen=True)
 class TableCopy:
     """One table as copied: its rows and the checksum both stores agreed on."""

@@ -43,8 +43,6 @@ def _calls(world):
     }
 
 
-
-
 @pytest.mark.parametrize("bad", BAD_IDS, ids=repr)
 def test_core_entries_answer_an_id_that_names_nothing_in_words(world, bad):
     with world.db.cursor() as cur:

@@ -16,7 +16,6 @@ from tests.conftest import NOW
 # ---------------------------------------------------------------- content library
 
 
-
 def _entry(db, item_id):
     """A library entry as stored."""
     with db.cursor() as cur:

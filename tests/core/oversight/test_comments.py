@@ -18,7 +18,6 @@ def campaign(world) -> Campaign:
     return Campaign(world)
 
 
-
 def _counts(db, actor, student_id):
     """How many comments the actor reads on each item of the student's campaign, as the thread shows them."""
     return dict(Counter((c["subject_type"], c["subject_id"]) for c in list_comments(db, actor, student_id)))

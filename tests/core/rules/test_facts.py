@@ -106,7 +106,6 @@ def test_every_reader_of_the_kept_figures_sees_the_save_just_made(world, path):
     assert alice.user_id not in _stale(db)
 
 
-
 def test_settling_one_student_leaves_the_others_waiting(world):
     db, alice, yara = world.db, world.alice, world.yara
     facts.settle(db)
