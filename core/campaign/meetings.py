@@ -251,12 +251,6 @@ def list_meetings(db: Database, actor: Actor, contact_id: int) -> list[dict[str,
             [contact_id])
 
 
-def get_meeting(db: Database, actor: Actor, meeting_id: int) -> dict[str, Any]:
-    """One meeting the actor may read."""
-    with db.cursor() as cur:
-        return readable_row(cur, actor, "meetings", meeting_id)
-
-
 def meeting_notes(db: Database, actor: Actor, meeting_id: int) -> list[dict[str, Any]]:
     """The answers logged for a meeting the actor may read."""
     with db.cursor() as cur:

@@ -13,7 +13,7 @@ from core.errors import ReflectionError
 from core.identity.access import owned_row, require_read_student
 from core.models import Actor, ReflectionCreate
 from core.store import events, idempotency, versioning
-from core.store.db import Cursor, Database, row, rows, scalar
+from core.store.db import Cursor, Database, row, scalar
 
 REFLECTION_FIELDS = ("feelings", "see_myself", "view_changed", "still_need", "fit_rating", "is_private")
 
@@ -73,16 +73,3 @@ def get_reflection(db: Database, actor: Actor, meeting_id: int) -> dict[str, Any
             return None
         return found
 
-
-def list_reflections(db: Database, actor: Actor, student_id: int) -> list[dict[str, Any]]:
-    """A student's reflections the actor may see: all for the student, non-private for others."""
-    with db.cursor() as cur:
-        require_read_student(cur, actor, student_id)
-        return rows(
-            cur,
-            """SELECT r.*, c.first_name || ' ' || c.last_name AS contact_name, m.held_at
-               FROM reflections r JOIN contacts c ON c.id = r.contact_id JOIN meetings m ON m.id = r.meeting_id
-               WHERE r.student_id = ? AND (NOT r.is_private OR r.student_id = ?)
-               ORDER BY m.held_at DESC""",
-            [student_id, actor.user_id],
-        )

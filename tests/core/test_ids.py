@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from core.admin import cohorts
-from core.campaign import contacts, keep_in_touch, reflections, todo
+from core.campaign import contacts, keep_in_touch, todo
 from core.errors import NotFound, PortalError
 from core.models import CohortUpdate
 from core.oversight import comments, dashboard, progress, timeline
@@ -37,7 +37,7 @@ def _calls(world):
         "dashboard.goal_standings": lambda bad: dashboard.goal_standings(world.db, counselor, bad),
         "keep_in_touch.list_follow_ups": lambda bad: keep_in_touch.list_follow_ups(world.db, counselor, bad),
         "progress.goal_progress": lambda bad: progress.goal_progress(world.db, counselor, bad),
-        "reflections.list_reflections": lambda bad: reflections.list_reflections(world.db, counselor, bad),
+        "timeline.student_campaign": lambda bad: timeline.student_campaign(world.db, counselor, bad),
         "timeline.student_timeline": lambda bad: timeline.student_timeline(world.db, counselor, bad),
         "todo.student_settings": lambda bad: todo.student_settings(world.db, counselor, bad),
     }

@@ -7,6 +7,7 @@ import pytest
 from core.campaign import contacts, meetings, reflections
 from core.errors import ReflectionError
 from core.models import ContactCreate, MeetingCreate, MeetingLog, MeetingMode, ReflectionCreate
+from core.oversight import timeline
 from tests.campaign_helpers import _contact
 from tests.conftest import NOW
 
@@ -20,7 +21,8 @@ def test_private_reflections_stay_with_their_author(world):
     reflections.save_reflection(db, a, mid, ReflectionCreate(feelings="Unsure", is_private=True, fit_rating=2), now=NOW)
     assert reflections.get_reflection(db, a, mid)["feelings"] == "Unsure"
     assert reflections.get_reflection(db, world.counselor_x, mid) is None
-    assert reflections.list_reflections(db, world.counselor_x, a.user_id) == []
+    campaign = timeline.student_campaign(db, world.counselor_x, a.user_id)
+    assert [m["reflection"] for c in campaign["contacts"] for m in c["meetings"]] == [None]
     assert [m["reflected"] for m in meetings.list_student_meetings(db, a, status="held")] == [True]
 
 
