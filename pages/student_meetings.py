@@ -1,5 +1,5 @@
-"""Meetings: schedule one (date, time, time zone, mode, place or link), download it as an .ics file,
-and log it afterwards: answers per planned question, insights, skill words, advice, resources,
+"""Meetings: schedule one (date, time, time zone, mode, place or link), move it, download it as an .ics
+file, and log it afterwards: answers per planned question, insights, skill words, advice, resources,
 resume feedback, and referrals, each of which becomes a new target linked to who referred them.
 
 Every save is made once per form render and checked against the version its form was opened with;
@@ -192,6 +192,59 @@ def referrals_of(m: dict) -> None:
 
 if flash := st.session_state.pop("student_meetings_flash", None):
     st.success(flash, icon=":material/check:")
+def reschedule_form(m: dict) -> None:
+    """Move a scheduled meeting: a new time, time zone, mode, length or place; the calendar file then
+    updates the same event."""
+    name = f"student_meetings_move_{m['id']}"
+    opened = forms.opened_version(name, m["version"])
+    k = f"{name}_{forms.round_of(name)}"
+    starts = to_local(m["starts_at"], m["timezone"])
+    with st.form(f"{k}_form"):
+        errors = FieldErrors()
+        a, b, c = st.columns(3)
+        day = a.date_input("New date", value=starts.date(), key=f"{k}_day")
+        at = b.time_input("New time", value=starts.time().replace(second=0, microsecond=0),
+                          step=timedelta(minutes=15), key=f"{k}_time")
+        zone = c.selectbox("Time zone", ZONES, index=ZONES.index(m["timezone"]) if m["timezone"] in ZONES else 0,
+                           key=f"{k}_zone")
+        errors.slot("starts_at_local")
+        errors.slot("timezone")
+        d, e = st.columns(2)
+        modes = list(MeetingMode)
+        mode = d.selectbox("Mode", modes, index=modes.index(MeetingMode(m["mode"])), key=f"{k}_mode",
+                           format_func=lambda x: MODE_WORDS[x])
+        duration = e.number_input("Minutes", min_value=5, max_value=240, value=int(m["duration_minutes"]), step=5,
+                                  key=f"{k}_duration")
+        errors.slot("duration_minutes")
+        location = st.text_input("Place or link", value=m["location"] or "", key=f"{k}_location", max_chars=200)
+        errors.slot("location")
+        question = forms.confirming(name)
+        confirmed = False
+        if question:
+            st.warning(question, icon=":material/help:")
+            confirmed = st.checkbox("Yes, move it to that time", key=f"{k}_confirm")
+        clicked = st.form_submit_button("Move the meeting", type="primary")
+    message = st.empty()
+    if not clicked:
+        return
+
+    def move() -> None:
+        data = MeetingCreate(starts_at_local=datetime.combine(day, at), timezone=zone, duration_minutes=duration,
+                             mode=mode, location=location)
+        meetings.reschedule_meeting(db, actor, m["id"], data, expected_version=opened,
+                                    confirm_past=bool(question and confirmed))
+
+    moved = forms.submit(move, name=name, errors=errors, where=message)
+    if moved.ok:
+        forms.next_round(name)
+        forms.done(f"student_meetings_log_{m['id']}")  # the log form re-reads the moved meeting's version
+        st.session_state["student_meetings_flash"] = (
+            "Meeting moved. Download the .ics file again: your calendar app updates the same event.")
+        st.rerun()
+    if isinstance(moved.error, NeedsConfirmation):
+        st.rerun()
+
+
 if (undo := st.session_state.get(CANCELLED)) is not None:
     u1, u2 = st.columns([4, 1], vertical_alignment="center")
     u1.info("Meeting cancelled.", icon=":material/event_busy:")
@@ -230,6 +283,8 @@ for m in held_or_planned:
             elif st.button("Cancel this meeting", key=f"student_meetings_cancel_{m['id']}"):
                 st.session_state[CONFIRM_CANCEL] = m["id"]
                 st.rerun()
+            with st.expander("Change the time or place", icon=":material/edit_calendar:"):
+                reschedule_form(m)
             log_form(m)
         elif m["status"] == "held":
             show_log(m)

@@ -77,23 +77,34 @@ def schedule_meeting(db: Database, actor: Actor, contact_id: int, data: MeetingC
     return idempotency.create_once(db, actor, idempotency_key, "meeting", work, now=now)
 
 
+# What the schedule form shows of a meeting: a save from a stale form names those that changed.
+SCHEDULE_FIELDS = ("starts_at", "timezone", "duration_minutes", "mode", "location")
+
+
 def reschedule_meeting(db: Database, actor: Actor, meeting_id: int, data: MeetingCreate, *,
-                       now: datetime | None = None) -> None:
-    """Change the time, mode or place of a meeting not yet held."""
+                       now: datetime | None = None, expected_version: int | None = None,
+                       confirm_past: bool | None = None) -> None:
+    """Change the time, mode or place of a meeting not yet held (the calendar file keeps its UID, so a
+    calendar app moves the same event). A time in the past asks first, as scheduling does."""
     now = now or utcnow()
+    starts_at = to_utc(data.starts_at_local, data.timezone)
+    if confirm_past is False and starts_at < now:
+        raise NeedsConfirmation(f"That time ({_on(starts_at, data.timezone)}) is in the past. Move it there anyway "
+                                "(for a meeting already held, log it instead)?")
 
     def work(cur: Cursor) -> None:
         found = owned_row(cur, actor, "meetings", meeting_id)
         if found["status"] != "scheduled":
             raise MeetingError("Only a scheduled meeting can be changed.")
+        versioning.check(found, expected_version, what="meeting", fields=SCHEDULE_FIELDS)
         cur.execute(
             """UPDATE meetings SET starts_at = ?, timezone = ?, duration_minutes = ?, mode = ?, location = ?,
                       updated_at = ?, version = version + 1 WHERE id = ?""",
-            [to_utc(data.starts_at_local, data.timezone), data.timezone, data.duration_minutes, data.mode.value,
-             data.location, now, meeting_id],
+            [starts_at, data.timezone, data.duration_minutes, data.mode.value, data.location, now, meeting_id],
         )
         events.record(cur, actor, "rescheduled", "meeting", entity_id=meeting_id, student_id=actor.user_id,
-                      contact_id=found["contact_id"], now=now)
+                      contact_id=found["contact_id"],
+                      detail={"starts_at": starts_at.isoformat(), "mode": data.mode.value}, now=now)
 
     db.transaction(work)
 

@@ -60,3 +60,55 @@ def test_scheduling_in_the_past_asks_before_saving(portal_env):
     [button] = [b for b in at.button if b.label == "Schedule"]
     button.click().run()
     assert "Meeting scheduled" in texts(at)
+
+
+def test_a_scheduled_meeting_is_moved_in_place_and_its_log_still_saves(portal_env):
+    from datetime import date, timedelta
+
+    from core.campaign import meetings
+    from core.store.db import rows
+
+    at = run_page("pages/student_meetings.py", portal_env, "student07")
+    [button] = [b for b in at.button if b.label == "Schedule"]
+    button.click().run()
+    assert "Meeting scheduled" in texts(at)
+    contact_id = at.selectbox(key="student_meetings_contact").value
+    actor = Actor(demo_user_id(portal_env, "student07"), Role.STUDENT)
+
+    def scheduled() -> list[dict]:
+        db = open_database(portal_env)
+        try:
+            return [m for m in meetings.list_meetings(db, actor, contact_id) if m["status"] == "scheduled"]
+        finally:
+            db.close()
+
+    [meeting] = scheduled()
+    move = f"student_meetings_move_{meeting['id']}"
+    [day] = [d for d in at.date_input if (d.key or "").startswith(move) and d.key.endswith("_day")]
+    new_day = date.today() + timedelta(days=9)
+    day.set_value(new_day)
+    [place] = [t for t in at.text_input if (t.key or "").startswith(move) and t.key.endswith("_location")]
+    place.input("Library, room 2")
+    [go] = [b for b in at.button if b.label == "Move the meeting" and move in (b.key or "")]
+    go.click().run()
+    assert not at.exception and not _refusals(at)
+    assert "Meeting moved" in texts(at)
+    [moved] = scheduled()
+    assert moved["id"] == meeting["id"] and moved["location"] == "Library, room 2"
+    assert meetings.to_local(moved["starts_at"], moved["timezone"]).date() == new_day
+    # The log form of the moved meeting saves (it re-read the version the move made): its held time starts
+    # at the new, future time, so the page asks first; once confirmed, the log is saved, not refused as stale.
+    [save] = [b for b in at.button if b.label == "Save the log" and str(meeting["id"]) in (b.key or "")]
+    save.click().run()
+    [confirm] = [c for c in at.checkbox if c.label == "Yes, that time is right: save it"]
+    confirm.check()
+    [save] = [b for b in at.button if b.label == "Save the log" and str(meeting["id"]) in (b.key or "")]
+    save.click().run()
+    assert not at.exception and not _refusals(at)
+    assert "changed since you opened it" not in texts(at)
+    db = open_database(portal_env)
+    try:
+        with db.cursor() as cur:
+            assert rows(cur, "SELECT status FROM meetings WHERE id = ?", [meeting["id"]]) == [{"status": "held"}]
+    finally:
+        db.close()

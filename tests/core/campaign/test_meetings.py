@@ -211,3 +211,33 @@ def test_cancel_can_be_undone(world):
     meetings.cancel_meeting(db, a, mid, now=NOW)  # a second click changes nothing
     meetings.reinstate_meeting(db, a, mid, now=NOW)
     assert _stored(db, mid)["status"] == "scheduled"
+
+
+def test_moving_a_meeting_keeps_it_one_meeting_asks_before_the_past_and_refuses_a_stale_form(world):
+    db, a = world.db, world.alice
+    cid = _contact(world)
+    mid = meetings.schedule_meeting(db, a, cid, MeetingCreate(
+        starts_at_local=NOW + timedelta(days=2), timezone="UTC", mode=MeetingMode.VIDEO), now=NOW)
+    opened = _stored(db, mid)["version"]
+    later = MeetingCreate(starts_at_local=datetime(2026, 3, 20, 9, 30), timezone="America/Chicago",
+                          mode=MeetingMode.IN_PERSON, duration_minutes=45, location="Cafe on 5th")
+    meetings.reschedule_meeting(db, a, mid, later, expected_version=opened, confirm_past=False, now=NOW)
+    moved = _stored(db, mid)
+    assert (moved["starts_at"], moved["timezone"], moved["mode"], moved["duration_minutes"], moved["location"]) == (
+        datetime(2026, 3, 20, 14, 30), "America/Chicago", "in_person", 45, "Cafe on 5th")
+    assert [m["id"] for m in meetings.list_meetings(db, a, cid)] == [mid]
+    # A second tab opened before the move is refused, naming what changed.
+    with pytest.raises(StaleEdit) as refused:
+        meetings.reschedule_meeting(db, a, mid, later, expected_version=opened, now=NOW)
+    assert "starts_at" in refused.value.changed
+    # A time in the past asks first; nothing moves until confirmed.
+    past = MeetingCreate(starts_at_local=NOW - timedelta(days=1), timezone="UTC", mode=MeetingMode.PHONE)
+    with pytest.raises(NeedsConfirmation, match="in the past"):
+        meetings.reschedule_meeting(db, a, mid, past, expected_version=moved["version"], confirm_past=False, now=NOW)
+    assert _stored(db, mid)["version"] == moved["version"]
+    # Nobody else moves it, and a held meeting is not moved.
+    with pytest.raises(NotFound):
+        meetings.reschedule_meeting(db, world.bob, mid, later, now=NOW)
+    meetings.log_meeting(db, a, mid, MeetingLog(), held_at=datetime(2026, 3, 20, 14, 30), now=datetime(2026, 3, 21))
+    with pytest.raises(MeetingError, match="Only a scheduled meeting"):
+        meetings.reschedule_meeting(db, a, mid, later, now=NOW)
