@@ -17,9 +17,10 @@ from core.clock import utcnow
 from core.identity.accounts import load_actor, user_id_for_username
 from core.oversight.dashboard import cohort_dashboard, goal_standings
 from core.oversight.export import export_bytes
-from core.oversight.progress import goal_progress, metrics_for_student, student_metrics
+from core.oversight.progress import goal_progress
 from core.rules.facts import FIGURE_NAMES
 from core.store.db import Database, rows
+from tests.figures import metrics_for_student, student_metrics
 
 
 @pytest.fixture

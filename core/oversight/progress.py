@@ -1,8 +1,8 @@
-"""Per-student progress figures and cohort goals, as the student, the counselor and the exports see them.
+"""A student's progress against the cohort's goals, and a cohort's goal summary.
 
 The figures are defined once in core/rules/facts.py (FIGURES) and the goal pacing once in
-core/oversight/dashboard.py (a linear pace from the term start to the goal's due date); this module reads
-them for one student or for every student the actor may read:
+core/oversight/dashboard.py (a linear pace from the term start to the goal's due date); this module
+reads them for one student or for a cohort. The figures:
 - targets: contacts on the list (archived ones excluded)
 - researched: contacts with research notes or planned questions
 - outreach_sent: contacts with at least one request sent
@@ -19,48 +19,11 @@ from typing import Any
 
 from core.admin.cohorts import list_goals
 from core.clock import utcnow
-from core.identity.access import require_read_student, visible_students_sql
+from core.identity.access import require_read_student
 from core.models import GOAL_LABELS, Actor, GoalMetric
-from core.oversight.dashboard import EARLIEST, LATEST, goal_standings, standings_query
-from core.rules.facts import (
-    FIGURE_NAMES,
-    FIGURES,
-    ONE_STUDENT,
-    PROGRESS,
-    THANK_STATUS,
-    WINDOW,
-    ctes,
-    for_one_student,
-    settle,
-)
-from core.store.db import Cursor, Database, row, rows
-
-METRICS = FIGURE_NAMES
-
-
-def _figures_sql(scope: str) -> str:
-    return f"WITH {WINDOW}, sc AS ({scope}){ctes(PROGRESS, THANK_STATUS, FIGURES)} SELECT * FROM figures"
-
-
-def student_metrics(db: Database, actor: Actor, *, cohort_id: int | None = None,
-                    now: datetime | None = None) -> dict[int, dict[str, int]]:
-    """Figures for every student the actor may read (optionally one cohort), keyed by student id."""
-    sub, params = visible_students_sql(actor)
-    students = f"SELECT v.student_id FROM ({sub}) v"
-    if cohort_id is not None:
-        students += " JOIN cohort_members cm ON cm.student_id = v.student_id WHERE cm.cohort_id = ?"
-        params = [*params, cohort_id]
-    with db.cursor() as cur:
-        found = rows(cur, _figures_sql(students), [EARLIEST, LATEST, now or utcnow(), *params])
-    return {f["student_id"]: {m: int(f[m]) for m in METRICS} for f in found}
-
-
-def metrics_for_student(cur: Cursor, student_id: int, *, now: datetime | None = None) -> dict[str, int]:
-    """One student's figures inside an existing unit of work (caller has checked access)."""
-    found = row(cur, for_one_student(
-        f"WITH {WINDOW}, {ONE_STUDENT}{ctes(PROGRESS, THANK_STATUS, FIGURES)} SELECT * FROM figures", student_id),
-                [EARLIEST, LATEST, now or utcnow(), student_id]) or {}
-    return {m: int(found.get(m, 0)) for m in METRICS}
+from core.oversight.dashboard import goal_standings, standings_query
+from core.rules.facts import settle
+from core.store.db import Database, rows
 
 
 def goal_progress(db: Database, actor: Actor, student_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from core.clock import utcnow
 from core.identity.access import SYSTEM
-from core.oversight.progress import student_metrics
 from core.store.db import Database, open_database, rows, scalar
 from core.store.transfer import checksum, columns, tables
 from seeds.demo import seed_demo
 from tests.conftest import drop_postgres_database, new_postgres_database
+from tests.figures import student_metrics
 
 
 def _fingerprint(db):

@@ -6,8 +6,9 @@ import pytest
 
 from core.errors import AccessDenied, NotFound
 from core.oversight.dashboard import cohort_dashboard, cohort_funnel, goal_standings, stage_heatmap, weekly_activity
-from core.oversight.progress import cohort_goal_summary, goal_progress, student_metrics
+from core.oversight.progress import cohort_goal_summary, goal_progress
 from tests.conftest import NOW
+from tests.figures import student_metrics
 from tests.oversight_fixtures import DAY, Campaign
 
 
