@@ -146,6 +146,12 @@ def make_user(db: Database, username: str, role: Role, **extra) -> Actor:
     return Actor(user.id, role, user.full_name)
 
 
+
+def stored_hash(db: Database, username: str) -> str:
+    """The password hash stored for an account."""
+    with db.cursor() as cur:
+        return cur.execute("SELECT password_hash FROM users WHERE username = ?", [username]).fetchone()[0]
+
 class World:
     """Two cohorts X and Y, one counselor each, two students in X and one in Y, and an admin."""
 

@@ -18,9 +18,6 @@ from core.models import Actor, Role, User, UserCreate
 from core.store import events
 from core.store.db import Cursor, Database, row, rows, scalar
 
-# A hash no password matches: given to throttled usernames so every attempt fails the same way.
-_LOCKED_HASH = bcrypt.hashpw(secrets.token_bytes(24).hex().encode(), bcrypt.gensalt(rounds=4)).decode()
-
 
 def hash_password(password: str, *, rounds: int = 12) -> str:
     """A bcrypt hash, as streamlit-authenticator's Hasher checks it; refuses what bcrypt would cut short."""
@@ -241,37 +238,6 @@ def record_login_attempt(
 
 def _student_or_none(cur: Cursor, user_id: int) -> int | None:
     return user_id if scalar(cur, "SELECT role FROM users WHERE id = ?", [user_id]) == "student" else None
-
-
-def authenticator_credentials(
-    db: Database, *, locked_usernames: set[str] = frozenset(), lock_all: bool = False, only_user_id: int | None = None,
-) -> dict[str, Any]:
-    """The credentials dictionary streamlit-authenticator expects, built from active accounts.
-
-    A throttled username gets a hash no password matches; with lock_all (a throttled client
-    address) every username does, so the form refuses every attempt without revealing which exist.
-    Once signed in, only_user_id keeps the dictionary to the one account.
-    """
-    with db.cursor() as cur:
-        found = rows(
-            cur,
-            """SELECT username, email, first_name, last_name, role, password_hash, failed_login_attempts
-               FROM users WHERE active AND (? IS NULL OR id = ?)""",
-            [only_user_id, only_user_id],
-        )
-    usernames = {}
-    for u in found:
-        locked = lock_all or u["username"] in locked_usernames
-        usernames[u["username"]] = {
-            "email": u["email"],
-            "first_name": u["first_name"],
-            "last_name": u["last_name"],
-            "password": _LOCKED_HASH if locked else u["password_hash"],
-            "failed_login_attempts": u["failed_login_attempts"],
-            "logged_in": False,
-            "roles": [u["role"]],
-        }
-    return {"usernames": usernames}
 
 
 def set_password_hash(db: Database, actor: Actor, user_id: int, password_hash: str, *,

@@ -193,9 +193,10 @@ def test_accounts_page_resets_a_password_and_shows_it_once(portal_env):
     at.run()
     password = at.code[0].value
     db = open_database(portal_env)
-    from core.identity.accounts import authenticator_credentials, check_password
+    from core.identity.accounts import check_password
+    from tests.conftest import stored_hash
 
-    assert check_password(password, authenticator_credentials(db)["usernames"]["student03"]["password"])
+    assert check_password(password, stored_hash(db, "student03"))
     db.close()
     [b for b in at.button if b.label == "I have passed it on"][0].click()
     at.run()

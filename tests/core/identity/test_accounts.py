@@ -14,15 +14,14 @@ from core.identity.access import SYSTEM
 from core.identity.accounts import PASSWORD_MAX_BYTES, PASSWORD_RULE, PASSWORD_SYMBOLS, create_user, password_problem
 from core.models import Role, UserCreate
 from core.store.db import rows, scalar
-from tests.conftest import NOW, PASSWORD, make_user
+from tests.conftest import NOW, PASSWORD, make_user, stored_hash
 
 
 def test_created_user_has_a_hash_the_authenticator_accepts(db):
     make_user(db, "ana", Role.STUDENT)
-    creds = accounts.authenticator_credentials(db)["usernames"]["ana"]
-    assert Hasher.is_hash(creds["password"])
-    assert Hasher.check_pw(PASSWORD, creds["password"])
-    assert creds["roles"] == ["student"]
+    stored = stored_hash(db, "ana")
+    assert Hasher.is_hash(stored)
+    assert Hasher.check_pw(PASSWORD, stored)
 
 
 def test_usernames_and_emails_are_unique(db):
@@ -76,17 +75,6 @@ def test_twenty_failures_from_one_address_lock_that_address(db):
     assert accounts.lockout(db, username=None, address="192.0.2.10", now=NOW + timedelta(minutes=1)) is None
 
 
-def test_locked_and_deactivated_accounts_cannot_match_any_password(db):
-    make_user(db, "ana", Role.STUDENT)
-    make_user(db, "ben", Role.STUDENT)
-    with db.cursor() as cur:
-        cur.execute("UPDATE users SET active = false WHERE username = 'ben'")
-    creds = accounts.authenticator_credentials(db, locked_usernames={"ana"})["usernames"]
-    assert "ben" not in creds
-    assert not Hasher.check_pw(PASSWORD, creds["ana"]["password"])
-    all_locked = accounts.authenticator_credentials(db, lock_all=True)["usernames"]
-    assert not Hasher.check_pw(PASSWORD, all_locked["ana"]["password"])
-
 
 def test_change_password_checks_current_and_rules(db):
     ana = make_user(db, "ana", Role.STUDENT)
@@ -95,7 +83,7 @@ def test_change_password_checks_current_and_rules(db):
     with pytest.raises(AccountError, match="symbol"):
         accounts.change_password(db, ana, PASSWORD, "Newpass99", rounds=4)
     accounts.change_password(db, ana, PASSWORD, "New-pass-9!", rounds=4)
-    assert Hasher.check_pw("New-pass-9!", accounts.authenticator_credentials(db)["usernames"]["ana"]["password"])
+    assert Hasher.check_pw("New-pass-9!", stored_hash(db, "ana"))
 
 
 def test_only_you_set_your_own_password_hash(db):
@@ -140,7 +128,9 @@ def test_signing_out_revokes_every_session_of_the_account_and_no_other(db):
 
 
 def _credentials_usernames(db) -> set[str]:
-    return set(accounts.authenticator_credentials(db)["usernames"])
+    """The accounts that may sign in (the active ones)."""
+    with db.cursor() as cur:
+        return {r["username"] for r in rows(cur, "SELECT username FROM users WHERE active")}
 
 
 def test_list_users_searches_name_email_and_number(world):
@@ -219,7 +209,7 @@ def test_reset_password_gives_a_one_time_password_that_forces_a_change(world):
     db = world.db
     otp = accounts.reset_password(db, world.admin, world.bob.user_id, now=NOW, rounds=4)
     assert accounts.password_problem(otp) is None
-    stored = accounts.authenticator_credentials(db)["usernames"]["bob"]["password"]
+    stored = stored_hash(db, "bob")
     assert accounts.check_password(otp, stored) and not accounts.check_password(PASSWORD, stored)
     assert accounts.must_change_password(db, world.bob)
     accounts.change_password(db, world.bob, otp, "Mine-own-9!", rounds=4)

@@ -8,9 +8,9 @@ import pytest
 from core.admin import cohorts
 from core.errors import CohortError, RegistrationError
 from core.identity import registration
-from core.identity.accounts import authenticator_credentials, check_password
+from core.identity.accounts import check_password
 from core.store.db import scalar
-from tests.conftest import NOW
+from tests.conftest import NOW, stored_hash
 
 # ---------------------------------------------------------------- self-registration
 
@@ -53,7 +53,7 @@ def test_registration_with_code_and_allowed_domain(world):
         assert scalar(cur, "SELECT role FROM users WHERE id = ?", [new_id]) == "student"
         assert scalar(cur, "SELECT cohort_id FROM events WHERE action = 'registered' AND actor_id = ?", [new_id]) \
             == world.cohort_y
-    assert check_password("Fresh-start-1!", authenticator_credentials(db)["usernames"]["newbie"]["password"])
+    assert check_password("Fresh-start-1!", stored_hash(db, "newbie"))
     # The counselor of Y sees the new student at once; the counselor of X does not.
     from core.identity.access import can_read_student
 
