@@ -1,15 +1,25 @@
 """The scheduled work: exactly one runner across processes runs a job, and on PostgreSQL the work runs as its own
-worker process (core/messaging/jobs.py)."""
+worker process; every run is recorded under a lease and a failure is shown to the career office; the nightly
+exports and the daily backup write their files and keep n days (core/messaging/jobs.py)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from core.messaging import jobs
+import pytest
+
+from core.config import Settings
+from core.errors import AccessDenied, JobError
+from core.messaging import jobs, notify, reminders
 from core.store import dialect
-from core.store.db import open_database, scalar
+from core.store.db import Database, open_database, scalar
+from core.store.migrate import apply_migrations
 
 
 def test_exactly_one_runner_across_processes_runs_a_job(db, monkeypatch):
@@ -48,9 +58,6 @@ def test_exactly_one_runner_across_processes_runs_a_job(db, monkeypatch):
 def test_the_scheduled_work_runs_as_its_own_worker_process_on_postgres(pg_db, tmp_path):
     """`python -m core.messaging.jobs --loop` beside the portal: it runs the due jobs and stops on Ctrl-C."""
     import os
-    import signal
-    import subprocess
-    import sys
     from pathlib import Path
 
     env = {**os.environ, "PORTAL_DATABASE_URL": pg_db.url, "PORTAL_DATA_DIR": str(tmp_path),
@@ -72,3 +79,55 @@ def test_the_scheduled_work_runs_as_its_own_worker_process_on_postgres(pg_db, tm
         worker.send_signal(signal.SIGINT)
         out, _ = worker.communicate(timeout=30)
     assert b"running scheduled work as" in out
+
+
+def test_jobs_record_their_runs_hold_a_lease_and_a_failure_is_shown(world, monkeypatch):
+    db, admin = world.db, world.admin
+    now = datetime(2026, 3, 12, 15, 0)
+    runs = jobs.run_due(db, runner="a", now=now, settings=Settings())
+    # backup: at 2:00; exports: no folder set
+    assert {r["job"] for r in runs} == {"reminders", "email", "figures", "sessions"}
+    assert {r["status"] for r in runs} == {"ok"}
+    assert jobs.run_due(db, runner="a", now=now + timedelta(minutes=1), settings=Settings()) != []  # email again
+    assert [r["job"] for r in jobs.run_due(db, runner="a", now=now + timedelta(seconds=30),
+                                           settings=Settings())] == []
+
+    # Two runners: a job held by one is not run by the other.
+    assert jobs._acquire(db, "reminders", "one", now)
+    assert jobs.run_job(db, "reminders", runner="two", now=now) is None
+    jobs._release(db, "reminders", "one")
+
+    def broken(*_):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setitem(jobs.JOBS, "backup", jobs.Job("backup", "Daily backup", broken, daily_hour=lambda s: 2))
+    run = jobs.run_now(db, admin, "backup")
+    assert run["status"] == "failed" and "the disk is full" in run["error"]
+    status = {s.job: s for s in jobs.job_status(db, admin)}
+    assert status["backup"].last_status == "failed" and status["backup"].runs_failed_last_7_days == 1
+    reminders.remind(db, now=jobs.utcnow(), settings=Settings())
+    assert any(n.kind == "job_failed" and "backup" in n.title for n in notify.list_notifications(db, admin))
+    with pytest.raises(AccessDenied):
+        jobs.job_status(db, world.counselor_x)
+
+
+def test_the_nightly_exports_and_the_daily_backup_write_their_files_and_keep_n_days(tmp_path, world):
+    db = world.db
+    with pytest.raises(JobError):
+        jobs._exports(db, Settings(), datetime(2026, 3, 12, 8, 0), "t")  # no folder set: said, nothing written
+    folder = tmp_path / "exports"
+    summary = jobs._exports(db, Settings(export_dir=str(folder)), datetime(2026, 3, 12, 8, 0), "t")
+    assert sorted(p.name for p in folder.iterdir()) == ["2026-03-12-pipeline.csv", "2026-03-12-progress.csv"]
+    assert "2026-03-12-progress.csv" in summary
+    assert (folder / "2026-03-12-progress.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+    live = Database(tmp_path / "portal.duckdb")
+    apply_migrations(live)
+    old = tmp_path / "backups" / "portal-20260101-020000.duckdb"
+    old.parent.mkdir()
+    old.write_bytes(b"old")
+    os.utime(old, (0, 0))
+    summary = jobs._backup(live, Settings(backup_keep_days=14), jobs.utcnow(), "t")
+    live.close()
+    assert not old.exists() and "1 older than 14 days removed" in summary
+    assert len(list((tmp_path / "backups").glob("portal-*.duckdb"))) == 1
