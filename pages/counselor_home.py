@@ -26,9 +26,9 @@ FOUND_MAX = 20
 
 NEEDS_SHOWN = 6
 FLAG_URGENCY = ["overdue_thank_you", "stalled", "off_track", "no_reflection", "no_targets"]
+# One colour per reason, most urgent the warmest; the badges say their reason in words too.
 REASON_COLOURS = {"overdue_thank_you": "red", "unread_reply": "green", "newly_stalled": "orange",
                   "off_track": "violet", "no_reflection": "blue"}
-"""One colour per reason, most urgent the warmest; the badges say their reason in words too."""
 NUDGES = {
     "stalled": "Checking in: it has been a while since your last step. Pick one person from your list and "
                "send the request this week; reply here if something is in the way.",
@@ -44,6 +44,7 @@ NUDGES = {
 # The filters live in the address, so a reload and a shared link show the same view, and in the
 # session, so coming back from a student (Back included) does too.
 ADDRESS = {"cohort": f"{P}_cohort", "flags": f"{P}_flags", "q": f"{P}_search", "sort": f"{P}_sort"}
+# The table's orders, kept in the address with the filters (a click on a header sorts for the moment).
 SORTS = {
     "urgency": ("Most urgent flag first", None),
     "name": ("Name", ["last_name", "first_name"]),
@@ -51,7 +52,6 @@ SORTS = {
     "overdue": ("Most overdue thank-yous first", ["overdue_thank_yous"]),
     "targets": ("Fewest targets first", ["targets"]),
 }
-"""The table's orders, kept in the address with the filters (a click on a header sorts for the moment)."""
 _WRITTEN, _KEPT = f"{P}_address", f"{P}_kept"
 
 
@@ -181,10 +181,10 @@ def _open_cohort() -> None:
         st.session_state[f"{P}_cohort"] = int(summary.iloc[picked[0]]["cohort_id"])
 
 
+# Each flag's badge colour and the matching cell background in the students table.
 FLAG_COLOURS = {"overdue_thank_you": ("red", "#fde0df"), "stalled": ("orange", "#fde9cf"),
                 "off_track": ("violet", "#ece2fb"), "no_reflection": ("blue", "#dfeafb"),
                 "no_targets": ("gray", "#ececec")}
-"""Each flag's badge colour and the matching cell background in the students table."""
 
 
 def _flag_cell(labels: str) -> str:
