@@ -31,7 +31,7 @@ def notification_settings() -> None:
     st.subheader("Notifications", anchor="notifications")
     st.caption("Notifications in the portal (the bell in the sidebar) are always on. Here you choose what also "
                "comes by email.")
-    st.info(email_status(get_settings()), icon=":material/mail:")
+    st.info(email_status(get_settings(), for_career_office=actor.role == Role.ADMIN), icon=":material/mail:")
     if saved := st.session_state.pop("account_notifications_done", None):
         st.success(saved)
     chosen = email_choices(db, actor)

@@ -50,9 +50,15 @@ STALE_CLAIM = timedelta(minutes=10)
 TEMPLATE_PREFIX = "email_"
 
 
-def email_status(settings: Settings | None = None) -> str:
-    """One sentence on whether this portal sends email, and how to turn it on."""
+def email_status(settings: Settings | None = None, *, for_career_office: bool = True) -> str:
+    """One sentence on whether this portal sends email: for the career office, how it is sent or how to
+    turn it on; for everyone else, what it means for them, without the server's settings."""
     settings = settings or get_settings()
+    if not for_career_office:
+        if settings.email_configured:
+            return "Email is on: what you choose below also reaches you by email."
+        return ("Email is not set up at your institution yet, so nothing is sent by email. Your notifications "
+                "still appear here in the portal.")
     if settings.email_configured:
         return (f"Email is on: sent through {settings.smtp_host}:{settings.smtp_port} "
                 f"({settings.smtp_security}) from {settings.smtp_from}.")

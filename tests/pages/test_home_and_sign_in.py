@@ -177,3 +177,14 @@ def test_signing_in_with_a_very_long_password_says_incorrect(portal_env):
     at.button[0].click().run()
     assert not at.exception
     assert [e.value for e in at.error] == ["Username or password is incorrect."]
+
+
+@pytest.mark.parametrize("username", ["student07", "counselor.rivera"])
+def test_the_account_page_tells_people_about_email_in_their_words(portal_env, username):
+    """A student or counselor reads whether email is set up, never the server's setting names; the
+    career office still reads how to turn it on (issue 21, item 13)."""
+    shown = texts(run_page("pages/account.py", portal_env, username))
+    assert "Email is not set up at your institution yet" in shown
+    assert "PORTAL_" not in shown and "SMTP" not in shown
+    admin = texts(run_page("pages/account.py", portal_env, "admin")).replace("\\", "")
+    assert "PORTAL_SMTP_HOST" in admin
