@@ -341,6 +341,11 @@ with import_tab:
                 } for c in fresh[:500]]), hide_index=True, width="stretch", height=240)
                 if len(fresh) > 500:
                     st.caption(f"Showing the first 500 of {len(fresh)}.")
+            if parsed.undated:
+                lines = ", ".join(str(line) for line, _ in parsed.undated[:10])
+                more = f" and {len(parsed.undated) - 10} more" if len(parsed.undated) > 10 else ""
+                st.warning(f"The connection date on line(s) {lines}{more} could not be read as a date: those "
+                           "people are imported without one.", icon=":material/event_busy:")
             if skipped:
                 with st.expander(f"Skipped ({len(skipped)})"):
                     st.dataframe(pd.DataFrame(skipped, columns=["Who", "Why"]), hide_index=True, width="stretch")

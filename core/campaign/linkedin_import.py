@@ -2,10 +2,11 @@
 
 LinkedIn's export starts with a few "Notes:" lines (two or three, sometimes with blank lines),
 then the header `First Name,Last Name,URL,Email Address,Company,Position,Connected On`; dates look
-like `12 Mar 2024`, emails are usually blank, company names may hold quoted commas, and the file
-may start with a byte-order mark. The import is two steps: parse (a preview, nothing written),
-then import, which skips people already in the list (same LinkedIn address, or same name and
-organization) and people repeated within the file, and writes the rest in one transaction.
+like `12 Mar 2024` (older exports: `7-Feb-22`, `2024-03-12`, `03/12/2024`), emails are usually
+blank, company names may hold quoted commas, and the file may start with a byte-order mark. The
+import is two steps: parse (a preview, nothing written), then import, which skips people already
+in the list (same LinkedIn address, or same name and organization) and people repeated within the
+file, and writes the rest in one transaction. A date that cannot be read is named in the preview.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from dateutil import parser as dateutil_parser
 from pydantic import ValidationError
 
 from core.campaign.contacts import linkedin_key
@@ -67,6 +69,8 @@ class ParsedFile:
 
     connections: list[Connection]
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    # Lines whose "Connected On" could not be read as a date (the person is imported without one).
+    undated: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -128,6 +132,7 @@ def parse_connections(data: bytes) -> ParsedFile:
                 + ", ".join(HEADER) + " was found near the top of the file. Nothing was imported.")
         connections: list[Connection] = []
         rejected: list[tuple[int, str]] = []
+        undated: list[tuple[int, str]] = []
         for cells in reader:
             line = reader.line_num
             if not any(c.strip() for c in cells):
@@ -152,6 +157,8 @@ def parse_connections(data: bytes) -> ParsedFile:
             connected = None
             if cell("Connected On"):
                 connected = _parse_date(cell("Connected On"))
+                if connected is None:
+                    undated.append((line, cell("Connected On")[:40]))
             url = cell("URL") or None
             email = cell("Email Address") or None
             try:
@@ -175,16 +182,24 @@ def parse_connections(data: bytes) -> ParsedFile:
         raise ImportProblem(f"The file could not be read as CSV ({exc}). Nothing was imported.") from exc
     if not connections and not rejected:
         raise ImportProblem("The file has LinkedIn's header but no connections under it. Nothing was imported.")
-    return ParsedFile(connections, rejected)
+    return ParsedFile(connections, rejected, undated)
+
+
+# Two different defaults: a date that reads the same under both named its day, month and year itself
+# (dateutil fills what a text leaves out from the default, so "Mar 2024" alone would become a 1st).
+_DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
 
 
 def _parse_date(value: str) -> date | None:
-    for pattern in ("%d %b %Y", "%d %B %Y", "%Y-%m-%d", "%m/%d/%Y", "%b %d, %Y"):
-        try:
-            return datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    return None
+    """The date a LinkedIn export wrote, in any of the formats it has used; None for text that names no
+    whole, real date (`30 Feb 2024`, `soon`, a month alone)."""
+    try:
+        first, second = (dateutil_parser.parse(value, default=d) for d in _DEFAULTS)
+    except (ValueError, OverflowError):
+        return None
+    if first != second or not 1900 <= first.year <= 2199:
+        return None
+    return first.date()
 
 
 # One rule for "the same LinkedIn address", shared with the manual add's duplicate check.

@@ -141,6 +141,18 @@ def test_linkedin_preview_and_import(portal_env):
     assert "Imported 1; skipped 1." in _texts(at)
 
 
+def test_linkedin_preview_names_the_lines_whose_date_cannot_be_read(portal_env):
+    csv = ("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+           "Ana,Lee,https://www.linkedin.com/in/ana-d,,Acme,Analyst,7-Feb-22\n"
+           "Bo,Kim,https://www.linkedin.com/in/bo-d,,Acme,Analyst,30 Feb 2024\n").encode()
+    at = _run(portal_env, "student_targets", "student01")
+    at.file_uploader(key="student_targets_linkedin_file").upload("Connections.csv", csv, "text/csv").run()
+    assert not at.exception
+    assert "2 new, 0 to skip" in _texts(at)
+    assert [w.value for w in at.warning if "could not be read as a date" in w.value] == [
+        "The connection date on line(s) 3 could not be read as a date: those people are imported without one."]
+
+
 def test_linkedin_foreign_file_gets_a_clear_message(portal_env):
     at = _run(portal_env, "student_targets", "student01")
     at.file_uploader(key="student_targets_linkedin_file").upload("budget.csv", b"item,cost\nrent,900\n",

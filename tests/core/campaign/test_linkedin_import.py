@@ -147,3 +147,21 @@ def test_bad_uploads_get_a_clear_message_and_write_nothing(world, data, message)
     assert list_contacts(world.db, world.alice, include_archived=True) == []
     with world.db.cursor() as cur:
         assert scalar(cur, "SELECT count(*) FROM events WHERE entity_type = 'contact'") == 0
+
+
+@pytest.mark.parametrize("written, read", [
+    ("12 Mar 2024", date(2024, 3, 12)), ("7-Feb-22", date(2022, 2, 7)), ("2024-03-12", date(2024, 3, 12)),
+    ("03/12/2024", date(2024, 3, 12)), ("Mar 12, 2024", date(2024, 3, 12)), ("12 March 2024", date(2024, 3, 12)),
+])
+def test_the_date_formats_linkedin_has_used_are_read(written, read):
+    parsed = parse_connections(_file(rows=f"Ana,Lee,https://www.linkedin.com/in/ana,,Acme,CEO,\"{written}\"\n"))
+    assert [c.connected_on for c in parsed.connections] == [read] and parsed.undated == []
+
+
+@pytest.mark.parametrize("written", ["30 Feb 2024", "Mar 2024", "soon", "12 Mar 1066"])
+def test_a_date_that_names_no_whole_real_day_is_named_not_guessed(written):
+    parsed = parse_connections(_file(rows=ROWS + f"Dee,Park,https://www.linkedin.com/in/dee,,Acme,CTO,{written}\n",
+                                     bom=False))
+    dee = parsed.connections[-1]
+    assert (dee.first_name, dee.connected_on) == ("Dee", None)
+    assert parsed.undated == [(8, written)]  # the person is kept; the line is named in the preview
