@@ -235,7 +235,7 @@ def test_student_email_choices_save_and_read_back(portal_env):
     at = run_page("pages/account.py", portal_env, "student07")
     assert not at.exception, at.exception
     assert "Notifications in the portal (the bell in the sidebar) are always on." in texts(at)
-    assert "Email is off" in at.info[0].value
+    assert "Email is not set up at your institution yet" in at.info[0].value
     labels = {t.label for t in at.toggle}
     assert labels == {k.label for k in KINDS.values() if k.role == Role.STUDENT}
     assert not at.radio, "students get no digest"
