@@ -33,3 +33,10 @@ def _held_meeting(world, cid: int) -> int:
 def _count(db, sql, params=()) -> int:
     with db.cursor() as cur:
         return scalar(cur, sql, list(params))
+
+
+def _key_used(db, actor, key):
+    """Whether the form key is recorded as having created something."""
+    with db.cursor() as cur:
+        return cur.execute("SELECT count(*) FROM form_submissions WHERE user_id = ? AND key = ?",
+                           [actor.user_id, key]).fetchone()[0] == 1

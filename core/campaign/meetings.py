@@ -46,6 +46,12 @@ def check_held_time(held_at: datetime, meeting: dict[str, Any], now: datetime) -
             f"({_on(meeting['starts_at'], zone)}). Is that right?")
 
 
+
+def _ask_if_past(starts_at: datetime, zone: str, now: datetime, confirm_past: bool | None, question: str) -> None:
+    """NeedsConfirmation for a meeting time in the past, unless confirmed (None: scripts and seeding, no asking)."""
+    if confirm_past is False and starts_at < now:
+        raise NeedsConfirmation(f"That time ({_on(starts_at, zone)}) is in the past. {question}")
+
 def schedule_meeting(db: Database, actor: Actor, contact_id: int, data: MeetingCreate, *, now: datetime | None = None,
                      idempotency_key: str | None = None, confirm_past: bool | None = None) -> int:
     """Schedule a meeting with one of the acting student's contacts, once per form render.
@@ -55,9 +61,8 @@ def schedule_meeting(db: Database, actor: Actor, contact_id: int, data: MeetingC
     """
     now = now or utcnow()
     starts_at = to_utc(data.starts_at_local, data.timezone)
-    if confirm_past is False and starts_at < now:
-        raise NeedsConfirmation(f"That time ({_on(starts_at, data.timezone)}) is in the past. Schedule it anyway "
-                                "(for a meeting already held, log it once scheduled)?")
+    _ask_if_past(starts_at, data.timezone, now, confirm_past,
+                 "Schedule it anyway (for a meeting already held, log it once scheduled)?")
 
     def work(cur: Cursor) -> int:
         owned_contact(cur, actor, contact_id)
@@ -88,9 +93,8 @@ def reschedule_meeting(db: Database, actor: Actor, meeting_id: int, data: Meetin
     calendar app moves the same event). A time in the past asks first, as scheduling does."""
     now = now or utcnow()
     starts_at = to_utc(data.starts_at_local, data.timezone)
-    if confirm_past is False and starts_at < now:
-        raise NeedsConfirmation(f"That time ({_on(starts_at, data.timezone)}) is in the past. Move it there anyway "
-                                "(for a meeting already held, log it instead)?")
+    _ask_if_past(starts_at, data.timezone, now, confirm_past,
+                 "Move it there anyway (for a meeting already held, log it instead)?")
 
     def work(cur: Cursor) -> None:
         found = owned_row(cur, actor, "meetings", meeting_id)

@@ -6,15 +6,9 @@ import pytest
 from core.campaign import contacts, research
 from core.errors import AccessDenied, ContactError
 from core.models import ContactCreate, PlannedQuestionCreate, Source, Stage
-from tests.campaign_helpers import _contact, _events
+from tests.campaign_helpers import _contact, _events, _key_used
 from tests.conftest import NOW
 
-
-def _key_used(db, actor, key):
-    """Whether the form key is recorded as having created something."""
-    with db.cursor() as cur:
-        return cur.execute("SELECT count(*) FROM form_submissions WHERE user_id = ? AND key = ?",
-                           [actor.user_id, key]).fetchone()[0] == 1
 
 def test_filters_by_stage_occupation_source_and_archive(world):
     a, db = world.alice, world.db

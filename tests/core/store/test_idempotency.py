@@ -20,15 +20,9 @@ from core.models import (
 )
 from core.store.db import Database
 from core.store.idempotency import create_once
-from tests.campaign_helpers import _contact, _count, _held_meeting
+from tests.campaign_helpers import _contact, _count, _held_meeting, _key_used
 from tests.conftest import NOW
 
-
-def _key_used(db, actor, key):
-    """Whether the form key is recorded as having created something."""
-    with db.cursor() as cur:
-        return cur.execute("SELECT count(*) FROM form_submissions WHERE user_id = ? AND key = ?",
-                           [actor.user_id, key]).fetchone()[0] == 1
 
 def test_a_form_key_creates_once_even_when_submits_race(tmp_path, world):
     db = Database(tmp_path / "race.duckdb")
