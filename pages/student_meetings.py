@@ -192,6 +192,26 @@ def referrals_of(m: dict) -> None:
 
 if flash := st.session_state.pop("student_meetings_flash", None):
     st.success(flash, icon=":material/check:")
+def time_and_place_fields(k: str, errors: FieldErrors, *, day, at, zone: str, mode: MeetingMode, duration: int,
+                          location: str, day_label: str, time_label: str, placeholder: str | None = None) -> tuple:
+    """A meeting's date, time, time zone, mode, length and place, as the schedule and move forms draw them."""
+    a, b, c = st.columns(3)
+    day = a.date_input(day_label, value=day, key=f"{k}_day")
+    at = b.time_input(time_label, value=at, step=timedelta(minutes=15), key=f"{k}_time")
+    zone = c.selectbox("Time zone", ZONES, index=ZONES.index(zone) if zone in ZONES else 0, key=f"{k}_zone")
+    errors.slot("starts_at_local")
+    errors.slot("timezone")
+    d, e = st.columns(2)
+    modes = list(MeetingMode)
+    mode = d.selectbox("Mode", modes, index=modes.index(mode), key=f"{k}_mode", format_func=lambda x: MODE_WORDS[x])
+    duration = e.number_input("Minutes", min_value=5, max_value=240, value=duration, step=5, key=f"{k}_duration")
+    errors.slot("duration_minutes")
+    location = st.text_input("Place or link", value=location, key=f"{k}_location", max_chars=200,
+                             placeholder=placeholder)
+    errors.slot("location")
+    return day, at, zone, mode, duration, location
+
+
 def reschedule_form(m: dict) -> None:
     """Move a scheduled meeting: a new time, time zone, mode, length or place; the calendar file then
     updates the same event."""
@@ -201,23 +221,10 @@ def reschedule_form(m: dict) -> None:
     starts = to_local(m["starts_at"], m["timezone"])
     with st.form(f"{k}_form"):
         errors = FieldErrors()
-        a, b, c = st.columns(3)
-        day = a.date_input("New date", value=starts.date(), key=f"{k}_day")
-        at = b.time_input("New time", value=starts.time().replace(second=0, microsecond=0),
-                          step=timedelta(minutes=15), key=f"{k}_time")
-        zone = c.selectbox("Time zone", ZONES, index=ZONES.index(m["timezone"]) if m["timezone"] in ZONES else 0,
-                           key=f"{k}_zone")
-        errors.slot("starts_at_local")
-        errors.slot("timezone")
-        d, e = st.columns(2)
-        modes = list(MeetingMode)
-        mode = d.selectbox("Mode", modes, index=modes.index(MeetingMode(m["mode"])), key=f"{k}_mode",
-                           format_func=lambda x: MODE_WORDS[x])
-        duration = e.number_input("Minutes", min_value=5, max_value=240, value=int(m["duration_minutes"]), step=5,
-                                  key=f"{k}_duration")
-        errors.slot("duration_minutes")
-        location = st.text_input("Place or link", value=m["location"] or "", key=f"{k}_location", max_chars=200)
-        errors.slot("location")
+        day, at, zone, mode, duration, location = time_and_place_fields(
+            k, errors, day=starts.date(), at=starts.time().replace(second=0, microsecond=0), zone=m["timezone"],
+            mode=MeetingMode(m["mode"]), duration=int(m["duration_minutes"]), location=m["location"] or "",
+            day_label="New date", time_label="New time")
         question = forms.confirming(name)
         confirmed = False
         if question:
@@ -304,22 +311,10 @@ schedule_name = f"student_meetings_schedule_{cid}"
 sk = f"{schedule_name}_{forms.round_of(schedule_name)}"
 with st.form(f"{sk}_form"):
     errors = FieldErrors()
-    settings_zone = get_settings().timezone
-    tomorrow = local(utcnow()).date() + timedelta(days=1)
-    a, b, c = st.columns(3)
-    day = a.date_input("Date", value=tomorrow, key=f"{sk}_day")
-    at = b.time_input("Time", value=time(10, 0), step=timedelta(minutes=15), key=f"{sk}_time")
-    zone = c.selectbox("Time zone", ZONES, index=ZONES.index(settings_zone) if settings_zone in ZONES else 0,
-                       key=f"{sk}_zone")
-    errors.slot("starts_at_local")
-    errors.slot("timezone")
-    d, e = st.columns(2)
-    mode = d.selectbox("Mode", list(MeetingMode), key=f"{sk}_mode", format_func=lambda x: MODE_WORDS[x])
-    duration = e.number_input("Minutes", min_value=5, max_value=240, value=30, step=5, key=f"{sk}_duration")
-    errors.slot("duration_minutes")
-    location = st.text_input("Place or link", key=f"{sk}_location", max_chars=200,
-                             placeholder="Coffee shop address, video link, or phone number")
-    errors.slot("location")
+    day, at, zone, mode, duration, location = time_and_place_fields(
+        sk, errors, day=local(utcnow()).date() + timedelta(days=1), at=time(10, 0), zone=get_settings().timezone,
+        mode=MeetingMode.IN_PERSON, duration=30, location="", day_label="Date", time_label="Time",
+        placeholder="Coffee shop address, video link, or phone number")
     past_question = forms.confirming(schedule_name)
     past_ok = False
     if past_question:
