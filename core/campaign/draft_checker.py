@@ -3,7 +3,8 @@
 Each check says whether the draft meets the advice and, where it misses, which words are at
 fault (as character spans, so a page can highlight them after escaping the text):
 
-- say how you are connected to the person;
+- say how you are connected to the person (a follow-up may point back to the first message instead,
+  which said it);
 - ask for 20 to 30 minutes (a request for an hour or more, or no time at all, misses);
 - ask for advice and information, never for a job;
 - keep it short for its channel (email under about 100 words, a LinkedIn note within 300
@@ -65,7 +66,14 @@ _CONNECTION = re.compile(
     r"recommended|gave me your name|passed on your name|introduc\w*|alumn\w*|fellow (student|graduate|member)|"
     r"graduate of|classmate|professor|advis[oe]r|supervisor|my (aunt|uncle|mother|father|mom|dad|cousin|"
     r"sister|brother|friend|neighbou?r|family|parents?)|career fair|connected on linkedin|we are connected|"
-    r"member of|same (school|university|college|program)|worked together|through (our|the|my))\b",
+    r"member of|same (school|university|college|program)|worked together|through (our|the|my)|"
+    r"career (office|cent(er|re)|services))\b",
+    re.IGNORECASE,
+)
+# A follow-up's connection is the first message it points back to, where the connection was said.
+_EARLIER_MESSAGE = re.compile(
+    r"\b(following up|follow up on|I wrote (to you )?(last|earlier|on|a few)|"
+    r"my (earlier |last |first )?(note|message|email|request) (about|asking|of|from|last))\b",
     re.IGNORECASE,
 )
 
@@ -120,6 +128,10 @@ def _check_connection(text: str) -> Finding:
     match = _CONNECTION.search(text)
     if match:
         return Finding("connection", label, True, f"You name the connection (\u201c{match.group(0)}\u201d).")
+    match = _EARLIER_MESSAGE.search(text)
+    if match:
+        return Finding("connection", label, True, f"You point back to your first message (\u201c{match.group(0)}"
+                       "\u201d), where you said how you are connected.")
     return Finding("connection", label, False,
                    "Open with how you know of them: who referred you, where you met, or the school you share.")
 

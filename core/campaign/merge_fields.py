@@ -12,14 +12,14 @@ from typing import Any
 
 from core.identity.access import owned_contact, owned_row
 from core.models import Actor, Source
-from core.store.db import Database, row
+from core.store.db import Database, row, scalar
 
 MERGE_FIELDS = {
     "contact_first_name": "the contact's first name",
     "contact_last_name": "the contact's last name",
     "organization": "the contact's organization",
     "title": "the contact's job title",
-    "field": "the contact's field or occupation",
+    "field": "the contact's field or occupation (for a referral with none: the referrer's)",
     "student_name": "your name",
     "connection": "one sentence on how you are connected to the person",
     "referrer_name": "who referred you to the contact",
@@ -42,7 +42,8 @@ CONNECTION_BY_SOURCE = {
     Source.ASSOCIATION: "I found you through the professional association.",
     Source.GUEST_SPEAKER: "I heard you speak as a guest speaker and wanted to learn more.",
     Source.FORMER_SUPERVISOR: "We worked together before, and I have always valued your view.",
-    Source.VOLUNTEER: "The career office shared your name with me as someone glad to talk with students.",
+    Source.VOLUNTEER: "I found your name through our career office, which lists you among the people glad to talk "
+                      "with students.",
 }
 
 
@@ -92,6 +93,23 @@ def meeting_specifics(meeting: dict[str, Any] | None) -> str:
     return " ".join(parts)
 
 
+# A referrer's names, field and focus occupation (the student's own tag for them).
+_PERSON = """c.first_name, c.last_name, c.field, c.title, f.name AS focus_occupation
+             FROM contacts c LEFT JOIN focus_occupations f ON f.id = c.focus_occupation_id"""
+
+
+def _field_of(contact: dict[str, Any], focus_occupation: str | None, referrer: dict[str, Any] | None) -> str:
+    """The field a request names: the contact's own, else the focus occupation they are tagged with; a
+    referral the student has not described yet is in the referrer's field (that is why they were named),
+    and only then the contact's job title."""
+    for value in (contact.get("field"), focus_occupation,
+                  *((referrer.get("field"), referrer.get("focus_occupation")) if referrer else ()),
+                  contact.get("title")):
+        if value and value.strip():
+            return value.strip()
+    return ""
+
+
 def values_for(db: Database, actor: Actor, contact_id: int, *, meeting_id: int | None = None,
                outcome: str = "") -> dict[str, str]:
     """Merge-field values for one of the acting student's contacts (and optionally one meeting)."""
@@ -99,8 +117,11 @@ def values_for(db: Database, actor: Actor, contact_id: int, *, meeting_id: int |
         contact = owned_contact(cur, actor, contact_id)
         referrer = None
         if contact["referred_by_contact_id"] is not None:
-            referrer = row(cur, "SELECT first_name, last_name FROM contacts WHERE id = ? AND student_id = ?",
+            referrer = row(cur, f"SELECT {_PERSON} WHERE c.id = ? AND c.student_id = ?",
                            [contact["referred_by_contact_id"], actor.user_id])
+        focus = None
+        if contact["focus_occupation_id"] is not None:
+            focus = scalar(cur, "SELECT name FROM focus_occupations WHERE id = ?", [contact["focus_occupation_id"]])
         meeting = owned_row(cur, actor, "meetings", meeting_id) if meeting_id is not None else None
         student = row(cur, "SELECT first_name, last_name FROM users WHERE id = ?", [actor.user_id]) or {}
     return {
@@ -108,7 +129,7 @@ def values_for(db: Database, actor: Actor, contact_id: int, *, meeting_id: int |
         "contact_last_name": contact["last_name"],
         "organization": contact["organization"],
         "title": contact["title"],
-        "field": contact["field"] or contact["title"],
+        "field": _field_of(contact, focus, referrer),
         "student_name": f"{student.get('first_name', '')} {student.get('last_name', '')}".strip() or actor.name,
         "connection": connection_sentence(contact, referrer),
         "referrer_name": f"{referrer['first_name']} {referrer['last_name']}".strip() if referrer else "",

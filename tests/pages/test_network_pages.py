@@ -47,7 +47,7 @@ def test_a_student_finds_a_volunteer_in_a_focus_occupation_and_adds_them(portal_
         contact_id = scalar(cur, "SELECT contact_id FROM volunteer_requests WHERE student_id = ? AND volunteer_id = ?",
                             [student.user_id, first["id"]])
         drafts = rows(cur, "SELECT body FROM outreach_messages WHERE contact_id = ?", [contact_id])
-    assert len(drafts) == 1 and "The career office shared your name with me" in drafts[0]["body"]
+    assert len(drafts) == 1 and "I found your name through our career office" in drafts[0]["body"]
     # In the directory they now show as in the student's targets, with no second Add button.
     at.run()
     assert not [b for b in at.button if b.key == f"student_volunteers_add_{first['id']}"]

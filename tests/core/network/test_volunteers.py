@@ -153,7 +153,7 @@ def test_adding_a_volunteer_makes_a_target_with_the_introduction_drafted(world):
     assert contact["focus_occupation_id"] == focus and contact["student_id"] == world.alice.user_id
     drafts = list_messages(world.db, world.alice, added.contact_id)
     assert len(drafts) == 1 and drafts[0]["sent_at"] is None
-    assert drafts[0]["body"].startswith("Dear Dana,\n\nThe career office shared your name with me")
+    assert drafts[0]["body"].startswith("Dear Dana,\n\nI found your name through our career office")
     assert "{" not in drafts[0]["body"]
     # The same click again (a double submit) makes nothing more; a second add is refused as a duplicate.
     again = volunteers.add_as_target(world.db, world.alice, vid, idempotency_key="k1", now=NOW)
