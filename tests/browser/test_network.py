@@ -55,7 +55,8 @@ def test_a_student_adds_a_volunteer_drafts_the_intro_and_is_told_a_classmate_ask
     page.get_by_role("link", name="Open the introduction draft").click()
     wait_idle(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Outreach", timeout=WAIT)
-    expect(page.get_by_text(re.compile("I found your name through our career office")).first).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text(re.compile("I found your name through our career office")).first).to_be_visible(
+        timeout=WAIT)
     first_name = name.split()[0]
     assert f"Dear {first_name}," in main_text(page) or page.locator("textarea").first.input_value().startswith(
         f"Dear {first_name},")
