@@ -8,9 +8,19 @@ import pandas as pd
 import streamlit as st
 
 from core.config import get_settings
+from core.errors import NudgeError
 from core.identity.accounts import list_users
 from core.models import Role
-from core.oversight.cockpit import COMPARISON_COLUMNS, REASONS, cohort_comparison, needs_me, nudge
+from core.oversight.cockpit import (
+    COMPARISON_COLUMNS,
+    NUDGE_FIELDS,
+    NUDGE_TEMPLATES,
+    REASONS,
+    cohort_comparison,
+    fill_nudge,
+    needs_me,
+    nudge,
+)
 from core.oversight.comments import recent_comments
 from core.oversight.dashboard import FLAGS, cohort_funnel, dashboard_frame, stage_heatmap, weekly_activity
 from core.oversight.export import cell, file_name
@@ -29,18 +39,6 @@ FLAG_URGENCY = ["overdue_thank_you", "stalled", "off_track", "no_reflection", "n
 # One colour per reason, most urgent the warmest; the badges say their reason in words too.
 REASON_COLOURS = {"overdue_thank_you": "red", "unread_reply": "green", "newly_stalled": "orange",
                   "off_track": "violet", "no_reflection": "blue"}
-NUDGES = {
-    "stalled": "Checking in: it has been a while since your last step. Pick one person from your list and "
-               "send the request this week; reply here if something is in the way.",
-    "no_targets": "A first step for this week: add two or three people in a field you are curious about "
-                  "to your Targets list. Ask me if you would like ideas on where to find them.",
-    "overdue_thank_you": "A thank-you note is still owed for a conversation you held. A few sincere lines "
-                         "today are worth more than a perfect note next week.",
-    "no_reflection": "You held a conversation without writing down what you took from it yet. Ten minutes "
-                     "on the reflection now will help you decide where to look next.",
-    "off_track": "You are behind on one of the cohort's goals. Let's look at what would help: reply here "
-                 "or bring it to our next meeting.",
-}
 # The filters live in the address, so a reload and a shared link show the same view, and in the
 # session, so coming back from a student (Back included) does too.
 ADDRESS = {"cohort": f"{P}_cohort", "flags": f"{P}_flags", "q": f"{P}_search", "sort": f"{P}_sort"}
@@ -197,18 +195,37 @@ def _flag_cell(labels: str) -> str:
 
 def _nudge_box(shown, chosen_flags) -> None:
     """One comment to every student the table shows now (e.g. all stalled), from a template, each on
-    their own campaign."""
+    their own campaign with their own name, goals and thank-yous filled in."""
     with st.expander(f"Nudge the {len(shown)} student{'s' if len(shown) != 1 else ''} shown",
                      icon=":material/campaign:"):
-        start = next((f for f in chosen_flags if f in NUDGES), "stalled")
-        template = st.selectbox("Start from", list(NUDGES), index=list(NUDGES).index(start),
-                                key=f"{P}_nudge_template", format_func=lambda k: f"For: {FLAGS[k]}")
+        # The template follows the filter: one per flag chosen (the first at each change of the filter), or
+        # a check-in for everyone shown; "For:" never names a flag the table is not filtered by.
+        choices = [f for f in chosen_flags if f in NUDGE_TEMPLATES] + ["everyone"]
+        picked, seen = f"{P}_nudge_template", f"{P}_nudge_filter"
+        if st.session_state.get(seen) != list(chosen_flags) or st.session_state.get(picked) not in choices:
+            st.session_state[picked] = choices[0]
+            st.session_state[seen] = list(chosen_flags)
+        template = st.selectbox("Start from", choices, key=picked,
+                                format_func=lambda k: f"For: {FLAGS.get(k, 'Every student shown')}")
+        # A flag's template goes to the students shown who have that flag.
+        to = shown if template == "everyone" else shown[shown[template].fillna(False).astype(bool)]
         form = f"{P}_nudge_{template}_{forms.round_of(f'{P}_nudge')}"
-        body = st.text_area("Message (each student sees it in their comments, from you)", NUDGES[template],
+        body = st.text_area("Message (each student sees it in their comments, from you)", NUDGE_TEMPLATES[template],
                             key=form, max_chars=5_000, height=110)
-        sure = st.checkbox(f"Send it to these {len(shown)} students", key=f"{form}_sure")
-        if st.button("Send the nudge", key=f"{P}_nudge_send", icon=":material/send:", disabled=not sure):
-            sent = forms.submit(lambda: nudge(db, actor, [int(i) for i in shown["student_id"]], body,
+        st.markdown("Filled in for each student: " + "; ".join(
+            f"`{{{name}}}` {what}" for name, what in NUDGE_FIELDS.items()) + ".")
+        if len(to):
+            first = to.iloc[0]
+            try:
+                preview = fill_nudge(db, actor, [int(first["student_id"])], body)[int(first["student_id"])]
+                st.markdown(f"How {md_escape(first['name'])} will read it:")
+                st.text(preview)
+            except NudgeError as problem:
+                st.warning(str(problem), icon=":material/warning:")
+        sure = st.checkbox(f"Send it to these {len(to)} student{'s' if len(to) != 1 else ''}"
+                           + ("" if len(to) == len(shown) else f" ({FLAGS[template]})"), key=f"{form}_sure")
+        if st.button("Send the nudge", key=f"{P}_nudge_send", icon=":material/send:", disabled=not sure or not len(to)):
+            sent = forms.submit(lambda: nudge(db, actor, [int(i) for i in to["student_id"]], body,
                                               idempotency_key=forms.form_key(f"{P}_nudge")), name=f"{P}_nudge")
             if sent.ok:
                 forms.next_round(f"{P}_nudge")

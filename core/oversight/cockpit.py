@@ -7,17 +7,26 @@ core/rules/facts.py; nothing here counts a stage or a due thank-you a second way
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
+from core.campaign.merge_fields import fill
 from core.clock import utcnow
 from core.errors import NudgeError
 from core.identity.access import require_read_student, require_role, visible_students_sql
-from core.models import Actor, CommentCreate, Role
-from core.oversight.dashboard import EARLIEST, LATEST, dashboard_frame, students_in_scope
-from core.rules.facts import PROGRESS, THANK_STATUS, ctes
+from core.models import GOAL_LABELS, Actor, CommentCreate, GoalMetric, Role
+from core.oversight.dashboard import (
+    EARLIEST,
+    LATEST,
+    dashboard_frame,
+    goal_standings,
+    standings_query,
+    students_in_scope,
+)
+from core.rules.facts import PROGRESS, THANK_STATUS, WINDOW, ctes, settle
 from core.store import events
 from core.store.db import Cursor, Database, rows
 from core.store.idempotency import create_once
@@ -37,6 +46,39 @@ a reply waits for an answer; a stall is best caught in its first week)."""
 
 NUDGE_MAX = 500
 """The most students one nudge reaches (a whole filtered cohort, not the institution by mistake)."""
+
+NUDGE_FIELDS = {
+    "first_name": "the student's first name",
+    "goals_behind": "the cohort goals the student is behind on, counted and named",
+    "overdue_thank_yous": "the thank-yous past their window, counted, and who each is owed to",
+}
+"""The merge fields of a nudge, filled for each student it reaches."""
+
+NUDGE_TEMPLATES = {
+    "everyone": "Hi {first_name}, a quick check-in from me: what is your next step this week? Reply here if "
+                "something is in the way, or bring it to our next meeting.",
+    "stalled": "Checking in, {first_name}: it has been a while since your last step. Pick one person from your list "
+               "and send the request this week; reply here if something is in the way.",
+    "no_targets": "Hi {first_name}, a first step for this week: add two or three people in a field you are curious "
+                  "about to your Targets list. Ask me if you would like ideas on where to find them.",
+    "overdue_thank_you": "Hi {first_name}, you still owe {overdue_thank_yous}. A few sincere lines today are worth "
+                         "more than a perfect note next week.",
+    "no_reflection": "Hi {first_name}, you held a conversation without writing down what you took from it yet. Ten "
+                     "minutes on the reflection now will help you decide where to look next.",
+    "off_track": "Hi {first_name}, you are behind on {goals_behind}. Let's look at what would help: reply here or "
+                 "bring it to our next meeting.",
+}
+"""A nudge's starting text for the students with each dashboard flag (core.oversight.dashboard.FLAGS), and for
+everyone shown; the counselor edits it before sending."""
+
+# Why a field has nothing to say to a student, for the message that refuses to send it to them.
+_NOTHING_TO_SAY = {
+    "first_name": "no first name is on file for them",
+    "goals_behind": "they are behind on no goal",
+    "overdue_thank_yous": "they owe no thank-you past its window",
+}
+_NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+_BRACED = re.compile(r"\{([a-z_]+)\}")
 
 
 # ---------------------------------------------------------------- unread replies
@@ -144,11 +186,108 @@ def _sentence(text: str) -> str:
 
 # ---------------------------------------------------------------- a nudge to many
 
+def _number(n: int) -> str:
+    return _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
+
+
+def _names(names: list[str], most: int = 3) -> str:
+    names = list(dict.fromkeys(names))
+    if len(names) > most:
+        names = names[:most] + [f"{len(names) - most} more"]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _goal_words(goal: dict[str, Any]) -> str:
+    label = GOAL_LABELS[GoalMetric(goal["metric"])]
+    if goal["target"] == 1:  # "interviews held" -> "interview held"
+        first, _, rest = label.partition(" ")
+        label = " ".join(w for w in (first.removesuffix("s"), rest) if w)
+    due = f" by {goal['due_on'].day} {goal['due_on']:%B}" if goal["due_on"] else ""
+    return f"{goal['target']} {label}{due} (you have {goal['current']})"
+
+
+def _goals_behind(db: Database, actor: Actor, ids: list[int], now: datetime) -> dict[int, list[dict[str, Any]]]:
+    """Per student, the goals behind or missed in the order the goals table shows them (the pacing of
+    core.oversight.dashboard: one student's rows alone for a preview, each cohort's at once for a send)."""
+    if len(ids) == 1:
+        settle(db, ids[0])
+        with db.cursor() as cur:
+            standings = rows(cur, *standings_query(actor, student_id=ids[0], now=now))
+    else:
+        with db.cursor() as cur:
+            cohorts = [r["cohort_id"] for r in rows(cur, """
+                SELECT DISTINCT cohort_id FROM cohort_members
+                WHERE student_id IN (SELECT unnest(CAST(? AS BIGINT[]))) ORDER BY cohort_id""", [ids])]
+        standings = [g for c in cohorts for g in goal_standings(db, actor, c, now=now)]
+    behind: dict[int, list[dict[str, Any]]] = {}
+    for goal in standings:
+        if goal["status"] in ("behind", "missed") and goal["student_id"] in ids:
+            behind.setdefault(goal["student_id"], []).append(goal)
+    return behind
+
+
+def nudge_values(db: Database, actor: Actor, student_ids: list[int], *,
+                 now: datetime | None = None) -> dict[int, dict[str, str]]:
+    """Per student, the value of each of NUDGE_FIELDS ('' where there is nothing to say: no goal behind,
+    no thank-you overdue). The goals are the dashboard's pacing and the thank-yous core/rules/facts.py's
+    THANK_STATUS, so the nudge counts what the dashboard's Off track and Overdue thank-yous count."""
+    require_role(actor, Role.COUNSELOR, Role.ADMIN)
+    now = now or utcnow()
+    ids = list(dict.fromkeys(int(i) for i in student_ids))
+    if not ids:
+        return {}
+    with db.cursor() as cur:
+        for student_id in ids:
+            require_read_student(cur, actor, student_id)
+        people = rows(cur, "SELECT id, first_name FROM users WHERE id IN (SELECT unnest(CAST(? AS BIGINT[])))", [ids])
+        owed = rows(cur, f"""WITH {WINDOW}, sc AS (SELECT id AS student_id FROM users
+                                                 WHERE id IN (SELECT unnest(CAST(? AS BIGINT[])))){ctes(THANK_STATUS)}
+                             SELECT t.student_id, c.first_name || ' ' || c.last_name AS name
+                             FROM thank_status t JOIN contacts c ON c.id = t.contact_id
+                             WHERE t.overdue ORDER BY t.due_at, t.meeting_id""", [EARLIEST, LATEST, now, ids])
+    behind = _goals_behind(db, actor, ids, now)
+    values = {p["id"]: {"first_name": (p["first_name"] or "").strip(), "goals_behind": "", "overdue_thank_yous": ""}
+              for p in people}
+    for student_id, goals in behind.items():
+        values[student_id]["goals_behind"] = (f"{_number(len(goals))} of the cohort's goals: "
+                                              + _names([_goal_words(g) for g in goals], most=len(goals)))
+    for student_id in values:
+        names = [o["name"].strip() for o in owed if o["student_id"] == student_id]
+        if names:
+            values[student_id]["overdue_thank_yous"] = (
+                ("a thank-you to " if len(names) == 1 else f"{_number(len(names))} thank-yous: to ") + _names(names))
+    return values
+
+
+def fill_nudge(db: Database, actor: Actor, student_ids: list[int], body: str, *,
+               now: datetime | None = None) -> dict[int, str]:
+    """The nudge's text as each student will read it, its merge fields filled. Refused, naming who and
+    why, when a field has nothing to say to one of them (a goal field for a student behind on none) or
+    the text names a field that does not exist, so no student reads braces."""
+    unknown = [name for name in dict.fromkeys(_BRACED.findall(body or "")) if name not in NUDGE_FIELDS]
+    if unknown:
+        known = ", ".join("{" + name + "}" for name in NUDGE_FIELDS)
+        raise NudgeError(f"{{{unknown[0]}}} is not a merge field of a nudge. The fields are {known}.")
+    values = nudge_values(db, actor, student_ids, now=now)
+    used = [name for name in NUDGE_FIELDS if "{" + name + "}" in (body or "")]
+    for name in used:
+        empty = [student_id for student_id, v in values.items() if not v[name]]
+        if empty:
+            with db.cursor() as cur:
+                who = [r["name"] for r in rows(
+                    cur, """SELECT first_name || ' ' || last_name AS name FROM users
+                            WHERE id IN (SELECT unnest(CAST(? AS BIGINT[]))) ORDER BY last_name, first_name""",
+                    [empty])]
+            raise NudgeError(f"{{{name}}} has nothing to say to {_names(who)}: {_NOTHING_TO_SAY[name]}. "
+                             f"Send it to the students it fits, or take {{{name}}} out of the message.")
+    return {student_id: fill(body, v) for student_id, v in values.items()}
+
+
 def nudge(db: Database, actor: Actor, student_ids: list[int], body: str, *, now: datetime | None = None,
           idempotency_key: str | None = None) -> int:
-    """Post the same comment on the campaign of each student, in one transaction (all or none);
-    returns how many were nudged. Each student sees it on their Home as any comment, and each gets
-    their own event. A repeated submit of one form render posts nothing twice."""
+    """Post a comment on the campaign of each student, its merge fields (NUDGE_FIELDS) filled for each,
+    in one transaction (all or none); returns how many were nudged. Each student sees it on their Home
+    as any comment, and each gets their own event. A repeated submit of one form render posts nothing twice."""
     require_role(actor, Role.COUNSELOR, Role.ADMIN)
     now = now or utcnow()
     ids = list(dict.fromkeys(int(i) for i in student_ids))
@@ -156,7 +295,9 @@ def nudge(db: Database, actor: Actor, student_ids: list[int], body: str, *, now:
         raise NudgeError("Choose at least one student to nudge.")
     if len(ids) > NUDGE_MAX:
         raise NudgeError(f"A nudge reaches at most {NUDGE_MAX} students at once; filter the table first.")
-    data = CommentCreate(subject_type="student", subject_id=ids[0], body=body)  # checks the text once
+    CommentCreate(subject_type="student", subject_id=ids[0], body=body)  # the text as written, checked once
+    texts = {student_id: CommentCreate(subject_type="student", subject_id=student_id, body=text).body
+             for student_id, text in fill_nudge(db, actor, ids, body, now=now).items()}
 
     def work(cur: Cursor) -> int:
         for student_id in ids:
@@ -166,7 +307,7 @@ def nudge(db: Database, actor: Actor, student_ids: list[int], body: str, *, now:
             new_id = cur.execute(
                 """INSERT INTO comments (student_id, author_id, subject_type, subject_id, body, created_at)
                    VALUES (?, ?, 'student', ?, ?, ?) RETURNING id""",
-                [student_id, actor.user_id, student_id, data.body, now]).fetchone()[0]
+                [student_id, actor.user_id, student_id, texts[student_id], now]).fetchone()[0]
             first = first or new_id
             events.record(cur, actor, "commented", "student", entity_id=student_id, student_id=student_id,
                           detail={"comment_id": new_id, "nudge": len(ids)}, now=now)

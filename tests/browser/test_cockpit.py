@@ -11,7 +11,7 @@ import pandas as pd
 
 from tests.browser.conftest import sign_in, wait_idle
 
-NUDGE_START = "Checking in: it has been a while since your last step."
+NUDGE_START = "Checking in, Lena: it has been a while since your last step."
 
 
 def test_counselor_acts_from_the_cockpit(portal, page, browser):

@@ -489,10 +489,32 @@ def test_a_nudge_reaches_every_student_shown(portal_env):
 
         for student_id in shown:
             student = load_actor(db, int(student_id))
-            assert any(c["body"].startswith("Checking in") and c["author_id"] == rivera
+            assert any(c["body"].startswith(f"Checking in, {student.name.split()[0]}: ") and c["author_id"] == rivera
                        for c in list_comments(db, student, int(student_id)))
     finally:
         db.close()
+
+
+def test_the_nudge_is_for_the_students_the_filter_shows(portal_env):
+    (rivera,) = _ids(portal_env, "counselor.rivera")
+    at = _app("pages/counselor_home.py", rivera).run()
+    template = at.selectbox(key="counselor_home_nudge_template")
+    assert (template.value, template.options) == ("everyone", ["For: Every student shown"])
+    # The counselor filters to the students off track: the nudge is for them, and names their goals.
+    at.button_group(key="counselor_home_flags").set_value(["off_track"]).run()
+    template = at.selectbox(key="counselor_home_nudge_template")
+    assert (template.value, template.options) == ("off_track", ["For: Off track", "For: Every student shown"])
+    shown = len(at.dataframe[0].value)
+    assert any(c.label == f"Send it to these {shown} students" for c in at.checkbox)
+    [preview] = [t.value for t in at.text if t.value.startswith("Hi ")]
+    assert " you are behind on " in preview and "of the cohort's goals: " in preview and "{" not in preview
+    # A check-in for everyone, then the filter changes: the template follows the filter again.
+    template.set_value("everyone").run()
+    at.button_group(key="counselor_home_flags").set_value(["stalled", "off_track"]).run()
+    assert at.selectbox(key="counselor_home_nudge_template").value == "stalled"
+    at.button_group(key="counselor_home_flags").set_value([]).run()
+    assert at.selectbox(key="counselor_home_nudge_template").value == "everyone"
+    assert not at.exception
 
 
 def test_the_career_office_compares_cohorts_and_downloads_the_comparison(portal_env):

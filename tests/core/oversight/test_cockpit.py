@@ -7,10 +7,21 @@ import math
 
 import pytest
 
+from core.campaign.contacts import create_contact
 from core.errors import AccessDenied, NotFound, NudgeError
-from core.models import CommentCreate
-from core.oversight.cockpit import cohort_comparison, mark_read, needs_me, nudge, unread_replies
+from core.models import CommentCreate, ContactCreate
+from core.oversight.cockpit import (
+    NUDGE_TEMPLATES,
+    cohort_comparison,
+    fill_nudge,
+    mark_read,
+    needs_me,
+    nudge,
+    nudge_values,
+    unread_replies,
+)
 from core.oversight.comments import add_comment, list_comments
+from core.oversight.dashboard import cohort_dashboard
 from core.store.db import scalar
 from tests.conftest import NOW
 from tests.oversight_fixtures import DAY, Campaign
@@ -86,6 +97,60 @@ def test_a_nudge_reaches_each_student_once_and_all_or_none(campaign):
         nudge(w.db, w.counselor_x, [], "Hello", now=NOW)
     with pytest.raises(AccessDenied):
         nudge(w.db, w.alice, [w.alice.user_id], "Hello", now=NOW)
+
+
+def test_a_nudge_names_each_student_and_counts_and_names_what_they_are_behind_on(campaign):
+    w = campaign.world
+    found = nudge_values(w.db, w.counselor_x, [w.alice.user_id, w.bob.user_id, campaign.carl.user_id], now=NOW)
+    # Bob is behind on both of Cohort X's goals: the interview (due 5 March, missed) and the targets (pace 2 today).
+    assert found[w.bob.user_id] == {
+        "first_name": "Bob",
+        "goals_behind": "two of the cohort's goals: 1 interview held by 5 March (you have 0) "
+                        "and 4 targets by 20 March (you have 1)",
+        "overdue_thank_yous": ""}
+    # Alice met both goals and owes Ben his thank-you (held 3 days ago, a 48-hour window).
+    assert found[w.alice.user_id] == {"first_name": "Alice", "goals_behind": "",
+                                      "overdue_thank_yous": 'a thank-you to Ben Two, "Jr"'}
+    assert nudge(w.db, w.counselor_x, [w.bob.user_id, campaign.carl.user_id], NUDGE_TEMPLATES["off_track"],
+                 now=NOW) == 2
+    [bob_reads] = [c["body"] for c in list_comments(w.db, w.bob, w.bob.user_id)]
+    assert bob_reads == ("Hi Bob, you are behind on two of the cohort's goals: 1 interview held by 5 March "
+                         "(you have 0) and 4 targets by 20 March (you have 1). Let's look at what would help: "
+                         "reply here or bring it to our next meeting.")
+    [carl_reads] = [c["body"] for c in list_comments(w.db, campaign.carl, campaign.carl.user_id)]
+    assert carl_reads.startswith("Hi Carl, you are behind on two of the cohort's goals: 1 interview held by 5 March "
+                                 "(you have 0) and 4 targets by 20 March (you have 0).")
+    # A second person on the list puts Bob on pace for the targets: one goal behind, said as one.
+    create_contact(w.db, w.bob, ContactCreate(first_name="Bo"), now=NOW)
+    assert nudge_values(w.db, w.counselor_x, [w.bob.user_id], now=NOW)[w.bob.user_id]["goals_behind"] == \
+        "one of the cohort's goals: 1 interview held by 5 March (you have 0)"
+
+
+def test_every_nudge_template_reads_whole_for_the_students_it_is_for(campaign):
+    w = campaign.world
+    board = {r["student_id"]: r for r in cohort_dashboard(w.db, w.counselor_x, cohort_id=w.cohort_x, now=NOW)}
+    for key, template in NUDGE_TEMPLATES.items():
+        ids = [i for i, r in board.items() if key == "everyone" or r[key]]
+        assert ids, key
+        for student_id, text in fill_nudge(w.db, w.counselor_x, ids, template, now=NOW).items():
+            assert "{" not in text and "}" not in text, (key, text)
+            assert text.startswith((f"Hi {board[student_id]['first_name']}, ",
+                                    f"Checking in, {board[student_id]['first_name']}: ")), (key, text)
+
+
+def test_a_nudge_that_has_nothing_to_say_to_someone_is_refused_and_posts_nothing(campaign):
+    w = campaign.world
+    with pytest.raises(NudgeError, match=r"\{goals_behind\} has nothing to say to Alice Tester: they are behind "
+                                         r"on no goal\."):
+        nudge(w.db, w.counselor_x, [w.alice.user_id, w.bob.user_id], NUDGE_TEMPLATES["off_track"], now=NOW)
+    with pytest.raises(NudgeError, match=r"\{overdue_thank_yous\} has nothing to say to Bob Tester"):
+        nudge(w.db, w.counselor_x, [w.alice.user_id, w.bob.user_id], NUDGE_TEMPLATES["overdue_thank_you"], now=NOW)
+    with pytest.raises(NudgeError, match=r"\{firstname\} is not a merge field of a nudge\. The fields are "
+                                         r"\{first_name\}, \{goals_behind\}, \{overdue_thank_yous\}\."):
+        nudge(w.db, w.counselor_x, [w.bob.user_id], "Hi {firstname}", now=NOW)
+    assert list_comments(w.db, w.bob, w.bob.user_id) == []
+    with pytest.raises(NotFound):
+        nudge_values(w.db, w.counselor_y, [w.bob.user_id], now=NOW)
 
 
 def test_cohorts_side_by_side(campaign):
