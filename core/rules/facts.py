@@ -33,9 +33,9 @@ kind: the first sent, else the latest draft, a referrer thank-you being one per 
   outreach_sent (contacts that reached those stages), interviews (meetings held), thanked
   (interview thank-yous sent), reflections (written; private ones count, their text never
   leaves), referrals (contacts that came from another contact); and, whatever the period:
-  overdue_thank_yous, meetings_without_reflection, last_activity_at (the student's own latest
-  action, kept per student as events are written, table student_activity; a counselor's comment
-  is not the student's activity).
+  overdue_thank_yous, meetings_without_reflection, last_activity_at (the student's latest campaign
+  work as core/rules/activity.py defines it, kept per student as events are written, table
+  student_activity; signing in, settings and a counselor's comment are not the student's activity).
 """
 
 from __future__ import annotations
