@@ -211,3 +211,37 @@ def test_the_newest_rebuild_of_last_activity_uses_the_rule_of_today():
     rebuilds = [m for m in discover() if "INSERT INTO student_activity" in m.sql]
     newest = " ".join(rebuilds[-1].sql.split())
     assert " ".join(LATEST_CAMPAIGN_WORK.split()) in newest, rebuilds[-1].name
+
+
+def test_the_migration_stamps_each_held_meeting_with_the_window_it_was_judged_by(migrated_before):
+    """0025: meetings held before it keep the window they were judged by (their cohort's, the rules' default
+    without one), so raising the cohort's window afterwards moves none of their thank-yous."""
+    from core.admin.cohorts import update_cohort
+    from core.models import SYSTEM, CohortUpdate
+    from tests.conftest import NOW
+
+    db = migrated_before(25)
+    held = NOW - timedelta(hours=47)
+
+    def work(cur):
+        _people(cur, NOW - timedelta(days=40))
+        for mid, student, status in ((21, 11, "held"), (22, 12, "scheduled"), (23, 13, "held")):
+            cur.execute("""INSERT INTO contacts (id, student_id, first_name, last_name, source, created_at,
+                                                 updated_at) VALUES (?, ?, 'Ana', 'Lee', 'other', ?, ?)""",
+                        [mid + 10, student, held, held])
+            cur.execute("""INSERT INTO meetings (id, contact_id, student_id, starts_at, timezone, mode, status,
+                                                 held_at, created_at, updated_at)
+                           VALUES (?, ?, ?, ?, 'UTC', 'video', ?, ?, ?, ?)""",
+                        [mid, mid + 10, student, held, status, held if status == "held" else None, held, held])
+
+    db.transaction(work)
+    apply_migrations(db)
+
+    def due():
+        with db.cursor() as cur:
+            stamped = dict(cur.execute("SELECT id, thank_you_window_hours FROM meetings").fetchall())
+            return stamped, dict(cur.execute("SELECT meeting_id, due_at FROM thank_you_status").fetchall())
+
+    assert due() == ({21: 24, 22: None, 23: 48}, {21: held + timedelta(hours=24), 23: held + timedelta(hours=48)})
+    update_cohort(db, SYSTEM, 1, CohortUpdate(thank_you_window_hours=72), now=NOW)
+    assert due()[1] == {21: held + timedelta(hours=24), 23: held + timedelta(hours=48)}
