@@ -11,7 +11,7 @@ from core.clock import utcnow
 from core.errors import MeetingError, NeedsConfirmation
 from core.identity.access import owned_contact, owned_row, readable_contact, readable_row, require_read_student
 from core.models import Actor, ContactCreate, MeetingCreate, MeetingLog, MeetingNote, ReferralCreate, Source
-from core.rules.timing import shown_at_sql
+from core.rules.timing import THANK_YOU_WINDOW_HOURS, shown_at_sql
 from core.store import events, idempotency, versioning
 from core.store.db import Cursor, Database, rows, scalar
 
@@ -174,10 +174,17 @@ def log_meeting(
             check_held_time(when, meeting, now)
         elif confirm_time is None and when > now:
             raise MeetingError("A meeting cannot be logged as held before it starts.")
+        # The thank-you window in force as the meeting is held decides its thank-you for good (core/rules/facts.py
+        # THANK_STATUS): an edit of the log keeps it, and a later change of the cohort's window moves nothing.
         cur.execute(
             """UPDATE meetings SET status = 'held', held_at = ?, insights = ?, skill_words = ?, advice = ?,
-                      resources = ?, resume_feedback = ?, updated_at = ?, version = version + 1 WHERE id = ?""",
-            [when, log.insights, log.skill_words, log.advice, log.resources, log.resume_feedback, now, meeting_id],
+                      resources = ?, resume_feedback = ?, updated_at = ?, version = version + 1,
+                      thank_you_window_hours = coalesce(thank_you_window_hours, (
+                          SELECT co.thank_you_window_hours FROM cohort_members cm
+                          JOIN cohorts co ON co.id = cm.cohort_id WHERE cm.student_id = meetings.student_id), ?)
+               WHERE id = ?""",
+            [when, log.insights, log.skill_words, log.advice, log.resources, log.resume_feedback, now,
+             THANK_YOU_WINDOW_HOURS.default, meeting_id],
         )
         cur.execute("DELETE FROM meeting_notes WHERE meeting_id = ?", [meeting_id])
         for position, note in enumerate(notes, start=1):

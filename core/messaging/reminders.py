@@ -381,7 +381,10 @@ def digest_moment(frequency: str, now: datetime, settings: Settings) -> datetime
 
 
 def _digests(db: Database, now: datetime, settings: Settings) -> list[Due]:
-    """The digest of each counselor (weekly unless they chose otherwise) and each admin who asked for one."""
+    """The digest of each counselor (weekly unless they chose otherwise) and each admin who asked for one.
+
+    Its students are the cockpit's (core/oversight/cockpit.py needs_me), so "newly stalled" means what the
+    dashboard means: no campaign work (core/rules/activity.py) for the cohort's stalled days."""
     with db.cursor() as cur:
         people = rows(cur, """SELECT u.id, u.role, u.first_name, u.last_name, p.frequency
                               FROM users u LEFT JOIN digest_prefs p ON p.user_id = u.id

@@ -32,7 +32,8 @@ from core.store.db import Cursor, Database, rows
 from core.store.idempotency import create_once
 
 NEWLY = timedelta(days=7)
-"""How recent a change is 'this week': a student who became stalled within it is newly stalled."""
+"""How recent a change is 'this week': a student who became stalled within it is newly stalled (no campaign
+work, core/rules/activity.py, for the cohort's stalled days: signing in or reading does not end a stall)."""
 
 REASONS = {
     "overdue_thank_you": "Overdue thank-you",
@@ -160,7 +161,7 @@ def needs_me(db: Database, actor: Actor, *, cohort_id: int | None = None, now: d
             why.append(f"{n} unread repl{'ies' if n > 1 else 'y'} to your comments")
         if student.stalled and student.targets and waiting_for < NEWLY.days:
             reasons.append("newly_stalled")
-            why.append(f"nothing done for {student.days_inactive} days")
+            why.append(f"no campaign work for {student.days_inactive} days")
         if student.off_track:
             reasons.append("off_track")
             goals = list(student.off_track_goals) if student.off_track_goals is not None else []

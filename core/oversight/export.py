@@ -38,6 +38,7 @@ from core.identity.access import SYSTEM, require_active, require_cohort, require
 from core.identity.accounts import load_actor, user_id_for_username
 from core.models import Actor, Role, _unreadable
 from core.oversight.dashboard import dashboard_query, period_bounds, students_in_scope
+from core.rules.activity import MEANING as ACTIVITY
 from core.rules.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes, settle
 from core.store import dialect
 from core.store.commands import command
@@ -66,14 +67,14 @@ PROGRESS_COLUMNS = [
     ("thanked", "integer", "Thank-you notes sent in the period to people met"),
     ("reflections", "integer", "Reflections written in the period (private ones counted, never exported)"),
     ("referrals", "integer", "Contacts added in the period as a referral from another contact"),
-    ("last_activity_at", "datetime", "The student's latest action in the portal (UTC; empty if none)"),
-    ("days_inactive", "integer", "Whole days from the latest action (or joining) to the export"),
+    ("last_activity_at", "datetime", f"The student's latest {ACTIVITY} (UTC; empty if none)"),
+    ("days_inactive", "integer", "Whole days from the latest campaign work (or joining) to the export"),
     ("overdue_thank_yous", "integer", "At export time: meetings held whose thank-you is late and not sent"),
     ("meetings_without_reflection", "integer", "At export time: held meetings with no reflection written"),
     ("goals_total", "integer", "Active goals of the cohort"),
     ("goals_met", "integer", "Active goals the student has reached"),
     ("goals_off_track", "integer", "Active goals the student is behind on or missed"),
-    ("stalled", "boolean", "At export time: no action for the cohort's stalled threshold (true/false)"),
+    ("stalled", "boolean", "At export time: no campaign work for the cohort's stalled threshold (true/false)"),
     ("no_targets", "boolean", "No contact added in the period (true/false)"),
 ]
 

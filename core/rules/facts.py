@@ -23,6 +23,8 @@ kind: the first sent, else the latest draft, a referrer thank-you being one per 
   button: research notes with text or a planned question; a request sent; a meeting held; an
   interview thank-you sent; a reflection written; a keep-in-touch message sent.
 - THANK_STATUS -> `thank_status`: per meeting held, when its thank-you is due (held_at plus the
+  window in force when the meeting was held, recorded on the meeting as it is logged held, so a later
+  change of the cohort's window moves no meeting already held; a meeting without one takes the
   cohort's window, core.rules.timing's default without a cohort), when one was sent (the first interview thank-you
   naming the meeting, or naming none and written to the contact), and `overdue` (not sent,
   w.now past the due moment, and the contact not archived: an archived person leaves the
@@ -33,9 +35,9 @@ kind: the first sent, else the latest draft, a referrer thank-you being one per 
   outreach_sent (contacts that reached those stages), interviews (meetings held), thanked
   (interview thank-yous sent), reflections (written; private ones count, their text never
   leaves), referrals (contacts that came from another contact); and, whatever the period:
-  overdue_thank_yous, meetings_without_reflection, last_activity_at (the student's own latest
-  action, kept per student as events are written, table student_activity; a counselor's comment
-  is not the student's activity).
+  overdue_thank_yous, meetings_without_reflection, last_activity_at (the student's latest campaign
+  work as core/rules/activity.py defines it, kept per student as events are written, table
+  student_activity; signing in, settings and a counselor's comment are not the student's activity).
 """
 
 from __future__ import annotations
@@ -97,8 +99,8 @@ f_ty_by_contact AS (SELECT contact_id, min(sent_at) AS sent_at FROM f_ty_sent
                     WHERE meeting_id IS NULL GROUP BY contact_id),
 f_ty AS (
     SELECT m.id AS meeting_id, m.contact_id, m.student_id, m.held_at, c.archived_at,
-           m.held_at + coalesce(co.thank_you_window_hours, {THANK_YOU_WINDOW_HOURS.default}) * INTERVAL '1 hour'
-               AS due_at,
+           m.held_at + coalesce(m.thank_you_window_hours, co.thank_you_window_hours, {THANK_YOU_WINDOW_HOURS.default})
+               * INTERVAL '1 hour' AS due_at,
            CASE WHEN bm.sent_at IS NULL THEN bc.sent_at
                 WHEN bc.sent_at IS NULL THEN bm.sent_at
                 ELSE least(bm.sent_at, bc.sent_at) END AS sent_at

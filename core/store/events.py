@@ -9,6 +9,7 @@ from typing import Any
 
 from core.errors import AccessDenied
 from core.models import SYSTEM, Actor
+from core.rules.activity import is_campaign_work
 from core.rules.facts import mark_stale
 from core.store.db import Cursor, on_commit, scalar
 
@@ -28,7 +29,9 @@ def record(
     """Append one event inside the caller's transaction; the cohort is the student's at that time.
 
     Every write records an event, so this is where a deactivated account's write is refused
-    (the whole transaction rolls back), whichever page or callback made it.
+    (the whole transaction rolls back), whichever page or callback made it; and where a student's own
+    campaign work (core/rules/activity.py) moves their last activity, while signing in or a settings
+    change does not.
     """
     if actor is not None and actor.user_id:
         require_active(cur, actor)
@@ -42,8 +45,9 @@ def record(
     )
     if student_id is not None:
         figures_touched(cur, student_id)
-        if actor is not None and actor.user_id == student_id:
+        if actor is not None and actor.user_id == student_id and is_campaign_work(entity_type, action):
             student_acted(cur, student_id, now)
+
 
 def require_active(cur: Cursor, actor: Actor) -> None:
     """AccessDenied when the acting account has been deactivated (the system actor is always active).
@@ -56,10 +60,10 @@ def require_active(cur: Cursor, actor: Actor) -> None:
 
 
 def student_acted(cur: Cursor, student_id: int, now: datetime) -> None:
-    """Keep the student's latest own action (table student_activity, read by core/rules/facts.py).
+    """Keep the student's latest campaign work (table student_activity, read by core/rules/facts.py).
 
-    Called for every event a student writes about their own campaign; a bulk writer of such
-    events (the LinkedIn import) calls it once.
+    Called for every event of campaign work (core/rules/activity.py) a student writes about their own
+    campaign; a bulk writer of such events (the LinkedIn import) calls it once.
     """
     figures_touched(cur, student_id)
     cur.execute(

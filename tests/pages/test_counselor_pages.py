@@ -92,6 +92,32 @@ def test_dashboard_rows_and_stalled_filter(portal_env):
     assert list(at.dataframe[0].value["Student"]) == ["Lena Farouk"]
 
 
+def test_a_stalled_student_who_signs_in_and_looks_around_is_still_stalled(portal_env):
+    """Activity is campaign work (core/rules/activity.py): student12, the demo's stalled student, signs in and
+    opens Home and Targets, changing nothing; the counselor's dashboard still counts her stalled, with her
+    last activity weeks ago."""
+    from tests.apptest_utils import run_page
+
+    rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
+
+    def dashboard():
+        at = _app("pages/counselor_home.py", rivera).run()
+        stalled = next(m.value for m in at.metric if m.label == "Stalled")
+        table = at.dataframe[0].value
+        return stalled, table.set_index("Student").loc["Lena Farouk", ["Flags", "Last activity"]].tolist()
+
+    before, (flags, last) = dashboard()
+    assert "Stalled" in flags and before == "2"
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.text_input[0].input("student12")
+    app.text_input[1].input("Demo-2026!")
+    app.button[0].click().run()
+    assert app.session_state["actor_id"] == student12
+    for page in ("pages/student_home.py", "pages/student_targets.py"):
+        assert not run_page(page, portal_env, "student12").exception
+    assert dashboard() == (before, [flags, last])
+
+
 def test_dashboard_shows_only_the_counselors_cohort(portal_env):
     (okafor,) = _ids(portal_env, "counselor.okafor")
     at = _app("pages/counselor_home.py", okafor).run()

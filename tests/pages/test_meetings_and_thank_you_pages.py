@@ -44,6 +44,29 @@ def test_a_saved_thank_you_draft_comes_back_in_its_box_and_is_sent_as_written(po
         "Dear Ana, thank you: the outbreak story stayed with me.", True)
 
 
+def test_raising_the_cohorts_window_leaves_a_late_thank_you_late(portal_env):
+    """student07's thank-you is overdue; her counselor raises the cohort's thank-you window to two weeks on the
+    cohort page. The meeting keeps the window it was held under: the Thank-yous page still says overdue, due
+    when it was."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest_utils import ROOT, sign_in_state
+
+    def overdue() -> list[str]:
+        at = run_page("pages/student_thank_you.py", portal_env, "student07")
+        # "Overdue: it was due <when>, N hours ago. Send it today.": the moment, not the hours that tick on.
+        return [e.value.rsplit(", ", 1)[0] for e in at.error if e.value.startswith("Overdue")]
+
+    before = overdue()
+    assert before and before[0].startswith("Overdue: it was due ")
+    cohort = AppTest.from_file(str(ROOT / "pages/counselor_cohort.py"), default_timeout=60)
+    cohort = sign_in_state(cohort, demo_user_id(portal_env, "counselor.rivera")).run()
+    cohort.number_input(key="counselor_cohort_window").set_value(336)
+    cohort.button[[b.label for b in cohort.button].index("Save timing")].click().run()
+    assert [s.value for s in cohort.success] == ["Timing saved."]
+    assert overdue() == before
+
+
 def test_scheduling_in_the_past_asks_before_saving(portal_env):
     at = run_page("pages/student_meetings.py", portal_env, "student07")
     [day] = [d for d in at.date_input if (d.key or "").endswith("_day") and "schedule" in d.key]

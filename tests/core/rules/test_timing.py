@@ -68,24 +68,67 @@ def test_business_days_use_the_local_date_not_utc():
     assert add_business_days(friday_night, 1, "America/Los_Angeles") == datetime(2026, 3, 10, 6, 30)
 
 
-def test_thank_you_status_view_uses_the_cohort_window(world):
+def _judged(world, contact_id, meeting_id, now):
+    """The meeting's thank-you due moment and whether it is late, through every reader: the Thank-yous page,
+    the to-do list, the counselor's dashboard, the pipeline export, the reminders and the view for ad-hoc SQL."""
+    import csv
+    import io
+
+    from core.messaging.reminders import due_reminders
+    from core.oversight.dashboard import cohort_dashboard
+    from core.oversight.export import export_bytes
+
     db, alice = world.db, world.alice
-    c = contacts.create_contact(db, alice, ContactCreate(first_name="Rita"), now=NOW - timedelta(days=3))
-    m = meetings.schedule_meeting(db, alice, c.id, MeetingCreate(
-        starts_at_local=NOW - timedelta(hours=30), timezone="UTC", mode=MeetingMode.VIDEO), now=NOW - timedelta(days=2))
-    meetings.log_meeting(db, alice, m, MeetingLog(), now=NOW - timedelta(hours=29))
+    (status,) = [s for s in thanks.thank_you_status(db, alice, contact_id, now=now) if s["meeting_id"] == meeting_id]
+    (item,) = [i for i in todo_list(db, alice, now=now) if i.kind == "thank_you" and i.contact_id == contact_id]
+    pipeline = {int(r["contact_id"]): r for r in csv.DictReader(io.StringIO(
+        export_bytes(db, world.admin, "pipeline", now=now).decode("utf-8-sig")))}
+    # The reminder the student hears an hour before the window closes names the same moment.
+    reminders = [d for d in due_reminders(db, world.admin, now=status["due_at"] - timedelta(hours=1),
+                                          student_id=alice.user_id, include_digests=False)
+                 if d.params == f"contact={contact_id}"]
+    with db.cursor() as cur:
+        viewed = rows(cur, "SELECT due_at FROM thank_you_status WHERE meeting_id = ?", [meeting_id])[0]["due_at"]
+    assert status["due_at"] == item.due_at == viewed == datetime.fromisoformat(pipeline[contact_id]["thank_you_due_at"])
+    assert all(d.due_at == status["due_at"] for d in reminders) and reminders
+    assert (item.urgency == "overdue") == status["overdue"] == (pipeline[contact_id]["thank_you_overdue"] == "true")
+    (board,) = cohort_dashboard(db, world.counselor_x, student_id=alice.user_id, now=now)
+    return status["due_at"], status["hours_left"], status["hours_late"], board["overdue_thank_yous"]
 
-    def status():
-        with db.cursor() as cur:
-            return rows(cur, "SELECT due_at, sent_at FROM thank_you_status WHERE meeting_id = ?", [m])[0]
 
-    assert status()["due_at"] == NOW + timedelta(hours=18)
-    update_cohort(db, world.admin, world.cohort_x, CohortUpdate(thank_you_window_hours=24))
-    assert status()["due_at"] == NOW - timedelta(hours=6)
-    assert thanks.thank_you_status(db, alice, c.id, now=NOW)[0]["overdue"]
-    ty = thanks.create_thank_you(db, alice, c.id, ThankYouCreate(body="Thanks"), meeting_id=m, now=NOW)
+def test_a_held_meeting_keeps_the_thank_you_window_in_force_when_it_was_held(world):
+    """Changing a cohort's thank-you window re-judges no meeting already held: a thank-you 23 hours late stays
+    23 hours late when the window is raised, one with hours left keeps them when it is lowered; a meeting held
+    after the change takes the new window."""
+    db, alice = world.db, world.alice
+    update_cohort(db, world.admin, world.cohort_x, CohortUpdate(thank_you_window_hours=24), now=NOW - timedelta(days=3))
+
+    def held_with(first_name, hours_ago):
+        c = contacts.create_contact(db, alice, ContactCreate(first_name=first_name), now=NOW - timedelta(days=3))
+        held = NOW - timedelta(hours=hours_ago)
+        m = meetings.schedule_meeting(db, alice, c.id, MeetingCreate(
+            starts_at_local=held, timezone="UTC", mode=MeetingMode.VIDEO), now=NOW - timedelta(days=2))
+        meetings.log_meeting(db, alice, m, MeetingLog(), held_at=held, now=held + timedelta(hours=1))
+        return c.id, m
+
+    late = held_with("Rita", 47)
+    assert _judged(world, *late, NOW) == (NOW - timedelta(hours=23), None, 23, 1)
+    update_cohort(db, world.admin, world.cohort_x, CohortUpdate(thank_you_window_hours=72), now=NOW)
+    assert _judged(world, *late, NOW) == (NOW - timedelta(hours=23), None, 23, 1)
+
+    fresh = held_with("Sam", 30)  # held under the new window
+    assert _judged(world, *fresh, NOW) == (NOW + timedelta(hours=42), 42, None, 1)
+    update_cohort(db, world.admin, world.cohort_x, CohortUpdate(thank_you_window_hours=12), now=NOW)
+    assert _judged(world, *fresh, NOW) == (NOW + timedelta(hours=42), 42, None, 1)
+    assert _judged(world, *late, NOW) == (NOW - timedelta(hours=23), None, 23, 1)
+
+    # Editing the log later keeps the window the meeting was held under.
+    meetings.log_meeting(db, alice, fresh[1], MeetingLog(insights="More notes"), now=NOW)
+    assert _judged(world, *fresh, NOW)[0] == NOW + timedelta(hours=42)
+    ty = thanks.create_thank_you(db, alice, late[0], ThankYouCreate(body="Thanks"), meeting_id=late[1], now=NOW)
     thanks.mark_thank_you_sent(db, alice, ty, now=NOW)
-    assert status()["sent_at"] == NOW
+    (sent,) = thanks.thank_you_status(db, alice, late[0], now=NOW)
+    assert sent["sent_late"] and not sent["overdue"]
 
 
 def test_a_thank_you_without_a_meeting_counts_for_every_meeting_with_that_contact(world):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from core.errors import MigrationError
 from core.store import dialect
-from core.store.db import Database, scalar
+from core.store.db import Database, open_database, scalar
 from core.store.migrate import MIGRATIONS_DIR, apply_migrations, discover, schema_version
 
 
@@ -105,3 +106,142 @@ def test_postgres_applies_a_twin_where_there_is_one_and_duckdb_never_reads_twins
     (tmp_path / "0002_b.postgres.sql").write_text("SELECT 2;")
     with pytest.raises(MigrationError, match="twin"):
         discover(tmp_path, dialect.POSTGRES)
+
+
+# ---------------------------------------------------------------- migrations that change what is kept
+
+
+@pytest.fixture
+def migrated_before(request, store, tmp_path, monkeypatch):
+    """migrated_before(N): a fresh database of the store with the migrations before N applied (as a portal
+    not yet upgraded), to fill with rows by hand and then migrate the rest of the way."""
+    from core.store import migrate
+    from tests.conftest import drop_postgres_database, new_postgres_database
+
+    made = []
+
+    def make(version: int) -> Database:
+        folder = tmp_path / f"before_{version:04d}"
+        folder.mkdir()
+        for path in MIGRATIONS_DIR.glob("*.sql"):
+            if int(path.name[:4]) < version:
+                (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        if store == "duckdb":
+            db = Database(":memory:")
+        else:
+            cluster = request.getfixturevalue("pg_cluster")
+            name = new_postgres_database(cluster, None)
+            db = open_database(cluster.url(name))
+            made.append((cluster, name))
+        # Today's views and kept figures read columns the later migrations add: an old portal had its own.
+        with monkeypatch.context() as m:
+            m.setattr(migrate, "_refresh_views", lambda cur: None)
+            m.setattr(migrate, "rebuild_kept_figures", lambda db: None)
+            apply_migrations(db, folder)
+        made.append(db)
+        return db
+
+    yield make
+    for item in reversed(made):
+        if isinstance(item, tuple):
+            drop_postgres_database(*item)
+        else:
+            item.close()
+
+
+def _people(cur, when) -> None:
+    """A cohort with a 24-hour thank-you window, its counselor, students 11 to 14 (13 in no cohort)."""
+    cur.execute("""INSERT INTO cohorts (id, name, thank_you_window_hours, stalled_after_days, follow_up_business_days,
+                                        created_at, updated_at) VALUES (1, 'Spring', 24, 14, 3, ?, ?)""", [when, when])
+    for uid, role in ((10, "counselor"), (11, "student"), (12, "student"), (13, "student"), (14, "student")):
+        cur.execute("""INSERT INTO users (id, username, email, first_name, last_name, role, password_hash,
+                                          created_at, updated_at) VALUES (?, ?, ?, 'A', 'B', ?, 'x', ?, ?)""",
+                    [uid, f"u{uid}", f"u{uid}@example.edu", role, when, when])
+        if uid != 13 and role == "student":
+            cur.execute("INSERT INTO cohort_members VALUES (?, 1, ?)", [uid, when])
+
+
+def test_the_migration_rebuilds_last_activity_from_the_events_by_campaign_work(migrated_before):
+    """0024: the kept last activity (student_activity) is recomputed from the event log by core/rules/activity.py,
+    so a student whose last sign-in was kept as their activity shows their last campaign work again."""
+    from core.rules.activity import is_campaign_work
+    from tests.conftest import NOW
+
+    db = migrated_before(24)
+    day = timedelta(days=1)
+    logged = [  # (when, actor, student, entity_type, action)
+        (NOW - 30 * day, 11, 11, "contact", "created"),
+        (NOW - 2 * day, 11, 11, "user", "signed_in"),
+        (NOW - 20 * day, 12, 12, "outreach", "sent"),
+        (NOW - 3 * day, 10, 12, "student", "commented"),
+        (NOW - 2 * day, 12, 12, "contact", "commented"),
+        (NOW - day, 12, 12, "user", "password_changed"),
+        (NOW - 5 * day, 13, 13, "user", "registered"),
+        (NOW - 4 * day, 13, 13, "user", "signed_in"),
+        (NOW - 6 * day, 14, 14, "meeting", "logged"),
+        (NOW - 7 * day, 14, 14, "reflection", "saved"),
+    ]
+
+    def work(cur):
+        _people(cur, NOW - 40 * day)
+        for when, actor, student, entity_type, action in logged:
+            cur.execute("""INSERT INTO events (occurred_at, actor_id, student_id, entity_type, action)
+                           VALUES (?, ?, ?, ?, ?)""", [when, actor, student, entity_type, action])
+        # What the old rule kept: every own event.
+        cur.execute("""INSERT INTO student_activity SELECT student_id, max(occurred_at) FROM events
+                       WHERE actor_id = student_id GROUP BY student_id""")
+
+    db.transaction(work)
+    apply_migrations(db)
+    with db.cursor() as cur:
+        kept = dict(cur.execute("SELECT student_id, last_activity_at FROM student_activity").fetchall())
+    assert kept == {11: NOW - 30 * day, 12: NOW - 20 * day, 14: NOW - 6 * day}
+    expected: dict[int, object] = {}
+    for when, actor, student, entity_type, action in logged:
+        if actor == student and is_campaign_work(entity_type, action):
+            expected[student] = max(when, expected.get(student, when))
+    assert kept == expected
+
+
+def test_the_newest_rebuild_of_last_activity_uses_the_rule_of_today():
+    """A migration that rebuilds student_activity writes core/rules/activity.py's query: when the rule changes,
+    a new migration rebuilds the kept figures with it (this test then names it)."""
+    from core.rules.activity import LATEST_CAMPAIGN_WORK
+
+    rebuilds = [m for m in discover() if "INSERT INTO student_activity" in m.sql]
+    newest = " ".join(rebuilds[-1].sql.split())
+    assert " ".join(LATEST_CAMPAIGN_WORK.split()) in newest, rebuilds[-1].name
+
+
+def test_the_migration_stamps_each_held_meeting_with_the_window_it_was_judged_by(migrated_before):
+    """0025: meetings held before it keep the window they were judged by (their cohort's, the rules' default
+    without one), so raising the cohort's window afterwards moves none of their thank-yous."""
+    from core.admin.cohorts import update_cohort
+    from core.models import SYSTEM, CohortUpdate
+    from tests.conftest import NOW
+
+    db = migrated_before(25)
+    held = NOW - timedelta(hours=47)
+
+    def work(cur):
+        _people(cur, NOW - timedelta(days=40))
+        for mid, student, status in ((21, 11, "held"), (22, 12, "scheduled"), (23, 13, "held")):
+            cur.execute("""INSERT INTO contacts (id, student_id, first_name, last_name, source, created_at,
+                                                 updated_at) VALUES (?, ?, 'Ana', 'Lee', 'other', ?, ?)""",
+                        [mid + 10, student, held, held])
+            cur.execute("""INSERT INTO meetings (id, contact_id, student_id, starts_at, timezone, mode, status,
+                                                 held_at, created_at, updated_at)
+                           VALUES (?, ?, ?, ?, 'UTC', 'video', ?, ?, ?, ?)""",
+                        [mid, mid + 10, student, held, status, held if status == "held" else None, held, held])
+
+    db.transaction(work)
+    apply_migrations(db)
+
+    def due():
+        with db.cursor() as cur:
+            stamped = dict(cur.execute("SELECT id, thank_you_window_hours FROM meetings").fetchall())
+            return stamped, dict(cur.execute("SELECT meeting_id, due_at FROM thank_you_status").fetchall())
+
+    assert due() == ({21: 24, 22: None, 23: 48}, {21: held + timedelta(hours=24), 23: held + timedelta(hours=48)})
+    update_cohort(db, SYSTEM, 1, CohortUpdate(thank_you_window_hours=72), now=NOW)
+    assert due()[1] == {21: held + timedelta(hours=24), 23: held + timedelta(hours=48)}
