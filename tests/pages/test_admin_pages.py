@@ -259,14 +259,32 @@ def test_health_page_backs_up_the_running_database(portal_env, tmp_path):
     con.close()
 
 
-def test_audit_page_filters_by_action(portal_env):
+def test_audit_page_tells_each_event_as_a_sentence_with_names(portal_env):
     at = _run("admin_audit", "admin", portal_env)
     at.date_input(key="admin_audit_since").set_value(None)
     at.selectbox(key="admin_audit_action").set_value("joined_cohort")
     at.run()
     assert not at.exception
     frame = at.dataframe[0].value
-    assert len(frame) == 24 and set(frame["Action"]) == {"joined_cohort"}
+    assert list(frame.columns) == ["When", "Who", "Role", "What happened", "Student", "Cohort"]
+    assert len(frame) == 24
+    for said, student, cohort in zip(frame["What happened"], frame["Student"], frame["Cohort"], strict=True):
+        assert said == f"The portal added {student} to {cohort}."
+
+
+def test_audit_page_filters_by_person(portal_env):
+    at = _run("admin_audit", "admin", portal_env)
+    at.date_input(key="admin_audit_since").set_value(None)
+    person = at.selectbox(key="admin_audit_person")
+    assert "Dana Rivera (counselor, counselor.rivera)" in person.options
+    person.set_value("Dana Rivera (counselor, counselor.rivera)")
+    at.run()
+    assert not at.exception
+    told = list(at.dataframe[0].value["What happened"])
+    assert "The portal assigned Dana Rivera to Health & Science Explorers, Fall 2026." in told
+    assert "The portal created an account for Dana Rivera (counselor)." in told
+    assert told and all("Dana Rivera" in said for said in told)
+    assert not [said for said in told if "{" in said or "_" in said]
 
 
 @pytest.mark.parametrize("content, message", [
