@@ -438,3 +438,27 @@ def test_the_health_page_says_what_a_backup_holds_where_it_is_offered(portal_env
     assert not at.exception
     shown = texts(at)
     assert "private reflections" in shown and "password hash" in shown and "audit log" in shown
+
+
+def _open_tab(at: AppTest) -> str:
+    """The label of the tab the page shows open (the tab container's selected index, as the browser gets it)."""
+    for node in at.main:
+        if getattr(node, "type", None) == "tab_container":
+            return [t.label for t in at.tabs][node.proto.tab_container.default_tab_index]
+    raise AssertionError("no tabs on the page")
+
+
+def test_the_counselors_tab_stays_open_after_assigning(portal_env):
+    at = _run("admin_cohorts", "admin", portal_env)
+    assert _open_tab(at) == "Name, term and timing"
+    at.session_state["admin_cohorts_tab"] = "Counselors"  # the person opens the Counselors tab
+    at.run()
+    assert _open_tab(at) == "Counselors"
+    [b for b in at.button if b.label == "Assign"][0].click()
+    at.run()
+    assert not at.exception
+    assert at.success and at.success[0].value.startswith("Assigned ")
+    assert _open_tab(at) == "Counselors"
+    [b for b in at.button if b.label == "Unassign"][0].click()
+    at.run()
+    assert "no longer follows" in at.success[0].value and _open_tab(at) == "Counselors"
