@@ -13,6 +13,7 @@ from ui.widgets import md_escape, when
 db, actor = require(Role.ADMIN)
 settings = get_settings()
 PASSWORD_KEY = "admin_accounts_issued"
+PENDING_KEY = "admin_accounts_pending"  # ("deactivate" or "reset", the account's id) while the page asks
 
 st.title("Accounts")
 if flash := st.session_state.pop("admin_accounts_flash", None):
@@ -73,27 +74,57 @@ if found:
             if user["active"]:
                 if st.button("Deactivate", key=f"admin_accounts_deactivate_{uid}", disabled=is_me,
                              icon=":material/person_off:",
-                             help="They can no longer sign in; their campaign and history are kept."):
-                    try:
-                        accounts.set_active(db, actor, uid, False)
-                    except AccountError as exc:
-                        st.error(md_escape(str(exc)))
-                    else:
-                        st.session_state["admin_accounts_flash"] = f"{md_escape(user['username'])} is deactivated."
-                        st.rerun()
+                             help="Asks first. They can no longer sign in; their campaign and history are kept."):
+                    st.session_state[PENDING_KEY] = ("deactivate", uid)
             elif st.button("Reactivate", key=f"admin_accounts_reactivate_{uid}", icon=":material/person_check:"):
                 accounts.set_active(db, actor, uid, True)
                 st.session_state["admin_accounts_flash"] = f"{md_escape(user['username'])} can sign in again."
                 st.rerun()
             if st.button("Reset password", key=f"admin_accounts_reset_{uid}", disabled=is_me, icon=":material/key:",
-                         help="Gives a new one-time password; the old one stops working at once."):
-                password = accounts.reset_password(db, actor, uid, rounds=settings.one_time_password_rounds)
-                st.session_state[PASSWORD_KEY] = (user["username"], password)
-                st.rerun()
+                         help="Asks first. Gives a new one-time password; the old one stops working at once."):
+                st.session_state[PENDING_KEY] = ("reset", uid)
             if user["username"] in locked and st.button("Unlock sign-in", key=f"admin_accounts_unlock_{uid}",
                                                          icon=":material/lock_open:"):
                 accounts.unlock(db, actor, uid)
                 st.session_state["admin_accounts_flash"] = f"{md_escape(user['username'])} can try to sign in again."
+                st.rerun()
+        # Deactivating and resetting a password act at once on someone else's sign-in: the page asks first,
+        # naming the person, and nothing changes until Confirm.
+        pending = st.session_state.get(PENDING_KEY)
+        if pending and (pending[1] != uid or is_me or (pending[0] == "deactivate" and not user["active"])):
+            st.session_state.pop(PENDING_KEY, None)
+            pending = None
+        if pending:
+            what, _ = pending
+            name = f"{user['first_name']} {user['last_name']}"
+            person = md_escape(f"{name} ({user['role']}, {user['email']})")
+            if what == "deactivate":
+                st.warning(f"**Deactivate {person}?** They are signed out at once and can no longer sign in. "
+                           "Their campaign and history are kept; you can reactivate them later.",
+                           icon=":material/person_off:")
+            else:
+                st.warning(f"**Reset the password of {person}?** Their current password stops working at once and "
+                           "they are signed out; you get a one-time password to give them.", icon=":material/key:")
+            yes, no = st.columns(2)
+            verb = "deactivate" if what == "deactivate" else "reset the password of"
+            if yes.button(f"Confirm: {verb} {md_escape(name)}", key=f"admin_accounts_confirm_{what}_{uid}",
+                          type="primary"):
+                st.session_state.pop(PENDING_KEY, None)
+                try:
+                    if what == "deactivate":
+                        accounts.set_active(db, actor, uid, False)
+                    else:
+                        password = accounts.reset_password(db, actor, uid, rounds=settings.one_time_password_rounds)
+                except AccountError as exc:
+                    st.error(md_escape(str(exc)))
+                else:
+                    if what == "deactivate":
+                        st.session_state["admin_accounts_flash"] = f"{md_escape(user['username'])} is deactivated."
+                    else:
+                        st.session_state[PASSWORD_KEY] = (user["username"], password)
+                    st.rerun()
+            if no.button("Cancel", key=f"admin_accounts_cancel_{what}_{uid}"):
+                st.session_state.pop(PENDING_KEY, None)
                 st.rerun()
         if is_me:
             st.caption("This is your own account: another admin changes its role or status.")

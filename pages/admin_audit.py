@@ -1,12 +1,13 @@
-"""Audit log: who changed what, filtered by user, cohort, action and date."""
+"""Audit log: who changed what, one plain sentence per event, filtered by person, cohort, action and date."""
 
 from datetime import timedelta
 
 import streamlit as st
 
-from core.admin.audit import actions, list_events
+from core.admin.audit import action_words, actions, list_events
 from core.admin.cohorts import all_cohorts
 from core.clock import utcnow
+from core.config import get_settings
 from core.identity.accounts import list_users
 from core.models import Role
 from ui.guard import require
@@ -15,14 +16,18 @@ from ui.widgets import local
 db, actor = require(Role.ADMIN)
 
 st.title("Audit log")
-st.caption("Every change in the portal is recorded with who made it and when. Times are in the portal's time zone.")
+st.write("Every change in the portal is recorded with who made it and when, one sentence each. "
+         "Times are in the portal's time zone.")
 
-users = {f"{u['first_name']} {u['last_name']} ({u['username']})": u["id"] for u in list_users(db, actor, limit=100_000)}
+# The role beside each name tells namesakes apart and says whose account it is.
+people = {f"{u['first_name']} {u['last_name']} ({u['role']}, {u['username']})": u["id"]
+          for u in list_users(db, actor, limit=100_000)}
 cohorts = {c["name"]: c["id"] for c in all_cohorts(db, actor)}
 a, b, c = st.columns(3)
-who = a.selectbox("User (did it, or it was done to them)", ["Anyone", *users], key="admin_audit_user")
+who = a.selectbox("Person (did it, or it was done to them)", ["Anyone", *people], key="admin_audit_person")
 cohort = b.selectbox("Cohort", ["Any", *cohorts], key="admin_audit_cohort")
-action = c.selectbox("Action", ["Any", *actions(db, actor)], key="admin_audit_action")
+action = c.selectbox("Action", ["Any", *actions(db, actor)], key="admin_audit_action",
+                     format_func=lambda a: a if a == "Any" else action_words(a))
 today = utcnow().date()
 d1, d2, d3 = st.columns([1, 1, 1])
 since = d1.date_input("From", value=today - timedelta(days=30), key="admin_audit_since")
@@ -32,14 +37,15 @@ if since and until and until < since:
     st.error("The end date is before the start date.")
     st.stop()
 
-found = list_events(db, actor, user_id=users.get(who), cohort_id=cohorts.get(cohort), since=since, until=until,
-                    action=None if action == "Any" else action, limit=int(limit))
+found = list_events(db, actor, user_id=people.get(who), cohort_id=cohorts.get(cohort), since=since, until=until,
+                    action=None if action == "Any" else action, limit=int(limit), zone=get_settings().timezone)
 st.dataframe(
-    [{"When": local(e["occurred_at"]).strftime("%Y-%m-%d %H:%M"), "Who": e["actor"], "Role": e["actor_role"] or "",
-      "Action": e["action"], "What": f"{e['entity_type']} {e['entity_id'] or ''}".strip(),
-      "Student": e["student"] or "", "Cohort": e["cohort"] or "", "Detail": e["detail"]} for e in found],
+    [{"When": local(e["occurred_at"]).strftime("%Y-%m-%d %H:%M"),
+      "Who": e["actor"] if e["actor_id"] is not None else "the portal (automatic)",
+      "Role": e["actor_role"] or "", "What happened": e["sentence"],
+      "Student": e["student"] or "", "Cohort": e["cohort"] or ""} for e in found],
     hide_index=True, width="stretch",
-    column_config={"Detail": st.column_config.TextColumn(width="large")},
+    column_config={"What happened": st.column_config.TextColumn(width="large")},
 )
-st.caption(f"{len(found)} event(s)" + (" — the limit was reached; narrow the filters to see older ones."
-                                        if len(found) == int(limit) else ""))
+st.write(f"{len(found)} event(s)" + (" — the limit was reached; narrow the filters to see older ones."
+                                      if len(found) == int(limit) else ""))

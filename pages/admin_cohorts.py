@@ -117,7 +117,10 @@ by_label = {f"{c['name']}{' (archived)' if c['archived_at'] else ''}": c for c i
 chosen = by_label[st.selectbox("Cohort", list(by_label), key="admin_cohorts_pick")]
 cid = chosen["id"]
 
-settings_tab, counselors_tab, archive_tab = st.tabs(["Name, term and timing", "Counselors", "Archive"])
+# The open tab is kept in session state (key, on_change="rerun"), so a save's rerun, whose message above
+# moves the tabs, keeps the person on the tab they were working in.
+settings_tab, counselors_tab, archive_tab = st.tabs(["Name, term and timing", "Counselors", "Archive"],
+                                                    key=f"{P}_tab", on_change="rerun")
 
 with settings_tab:
     edit_name = f"{P}_edit_{cid}"

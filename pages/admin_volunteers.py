@@ -41,8 +41,11 @@ def volunteer_fields(prefix: str, e: dict | None = None) -> tuple[dict, FieldErr
         topics = st.text_input("Glad to talk about", value=e.get("topics", ""), key=f"{prefix}_topics", max_chars=500,
                                placeholder="e.g. first jobs, career changes, portfolios")
         errors.slot("topics")
-        capacity = st.number_input("Conversations per term", min_value=0, max_value=100,
-                                   value=int(e.get("capacity_per_term", 3)), key=f"{prefix}_capacity")
+        capacity = st.number_input("Capacity: conversations per term", min_value=0, max_value=100, step=1,
+                                   value=int(e.get("capacity_per_term", 3)), key=f"{prefix}_capacity",
+                                   help=f"{volunteers.CAPACITY_MESSAGE} (at most 100): how many students may ask "
+                                        "them for a conversation this term. 0 takes no requests.")
+        errors.slot("capacity_per_term")
     with b:
         last = st.text_input("Last name", value=e.get("last_name", ""), key=f"{prefix}_last", max_chars=100)
         errors.slot("last_name")
@@ -133,8 +136,8 @@ with add_tab:
 with import_tab:
     st.write("One volunteer per line: **first_name, last_name, email**, and optionally **organization, title, "
              "occupation, topics, contact_preference** (email, linkedin, phone or video) and "
-             "**capacity_per_term** (3 when blank). A line whose email is already in the directory updates that "
-             "volunteer. Nothing is written until you confirm the preview.")
+             "**capacity_per_term** (a whole number of 0 or more; 3 when blank). A line whose email is already in "
+             "the directory updates that volunteer. Nothing is written until you confirm the preview.")
     st.download_button("Download an example file", volunteers.sample_csv(), file_name="volunteers-example.csv",
                        mime="text/csv", key="admin_volunteers_sample", icon=":material/download:", on_click="ignore")
     if done := st.session_state.pop(IMPORTED, None):

@@ -19,6 +19,7 @@ same email, the same LinkedIn address, or the same name at the same organization
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -299,6 +300,36 @@ VOLUNTEER_FIELDS = ("first_name", "last_name", "email", "organization", "title",
                     "contact_preference", "linkedin_url", "capacity_per_term", "active")
 
 
+CAPACITY_MESSAGE = "Capacity is a whole number of 0 or more"
+_WHOLE = re.compile(r"\+?[0-9]+(?:\.0+)?")  # 3, +3 and 3.0 (as spreadsheets write it) are three conversations
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+
+
+def capacity_problem(value: Any) -> str | None:
+    """CAPACITY_MESSAGE when a capacity (conversations per term) is not a whole number of 0 or more, else None."""
+    if isinstance(value, bool):
+        return CAPACITY_MESSAGE
+    if isinstance(value, int):
+        return None if value >= 0 else CAPACITY_MESSAGE
+    return None if _WHOLE.fullmatch(str(value).strip()) else CAPACITY_MESSAGE
+
+
+def _capacity(text: str) -> int:
+    return int(float(text.strip()))
+
+
+def _check_capacity(data: VolunteerCreate) -> None:
+    # The model refuses it too; a VolunteerCreate made with model_construct skips the model's checks.
+    if problem := capacity_problem(data.capacity_per_term):
+        raise NetworkError(problem + ".")
+
+
+def _formula_cells(record: dict[str, Any], columns: list[str]) -> list[str]:
+    """The cells a spreadsheet would run as a formula: text that starts with =, +, - or @ (or a tab) and is
+    not a number; -1 or +3 is a number to a spreadsheet, and a bad capacity gets its own message."""
+    return [c for c in formula_like(record, columns) if not _NUMBER.fullmatch(str(record.get(c) or ""))]
+
+
 def _values(data: VolunteerCreate) -> list[Any]:
     return [data.first_name, data.last_name, data.email, data.organization, data.title, data.occupation, data.topics,
             data.contact_preference.value, data.linkedin_url, data.capacity_per_term, data.active]
@@ -313,6 +344,7 @@ def add_volunteer(db: Database, actor: Actor, data: VolunteerCreate, *, now: dat
                   idempotency_key: str | None = None) -> int:
     """Add a volunteer to the directory, once per form render (the career office only)."""
     require_role(actor, Role.ADMIN)
+    _check_capacity(data)
     now = now or utcnow()
 
     def work(cur: Cursor) -> int:
@@ -335,6 +367,7 @@ def update_volunteer(db: Database, actor: Actor, volunteer_id: int, data: Volunt
                      now: datetime | None = None) -> None:
     """Edit a volunteer; a save from a stale form is refused with what changed (the career office only)."""
     require_role(actor, Role.ADMIN)
+    _check_capacity(data)
     now = now or utcnow()
 
     def work(cur: Cursor) -> None:
@@ -610,7 +643,7 @@ def preview_import(db: Database, actor: Actor, data: bytes | str) -> VolunteerPr
                   "occupation": record.get("occupation", ""), "topics": record.get("topics", ""),
                   "capacity_per_term": capacity, "linkedin_url": record.get("linkedin_url") or None}
         line = VolunteerLine(record["line"], values)
-        formulas = formula_like(record, [c for c in _TEXT_COLUMNS if c in record])
+        formulas = _formula_cells(record, [c for c in _TEXT_COLUMNS if c in record])
         if formulas:
             line.reasons.append(f"{', '.join(formulas).replace('_', ' ')} starts with "
                                 f"{' or '.join(sorted({str(record[c])[:1].strip() or 'a tab' for c in formulas}))}, "
@@ -621,15 +654,15 @@ def preview_import(db: Database, actor: Actor, data: bytes | str) -> VolunteerPr
         if preference is None:
             line.reasons.append(f"contact preference {record.get('contact_preference')!r} is not one of email, "
                                 "linkedin, phone, video")
-        if capacity and not capacity.isdigit():
-            line.reasons.append(f"conversations per term {capacity!r} is not a whole number")
+        if capacity and capacity_problem(capacity):
+            line.reasons.append(f"{CAPACITY_MESSAGE}, not {capacity.strip()!r}")
         if not line.reasons:
             try:
                 line.data = VolunteerCreate(
                     first_name=first, last_name=last, email=values["email"], organization=values["organization"],
                     title=values["title"], occupation=values["occupation"], topics=values["topics"],
                     contact_preference=preference, linkedin_url=values["linkedin_url"],
-                    capacity_per_term=int(capacity) if capacity else 3)
+                    capacity_per_term=_capacity(capacity) if capacity else 3)
             except ValidationError as exc:
                 line.reasons.extend(_reasons(exc))
         email = (values["email"] or "").strip().lower()

@@ -20,6 +20,16 @@ def new_page(browser, cookies=None):
     return page
 
 
+# The Accounts page asks before these act (naming the person); the action happens on Confirm.
+ASKS_FIRST = ("Deactivate", "Reset password")
+
+
+def confirm_account_action(admin) -> None:
+    """Answer the Accounts page's question about the account action just pressed with Confirm."""
+    admin.get_by_role("button", name=re.compile(r"^Confirm: ")).click()
+    wait_idle(admin)
+
+
 def as_admin(browser, url: str, username: str, button: str, done: re.Pattern) -> None:
     """Sign in as the admin in another browser, press an account action for the user, and wait for its result."""
     admin = new_page(browser)
@@ -31,6 +41,8 @@ def as_admin(browser, url: str, username: str, button: str, done: re.Pattern) ->
         wait_idle(admin)
         admin.get_by_role("button", name=button).click()
         wait_idle(admin)
+        if button in ASKS_FIRST:
+            confirm_account_action(admin)
         admin.get_by_text(done).first.wait_for()
     finally:
         admin.context.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.browser.conftest import choose, main_text, open_page, sign_in, wait_idle
+from tests.browser.session_helpers import confirm_account_action
 
 
 def _student_param(url: str) -> str:
@@ -89,6 +90,7 @@ def test_a_counselor_deactivated_while_the_dashboard_is_open_downloads_nothing(p
         wait_idle(admin)
         admin.get_by_role("button", name="Deactivate").click()
         wait_idle(admin)
+        confirm_account_action(admin)
         admin.get_by_text(re.compile(r"counselor\.okafor is deactivated")).wait_for()
     finally:
         admin_context.close()

@@ -170,37 +170,96 @@ def test_assigning_a_counselor_confirms_and_archiving_offers_undo(portal_env):
     assert actions[-3:] == ["assigned", "archived", "unarchived"]
 
 
-def test_accounts_page_deactivates_a_student(portal_env):
-    at = _run("admin_accounts", "admin", portal_env)
-    at.text_input(key="admin_accounts_search").input("student12")
-    at.run()
-    assert at.selectbox(key="admin_accounts_pick").value.endswith("(student12)")
-    deactivate = [b for b in at.button if b.label == "Deactivate"][0]
-    deactivate.click()
-    at.run()
-    assert "student12 is deactivated" in at.success[0].value.replace("\\", "")
-    db = open_database(portal_env)
+def _account(db_path, username: str) -> dict:
+    db = open_database(db_path)
     with db.cursor() as cur:
-        assert scalar(cur, "SELECT active FROM users WHERE username = 'student12'") is False
+        found = cur.execute("SELECT first_name, last_name, email, role, active, password_hash FROM users "
+                            "WHERE username = ?", [username]).fetchone()
     db.close()
+    return dict(zip(["first_name", "last_name", "email", "role", "active", "password_hash"], found, strict=True))
 
 
-def test_accounts_page_resets_a_password_and_shows_it_once(portal_env):
+def _manage(portal_env, username: str) -> AppTest:
     at = _run("admin_accounts", "admin", portal_env)
-    at.text_input(key="admin_accounts_search").input("student03")
+    at.text_input(key="admin_accounts_search").input(username)
     at.run()
+    assert at.selectbox(key="admin_accounts_pick").value.endswith(f"({username})")
+    return at
+
+
+def _asked(at: AppTest) -> list[str]:
+    return [w.value.replace("\\", "").replace("\u2060", "") for w in at.warning]  # as read: no escapes, joiners
+
+
+def test_deactivating_an_account_asks_first_naming_the_person(portal_env):
+    at = _manage(portal_env, "student12")
+    who = _account(portal_env, "student12")
+    [b for b in at.button if b.label == "Deactivate"][0].click()
+    at.run()
+    assert not at.exception
+    assert _account(portal_env, "student12")["active"] is True  # nothing happens on the first click
+    assert not at.success
+    assert _asked(at) == [f"**Deactivate {who['first_name']} {who['last_name']} (student, {who['email']})?** They are "
+                          "signed out at once and can no longer sign in. Their campaign and history are kept; you can "
+                          "reactivate them later."]
+    confirm = [b for b in at.button if b.label.startswith("Confirm")]
+    assert [b.label.replace("\\", "") for b in confirm] == [
+        f"Confirm: deactivate {who['first_name']} {who['last_name']}"]
+    assert [b.label for b in at.button if b.label == "Cancel"]
+    confirm[0].click()
+    at.run()
+    assert not at.exception
+    assert "student12 is deactivated" in at.success[0].value.replace("\\", "")
+    assert _account(portal_env, "student12")["active"] is False
+    assert not _asked(at)
+
+
+def test_cancelling_a_deactivation_changes_nothing(portal_env):
+    at = _manage(portal_env, "student12")
+    [b for b in at.button if b.label == "Deactivate"][0].click()
+    at.run()
+    [b for b in at.button if b.label == "Cancel"][0].click()
+    at.run()
+    assert not at.exception
+    assert not _asked(at) and not at.success
+    assert not [b for b in at.button if b.label.startswith("Confirm")]
+    assert _account(portal_env, "student12")["active"] is True
+    at.run()  # and it stays undone on the next run
+    assert _account(portal_env, "student12")["active"] is True and not _asked(at)
+
+
+def test_resetting_a_password_asks_first_and_shows_the_new_one_once(portal_env):
+    from core.identity.accounts import check_password
+
+    at = _manage(portal_env, "student03")
+    who = _account(portal_env, "student03")
     [b for b in at.button if b.label == "Reset password"][0].click()
     at.run()
+    assert not at.exception
+    assert len(at.code) == 0 and _account(portal_env, "student03")["password_hash"] == who["password_hash"]
+    name = f"{who['first_name']} {who['last_name']}"
+    assert _asked(at) == [f"**Reset the password of {name} (student, {who['email']})?** "
+                          "Their current password stops working at once and they are signed out; you get a one-time "
+                          "password to give them."]
+    [b for b in at.button if b.label.startswith("Confirm")][0].click()
+    at.run()
     password = at.code[0].value
-    db = open_database(portal_env)
-    from core.identity.accounts import check_password
-    from tests.conftest import stored_hash
-
-    assert check_password(password, stored_hash(db, "student03"))
-    db.close()
+    assert check_password(password, _account(portal_env, "student03")["password_hash"])
     [b for b in at.button if b.label == "I have passed it on"][0].click()
     at.run()
     assert len(at.code) == 0
+
+
+def test_cancelling_a_password_reset_keeps_the_password(portal_env):
+    at = _manage(portal_env, "student03")
+    before = _account(portal_env, "student03")["password_hash"]
+    [b for b in at.button if b.label == "Reset password"][0].click()
+    at.run()
+    [b for b in at.button if b.label == "Cancel"][0].click()
+    at.run()
+    assert not at.exception
+    assert len(at.code) == 0 and not _asked(at)
+    assert _account(portal_env, "student03")["password_hash"] == before
 
 
 def test_library_page_edit_is_saved(portal_env):
@@ -259,14 +318,32 @@ def test_health_page_backs_up_the_running_database(portal_env, tmp_path):
     con.close()
 
 
-def test_audit_page_filters_by_action(portal_env):
+def test_audit_page_tells_each_event_as_a_sentence_with_names(portal_env):
     at = _run("admin_audit", "admin", portal_env)
     at.date_input(key="admin_audit_since").set_value(None)
     at.selectbox(key="admin_audit_action").set_value("joined_cohort")
     at.run()
     assert not at.exception
     frame = at.dataframe[0].value
-    assert len(frame) == 24 and set(frame["Action"]) == {"joined_cohort"}
+    assert list(frame.columns) == ["When", "Who", "Role", "What happened", "Student", "Cohort"]
+    assert len(frame) == 24
+    for said, student, cohort in zip(frame["What happened"], frame["Student"], frame["Cohort"], strict=True):
+        assert said == f"The portal added {student} to {cohort}."
+
+
+def test_audit_page_filters_by_person(portal_env):
+    at = _run("admin_audit", "admin", portal_env)
+    at.date_input(key="admin_audit_since").set_value(None)
+    person = at.selectbox(key="admin_audit_person")
+    assert "Dana Rivera (counselor, counselor.rivera)" in person.options
+    person.set_value("Dana Rivera (counselor, counselor.rivera)")
+    at.run()
+    assert not at.exception
+    told = list(at.dataframe[0].value["What happened"])
+    assert "The portal assigned Dana Rivera to Health & Science Explorers, Fall 2026." in told
+    assert "The portal created an account for Dana Rivera (counselor)." in told
+    assert told and all("Dana Rivera" in said for said in told)
+    assert not [said for said in told if "{" in said or "_" in said]
 
 
 @pytest.mark.parametrize("content, message", [
@@ -361,3 +438,27 @@ def test_the_health_page_says_what_a_backup_holds_where_it_is_offered(portal_env
     assert not at.exception
     shown = texts(at)
     assert "private reflections" in shown and "password hash" in shown and "audit log" in shown
+
+
+def _open_tab(at: AppTest) -> str:
+    """The label of the tab the page shows open (the tab container's selected index, as the browser gets it)."""
+    for node in at.main:
+        if getattr(node, "type", None) == "tab_container":
+            return [t.label for t in at.tabs][node.proto.tab_container.default_tab_index]
+    raise AssertionError("no tabs on the page")
+
+
+def test_the_counselors_tab_stays_open_after_assigning(portal_env):
+    at = _run("admin_cohorts", "admin", portal_env)
+    assert _open_tab(at) == "Name, term and timing"
+    at.session_state["admin_cohorts_tab"] = "Counselors"  # the person opens the Counselors tab
+    at.run()
+    assert _open_tab(at) == "Counselors"
+    [b for b in at.button if b.label == "Assign"][0].click()
+    at.run()
+    assert not at.exception
+    assert at.success and at.success[0].value.startswith("Assigned ")
+    assert _open_tab(at) == "Counselors"
+    [b for b in at.button if b.label == "Unassign"][0].click()
+    at.run()
+    assert "no longer follows" in at.success[0].value and _open_tab(at) == "Counselors"

@@ -140,3 +140,16 @@ def test_the_counselor_sees_what_the_conversations_say_without_private_ratings(p
     assert private["Rated"].sum() == 0 and private["Held"].sum() >= 1
     own = run_page("pages/student_direction.py", portal_env, "student10")
     assert sum(int(m.value) for m in own.metric if m.label == "Rated") >= 1  # the student sees their own
+
+
+def test_a_capacity_below_zero_gets_its_own_message_not_the_formula_one(portal_env):
+    at = run_page("pages/admin_volunteers.py", portal_env, "admin")
+    field = at.number_input(key="admin_volunteers_add_0_capacity")
+    assert field.min == 0 and field.help.startswith("Capacity is a whole number of 0 or more")
+    at.file_uploader(key="admin_volunteers_file").set_value((
+        "volunteers.csv", b"first_name,last_name,email,capacity_per_term\nIda,Moss,ida@example.org,-1\n",
+        "text/csv")).run()
+    assert not at.exception
+    preview = next(d.value for d in at.dataframe if "Why / what changes" in d.value.columns)
+    assert list(preview["Why / what changes"]) == ["Capacity is a whole number of 0 or more, not '-1'"]
+    assert "formula" not in texts(at)

@@ -79,7 +79,7 @@ def test_import_refuses_bad_and_hostile_lines_with_reasons(world):
     assert verdicts[3][0] == "reject" and "organization starts with =" in verdicts[3][1]
     assert verdicts[4][0] == "reject" and "topics starts with @" in verdicts[4][1]
     assert verdicts[5][0] == "reject" and "contact preference 'carrier pigeon'" in verdicts[5][1]
-    assert verdicts[6][0] == "reject" and "'lots' is not a whole number" in verdicts[6][1]
+    assert verdicts[6][0] == "reject" and "Capacity is a whole number of 0 or more, not 'lots'" in verdicts[6][1]
     assert verdicts[7][0] == "reject" and "same email as line 6" in verdicts[7][1]
     assert verdicts[8][0] == "reject" and "first name is missing" in verdicts[8][1]
     assert verdicts[9][0] == "reject" and "from 0 to 100" in verdicts[9][1]
@@ -315,3 +315,41 @@ def test_the_python_and_sql_person_keys_agree(world):
         assert keys.key == c["k"]
     assert [c["k"] for c in stored] == ["email:ravi@x.example", "linkedin:https://www.linkedin.com/in/ravi",
                                         "name:ravi k|shah|north wind", None]
+
+
+# ---------------------------------------------------------------- capacity
+
+HEADER = "first_name,last_name,email,title,capacity_per_term\n"
+
+
+def test_a_capacity_below_zero_is_refused_as_a_capacity_not_as_a_formula(world):
+    plan = volunteers.preview_import(world.db, world.admin, (
+        HEADER + "Dana,Okafor,dana@example.org,Analyst,-1\nLuis,Ferreira,luis@example.org,Curator,2.5\n"
+                 "Mei,Tanaka,mei@example.org,Researcher,three\nAmos,Lee,amos@example.org,Nurse,+3\n"
+                 "Ines,Roy,ines@example.org,Chef,4.0\nOla,Berg,ola@example.org,=HYPERLINK(1),2\n"
+                 "Tom,Ek,tom@example.org,Clerk,=2+2\n").encode())
+    why = {x.values["first_name"]: x.why for x in plan.lines}
+    assert why["Dana"] == "Capacity is a whole number of 0 or more, not '-1'"
+    assert why["Luis"] == "Capacity is a whole number of 0 or more, not '2.5'"
+    assert why["Mei"] == "Capacity is a whole number of 0 or more, not 'three'"
+    assert [x.data.capacity_per_term for x in plan.lines if x.values["first_name"] in ("Amos", "Ines")] == [3, 4]
+    # the formula check still fires for text that starts with = (or +, -, @) and is not a number
+    assert why["Ola"] == "title starts with =, which a spreadsheet would run as a formula; remove that sign"
+    assert why["Tom"] == ("capacity per term starts with =, which a spreadsheet would run as a formula; remove that "
+                          "sign; Capacity is a whole number of 0 or more, not '=2+2'")
+    assert [x.action for x in plan.lines] == ["reject", "reject", "reject", "create", "create", "reject", "reject"]
+
+
+def test_the_core_refuses_a_negative_capacity_with_the_same_message(world):
+    assert volunteers.capacity_problem(-1) == volunteers.CAPACITY_MESSAGE == "Capacity is a whole number of 0 or more"
+    assert volunteers.capacity_problem("-1") == volunteers.CAPACITY_MESSAGE
+    assert volunteers.capacity_problem(0) is None and volunteers.capacity_problem("12") is None
+    data = VolunteerCreate.model_construct(**{**VolunteerCreate(first_name="Dana", email="dana@example.org")
+                                              .model_dump(), "capacity_per_term": -1})
+    with pytest.raises(NetworkError, match=r"^Capacity is a whole number of 0 or more\.$"):
+        volunteers.add_volunteer(world.db, world.admin, data, now=NOW)
+    assert read(world.db, scalar, "SELECT count(*) FROM volunteers") == 0
+    vid = volunteer(world)
+    with pytest.raises(NetworkError, match=r"^Capacity is a whole number of 0 or more\.$"):
+        volunteers.update_volunteer(world.db, world.admin, vid, data, now=NOW)
+    assert read(world.db, scalar, "SELECT capacity_per_term FROM volunteers WHERE id = ?", [vid]) == 3
