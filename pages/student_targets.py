@@ -14,7 +14,7 @@ from ui import forms
 from ui.campaign import CONTACT_PARAM, FieldErrors, link, requested_id
 from ui.comments import comment_thread
 from ui.guard import require
-from ui.widgets import md_escape, stage_badge, when
+from ui.widgets import md_escape, stage_badge, table_times, when
 
 db, actor = require(Role.STUDENT)
 
@@ -232,7 +232,7 @@ with list_tab:
             "Focus": [c["focus_occupation"] or "" for c in found],
             "Stage": [stage_label(c["stage"], c.get("outreach_reply")) for c in found],
             "Priority": [c["priority"] for c in found],
-            "Last activity": [c["last_activity"] for c in found],
+            "Last activity": table_times(c["last_activity"] for c in found),
             "Referred by": [c["referred_by"] or "" for c in found],
         })
         selected = st.session_state.get(SELECTED)
