@@ -64,7 +64,7 @@ def main() -> None:
         if st.session_state.pop("app_go_home", False):
             # Just chose a password after a one-time one: start at home, not on the Account page.
             st.switch_page(next(iter(sections.values()))[0])  # each role lists its home page first
-        bell(db, actor)  # above the page, beside the sidebar's open button: seen without opening the sidebar
+        bell(db, actor)  # at the top of the page: seen without opening the sidebar (closed on a phone)
     page.run()
 
 

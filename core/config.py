@@ -150,8 +150,9 @@ class Settings(BaseSettings):
     @classmethod
     def _web_address(cls, value: str) -> str:
         value = value.strip()
-        if value and (not value.lower().startswith(("http://", "https://")) or not urlsplit(value).hostname
-                      or any(ch.isspace() for ch in value) or urlsplit(value).query or urlsplit(value).fragment):
+        parts = urlsplit(value)
+        if value and (parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.query
+                      or parts.fragment or any(ch.isspace() for ch in value)):
             raise ValueError("must be the full address people open the portal at, such as "
                              "https://interviews.example.edu (with https:// and no ? or #)")
         return value
