@@ -20,11 +20,13 @@ def main() -> None:
     from core.messaging.jobs import ensure_runner
     from ui.auth import keep_cookie, sign_in, sign_out
     from ui.db import get_db
-    from ui.nav import navigation, show
+    from ui.nav import close_sidebar_after_choosing, navigation, show
     from ui.notifications import bell
     from ui.registration import registration_section
 
-    st.set_page_config(page_title="Informational Interview Portal", page_icon=":material/forum:", layout="wide")
+    # "auto": the sidebar starts closed on a narrow screen, so a phone opens on the page itself.
+    st.set_page_config(page_title="Informational Interview Portal", page_icon=":material/forum:", layout="wide",
+                       initial_sidebar_state="auto")
 
     settings = get_settings()
     try:
@@ -49,10 +51,10 @@ def main() -> None:
 
     with st.sidebar:
         keep_cookie(db, settings)  # on the runs after sign-in: the browser fetches its re-login cookie
-        bell_slot = st.empty()  # filled once the navigation knows the notifications page
         st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
         # A callback, like the sign-in form's (ui/auth.py): a click on the first run of a page is kept.
         st.button("Sign out", key="app_sign_out", icon=":material/logout:", on_click=sign_out, args=(db, actor))
+        close_sidebar_after_choosing()
 
     if must_change_password(db, actor):
         page = show([st.Page("pages/account.py", title="Choose your password", icon=":material/key:")])
@@ -62,7 +64,7 @@ def main() -> None:
         if st.session_state.pop("app_go_home", False):
             # Just chose a password after a one-time one: start at home, not on the Account page.
             st.switch_page(next(iter(sections.values()))[0])  # each role lists its home page first
-        bell(bell_slot, db, actor)
+        bell(db, actor)  # at the top of the page: seen without opening the sidebar (closed on a phone)
     page.run()
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, NoDecode, SettingsConfigDict
@@ -25,6 +26,9 @@ SECRETS_FILE_ENV = "PORTAL_SECRETS_FILE"
 DEMO_COOKIE_KEY_FILE = "demo-cookie-key"
 MIN_COOKIE_KEY_LENGTH = 32
 MIN_COOKIE_KEY_BITS = 128
+# Where links in emails point while the public address (base_url) is not set: this machine, Streamlit's
+# default port. Only someone at the server's own keyboard can open it.
+LOCAL_ADDRESS = "http://localhost:8501"
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -96,8 +100,10 @@ class Settings(BaseSettings):
     sso_label: str = "your institution's account"
     sso_require_verified_email: bool = True
     timezone: str = "America/New_York"
-    # Where links in emails point (the address people open the portal at).
-    base_url: str = "http://localhost:8501"
+    # The portal's public address, the one people open it at (https://interviews.example.edu): every link
+    # in every email starts with it. Empty: not set, and links point at LOCAL_ADDRESS (Health flags
+    # that while email is on).
+    base_url: str = ""
     # Email (core/messaging/mailer.py). No host: email is off, in-portal notifications still work.
     smtp_host: str = ""
     smtp_port: int = Field(default=587, ge=1, le=65535)
@@ -140,6 +146,17 @@ class Settings(BaseSettings):
             self.jobs_in_process = False
         return self
 
+    @field_validator("base_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        if value and (parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.query
+                      or parts.fragment or any(ch.isspace() for ch in value)):
+            raise ValueError("must be the full address people open the portal at, such as "
+                             "https://interviews.example.edu (with https:// and no ? or #)")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -167,6 +184,18 @@ class Settings(BaseSettings):
     def email_configured(self) -> bool:
         """Whether the portal can send email (an SMTP host and a from address are set)."""
         return bool(self.smtp_host and self.smtp_from)
+
+    @property
+    def public_address(self) -> str:
+        """The address every link in an email starts with (no trailing slash): base_url, or this machine's
+        address while it is not set."""
+        return (self.base_url or LOCAL_ADDRESS).rstrip("/")
+
+    @property
+    def emails_link_nowhere(self) -> bool:
+        """Whether email is on while the public address is not set, so the emails' links would point at
+        this machine (LOCAL_ADDRESS), which the people who receive them cannot open."""
+        return self.email_configured and not self.base_url
 
     @property
     def database_path(self) -> Path:

@@ -29,8 +29,8 @@ pending = must_change_password(db, actor)
 def notification_settings() -> None:
     """Per kind the person receives, email on or off; the digest's frequency for counselors and admins."""
     st.subheader("Notifications", anchor="notifications")
-    st.caption("Notifications in the portal (the bell in the sidebar) are always on. Here you choose what also "
-               "comes by email.")
+    st.caption("Notifications in the portal (the bell at the top of every page) are always on. Here you choose "
+               "what also comes by email.")
     st.info(email_status(get_settings(), for_career_office=actor.role == Role.ADMIN), icon=":material/mail:")
     if saved := st.session_state.pop("account_notifications_done", None):
         st.success(saved)

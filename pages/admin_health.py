@@ -1,12 +1,12 @@
-"""Health and backups: the scheduled work (last and next runs, failures, run now), email and the outbox, schema
-version, row counts, database size, and a consistent backup on demand."""
+"""Health and backups: problems in the settings to fix, the scheduled work (last and next runs, failures, run
+now), email and the outbox, schema version, row counts, database size, and a consistent backup on demand."""
 
 from pathlib import Path
 
 import streamlit as st
 
 from core.admin.backup import BACKUP_CONTENTS_WARNING, backup, default_target, download_backup
-from core.admin.health import human_bytes, report
+from core.admin.health import human_bytes, problems, report
 from core.config import get_settings
 from core.errors import BackupError
 from core.messaging.jobs import job_status, recent_runs, run_now
@@ -29,12 +29,18 @@ STATUS_MARKS = {"ok": ":green[:material/check_circle: ok]", "failed": ":red[:mat
                 "interrupted": ":orange[:material/warning: interrupted]", None: "never run"}
 
 st.title("Health and backups")
+settings = get_settings()
+
+# ---------------------------------------------------------------- what to fix first
+if to_fix := problems(settings):
+    st.subheader("Problems to fix", anchor=False)
+    for problem in to_fix:
+        st.error(problem, icon=":material/error:")
 
 # ---------------------------------------------------------------- scheduled work
 st.subheader("Scheduled work", anchor=False)
 if notice := st.session_state.pop(f"{P}_jobs_notice", None):
     (st.success if notice[0] == "ok" else st.error)(notice[1])
-settings = get_settings()
 if not settings.jobs_in_process:
     st.caption("This portal does not run scheduled work itself (jobs_in_process is off): run "
                "`portal jobs --loop` beside it, or `run-once` from a scheduler.")

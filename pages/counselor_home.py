@@ -110,6 +110,24 @@ else:
         st.stop()
     totals = {"students": len(df), **{key: int(df[key].sum()) for key in FLAGS}}
 
+    # ------------------------------------------------------------ who needs me this week
+    waiting = needs_me(db, actor, cohort_id=cohort_id, board=df)
+    with st.container(border=True):
+        st.markdown(f"**Needs you this week** ({len(waiting)})" if len(waiting) else "**Needs you this week**")
+        if waiting.empty:
+            st.caption("Nobody: no overdue thank-you, unread reply, new stall, goal off track or missing reflection.")
+        for person in waiting.head(NEEDS_SHOWN).itertuples(index=False):
+            badges = " ".join(f":{REASON_COLOURS[r]}-badge[{REASONS[r]}]" for r in person.reasons)
+            left, right = st.columns([6, 1], vertical_alignment="center")
+            left.markdown(f"{badges} **{md_escape(person.name)}**"
+                          + (f" · {md_escape(person.cohort_name)}" if cohort_id is None else "")
+                          + f"  \n{md_escape(person.why)}")
+            if right.button("Open", key=f"{P}_needs_{person.student_id}", icon=":material/person_search:",
+                            width="stretch"):
+                open_student(person.student_id)
+        if len(waiting) > NEEDS_SHOWN:
+            st.caption(f"And {len(waiting) - NEEDS_SHOWN} more: filter the table below by flag to see them all.")
+
     # ------------------------------------------------------------ filters
     chosen_flags = st.pills(
         "Show only students flagged", list(FLAGS), selection_mode="multi", key=f"{P}_flags",
@@ -139,25 +157,6 @@ cols = st.columns(len(FLAGS) + 1)
 cols[0].metric("Students", totals["students"])
 for col, (key, label) in zip(cols[1:], FLAGS.items(), strict=False):
     col.metric(label, totals[key])
-
-if not institution:
-    # ------------------------------------------------------------ who needs me this week
-    waiting = needs_me(db, actor, cohort_id=cohort_id, board=df)
-    with st.container(border=True):
-        st.markdown(f"**Needs you this week** ({len(waiting)})" if len(waiting) else "**Needs you this week**")
-        if waiting.empty:
-            st.caption("Nobody: no overdue thank-you, unread reply, new stall, goal off track or missing reflection.")
-        for person in waiting.head(NEEDS_SHOWN).itertuples(index=False):
-            badges = " ".join(f":{REASON_COLOURS[r]}-badge[{REASONS[r]}]" for r in person.reasons)
-            left, right = st.columns([6, 1], vertical_alignment="center")
-            left.markdown(f"{badges} **{md_escape(person.name)}**"
-                          + (f" · {md_escape(person.cohort_name)}" if cohort_id is None else "")
-                          + f"  \n{md_escape(person.why)}")
-            if right.button("Open", key=f"{P}_needs_{person.student_id}", icon=":material/person_search:",
-                            width="stretch"):
-                open_student(person.student_id)
-        if len(waiting) > NEEDS_SHOWN:
-            st.caption(f"And {len(waiting) - NEEDS_SHOWN} more: filter the table below by flag to see them all.")
 
 tab_students, tab_charts, tab_comments, tab_export = st.tabs(
     ["Cohorts" if institution else "Students", "Charts", "Recent comments", "Export CSV"],

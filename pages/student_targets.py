@@ -14,7 +14,7 @@ from ui import forms
 from ui.campaign import CONTACT_PARAM, FieldErrors, link, requested_id
 from ui.comments import comment_thread
 from ui.guard import require
-from ui.widgets import md_escape, stage_badge, when
+from ui.widgets import md_escape, stage_badge, table_times, when
 
 db, actor = require(Role.STUDENT)
 
@@ -198,6 +198,7 @@ with add_tab:
             st.warning(last["notice"], icon=":material/groups:")
 
 # ---------------------------------------------------------------- the table
+STAGE_HELP = "How far you are with this person: " + ", then ".join(STAGE_LABELS.values()).lower() + "."
 with list_tab:
     if undo := st.session_state.get(UNDO):
         u1, u2 = st.columns([4, 1], vertical_alignment="center")
@@ -225,14 +226,15 @@ with list_tab:
                 else "No targets yet: add three to five people on the next tab, or import your LinkedIn connections.")
     else:
         ids = [c["id"] for c in found]
-        # User text goes into the table as data: the grid draws it as plain text, never as a link.
+        # User text goes into the table as data: the grid draws it as plain text, never as a link. The person
+        # and their stage come first, so a phone (390 px) shows both without scrolling sideways.
         table = pd.DataFrame({
             "Name": [f"{c['first_name']} {c['last_name']}".strip() for c in found],
+            "Stage": [stage_label(c["stage"], c.get("outreach_reply")) for c in found],
             "Organization": [c["organization"] for c in found],
             "Focus": [c["focus_occupation"] or "" for c in found],
-            "Stage": [stage_label(c["stage"], c.get("outreach_reply")) for c in found],
             "Priority": [c["priority"] for c in found],
-            "Last activity": [c["last_activity"] for c in found],
+            "Last activity": table_times(c["last_activity"] for c in found),
             "Referred by": [c["referred_by"] or "" for c in found],
         })
         selected = st.session_state.get(SELECTED)
@@ -248,7 +250,8 @@ with list_tab:
         st.caption(f"{len(found)} target(s). Click a column to sort; choose a row to edit it.")
         st.dataframe(table, key=table_key, on_select=picked, selection_mode="single-row", selection_default=default,
                      hide_index=True, width="stretch", height=min(420, 38 + 35 * len(found)),
-                     column_config={"Last activity": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+                     column_config={"Stage": st.column_config.TextColumn(help=STAGE_HELP),
+                                    "Last activity": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
                                     "Priority": st.column_config.NumberColumn(width="small")})
 
 # ---------------------------------------------------------------- the selected contact

@@ -89,6 +89,35 @@ def show(sections: dict[str, list[st.Page]] | list[st.Page], *, position: str = 
     return page
 
 
+# Up to this width Streamlit lays the open sidebar over the page (its "md" breakpoint). Streamlit closes
+# the sidebar after a page is chosen only when the browser calls itself a phone; a narrow window of any
+# browser (a phone asking for the desktop site, a split screen, a zoomed page) kept it open over the page
+# it had just opened. After a link of the sidebar is followed, this closes it there too: once Streamlit
+# has handled the click, and only if the sidebar is still open (its own closing toggles the same state).
+_OVERLAY_MAX_WIDTH = 768
+_CLOSE_SIDEBAR_AFTER_CHOOSING = """<script>
+(() => {
+  if (window.portalClosesSidebar) return;
+  window.portalClosesSidebar = true;
+  document.addEventListener("click", (event) => {
+    const chosen = event.target instanceof Element && event.target.closest('[data-testid="stSidebar"] a[href]');
+    if (!chosen || window.innerWidth > %d) return;
+    setTimeout(() => {
+      const close = document.querySelector(
+        '[data-testid="stSidebarCollapseButton"] button[aria-expanded="true"]');
+      if (close && window.innerWidth <= %d) close.click();
+    }, 0);
+  });
+})();
+</script>""" % (_OVERLAY_MAX_WIDTH, _OVERLAY_MAX_WIDTH)
+
+
+def close_sidebar_after_choosing() -> None:
+    """On a narrow screen, close the sidebar once a page is chosen in it (drawn in the sidebar, once per run;
+    the script is the portal's own, with nothing of anyone's text in it)."""
+    st.html(_CLOSE_SIDEBAR_AFTER_CHOOSING, unsafe_allow_javascript=True)
+
+
 def ensure_app_navigation() -> None:
     """Send a page that runs on its own (before app.py ever ran in this process) through app.py.
 

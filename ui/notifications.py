@@ -1,10 +1,10 @@
-"""Streamlit glue for notifications: the sidebar bell with the unread count, and opening a notification's page."""
+"""Streamlit glue for notifications: the bell with the unread count at the top of every page, and opening a
+notification's page."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
@@ -14,6 +14,8 @@ from core.store.db import Database
 from ui.nav import NOTIFICATIONS_PAGE
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+# The bell's row at the top of the page (its element carries the class st-key-<key>, which the tests find).
+BELL_KEY = "portal_bell"
 # A notification's page is a url path of one of the portal's own page scripts: nothing else is opened.
 _URL_PATH = re.compile(r"[a-z][a-z0-9_]{0,60}")
 
@@ -23,9 +25,11 @@ def bell_label(count: int) -> str:
     return f"Notifications · {count:,}" if count else "Notifications"
 
 
-def bell(where: Any, db: Database, actor: Actor) -> None:
-    """The link to the notifications page with the unread count (one count query per run)."""
+def bell(db: Database, actor: Actor) -> None:
+    """The link to the notifications page with the unread count (one count query per run), at the top right
+    of the page: on a phone the sidebar is closed, and the bell must show without opening it."""
     count = unread_count(db, actor)
+    where = st.container(horizontal=True, horizontal_alignment="right", key=BELL_KEY)
     where.page_link(NOTIFICATIONS_PAGE, label=bell_label(count),
                     icon=":material/notifications_active:" if count else ":material/notifications:",
                     help=f"{count:,} unread" if count else "Nothing unread")

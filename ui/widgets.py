@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -60,15 +62,18 @@ def md_escape(text: str | None) -> str:
 
 def local(value: datetime) -> datetime:
     """A stored (naive UTC) time in the portal's time zone."""
-    from datetime import timezone
-    from zoneinfo import ZoneInfo
-
     return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(get_settings().timezone))
 
 
 def when(value: datetime | None) -> str:
     """A stored time as a short local date-time, or an em dash."""
     return local(value).strftime("%d %b %Y, %H:%M") if value else "—"
+
+
+def table_times(values: Iterable[datetime | None]) -> list[datetime | None]:
+    """A table column of stored times as the portal's local wall-clock times: a table draws a time as it is
+    given, so a stored (UTC) time would show as UTC."""
+    return [local(v).replace(tzinfo=None) if v is not None else None for v in values]
 
 
 _ACTIONS = {"All": None, "Create": "create", "Update": "update", "Rejected": "reject"}

@@ -1,4 +1,5 @@
-"""The portal's health: schema version, row counts per table, and the database's size.
+"""The portal's health: problems in its settings to fix, schema version, row counts per table, and the
+database's size.
 
     portal health      print the report for the configured database (on DuckDB: portal stopped;
                        on PostgreSQL: any time)
@@ -14,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from core.admin.backup import open_for_command
-from core.config import get_settings
+from core.config import LOCAL_ADDRESS, Settings, get_settings
 from core.identity.access import SYSTEM, require_role
 from core.models import Actor, Role
 from core.store import dialect
@@ -36,6 +37,21 @@ class HealthReport:
     duckdb_version: str
     # Which store holds the data and its version: "DuckDB 2.0.0", "PostgreSQL 15.8".
     store: str = ""
+    # What in the settings the career office must fix, each said with the setting to change (see problems()).
+    problems: tuple[str, ...] = ()
+
+
+BASE_URL_MISSING = (
+    "Email is on, but the portal's public address is not set, so every link in every email points at "
+    f"{LOCAL_ADDRESS}, which the people who receive them cannot open. Set PORTAL_BASE_URL (or base_url in the "
+    "[portal] table of the secrets file) to the address people open the portal at, such as "
+    "https://interviews.example.edu, and restart the portal.")
+
+
+def problems(settings: Settings | None = None) -> tuple[str, ...]:
+    """What in the portal's settings the career office must fix, in words that name the setting."""
+    settings = settings or get_settings()
+    return (BASE_URL_MISSING,) if settings.emails_link_nowhere else ()
 
 
 def file_sizes(path: str) -> tuple[int | None, int | None]:
@@ -46,8 +62,8 @@ def file_sizes(path: str) -> tuple[int | None, int | None]:
     return (main.stat().st_size if main.exists() else None, wal.stat().st_size if wal.exists() else None)
 
 
-def report(db: Database, actor: Actor) -> HealthReport:
-    """The health report of this database (admins only)."""
+def report(db: Database, actor: Actor, *, settings: Settings | None = None) -> HealthReport:
+    """The health report of this database and of the portal's settings (admins only)."""
     require_role(actor, Role.ADMIN)
     version = schema_version(db)
     with db.cursor() as cur:
@@ -65,7 +81,8 @@ def report(db: Database, actor: Actor) -> HealthReport:
         else:
             main, wal = file_sizes(db.path)
             store = f"DuckDB {duckdb.__version__}"
-    return HealthReport(version, migrations, counts, db.path, main, wal, duckdb.__version__, store)
+    return HealthReport(version, migrations, counts, db.path, main, wal, duckdb.__version__, store,
+                        problems(settings))
 
 
 def human_bytes(size: int | None) -> str:
@@ -95,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         r = report(db, SYSTEM)
     finally:
         db.close()
+    for problem in r.problems:
+        print(f"PROBLEM         {problem}")
     print(f"database        {r.database_path}")
     print(f"size            {human_bytes(r.file_bytes)} (write-ahead log {human_bytes(r.wal_bytes)})")
     print(f"schema version  {r.schema_version:04d}   {r.store}")

@@ -34,7 +34,7 @@ from core.admin.library import read_content
 from core.campaign.ics import build_calendar
 from core.campaign.merge_fields import fill
 from core.clock import utcnow
-from core.config import Settings, get_settings
+from core.config import LOCAL_ADDRESS, Settings, get_settings
 from core.errors import MailError, check_id
 from core.identity.access import require_role
 from core.messaging import notify
@@ -60,8 +60,10 @@ def email_status(settings: Settings | None = None, *, for_career_office: bool = 
         return ("Email is not set up at your institution yet, so nothing is sent by email. Your notifications "
                 "still appear here in the portal.")
     if settings.email_configured:
+        links = (f" Links in emails open {settings.public_address}." if settings.base_url else
+                 f" Links in emails point at {LOCAL_ADDRESS}, which nobody else can open: set PORTAL_BASE_URL.")
         return (f"Email is on: sent through {settings.smtp_host}:{settings.smtp_port} "
-                f"({settings.smtp_security}) from {settings.smtp_from}.")
+                f"({settings.smtp_security}) from {settings.smtp_from}." + links)
     held = " This demo portal keeps the emails it would send on the Outbox page." if settings.demo_mode else ""
     return ("Email is off: no SMTP server is set (PORTAL_SMTP_HOST and PORTAL_SMTP_FROM, see "
             "docs/administration.md). Notifications still appear in the portal." + held)
@@ -82,8 +84,8 @@ def templates(cur: Cursor) -> dict[str, dict[str, Any]]:
 
 
 def _link(settings: Settings, page: str, params: str = "") -> str:
-    base = settings.base_url.rstrip("/")
-    return f"{base}/{page}" + (f"?{params}" if params else "")
+    """Every link in every email: the portal's public address (PORTAL_BASE_URL), a page, its parameters."""
+    return f"{settings.public_address}/{page}" + (f"?{params}" if params else "")
 
 
 def _digest_lines(values: dict[str, Any], settings: Settings) -> list[tuple[str, str]]:
@@ -151,6 +153,9 @@ def queue(cur: Cursor, due: list[Any], *, now: datetime, settings: Settings) -> 
     if not due or not (settings.email_configured or settings.demo_mode):
         return 0
     state = "pending" if settings.email_configured else "held"
+    if settings.emails_link_nowhere:
+        log.warning("email is on but PORTAL_BASE_URL is not set: the links in these emails point at %s, which "
+                    "the people who receive them cannot open", LOCAL_ADDRESS)
     people = {p["id"]: p for p in rows(
         cur, """SELECT id, email, first_name, last_name, active, role FROM users
                 WHERE id IN (SELECT unnest(CAST(? AS BIGINT[])))""", [sorted({d.user_id for d in due})])}

@@ -30,9 +30,9 @@ def smtp_server():
 
 
 def _bell(page):
-    """The bell: the sidebar's link with the unread count (the navigation lists the page too, without it)."""
-    return page.get_by_test_id("stSidebar").get_by_test_id("stPageLink-NavLink").filter(
-        has_text="Notifications")
+    """The bell: the link with the unread count at the top of the page (the sidebar lists the page too, without it)."""
+    return page.locator(".st-key-portal_bell").get_by_test_id("stPageLink-NavLink").filter(
+        has_text="Notifications", visible=True)
 
 
 def test_a_comment_rings_the_students_bell_and_its_email_opens_it_after_sign_in(portal, page, browser, demo_file):

@@ -152,3 +152,13 @@ def test_settings_take_a_postgres_url_and_refuse_another_scheme(monkeypatch):
     assert Settings(database_url="postgresql://portal@db/portal").jobs_in_process is False
     assert Settings(database_url="postgresql://portal@db/portal", jobs_in_process=True).jobs_in_process is True
     assert Settings().jobs_in_process is True  # the embedded default runs it inside the portal
+
+
+def test_the_public_address_is_optional_and_a_bad_one_is_refused_in_words(secrets, monkeypatch):
+    monkeypatch.delenv("PORTAL_BASE_URL", raising=False)
+    assert Settings().base_url == "" and Settings().public_address == "http://localhost:8501"
+    assert Settings(base_url=" https://interviews.example.edu/ ").public_address == "https://interviews.example.edu"
+    for bad in ("interviews.example.edu", "ftp://interviews.example.edu", "https://", "https://a.edu/?x=1"):
+        monkeypatch.setenv("PORTAL_BASE_URL", bad)
+        with pytest.raises(SettingsError, match="PORTAL_BASE_URL .*https://interviews.example.edu"):
+            Settings()

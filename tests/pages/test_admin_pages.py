@@ -462,3 +462,24 @@ def test_the_counselors_tab_stays_open_after_assigning(portal_env):
     [b for b in at.button if b.label == "Unassign"][0].click()
     at.run()
     assert "no longer follows" in at.success[0].value and _open_tab(at) == "Counselors"
+
+
+def test_the_health_page_says_plainly_when_emails_would_link_to_this_machine(portal_env, monkeypatch):
+    from core.config import get_settings
+
+    monkeypatch.setenv("PORTAL_SMTP_HOST", "mail.example.edu")
+    monkeypatch.setenv("PORTAL_SMTP_FROM", "portal@example.edu")
+    monkeypatch.delenv("PORTAL_BASE_URL", raising=False)
+    get_settings.cache_clear()
+    at = run_page("pages/admin_health.py", portal_env, "admin")
+    assert not at.exception
+    assert "Problems to fix" in [s.value for s in at.subheader]
+    [problem] = [e.value for e in at.error]
+    assert "PORTAL_BASE_URL" in problem and "http://localhost:8501" in problem and "cannot open" in problem
+
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://interviews.example.edu")
+    get_settings.cache_clear()
+    at = run_page("pages/admin_health.py", portal_env, "admin")
+    assert not at.exception and not at.error
+    assert "Problems to fix" not in [s.value for s in at.subheader]
+    assert "Links in emails open https://interviews.example.edu." in texts(at)

@@ -69,8 +69,8 @@ def _app(path, username: str) -> AppTest:
 
 
 def _bell(at: AppTest) -> list[str]:
-    """The labels of the sidebar's links (AppTest keeps the sidebar of an app's first run only: use a fresh one)."""
-    return [p.proto.label for p in at.sidebar.get("page_link")]
+    """The labels of the links at the top of the page, where the bell is (use a fresh run of the app)."""
+    return [p.proto.label for p in at.main.get("page_link")]
 
 
 def _in_order(node) -> list[str]:
@@ -234,7 +234,7 @@ def test_unread_only_hides_what_was_read(portal_env):
 def test_student_email_choices_save_and_read_back(portal_env):
     at = run_page("pages/account.py", portal_env, "student07")
     assert not at.exception, at.exception
-    assert "Notifications in the portal (the bell in the sidebar) are always on." in texts(at)
+    assert "Notifications in the portal (the bell at the top of every page) are always on." in texts(at)
     assert "Email is not set up at your institution yet" in at.info[0].value
     labels = {t.label for t in at.toggle}
     assert labels == {k.label for k in KINDS.values() if k.role == Role.STUDENT}

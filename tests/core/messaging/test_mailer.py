@@ -5,6 +5,7 @@ then shown failed to the career office (core/messaging/mailer.py)."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from core.errors import MailError
 from core.messaging import jobs, mailer, notify, reminders
 from core.models import (
     CommentCreate,
+    Role,
 )
 from core.oversight import comments
 from core.store.db import Database
@@ -169,3 +171,64 @@ def test_a_killed_runner_sends_nothing_twice(tmp_path):
         db.close()
     finally:
         slow.stop()
+
+
+# ---------------------------------------------------------------- the portal's public address in every link
+
+PUBLIC = "https://careers.example.edu/interviews"
+_URL = re.compile(r"""https?://[^\s"'<>]+""")
+
+
+def _every_email(db, settings, role=Role.STUDENT) -> list[tuple[str, str, str, str]]:
+    """(kind, plain text, HTML, List-Unsubscribe) of every email template the portal ships or keeps, for a person
+    of the role: a digest lists two students."""
+    person = {"first_name": "Alice", "role": role.value}
+    out = []
+    with db.cursor() as cur:
+        shipped = mailer.templates(cur)
+    assert len(shipped) >= 5, "every kind of reminder has an email template"
+    for kind, template in shipped.items():
+        due = reminders.Due(user_id=1, kind=kind, fact_key=f"{kind}:1", title="A reminder", body="Details",
+                            page="student_meetings", params="contact=5", send_at=MON, expires_at=MON,
+                            values={"students": [{"name": "Bob Lee", "why": "stalled", "student_id": 7},
+                                                 {"name": "Yara Lee", "why": "overdue", "student_id": 9}]})
+        subject, text, html_body = mailer.render(template, due, person, settings)
+        built = mailer._build({"to_address": "alice@example.edu", "subject": subject, "message_id": "<m@x>",
+                               "fact_key": due.fact_key, "body_text": text, "body_html": html_body,
+                               "attachment": None}, settings)
+        out.append((kind, text, html_body, built["List-Unsubscribe"]))
+    return out
+
+
+@pytest.mark.parametrize("configured", [PUBLIC, PUBLIC + "/"])
+def test_every_link_in_every_email_starts_with_the_public_address(db, configured):
+    settings = Settings(base_url=configured, smtp_host="mail.example.edu", smtp_from="portal@example.edu")
+    assert settings.public_address == PUBLIC
+    for kind, text, html_body, unsubscribe in _every_email(db, settings):
+        links = _URL.findall(text) + _URL.findall(html_body) + _URL.findall(unsubscribe)
+        assert links, f"the {kind} email links to the portal"
+        assert [u for u in links if not u.startswith(PUBLIC + "/")] == [], kind
+        assert f"{PUBLIC}/account?section=notifications" in text, kind
+        if kind == "digest":
+            assert f"{PUBLIC}/counselor_student?student=9" in text
+        else:
+            assert f"{PUBLIC}/student_meetings?contact=5" in text, kind
+    # A person's home page is the portal's own address.
+    home = reminders.Due(user_id=1, kind="digest", fact_key="d:1", title="t", body="b", page="counselor_home",
+                         params="", send_at=MON, expires_at=MON)
+    with db.cursor() as cur:
+        template = mailer.templates(cur)["digest"]
+    _, text, _ = mailer.render(template, home, {"first_name": "Dana", "role": "counselor"}, settings)
+    assert f"Open your dashboard: {PUBLIC}/\n" in text
+
+
+def test_without_the_public_address_links_point_at_this_machine_and_the_career_office_is_told(db):
+    settings = Settings(base_url="", smtp_host="mail.example.edu", smtp_from="portal@example.edu")
+    assert settings.emails_link_nowhere
+    [(_, text, _, _), *_] = _every_email(db, settings)
+    assert "http://localhost:8501/student_meetings?contact=5" in text
+    assert "PORTAL_BASE_URL" in mailer.email_status(settings)
+    assert "PORTAL_BASE_URL" not in mailer.email_status(settings, for_career_office=False)
+    told = Settings(base_url=PUBLIC, smtp_host="mail.example.edu", smtp_from="portal@example.edu")
+    assert not told.emails_link_nowhere and f"Links in emails open {PUBLIC}." in mailer.email_status(told)
+    assert not Settings(base_url="").emails_link_nowhere, "email off: nothing is sent, nothing to fix"
