@@ -285,7 +285,7 @@ def _goal_words(goal: Mapping[str, Any]) -> str:
     if goal["status"] == "missed":
         due = f" was due {goal['due_on']:%d %b}" if goal.get("due_on") else ""
         return f"Your cohort's goal of {goal['target']} {goal['label']}{due}: {goal['current']} so far"
-    return (f"Behind your cohort's pace: {goal['current']} of {goal['target']} {goal['label']}, "
+    return (f"Behind your cohort's pace on {goal['label']}: {goal['current']} so far, "
             f"{goal['expected_now']} expected by now")
 
 

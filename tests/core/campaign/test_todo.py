@@ -280,10 +280,11 @@ def test_goals_behind_pace_name_the_step_that_moves_them(world):
     write = next(i for i in items if i.kind == "write_to")
     assert write.contact_id == second and write.goals == (  # in the order of the goals' due dates
         "Your cohort's goal of 1 reflections written was due 01 Mar: 0 so far",
-        "Behind your cohort's pace: 0 of 4 interviews held, 2 expected by now")
+        "Behind your cohort's pace on interviews held: 0 so far, 2 expected by now")
     add = next(i for i in items if i.kind == "add_targets")
     assert (add.title, add.contact_id, add.goals) == (
-        "Add 2 more people to your targets", None, ("Behind your cohort's pace: 2 of 8 targets, 4 expected by now",))
+        "Add 2 more people to your targets", None,
+        ("Behind your cohort's pace on targets: 2 so far, 4 expected by now",))
     assert next(i for i in items if i.kind == "research").contact_id == first
     # Without the standings (or with every goal on track) the list holds no goal steps.
     assert [i for i in todo_list(world.db, a, now=NOW) if i.goals or i.kind == "add_targets"] == []
