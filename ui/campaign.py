@@ -64,19 +64,18 @@ def chosen_contact_id() -> int | None:
     return st.session_state.get(SHARED_KEY)
 
 
-def choose_contact(contact_id: int, *, address: bool = True) -> None:
+def choose_contact(contact_id: int) -> None:
     """Make this person the chosen contact of every campaign page: Research, Outreach, Meetings,
     Thank-yous and Keep in touch open on them. The choice is kept in one place, the session, and
     written to the address (`?contact=`) so a reload or a copied link keeps it.
 
-    Call it with the address when a person picks someone, never on every run: each change of the
-    address is a browser history entry, so Back would need several clicks to leave a page.
+    Call it when a person picks someone, never on every run: each change of the address is a browser
+    history entry, so Back would need several clicks to leave a page.
     """
     value = str(int(contact_id))
     st.session_state[SHARED_KEY] = int(contact_id)
-    # An address naming anyone else is a link still to follow (Back to an earlier page, say).
     st.session_state[FOLLOWED_KEY] = value
-    if address and st.query_params.get(CONTACT_PARAM) != value:
+    if st.query_params.get(CONTACT_PARAM) != value:
         st.query_params[CONTACT_PARAM] = value
 
 
