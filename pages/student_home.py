@@ -25,8 +25,7 @@ PAGE_TITLES = {"pages/student_targets.py": "Targets", "pages/student_research.py
                "pages/student_thank_you.py": "Thank-yous", "pages/student_reflection.py": "Reflection",
                "pages/student_keep_in_touch.py": "Keep in touch"}
 # The items whose detail is advice in words (the others' detail is a stored code, such as a channel).
-DETAIL_SHOWN = {"follow_up": "", "second_person": "", "referrer_thank_you": "Referred you: ", "after_decline": "",
-                "write_to": "", "research": ""}
+DETAIL_SHOWN = {"follow_up": "", "second_person": "", "referrer_thank_you": "Referred you: ", "after_decline": ""}
 
 
 def timing(item) -> str:
@@ -43,7 +42,6 @@ def timing(item) -> str:
 def todo_card(n: int, item) -> None:
     """One item: what to do and for whom, its timing, why, and a link to the page and person it concerns."""
     with st.container(border=True, key=f"student_home_todo_{n}"):
-        head, go = st.columns([4, 1], vertical_alignment="center")
         # The person's name once: in the title when it names them, else after it.
         who = "" if not item.contact_name or item.contact_name in item.title else md_escape(item.contact_name)
         if item.organization:
@@ -52,15 +50,15 @@ def todo_card(n: int, item) -> None:
         title = f"**{md_escape(item.title)}**"
         if item.urgency == "overdue":
             title = f":red[{title}]"
-        head.markdown(f"{URGENCY_ICON[item.urgency]} {title}"
-                      + (f" — {who}" if who else "") + (f"  \n{extra}" if extra else ""))
+        st.markdown(f"{URGENCY_ICON[item.urgency]} {title}"
+                    + (f" — {who}" if who else "") + (f"  \n{extra}" if extra else ""))
         if item.detail and item.kind in DETAIL_SHOWN:
-            head.markdown(DETAIL_SHOWN[item.kind] + md_escape(item.detail))
+            st.markdown(DETAIL_SHOWN[item.kind] + md_escape(item.detail))
         for goal in item.goals:
-            head.markdown(f":material/flag: {md_escape(goal)}")
+            st.markdown(f":material/flag: {md_escape(goal)}")
+        # Below the words, not beside them: the link's name stays whole on a phone.
         label = f"Open {PAGE_TITLES[item.page]}" + (f" for {md_escape(item.contact_name)}" if item.contact_name else "")
-        with go:
-            link(item.page, label, contact_id=item.contact_id, icon=":material/arrow_forward:")
+        link(item.page, label, contact_id=item.contact_id, icon=":material/arrow_forward:")
 
 
 st.title(f"Hello, {md_escape(actor.name.split(' ')[0])}")

@@ -247,11 +247,9 @@ def _next_steps(standing: dict[int, dict[str, Any]], contacts: dict) -> list[Tod
         contact = contacts[cid]
         untouched = not s["messages"] and not s["meetings"]  # no draft, no request, no meeting yet
         if untouched and s["stage"] == "target":
-            out.append(_item("research", "open", f"Research {_name(contact)} before you write", contact,
-                             detail="Notes on the person, the organization and the field, and the questions to ask"))
+            out.append(_item("research", "open", f"Research {_name(contact)} before you write", contact))
         elif untouched and s["stage"] == "research":
-            out.append(_item("write_to", "open", f"Write to {_name(contact)}", contact,
-                             detail="Ask for 20 to 30 minutes of advice, never for a job"))
+            out.append(_item("write_to", "open", f"Write to {_name(contact)}", contact))
         elif s["outreach_reply"] == "accepted" and not s["meetings"]:
             out.append(_item("schedule", "due", "They said yes: agree a time and schedule the meeting", contact))
         elif s["outreach_reply"] == "declined" and _decline_open(s, contact, standing, contacts):
