@@ -19,6 +19,13 @@ db, actor = require(Role.STUDENT)
 URGENCY_ICON = {"overdue": ":material/error:", "due": ":material/schedule:", "soon": ":material/event:",
                 "open": ":material/radio_button_unchecked:"}
 STATUS_WORDS = {"met": "goal met", "on_track": "on track", "behind": "behind pace", "missed": "missed"}
+SHOWN = 5  # the first items of the list; the rest open under "N more"
+PAGE_TITLES = {"pages/student_targets.py": "Targets", "pages/student_research.py": "Research",
+               "pages/student_outreach.py": "Outreach", "pages/student_meetings.py": "Meetings",
+               "pages/student_thank_you.py": "Thank-yous", "pages/student_reflection.py": "Reflection",
+               "pages/student_keep_in_touch.py": "Keep in touch"}
+# The items whose detail is advice in words (the others' detail is a stored code, such as a channel).
+DETAIL_SHOWN = {"follow_up": "", "second_person": "", "referrer_thank_you": "Referred you: ", "after_decline": ""}
 
 
 def timing(item) -> str:
@@ -32,34 +39,46 @@ def timing(item) -> str:
     return ""
 
 
+def todo_card(n: int, item) -> None:
+    """One item: what to do and for whom, its timing, why, and a link to the page and person it concerns."""
+    with st.container(border=True, key=f"student_home_todo_{n}"):
+        # The person's name once: in the title when it names them, else after it.
+        who = "" if not item.contact_name or item.contact_name in item.title else md_escape(item.contact_name)
+        if item.organization:
+            who += (" · " if who else "") + md_escape(item.organization)
+        extra = timing(item)
+        title = f"**{md_escape(item.title)}**"
+        if item.urgency == "overdue":
+            title = f":red[{title}]"
+        st.markdown(f"{URGENCY_ICON[item.urgency]} {title}"
+                    + (f" — {who}" if who else "") + (f"  \n{extra}" if extra else ""))
+        if item.detail and item.kind in DETAIL_SHOWN:
+            st.markdown(DETAIL_SHOWN[item.kind] + md_escape(item.detail))
+        for goal in item.goals:
+            st.markdown(f":material/flag: {md_escape(goal)}")
+        # Below the words, not beside them: the link's name stays whole on a phone.
+        label = f"Open {PAGE_TITLES[item.page]}" + (f" for {md_escape(item.contact_name)}" if item.contact_name else "")
+        link(item.page, label, contact_id=item.contact_id, icon=":material/arrow_forward:")
+
+
 st.title(f"Hello, {md_escape(actor.name.split(' ')[0])}")
 
+goals = goal_progress(db, actor, actor.user_id)
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader("To do")
-    items = todo_list(db, actor)
+    items = todo_list(db, actor, goals=goals)
     if not items:
         st.success("Nothing waiting on you. Add a target or plan your next meeting.")
-    for i, item in enumerate(items):
-        with st.container(border=True, key=f"student_home_todo_{i}"):
-            head, go = st.columns([4, 1], vertical_alignment="center")
-            who = md_escape(item.contact_name)
-            if item.organization:
-                who += f" · {md_escape(item.organization)}"
-            extra = timing(item)
-            title = f"**{md_escape(item.title)}**"
-            if item.urgency == "overdue":
-                title = f":red[{title}]"
-            head.markdown(f"{URGENCY_ICON[item.urgency]} {title}"
-                          + (f" — {who}" if who else "") + (f"  \n{extra}" if extra else ""))
-            if item.detail and item.kind in ("follow_up", "second_person", "referrer_thank_you"):
-                head.caption(("Referred you: " if item.kind == "referrer_thank_you" else "") + md_escape(item.detail))
-            with go:
-                link(item.page, "Open", contact_id=item.contact_id, icon=":material/arrow_forward:")
+    for n, item in enumerate(items[:SHOWN]):
+        todo_card(n, item)
+    if len(items) > SHOWN:
+        with st.expander(f"{len(items) - SHOWN} more to do", icon=":material/expand_more:"):
+            for n, item in enumerate(items[SHOWN:], start=SHOWN):
+                todo_card(n, item)
 
 with right:
     st.subheader("Cohort goals")
-    goals = goal_progress(db, actor, actor.user_id)
     if not goals:
         st.caption("Your cohort has not set goals yet.")
     for g in goals:

@@ -11,7 +11,7 @@ from core.errors import DuplicateRecord, ImportProblem, NotFound, WriteConflict
 from core.models import SOURCE_LABELS, STAGE_LABELS, ContactCreate, ContactUpdate, Role, Source, Stage, stage_label
 from core.network import volunteers
 from ui import forms
-from ui.campaign import CONTACT_PARAM, FieldErrors, link, requested_id
+from ui.campaign import CONTACT_PARAM, FieldErrors, choose_contact, follow_address, link, requested_id
 from ui.comments import comment_thread
 from ui.guard import require
 from ui.widgets import md_escape, stage_badge, table_times, when
@@ -36,6 +36,7 @@ if ((raw_contact := st.query_params.get(CONTACT_PARAM))
     st.session_state["student_targets_from_url"] = raw_contact
     if (wanted := requested_id(what="contact")) is not None:
         st.session_state[SELECTED] = wanted
+        follow_address()  # the person a link names is the one the other campaign pages open on
 
 # ---------------------------------------------------------------- focus occupations
 occupations = core_contacts.list_focus_occupations(db, actor, actor.user_id)
@@ -125,6 +126,8 @@ def select(contact_id: int | None) -> None:
     """Show this contact's edit form (a fresh table key clears the row highlighted before)."""
     st.session_state[SELECTED] = contact_id
     st.session_state[TABLE_ROUND] = st.session_state.get(TABLE_ROUND, 0) + 1
+    if contact_id is not None:
+        choose_contact(contact_id)
 
 
 def added(contact, add_round: int) -> None:
@@ -246,6 +249,8 @@ with list_tab:
         def picked(table_key: str = table_key, ids: list = ids) -> None:
             rows = st.session_state[table_key].selection.rows
             st.session_state[SELECTED] = ids[rows[0]] if rows else None
+            if rows:  # the person chosen here is the one Research, Outreach and the rest open on
+                choose_contact(ids[rows[0]])
 
         st.caption(f"{len(found)} target(s). Click a column to sort; choose a row to edit it.")
         st.dataframe(table, key=table_key, on_select=picked, selection_mode="single-row", selection_default=default,

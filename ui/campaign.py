@@ -19,7 +19,8 @@ from core.store.db import Database
 from ui.widgets import md_escape, stage_badge
 
 CONTACT_PARAM = "contact"
-SHARED_KEY = "campaign_contact_id"
+SHARED_KEY = "campaign_contact_id"  # the chosen contact, the one place every campaign page reads it from
+FOLLOWED_KEY = "campaign_contact_followed"  # the last `?contact=` value acted on
 
 # Colours of the referral map, one per stage (light fills so the names stay readable).
 STAGE_FILL = {
@@ -58,50 +59,73 @@ def requested_id(what: str = "contact") -> int | None:
     return requested
 
 
+def chosen_contact_id() -> int | None:
+    """The contact the student chose last, on any campaign page or by following a link (None: nobody yet)."""
+    return st.session_state.get(SHARED_KEY)
+
+
+def choose_contact(contact_id: int) -> None:
+    """Make this person the chosen contact of every campaign page: Research, Outreach, Meetings,
+    Thank-yous and Keep in touch open on them. The choice is kept in one place, the session, and
+    written to the address (`?contact=`) so a reload or a copied link keeps it.
+
+    Call it when a person picks someone, never on every run: each change of the address is a browser
+    history entry, so Back would need several clicks to leave a page.
+    """
+    value = str(int(contact_id))
+    st.session_state[SHARED_KEY] = int(contact_id)
+    st.session_state[FOLLOWED_KEY] = value
+    if st.query_params.get(CONTACT_PARAM) != value:
+        st.query_params[CONTACT_PARAM] = value
+
+
+def follow_address(contacts: dict[int, Any] | None = None) -> int | None:
+    """The contact a followed link (or a reload) names in `?contact=`, made the chosen one; None when the
+    address names nobody new. An address already followed is not followed again, so a person's later
+    pick on any page stands. `contacts` limits it to the people this page lists."""
+    raw = st.query_params.get(CONTACT_PARAM)
+    requested, _ = _requested_contact()
+    if requested is None or st.session_state.get(FOLLOWED_KEY) == raw:
+        return None
+    if contacts is not None and requested not in contacts:
+        return None
+    st.session_state[SHARED_KEY] = requested
+    st.session_state[FOLLOWED_KEY] = raw
+    return requested
+
+
 def contact_picker(db: Database, actor: Actor, *, key: str, label: str = "Contact",
                    contacts: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
     """Choose one of the acting student's contacts; the choice follows the student across pages.
 
-    The choice comes from the `?contact=` query parameter (a link was followed), else this page's
-    last choice, else the last one made on any page. Only contacts core lists for this actor can
-    be chosen, so an edited URL never reaches another student's contact; an address that names no
-    contact at all (text, a huge number) gets a message, never a traceback.
-
-    The URL is written only when the person picks another contact: writing it on every run would
-    add a browser history entry per run, so Back would need several clicks to leave a page.
+    The page opens on the person a followed link names (`?contact=`), else on the person chosen last on
+    any campaign page (chosen_contact_id), else on the first of the list. Picking another person makes
+    them the chosen one everywhere (choose_contact). Only contacts core lists for this actor can be
+    chosen, so an edited URL never reaches another student's contact; an address that names no contact
+    at all (text, a huge number) gets a message, never a traceback.
     """
     contacts = list_contacts(db, actor) if contacts is None else contacts
     if not contacts:
         return None
     by_id = {c["id"]: c for c in contacts}
     requested, malformed = _requested_contact()
-    applied_key = f"{key}_from_url"
-    raw = st.query_params.get(CONTACT_PARAM)
     if malformed:
         st.warning("The address names no contact (the contact number in it is not valid); showing one of yours "
                    "instead.", icon=":material/link_off:")
     elif requested is not None and requested not in by_id:
         st.warning("That contact is not in this list; showing one of yours instead.")
-        requested = None
-    if requested is not None and key in st.session_state and st.session_state.get(applied_key) == raw:
-        # A rerun of the page whose address was already followed: the person's later pick stands.
-        requested = None
-    if requested is not None:
-        st.session_state[applied_key] = raw
-    current = st.session_state.get(key)
-    shared = st.session_state.get(SHARED_KEY)
-    choice = next(c for c in (requested, current, shared, contacts[0]["id"]) if c in by_id)
-    st.session_state[key] = choice
+    follow_address(by_id)
+    chosen = chosen_contact_id()
+    # A page listing only some people (Thank-yous lists those met) shows its first when the chosen one is
+    # not among them, and leaves the choice as it was for the other pages.
+    st.session_state[key] = chosen if chosen in by_id else contacts[0]["id"]
 
     def remember() -> None:
-        picked = str(st.session_state[key])
-        st.query_params[CONTACT_PARAM] = picked
-        st.session_state[applied_key] = picked
+        choose_contact(st.session_state[key])
 
-    chosen = st.selectbox(label, list(by_id), key=key, format_func=lambda cid: contact_label(by_id[cid]),
+    picked = st.selectbox(label, list(by_id), key=key, format_func=lambda cid: contact_label(by_id[cid]),
                           on_change=remember)
-    st.session_state[SHARED_KEY] = chosen
-    return by_id[chosen]
+    return by_id[picked]
 
 
 def link(page: str, label: str, *, contact_id: int | None = None, icon: str | None = None) -> None:

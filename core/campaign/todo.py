@@ -3,12 +3,21 @@
 Nothing here is stored or scheduled: each item is derived from timestamps already in the
 database (meetings held, thank-yous sent, requests sent and replies), with the timing rules of
 core/rules/timing.py and core/rules/facts.py, so the list cannot disagree with what was entered.
+
+It covers every stage, so "nothing waiting" is said only when nothing is: no targets yet; a target
+not researched; a researched person not yet written to; a yes to schedule; a no (try another person
+at the organization, or ask for a referral); and, given the student's goal standings (read by the
+caller from core.oversight.progress, an area above this one), the step that moves each goal the
+student is behind on. Most urgent first: late thank-yous, then replies to answer and thank-yous
+due, meetings to log, follow-ups and notes due, the rest of the open work, then the next steps of
+the campaign, furthest along the pipeline first.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +33,10 @@ UPCOMING_DAYS = 7
 # Where each kind of item is done (the page file under pages/).
 PAGES = {
     "add_targets": "pages/student_targets.py",
+    "research": "pages/student_research.py",
+    "write_to": "pages/student_outreach.py",
+    "schedule": "pages/student_meetings.py",
+    "after_decline": "pages/student_targets.py",
     "thank_you": "pages/student_thank_you.py",
     "referrer_thank_you": "pages/student_thank_you.py",
     "follow_up": "pages/student_outreach.py",
@@ -33,15 +46,30 @@ PAGES = {
     "draft": "pages/student_outreach.py",
     "reflection": "pages/student_reflection.py",
     "keep_in_touch": "pages/student_keep_in_touch.py",
+    "ask_referral": "pages/student_keep_in_touch.py",
     "where_i_landed": "pages/student_keep_in_touch.py",
 }
 
-_URGENCY = {"overdue": 0, "due": 1, "soon": 2, "open": 3}
+# The order the list is read in (an overdue item comes before all of these): replies to answer and
+# thank-yous due; meetings held to log; follow-ups, notes and meetings coming; the rest of the work
+# already started; then the campaign's next steps, furthest along the pipeline first.
+_RANK = {
+    "thank_you": 1, "referrer_thank_you": 1, "schedule": 1,
+    "log_meeting": 2,
+    "follow_up": 3, "second_person": 3, "keep_in_touch": 3, "meeting_soon": 3,
+    "draft": 4, "reflection": 4, "where_i_landed": 4,
+    "after_decline": 5, "ask_referral": 5, "write_to": 6, "research": 7, "add_targets": 8,
+}
+
+BEHIND = ("behind", "missed")
+"""The goal standings (core.oversight.progress.goal_progress) that earn a step on the list."""
 
 
 @dataclass(frozen=True)
 class TodoItem:
-    """One thing to do. `contact_name` is the student's own text: render it as text, never as markup."""
+    """One thing to do. `contact_name`, and `title` when it names the person, hold the student's own
+    text: render them as text, never as markup. `goals` says which of the cohort's goals the step
+    moves, for the goals the student is behind on."""
 
     kind: str
     urgency: str  # overdue | due | soon | open
@@ -54,10 +82,16 @@ class TodoItem:
     hours_late: int | None = None
     detail: str = ""
     item_id: int | None = None
+    goals: tuple[str, ...] = ()
 
     @property
     def page(self) -> str:
         return PAGES[self.kind]
+
+    @property
+    def rank(self) -> int:
+        """Where the item stands in the list's order: 0 for anything overdue, then by kind (_RANK)."""
+        return 0 if self.urgency == "overdue" else _RANK[self.kind]
 
 
 def _hours(delta: timedelta) -> int:
@@ -84,8 +118,12 @@ def student_settings(db: Database, actor: Actor, student_id: int) -> dict[str, A
 
 
 def todo_list(db: Database, actor: Actor, student_id: int | None = None, *, now: datetime | None = None,
-              zone: str | None = None) -> list[TodoItem]:
-    """Everything the student should do next, most urgent first."""
+              zone: str | None = None, goals: Sequence[Mapping[str, Any]] = ()) -> list[TodoItem]:
+    """Everything the student should do next, most urgent first.
+
+    `goals` are the student's standings against the cohort's goals (core.oversight.progress.goal_progress,
+    which this area may not read itself): each goal behind pace or missed adds the step that moves it,
+    or marks the item already on the list that does."""
     student_id = actor.user_id if student_id is None else student_id
     now = now or utcnow()
     zone = zone or get_settings().timezone
@@ -94,8 +132,9 @@ def todo_list(db: Database, actor: Actor, student_id: int | None = None, *, now:
     with db.cursor() as cur:
         require_read_student(cur, actor, student_id)
         contacts = {c["id"]: c for c in rows(
-            cur, """SELECT id, first_name, last_name, organization, archived_at, referred_by_contact_id
-                    FROM contacts WHERE student_id = ?""", [student_id])}
+            cur, """SELECT id, first_name, last_name, organization, archived_at, referred_by_contact_id, priority,
+                           created_at
+                    FROM contacts WHERE student_id = ? ORDER BY priority, created_at, id""", [student_id])}
         active = {cid for cid, c in contacts.items() if c["archived_at"] is None}
         if not active:
             items.append(TodoItem("add_targets", "open", "List three to five people whose work you want to understand"))
@@ -168,8 +207,130 @@ def todo_list(db: Database, actor: Actor, student_id: int | None = None, *, now:
             if c["contact_id"] in active:
                 items.append(_item("where_i_landed", "open", "Tell them where you landed", contacts[c["contact_id"]],
                                    item_id=c["outcome_id"]))
-    items.sort(key=lambda i: (_URGENCY[i.urgency], i.due_at or datetime.max, i.kind, i.contact_name))
+
+        standing = _standing(cur, student_id, contacts, active)
+    items.extend(_next_steps(standing, contacts))
+    items = _with_goals(items, goals, standing, contacts, now)
+    order = {cid: n for n, cid in enumerate(contacts)}  # priority, then the order they were added
+    items.sort(key=lambda i: (i.rank, not i.goals, i.due_at or datetime.max, order.get(i.contact_id, -1), i.kind,
+                              i.contact_name))
     return items
+
+
+def _standing(cur, student_id: int, contacts: dict, active: set) -> dict[int, dict[str, Any]]:
+    """Where each active contact stands, for the next steps: its stage (core.rules.facts.PROGRESS), its
+    latest reply, when it last said no, whether anything was written to it since, and its meetings."""
+    found = rows(cur, facts.for_one_student(f"""
+        WITH {facts.ONE_STUDENT}{facts.ctes(facts.PROGRESS, facts.LATEST_REPLY)},
+        o AS (SELECT contact_id, count(*) AS messages, max(sent_at) AS last_sent_at,
+                     max(coalesce(replied_at, sent_at)) FILTER (WHERE reply = 'declined') AS declined_at
+              FROM outreach_messages WHERE student_id IN (SELECT student_id FROM sc) GROUP BY contact_id),
+        m AS (SELECT contact_id, count(*) FILTER (WHERE status <> 'cancelled') AS meetings,
+                     count(*) FILTER (WHERE status = 'held') AS held
+              FROM meetings WHERE student_id IN (SELECT student_id FROM sc) GROUP BY contact_id)
+        SELECT p.contact_id, p.stage, p.outreach_at, r.outreach_reply, coalesce(o.messages, 0) AS messages,
+               o.last_sent_at, o.declined_at, coalesce(m.meetings, 0) AS meetings, coalesce(m.held, 0) AS held
+        FROM progress p LEFT JOIN f_latest_reply r ON r.contact_id = p.contact_id
+        LEFT JOIN o ON o.contact_id = p.contact_id LEFT JOIN m ON m.contact_id = p.contact_id
+        WHERE p.archived_at IS NULL""", student_id), [student_id])
+    return {s["contact_id"]: s for s in found if s["contact_id"] in active}
+
+
+def _next_steps(standing: dict[int, dict[str, Any]], contacts: dict) -> list[TodoItem]:
+    """The campaign's next step with each person nothing else on the list is about: research a new
+    target, write to a person researched, schedule a yes, and after a no, another person or a referral."""
+    out: list[TodoItem] = []
+    for cid in contacts:  # priority first, then the order they were added
+        s = standing.get(cid)
+        if s is None:
+            continue
+        contact = contacts[cid]
+        untouched = not s["messages"] and not s["meetings"]  # no draft, no request, no meeting yet
+        if untouched and s["stage"] == "target":
+            out.append(_item("research", "open", f"Research {_name(contact)} before you write", contact))
+        elif untouched and s["stage"] == "research":
+            out.append(_item("write_to", "open", f"Write to {_name(contact)}", contact))
+        elif s["outreach_reply"] == "accepted" and not s["meetings"]:
+            out.append(_item("schedule", "due", "They said yes: agree a time and schedule the meeting", contact))
+        elif s["outreach_reply"] == "declined" and _decline_open(s, contact, standing, contacts):
+            out.append(_item("after_decline", "open",
+                             "They said no: try another person at the organization, or ask them who else to talk to",
+                             contact, due_at=s["declined_at"], detail=_second_person_hint(contacts, contact)))
+    return out
+
+
+def _decline_open(s: dict[str, Any], contact: dict, standing: dict[int, dict[str, Any]], contacts: dict) -> bool:
+    """Whether a no is still waiting for its next step. It is taken once the student writes to the person
+    again (to ask who else to talk to), meets them after all (a referral is recorded with a meeting), or
+    adds, or has written to, another person at the same organization."""
+    declined_at = s["declined_at"]
+    if declined_at is None or s["meetings"] or (s["last_sent_at"] is not None and s["last_sent_at"] > declined_at):
+        return False
+    org = (contact["organization"] or "").strip().lower()
+    if not org:
+        return True
+    for other_id, other in standing.items():
+        peer = contacts[other_id]
+        if other_id == contact["id"] or (peer["organization"] or "").strip().lower() != org:
+            continue
+        if peer["created_at"] > declined_at or other["outreach_at"] is not None:
+            return False
+    return True
+
+
+def _goal_words(goal: Mapping[str, Any]) -> str:
+    """What a goal the student is behind on asks, in words."""
+    if goal["status"] == "missed":
+        due = f" was due {goal['due_on']:%d %b}" if goal.get("due_on") else ""
+        return f"Your cohort's goal of {goal['target']} {goal['label']}{due}: {goal['current']} so far"
+    return (f"Behind your cohort's pace on {goal['label']}: {goal['current']} so far, "
+            f"{goal['expected_now']} expected by now")
+
+
+def _with_goals(items: list[TodoItem], goals: Sequence[Mapping[str, Any]], standing: dict[int, dict[str, Any]],
+                contacts: dict, now: datetime) -> list[TodoItem]:
+    """Each goal behind pace (or missed) names the step that moves it: the item already on the list that
+    does, else a new one."""
+    for goal in goals:
+        if goal["status"] not in BEHIND:
+            continue
+        words = _goal_words(goal)
+        kind, contact_id = _goal_step(goal["metric"], items, standing, contacts)
+        at = next((n for n, i in enumerate(items) if i.kind == kind and i.contact_id == contact_id), None)
+        if at is not None:
+            items[at] = replace(items[at], goals=(*items[at].goals, words))
+            continue
+        if kind == "add_targets":
+            short = int(goal["target"] if goal["status"] == "missed" else goal["expected_now"]) - int(goal["current"])
+            more = max(1, short) if goal["metric"] == "targets" else 1
+            title = f"Add {more} more {'person' if more == 1 else 'people'} to your targets"
+            items.append(TodoItem("add_targets", "open", title, goals=(words,)))
+        else:  # ask_referral: the one step no other item names
+            items.append(_item(kind, "open", f"Ask {_name(contacts[contact_id])} who else you could talk to",
+                               contacts[contact_id], goals=(words,)))
+    return items
+
+
+def _goal_step(metric: str, items: list[TodoItem], standing: dict[int, dict[str, Any]],
+               contacts: dict) -> tuple[str, int | None]:
+    """The step that moves a goal's figure soonest, as (kind, contact): for a figure further down the
+    pipeline, the step it waits on when nothing is ready to count."""
+    def first(kind: str) -> int | None:
+        return next((i.contact_id for i in items if i.kind == kind), None)
+
+    ready = {"thanked": "thank_you", "reflections": "reflection"}.get(metric)
+    if ready and (cid := first(ready)) is not None:
+        return ready, cid
+    if metric == "referrals":
+        met = [cid for cid in contacts if standing.get(cid, {}).get("held")]
+        if met:
+            return "ask_referral", met[0]
+    chain = {"targets": (), "researched": ("research",), "outreach_sent": ("write_to", "research")}.get(
+        metric, ("schedule", "write_to", "research"))
+    for kind in chain:
+        if (cid := first(kind)) is not None:
+            return kind, cid
+    return "add_targets", None
 
 
 def _follow_ups(cur, student_id: int, contacts: dict, active: set, cohort_timing: dict, now: datetime,
@@ -206,5 +367,9 @@ def _second_person_hint(contacts: dict, contact: dict) -> str:
 
 def _item(kind: str, urgency: str, title: str, contact: dict, **extra: Any) -> TodoItem:
     return TodoItem(kind, urgency, title, contact_id=contact["id"],
-                    contact_name=f"{contact['first_name']} {contact['last_name']}".strip(),
+                    contact_name=_name(contact),
                     organization=contact["organization"] or "", **extra)
+
+
+def _name(contact: dict) -> str:
+    return f"{contact['first_name']} {contact['last_name']}".strip()
