@@ -1,15 +1,16 @@
-"""The "Sent on" day and time (ui/sent_on.py) on the pages that mark a note sent (AppTest): a thank-you emailed on
+"""The "Sent on" day and time (ui/sent_on.py) on the pages that mark a message sent (AppTest): a thank-you emailed on
 time and logged after the window is on time; a time before the meeting is refused with the text kept; a
-keep-in-touch note keeps the day and time it went out."""
+keep-in-touch note and a request keep the day and time they went out, and a time still to come is refused."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from core.campaign import keep_in_touch, thanks
+from core.campaign import keep_in_touch, outreach, thanks
 from core.clock import utcnow
 from core.config import get_settings
+from core.models import Channel, OutreachCreate
 from tests.pages.student_page_helpers import _actor, _page, _texts, _with_db
 
 
@@ -79,3 +80,23 @@ def test_a_keep_in_touch_note_keeps_the_day_and_time_it_went_out(portal_env):
     [note] = [f for f in _with_db(portal_env, lambda db: keep_in_touch.list_follow_ups(db, actor, actor.user_id))
               if f["body"] == "I read the report you mentioned."]
     assert note["sent_at"] == went
+
+
+def test_outreach_marked_sent_keeps_its_day_and_time_and_refuses_a_time_to_come(portal_env):
+    actor = _actor(portal_env, "student07")
+    at = _page(portal_env, "student_outreach", "student07")
+    cid = at.selectbox(key="student_outreach_contact").value
+    draft = _with_db(portal_env, lambda db: outreach.create_draft(db, actor, cid, OutreachCreate(
+        channel=Channel.EMAIL, purpose="request", subject="Twenty minutes?", body="Hello")))
+    at.run()
+    key = f"student_outreach_sent_{draft}"
+    _give_sent_on(at, key, (utcnow() + timedelta(hours=2)).replace(second=0))
+    at.button(key=f"FormSubmitter:student_outreach_sent_{draft}-Mark sent").click().run()
+    assert not at.exception
+    assert any("cannot be in the future" in e.value for e in at.error), [e.value for e in at.error]
+    went = (utcnow() - timedelta(hours=26)).replace(second=0)
+    _give_sent_on(at, key, went)
+    at.button(key=f"FormSubmitter:student_outreach_sent_{draft}-Mark sent").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    [sent] = [m for m in _with_db(portal_env, lambda db: outreach.list_messages(db, actor, cid)) if m["id"] == draft]
+    assert sent["sent_at"] == went
