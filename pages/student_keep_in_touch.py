@@ -1,5 +1,6 @@
-"""Keep in touch and outcomes: log later follow-ups (news, a shared resource, a check-in), record
-where the student landed and which contacts helped, and send each of them a "where I landed" note."""
+"""Keep in touch and outcomes: log later follow-ups (news, a shared resource, a check-in) with the day and
+time they went out, record where the student landed and which contacts helped (once per form; edited in
+place, removed with Undo), and send each of them a "where I landed" note."""
 
 from datetime import timedelta
 

@@ -107,7 +107,8 @@ def list_follow_ups(db: Database, actor: Actor, student_id: int) -> list[dict[st
                     [student_id])
 
 
-OUTCOME_FIELDS = ("kind", "organization", "title", "description", "decided_on", "helped_contact_ids")
+# What the outcome form shows in words: a save from a stale form shows the saved values of these.
+OUTCOME_FIELDS = ("kind", "organization", "title", "description", "decided_on")
 
 
 def _helpers(cur: Cursor, actor: Actor, contact_ids: list[int]) -> list[int]:
@@ -164,14 +165,13 @@ def update_outcome(db: Database, actor: Actor, outcome_id: int, data: OutcomeCre
 
     def work(cur: Cursor) -> None:
         found = owned_row(cur, actor, "outcomes", outcome_id)
-        found["helped_contact_ids"] = _helped(cur, outcome_id)
         versioning.check(found, expected_version, what="outcome", fields=OUTCOME_FIELDS)
         helped = _helpers(cur, actor, data.helped_contact_ids)
         cur.execute("""UPDATE outcomes SET kind = ?, organization = ?, title = ?, description = ?, decided_on = ?,
                               updated_at = ?, version = version + 1 WHERE id = ?""",
                     [data.kind.value, data.organization, data.title, data.description, data.decided_on, now,
                      outcome_id])
-        if helped != found["helped_contact_ids"]:
+        if helped != _helped(cur, outcome_id):
             cur.execute("DELETE FROM outcome_contacts WHERE outcome_id = ?", [outcome_id])
             for contact_id in helped:
                 cur.execute("INSERT INTO outcome_contacts VALUES (?, ?)", [outcome_id, contact_id])
