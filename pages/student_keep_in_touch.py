@@ -1,21 +1,21 @@
-"""Keep in touch and outcomes: log later follow-ups (news, a shared resource, a check-in), record
-where the student landed and which contacts helped, and send each of them a "where I landed" note."""
+"""Keep in touch and outcomes: log later follow-ups (news, a shared resource, a check-in) with the day and
+time they went out, record where the student landed and which contacts helped (once per form; edited in
+place, removed with Undo), and send each of them a "where I landed" note."""
 
 from datetime import timedelta
 
 import streamlit as st
-from pydantic import ValidationError
 
 from core.admin.library import list_items
 from core.campaign import keep_in_touch, merge_fields
 from core.campaign.contacts import list_contacts
 from core.clock import utcnow
-from core.errors import NotFound, WriteConflict
-from core.models import FollowUpCreate, FollowUpKind, OutcomeCreate, OutcomeKind, Role, field_errors
+from core.models import FollowUpCreate, FollowUpKind, OutcomeCreate, OutcomeKind, Role
 from ui import forms
 from ui.campaign import FieldErrors, contact_label, contact_picker
 from ui.comments import comment_thread
 from ui.guard import require
+from ui.sent_on import sent_on
 from ui.widgets import local, md_escape, when
 
 db, actor = require(Role.STUDENT)
@@ -24,6 +24,16 @@ KIND_WORDS = {FollowUpKind.NEWS: "News", FollowUpKind.RESOURCE: "A resource to s
               FollowUpKind.OTHER: "Other"}
 OUTCOME_WORDS = {OutcomeKind.INTERNSHIP: "Internship", OutcomeKind.JOB_OFFER: "Job offer",
                  OutcomeKind.NONE: "Nothing yet", OutcomeKind.OTHER: "Other"}
+OUTCOME_LABELS = {"kind": "Outcome", "organization": "Organization", "title": "Title", "description": "What happened",
+                  "decided_on": "Decided on", "helped_contact_ids": "Contacts who helped"}
+# The outcome just removed, kept for its Undo.
+REMOVED_OUTCOME = "student_keep_in_touch_removed_outcome"
+
+
+def outcome_words(o: dict) -> str:
+    """An outcome in a few words (plain text): what, as what, where."""
+    return " · ".join(w for w in (OUTCOME_WORDS[OutcomeKind(o["kind"])], o["title"], o["organization"]) if w)
+
 
 st.title("Keep in touch")
 st.caption("Reach out now and then, especially with good news or something useful to share.")
@@ -34,6 +44,7 @@ if not contacts:
 
 log_tab, landed_tab = st.tabs(["Follow-ups", "Where I landed"])
 KINDS = [k for k in FollowUpKind if k != FollowUpKind.WHERE_I_LANDED]
+SENT = "Already sent"
 
 with log_tab:
     contact = contact_picker(db, actor, key="student_keep_in_touch_contact", contacts=contacts)
@@ -48,22 +59,25 @@ with log_tab:
                 if template else "")
         body = st.text_area("Message", value=text, height=160, key=f"student_keep_in_touch_body_{k}")
         errors.slot("body")
-        when_choice = st.radio("When", ["Sent today", "Plan it for a date"], horizontal=True, key=f"{k}_when")
+        when_choice = st.radio("When", [SENT, "Plan it for a date"], horizontal=True, key=f"{k}_when")
+        # Sent earlier (logged a day late, say): the day and time it went out.
+        add_sent_at = sent_on(f"{k}_sent")
         due = st.date_input("Planned date", value=local(utcnow()).date() + timedelta(days=30), key=f"{k}_due")
         errors.slot("due_on")
         add_clicked = st.form_submit_button("Save", type="primary")
     add_message = st.empty()
     default_due = local(utcnow()).date() + timedelta(days=30)
-    untouched = (kind == KINDS[0] and body == text and when_choice == "Sent today" and due == default_due)
+    untouched = (kind == KINDS[0] and body == text and when_choice == SENT and add_sent_at is None
+                 and due == default_due)
     if add_clicked and forms.is_repeat(add_name, untouched):
         # The second click of a double click, on the form drawn anew with the template: nothing more.
         add_message.success("Saved.", icon=":material/check:")
     elif add_clicked:
         key = forms.form_key(add_name)
-        planned = when_choice != "Sent today"
+        planned = when_choice != SENT
         result = forms.submit(lambda: keep_in_touch.add_follow_up(
             db, actor, contact["id"], FollowUpCreate(kind=kind, body=body, due_on=due if planned else None),
-            sent_at=None if planned else utcnow(), idempotency_key=key),
+            sent_at=None if planned else add_sent_at, idempotency_key=key),
             name=add_name, errors=errors, where=add_message)
         if result.ok:
             forms.remember_save(add_name)
@@ -77,13 +91,18 @@ with log_tab:
         st.caption("None yet.")
     for f in follow_ups:
         with st.container(border=True):
-            a, b = st.columns([4, 1], vertical_alignment="center")
             state = f"sent {when(f['sent_at'])}" if f["sent_at"] else f"planned for {f['due_on']:%d %b %Y}"
-            a.markdown(f"**{md_escape(f['contact_name'])}** · {KIND_WORDS[FollowUpKind(f['kind'])]} · {state}")
+            st.markdown(f"**{md_escape(f['contact_name'])}** · {KIND_WORDS[FollowUpKind(f['kind'])]} · {state}")
             if f["body"]:
-                a.text(f["body"])
-            if f["sent_at"] is None and b.button("Mark sent", key=f"student_keep_in_touch_sent_{f['id']}"):
-                if forms.submit(lambda: keep_in_touch.mark_follow_up_sent(db, actor, f["id"])).ok:
+                st.text(f["body"])
+            if f["sent_at"] is None:
+                with st.form(f"student_keep_in_touch_sent_{f['id']}", border=False):
+                    s1, s2, s3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+                    planned_sent_at = sent_on(f"student_keep_in_touch_sent_{f['id']}", columns=(s1, s2))
+                    sent_clicked = s3.form_submit_button("Mark sent")
+                sent_message = st.empty()
+                if sent_clicked and forms.submit(lambda: keep_in_touch.mark_follow_up_sent(
+                        db, actor, f["id"], sent_at=planned_sent_at), where=sent_message).ok:
                     st.rerun()
             edit_name = f"student_keep_in_touch_edit_{f['id']}"
             opened = forms.opened_version(edit_name, f["version"])
@@ -110,33 +129,63 @@ with log_tab:
             comment_thread(db, actor, actor.user_id, "follow_up", f["id"], key=f"student_keep_in_touch_fu_{f['id']}")
 
 with landed_tab:
+    if removed := st.session_state.get(REMOVED_OUTCOME):
+        r1, r2 = st.columns([4, 1], vertical_alignment="center")
+        r1.info(f"Removed the outcome \u201c{md_escape(outcome_words(removed))}\u201d.", icon=":material/delete:")
+        if r2.button("Undo", key="student_keep_in_touch_undo_remove", icon=":material/undo:"):
+            st.session_state.pop(REMOVED_OUTCOME, None)
+            if forms.submit(lambda: keep_in_touch.restore_outcome(db, actor, removed)).ok:
+                st.rerun()
+    everyone = {c["id"]: c for c in list_contacts(db, actor, include_archived=True)}
     by_id = {c["id"]: c for c in contacts}
-    with st.form("student_keep_in_touch_outcome"):
+
+    def outcome_fields(k: str, o: dict | None) -> tuple[FieldErrors, dict]:
+        """The outcome's fields, filled with a stored outcome's values (else empty): their message slots and
+        what they hold."""
         errors = FieldErrors()
         a, b = st.columns(2)
-        kind = a.selectbox("Outcome", list(OutcomeKind), key="student_keep_in_touch_outcome_kind",
-                           format_func=lambda k: OUTCOME_WORDS[k])
-        decided = b.date_input("Decided on", value=local(utcnow()).date(), key="student_keep_in_touch_outcome_day")
-        organization = a.text_input("Organization", key="student_keep_in_touch_outcome_org", max_chars=200)
+        kinds = list(OutcomeKind)
+        kind = a.selectbox("Outcome", kinds, index=kinds.index(OutcomeKind(o["kind"])) if o else 0, key=f"{k}_kind",
+                           format_func=lambda x: OUTCOME_WORDS[x])
+        decided = b.date_input("Decided on", value=o["decided_on"] if o else local(utcnow()).date(), key=f"{k}_day")
+        organization = a.text_input("Organization", value=o["organization"] if o else "", key=f"{k}_org",
+                                    max_chars=200)
         errors.slot("organization")
-        title = b.text_input("Title", key="student_keep_in_touch_outcome_title", max_chars=200)
+        title = b.text_input("Title", value=o["title"] if o else "", key=f"{k}_title", max_chars=200)
         errors.slot("title")
-        description = st.text_area("What happened", key="student_keep_in_touch_outcome_description", height=80)
+        description = st.text_area("What happened", value=o["description"] if o else "", key=f"{k}_description",
+                                   height=80)
         errors.slot("description")
-        helped = st.multiselect("Contacts who helped", list(by_id), key="student_keep_in_touch_outcome_helped",
-                                format_func=lambda i: contact_label(by_id[i]))
+        helped_before = list(o["helped_contact_ids"] or []) if o else []
+        # Everyone on the list, and whoever helped (an archived person stays named until taken off).
+        options = list(by_id) + [i for i in helped_before if i not in by_id and i in everyone]
+        helped = st.multiselect("Contacts who helped", options, default=[i for i in helped_before if i in options],
+                                key=f"{k}_helped", format_func=lambda i: contact_label(everyone[i]))
         errors.slot("helped_contact_ids")
-        if st.form_submit_button("Record outcome", type="primary"):
-            try:
-                keep_in_touch.record_outcome(db, actor, OutcomeCreate(
-                    kind=kind, organization=organization, title=title, description=description, decided_on=decided,
-                    helped_contact_ids=helped))
-            except ValidationError as exc:
-                errors.show(field_errors(exc))
-            except (NotFound, WriteConflict) as exc:
-                errors.show({"helped_contact_ids": str(exc)})
-            else:
-                st.rerun()
+        return errors, dict(kind=kind, organization=organization, title=title, description=description,
+                            decided_on=decided, helped_contact_ids=helped)
+
+    record_name = "student_keep_in_touch_outcome"
+    rk = f"{record_name}_{forms.round_of(record_name)}"
+    with st.form(f"{rk}_form"):
+        record_errors, typed = outcome_fields(rk, None)
+        record_clicked = st.form_submit_button("Record outcome", type="primary")
+    record_message = st.empty()
+    blank = dict(kind=OutcomeKind.INTERNSHIP, organization="", title="", description="",
+                 decided_on=local(utcnow()).date(), helped_contact_ids=[])
+    if record_clicked and forms.is_repeat(record_name, typed == blank):
+        # The second click of a double click, on the form drawn anew: nothing more.
+        record_message.success("Outcome recorded.", icon=":material/check:")
+    elif record_clicked:
+        key = forms.form_key(record_name)
+        result = forms.submit(lambda: keep_in_touch.record_outcome(db, actor, OutcomeCreate(**typed),
+                                                                   idempotency_key=key),
+                              name=record_name, errors=record_errors, where=record_message)
+        if result.ok:
+            forms.remember_save(record_name)
+            forms.next_round(record_name)
+            st.toast("Outcome recorded.", icon=":material/check:")
+            st.rerun()
 
     for o in keep_in_touch.list_outcomes(db, actor, actor.user_id):
         with st.container(border=True):
@@ -145,6 +194,28 @@ with landed_tab:
                         + (f" · {md_escape(o['organization'])}" if o["organization"] else ""))
             if o["description"]:
                 st.text(o["description"])
+            edit_name = f"student_keep_in_touch_outcome_edit_{o['id']}"
+            opened = forms.opened_version(edit_name, o["version"])
+            ek = f"{edit_name}_{forms.round_of(edit_name)}"
+            with st.expander("Edit this outcome", icon=":material/edit:"):
+                with st.form(f"{ek}_form", border=False):
+                    edit_errors, changed = outcome_fields(ek, o)
+                    edit_clicked = st.form_submit_button("Save changes")
+                edit_message = st.empty()
+                if edit_clicked:
+                    result = forms.submit(lambda: keep_in_touch.update_outcome(
+                        db, actor, o["id"], OutcomeCreate(**changed), expected_version=opened),
+                        name=edit_name, errors=edit_errors, where=edit_message, labels=OUTCOME_LABELS)
+                    if result.ok:
+                        forms.next_round(edit_name)
+                        st.toast("Outcome saved.", icon=":material/check:")
+                        st.rerun()
+            if st.button(f"Remove \u201c{md_escape(outcome_words(o))}\u201d",
+                         key=f"student_keep_in_touch_outcome_remove_{o['id']}", icon=":material/delete:"):
+                result = forms.submit(lambda: keep_in_touch.remove_outcome(db, actor, o["id"]))
+                if result.ok:
+                    st.session_state[REMOVED_OUTCOME] = result.value
+                    st.rerun()
             comment_thread(db, actor, actor.user_id, "outcome", o["id"], key=f"student_keep_in_touch_o_{o['id']}")
 
     pending = [p for p in keep_in_touch.landed_note_status(db, actor, actor.user_id) if not p["note_sent"]]
@@ -156,15 +227,17 @@ with landed_tab:
         name = f"{p['first_name']} {p['last_name']}".strip()
         news = keep_in_touch.outcome_sentence(p["kind"], p["landed_organization"], p["landed_title"])
         values = merge_fields.values_for(db, actor, p["contact_id"], outcome=news)
+        note_name = f"student_keep_in_touch_landed_{p['contact_id']}_{p['outcome_id']}"
         with st.expander(f"Note to {md_escape(name)}", expanded=True):
             body = st.text_area("Note",
                                 value=merge_fields.fill(landed_template["body"], values) if landed_template else news,
-                                height=180, key=f"student_keep_in_touch_landed_{p['contact_id']}_{p['outcome_id']}")
+                                height=180, key=note_name)
+            note_sent_at = sent_on(f"{note_name}_sent")
+            note_message = st.empty()
             if st.button("Mark note sent", key=f"student_keep_in_touch_landed_go_{p['contact_id']}_{p['outcome_id']}",
                          type="primary"):
-                note_name = f"student_keep_in_touch_landed_{p['contact_id']}_{p['outcome_id']}"
                 key = forms.form_key(note_name)
                 if forms.submit(lambda: keep_in_touch.add_follow_up(db, actor, p["contact_id"], FollowUpCreate(
-                        kind=FollowUpKind.WHERE_I_LANDED, body=body), sent_at=utcnow(), idempotency_key=key),
-                        name=note_name).ok:
+                        kind=FollowUpKind.WHERE_I_LANDED, body=body), sent_at=note_sent_at, idempotency_key=key),
+                        name=note_name, where=note_message).ok:
                     st.rerun()

@@ -1,7 +1,6 @@
 """Outreach: draft the meeting request from a template, see what the draft checker finds, copy or
 open it in a mail program, mark it sent, and record the reply."""
 
-from datetime import datetime, time
 from urllib.parse import quote
 
 import streamlit as st
@@ -9,16 +8,15 @@ import streamlit as st
 from core.admin.library import list_items
 from core.campaign import merge_fields, outreach
 from core.campaign.draft_checker import check_draft, highlight_segments
-from core.campaign.meetings import to_utc
 from core.campaign.todo import todo_list
 from core.clock import utcnow
-from core.config import get_settings
 from core.models import Channel, OutreachCreate, Reply, Role
 from ui import forms
 from ui.campaign import FieldErrors, highlighted, link, picked_contact_or_stop
 from ui.comments import comment_thread
 from ui.guard import require
-from ui.widgets import local, md_escape, when
+from ui.sent_on import sent_on
+from ui.widgets import md_escape, when
 
 db, actor = require(Role.STUDENT)
 CONFIRM_DELETE = "student_outreach_confirm_delete"
@@ -125,17 +123,11 @@ for m in messages:
                 channel = a.selectbox("Sent by", list(Channel), index=list(Channel).index(Channel(m["channel"])),
                                       key=f"student_outreach_sent_channel_{m['id']}",
                                       format_func=lambda ch: CHANNEL_WORDS[ch])
-                today = local(utcnow())
-                sent_day = b.date_input("Sent on", value=today.date(), max_value=today.date(),
-                                        key=f"student_outreach_sent_day_{m['id']}")
-                sent_time = c.time_input("At", value=time(today.hour, today.minute),
-                                         key=f"student_outreach_sent_time_{m['id']}")
+                sent_at = sent_on(f"student_outreach_sent_{m['id']}", columns=(b, c))
                 sent_error = st.empty()
                 if st.form_submit_button("Mark sent", type="primary"):
-                    # The date and time were entered in the portal's time zone, as shown everywhere else.
-                    sent_at = min(to_utc(datetime.combine(sent_day, sent_time), get_settings().timezone), utcnow())
-                    if forms.submit(lambda: outreach.mark_sent(db, actor, m["id"], channel=channel, sent_at=sent_at),
-                                    where=sent_error).ok:
+                    if forms.submit(lambda: outreach.mark_sent(db, actor, m["id"], channel=channel,
+                                                               sent_at=sent_at or utcnow()), where=sent_error).ok:
                         st.rerun()
         else:
             if m["reply"]:

@@ -13,6 +13,7 @@ from ui import forms
 from ui.campaign import FieldErrors, contact_picker, link
 from ui.comments import comment_thread
 from ui.guard import require
+from ui.sent_on import sent_on
 from ui.widgets import md_escape, stage_badge, when
 
 db, actor = require(Role.STUDENT)
@@ -51,6 +52,8 @@ def draft_box(kind: str, meeting_id: int | None, template_key: str, label: str) 
     missing = merge_fields.unfilled(body)
     if missing:
         st.caption("Still to fill in: " + ", ".join("{" + m + "}" for m in missing))
+    # Sent earlier than now (emailed on time, logged later): the day and time it went out keep it on time.
+    sent_at = sent_on(f"{name}_sent")
     a, b = st.columns(2)
     save = a.button("Save draft", key=f"{name}_save")
     send = b.button("Mark sent", type="primary", key=f"{name}_send", help="Saves the text above and marks it sent")
@@ -59,7 +62,7 @@ def draft_box(kind: str, meeting_id: int | None, template_key: str, label: str) 
         key = forms.form_key(name)
         result = forms.submit(lambda: thanks.save_thank_you(
             db, actor, cid, ThankYouCreate(body=body, channel=Channel.EMAIL), kind=kind, meeting_id=meeting_id,
-            send=send, expected_version=opened, idempotency_key=key),
+            send=send, sent_at=sent_at, expected_version=opened, idempotency_key=key),
             name=name, errors=errors, where=message, labels={"body": "The saved thank-you"})
         if result.ok:
             st.session_state.pop(f"{name}_body", None)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.clock import utcnow
-from core.errors import ThankYouError
+from core.config import get_settings
+from core.errors import PortalError, ThankYouError
 from core.identity.access import owned_contact, owned_row, readable_contact
 from core.models import Actor, ThankYouCreate
 from core.rules import facts
@@ -27,6 +29,34 @@ def _over_owner(cur: Cursor, sql: str, params: list[Any]) -> tuple[str, list[Any
     owner = contact_owner(cur, params[index])
     return (for_one_student(sql.replace(_CONTACTS_STUDENT, ONE_STUDENT), owner),
             [*params[:index], owner, *params[index + 1:]])
+
+
+def on_portal_clock(moment: datetime) -> str:
+    """A stored (naive UTC) time as people read it on the portal's pages: in the portal's time zone."""
+    zone = ZoneInfo(get_settings().timezone)
+    return f"{moment.replace(tzinfo=timezone.utc).astimezone(zone):%d %b %Y, %H:%M}"
+
+
+def sent_time(sent_at: datetime | None, *, now: datetime, earliest: datetime | None, after: str,
+              error: type[PortalError]) -> datetime:
+    """When a note went out: the moment of saving when no time is given; a given time (a note logged after it was
+    sent) neither in the future nor before `earliest`, the moment it follows, which `after` names. Else `error`."""
+    if sent_at is None:
+        return now
+    if sent_at > now:
+        raise error(f"The sent time ({on_portal_clock(sent_at)}) cannot be in the future: give the day and time "
+                    "it went out.")
+    if earliest is not None and sent_at < earliest:
+        raise error(f"The sent time ({on_portal_clock(sent_at)}) is before {after} ({on_portal_clock(earliest)}): "
+                    "give the day and time it went out.")
+    return sent_at
+
+
+def _held_at(cur: Cursor, contact_id: int, meeting_id: int | None) -> datetime | None:
+    """When the meeting a thank-you is about was held (about no meeting: the first meeting held with the contact)."""
+    if meeting_id is not None:
+        return scalar(cur, "SELECT held_at FROM meetings WHERE id = ? AND status = 'held'", [meeting_id])
+    return scalar(cur, "SELECT min(held_at) FROM meetings WHERE contact_id = ? AND status = 'held'", [contact_id])
 
 
 def create_thank_you(
@@ -78,15 +108,16 @@ def _current(cur: Cursor, contact_id: int, kind: str, meeting_id: int | None) ->
 
 def save_thank_you(
     db: Database, actor: Actor, contact_id: int, data: ThankYouCreate, *, kind: str = "interview",
-    meeting_id: int | None = None, send: bool = False, expected_version: int | None = None,
-    idempotency_key: str | None = None, now: datetime | None = None,
+    meeting_id: int | None = None, send: bool = False, sent_at: datetime | None = None,
+    expected_version: int | None = None, idempotency_key: str | None = None, now: datetime | None = None,
 ) -> int:
     """Save the one draft of a thank-you (per meeting and kind), and with send=True mark it sent as written.
 
-    One transaction: the text saved is the text sent. The draft is edited in place (never a second
-    one beside it); a form opened before another save of the same draft is refused (StaleEdit,
-    expected_version 0 meaning the form was opened before any draft existed). A thank-you already
-    sent cannot change. Returns the thank-you's id.
+    One transaction: the text saved is the text sent, at `sent_at` when the student gives the time it went
+    out (not before the meeting was held, not in the future: else nothing is saved), else now. The draft
+    is edited in place (never a second one beside it); a form opened before another save of the same draft
+    is refused (StaleEdit, expected_version 0 meaning the form was opened before any draft existed). A
+    thank-you already sent cannot change. Returns the thank-you's id.
     """
     now = now or utcnow()
     if kind not in ("interview", "referrer"):
@@ -112,8 +143,10 @@ def save_thank_you(
                 events.record(cur, actor, "edited", "thank_you", entity_id=new_id, student_id=actor.user_id,
                               contact_id=contact_id, detail={"kind": kind}, now=now)
         if send:
+            went = sent_time(sent_at, now=now, earliest=_held_at(cur, contact_id, meeting_id),
+                             after="the meeting it follows", error=ThankYouError)
             cur.execute("UPDATE thank_yous SET sent_at = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-                        [now, now, new_id])
+                        [went, now, new_id])
             events.record(cur, actor, "sent", "thank_you", entity_id=new_id, student_id=actor.user_id,
                           contact_id=contact_id, detail={"kind": kind}, now=now)
         return new_id
@@ -132,18 +165,17 @@ def current_thank_yous(db: Database, actor: Actor, contact_id: int) -> list[dict
 
 def mark_thank_you_sent(db: Database, actor: Actor, thank_you_id: int, *, sent_at: datetime | None = None,
                         now: datetime | None = None) -> None:
-    """Record that a thank-you went out."""
+    """Record that a thank-you went out: now, or at sent_at (not before the meeting was held, not in the future)."""
     now = now or utcnow()
-    sent_at = sent_at or now
-    if sent_at > now:
-        raise ThankYouError("The sent time cannot be in the future.")
 
     def work(cur: Cursor) -> None:
         found = owned_row(cur, actor, "thank_yous", thank_you_id)
         if found["sent_at"] is not None:
             return  # already sent (a repeated click): the first record stands
+        went = sent_time(sent_at, now=now, earliest=_held_at(cur, found["contact_id"], found["meeting_id"]),
+                         after="the meeting it follows", error=ThankYouError)
         cur.execute("UPDATE thank_yous SET sent_at = ?, updated_at = ?, version = version + 1 WHERE id = ?",
-                    [sent_at, now, thank_you_id])
+                    [went, now, thank_you_id])
         events.record(cur, actor, "sent", "thank_you", entity_id=thank_you_id, student_id=actor.user_id,
                       contact_id=found["contact_id"], detail={"kind": found["kind"]}, now=now)
 

@@ -1,7 +1,7 @@
 """Saved pipeline work a student can trust, in a real browser: a double click on each create button of
-the pipeline (outreach, meetings, referrals, thank-you, reflection, keep in touch) makes one record and
-no error box, and a meeting log or reflection saved in a stale tab is refused with the first tab's text
-kept."""
+the pipeline (outreach, meetings, referrals, thank-you, reflection, keep in touch, where I landed) makes one
+record and no error box, and a meeting log or reflection saved in a stale tab is refused with the first tab's
+text kept."""
 
 from __future__ import annotations
 
@@ -115,6 +115,15 @@ def test_double_clicks_on_each_pipeline_create_button_make_one_record_each(porta
     _no_error_box(page)
     _reload(page, "Keep in touch")
     expect(page.get_by_text(re.compile(r"News · sent \d"))).to_have_count(1, timeout=WAIT)
+
+    # Where I landed: one outcome however fast the clicks.
+    page.get_by_role("tab", name="Where I landed").click()
+    page.get_by_label("Organization").fill("Harbor Lab")
+    _double_click(page, page.get_by_role("button", name="Record outcome"))
+    _no_error_box(page)
+    _reload(page, "Keep in touch")
+    page.get_by_role("tab", name="Where I landed").click()
+    expect(page.get_by_text("Internship · Harbor Lab", exact=True)).to_have_count(1, timeout=WAIT)
 
 
 def test_a_reflection_saved_in_a_stale_tab_is_refused_and_the_first_tabs_text_is_intact(portal, page, browser):
