@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.admin.cohorts import move_student
 from core.clock import utcnow
 from core.errors import RosterError
 from core.identity.access import require_role
@@ -352,8 +353,7 @@ def _update_account(cur: Cursor, actor: Actor, line: RosterLine, now: datetime) 
     for key, value in fields.items():
         cur.execute(f"UPDATE users SET {key} = ?, updated_at = ? WHERE id = ?", [value, now, line.user_id])
     if "cohort_id" in line.changes:
-        cur.execute("DELETE FROM cohort_members WHERE student_id = ?", [line.user_id])
-        cur.execute("INSERT INTO cohort_members VALUES (?, ?, ?)", [line.user_id, line.cohort_id, now])
+        move_student(cur, line.user_id, line.cohort_id, now)
     events.record(cur, actor, "updated", "user", entity_id=line.user_id, student_id=line.user_id,
                   detail={"source": "roster", **{k: str(v) for k, v in line.changes.items()}}, now=now)
 
