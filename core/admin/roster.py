@@ -4,7 +4,9 @@ The file needs columns for the name (`name`, or `first_name` and `last_name`), `
 `cohort` (its name); `student_id` is optional. Headers are matched loosely (case, spaces).
 `preview` says, line by line, what would be created, updated or rejected and why; `apply`
 writes the accepted lines in one transaction and returns each new account's one-time
-password, to be shown once and handed to the students.
+password, to be shown once and handed to the students. A line that moves a student with campaign
+work to another cohort is named in the preview first (`RosterPreview.move_warnings`); the cohort left
+keeps what the student did there (core/admin/cohorts.py `move_student`).
 """
 
 from __future__ import annotations
@@ -97,9 +99,9 @@ class RosterPreview:
     def move_warnings(self) -> list[str]:
         """What each move of a student with campaign work does, in words, to read before importing."""
         return [f"Line {x.line}: {x.first_name} {x.last_name} moves from {x.moves_from} to {x.cohort} and has "
-                f"campaign work ({x.work}). That work stays counted for {x.moves_from}, in its figures and "
-                f"exports for the time {x.first_name} was a member; from the import on, new work counts for "
-                f"{x.cohort}." for x in self.moves_with_work]
+                f"campaign work ({x.work}). That work stays with {x.moves_from}, counted in its exports for "
+                f"the time {x.first_name} was a member; from the import on, new work counts for {x.cohort}."
+                for x in self.moves_with_work]
 
     def as_rows(self) -> list[dict[str, Any]]:
         """The preview as table rows for the page, the reason or change in words next to the verdict."""

@@ -354,17 +354,21 @@ def cohort_funnel(db: Database, actor: Actor, *, cohort_id: int | None = None) -
 
     A contact counts for every stage it has reached (a thanked contact counts as targeted,
     researched, contacted and interviewed too), so the counts never grow down the funnel
-    except where a student skipped a step.
+    except where a student skipped a step. A stage counts for the cohort the student was a member of
+    when the contact reached it (memberships_in_scope: former members' contacts as they stood when
+    the student left).
     """
-    scope, params = students_in_scope(actor, cohort_id)
+    scope, params = memberships_in_scope(actor, cohort_id)
     columns = {Stage.TARGET: "target_at", Stage.RESEARCH: "research_at", Stage.OUTREACH: "outreach_at",
                Stage.INTERVIEW: "interview_at", Stage.THANK: "thank_at", Stage.REFLECT: "reflect_at",
                Stage.KEEP_IN_TOUCH: "keep_in_touch_at"}
-    counts = ", ".join(f"count({col}) AS {stage.value}" for stage, col in columns.items())
+    counts = ", ".join(f"count(CASE WHEN p.{col} >= mb.counts_from AND p.{col} < mb.counts_until THEN 1 END) "
+                       f"AS {stage.value}" for stage, col in columns.items())
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)
-        found = rows(cur, f"""WITH sc AS (SELECT student_id FROM ({scope}) AS v){ctes(PROGRESS)}
-                              SELECT {counts} FROM progress WHERE archived_at IS NULL""", params)[0]
+        found = rows(cur, f"""WITH mb AS ({scope}), sc AS (SELECT DISTINCT student_id FROM mb){ctes(PROGRESS)}
+                              SELECT {counts} FROM progress p JOIN mb ON mb.student_id = p.student_id
+                              WHERE p.archived_at IS NULL""", params)[0]
     return [{"stage": s.value, "label": STAGE_LABELS[s], "order": s.order, "contacts": int(found[s.value])}
             for s in columns]
 
@@ -396,22 +400,24 @@ def weekly_activity(db: Database, actor: Actor, *, cohort_id: int | None = None,
 
     Rows: week (date of the Monday), events (actions by the students themselves), active_students
     (how many of them did anything that week), comments (by counselors and admins on their campaigns).
+    An event counts for the cohort the student was a member of when it happened (memberships_in_scope).
     """
     now = now or utcnow()
-    scope, params = students_in_scope(actor, cohort_id)
+    scope, params = memberships_in_scope(actor, cohort_id)
     first_week = (now - timedelta(days=now.weekday() + 7 * (weeks - 1))).date()
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)
         return rows(cur, f"""
             WITH wk AS (SELECT CAST(CAST(? AS DATE) + n * INTERVAL '7 days' AS DATE) AS week
                         FROM generate_series(0, ?) AS g(n)),
-                 e AS (SELECT CAST(date_trunc('week', occurred_at) AS DATE) AS week, student_id,
-                              actor_id = student_id AS by_student, action
-                       FROM events WHERE occurred_at >= CAST(? AS DATE) AND occurred_at <= ?
-                         AND student_id IN (SELECT student_id FROM ({scope}) AS v))
+                 e AS (SELECT CAST(date_trunc('week', ev.occurred_at) AS DATE) AS week, ev.student_id,
+                              ev.actor_id = ev.student_id AS by_student, ev.action
+                       FROM events ev JOIN ({scope}) AS mb ON mb.student_id = ev.student_id
+                        AND ev.occurred_at >= mb.counts_from AND ev.occurred_at < mb.counts_until
+                       WHERE ev.occurred_at >= CAST(? AS DATE) AND ev.occurred_at <= ?)
             SELECT wk.week, count(e.week) FILTER (WHERE e.by_student) AS events,
                    count(DISTINCT e.student_id) FILTER (WHERE e.by_student) AS active_students,
                    count(e.week) FILTER (WHERE NOT e.by_student AND e.action = 'commented') AS comments
             FROM wk LEFT JOIN e ON e.week = wk.week
             GROUP BY wk.week ORDER BY wk.week""",
-            [first_week, weeks - 1, first_week, now, *params])
+            [first_week, weeks - 1, *params, first_week, now])

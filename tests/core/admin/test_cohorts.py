@@ -217,7 +217,7 @@ def test_a_moved_students_work_stays_counted_for_the_cohort_she_left_and_later_w
     from core.admin import roster
     from core.campaign import contacts
     from core.models import ContactCreate, GoalCreate, GoalMetric
-    from core.oversight.dashboard import cohort_dashboard
+    from core.oversight.dashboard import cohort_dashboard, cohort_funnel, weekly_activity
     from tests.campaign_helpers import _contact, _held_meeting
 
     db, alice, moved_at = world.db, world.alice, NOW + timedelta(hours=1)
@@ -265,6 +265,17 @@ def test_a_moved_students_work_stays_counted_for_the_cohort_she_left_and_later_w
     assert [(r.action, r.entity_type, r.cohort) for r in new_log.itertuples() if r.student_id == alice_id][-1] == \
         ("created", "contact", "Cohort Y")
     assert all(r.occurred_at >= moved_at.isoformat() for r in new_log.itertuples() if r.student_id == alice_id)
+
+    # The cohort dashboard's charts count the stages and actions where they happened.
+    funnel = {cohort_id: {f["stage"]: f["contacts"] for f in cohort_funnel(db, world.admin, cohort_id=cohort_id)}
+              for cohort_id in (world.cohort_x, world.cohort_y)}
+    assert [funnel[world.cohort_x][s] for s in ("target", "interview")] == [1, 1]
+    assert [funnel[world.cohort_y][s] for s in ("target", "interview")] == [1, 0]
+    weekly = {cohort_id: sum(w["events"] for w in weekly_activity(db, world.admin, cohort_id=cohort_id,
+                                                                   now=NOW + timedelta(days=3)))
+              for cohort_id in (world.cohort_x, world.cohort_y)}
+    assert weekly == {world.cohort_x: sum(1 for r in old_log.itertuples() if r.actor_id == alice_id),
+                      world.cohort_y: 1}
 
     # The dashboards are of current members: Cohort Y's counts Alice's work from her joining on.
     by_name = {r["first_name"]: r for r in cohort_dashboard(db, world.admin, cohort_id=world.cohort_y,

@@ -252,8 +252,8 @@ def test_preview_warns_before_moving_a_student_with_campaign_work_and_names_the_
     assert [x.first_name for x in plan.moves_with_work] == ["Alice"]
     assert plan.move_warnings() == [
         "Line 2: Alice Tester moves from Cohort X to Cohort Y and has campaign work (2 targets, 1 meeting held). "
-        "That work stays counted for Cohort X, in its figures and exports for the time Alice was a member; from "
-        "the import on, new work counts for Cohort Y."]
+        "That work stays with Cohort X, counted in its exports for the time Alice was a member; from the import "
+        "on, new work counts for Cohort Y."]
     with world.db.cursor() as cur:  # a preview writes nothing
         assert scalar(cur, "SELECT cohort_id FROM cohort_members WHERE student_id = ?",
                       [world.alice.user_id]) == world.cohort_x
