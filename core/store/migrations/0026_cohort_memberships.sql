@@ -1,7 +1,7 @@
 -- Membership with dates, so a student's past stays with the cohort where it happened.
 -- cohort_members keeps each student's CURRENT cohort (every reader of "the student's cohort" reads it);
--- cohort_past_members keeps the memberships a student has left: moved by the roster or by the
--- Cohorts page (core/admin/cohorts.py move_student). cohort_memberships is the whole history, one row
+-- cohort_past_members keeps the memberships a student has left, moved by a roster import
+-- (core/admin/cohorts.py move_student). cohort_memberships is the whole history, one row
 -- per membership, left_at empty for the current one. The cohort's exports and figures for a period count
 -- a former member's work dated while they were a member (core/oversight/dashboard.py memberships_in_scope).
 CREATE TABLE cohort_past_members (
