@@ -50,10 +50,11 @@ def _one(way: str, kind: str, path: str, out: str) -> dict[str, float]:
     db = Database(path)
     admin = load_actor(db, user_id_for_username(db, BENCH_ADMIN))
     if way == "floor":
-        query = {"progress": lambda: export._progress_query(admin, None, None, None, NOW),
-                 "pipeline": lambda: export._pipeline_query(admin, None, None, None, NOW, False),
-                 "activity": lambda: export._activity_query(admin, None, None, None, False)}[kind]
-        sql, params = query()
+        query = {"progress": lambda cur: export._progress_query(cur, admin, None, None, None, NOW),
+                 "pipeline": lambda cur: export._pipeline_query(admin, None, None, None, NOW, False),
+                 "activity": lambda cur: export._activity_query(admin, None, None, None, False)}[kind]
+        with db.cursor() as cur:
+            sql, params = query(cur)
 
         def work() -> int:
             with db.cursor() as cur:

@@ -57,10 +57,11 @@ def _copy_floor(db, actor, kind: str, out: Path) -> float:
     """DuckDB's own COPY of the same rows to a file, without the portal's cell rules: the floor."""
     from core.oversight.export import _activity_query, _pipeline_query, _progress_query
 
-    query = {"progress": lambda: _progress_query(actor, None, None, None, NOW),
-             "pipeline": lambda: _pipeline_query(actor, None, None, None, NOW, False),
-             "activity": lambda: _activity_query(actor, None, None, None, False)}[kind]
-    sql, params = query()
+    query = {"progress": lambda cur: _progress_query(cur, actor, None, None, None, NOW),
+             "pipeline": lambda cur: _pipeline_query(actor, None, None, None, NOW, False),
+             "activity": lambda cur: _activity_query(actor, None, None, None, False)}[kind]
+    with db.cursor() as cur:
+        sql, params = query(cur)
     start = time.perf_counter()
     with db.cursor() as cur:
         cur.execute(f"COPY ({sql}) TO '{out}' (FORMAT csv, HEADER)", params)

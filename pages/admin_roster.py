@@ -60,6 +60,11 @@ if not plan.accepted:
     st.info("Nothing to import from this file.")
     st.stop()
 
+moves = plan.move_warnings()
+if moves:
+    st.warning(f"{len(moves)} student(s) with campaign work change cohort. Check that this is meant before "
+               "importing:\n\n" + "\n".join(f"- {md_escape(text)}" for text in moves), icon=":material/swap_horiz:")
+
 label = f"Import {counts['create']} new and {counts['update']} updated student(s)"
 if st.button(label, type="primary", key="admin_roster_confirm", icon=":material/group_add:"):
     bar = st.progress(0.0, text="Preparing one-time passwords…")

@@ -209,8 +209,9 @@ def test_the_figures_kept_on_write_are_the_records_figures_after_every_kind_of_c
     from core.oversight.dashboard import dashboard_query
 
     kept = {r["student_id"]: r for r in cohort_dashboard(demo, admin, now=now)}
-    sql, params = dashboard_query(admin, cohort_id=None, since=date(1900, 1, 1), until=date(9999, 12, 31), now=now)
     with demo.cursor() as cur:
+        sql, params = dashboard_query(cur, admin, cohort_id=None, since=date(1900, 1, 1), until=date(9999, 12, 31),
+                                      now=now)
         counted = {r["student_id"]: r for r in rows(cur, sql, params)}
     names = [*FIGURE_NAMES, "overdue_thank_yous", "meetings_without_reflection", "last_activity_at"]
     assert {i: [r[n] for n in names] for i, r in kept.items()} == \

@@ -77,11 +77,29 @@ def add_student(db: Database, actor: Actor, cohort_id: int, student_id: int, *, 
         _require_exists(cur, "cohorts", cohort_id, "cohort")
         if scalar(cur, "SELECT role FROM users WHERE id = ?", [student_id]) != Role.STUDENT:
             raise CohortError("Only students can be members of a cohort.")
-        cur.execute("DELETE FROM cohort_members WHERE student_id = ?", [student_id])
-        cur.execute("INSERT INTO cohort_members VALUES (?, ?, ?)", [student_id, cohort_id, now])
-        events.record(cur, actor, "joined_cohort", "cohort", entity_id=cohort_id, student_id=student_id, now=now)
+        if move_student(cur, student_id, cohort_id, now):
+            events.record(cur, actor, "joined_cohort", "cohort", entity_id=cohort_id, student_id=student_id, now=now)
 
     db.transaction(work)
+
+
+def move_student(cur: Cursor, student_id: int, cohort_id: int, now: datetime) -> bool:
+    """Make `cohort_id` the student's current cohort from `now`, in the caller's transaction; False if it already is.
+
+    The cohort the student leaves keeps the membership with its dates (cohort_past_members), so its
+    exports and figures for a period go on counting the work the student did while a member there,
+    and the new cohort counts the work done from `now` on (core/oversight/dashboard.py memberships_in_scope).
+    """
+    current = row(cur, "SELECT cohort_id, joined_at FROM cohort_members WHERE student_id = ?", [student_id])
+    if current is not None and current["cohort_id"] == cohort_id:
+        return False
+    if current is not None:
+        cur.execute("INSERT INTO cohort_past_members (student_id, cohort_id, joined_at, left_at) VALUES (?, ?, ?, ?)",
+                    [student_id, current["cohort_id"], current["joined_at"], now])
+        cur.execute("DELETE FROM cohort_members WHERE student_id = ?", [student_id])
+    cur.execute("INSERT INTO cohort_members (student_id, cohort_id, joined_at) VALUES (?, ?, ?)",
+                [student_id, cohort_id, now])
+    return True
 
 
 def _require_exists(cur: Cursor, table: str, row_id: int, what: str) -> None:

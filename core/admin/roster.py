@@ -4,7 +4,9 @@ The file needs columns for the name (`name`, or `first_name` and `last_name`), `
 `cohort` (its name); `student_id` is optional. Headers are matched loosely (case, spaces).
 `preview` says, line by line, what would be created, updated or rejected and why; `apply`
 writes the accepted lines in one transaction and returns each new account's one-time
-password, to be shown once and handed to the students.
+password, to be shown once and handed to the students. A line that moves a student with campaign
+work to another cohort is named in the preview first (`RosterPreview.move_warnings`); the cohort left
+keeps what the student did there (core/admin/cohorts.py `move_student`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.admin.cohorts import move_student
 from core.clock import utcnow
 from core.errors import RosterError
 from core.identity.access import require_role
@@ -54,6 +57,8 @@ class RosterLine:
     user_id: int | None = None
     cohort_id: int | None = None
     changes: dict[str, Any] = field(default_factory=dict)
+    moves_from: str = ""  # the cohort a student with campaign work leaves
+    work: str = ""  # that student's campaign work in words ("5 targets, 2 meetings held")
 
     @property
     def why(self) -> str:
@@ -64,7 +69,8 @@ class RosterLine:
         """What an update changes, in words ("moves to Cohort Y; name")."""
         words = []
         if "cohort_id" in self.changes:
-            words.append(f"moves to {self.cohort}")
+            words.append(f"moves to {self.cohort}" + (f" from {self.moves_from} (has campaign work: {self.work})"
+                                                       if self.work else ""))
         if "first_name" in self.changes or "last_name" in self.changes:
             words.append("name")
         if "student_number" in self.changes:
@@ -84,6 +90,18 @@ class RosterPreview:
     @property
     def accepted(self) -> list[RosterLine]:
         return [line for line in self.lines if line.action in ("create", "update")]
+
+    @property
+    def moves_with_work(self) -> list[RosterLine]:
+        """The updates that move a student who has campaign work to another cohort."""
+        return [line for line in self.lines if line.action == "update" and line.work]
+
+    def move_warnings(self) -> list[str]:
+        """What each move of a student with campaign work does, in words, to read before importing."""
+        return [f"Line {x.line}: {x.first_name} {x.last_name} moves from {x.moves_from} to {x.cohort} and has "
+                f"campaign work ({x.work}). That work stays with {x.moves_from}, counted in its exports for "
+                f"the time {x.first_name} was a member; from the import on, new work counts for {x.cohort}."
+                for x in self.moves_with_work]
 
     def as_rows(self) -> list[dict[str, Any]]:
         """The preview as table rows for the page, the reason or change in words next to the verdict."""
@@ -213,7 +231,39 @@ def preview(db: Database, actor: Actor, data: bytes | str) -> RosterPreview:
             taken.add(candidate)
             line.username = candidate
         lines.append(line)
+    _name_work_of_moves(db, lines, {c["id"]: c["name"] for c in cohorts.values()},
+                        {u["id"]: u["cohort_id"] for u in users_by_email.values()})
     return RosterPreview(lines)
+
+
+# A student's campaign work, counted for the preview's warning: (words, SQL counting the student's rows).
+_WORK = [
+    ("target", "targets", "SELECT count(*) FROM contacts WHERE student_id = u.id"),
+    ("request sent", "requests sent",
+     "SELECT count(*) FROM outreach_messages WHERE student_id = u.id AND sent_at IS NOT NULL"),
+    ("meeting held", "meetings held", "SELECT count(*) FROM meetings WHERE student_id = u.id AND status = 'held'"),
+    ("thank-you note sent", "thank-you notes sent",
+     "SELECT count(*) FROM thank_yous WHERE student_id = u.id AND sent_at IS NOT NULL"),
+    ("reflection", "reflections", "SELECT count(*) FROM reflections WHERE student_id = u.id"),
+]
+
+
+def _name_work_of_moves(db: Database, lines: list[RosterLine], cohort_names: dict[int, str],
+                        current: dict[int, int | None]) -> None:
+    """Note, on each line that moves a student from one cohort to another, the student's campaign work."""
+    moving = {x.user_id: x for x in lines if x.action == "update" and "cohort_id" in x.changes
+              and current.get(x.user_id) is not None}
+    if not moving:
+        return
+    counts = ", ".join(f"({sql}) AS w{n}" for n, (_, _, sql) in enumerate(_WORK))
+    with db.cursor() as cur:
+        found = cur.execute(f"SELECT u.id, {counts} FROM users u WHERE u.id IN (SELECT unnest(CAST(? AS BIGINT[])))",
+                            [sorted(moving)]).fetchall()
+    for user_id, *numbers in found:
+        line = moving[user_id]
+        line.moves_from = cohort_names.get(current[user_id], "")
+        line.work = ", ".join(f"{n} {one if n == 1 else many}"
+                              for n, (one, many, _) in zip(numbers, _WORK, strict=True) if n)
 
 
 def apply(
@@ -305,8 +355,7 @@ def _update_account(cur: Cursor, actor: Actor, line: RosterLine, now: datetime) 
     for key, value in fields.items():
         cur.execute(f"UPDATE users SET {key} = ?, updated_at = ? WHERE id = ?", [value, now, line.user_id])
     if "cohort_id" in line.changes:
-        cur.execute("DELETE FROM cohort_members WHERE student_id = ?", [line.user_id])
-        cur.execute("INSERT INTO cohort_members VALUES (?, ?, ?)", [line.user_id, line.cohort_id, now])
+        move_student(cur, line.user_id, line.cohort_id, now)
     events.record(cur, actor, "updated", "user", entity_id=line.user_id, student_id=line.user_id,
                   detail={"source": "roster", **{k: str(v) for k, v in line.changes.items()}}, now=now)
 

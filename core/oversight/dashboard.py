@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from core.clock import utcnow
-from core.identity.access import require_cohort, require_role, visible_students_sql
+from core.identity.access import require_cohort, require_role, visible_cohorts_sql, visible_students_sql
 from core.models import GOAL_LABELS, STAGE_LABELS, Actor, GoalMetric, Role, Stage
 from core.rules.facts import FIGURE_NAMES, KEPT, PROGRESS, THANK_STATUS, ctes, settle
 from core.rules.facts import FIGURES as FIGURES_SQL
@@ -46,26 +46,25 @@ LATEST = datetime(9999, 12, 31)
 
 _GOAL_CURRENT = "CASE g.metric " + " ".join(f"WHEN '{m.value}' THEN f.{m.value}" for m in GoalMetric) + " END"
 
-# Text order of the ? parameters: the window (since, until, now, today), the visible students, cohort twice,
-# student twice. The figures themselves are core/rules/facts.py's, over the students of `s`.
+# Text order of the ? parameters: the window (since, until, now, today), the memberships in scope, a slice's
+# memberships (if any), the group's counting window (counts_from, counts_until), then one student (if any): see
+# _group_query. The figures themselves are core/rules/facts.py's, over the students of `s`.
 _DASHBOARD_SQL = """
 WITH w AS (SELECT CAST(? AS TIMESTAMP) AS since, CAST(? AS TIMESTAMP) AS until, CAST(? AS TIMESTAMP) AS now,
                   CAST(CAST(? AS TIMESTAMP) AS DATE) AS today),
 s AS (
     SELECT u.id AS student_id, u.first_name, u.last_name, u.username, u.email, u.student_number,
-           cm.cohort_id, cm.joined_at, co.name AS cohort_name, co.stalled_after_days,
-           coalesce(co.term_start, CAST(co.created_at AS DATE)) AS term_start
-    FROM cohort_members cm
-    JOIN users u ON u.id = cm.student_id AND u.role = 'student' AND u.active
-    JOIN cohorts co ON co.id = cm.cohort_id
-    WHERE cm.student_id IN ({visible}) AND (CAST(? AS BIGINT) IS NULL OR cm.cohort_id = ?)
-      AND (CAST(? AS BIGINT) IS NULL OR cm.student_id = ?)
-      AND (CAST(? AS BIGINT[]) IS NULL OR cm.student_id IN (SELECT unnest(CAST(? AS BIGINT[]))))
+           m.cohort_id, m.joined_at, m.left_at, m.counts_from, m.counts_until, co.name AS cohort_name,
+           co.stalled_after_days, coalesce(co.term_start, CAST(co.created_at AS DATE)) AS term_start
+    FROM ({memberships}) AS m
+    JOIN users u ON u.id = m.student_id
+    JOIN cohorts co ON co.id = m.cohort_id{members}
+    WHERE m.counts_from = CAST(? AS TIMESTAMP) AND m.counts_until = CAST(? AS TIMESTAMP){one_student}
 ),
 sc AS (SELECT student_id FROM s){facts},
 f AS (
     SELECT s.*, figures.targets, figures.researched, figures.outreach_sent, figures.interviews, figures.thanked,
-           figures.reflections, figures.referrals, figures.last_activity_at, figures.overdue_thank_yous,
+           figures.reflections, figures.referrals, {last_activity} AS last_activity_at, figures.overdue_thank_yous,
            figures.meetings_without_reflection
     FROM s JOIN figures ON figures.student_id = s.student_id
 ),
@@ -90,7 +89,7 @@ gs AS (
 
 _ROWS_SQL = """
 SELECT f.student_id, f.first_name, f.last_name, f.first_name || ' ' || f.last_name AS name, f.username, f.email,
-       f.student_number, f.cohort_id, f.cohort_name, f.joined_at, f.stalled_after_days,
+       f.student_number, f.cohort_id, f.cohort_name, f.joined_at, f.left_at, f.stalled_after_days,
        f.targets, f.researched, f.outreach_sent, f.interviews, f.thanked, f.reflections, f.referrals,
        f.last_activity_at,
        CAST(w.now AS DATE) - CAST(coalesce(f.last_activity_at, f.joined_at) AS DATE) AS days_inactive,
@@ -107,8 +106,14 @@ LEFT JOIN (
                AS off_track_goals
     FROM gs GROUP BY student_id
 ) g USING (student_id)
-ORDER BY f.cohort_name, f.last_name, f.first_name, f.student_id
 """
+
+_ROWS_ORDER = " ORDER BY cohort_name, last_name, first_name, student_id, joined_at"
+
+# A former member's latest own action while a member (the kept student_activity holds only the latest of all).
+_LAST_ACTIVITY_WHILE_MEMBER = """(SELECT max(e.occurred_at) FROM events e
+    WHERE e.student_id = s.student_id AND e.actor_id = s.student_id
+      AND e.occurred_at >= s.counts_from AND e.occurred_at < s.counts_until)"""
 
 
 def period_bounds(since: date | datetime | None, until: date | datetime | None) -> tuple[datetime, datetime]:
@@ -126,19 +131,72 @@ def period_bounds(since: date | datetime | None, until: date | datetime | None) 
     return start, end
 
 
-def dashboard_query(actor: Actor, *, cohort_id: int | None, since: date | datetime | None = None,
-                    until: date | datetime | None = None, now: datetime,
-                    student_id: int | None = None, student_ids: list[int] | None = None) -> tuple[str, list[Any]]:
-    """The dashboard SQL and its parameters (one row per student), for the page, the progress export
-    (in slices of students: student_ids) and one student's goal pacing (student_id)."""
-    visible, vparams = visible_students_sql(actor)
+def dashboard_query(cur: Cursor, actor: Actor, *, cohort_id: int | None, since: date | datetime | None = None,
+                    until: date | datetime | None = None, now: datetime, student_id: int | None = None,
+                    members: list[tuple[int, int]] | None = None, former: bool = False) -> tuple[str, list[Any]]:
+    """The dashboard SQL and its parameters (one row per membership), for the page, the progress export
+    (in slices of memberships, `members`: (student_id, cohort_id) pairs) and one student's goal pacing
+    (student_id).
+
+    The rows are the current members of the cohorts in scope and, with `former`, the memberships students
+    have left (memberships_in_scope). Each row counts the facts dated within its membership: a student
+    who moved counts for the cohort left until the move and for the new cohort from it on. A former
+    member's row is the cohort's record of them as they left: the present moment it is read at (overdue
+    thank-yous, days inactive, stalled, goal pacing) is the moment they left. The memberships are grouped
+    by their counting window (read with `cur`), one query each, so students who never moved are read as
+    they always were."""
+    return _grouped(cur, actor, _ROWS_SQL, _ROWS_ORDER, cohort_id=cohort_id, since=since, until=until, now=now,
+                    student_id=student_id, members=members, former=former)
+
+
+def _grouped(cur: Cursor, actor: Actor, tail: str, order: str, *, cohort_id: int | None,
+             since: date | datetime | None = None, until: date | datetime | None = None, now: datetime,
+             student_id: int | None = None, members: list[tuple[int, int]] | None = None,
+             former: bool = False) -> tuple[str, list[Any]]:
+    """`tail` (a SELECT over the dashboard's CTEs) for each counting window of the memberships in scope, as one
+    query in `order`."""
     start, end = period_bounds(since, until)
+    scope, sparams = memberships_in_scope(actor, cohort_id, former=former)
+    one = "" if student_id is None else " WHERE m.student_id = ?"
+    windows = cur.execute(f"SELECT DISTINCT counts_from, counts_until FROM ({scope}) AS m{one} ORDER BY 1, 2",
+                          [*sparams, *([] if student_id is None else [int(student_id)])]).fetchall() \
+        or [(EARLIEST, LATEST)]
+    parts, params = [], []
+    for counts_from, counts_until in windows:
+        sql, group_params = _group_query(scope, sparams, start, end, now, counts_from, counts_until, tail,
+                                         whole_time=since is None and until is None,
+                                         student_id=student_id, members=members)
+        parts.append(f"SELECT * FROM ({sql}) AS g{len(parts)}")
+        params += group_params
+    return " UNION ALL ".join(parts) + order, params
+
+
+def _group_query(scope: str, sparams: list[Any], start: datetime, end: datetime, now: datetime,
+                 counts_from: datetime, counts_until: datetime, tail: str, *, whole_time: bool,
+                 student_id: int | None,
+                 members: list[tuple[int, int]] | None) -> tuple[str, list[Any]]:
+    """`tail` over the dashboard's CTEs for the memberships counting over one window, the period narrowed to it."""
     # For the whole of time the figures are read as kept (one row per student; callers settle first); a period
     # counts the records dated in it. Both are the definitions of core/rules/facts.py.
-    facts = ctes(KEPT) if since is None and until is None else ctes(PROGRESS, THANK_STATUS, FIGURES_SQL)
-    sql = _DASHBOARD_SQL.format(visible=visible, goal_current=_GOAL_CURRENT, facts=facts) + _ROWS_SQL
-    ids = None if student_ids is None else [int(i) for i in student_ids]
-    return sql, [start, end, now, now, *vparams, cohort_id, cohort_id, student_id, student_id, ids, ids]
+    unbounded = counts_from == EARLIEST and counts_until == LATEST
+    facts = ctes(KEPT) if whole_time and unbounded else ctes(PROGRESS, THANK_STATUS, FIGURES_SQL)
+    one = member_join = ""
+    extra: list[Any] = []
+    if members is not None:
+        member_join = """
+    JOIN (SELECT unnest(CAST(? AS BIGINT[])) AS student_id, unnest(CAST(? AS BIGINT[])) AS cohort_id) AS sl
+      ON sl.student_id = m.student_id AND sl.cohort_id = m.cohort_id"""
+    if student_id is not None:
+        one = " AND m.student_id = ?"
+        extra.append(int(student_id))
+    sql = _DASHBOARD_SQL.format(memberships=scope, members=member_join, one_student=one, goal_current=_GOAL_CURRENT,
+                                facts=facts,
+                                last_activity="figures.last_activity_at" if counts_until == LATEST
+                                else _LAST_ACTIVITY_WHILE_MEMBER) + tail
+    at = min(now, counts_until)
+    pairs = [] if members is None else [[int(s) for s, _ in members], [int(c) for _, c in members]]
+    return sql, [max(start, counts_from), min(end, counts_until), at, at, *sparams, *pairs, counts_from,
+                 counts_until, *extra]
 
 
 def _check_scope(cur: Cursor, actor: Actor, cohort_id: int | None) -> None:
@@ -177,7 +235,7 @@ def cohort_dashboard(db: Database, actor: Actor, *, cohort_id: int | None = None
     now = now or utcnow()
     _settled_scope(db, actor, cohort_id, student_id)
     with db.cursor() as cur:
-        sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now, student_id=student_id)
+        sql, params = dashboard_query(cur, actor, cohort_id=cohort_id, now=now, student_id=student_id)
         # One student's row is point reads, planned well as they are.
         with nullcontext() if student_id is not None else dialect.many_students(cur):
             return [_with_flags(r) for r in rows(cur, sql, params)]
@@ -214,7 +272,8 @@ def dashboard_frame(db: Database, actor: Actor, *, cohort_id: int | None = None,
     The same access rules as cohort_dashboard."""
     now = now or utcnow()
     _settled_scope(db, actor, cohort_id)
-    sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now)
+    with db.cursor() as cur:
+        sql, params = dashboard_query(cur, actor, cohort_id=cohort_id, now=now)
     return _arrow_frame(db, _frame_sql(sql), params)
 
 
@@ -227,22 +286,26 @@ def goal_standings(db: Database, actor: Actor, cohort_id: int, *, now: datetime 
     now = now or utcnow()
     _settled_scope(db, actor, cohort_id)
     with db.cursor() as cur:
-        found = rows(cur, *standings_query(actor, cohort_id=cohort_id, now=now))
+        found = rows(cur, *standings_query(cur, actor, cohort_id=cohort_id, now=now))
     for f in found:
         f["label"] = GOAL_LABELS[GoalMetric(f["metric"])]
     return found
 
 
-def standings_query(actor: Actor, *, cohort_id: int | None = None, student_id: int | None = None,
+_STANDINGS_SQL = """
+SELECT gs.student_id, f.first_name || ' ' || f.last_name AS name, f.last_name, f.first_name, gs.goal_id, gs.metric,
+       gs.target_count AS target, gs.current, gs.expected_now, gs.due_on, gs.status
+FROM gs JOIN f USING (student_id)
+"""
+
+_STANDINGS_ORDER = " ORDER BY due_on NULLS LAST, goal_id, last_name, first_name, student_id"
+
+
+def standings_query(cur: Cursor, actor: Actor, *, cohort_id: int | None = None, student_id: int | None = None,
                     now: datetime) -> tuple[str, list[Any]]:
     """The goal standings SQL (one row per student and active goal) and its parameters: the one
     definition of goal pacing, for a cohort's table and for one student's Home alike."""
-    sql, params = dashboard_query(actor, cohort_id=cohort_id, now=now, student_id=student_id)
-    return sql[: sql.index(_ROWS_SQL)] + """
-        SELECT gs.student_id, f.first_name || ' ' || f.last_name AS name, gs.goal_id, gs.metric,
-               gs.target_count AS target, gs.current, gs.expected_now, gs.due_on, gs.status
-        FROM gs JOIN f USING (student_id)
-        ORDER BY gs.due_on NULLS LAST, gs.goal_id, f.last_name, f.first_name, gs.student_id""", params
+    return _grouped(cur, actor, _STANDINGS_SQL, _STANDINGS_ORDER, cohort_id=cohort_id, now=now, student_id=student_id)
 
 
 def students_in_scope(actor: Actor, cohort_id: int | None) -> tuple[str, list[Any]]:
@@ -256,22 +319,56 @@ def students_in_scope(actor: Actor, cohort_id: int | None) -> tuple[str, list[An
     return sql, [*params, cohort_id, cohort_id]
 
 
+def memberships_in_scope(actor: Actor, cohort_id: int | None, *, former: bool = True) -> tuple[str, list[Any]]:
+    """The memberships the cohort's exports and figures for a period cover, one row each: student_id,
+    cohort_id, joined_at, left_at (empty for the current one) and the window the membership counts the
+    student's facts over, [counts_from, counts_until).
+
+    Current members are those of students_in_scope. With `former`, the memberships students have left
+    (cohort_past_members) of the cohorts the actor may read come too (never for a student: a student reads
+    their own current cohort only). A membership counts until the student left; it counts from joining
+    when the student came from another cohort, and from the start of their campaign in their first cohort
+    (a student added to their first cohort after starting keeps that work with it). A deactivated student is
+    left out, as everywhere."""
+    visible, vparams = visible_students_sql(actor)
+    parts = [f"""SELECT cm.student_id, cm.cohort_id, cm.joined_at, CAST(NULL AS TIMESTAMP) AS left_at
+                 FROM cohort_members cm WHERE cm.student_id IN ({visible})"""]
+    params: list[Any] = [*vparams]
+    if former and actor.role != Role.STUDENT:
+        cohorts, cparams = visible_cohorts_sql(actor)
+        parts.append(f"""SELECT p.student_id, p.cohort_id, p.joined_at, p.left_at
+                         FROM cohort_past_members p WHERE p.cohort_id IN ({cohorts})""")
+        params += cparams
+    sql = f"""SELECT m.student_id, m.cohort_id, m.joined_at, m.left_at,
+                     CASE WHEN EXISTS (SELECT 1 FROM cohort_past_members e
+                                       WHERE e.student_id = m.student_id AND e.left_at <= m.joined_at)
+                          THEN m.joined_at ELSE CAST(? AS TIMESTAMP) END AS counts_from,
+                     coalesce(m.left_at, CAST(? AS TIMESTAMP)) AS counts_until
+              FROM ({" UNION ALL ".join(parts)}) AS m JOIN users u ON u.id = m.student_id
+              WHERE u.role = 'student' AND u.active AND (CAST(? AS BIGINT) IS NULL OR m.cohort_id = ?)"""
+    return sql, [EARLIEST, LATEST, *params, cohort_id, cohort_id]
+
+
 def cohort_funnel(db: Database, actor: Actor, *, cohort_id: int | None = None) -> list[dict[str, Any]]:
     """How many active contacts of the cohort reached each stage, in stage order.
 
     A contact counts for every stage it has reached (a thanked contact counts as targeted,
     researched, contacted and interviewed too), so the counts never grow down the funnel
-    except where a student skipped a step.
+    except where a student skipped a step. A stage counts for the cohort the student was a member of
+    when the contact reached it (memberships_in_scope: former members' contacts as they stood when
+    the student left).
     """
-    scope, params = students_in_scope(actor, cohort_id)
+    scope, params = memberships_in_scope(actor, cohort_id)
     columns = {Stage.TARGET: "target_at", Stage.RESEARCH: "research_at", Stage.OUTREACH: "outreach_at",
                Stage.INTERVIEW: "interview_at", Stage.THANK: "thank_at", Stage.REFLECT: "reflect_at",
                Stage.KEEP_IN_TOUCH: "keep_in_touch_at"}
-    counts = ", ".join(f"count({col}) AS {stage.value}" for stage, col in columns.items())
+    counts = ", ".join(f"count(CASE WHEN p.{col} >= mb.counts_from AND p.{col} < mb.counts_until THEN 1 END) "
+                       f"AS {stage.value}" for stage, col in columns.items())
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)
-        found = rows(cur, f"""WITH sc AS (SELECT student_id FROM ({scope}) AS v){ctes(PROGRESS)}
-                              SELECT {counts} FROM progress WHERE archived_at IS NULL""", params)[0]
+        found = rows(cur, f"""WITH mb AS ({scope}), sc AS (SELECT DISTINCT student_id FROM mb){ctes(PROGRESS)}
+                              SELECT {counts} FROM progress p JOIN mb ON mb.student_id = p.student_id
+                              WHERE p.archived_at IS NULL""", params)[0]
     return [{"stage": s.value, "label": STAGE_LABELS[s], "order": s.order, "contacts": int(found[s.value])}
             for s in columns]
 
@@ -303,22 +400,24 @@ def weekly_activity(db: Database, actor: Actor, *, cohort_id: int | None = None,
 
     Rows: week (date of the Monday), events (actions by the students themselves), active_students
     (how many of them did anything that week), comments (by counselors and admins on their campaigns).
+    An event counts for the cohort the student was a member of when it happened (memberships_in_scope).
     """
     now = now or utcnow()
-    scope, params = students_in_scope(actor, cohort_id)
+    scope, params = memberships_in_scope(actor, cohort_id)
     first_week = (now - timedelta(days=now.weekday() + 7 * (weeks - 1))).date()
     with db.cursor() as cur:
         _check_scope(cur, actor, cohort_id)
         return rows(cur, f"""
             WITH wk AS (SELECT CAST(CAST(? AS DATE) + n * INTERVAL '7 days' AS DATE) AS week
                         FROM generate_series(0, ?) AS g(n)),
-                 e AS (SELECT CAST(date_trunc('week', occurred_at) AS DATE) AS week, student_id,
-                              actor_id = student_id AS by_student, action
-                       FROM events WHERE occurred_at >= CAST(? AS DATE) AND occurred_at <= ?
-                         AND student_id IN (SELECT student_id FROM ({scope}) AS v))
+                 e AS (SELECT CAST(date_trunc('week', ev.occurred_at) AS DATE) AS week, ev.student_id,
+                              ev.actor_id = ev.student_id AS by_student, ev.action
+                       FROM events ev JOIN ({scope}) AS mb ON mb.student_id = ev.student_id
+                        AND ev.occurred_at >= mb.counts_from AND ev.occurred_at < mb.counts_until
+                       WHERE ev.occurred_at >= CAST(? AS DATE) AND ev.occurred_at <= ?)
             SELECT wk.week, count(e.week) FILTER (WHERE e.by_student) AS events,
                    count(DISTINCT e.student_id) FILTER (WHERE e.by_student) AS active_students,
                    count(e.week) FILTER (WHERE NOT e.by_student AND e.action = 'commented') AS comments
             FROM wk LEFT JOIN e ON e.week = wk.week
             GROUP BY wk.week ORDER BY wk.week""",
-            [first_week, weeks - 1, first_week, now, *params])
+            [first_week, weeks - 1, *params, first_week, now])

@@ -37,7 +37,7 @@ from core.errors import AccessDenied, ExportError, check_id
 from core.identity.access import SYSTEM, require_active, require_cohort, require_role
 from core.identity.accounts import load_actor, user_id_for_username
 from core.models import Actor, Role, _unreadable
-from core.oversight.dashboard import dashboard_query, period_bounds, students_in_scope
+from core.oversight.dashboard import dashboard_query, memberships_in_scope, period_bounds, students_in_scope
 from core.rules.activity import MEANING as ACTIVITY
 from core.rules.facts import LATEST_REPLY, PROGRESS, THANK_STATUS, ctes, settle
 from core.store import dialect
@@ -76,6 +76,8 @@ PROGRESS_COLUMNS = [
     ("goals_off_track", "integer", "Active goals the student is behind on or missed"),
     ("stalled", "boolean", "At export time: no campaign work for the cohort's stalled threshold (true/false)"),
     ("no_targets", "boolean", "No contact added in the period (true/false)"),
+    ("left_at", "datetime", "When the student moved to another cohort (UTC; empty while a member): the row counts "
+                            "the work done while a member, its at-export-time columns as they stood then"),
 ]
 
 PIPELINE_COLUMNS = [
@@ -116,7 +118,7 @@ PIPELINE_NOTE_COLUMNS = [
 ACTIVITY_COLUMNS = [
     ("event_id", "integer", "Portal id of the event"),
     ("occurred_at", "datetime", "When it happened (UTC)"),
-    ("cohort", "text", "Name of the student's current cohort"),
+    ("cohort", "text", "Name of the cohort the student was a member of when it happened"),
     ("student_id", "integer", "Portal id of the student whose campaign it concerns"),
     ("student_number", "text", "The institution's student number (may be empty)"),
     ("student_first_name", "text", "Student's first name"),
@@ -178,45 +180,48 @@ SLICE_CONTACTS = 25_000
 PROGRESS_SLICE_CONTACTS = 400_000
 
 
-def _progress_query(actor: Actor, cohort_id: int | None, since, until, now, *,
-                    students: list[int] | None = None) -> tuple[str, list[Any]]:
-    sql, params = dashboard_query(actor, cohort_id=cohort_id, since=since, until=until, now=now, student_ids=students)
+def _progress_query(cur, actor: Actor, cohort_id: int | None, since, until, now, *,
+                    members: list[tuple[int, int]] | None = None) -> tuple[str, list[Any]]:
+    sql, params = dashboard_query(cur, actor, cohort_id=cohort_id, since=since, until=until, now=now, members=members,
+                                  former=True)
     names = ", ".join("cohort_name AS cohort" if c == "cohort" else c for c, _, _ in PROGRESS_COLUMNS)
-    return f"SELECT {names} FROM ({sql}) d ORDER BY cohort, last_name, first_name, student_id", params
+    return f"SELECT {names} FROM ({sql}) d ORDER BY cohort, last_name, first_name, student_id, joined_at", params
 
 
-def _student_slices(cur, actor: Actor, cohort_id: int | None, budget: int) -> list[list[int]]:
-    """The students in scope in the files' order (cohort name, last name, first name, student id), cut into
-    consecutive runs of about `budget` contacts each (a student counts at least one; a student with more
-    than `budget` is a run of their own). The runs one after the other are every student once,
-    in that order, so queries over them, each sorted on its own, give the rows of the single query."""
-    scope, sparams = students_in_scope(actor, cohort_id)
+def _member_slices(cur, actor: Actor, cohort_id: int | None, budget: int) -> list[list[tuple[int, int]]]:
+    """The memberships in scope (memberships_in_scope: current and former) as (student_id, cohort_id) pairs in
+    the files' order (cohort name, last name, first name, student id), cut into consecutive runs of about
+    `budget` contacts each (a membership counts at least one; one with more than `budget` is a run of its
+    own). The runs one after the other are every pair once, in that order, so queries over them, each sorted
+    on its own, give the rows of the single query."""
+    scope, sparams = memberships_in_scope(actor, cohort_id)
     found = cur.execute(f"""
-        WITH sc AS ({scope}),
+        WITH mb AS (SELECT DISTINCT student_id, cohort_id FROM ({scope}) AS m),
         n AS (SELECT student_id, count(*) AS contacts FROM contacts
-              WHERE student_id IN (SELECT student_id FROM sc) GROUP BY student_id)
-        SELECT sc.student_id, greatest(coalesce(n.contacts, 0), 1) AS weight
-        FROM sc JOIN users u ON u.id = sc.student_id JOIN cohorts co ON co.id = sc.cohort_id
-        LEFT JOIN n ON n.student_id = sc.student_id
-        ORDER BY co.name, u.last_name, u.first_name, sc.student_id""", sparams).fetchall()
-    slices: list[list[int]] = []
+              WHERE student_id IN (SELECT student_id FROM mb) GROUP BY student_id)
+        SELECT mb.student_id, mb.cohort_id, greatest(coalesce(n.contacts, 0), 1) AS weight
+        FROM mb JOIN users u ON u.id = mb.student_id JOIN cohorts co ON co.id = mb.cohort_id
+        LEFT JOIN n ON n.student_id = mb.student_id
+        ORDER BY co.name, u.last_name, u.first_name, mb.student_id, mb.cohort_id""", sparams).fetchall()
+    slices: list[list[tuple[int, int]]] = []
     in_slice = budget
-    for student_id, weight in found:
+    for student_id, member_of, weight in found:
         if in_slice + weight > budget and in_slice:
             slices.append([])
             in_slice = 0
-        slices[-1].append(student_id)
+        slices[-1].append((student_id, member_of))
         in_slice += weight
     return slices or [[]]  # no student: one query all the same, for the header
 
 
 def _pipeline_query(actor: Actor, cohort_id: int | None, since, until, now, include_notes: bool, *,
-                    students: list[int] | None = None) -> tuple[str, list[Any]]:
-    """The pipeline rows of the students in scope, or of those of them in `students` (a slice), in file order."""
-    scope, sparams = students_in_scope(actor, cohort_id)
-    if students is not None:
-        scope = f"SELECT * FROM ({scope}) AS v WHERE v.student_id IN (SELECT unnest(CAST(? AS BIGINT[])))"
-        sparams = [*sparams, students]
+                    members: list[tuple[int, int]] | None = None) -> tuple[str, list[Any]]:
+    """The pipeline rows of the memberships in scope, or of those of them in `members` (a slice), in file order.
+
+    A contact is listed for each membership its student worked on it in (memberships_in_scope), with the
+    stage it had reached by the end of the membership and only the stage dates within it: a student who
+    moved shows, in the cohort left, each contact as it stood when they left."""
+    scope, sparams = _members_of(actor, cohort_id, members)
     start, end = period_bounds(since, until)
     notes_ctes = notes_cols = notes_joins = ""
     if include_notes:
@@ -238,29 +243,67 @@ def _pipeline_query(actor: Actor, cohort_id: int | None, since, until, now, incl
                          LEFT JOIN rf ON rf.contact_id = c.id"""
     sql = f"""
         WITH w AS (SELECT CAST(? AS TIMESTAMP) AS since, CAST(? AS TIMESTAMP) AS until, CAST(? AS TIMESTAMP) AS now),
-        sc AS ({scope}){ctes(PROGRESS, THANK_STATUS, LATEST_REPLY)},
-        ty AS (SELECT contact_id, min(due_at) AS thank_you_due_at, bool_or(overdue) AS thank_you_overdue
-               FROM thank_status GROUP BY contact_id){notes_ctes}
+        mb AS ({scope}),
+        sc AS (SELECT DISTINCT student_id FROM mb){ctes(PROGRESS, THANK_STATUS, LATEST_REPLY)},
+        -- Each contact as it stood at the end of each membership (the present for the current one).
+        pm AS (SELECT p.*, mb.cohort_id, mb.counts_from, mb.counts_until, {_STAGE_BY_END} AS stage_by_end
+               FROM progress p JOIN mb ON mb.student_id = p.student_id),
+        pw AS (SELECT pm.*, {_STAGE_AT_BY_END} AS stage_by_end_at FROM pm),
+        ty AS (SELECT t.contact_id, mb.cohort_id, mb.counts_from, min(t.due_at) AS thank_you_due_at,
+                      bool_or(CASE WHEN mb.counts_until >= w.now THEN t.overdue
+                                   ELSE t.archived_at IS NULL AND (t.sent_at IS NULL OR t.sent_at > mb.counts_until)
+                                        AND mb.counts_until > t.due_at END) AS thank_you_overdue
+               FROM thank_status t JOIN mb ON mb.student_id = t.student_id CROSS JOIN w
+               WHERE t.held_at >= mb.counts_from AND t.held_at < mb.counts_until
+               GROUP BY t.contact_id, mb.cohort_id, mb.counts_from){notes_ctes}
         SELECT co.name AS cohort, u.id AS student_id, u.student_number, u.first_name AS student_first_name,
                u.last_name AS student_last_name, c.id AS contact_id, c.first_name AS contact_first_name,
                c.last_name AS contact_last_name, c.organization, c.title, c.field, fo.name AS focus_occupation,
-               c.source, c.priority, c.referred_by_contact_id, p.stage, p.target_at, p.research_at, p.outreach_at,
-               p.interview_at, p.thank_at, p.reflect_at, p.keep_in_touch_at, rep.outreach_reply AS last_reply,
-               ty.thank_you_due_at,
+               c.source, c.priority, c.referred_by_contact_id, p.stage_by_end AS stage, {_DATES_WITHIN},
+               rep.outreach_reply AS last_reply, ty.thank_you_due_at,
                coalesce(ty.thank_you_overdue, false) AS thank_you_overdue, c.archived_at{notes_cols}
         FROM contacts c
-        JOIN sc ON sc.student_id = c.student_id
-        JOIN progress p ON p.contact_id = c.id
+        JOIN pw p ON p.contact_id = c.id
         JOIN users u ON u.id = c.student_id
-        JOIN cohorts co ON co.id = sc.cohort_id
+        JOIN cohorts co ON co.id = p.cohort_id
         LEFT JOIN focus_occupations fo ON fo.id = c.focus_occupation_id
         LEFT JOIN f_latest_reply rep ON rep.contact_id = c.id
-        LEFT JOIN ty ON ty.contact_id = c.id
+        LEFT JOIN ty ON ty.contact_id = c.id AND ty.cohort_id = p.cohort_id AND ty.counts_from = p.counts_from
         {notes_joins}
         CROSS JOIN w
-        WHERE p.target_at < w.until AND p.stage_at >= w.since
-        ORDER BY co.name, u.last_name, u.first_name, u.id, c.id"""
+        WHERE p.target_at < least(w.until, p.counts_until) AND p.stage_by_end_at >= greatest(w.since, p.counts_from)
+        ORDER BY co.name, u.last_name, u.first_name, u.id, p.counts_from, c.id"""
     return sql, [start, end, now, *sparams]
+
+
+_STAGE_TIMES = [("keep_in_touch", "keep_in_touch_at"), ("reflect", "reflect_at"), ("thank", "thank_at"),
+                ("interview", "interview_at"), ("outreach", "outreach_at"), ("research", "research_at")]
+# The stage a contact had reached by the end of a membership (its current stage for the current membership), and
+# when it reached it: the latest stage reached before counts_until, as core/rules/facts.py PROGRESS orders them.
+_STAGE_BY_END = ("CASE " + " ".join(f"WHEN p.{at} < mb.counts_until THEN '{stage}'" for stage, at in _STAGE_TIMES)
+                 + " ELSE 'target' END")
+_STAGE_AT_BY_END = ("CASE " + " ".join(f"WHEN pm.{at} < pm.counts_until THEN pm.{at}" for _, at in _STAGE_TIMES)
+                    + " ELSE pm.target_at END")
+# The stage dates of the pipeline, those outside the membership left empty.
+_DATES_WITHIN = ", ".join(f"CASE WHEN p.{at} >= p.counts_from AND p.{at} < p.counts_until THEN p.{at} END AS {at}"
+                          for at in ("target_at", "research_at", "outreach_at", "interview_at", "thank_at",
+                                     "reflect_at", "keep_in_touch_at"))
+
+
+def _members_of(actor: Actor, cohort_id: int | None,
+                members: list[tuple[int, int]] | None) -> tuple[str, list[Any]]:
+    """memberships_in_scope, narrowed to the (student_id, cohort_id) pairs of a slice when given."""
+    scope, sparams = memberships_in_scope(actor, cohort_id)
+    if members is None:
+        return scope, sparams
+    return (f"""SELECT v.* FROM ({scope}) AS v
+                JOIN (SELECT unnest(CAST(? AS BIGINT[])) AS student_id, unnest(CAST(? AS BIGINT[])) AS cohort_id) AS sl
+                  ON sl.student_id = v.student_id AND sl.cohort_id = v.cohort_id""",
+            [*sparams, [int(s) for s, _ in members], [int(c) for _, c in members]])
+
+
+# An event belongs to the membership it happened in (each of a student's memberships counts over its own window).
+_WHILE_MEMBER = " AND e.occurred_at >= mb.counts_from AND e.occurred_at < mb.counts_until"
 
 
 def _activity_query(actor: Actor, cohort_id: int | None, since, until, include_notes: bool) -> tuple[str, list[Any]]:
@@ -282,12 +325,12 @@ def _activity_slices(cur, actor: Actor, cohort_id: int | None, since, until,
     each event falls in exactly one, and the slices together give the rows in the order of the single
     query. An hour with more events than SLICE_EVENTS is one slice of its own.
     """
-    scope, sparams = students_in_scope(actor, cohort_id)
+    scope, sparams = memberships_in_scope(actor, cohort_id)
     start, end = period_bounds(since, until)
     hours = cur.execute(f"""
-        WITH sc AS ({scope})
+        WITH mb AS ({scope})
         SELECT date_trunc('hour', e.occurred_at) AS hour, count(*) AS events
-        FROM events e JOIN sc ON sc.student_id = e.student_id
+        FROM events e JOIN mb ON mb.student_id = e.student_id{_WHILE_MEMBER}
         WHERE e.occurred_at >= ? AND e.occurred_at < ?
         GROUP BY hour ORDER BY hour""", [*sparams, start, end]).fetchall()
     bounds, in_slice = [start], 0
@@ -302,18 +345,18 @@ def _activity_slices(cur, actor: Actor, cohort_id: int | None, since, until,
 
 def _activity_between(actor: Actor, cohort_id: int | None, start: datetime, end: datetime,
                       include_notes: bool) -> tuple[str, list[Any]]:
-    scope, sparams = students_in_scope(actor, cohort_id)
+    scope, sparams = memberships_in_scope(actor, cohort_id)
     notes_cols = ", e.detail" if include_notes else ""
     sql = f"""
-        WITH sc AS ({scope})
+        WITH mb AS ({scope})
         SELECT e.id AS event_id, e.occurred_at, co.name AS cohort, e.student_id, u.student_number,
                u.first_name AS student_first_name, u.last_name AS student_last_name, e.actor_id,
                a.role AS actor_role, a.first_name || ' ' || a.last_name AS actor_name, e.action, e.entity_type,
                e.entity_id, e.contact_id{notes_cols}
         FROM events e
-        JOIN sc ON sc.student_id = e.student_id
+        JOIN mb ON mb.student_id = e.student_id{_WHILE_MEMBER}
         JOIN users u ON u.id = e.student_id
-        JOIN cohorts co ON co.id = sc.cohort_id
+        JOIN cohorts co ON co.id = mb.cohort_id
         LEFT JOIN users a ON a.id = e.actor_id
         WHERE e.occurred_at >= ? AND e.occurred_at < ?
         ORDER BY e.occurred_at, e.id"""
@@ -367,13 +410,13 @@ def _plan(db: Database, actor: Actor, kind: str, *, cohort_id: int | None = None
             require_cohort(cur, actor, cohort_id)
     if kind == "progress":
         settle(db, students_in_scope(actor, cohort_id))  # whole-time figures are read as kept: saves counted first
-        return columns, lambda cur: [_progress_query(actor, cohort_id, since, until, now, students=students)
-                                     for students in _student_slices(cur, actor, cohort_id,
-                                                                     PROGRESS_SLICE_CONTACTS)]
+        return columns, lambda cur: [_progress_query(cur, actor, cohort_id, since, until, now, members=members)
+                                     for members in _member_slices(cur, actor, cohort_id,
+                                                                   PROGRESS_SLICE_CONTACTS)]
     if kind == "pipeline":
         return columns, lambda cur: [_pipeline_query(actor, cohort_id, since, until, now, include_notes,
-                                                     students=students)
-                                     for students in _student_slices(cur, actor, cohort_id, SLICE_CONTACTS)]
+                                                     members=members)
+                                     for members in _member_slices(cur, actor, cohort_id, SLICE_CONTACTS)]
     return columns, lambda cur: _activity_slices(cur, actor, cohort_id, since, until, include_notes)
 
 

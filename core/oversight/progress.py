@@ -38,7 +38,7 @@ def goal_progress(db: Database, actor: Actor, student_id: int, *, now: datetime 
         require_read_student(cur, actor, student_id)
     settle(db, student_id)
     with db.cursor() as cur:
-        found = rows(cur, *standings_query(actor, student_id=student_id, now=now))
+        found = rows(cur, *standings_query(cur, actor, student_id=student_id, now=now))
     return [{"goal_id": g["goal_id"], "metric": g["metric"], "label": GOAL_LABELS[GoalMetric(g["metric"])],
              "target": g["target"], "current": int(g["current"]), "expected_now": int(g["expected_now"]),
              "due_on": g["due_on"], "status": g["status"]} for g in found]

@@ -483,3 +483,25 @@ def test_the_health_page_says_plainly_when_emails_would_link_to_this_machine(por
     assert not at.exception and not at.error
     assert "Problems to fix" not in [s.value for s in at.subheader]
     assert "Links in emails open https://interviews.example.edu." in texts(at)
+
+
+def test_roster_preview_warns_before_moving_a_student_with_campaign_work(portal_env):
+    at = _run("admin_roster", "admin", portal_env)
+    content = ("first_name,last_name,email,cohort\n"
+               "Amara,Adeyemi,student01@demo.example.edu,\"Business & Policy Explorers, Fall 2026\"\n"
+               "Ben,Hoang,student02@demo.example.edu,\"Business & Policy Explorers, Fall 2026\"\n").encode()
+    at.file_uploader(key="admin_roster_file").set_value(("roster.csv", content, "text/csv")).run()
+    assert not at.exception
+    warnings = [w.value.replace("\\", "") for w in at.warning]
+    assert len(warnings) == 1, warnings
+    assert "1 student(s) with campaign work change cohort" in warnings[0]
+    assert "Line 3: Ben Hoang moves from Health & Science Explorers, Fall 2026 to Business & Policy Explorers, " \
+           "Fall 2026 and has campaign work (5 targets" in warnings[0]
+    assert "Amara" not in warnings[0]  # student01 has no campaign work: her move needs no warning
+    assert [b for b in at.button if b.key == "admin_roster_confirm"]  # nothing written until confirmed
+    db = open_database(portal_env)
+    with db.cursor() as cur:
+        assert scalar(cur, """SELECT c.name FROM cohort_members m JOIN cohorts c ON c.id = m.cohort_id
+                              JOIN users u ON u.id = m.student_id WHERE u.username = 'student02'""") \
+            == "Health & Science Explorers, Fall 2026"
+    db.close()

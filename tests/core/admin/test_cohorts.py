@@ -3,7 +3,7 @@ refused; a cohort always has its term; only admins administer (core/admin/cohort
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -196,3 +196,98 @@ def test_no_cohort_in_the_demo_lacks_its_term(demo_file):
                                 "OR term_end <= term_start") == 0
     finally:
         db.close()
+
+
+# ---------------------------------------------------------------- a move keeps the past where it happened
+
+
+def _export(db, actor, kind, cohort_id, **options):
+    import io
+
+    import pandas as pd
+
+    from core.oversight.export import export_bytes
+
+    data = export_bytes(db, actor, kind, cohort_id=cohort_id, now=NOW + timedelta(days=3), **options)
+    return pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+
+
+def test_a_moved_students_work_stays_counted_for_the_cohort_she_left_and_later_work_for_the_new_one(world):
+    """Alice adds a target and holds a meeting in Cohort X, moves to Cohort Y (by the roster), then adds a target."""
+    from core.admin import roster
+    from core.campaign import contacts
+    from core.models import ContactCreate, GoalCreate, GoalMetric
+    from core.oversight.dashboard import cohort_dashboard, cohort_funnel, weekly_activity
+    from tests.campaign_helpers import _contact, _held_meeting
+
+    db, alice, moved_at = world.db, world.alice, NOW + timedelta(hours=1)
+    cohorts.add_goal(db, world.counselor_x, world.cohort_x,
+                     GoalCreate(metric=GoalMetric.TARGETS, target_count=1, due_on=date(2026, 5, 1)), now=NOW)
+    first = _contact(world)
+    _held_meeting(world, first)
+    plan = roster.preview(db, world.admin, b"first_name,last_name,email,cohort\nAlice,Tester,alice@example.edu,"
+                                           b"Cohort Y\n")
+    assert [x.change_words for x in plan.lines] == [
+        "moves to Cohort Y from Cohort X (has campaign work: 1 target, 1 meeting held)"]
+    roster.apply(db, world.admin, plan, now=moved_at, rounds=4)
+    later = contacts.create_contact(db, alice, ContactCreate(first_name="Lu", last_name="Ng"),
+                                    now=NOW + timedelta(days=2)).id
+
+    with db.cursor() as cur:
+        assert cur.execute("""SELECT cohort_id, joined_at, left_at FROM cohort_memberships WHERE student_id = ?
+                              ORDER BY joined_at""", [alice.user_id]).fetchall() == [
+            (world.cohort_x, NOW, moved_at), (world.cohort_y, moved_at, None)]
+
+    figures = ["first_name", "targets", "interviews", "goals_total", "goals_met", "left_at"]
+    for counselor, cohort_id in ((world.counselor_x, world.cohort_x), (world.admin, world.cohort_x)):
+        old = _export(db, counselor, "progress", cohort_id)
+        assert old[figures].values.tolist() == [["Alice", "1", "1", "1", "1", moved_at.isoformat()],
+                                                ["Bob", "0", "0", "1", "0", ""]]
+    new = _export(db, world.counselor_y, "progress", world.cohort_y)
+    assert new[figures].values.tolist() == [["Alice", "1", "0", "0", "0", ""], ["Yara", "0", "0", "0", "0", ""]]
+    # A period before the move counts nothing for the new cohort, everything for the old one.
+    before_move = {"since": date(2026, 2, 1), "until": date(2026, 3, 9)}
+    assert _export(db, world.admin, "progress", world.cohort_y, **before_move)["targets"].tolist() == ["0", "0"]
+    assert _export(db, world.admin, "progress", world.cohort_x, **before_move)["targets"].tolist() == ["1", "0"]
+
+    old_pipeline = _export(db, world.counselor_x, "pipeline", world.cohort_x)
+    assert old_pipeline[["contact_id", "stage"]].values.tolist() == [[str(first), "interview"]]
+    new_pipeline = _export(db, world.counselor_y, "pipeline", world.cohort_y)
+    assert new_pipeline[["contact_id", "stage", "target_at"]].values.tolist() == [
+        [str(later), "target", (NOW + timedelta(days=2)).isoformat()]]
+
+    old_log = _export(db, world.counselor_x, "activity", world.cohort_x)
+    new_log = _export(db, world.counselor_y, "activity", world.cohort_y)
+    alice_id = str(alice.user_id)
+    assert {(r.action, r.entity_type) for r in old_log.itertuples() if r.student_id == alice_id} >= {
+        ("created", "contact"), ("scheduled", "meeting"), ("logged", "meeting")}
+    assert all(r.occurred_at < moved_at.isoformat() for r in old_log.itertuples() if r.student_id == alice_id)
+    assert [(r.action, r.entity_type, r.cohort) for r in new_log.itertuples() if r.student_id == alice_id][-1] == \
+        ("created", "contact", "Cohort Y")
+    assert all(r.occurred_at >= moved_at.isoformat() for r in new_log.itertuples() if r.student_id == alice_id)
+
+    # The cohort dashboard's charts count the stages and actions where they happened.
+    funnel = {cohort_id: {f["stage"]: f["contacts"] for f in cohort_funnel(db, world.admin, cohort_id=cohort_id)}
+              for cohort_id in (world.cohort_x, world.cohort_y)}
+    assert [funnel[world.cohort_x][s] for s in ("target", "interview")] == [1, 1]
+    assert [funnel[world.cohort_y][s] for s in ("target", "interview")] == [1, 0]
+    weekly = {cohort_id: sum(w["events"] for w in weekly_activity(db, world.admin, cohort_id=cohort_id,
+                                                                   now=NOW + timedelta(days=3)))
+              for cohort_id in (world.cohort_x, world.cohort_y)}
+    assert weekly == {world.cohort_x: sum(1 for r in old_log.itertuples() if r.actor_id == alice_id),
+                      world.cohort_y: 1}
+
+    # The dashboards are of current members: Cohort Y's counts Alice's work from her joining on.
+    by_name = {r["first_name"]: r for r in cohort_dashboard(db, world.admin, cohort_id=world.cohort_y,
+                                                             now=NOW + timedelta(days=3))}
+    assert (by_name["Alice"]["targets"], by_name["Alice"]["interviews"]) == (1, 0)
+    assert [r["first_name"] for r in cohort_dashboard(db, world.admin, cohort_id=world.cohort_x)] == ["Bob"]
+
+
+def test_putting_a_student_in_the_cohort_she_is_in_changes_nothing(world):
+    with world.db.cursor() as cur:
+        joined = scalar(cur, "SELECT joined_at FROM cohort_members WHERE student_id = ?", [world.alice.user_id])
+    cohorts.add_student(world.db, world.admin, world.cohort_x, world.alice.user_id, now=NOW + timedelta(days=5))
+    with world.db.cursor() as cur:
+        assert scalar(cur, "SELECT joined_at FROM cohort_members WHERE student_id = ?", [world.alice.user_id]) == joined
+        assert scalar(cur, "SELECT count(*) FROM cohort_past_members") == 0

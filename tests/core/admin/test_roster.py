@@ -230,3 +230,41 @@ def test_import_is_in_the_event_log_with_who_and_when(world):
                            "WHERE action = 'roster_imported'")
     assert [(e["actor_id"], e["entity_type"], e["occurred_at"]) for e in logged] == [
         (world.admin.user_id, "cohort", NOW)]
+
+
+def _moving_file(*people: tuple[str, str]) -> bytes:
+    """A roster moving each (username, cohort) of the world's students, under their stored names and emails."""
+    lines = ["first_name,last_name,email,cohort"]
+    lines += [f"{username.title()},Tester,{username}@example.edu,{cohort}" for username, cohort in people]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_preview_warns_before_moving_a_student_with_campaign_work_and_names_the_work(world):
+    from tests.campaign_helpers import _contact, _held_meeting
+
+    cid = _contact(world)
+    _contact(world, first_name="Ben", last_name="Ode")
+    _held_meeting(world, cid)
+    plan = roster.preview(world.db, world.admin, _moving_file(("alice", "Cohort Y"), ("bob", "Cohort Y")))
+    assert [(x.action, x.change_words) for x in plan.lines] == [
+        ("update", "moves to Cohort Y from Cohort X (has campaign work: 2 targets, 1 meeting held)"),
+        ("update", "moves to Cohort Y")]
+    assert [x.first_name for x in plan.moves_with_work] == ["Alice"]
+    assert plan.move_warnings() == [
+        "Line 2: Alice Tester moves from Cohort X to Cohort Y and has campaign work (2 targets, 1 meeting held). "
+        "That work stays with Cohort X, counted in its exports for the time Alice was a member; from the import "
+        "on, new work counts for Cohort Y."]
+    with world.db.cursor() as cur:  # a preview writes nothing
+        assert scalar(cur, "SELECT cohort_id FROM cohort_members WHERE student_id = ?",
+                      [world.alice.user_id]) == world.cohort_x
+
+
+def test_a_student_without_campaign_work_moves_without_a_warning(world):
+    plan = roster.preview(world.db, world.admin, _moving_file(("bob", "Cohort Y")))
+    assert [(x.action, x.change_words) for x in plan.lines] == [("update", "moves to Cohort Y")]
+    assert plan.moves_with_work == [] and plan.move_warnings() == []
+    result = roster.apply(world.db, world.admin, plan, now=NOW, rounds=4)
+    assert result.updated == 1
+    with world.db.cursor() as cur:
+        assert scalar(cur, "SELECT cohort_id FROM cohort_members WHERE student_id = ?",
+                      [world.bob.user_id]) == world.cohort_y
