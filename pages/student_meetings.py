@@ -11,7 +11,7 @@ from zoneinfo import available_timezones
 import streamlit as st
 from pydantic import ValidationError
 
-from core.campaign import meetings, research
+from core.campaign import meetings, research, thanks
 from core.campaign.ics import meeting_calendar
 from core.campaign.meetings import to_local
 from core.clock import utcnow
@@ -22,7 +22,7 @@ from ui import forms
 from ui.campaign import FieldErrors, link, picked_contact_or_stop
 from ui.comments import comment_thread
 from ui.guard import require
-from ui.widgets import local, md_escape
+from ui.widgets import local, md_escape, when
 
 db, actor = require(Role.STUDENT)
 MODE_WORDS = {MeetingMode.IN_PERSON: "In person", MeetingMode.PHONE: "Phone", MeetingMode.VIDEO: "Video call",
@@ -190,8 +190,6 @@ def referrals_of(m: dict) -> None:
             st.rerun()
 
 
-if flash := st.session_state.pop("student_meetings_flash", None):
-    st.success(flash, icon=":material/check:")
 def time_and_place_fields(k: str, errors: FieldErrors, *, day, at, zone: str, mode: MeetingMode, duration: int,
                           location: str, day_label: str, time_label: str, placeholder: str | None = None) -> tuple:
     """A meeting's date, time, time zone, mode, length and place, as the schedule and move forms draw them."""
@@ -252,6 +250,21 @@ def reschedule_form(m: dict) -> None:
         st.rerun()
 
 
+if flash := st.session_state.pop("student_meetings_flash", None):
+    st.success(flash, icon=":material/check:")
+
+# The next step in sight, as Outreach shows "They said yes": a held meeting whose thank-you is not sent yet.
+unthanked = [s for s in thanks.thank_you_status(db, actor, cid) if s["sent_at"] is None]
+if unthanked:
+    due = unthanked[-1]
+    if due["overdue"]:
+        st.warning(f"Next: send the thank-you. It was due {when(due['due_at'])}: send it today.",
+                   icon=":material/favorite:")
+    else:
+        st.success(f"You met them. Next: send the thank-you, due by {when(due['due_at'])}.",
+                   icon=":material/favorite:")
+    link("pages/student_thank_you.py", "Next: send the thank-you", contact_id=cid, icon=":material/favorite:")
+
 if (undo := st.session_state.get(CANCELLED)) is not None:
     u1, u2 = st.columns([4, 1], vertical_alignment="center")
     u1.info("Meeting cancelled.", icon=":material/event_busy:")
@@ -274,8 +287,9 @@ for m in held_or_planned:
                                file_name=f"meeting-{m['id']}.ics", mime="text/calendar",
                                key=f"student_meetings_ics_{m['id']}", icon=":material/calendar_add_on:")
         if m["status"] == "scheduled":
-            if m["starts_at"] > utcnow():
-                st.caption("Log the meeting here once it has been held.")
+            upcoming = m["starts_at"] > utcnow()
+            if upcoming:
+                st.markdown("Its log opens here once the meeting has begun.")
             if st.session_state.get(CONFIRM_CANCEL) == m["id"]:
                 st.warning("Cancel this meeting? It stays on your record as cancelled.", icon=":material/help:")
                 yes, no = st.columns(2)
@@ -292,24 +306,25 @@ for m in held_or_planned:
                 st.rerun()
             with st.expander("Change the time or place", icon=":material/edit_calendar:"):
                 reschedule_form(m)
-            log_form(m)
+            if not upcoming:
+                log_form(m)
         elif m["status"] == "held":
             show_log(m)
             with st.expander("Edit the log", icon=":material/edit:"):
                 log_form(m)
             referrals_of(m)
-            a, b = st.columns(2)
-            with a:
-                link("pages/student_thank_you.py", "Next: send the thank-you", contact_id=cid,
-                     icon=":material/favorite:")
-            with b:
-                link("pages/student_reflection.py", "Reflect on it", contact_id=cid, icon=":material/psychology:")
+            link("pages/student_reflection.py", "Reflect on it", contact_id=cid, icon=":material/psychology:")
         comment_thread(db, actor, actor.user_id, "meeting", m["id"], key=f"student_meetings_meeting_{m['id']}")
 
-st.subheader("Schedule a meeting")
 schedule_name = f"student_meetings_schedule_{cid}"
 sk = f"{schedule_name}_{forms.round_of(schedule_name)}"
-with st.form(f"{sk}_form"):
+# Once a meeting is on the record the form waits behind its heading: the page shows that meeting first.
+if any(m["status"] != "cancelled" for m in held_or_planned):
+    schedule_box = st.expander("Schedule another meeting", icon=":material/event:")
+else:
+    st.subheader("Schedule a meeting")
+    schedule_box = st.container()
+with schedule_box, st.form(f"{sk}_form"):
     errors = FieldErrors()
     day, at, zone, mode, duration, location = time_and_place_fields(
         sk, errors, day=local(utcnow()).date() + timedelta(days=1), at=time(10, 0), zone=get_settings().timezone,

@@ -1,0 +1,69 @@
+"""The Meetings page (AppTest over the demo): a meeting still to come shows its time, place, move and
+cancel but no log form until it has begun; a logged meeting puts "Next: send the thank-you" in sight
+at once, outside the folded meeting."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.campaign import meetings
+from core.clock import utcnow
+from core.models import MeetingCreate, MeetingMode
+from tests.apptest_utils import texts
+from tests.pages.student_page_helpers import _actor, _page, _with_db
+
+STUDENT = "student06"  # the demo's student with a meeting coming up
+
+
+def _upcoming(portal_env) -> dict:
+    actor = _actor(portal_env, STUDENT)
+    [meeting] = _with_db(portal_env, lambda db: meetings.list_student_meetings(db, actor, status="scheduled"))
+    return meeting
+
+
+def _move_to_the_past(portal_env, meeting: dict) -> None:
+    """The meeting's time comes: it began an hour ago."""
+    actor = _actor(portal_env, STUDENT)
+    began = meetings.to_local(utcnow() - timedelta(hours=1), meeting["timezone"]).replace(tzinfo=None)
+    _with_db(portal_env, lambda db: meetings.reschedule_meeting(db, actor, meeting["id"], MeetingCreate(
+        starts_at_local=began, timezone=meeting["timezone"], duration_minutes=30, mode=MeetingMode.VIDEO)))
+
+
+def _log_buttons(at, meeting_id: int) -> list:
+    return [b for b in at.button if b.label == "Save the log" and f"_log_{meeting_id}_" in (b.key or "")]
+
+
+def test_a_meeting_still_to_come_has_no_log_form_until_its_time_has_come(portal_env):
+    meeting = _upcoming(portal_env)
+    query = {"contact": str(meeting["contact_id"])}
+    at = _page(portal_env, "student_meetings", STUDENT, query=query)
+    assert not at.exception
+    assert _log_buttons(at, meeting["id"]) == []
+    assert not [t for t in at.text_area if t.label == "Insights"]
+    assert "Its log opens here once the meeting has begun." in texts(at)
+    # Its time and place, moving and cancelling are there.
+    labels = [b.label for b in at.button]
+    assert "Move the meeting" in labels and "Cancel this meeting" in labels
+    assert any("Video call link to follow" in t.value for t in at.text)
+
+    _move_to_the_past(portal_env, meeting)
+    at = _page(portal_env, "student_meetings", STUDENT, query=query)
+    assert not at.exception
+    assert len(_log_buttons(at, meeting["id"])) == 1
+    assert "Its log opens here once the meeting has begun." not in texts(at)
+
+
+def test_after_the_log_is_saved_the_thank_you_is_the_next_step_in_sight(portal_env):
+    meeting = _upcoming(portal_env)
+    _move_to_the_past(portal_env, meeting)
+    at = _page(portal_env, "student_meetings", STUDENT, query={"contact": str(meeting["contact_id"])})
+    assert not [s for s in at.success if "Next: send the thank-you" in s.value]
+    [insights] = [t for t in at.text_area if t.label == "Insights" and f"_log_{meeting['id']}_" in t.key]
+    insights.input("They test water quality every morning.")
+    _log_buttons(at, meeting["id"])[0].click().run()
+    assert not at.exception and not at.error
+    assert "Meeting logged." in texts(at)
+    [next_step] = [s for s in at.success if "Next: send the thank-you" in s.value]
+    assert "You met them. Next: send the thank-you, due by" in next_step.value
+    # In sight at once: on the page itself, not inside the (folded) meeting.
+    assert all(next_step.value not in [s.value for s in e.success] for e in at.expander)
