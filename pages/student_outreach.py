@@ -220,15 +220,20 @@ def new_draft() -> None:
             name=name, errors=errors, where=message)
         if result.ok:
             forms.next_round(name)
+            st.session_state.pop(f"student_outreach_writing_{cid}", None)
             st.toast("Draft saved: edit it above, then mark it sent.", icon=":material/check:")
             st.rerun()
 
 
-st.subheader("Write a new draft")
-if accepted:
-    with st.expander("Write another message anyway"):
-        new_draft()
-else:
+writing = f"student_outreach_writing_{cid}"
+unsent = any(m["sent_at"] is None for m in messages)
+if not messages or (nudges and not unsent) or st.session_state.get(writing):
+    # The first request, a follow-up that is due, or a draft asked for: the form itself.
+    st.subheader("Write a new draft")
     new_draft()
+else:
+    # A draft waits above, or the request has its answer: another draft is one click away, not a second form.
+    st.button("Write another draft", key=f"student_outreach_write_another_{cid}", icon=":material/edit_note:",
+              on_click=lambda: st.session_state.update({writing: True}))
 
 comment_thread(db, actor, actor.user_id, "contact", cid, key=f"student_outreach_contact_{cid}")
