@@ -1,6 +1,8 @@
-"""Meetings: schedule one (date, time, time zone, mode, place or link), move it, download it as an .ics
-file, and log it afterwards: answers per planned question, insights, skill words, advice, resources,
-resume feedback, and referrals, each of which becomes a new target linked to who referred them.
+"""Meetings: every meeting in one list (those to come first) and a private calendar address for calendar
+apps; then, with one person: schedule a meeting (date, time, time zone, mode, place or link), move it,
+download it as an .ics file, and log it once it has begun: answers per planned question, insights, skill
+words, advice, resources, resume feedback, and referrals, each of which becomes a new target linked to
+who referred them. A held meeting whose thank-you is not sent puts that next step at the top.
 
 Every save is made once per form render and checked against the version its form was opened with;
 a held or scheduled time that looks like a slip asks first; cancelling asks first and can be undone."""
@@ -8,10 +10,11 @@ a held or scheduled time that looks like a slip asks first; cancelling asks firs
 from datetime import datetime, time, timedelta
 from zoneinfo import available_timezones
 
+import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from core.campaign import meetings, research, thanks
+from core.campaign import calendar_feed, meetings, research, thanks
 from core.campaign.ics import meeting_calendar
 from core.campaign.meetings import to_local
 from core.clock import utcnow
@@ -19,6 +22,7 @@ from core.config import get_settings
 from core.errors import NeedsConfirmation
 from core.models import MeetingCreate, MeetingLog, MeetingMode, MeetingNote, ReferralCreate, Role, field_errors
 from ui import forms
+from ui.calendar_route import feed_url
 from ui.campaign import FieldErrors, link, picked_contact_or_stop
 from ui.comments import comment_thread
 from ui.guard import require
@@ -35,7 +39,70 @@ LOG_LABELS = {"insights": "Insights", "skill_words": "Skill words heard (for you
 CONFIRM_CANCEL = "student_meetings_confirm_cancel"
 CANCELLED = "student_meetings_cancelled"
 
+FEED_TOKEN = "student_meetings_feed_token"
+FEED_SAID = "student_meetings_feed_said"
+
+
+def meeting_list() -> None:
+    """Every meeting of the student in one list: those to come first, soonest first, then the rest."""
+    found = meetings.upcoming_then_past(db, actor)
+    if not found:
+        return
+    zone = get_settings().timezone
+    status = {True: "Coming up", False: "Begun: log it"}
+    st.subheader("All your meetings")
+    st.table(pd.DataFrame([{
+        "Person": m["contact_name"].strip(), "Organization": m["organization"] or "",
+        f"When ({zone})": f"{local(m['shown_at']):%a %d %b %Y, %H:%M}",
+        "Mode and place": MODE_WORDS[MeetingMode(m["mode"])] + (f" · {m['location']}" if m["location"] else ""),
+        "Status": "Held" if m["status"] == "held" else status[m["upcoming"]],
+    } for m in found]), hide_index=True)
+
+
+def calendar_feed_section() -> None:
+    """The student's private calendar address: make it, see it once, replace it or turn it off."""
+    token = st.session_state.get(FEED_TOKEN)
+    current = calendar_feed.current_feed(db, actor)
+    if current is None:
+        token = None
+    said = st.session_state.pop(FEED_SAID, None)
+    with st.expander("Your meetings in your calendar app", icon=":material/calendar_month:",
+                     expanded=token is not None or said is not None):
+        if said:
+            st.success(said, icon=":material/check:")
+        st.markdown("A private address for Google, Outlook or Apple calendars: they show your scheduled and "
+                    "held meetings and keep them up to date, without signing in to the portal. Anyone who has "
+                    "the address can read your meetings (names, times, places and your questions), so keep it "
+                    "to yourself.")
+        if token is not None:
+            st.markdown("**Your calendar address.** Copy it now: the portal keeps no readable copy of it.")
+            st.code(feed_url(token), language=None, wrap_lines=True)
+            st.markdown("Google Calendar: *Other calendars*, then *+*, then *From URL*. Outlook: *Add calendar*, "
+                        "then *Subscribe from web*. Apple Calendar: *File*, then *New Calendar Subscription*. "
+                        "Paste the address there; your calendar app reads it again every few hours.")
+        elif current is not None:
+            st.markdown(f"Your calendar address has been in use since {when(current['created_at'])}. To add it "
+                        "to another calendar app, make a new one: the old address then stops working.")
+        a, b = st.columns(2)
+        if a.button("Make a new calendar address" if current else "Make my calendar address",
+                    key="student_meetings_feed_new", icon=":material/link:"):
+            made = forms.submit(lambda: calendar_feed.new_feed(db, actor))
+            if made.ok:
+                st.session_state[FEED_TOKEN] = made.value
+                st.rerun()
+        if current is not None and b.button("Turn off my calendar address", key="student_meetings_feed_off",
+                                            icon=":material/link_off:"):
+            if forms.submit(lambda: calendar_feed.revoke_feed(db, actor)).ok:
+                st.session_state.pop(FEED_TOKEN, None)
+                st.session_state[FEED_SAID] = ("Calendar address turned off: calendar apps subscribed to it "
+                                               "get nothing more from the portal.")
+                st.rerun()
+
+
 st.title("Meetings")
+meeting_list()
+calendar_feed_section()
+st.subheader("With one person")
 contact = picked_contact_or_stop(db, actor, key="student_meetings_contact")
 cid = contact["id"]
 planned = research.list_planned_questions(db, actor, cid)
