@@ -2,7 +2,6 @@
 open it in a mail program, mark it sent, and record the reply."""
 
 from datetime import datetime, time
-from urllib.parse import quote
 
 import streamlit as st
 
@@ -18,6 +17,7 @@ from ui import forms
 from ui.campaign import FieldErrors, highlighted, link, picked_contact_or_stop
 from ui.comments import comment_thread
 from ui.guard import require
+from ui.mail import open_in_mail_program
 from ui.widgets import local, md_escape, when
 
 db, actor = require(Role.STUDENT)
@@ -117,9 +117,8 @@ for m in messages:
         if m["sent_at"] is None:
             edit_draft(m)
             checker(m["body"], m["channel"], m["subject"])
-            if contact["email"] and m["channel"] == "email":
-                href = f"mailto:{quote(contact['email'])}?subject={quote(m['subject'])}&body={quote(m['body'])}"
-                st.link_button("Open in my mail program", href, icon=":material/mail:")
+            if m["channel"] == "email":
+                open_in_mail_program(contact["email"], m["subject"], m["body"])
             with st.form(f"student_outreach_sent_{m['id']}"):
                 a, b, c = st.columns(3)
                 channel = a.selectbox("Sent by", list(Channel), index=list(Channel).index(Channel(m["channel"])),

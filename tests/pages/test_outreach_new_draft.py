@@ -1,5 +1,6 @@
 """Outreach's new draft (AppTest over the demo): once a draft is saved, the page offers "Write another
-draft" as a button, not a second form prefilled with the same template; the button opens one."""
+draft" as a button, not a second form prefilled with the same template; the button opens one. The saved
+email draft opens in the student's mail program."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def test_a_saved_draft_is_followed_by_a_button_for_another_not_a_second_form(por
 
     def without_messages(db) -> int:
         return next(c["id"] for c in contacts.list_contacts(db, actor)
-                    if not outreach.list_messages(db, actor, c["id"]))
+                    if c["email"] and not outreach.list_messages(db, actor, c["id"]))
 
     cid = _with_db(portal_env, without_messages)
     at = _page(portal_env, "student_outreach", STUDENT, query={"contact": str(cid)})
@@ -31,6 +32,9 @@ def test_a_saved_draft_is_followed_by_a_button_for_another_not_a_second_form(por
     assert [b.label for b in at.button].count("Save changes") == 1
     assert _save_buttons(at) == [] and "Write a new draft" not in [s.value for s in at.subheader]
     assert len([t for t in at.text_area if t.label == "Message"]) == 1
+    # The saved email draft opens in the mail program, to the contact.
+    [mail] = [b.proto.url for b in at.get("link_button") if b.proto.label == "Open in my mail program"]
+    assert mail.startswith("mailto:contact") and "?subject=" in mail and "&body=Dear%20" in mail
     [write] = [b for b in at.button if b.label == "Write another draft"]
     write.click().run()
     assert len(_save_buttons(at)) == 1 and len([t for t in at.text_area if t.label == "Message"]) == 2
