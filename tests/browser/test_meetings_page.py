@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
@@ -22,6 +24,25 @@ SHORT_ENOUGH = 1_800
 
 def _main_height(page) -> int:
     return page.evaluate("() => document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight")
+
+
+def set_date(page, label: str, day: date) -> None:
+    """Type a day into the date field labelled `label`, one part (year, month, day) after the other, and leave it."""
+    for part, digits in (("year", f"{day.year:04d}"), ("month", f"{day.month:02d}"), ("day", f"{day.day:02d}")):
+        page.get_by_role("spinbutton", name=f"{part}, {label}", exact=True).click()
+        page.keyboard.type(digits)
+    page.keyboard.press("Tab")
+    field = page.get_by_test_id("stDateInput").filter(has=page.get_by_role("group", name=label, exact=True))
+    expect(field.locator("input[type='date']")).to_have_value(day.isoformat())
+    page.keyboard.press("Escape")  # the calendar a click on the field may have opened
+    expect(page.get_by_role("grid")).to_have_count(0)
+    wait_idle(page)
+
+
+def yesterday_in_the_portals_zone() -> date:
+    """Yesterday where the portal keeps time (its default zone): a meeting held then has its thank-you
+    still due, whatever the hour the test runs."""
+    return datetime.now(ZoneInfo("America/New_York")).date() - timedelta(days=1)
 
 
 def _open_first_listed(page) -> None:
