@@ -49,7 +49,7 @@ def meeting_list() -> None:
     if not found:
         return
     zone = get_settings().timezone
-    status = {True: "Coming up", False: "Begun: log it"}
+    status = {True: "Coming up", False: "Begun, not logged yet"}
     st.subheader("All your meetings")
     st.table(pd.DataFrame([{
         "Person": m["contact_name"].strip(), "Organization": m["organization"] or "",
@@ -61,10 +61,10 @@ def meeting_list() -> None:
 
 def calendar_feed_section() -> None:
     """The student's private calendar address: make it, see it once, replace it or turn it off."""
-    token = st.session_state.get(FEED_TOKEN)
     current = calendar_feed.current_feed(db, actor)
-    if current is None:
-        token = None
+    made_here = st.session_state.get(FEED_TOKEN)  # (feed id, token) of the address this session made
+    # Shown only while it is the address in use (not replaced or turned off since, in another tab).
+    token = made_here[1] if current is not None and made_here and made_here[0] == current["id"] else None
     said = st.session_state.pop(FEED_SAID, None)
     with st.expander("Your meetings in your calendar app", icon=":material/calendar_month:",
                      expanded=token is not None or said is not None):
@@ -88,7 +88,7 @@ def calendar_feed_section() -> None:
                     key="student_meetings_feed_new", icon=":material/link:"):
             made = forms.submit(lambda: calendar_feed.new_feed(db, actor))
             if made.ok:
-                st.session_state[FEED_TOKEN] = made.value
+                st.session_state[FEED_TOKEN] = (calendar_feed.current_feed(db, actor)["id"], made.value)
                 st.rerun()
         if current is not None and b.button("Turn off my calendar address", key="student_meetings_feed_off",
                                             icon=":material/link_off:"):

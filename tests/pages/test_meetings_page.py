@@ -112,6 +112,11 @@ def test_the_private_calendar_address_is_shown_once_and_can_be_replaced_or_turne
     token = address.removeprefix(prefix).removesuffix(".ics")
     feed = _with_db(portal_env, lambda db: calendar_feed.feed_calendar(db, token))
     assert f"meeting-{coming['id']}@interview-portal".encode() in feed
+    # Replaced in another tab: this tab no longer shows an address that stopped working.
+    actor = _actor(portal_env, STUDENT)
+    _with_db(portal_env, lambda db: calendar_feed.new_feed(db, actor))
+    at.run()
+    assert not at.code and "Your calendar address has been in use since" in texts(at)
     # Another visit shows when it was made, never the address again.
     again = _page(portal_env, "student_meetings", STUDENT)
     assert not again.code and "Your calendar address has been in use since" in texts(again)
