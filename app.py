@@ -2,8 +2,9 @@
 
 Streamlit runs this file as __main__ for every page view: that is `main()`. `streamlit run app.py`
 also imports it once, as the module `app`, to find the server to start: `app` at the end, the
-Streamlit server plus the portal's one route of its own, /download/<token>, which sends files from
-disk instead of memory (ui/download_route.py).
+Streamlit server plus the portal's own routes: /download/<token>, which sends files from disk instead
+of memory (ui/download_route.py), the re-login cookie's (ui/session_route.py), and a student's private
+calendar feed, /calendar/<token>.ics (ui/calendar_route.py).
 """
 
 import streamlit as st
@@ -71,7 +72,7 @@ def main() -> None:
 if __name__ == "__main__":
     main()
 else:
-    from ui import download_route, session_route
+    from ui import calendar_route, download_route, session_route
 
     # `streamlit run app.py` looks for an `app = st.App(...)` here and serves the portal through it.
-    app = st.App(__file__, routes=[*download_route.routes(), *session_route.routes()])
+    app = st.App(__file__, routes=[*download_route.routes(), *session_route.routes(), *calendar_route.routes()])

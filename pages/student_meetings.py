@@ -1,6 +1,8 @@
-"""Meetings: schedule one (date, time, time zone, mode, place or link), move it, download it as an .ics
-file, and log it afterwards: answers per planned question, insights, skill words, advice, resources,
-resume feedback, and referrals, each of which becomes a new target linked to who referred them.
+"""Meetings: every meeting in one list (those to come first) and a private calendar address for calendar
+apps; then, with one person: schedule a meeting (date, time, time zone, mode, place or link), move it,
+download it as an .ics file, and log it once it has begun: answers per planned question, insights, skill
+words, advice, resources, resume feedback, and referrals, each of which becomes a new target linked to
+who referred them. A held meeting whose thank-you is not sent puts that next step at the top.
 
 Every save is made once per form render and checked against the version its form was opened with;
 a held or scheduled time that looks like a slip asks first; cancelling asks first and can be undone."""
@@ -8,10 +10,11 @@ a held or scheduled time that looks like a slip asks first; cancelling asks firs
 from datetime import datetime, time, timedelta
 from zoneinfo import available_timezones
 
+import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from core.campaign import meetings, research
+from core.campaign import calendar_feed, meetings, research, thanks
 from core.campaign.ics import meeting_calendar
 from core.campaign.meetings import to_local
 from core.clock import utcnow
@@ -19,10 +22,11 @@ from core.config import get_settings
 from core.errors import NeedsConfirmation
 from core.models import MeetingCreate, MeetingLog, MeetingMode, MeetingNote, ReferralCreate, Role, field_errors
 from ui import forms
+from ui.calendar_route import feed_url
 from ui.campaign import FieldErrors, link, picked_contact_or_stop
 from ui.comments import comment_thread
 from ui.guard import require
-from ui.widgets import local, md_escape
+from ui.widgets import local, md_escape, when
 
 db, actor = require(Role.STUDENT)
 MODE_WORDS = {MeetingMode.IN_PERSON: "In person", MeetingMode.PHONE: "Phone", MeetingMode.VIDEO: "Video call",
@@ -35,7 +39,70 @@ LOG_LABELS = {"insights": "Insights", "skill_words": "Skill words heard (for you
 CONFIRM_CANCEL = "student_meetings_confirm_cancel"
 CANCELLED = "student_meetings_cancelled"
 
+FEED_TOKEN = "student_meetings_feed_token"
+FEED_SAID = "student_meetings_feed_said"
+
+
+def meeting_list() -> None:
+    """Every meeting of the student in one list: those to come first, soonest first, then the rest."""
+    found = meetings.upcoming_then_past(db, actor)
+    if not found:
+        return
+    zone = get_settings().timezone
+    status = {True: "Coming up", False: "Begun, not logged yet"}
+    st.subheader("All your meetings")
+    st.table(pd.DataFrame([{
+        "Person": m["contact_name"].strip(), "Organization": m["organization"] or "",
+        f"When ({zone})": f"{local(m['shown_at']):%a %d %b %Y, %H:%M}",
+        "Mode and place": MODE_WORDS[MeetingMode(m["mode"])] + (f" · {m['location']}" if m["location"] else ""),
+        "Status": "Held" if m["status"] == "held" else status[m["upcoming"]],
+    } for m in found]), hide_index=True)
+
+
+def calendar_feed_section() -> None:
+    """The student's private calendar address: make it, see it once, replace it or turn it off."""
+    current = calendar_feed.current_feed(db, actor)
+    made_here = st.session_state.get(FEED_TOKEN)  # (feed id, token) of the address this session made
+    # Shown only while it is the address in use (not replaced or turned off since, in another tab).
+    token = made_here[1] if current is not None and made_here and made_here[0] == current["id"] else None
+    said = st.session_state.pop(FEED_SAID, None)
+    with st.expander("Your meetings in your calendar app", icon=":material/calendar_month:",
+                     expanded=token is not None or said is not None):
+        if said:
+            st.success(said, icon=":material/check:")
+        st.markdown("A private address for Google, Outlook or Apple calendars: they show your scheduled and "
+                    "held meetings and keep them up to date, without signing in to the portal. Anyone who has "
+                    "the address can read your meetings (names, times, places and your questions), so keep it "
+                    "to yourself.")
+        if token is not None:
+            st.markdown("**Your calendar address.** Copy it now: the portal keeps no readable copy of it.")
+            st.code(feed_url(token), language=None, wrap_lines=True)
+            st.markdown("Google Calendar: *Other calendars*, then *+*, then *From URL*. Outlook: *Add calendar*, "
+                        "then *Subscribe from web*. Apple Calendar: *File*, then *New Calendar Subscription*. "
+                        "Paste the address there; your calendar app reads it again every few hours.")
+        elif current is not None:
+            st.markdown(f"Your calendar address has been in use since {when(current['created_at'])}. To add it "
+                        "to another calendar app, make a new one: the old address then stops working.")
+        a, b = st.columns(2)
+        if a.button("Make a new calendar address" if current else "Make my calendar address",
+                    key="student_meetings_feed_new", icon=":material/link:"):
+            made = forms.submit(lambda: calendar_feed.new_feed(db, actor))
+            if made.ok:
+                st.session_state[FEED_TOKEN] = (calendar_feed.current_feed(db, actor)["id"], made.value)
+                st.rerun()
+        if current is not None and b.button("Turn off my calendar address", key="student_meetings_feed_off",
+                                            icon=":material/link_off:"):
+            if forms.submit(lambda: calendar_feed.revoke_feed(db, actor)).ok:
+                st.session_state.pop(FEED_TOKEN, None)
+                st.session_state[FEED_SAID] = ("Calendar address turned off: calendar apps subscribed to it "
+                                               "get nothing more from the portal.")
+                st.rerun()
+
+
 st.title("Meetings")
+meeting_list()
+calendar_feed_section()
+st.subheader("With one person")
 contact = picked_contact_or_stop(db, actor, key="student_meetings_contact")
 cid = contact["id"]
 planned = research.list_planned_questions(db, actor, cid)
@@ -190,8 +257,6 @@ def referrals_of(m: dict) -> None:
             st.rerun()
 
 
-if flash := st.session_state.pop("student_meetings_flash", None):
-    st.success(flash, icon=":material/check:")
 def time_and_place_fields(k: str, errors: FieldErrors, *, day, at, zone: str, mode: MeetingMode, duration: int,
                           location: str, day_label: str, time_label: str, placeholder: str | None = None) -> tuple:
     """A meeting's date, time, time zone, mode, length and place, as the schedule and move forms draw them."""
@@ -252,6 +317,21 @@ def reschedule_form(m: dict) -> None:
         st.rerun()
 
 
+if flash := st.session_state.pop("student_meetings_flash", None):
+    st.success(flash, icon=":material/check:")
+
+# The next step in sight, as Outreach shows "They said yes": a held meeting whose thank-you is not sent yet.
+unthanked = [s for s in thanks.thank_you_status(db, actor, cid) if s["sent_at"] is None]
+if unthanked:
+    due = unthanked[-1]
+    if due["overdue"]:
+        st.warning(f"Next: send the thank-you. It was due {when(due['due_at'])}: send it today.",
+                   icon=":material/favorite:")
+    else:
+        st.success(f"You met them. Next: send the thank-you, due by {when(due['due_at'])}.",
+                   icon=":material/favorite:")
+    link("pages/student_thank_you.py", "Next: send the thank-you", contact_id=cid, icon=":material/favorite:")
+
 if (undo := st.session_state.get(CANCELLED)) is not None:
     u1, u2 = st.columns([4, 1], vertical_alignment="center")
     u1.info("Meeting cancelled.", icon=":material/event_busy:")
@@ -274,8 +354,9 @@ for m in held_or_planned:
                                file_name=f"meeting-{m['id']}.ics", mime="text/calendar",
                                key=f"student_meetings_ics_{m['id']}", icon=":material/calendar_add_on:")
         if m["status"] == "scheduled":
-            if m["starts_at"] > utcnow():
-                st.caption("Log the meeting here once it has been held.")
+            upcoming = m["starts_at"] > utcnow()
+            if upcoming:
+                st.markdown("Its log opens here once the meeting has begun.")
             if st.session_state.get(CONFIRM_CANCEL) == m["id"]:
                 st.warning("Cancel this meeting? It stays on your record as cancelled.", icon=":material/help:")
                 yes, no = st.columns(2)
@@ -292,24 +373,25 @@ for m in held_or_planned:
                 st.rerun()
             with st.expander("Change the time or place", icon=":material/edit_calendar:"):
                 reschedule_form(m)
-            log_form(m)
+            if not upcoming:
+                log_form(m)
         elif m["status"] == "held":
             show_log(m)
             with st.expander("Edit the log", icon=":material/edit:"):
                 log_form(m)
             referrals_of(m)
-            a, b = st.columns(2)
-            with a:
-                link("pages/student_thank_you.py", "Next: send the thank-you", contact_id=cid,
-                     icon=":material/favorite:")
-            with b:
-                link("pages/student_reflection.py", "Reflect on it", contact_id=cid, icon=":material/psychology:")
+            link("pages/student_reflection.py", "Reflect on it", contact_id=cid, icon=":material/psychology:")
         comment_thread(db, actor, actor.user_id, "meeting", m["id"], key=f"student_meetings_meeting_{m['id']}")
 
-st.subheader("Schedule a meeting")
 schedule_name = f"student_meetings_schedule_{cid}"
 sk = f"{schedule_name}_{forms.round_of(schedule_name)}"
-with st.form(f"{sk}_form"):
+# Once a meeting is on the record the form waits behind its heading: the page shows that meeting first.
+if any(m["status"] != "cancelled" for m in held_or_planned):
+    schedule_box = st.expander("Schedule another meeting", icon=":material/event:")
+else:
+    st.subheader("Schedule a meeting")
+    schedule_box = st.container()
+with schedule_box, st.form(f"{sk}_form"):
     errors = FieldErrors()
     day, at, zone, mode, duration, location = time_and_place_fields(
         sk, errors, day=local(utcnow()).date() + timedelta(days=1), at=time(10, 0), zone=get_settings().timezone,

@@ -1,7 +1,6 @@
 """Outreach: draft the meeting request from a template, see what the draft checker finds, copy or
 open it in a mail program, mark it sent, and record the reply."""
 
-from urllib.parse import quote
 
 import streamlit as st
 
@@ -15,6 +14,7 @@ from ui import forms
 from ui.campaign import FieldErrors, highlighted, link, picked_contact_or_stop
 from ui.comments import comment_thread
 from ui.guard import require
+from ui.mail import open_in_mail_program
 from ui.sent_on import sent_on
 from ui.widgets import md_escape, when
 
@@ -115,9 +115,8 @@ for m in messages:
         if m["sent_at"] is None:
             edit_draft(m)
             checker(m["body"], m["channel"], m["subject"])
-            if contact["email"] and m["channel"] == "email":
-                href = f"mailto:{quote(contact['email'])}?subject={quote(m['subject'])}&body={quote(m['body'])}"
-                st.link_button("Open in my mail program", href, icon=":material/mail:")
+            if m["channel"] == "email":
+                open_in_mail_program(contact["email"], m["subject"], m["body"])
             with st.form(f"student_outreach_sent_{m['id']}"):
                 a, b, c = st.columns(3)
                 channel = a.selectbox("Sent by", list(Channel), index=list(Channel).index(Channel(m["channel"])),
@@ -212,15 +211,20 @@ def new_draft() -> None:
             name=name, errors=errors, where=message)
         if result.ok:
             forms.next_round(name)
+            st.session_state.pop(f"student_outreach_writing_{cid}", None)
             st.toast("Draft saved: edit it above, then mark it sent.", icon=":material/check:")
             st.rerun()
 
 
-st.subheader("Write a new draft")
-if accepted:
-    with st.expander("Write another message anyway"):
-        new_draft()
-else:
+writing = f"student_outreach_writing_{cid}"
+unsent = any(m["sent_at"] is None for m in messages)
+if not messages or (nudges and not unsent) or st.session_state.get(writing):
+    # The first request, a follow-up that is due, or a draft asked for: the form itself.
+    st.subheader("Write a new draft")
     new_draft()
+else:
+    # A draft waits above, or the request has its answer: another draft is one click away, not a second form.
+    st.button("Write another draft", key=f"student_outreach_write_another_{cid}", icon=":material/edit_note:",
+              on_click=lambda: st.session_state.update({writing: True}))
 
 comment_thread(db, actor, actor.user_id, "contact", cid, key=f"student_outreach_contact_{cid}")

@@ -13,6 +13,7 @@ from ui import forms
 from ui.campaign import FieldErrors, contact_picker, link
 from ui.comments import comment_thread
 from ui.guard import require
+from ui.mail import open_in_mail_program
 from ui.sent_on import sent_on
 from ui.widgets import md_escape, stage_badge, when
 
@@ -32,9 +33,10 @@ cid = contact["id"]
 templates = {t["category"]: t for t in list_items(db, actor, "template")}
 
 
-def draft_box(kind: str, meeting_id: int | None, template_key: str, label: str) -> None:
+def draft_box(kind: str, meeting_id: int | None, template_key: str, label: str, *, to: str | None = None) -> None:
     """The one thank-you of a meeting and kind: its saved draft (else the template) edited in place,
-    saved as a draft or saved and marked sent as written, in one step."""
+    opened in the student's mail program (to the address `to`, when known), saved as a draft or saved
+    and marked sent as written, in one step."""
     draft = next((t for t in current if t["kind"] == kind and t["sent_at"] is None
                   and (kind == "referrer" or t["meeting_id"] == meeting_id)), None)
     name = f"student_thank_you_{kind}_{cid}_{meeting_id}"
@@ -52,6 +54,11 @@ def draft_box(kind: str, meeting_id: int | None, template_key: str, label: str) 
     missing = merge_fields.unfilled(body)
     if missing:
         st.caption("Still to fill in: " + ", ".join("{" + m + "}" for m in missing))
+    template = templates.get(template_key)
+    subject = "Thank you"
+    if template and template.get("subject"):
+        subject = merge_fields.fill(template["subject"], merge_fields.values_for(db, actor, cid, meeting_id=meeting_id))
+    open_in_mail_program(to, subject, body)
     # Sent earlier than now (emailed on time, logged later): the day and time it went out keep it on time.
     sent_at = sent_on(f"{name}_sent")
     a, b = st.columns(2)
@@ -89,7 +96,8 @@ for s in status:
     else:
         st.warning(f"Due by {when(s['due_at'])}: {s['hours_left']} hours left.", icon=":material/schedule:")
     if s["sent_at"] is None:
-        draft_box("interview", s["meeting_id"], "thank_you", "Your thank-you (specifics come from your meeting log)")
+        draft_box("interview", s["meeting_id"], "thank_you", "Your thank-you (specifics come from your meeting log)",
+                  to=contact["email"])
 
 for t in [t for t in current if t["sent_at"] is not None]:
     with st.expander(f"Sent {when(t['sent_at'])}" + (" · to the referrer" if t["kind"] == "referrer" else "")):
@@ -105,7 +113,8 @@ if referrer is not None and status:
     else:
         st.markdown(f"**{md_escape(name)}** pointed you to this person: thank whoever referred you as well, "
                     "and say how the conversation went.")
-        draft_box("referrer", status[-1]["meeting_id"], "referrer_thank_you", f"Thank-you to {md_escape(name)}")
+        draft_box("referrer", status[-1]["meeting_id"], "referrer_thank_you", f"Thank-you to {md_escape(name)}",
+                  to=referrer["email"])
 
 if status and all(s["sent_at"] for s in status):
     link("pages/student_reflection.py", "Next: reflect on the meeting", contact_id=cid, icon=":material/psychology:")

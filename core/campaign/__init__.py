@@ -2,6 +2,7 @@
 
 contacts (targets, focus occupations, stages), research, outreach (drafts, sent, replies), meetings
 (schedule, log, referrals), thanks, reflections, keep_in_touch (follow-ups, where I landed), the
-to-do list (todo), the LinkedIn import, the draft checker, merge fields and calendar files (ics).
+to-do list (todo), the LinkedIn import, the draft checker, merge fields, calendar files (ics) and
+the student's private calendar feed (calendar_feed).
 May import core's shared modules and the areas below it: rules, store, identity, admin.
 """

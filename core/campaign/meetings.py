@@ -294,3 +294,15 @@ def list_student_meetings(db: Database, actor: Actor, student_id: int | None = N
                             WHERE m.student_id = ? AND (? IS NULL OR m.status = ?) AND c.archived_at IS NULL
                             ORDER BY coalesce(m.held_at, m.starts_at) DESC, m.id DESC""",
                     [student_id, status, status])
+
+
+def upcoming_then_past(db: Database, actor: Actor, student_id: int | None = None, *,
+                       now: datetime | None = None) -> list[dict[str, Any]]:
+    """A student's meetings, cancelled ones aside: those still to come first, soonest first (`upcoming`
+    true), then the rest, latest first (held, or scheduled and begun but not logged yet)."""
+    now = now or utcnow()
+    found = [m for m in list_student_meetings(db, actor, student_id) if m["status"] != "cancelled"]
+    for m in found:
+        m["upcoming"] = m["status"] == "scheduled" and m["starts_at"] > now
+    upcoming = sorted((m for m in found if m["upcoming"]), key=lambda m: (m["starts_at"], m["id"]))
+    return upcoming + [m for m in found if not m["upcoming"]]

@@ -10,6 +10,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import choose, sign_in, wait_idle
+from tests.browser.test_meetings_page import set_date, yesterday_in_the_portals_zone
 from tests.browser.test_targets_and_research import WAIT, _double_click, _go
 
 
@@ -64,12 +65,17 @@ def test_double_clicks_on_each_pipeline_create_button_make_one_record_each(porta
     wait_idle(page)
     expect(page.get_by_text("Prepare for your meeting")).to_have_count(1, timeout=WAIT)
     _go(page, "Meetings")
-    page.get_by_label("Insights").fill("Fieldwork matters more than the title.")
-    page.get_by_role("button", name="Save the log").click()
+    # It was held a day before the planned time: moved to yesterday (the portal asks first), its log opens.
+    page.get_by_text("Change the time or place").click()
+    set_date(page, "New date", yesterday_in_the_portals_zone())
+    page.get_by_role("button", name="Move the meeting").click()
     wait_idle(page)
-    # Logged as held at its scheduled time, tomorrow: the portal asks first.
-    expect(page.get_by_text("is in the future").first).to_be_visible(timeout=WAIT)
-    page.get_by_text("Yes, that time is right: save it").click()
+    expect(page.get_by_text(re.compile(r"is in the past\.")).first).to_be_visible(timeout=WAIT)
+    page.get_by_text("Yes, move it to that time").click()
+    page.get_by_role("button", name="Move the meeting").click()
+    wait_idle(page)
+    expect(page.get_by_text(re.compile("^Meeting moved"))).to_be_visible(timeout=WAIT)
+    page.get_by_label("Insights").fill("Fieldwork matters more than the title.")
     _double_click(page, page.get_by_role("button", name="Save the log"))
     _no_error_box(page)
     expect(page.get_by_text(re.compile(r"· held$"))).to_have_count(1, timeout=WAIT)

@@ -85,6 +85,31 @@ def test_meetings_keep_their_zone(world):
     assert (m["starts_at"], m["timezone"]) == (datetime(2026, 7, 1, 0, 0), "Asia/Tokyo")
 
 
+def test_the_list_of_meetings_puts_those_to_come_first_soonest_first_then_the_rest_latest_first(world):
+    a, db = world.alice, world.db
+    ana, ben = _contact(world), _contact(world, first_name="Ben", organization="Harbor Lab")
+
+    def at(contact, day, hour, zone="UTC"):
+        return meetings.schedule_meeting(db, a, contact, MeetingCreate(
+            starts_at_local=datetime(2026, 3, day, hour), timezone=zone, mode=MeetingMode.VIDEO), now=NOW)
+
+    later, sooner = at(ana, 20, 9), at(ben, 12, 16, "America/Chicago")  # 12 Mar 16:00 Chicago is 21:00 UTC
+    begun = at(ben, 10, 14)  # an hour before NOW: begun, not logged yet
+    held = _held_meeting(world, ana)  # held on 9 March
+    cancelled = at(ana, 11, 9)
+    meetings.cancel_meeting(db, a, cancelled, now=NOW)
+    yara_contact = _contact(world, world.yara)
+    meetings.schedule_meeting(db, world.yara, yara_contact, MeetingCreate(
+        starts_at_local=datetime(2026, 3, 11, 9), timezone="UTC", mode=MeetingMode.PHONE), now=NOW)
+    listed = meetings.upcoming_then_past(db, a, now=NOW)
+    assert [(m["id"], m["upcoming"], m["status"]) for m in listed] == [
+        (sooner, True, "scheduled"), (later, True, "scheduled"), (begun, False, "scheduled"), (held, False, "held")]
+    assert [m["contact_name"] for m in listed] == ["Ben Lee", "Ana Lee", "Ben Lee", "Ana Lee"]
+    assert listed[0]["organization"] == "Harbor Lab" and listed[0]["shown_at"] == datetime(2026, 3, 12, 21, 0)
+    with pytest.raises(NotFound):
+        meetings.upcoming_then_past(db, world.bob, a.user_id, now=NOW)  # another student's list is not theirs
+
+
 def test_logging_a_meeting_turns_referrals_into_linked_targets(world):
     db, alice = world.db, world.alice
     c = contacts.create_contact(db, alice, ContactCreate(first_name="Rita", organization="Acme"), now=NOW)
