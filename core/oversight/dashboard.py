@@ -24,6 +24,7 @@ import pandas as pd
 from core.clock import utcnow
 from core.identity.access import require_cohort, require_role, visible_cohorts_sql, visible_students_sql
 from core.models import GOAL_LABELS, STAGE_LABELS, Actor, GoalMetric, Role, Stage
+from core.rules.activity import CAMPAIGN_WORK_SQL
 from core.rules.facts import FIGURE_NAMES, KEPT, PROGRESS, THANK_STATUS, ctes, settle
 from core.rules.facts import FIGURES as FIGURES_SQL
 from core.store import dialect
@@ -110,9 +111,10 @@ LEFT JOIN (
 
 _ROWS_ORDER = " ORDER BY cohort_name, last_name, first_name, student_id, joined_at"
 
-# A former member's latest own action while a member (the kept student_activity holds only the latest of all).
-_LAST_ACTIVITY_WHILE_MEMBER = """(SELECT max(e.occurred_at) FROM events e
-    WHERE e.student_id = s.student_id AND e.actor_id = s.student_id
+# A former member's latest campaign work while a member (the kept student_activity holds only the latest of all);
+# the same rule as core/rules/activity.py.
+_LAST_ACTIVITY_WHILE_MEMBER = f"""(SELECT max(e.occurred_at) FROM events e
+    WHERE e.student_id = s.student_id AND e.actor_id = s.student_id AND {CAMPAIGN_WORK_SQL}
       AND e.occurred_at >= s.counts_from AND e.occurred_at < s.counts_until)"""
 
 
