@@ -29,8 +29,10 @@ from bench import median_time
 from bench.dataset import BENCH_ADMIN, NOW, build
 from core.identity.accounts import load_actor, user_id_for_username
 from core.oversight.dashboard import cohort_dashboard, dashboard_frame, students_in_scope
+from core.rules.activity import CAMPAIGN_WORK, TALK
 from core.rules.facts import KEPT, ctes, refresh_students
 from core.rules.facts import NOW as NOW_CTE
+from core.rules.timing import THANK_YOU_WINDOW_HOURS
 from core.store.db import get_database
 
 COMPARED = ["targets", "researched", "outreach_sent", "interviews", "thanked", "reflections", "referrals",
@@ -47,10 +49,10 @@ def load_frames(db) -> dict[str, pd.DataFrame]:
         "research_notes": "contact_id, student_id, about_person, about_organization, about_field, links",
         "planned_questions": "contact_id, student_id",
         "outreach_messages": "contact_id, student_id, sent_at",
-        "meetings": "id, contact_id, student_id, status, held_at",
+        "meetings": "id, contact_id, student_id, status, held_at, thank_you_window_hours",
         "thank_yous": "contact_id, student_id, meeting_id, kind, sent_at",
         "reflections": "meeting_id, student_id",
-        "events": "student_id, actor_id, occurred_at",
+        "events": "student_id, actor_id, occurred_at, entity_type, action",
     }
     with db.cursor() as cur:
         return {t: cur.execute(f"SELECT {c} FROM {t}").df() for t, c in columns.items()}
@@ -86,14 +88,16 @@ def pandas_figures(f: dict[str, pd.DataFrame], now) -> pd.DataFrame:
     by_contact = sent[sent.meeting_id.isna()].groupby("contact_id").sent_at.min()
     window = held.merge(f["cohort_members"], on="student_id", how="left").merge(
         f["cohorts"], left_on="cohort_id", right_on="id", how="left", suffixes=("", "_cohort"))
-    hours = window.thank_you_window_hours.fillna(48)
+    # The window in force when the meeting was held, else the cohort's, else the default.
+    hours = window.thank_you_window_hours.fillna(window.thank_you_window_hours_cohort).fillna(THANK_YOU_WINDOW_HOURS)
     due = window.held_at + pd.to_timedelta(hours, unit="h")
     thanked = window.id.isin(by_meeting.index) | window.contact_id.isin(by_contact.index)
     archived = window.contact_id.isin(c[c.archived_at.notna()].id)
     overdue = window[~thanked & ~archived & (pd.Timestamp(now) > due)]
     out["overdue_thank_yous"] = overdue.groupby("student_id").size()
     e = f["events"]
-    own = e[(e.actor_id == e.student_id) & (e.occurred_at <= pd.Timestamp(now))]
+    work = e.entity_type.isin(list(CAMPAIGN_WORK)) & ~e.action.isin(list(TALK))  # core/rules/activity.py
+    own = e[(e.actor_id == e.student_id) & work & (e.occurred_at <= pd.Timestamp(now))]
     out["last_activity_at"] = own.groupby("student_id").occurred_at.max()
     counts = [name for name in COMPARED if name != "last_activity_at"]
     out[counts] = out[counts].fillna(0).astype("int64")

@@ -14,6 +14,7 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from core.rules.activity import LATEST_CAMPAIGN_WORK
 from core.rules.facts import refresh_everyone
 from core.rules.timing import FOLLOW_UP_BUSINESS_DAYS, STALLED_AFTER_DAYS, THANK_YOU_WINDOW_HOURS
 from core.store.db import Database
@@ -153,8 +154,7 @@ _STATEMENTS = [
             (6, 'follow_up', 'sent', least(g.t0 + INTERVAL 20 DAY, ?/*now*/))) v(depth, entity, action, happened)
             WHERE v.depth <= g.depth) e
        ORDER BY e.happened, g.id, e.entity, e.action""",
-    # What core.store.events.record keeps as events are written: each student's latest own action.
-    """INSERT INTO student_activity SELECT student_id, max(occurred_at) FROM events
-       WHERE student_id IS NOT NULL AND actor_id = student_id GROUP BY student_id""",
+    # What core.store.events.record keeps as events are written: each student's latest campaign work.
+    f"INSERT INTO student_activity {LATEST_CAMPAIGN_WORK}",
     "DROP TABLE gen",
 ]

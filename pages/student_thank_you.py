@@ -1,5 +1,5 @@
-"""Thank-yous: due within the cohort's window after a meeting (48 hours unless the cohort says
-otherwise), drafted with specifics from the meeting log, marked sent; and a second thank-you
+"""Thank-yous: due within the thank-you window in force when the meeting was held (the cohort's, 48 hours
+unless it says otherwise), drafted with specifics from the meeting log, marked sent; and a second thank-you
 proposed to whoever referred the contact."""
 
 import streamlit as st

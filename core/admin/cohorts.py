@@ -214,7 +214,7 @@ def update_cohort(db: Database, actor: Actor, cohort_id: int, data: CohortUpdate
                         [*changes.values(), now, cohort_id])
             events.record(cur, actor, "updated", "cohort", entity_id=cohort_id,
                           detail={k: str(v) for k, v in changes.items()}, now=now)
-            if "thank_you_window_hours" in changes:  # every owed thank-you of the cohort moves
+            if "thank_you_window_hours" in changes:  # held meetings keep theirs; figures are read afresh anyway
                 events.cohort_figures_touched(cur, cohort_id)
         return Cohort.model_validate(row(cur, "SELECT * FROM cohorts WHERE id = ?", [cohort_id]))
 
