@@ -396,12 +396,17 @@ def _thank_you(verb: str) -> Callable[[_Told], str]:
     return told
 
 
-def _outcome(t: _Told) -> str:
-    kind = {"job_offer": "a job offer", "internship": "an internship", "none": "no offer yet"}.get(
+def _outcome_kind(t: _Told) -> str:
+    return {"job_offer": "a job offer", "internship": "an internship", "none": "no offer yet"}.get(
         t.d.get("kind"), t.word("kind") or "an outcome")
-    helped = t.number("helped")
-    return f"{t.who} recorded where they landed: {kind}" + (
-        f", helped by {_counted(helped, 'contact')}" if helped else "")
+
+
+def _outcome(done: str) -> Callable[[_Told], str]:
+    def say(t: _Told) -> str:
+        helped = t.number("helped")
+        return f"{t.who} {done}: {_outcome_kind(t)}" + (
+            f", helped by {_counted(helped, 'contact')}" if helped else "")
+    return say
 
 
 _DRAFTS = {"email": "an email", "linkedin": "a LinkedIn message", "phone": "a phone script",
@@ -508,7 +513,14 @@ _SENTENCES: dict[tuple[str, str], Callable[[_Told], str]] = {
     ("follow_up", "planned"): lambda t: f"{t.who} planned a follow-up with {t.contact}",
     ("follow_up", "sent"): lambda t: f"{t.who} followed up with {t.contact}",
     ("follow_up", "edited"): lambda t: f"{t.who} edited a follow-up with {t.contact}",
-    ("outcome", "recorded"): _outcome,
+    ("outcome", "recorded"): _outcome("recorded where they landed"),
+    ("outcome", "edited"): _outcome("edited where they landed"),
+    ("outcome", "removed"): _outcome("removed an outcome"),
+    ("outcome", "restored"): _outcome("brought back an outcome"),
+    ("calendar_feed", "calendar_feed_made"): lambda t: f"{t.who} made a private calendar address for their meetings",
+    ("calendar_feed", "calendar_feed_replaced"): lambda t: (f"{t.who} made a new private calendar address; "
+                                                            "the old one no longer opens"),
+    ("calendar_feed", "calendar_feed_revoked"): lambda t: f"{t.who} turned off their private calendar address",
     # oversight
     **{(subject, "commented"): _commented for subject in _COMMENT_SUBJECTS},
     ("comment", "edited"): _comment("edited"),
