@@ -12,7 +12,9 @@ Mounted by app.py with st.App; like ui/download_route.py it imports no Streamlit
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+import streamlit as st
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -31,9 +33,16 @@ NOT_FOUND = "No calendar at this address."
 
 
 def feed_url(token: str, settings: Settings | None = None) -> str:
-    """The full address of a calendar feed, at the address people open the portal at (base_url)."""
+    """The full address of a calendar feed, at the address people open the portal at: the public address
+    (base_url) when it is set, else the address this browser opened the portal at (a calendar app needs
+    a whole address, never a path alone)."""
     settings = settings or get_settings()
-    return f"{settings.base_url.rstrip('/')}/{PATH}/{token}.ics"
+    if settings.base_url:
+        return f"{settings.base_url.rstrip('/')}/{PATH}/{token}.ics"
+    opened = urlsplit(st.context.url or "")
+    if opened.scheme and opened.netloc:
+        return f"{opened.scheme}://{opened.netloc}{base_path()}/{PATH}/{token}.ics"
+    return f"{settings.public_address}/{PATH}/{token}.ics"
 
 
 def _database(settings: Settings) -> Database:

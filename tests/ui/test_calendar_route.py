@@ -81,6 +81,11 @@ def test_the_address_is_at_the_portals_own_address():
     assert feed_url("abc", settings) == "https://portal.college.edu/careers/calendar/abc.ics"
 
 
+def test_without_the_public_address_the_address_is_still_whole():
+    # Outside a page run there is no browser address to take: this machine's, never a path alone.
+    assert feed_url("abc", Settings(demo_mode=False, base_url="")) == "http://localhost:8501/calendar/abc.ics"
+
+
 def test_app_py_serves_the_calendar_route_beside_the_others():
     import streamlit as st
 
