@@ -458,3 +458,11 @@ def erased_at(db: Database, student_id: int) -> datetime | None:
     """When the student was erased, or None."""
     with db.cursor() as cur:
         return scalar(cur, "SELECT erased_at FROM erasures WHERE student_id = ?", [student_id])
+
+
+def erased_students(db: Database, actor: Actor) -> dict[int, datetime]:
+    """Every erased student's id and when (the career office's)."""
+    require_role(actor, Role.ADMIN)
+    with db.cursor() as cur:
+        events.require_active(cur, actor)
+        return {int(r[0]): r[1] for r in cur.execute("SELECT student_id, erased_at FROM erasures").fetchall()}
