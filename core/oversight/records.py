@@ -326,12 +326,15 @@ def _is_word(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= 40 and all(ch.islower() or ch in allowed for ch in value)
 
 
-def _identifiers(person: dict[str, Any]) -> list[str]:
-    """How the student may be named in other people's text: full name, email, and username."""
+def _identifiers(person: dict[str, Any], *, in_json: bool) -> dict[str, str]:
+    """How the student may be named in other people's text, each with what replaces it: their full name and
+    email; in an event's JSON detail also their username, as a whole quoted value (a short username is part
+    of many words, so it is never looked for inside other text)."""
     full = f"{person['first_name']} {person['last_name']}".strip()
-    found = [full, person["email"], person["username"]]
-    escaped = [json.dumps(s)[1:-1] for s in found]  # as json.dumps wrote them into event details
-    return [s for s in dict.fromkeys(found + escaped) if s and len(s) >= 3]
+    if not in_json:
+        return {s: ERASED_NAME for s in (full, person["email"]) if s and len(s) >= 3}
+    quoted = {json.dumps(s): json.dumps(ERASED_NAME) for s in (person["username"], person["email"])}
+    return {**quoted, **{json.dumps(full)[1:-1]: ERASED_NAME, full: ERASED_NAME}}
 
 
 def erase_student(db: Database, actor: Actor, student_id: int, *, typed_name: str, now: datetime | None = None,
@@ -394,15 +397,15 @@ def _erase_events(cur: Cursor, student_id: int, person: dict[str, Any], done: Er
     for kept, event_id in changed:
         cur.execute("UPDATE events SET detail = ? WHERE id = ?", [kept, event_id])
     done.rows["events"] = len(own)
-    names = _identifiers(person)
+    names = _identifiers(person, in_json=True)
     ids = {r["id"] for r in own}
     where = " OR ".join("strpos(detail, ?) > 0" for _ in names)
-    for r in rows(cur, f"SELECT id, detail FROM events WHERE {where}", names):
+    for r in rows(cur, f"SELECT id, detail FROM events WHERE {where}", list(names)):
         if r["id"] in ids:
             continue
         text = r["detail"]
-        for name in names:
-            text = text.replace(name, ERASED_NAME)
+        for name, instead in names.items():
+            text = text.replace(name, instead)
         cur.execute("UPDATE events SET detail = ? WHERE id = ?", [text, r["id"]])
         done.rows["events"] += 1
 
@@ -410,7 +413,7 @@ def _erase_events(cur: Cursor, student_id: int, person: dict[str, Any], done: Er
 def _reword_others(cur: Cursor, person: dict[str, Any], done: Erasure) -> None:
     """Other people's notifications and emails that name the student say only that they were about an
     erased student (they may quote what the student wrote)."""
-    names = _identifiers(person)
+    names = list(_identifiers(person, in_json=False))
     hits = " OR ".join("strpos(title, ?) > 0 OR strpos(body, ?) > 0" for _ in names)
     params = [n for n in names for _ in range(2)]
     done.rows["notifications"] += scalar(cur, f"SELECT count(*) FROM notifications WHERE {hits}", params)

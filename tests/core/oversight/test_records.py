@@ -292,3 +292,28 @@ def test_erasure_scrubs_kept_exports_only_in_the_students_rows(db, tmp_path):
     assert mine and mine[0]["first_name"] == "" and mine[0]["email"] == "" and mine[0]["targets"] == "2"
     assert {r["first_name"] for r in others} >= {"Alice", "Bob"}
     assert datetime.fromisoformat(str(records.erased_at(db, s.user_id))) == NOW
+
+
+def test_erasure_leaves_other_peoples_records_as_they_were(db, tmp_path):
+    world = World(db)
+    s = _student(world)
+    _plant(world, s, tmp_path)
+    alice = world.alice
+    cid = contacts.create_contact(db, alice, ContactCreate(first_name="Ana", last_name="Lee", organization="County",
+                                                           other_channel=USERNAME[:5]), now=NOW).id
+    with db.cursor() as cur:  # her notification holds the erased student's username inside another word
+        cur.execute("""INSERT INTO notifications (user_id, kind, fact_key, title, body, page, params, created_at)
+                       VALUES (?, 'comment', 'k1', ?, 'Ana Lee', 'student_home', '', ?)""",
+                    [alice.user_id, f"About {USERNAME}s and more", NOW])
+
+    def hers():
+        with db.cursor() as cur:
+            return [cur.execute(sql, [alice.user_id]).fetchall() for sql in (
+                "SELECT * FROM contacts WHERE student_id = ? ORDER BY id",
+                "SELECT * FROM notifications WHERE user_id = ? ORDER BY id",
+                "SELECT id, detail FROM events WHERE student_id = ? ORDER BY id")]
+
+    before = hers()
+    assert before[0][0][0] == cid
+    records.erase_student(db, world.admin, s.user_id, typed_name=f"{FIRST} {LAST}", now=NOW, export_dir=tmp_path)
+    assert hers() == before
