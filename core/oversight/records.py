@@ -412,7 +412,7 @@ def _erase_events(cur: Cursor, student_id: int, person: dict[str, Any], done: Er
 
 def _reword_others(cur: Cursor, person: dict[str, Any], done: Erasure) -> None:
     """Other people's notifications and emails that name the student say only that they were about an
-    erased student (they may quote what the student wrote)."""
+    erased student (they may quote what the student wrote); the scheduled jobs' log names them no more."""
     names = list(_identifiers(person, in_json=False))
     hits = " OR ".join("strpos(title, ?) > 0 OR strpos(body, ?) > 0" for _ in names)
     params = [n for n in names for _ in range(2)]
@@ -425,6 +425,13 @@ def _reword_others(cur: Cursor, person: dict[str, Any], done: Erasure) -> None:
     cur.execute(f"""UPDATE email_outbox SET subject = ?, body_text = ?, body_html = ?, attachment = NULL,
                            attachment_name = NULL, attachment_type = NULL WHERE {mail}""",
                 [NOTICE, NOTICE, f"<p>{NOTICE}</p>", *params])
+    # A scheduled job's summary or error may quote an address it could not send to.
+    for name in names:
+        done.rows["job_runs"] = done.rows.get("job_runs", 0) + scalar(
+            cur, "SELECT count(*) FROM job_runs WHERE strpos(summary, ?) > 0 OR strpos(error, ?) > 0", [name, name])
+        cur.execute("""UPDATE job_runs SET summary = replace(summary, ?, ?), error = replace(error, ?, ?)
+                       WHERE strpos(summary, ?) > 0 OR strpos(error, ?) > 0""",
+                    [name, ERASED_NAME, name, ERASED_NAME, name, name])
 
 
 def _erase_kept_exports(folder: Path, student_id: int) -> int:

@@ -105,6 +105,10 @@ def _plant(world: World, s: Actor, export_dir) -> dict[str, int]:
     with db.cursor() as cur:  # a counselor's flag note naming the student (no core writer takes free text yet)
         cur.execute("INSERT INTO student_flags (student_id, counselor_id, note, created_at) VALUES (?, ?, ?, ?)",
                     [s.user_id, world.counselor_x.user_id, f"{FIRST} {LAST} {w}", NOW])
+        # the email job's log of an address the mail server refused
+        cur.execute("""INSERT INTO job_runs (job, runner, started_at, finished_at, status, summary, error)
+                       VALUES ('email', 'test', ?, ?, 'failed', '', ?)""",
+                    [NOW, NOW, f"550 recipient refused: {EMAIL}"])
     # Signing in, a failed attempt, reminders and emails, and the nightly exports kept on disk.
     sessions.start(db, user_id=s.user_id, method="password", expiry_days=1, address="198.51.100.7", now=NOW)
     record_login_attempt(db, username=USERNAME, address="198.51.100.7", succeeded=False, now=NOW)
@@ -151,6 +155,7 @@ def test_erasure_leaves_the_word_the_name_and_the_email_on_no_table(db, tmp_path
         assert before.get(needle), needle
     assert "email_outbox.body_text" in before[WORD] and "notifications.body" in before[WORD]
     assert "events.detail" in before[WORD] and "login_attempts.username" in before[USERNAME]
+    assert "job_runs.error" in before[EMAIL]
     stages, members = _stages(db, s.user_id), _count_members(db, world.cohort_x)
 
     done = records.erase_student(db, world.admin, s.user_id, typed_name=f"  {FIRST.lower()}  {LAST} ",
