@@ -17,8 +17,10 @@ from core.messaging.notify import (
     set_notification_settings,
 )
 from core.models import Role
+from core.oversight.records import archive_file
 from ui import forms
 from ui.auth import start_new_session
+from ui.downloads import download_link, for_session
 from ui.guard import require
 
 db, actor = require(Role.STUDENT, Role.COUNSELOR, Role.ADMIN, allow_pending_password=True)
@@ -105,3 +107,19 @@ if submitted:
                 st.session_state["account_password_done"] = (
                     "Password changed. You are signed out everywhere else; sign in there with the new password.")
             st.rerun()
+
+
+def your_data() -> None:
+    """A student's copy of everything the portal holds about them, in one ZIP."""
+    st.subheader("Your data", anchor="your-data")
+    st.markdown("Everything the portal holds about you, in one ZIP file: your contacts, research, messages, "
+                "meetings, thank-you notes, reflections (private ones included), keep-in-touch notes, comments, "
+                "notifications, sign-ins and the event log. Each table comes as a JSON file and as a CSV file that "
+                "opens in a spreadsheet, with a README that says what every column holds. The file is made when "
+                "you click, and the portal records that you downloaded it.")
+    download_link("Download all my data (ZIP)",
+                  for_session(db, lambda who: archive_file(db, who, who.user_id)), key="account_your_data")
+
+
+if not pending and actor.role == Role.STUDENT:
+    your_data()

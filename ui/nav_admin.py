@@ -16,6 +16,7 @@ def sections(*, default: bool = True, hidden: bool = False) -> dict[str, list[st
             page("pages/admin_roster.py", title="Roster import", icon=":material/upload_file:"),
             page("pages/admin_volunteers.py", title="Volunteers", icon=":material/volunteer_activism:"),
             page("pages/admin_accounts.py", title="Accounts", icon=":material/manage_accounts:"),
+            page("pages/admin_records.py", title="Student records", icon=":material/folder_shared:"),
             page("pages/admin_registration.py", title="Self-registration", icon=":material/how_to_reg:"),
             page("pages/admin_sso.py", title="Single sign-on", icon=":material/key:"),
             page("pages/admin_library.py", title="Content library", icon=":material/library_books:"),

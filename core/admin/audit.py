@@ -449,6 +449,10 @@ _SENTENCES: dict[tuple[str, str], Callable[[_Told], str]] = {
     ("user", "reactivated"): lambda t: f"{t.who} reactivated the account of {t.target}",
     ("user", "unlocked"): lambda t: f"{t.who} unlocked sign-in for {t.target}",
     ("user", "updated"): _roster_update,
+    ("user", "erased"): lambda t: f"{t.who} erased the records of {t.target}",
+    ("student_records", "archived"): lambda t: (
+        f"{t.who} downloaded a copy of " + ("their own records" if t.by_self else f"{t.students} records")
+        + f" ({_counted(t.number('rows'), 'row')})"),
     ("sso_policy", "sso_policy_changed"): _sso_policy,
     # cohorts
     ("cohort", "created"): lambda t: f"{t.who} created the cohort {t.cohort}",
