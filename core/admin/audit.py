@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.admin.disclosures import COMMAND_LINE, kind_words
 from core.identity.access import require_role
 from core.models import GOAL_LABELS, Actor, Role
 from core.store.db import Database, rows
@@ -74,6 +75,7 @@ def list_events(
             event["contact"] = _name(event.pop("contact_first"), event.pop("contact_last"))
             event["volunteer"] = _name(event.pop("volunteer_first"), event.pop("volunteer_last"))
             event["item"] = _item(event.pop("item_kind"), event.pop("item_title"), event.pop("item_body"))
+            event["address"] = address_of(event["details"])
         people = _names(cur, "users", {i for e in found for i in _referenced(e["details"], _USER_KEYS)})
         cohorts = _names(cur, "cohorts", {i for e in found for i in _referenced(e["details"], _COHORT_KEYS)})
     for event in found:
@@ -81,6 +83,12 @@ def list_events(
         event["sentence"] = describe(event, zone=zone)
         del event["people"], event["cohorts"]
     return found
+
+
+def address_of(details: dict[str, Any]) -> str | None:
+    """The client address an event was recorded from (sign-ins and downloads keep it), if any."""
+    found = details.get("address")
+    return found if isinstance(found, str) and found else None
 
 
 def _start(day: date | None) -> datetime | None:
@@ -380,6 +388,30 @@ def _backup(t: _Told) -> str:
     return f"{t.who} downloaded a backup of the portal" + (f" ({size / 1_000_000:.1f} MB)" if size else "")
 
 
+def _disclosed(t: _Told) -> str:
+    kind = str(t.d.get("kind") or "")
+    said = f"{t.who} downloaded " + (("a " if kind == "backup" else "the ") + kind_words(kind) if kind
+                                     else "a file holding student records")
+    cohort = t.cohort_named("cohort_id")
+    if kind == "archive" and t.event.get("student"):
+        said += f" of {t.student}"
+    elif cohort:
+        said += f" of {cohort}"
+    counts = []
+    if isinstance(t.d.get("rows"), int) and not isinstance(t.d.get("rows"), bool):
+        counts.append(_counted(t.d["rows"], "row"))
+    if t.number("students"):
+        counts.append(_counted(t.number("students"), "student"))
+    if t.number("bytes"):
+        counts.append(f"{t.number('bytes') / 1_000_000:.1f} MB")
+    said += f" ({', '.join(counts)})" if counts else ""
+    if t.d.get("address") == COMMAND_LINE:
+        said += " from the command line"
+    if t.d.get("outside"):
+        said += " for someone outside the institution: " + " ".join(str(t.d.get("purpose") or "no purpose").split())
+    return said
+
+
 def _scheduled(verb: str, at: str) -> Callable[[_Told], str]:
     def told(t: _Told) -> str:
         when, mode = t.moment("starts_at"), t.word("mode")
@@ -516,6 +548,7 @@ _SENTENCES: dict[tuple[str, str], Callable[[_Told], str]] = {
     ("comment", "restored"): _comment("brought back"),
     # the career office's tools
     ("backup", "downloaded"): _backup,
+    ("disclosure", "downloaded"): _disclosed,
     ("library_item", "added"): lambda t: f"{t.who} added {t.item} to the content library",
     ("library_item", "edited"): lambda t: _with_fields(f"{t.who} edited {t.item} in the content library", t),
     ("library_item", "retired"): lambda t: f"{t.who} retired {t.item} from the content library",
