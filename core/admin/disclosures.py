@@ -22,17 +22,22 @@ with a cursor instead of `db` to write it in the caller's own transaction.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from core.admin.downloads import TEMP_PREFIX, DownloadFile
 from core.clock import utcnow
 from core.errors import ExportError, NotFound
 from core.identity.access import require_active, require_role
 from core.models import SYSTEM, Actor, Role
 from core.store import events
 from core.store.db import Cursor, Database, PostgresDatabase, row, rows, scalar
+from core.store.db import rows as rows_of
 
 # What each kind of file is, in words; the order is the order of the filter.
 KINDS: dict[str, str] = {
@@ -149,6 +154,34 @@ def record(
     if isinstance(db_or_cur, (Database, PostgresDatabase)):
         return db_or_cur.transaction(work)
     return work(db_or_cur)
+
+
+def recorded_file(
+    db: Database, actor: Actor, kind: str, data: bytes, *, file_name: str, rows: int, roles: tuple[Role, ...],
+    student_ids: Iterable[int] = (), usernames: Iterable[str] = (), cohort_id: int | None = None, covers: str = "",
+    purpose: Purpose | None = None, address: str | None = None, media_type: str = "text/csv; charset=utf-8",
+    now: datetime | None = None,
+) -> DownloadFile:
+    """A small file a page already holds (the cohort comparison, one-time passwords), written to a temporary
+    file to send and recorded as taken out, when the download happens: the actor must still be active and
+    hold one of `roles`. The students are given by id or by username."""
+    require_role(actor, *roles)
+    names = sorted({u for u in usernames if u})
+    ids = set(student_ids)
+    if names:
+        with db.cursor() as cur:
+            ids |= {int(r["id"]) for r in rows_of(cur, """SELECT id FROM users WHERE role = 'student'
+                                                        AND username IN (SELECT unnest(CAST(? AS VARCHAR[])))""",
+                                                   [names])}
+    folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
+    try:
+        (folder / "file").write_bytes(data)
+        record(db, actor, kind, rows=rows, student_ids=ids, file_name=file_name, cohort_id=cohort_id, covers=covers,
+               purpose=purpose, address=address, now=now)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return DownloadFile((folder / "file",), file_name, media_type, temporary=True)
 
 
 # ---------------------------------------------------------------- reading
