@@ -586,6 +586,13 @@ _SENTENCES: dict[tuple[str, str], Callable[[_Told], str]] = {
     ("follow_up", "sent"): lambda t: f"{t.who} followed up with {t.contact}",
     ("follow_up", "edited"): lambda t: f"{t.who} edited a follow-up with {t.contact}",
     ("outcome", "recorded"): _outcome,
+    ("outcome", "edited"): lambda t: f"{t.who} edited an outcome of where they landed",
+    ("outcome", "removed"): lambda t: f"{t.who} removed an outcome of where they landed",
+    ("outcome", "restored"): lambda t: f"{t.who} brought back an outcome of where they landed",
+    ("calendar_feed", "calendar_feed_made"): lambda t: f"{t.who} made a private calendar address for their meetings",
+    ("calendar_feed", "calendar_feed_replaced"): lambda t: (f"{t.who} replaced their private calendar address; "
+                                                            "the old one no longer opens"),
+    ("calendar_feed", "calendar_feed_revoked"): lambda t: f"{t.who} turned off their private calendar address",
     # oversight
     **{(subject, "commented"): _commented for subject in _COMMENT_SUBJECTS},
     ("comment", "edited"): _comment("edited"),
