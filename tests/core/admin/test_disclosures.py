@@ -14,6 +14,7 @@ import pytest
 from core.admin import audit, disclosures
 from core.admin.backup import download_backup
 from core.errors import AccessDenied, ExportError
+from core.identity.access import SYSTEM
 from core.identity.accounts import set_active
 from core.oversight import export
 from core.store.db import rows
@@ -138,3 +139,22 @@ def test_a_backup_download_counts_for_every_student_with_an_account_then(world, 
     with world.db.cursor() as cur:
         detail = json.loads(rows(cur, "SELECT detail FROM events WHERE entity_type = 'disclosure'")[0]["detail"])
     assert detail["bytes"] == 12 and detail["kind"] == "backup"
+
+
+def test_portal_export_on_the_command_line_is_recorded_and_asks_why_for_someone_outside(demo_copy, tmp_path):
+    from core.store.db import Database
+
+    out = tmp_path / "progress.csv"
+    with pytest.raises(SystemExit, match="needs a purpose"):
+        export.main(["progress", "--db", str(demo_copy), "--for-outside", "  ", "--out", str(out)])
+    assert not out.exists()
+    assert export.main(["progress", "--db", str(demo_copy), "--for-outside", "State auditor, FY2026",
+                        "--out", str(out)]) == 0
+    db = Database(demo_copy)
+    try:
+        (d,) = disclosures.list_disclosures(db, SYSTEM)
+    finally:
+        db.close()
+    written = len(pd.read_csv(out, encoding="utf-8-sig"))
+    assert (d["kind"], d["client_address"], d["purpose"], d["row_count"], d["students"]) == (
+        "progress", "command line", "State auditor, FY2026", written, written)
