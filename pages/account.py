@@ -1,10 +1,12 @@
-"""Account: who you are, your notification choices, and changing your password (required after a one-time password).
+"""Account: who you are, your notification choices, changing your password (required after a one-time password),
+and for a student, which files of student records that left the portal held theirs.
 
 Every email's settings link opens /account?section=notifications: the notification choices then come first.
 """
 
 import streamlit as st
 
+from core.admin.disclosures import mine as disclosures_of_mine
 from core.config import get_settings
 from core.errors import AccountError
 from core.identity.accounts import PASSWORD_RULE, change_password, get_user, must_change_password
@@ -22,6 +24,7 @@ from ui import forms
 from ui.auth import start_new_session
 from ui.downloads import download_link, for_session
 from ui.guard import require
+from ui.widgets import local
 
 db, actor = require(Role.STUDENT, Role.COUNSELOR, Role.ADMIN, allow_pending_password=True)
 user = get_user(db, actor, actor.user_id)
@@ -77,6 +80,8 @@ else:
     if not asked_for_notifications:
         notification_settings()
 
+
+
 if done := st.session_state.pop("account_password_done", None):
     st.success(done)
 with st.form("account_change_password", clear_on_submit=True):
@@ -123,3 +128,24 @@ def your_data() -> None:
 
 if not pending and actor.role == Role.STUDENT:
     your_data()
+
+
+def files_with_my_records() -> None:
+    """For a student: every recorded file that held their records (core/admin/disclosures.py), newest first."""
+    st.subheader("Who took your records out", anchor="records-taken-out")
+    st.write("Each time a file holding your records leaves the portal (a cohort export by your counselor or the "
+             "career office, a backup, an archive of your data), it is recorded with who took it, when, and for a "
+             "file meant for someone outside the institution, why. Exports never hold your private reflections; a "
+             "backup, a copy of the whole portal kept by the career office, does.")
+    taken = disclosures_of_mine(db, actor)
+    if not taken:
+        st.info("No file holding your records has been taken out of the portal.")
+        return
+    st.dataframe([{"When": local(d["occurred_at"]).strftime("%Y-%m-%d %H:%M"), "File": d["what"],
+                   "Taken by": f"{d['actor']} ({d['actor_role']})" if d["actor_role"] else d["actor"],
+                   "For": d["for_whom"]} for d in taken],
+                 hide_index=True, width="stretch", column_config={"For": st.column_config.TextColumn(width="large")})
+
+
+if not pending and actor.role == Role.STUDENT:
+    files_with_my_records()

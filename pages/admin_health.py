@@ -15,6 +15,7 @@ from core.models import Role
 from core.store.db import redact_url
 from ui import forms
 from ui.campaign import link
+from ui.disclosures import request_address
 from ui.downloads import download_link, for_session
 from ui.guard import require
 from ui.widgets import md_escape, when
@@ -142,11 +143,12 @@ elif st.button("Back up now", type="primary", key="admin_health_backup", icon=":
 last = st.session_state.get("admin_health_last")
 if last and Path(last).is_file():
     backups_dir = default_target(Path(r.database_path).parent).parent
+    address = request_address()
 
     def _backup(fresh):
         # Runs when the link is opened: core checks the admin again, records the download, and the
         # file is sent from disk (a backup is the whole database: never read into memory).
-        return download_backup(db, fresh, last, backups_dir=backups_dir)
+        return download_backup(db, fresh, last, backups_dir=backups_dir, address=address)
 
     download_link("Download the latest backup", for_session(db, _backup), key="admin_health_download",
                   help="Holds private reflections and password hashes; the download is recorded in the audit log.")

@@ -3,10 +3,13 @@
 import streamlit as st
 
 from core.admin.cohorts import all_cohorts
+from core.admin.disclosures import recorded_file
 from core.admin.roster import apply, passwords_csv, preview, sample_csv
 from core.config import get_settings
 from core.errors import RosterError
 from core.models import Role
+from ui.disclosures import request_address
+from ui.downloads import download_link, for_session
 from ui.guard import require
 from ui.widgets import import_preview, md_escape
 
@@ -23,6 +26,19 @@ st.download_button("Download an example file", sample_csv(open_cohorts[0] if ope
                    file_name="roster-example.csv", mime="text/csv", key="admin_roster_sample",
                    icon=":material/download:", on_click="ignore")
 
+
+
+@st.fragment
+def _passwords_download(created) -> None:
+    # Recorded as taken out when the link is opened (core/admin/disclosures.py): whose accounts, and from where.
+    address = request_address()
+    data = passwords_csv(created)
+    download_link("Download the one-time passwords (CSV)", for_session(db, lambda fresh: recorded_file(
+        db, fresh, "passwords", data, file_name="one-time-passwords.csv", rows=len(created), roles=(Role.ADMIN,),
+        usernames=[x.username for x in created], covers="new accounts of a roster import", address=address)),
+        key="admin_roster_passwords", icon=":material/key:")
+
+
 issued = st.session_state.get(RESULT_KEY)
 if issued is not None:
     created, updated, rejected = issued
@@ -30,9 +46,7 @@ if issued is not None:
     if created:
         st.warning("These one-time passwords are shown only now. Download them and send each student theirs; "
                    "at first sign-in each student must choose their own password.")
-        st.download_button("Download the one-time passwords (CSV)", passwords_csv(created),
-                           file_name="one-time-passwords.csv", mime="text/csv", type="primary",
-                           key="admin_roster_passwords", icon=":material/key:", on_click="ignore")
+        _passwords_download(created)
         st.dataframe([{"Name": f"{x.first_name} {x.last_name}", "Email": x.email, "Cohort": x.cohort,
                        "Username": x.username, "One-time password": x.one_time_password} for x in created],
                      hide_index=True, width="stretch")

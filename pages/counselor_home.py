@@ -25,7 +25,7 @@ from core.oversight.comments import recent_comments
 from core.oversight.dashboard import FLAGS, cohort_funnel, dashboard_frame, stage_heatmap, weekly_activity
 from core.oversight.export import cell, file_name
 from ui import forms
-from ui.counselor import ask_for_cohort, cohort_picker, export_buttons, open_student
+from ui.counselor import ask_for_cohort, cohort_picker, comparison_download, export_buttons, open_student
 from ui.guard import require
 from ui.widgets import md_escape, when
 
@@ -259,9 +259,8 @@ if tab_students.open and institution:  # only the open tab runs: the others cost
         comparison_csv = "\ufeff" + "\r\n".join(
             [",".join(headings.values())]
             + [",".join(_csv_cell(r[c]) for c in headings) for r in summary.to_dict("records")]) + "\r\n"
-        st.download_button("Download the comparison (CSV)", comparison_csv.encode("utf-8"),
-                           file_name=file_name("cohort-comparison", None), mime="text/csv",
-                           key=f"{P}_comparison_csv", icon=":material/download:", on_click="ignore")
+        comparison_download(db, comparison_csv.encode("utf-8"), rows=len(summary),
+                            name=file_name("cohort-comparison", None), key=f"{P}_comparison_csv")
         st.subheader("Find a student")
         wanted = st.text_input("Name, username, email or student number", key=f"{P}_find")
         if wanted.strip():

@@ -8,11 +8,13 @@ from typing import Any
 import streamlit as st
 
 from core.admin.cohorts import list_cohorts
+from core.admin.disclosures import Purpose, recorded_file
 from core.admin.downloads import Maker
 from core.errors import AccessDenied, NotFound, SessionEnded, check_id
-from core.models import Actor
+from core.models import Actor, Role
 from core.oversight.export import KINDS, export_csv, export_file, file_name
 from core.store.db import Database
+from ui.disclosures import request_address, who_for
 from ui.downloads import download_link, for_session
 from ui.guard import session_user
 
@@ -66,11 +68,14 @@ def requested_student() -> int | None:
     return check_id(raw, "student")
 
 
-def export_download(db: Database, kind: str, *, name: str, **options: Any) -> Maker:
+def export_download(db: Database, kind: str, *, name: str, purpose: Purpose | None = None,
+                    address: str | None = None, **options: Any) -> Maker:
     """What an export button makes when clicked: the export written to disk for this session's account
     as it is at that moment (one deactivated, moved to another role or signed out elsewhere since the
-    dashboard opened gets no file), offered to the browser as `name`."""
-    return for_session(db, lambda actor: export_file(db, actor, kind, name=name, **options))
+    dashboard opened gets no file), offered to the browser as `name`, and recorded as taken out with the
+    purpose and the browser's address (core/admin/disclosures.py)."""
+    return for_session(db, lambda actor: export_file(db, actor, kind, name=name, purpose=purpose, address=address,
+                                                     **options))
 
 
 EXPORT_LABELS = {"progress": "Cohort progress (one row per student)", "pipeline": "Pipeline (one row per contact)",
@@ -79,7 +84,8 @@ EXPORT_LABELS = {"progress": "Cohort progress (one row per student)", "pipeline"
 
 @st.fragment
 def export_buttons(db: Database, *, cohort_id: int | None, cohort_name: str | None, key: str, **options: Any) -> None:
-    """The dashboard's three export buttons, each a one-time link to its file (made on the click, sent from disk).
+    """The dashboard's three export buttons, each a one-time link to its file (made on the click, sent from disk),
+    after the question of who the files are for (ui/disclosures.py): each download is recorded.
 
     A click reruns only these buttons, which then hold fresh links: not the whole dashboard, whose
     figures cost far more than the download at institution size. So this run checks the session
@@ -92,13 +98,31 @@ def export_buttons(db: Database, *, cohort_id: int | None, cohort_name: str | No
         return
     if actor is None:
         return
+    purpose = who_for(f"{key}_disclosure")
+    if purpose is None:
+        return
+    address = request_address()
     try:
         for kind in KINDS:
             export_csv(db, actor, kind, cohort_id=cohort_id, **options)  # refused now rather than on the click
             download_link(EXPORT_LABELS[kind], export_download(db, kind, name=file_name(kind, cohort_name),
+                                                                purpose=purpose, address=address,
                                                                 cohort_id=cohort_id, **options), key=f"{key}_{kind}")
     except (AccessDenied, NotFound) as exc:
         st.error(str(exc))
+
+
+@st.fragment
+def comparison_download(db: Database, data: bytes, *, rows: int, name: str, key: str) -> None:
+    """The career office's download of the cohort comparison (one row per cohort, figures only), after the
+    question of who it is for; recorded as taken out when the link is opened. A click reruns only this."""
+    purpose = who_for(f"{key}_disclosure")
+    if purpose is None:
+        return
+    address = request_address()
+    download_link("Download the comparison (CSV)", for_session(db, lambda actor: recorded_file(
+        db, actor, "comparison", data, file_name=name, rows=rows, roles=(Role.ADMIN,),
+        covers="every cohort, one row each", purpose=purpose, address=address)), key=key)
 
 
 def back_to_dashboard() -> None:

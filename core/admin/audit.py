@@ -3,6 +3,8 @@ plain sentence with people's names (never ids or the stored JSON)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,6 +12,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.admin import disclosures
+from core.admin.disclosures import COMMAND_LINE
 from core.identity.access import require_role
 from core.models import GOAL_LABELS, Actor, Role
 from core.store.db import Database, rows
@@ -74,6 +78,7 @@ def list_events(
             event["contact"] = _name(event.pop("contact_first"), event.pop("contact_last"))
             event["volunteer"] = _name(event.pop("volunteer_first"), event.pop("volunteer_last"))
             event["item"] = _item(event.pop("item_kind"), event.pop("item_title"), event.pop("item_body"))
+            event["address"] = address_of(event["details"])
         people = _names(cur, "users", {i for e in found for i in _referenced(e["details"], _USER_KEYS)})
         cohorts = _names(cur, "cohorts", {i for e in found for i in _referenced(e["details"], _COHORT_KEYS)})
     for event in found:
@@ -81,6 +86,12 @@ def list_events(
         event["sentence"] = describe(event, zone=zone)
         del event["people"], event["cohorts"]
     return found
+
+
+def address_of(details: dict[str, Any]) -> str | None:
+    """The client address an event was recorded from (sign-ins and downloads keep it), if any."""
+    found = details.get("address")
+    return found if isinstance(found, str) and found else None
 
 
 def _start(day: date | None) -> datetime | None:
@@ -92,6 +103,48 @@ def actions(db: Database, actor: Actor) -> list[str]:
     require_role(actor, Role.ADMIN)
     with db.cursor() as cur:
         return [r["action"] for r in rows(cur, "SELECT DISTINCT action FROM events ORDER BY action")]
+
+
+def kinds(db: Database, actor: Actor) -> list[str]:
+    """The kinds of record the log's events concern (user, cohort, contact, disclosure, ...), for the filter."""
+    require_role(actor, Role.ADMIN)
+    with db.cursor() as cur:
+        return [r["entity_type"] for r in rows(cur, "SELECT DISTINCT entity_type FROM events ORDER BY entity_type")]
+
+
+_KIND_WORDS = {"user": "accounts and sign-ins", "disclosure": "downloads of student records",
+               "backup": "backups (before downloads were recorded)", "sso_policy": "single sign-on policy",
+               "library_item": "content library", "thank_you": "thank-you notes", "follow_up": "keep-in-touch notes",
+               "focus_occupation": "focus occupations", "calendar_feed": "calendar feeds"}
+
+
+def kind_words(entity_type: str) -> str:
+    """A kind of record as words for the filter ("library_item" -> "content library")."""
+    return _KIND_WORDS.get(entity_type, entity_type.replace("_", " "))
+
+
+CSV_COLUMNS = ["occurred_at_utc", "who", "role", "what_happened", "student", "cohort", "address", "action", "kind"]
+
+
+def events_csv(events: list[dict[str, Any]]) -> bytes:
+    """Events as list_events gives them, as a CSV that opens cleanly in Excel (UTF-8 with a byte-order mark, ISO
+    times in UTC, no cell that starts a spreadsheet formula)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in events:
+        at = e["occurred_at"]
+        writer.writerow([_cell(v) for v in (
+            at.isoformat(timespec="seconds") if isinstance(at, datetime) else at,
+            e["actor"] if e["actor_id"] is not None else "the portal (automatic)", e["actor_role"], e["sentence"],
+            e["student"], e["cohort"], e.get("address"), e["action"], e["entity_type"])])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # A leading apostrophe makes spreadsheets show the text as typed instead of running it.
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 def action_words(action: str) -> str:
@@ -380,6 +433,30 @@ def _backup(t: _Told) -> str:
     return f"{t.who} downloaded a backup of the portal" + (f" ({size / 1_000_000:.1f} MB)" if size else "")
 
 
+def _disclosed(t: _Told) -> str:
+    kind = str(t.d.get("kind") or "")
+    said = f"{t.who} downloaded " + (("a " if kind == "backup" else "the ") + disclosures.kind_words(kind) if kind
+                                     else "a file holding student records")
+    cohort = t.cohort_named("cohort_id")
+    if kind == "archive" and t.event.get("student"):
+        said += f" of {t.student}"
+    elif cohort:
+        said += f" of {cohort}"
+    counts = []
+    if isinstance(t.d.get("rows"), int) and not isinstance(t.d.get("rows"), bool):
+        counts.append(_counted(t.d["rows"], "row"))
+    if t.number("students"):
+        counts.append(_counted(t.number("students"), "student"))
+    if t.number("bytes"):
+        counts.append(f"{t.number('bytes') / 1_000_000:.1f} MB")
+    said += f" ({', '.join(counts)})" if counts else ""
+    if t.d.get("address") == COMMAND_LINE:
+        said += " from the command line"
+    if t.d.get("outside"):
+        said += " for someone outside the institution: " + " ".join(str(t.d.get("purpose") or "no purpose").split())
+    return said
+
+
 def _scheduled(verb: str, at: str) -> Callable[[_Told], str]:
     def told(t: _Told) -> str:
         when, mode = t.moment("starts_at"), t.word("mode")
@@ -532,6 +609,7 @@ _SENTENCES: dict[tuple[str, str], Callable[[_Told], str]] = {
     ("comment", "restored"): _comment("brought back"),
     # the career office's tools
     ("backup", "downloaded"): _backup,
+    ("disclosure", "downloaded"): _disclosed,
     ("library_item", "added"): lambda t: f"{t.who} added {t.item} to the content library",
     ("library_item", "edited"): lambda t: _with_fields(f"{t.who} edited {t.item} in the content library", t),
     ("library_item", "retired"): lambda t: f"{t.who} retired {t.item} from the content library",

@@ -31,13 +31,14 @@ from pathlib import Path
 
 import duckdb
 
+from core.admin import disclosures
 from core.admin.downloads import DownloadFile
 from core.clock import utcnow
 from core.config import get_settings
 from core.errors import AccessDenied, BackupError
 from core.identity.access import SYSTEM, require_role
 from core.models import Actor, Role
-from core.store import dialect, events
+from core.store import dialect
 from core.store.commands import command, database_problem
 from core.store.db import Database, PostgresDatabase, open_database, redact_url, row, scalar
 
@@ -53,9 +54,11 @@ BACKUP_CONTENTS_WARNING = (
 
 
 def download_backup(db: Database, actor: Actor, path: str | Path, *, backups_dir: str | Path,
+                    address: str | None = None, purpose: disclosures.Purpose | None = None,
                     now: datetime | None = None) -> DownloadFile:
     """A backup file for an admin to download, sent from disk (never read into memory) and kept
-    there afterwards; the download is recorded in the audit log.
+    there afterwards; the download is recorded as a file holding every student's records
+    (core/admin/disclosures.py), with the client address and purpose given, and so in the audit log.
 
     Checked when the download happens, not when the button was drawn: the actor must still be an
     active admin in the database (a role change or deactivation since then refuses it), and the
@@ -72,7 +75,9 @@ def download_backup(db: Database, actor: Actor, path: str | Path, *, backups_dir
         if not still or not still["active"] or still["role"] != Role.ADMIN.value:
             raise AccessDenied("Only the career office (an active admin) may download backups.")
         made = DownloadFile((path,), path.name, "application/octet-stream", temporary=False)
-        events.record(cur, actor, "downloaded", "backup", detail={"file": path.name, "bytes": made.size}, now=now)
+        disclosures.record(cur, actor, "backup", rows=None, whole_portal=True, file_name=path.name,
+                           covers="every record of the portal", address=address, purpose=purpose, size=made.size,
+                           now=now)
         return made
 
     return db.transaction(work)

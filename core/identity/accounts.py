@@ -226,8 +226,10 @@ def record_login_attempt(
             return
         if succeeded:
             cur.execute("UPDATE users SET failed_login_attempts = 0, last_login_at = ? WHERE id = ?", [now, user_id])
+            # The address goes with the event, so the audit log shows where each sign-in came from.
             events.record(cur, Actor(user_id, Role.STUDENT), "signed_in", "user", entity_id=user_id,
-                          student_id=_student_or_none(cur, user_id), now=now)
+                          student_id=_student_or_none(cur, user_id), detail={"address": address} if address else None,
+                          now=now)
         elif failed_count is not None:
             cur.execute("UPDATE users SET failed_login_attempts = ? WHERE id = ?", [failed_count, user_id])
         else:

@@ -11,12 +11,17 @@ Private reflections never leave. Free-text notes (research notes, meeting notes,
 reflections, event details) leave only when an admin asks for them with include_notes=True.
 
     portal export progress|pipeline|activity [--cohort ID_OR_NAME] [--since YYYY-MM-DD]
-                          [--until YYYY-MM-DD] [--include-notes] [--as USERNAME] --out FILE.csv
+                          [--until YYYY-MM-DD] [--include-notes] [--for-outside PURPOSE] [--as USERNAME]
+                          --out FILE.csv
+
+Every file made here or downloaded from the portal is recorded as taken out (core/admin/disclosures.py);
+the nightly job's files, which stay on the server, are not.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import itertools
 import shutil
 import sys
@@ -29,6 +34,7 @@ from typing import IO, Any
 
 import duckdb
 
+from core.admin import disclosures
 from core.admin.backup import open_for_command
 from core.admin.downloads import CHUNK_BYTES, TEMP_PREFIX, DownloadFile
 from core.clock import utcnow
@@ -363,17 +369,26 @@ def _activity_between(actor: Actor, cohort_id: int | None, start: datetime, end:
     return sql, [*sparams, start, end]
 
 
-def export_csv(db: Database, actor: Actor, kind: str, **options: Any) -> Iterator[bytes]:
+def export_csv(db: Database, actor: Actor, kind: str, *, disclose: bool = False,
+               purpose: disclosures.Purpose | None = None, address: str | None = None,
+               **options: Any) -> Iterator[bytes]:
     """Check access, then return the export as a stream of UTF-8 CSV chunks (BOM and header first).
 
     Options and refusals as for `export_file`; access is checked now, the file is made when the
     first chunk is asked for, and removed once the last one is read (or the stream is dropped).
+    With disclose=True the file, once made, is recorded as taken out (core/admin/disclosures.py),
+    with the purpose and address given: the command line does; the nightly job, whose files stay on
+    the server, does not.
     """
     columns, queries = _plan(db, actor, kind, **options)
-    return _stream(db, columns, queries)
+    recorded = (lambda made: _disclose(db, actor, kind, made, columns, options, purpose, address)) if disclose \
+        else None
+    return _stream(db, columns, queries, recorded)
 
 
-def export_file(db: Database, actor: Actor, kind: str, *, name: str | None = None, **options: Any) -> DownloadFile:
+def export_file(db: Database, actor: Actor, kind: str, *, name: str | None = None,
+                purpose: disclosures.Purpose | None = None, address: str | None = None,
+                **options: Any) -> DownloadFile:
     """Check access, then write the export to a temporary file on disk, ready to send and discard.
 
     kind: 'progress' (one row per student), 'pipeline' (one per contact), 'activity' (one per event).
@@ -382,9 +397,57 @@ def export_file(db: Database, actor: Actor, kind: str, *, name: str | None = Non
     students nothing. A deactivated account is refused (AccessDenied) whatever it asks for.
     `name` is the file name the browser is offered (default: `file_name(kind, None)`). The file holds
     the CSV as DuckDB wrote it; its `prefix` is the byte-order mark that goes first.
+
+    The file, once made, is recorded as taken out (core/admin/disclosures.py): its rows, the students
+    in it, the client `address` the page resolved and the `purpose` given for a file meant for
+    someone outside the institution.
     """
     columns, queries = _plan(db, actor, kind, **options)
-    return _copy_to_file(db, columns, queries, name or file_name(kind, None, now=options.get("now")))
+    made = _copy_to_file(db, columns, queries, name or file_name(kind, None, now=options.get("now")))
+    try:
+        _disclose(db, actor, kind, made, columns, options, purpose, address)
+    except BaseException:
+        made.discard()
+        raise
+    return made
+
+
+def counted(made: DownloadFile, columns: list[tuple[str, str, str]]) -> tuple[int, set[int]]:
+    """The rows of a made export and the ids of the students they are about, read back from its file
+    (what was written, not a second query that could see other rows); the parts are read as a stream."""
+    at = [column for column, _, _ in columns].index("student_id")
+    rows, students = 0, set()
+    for number, part in enumerate(made.parts):
+        with open(part, encoding="utf-8", newline="") as handle:
+            lines = csv.reader(handle)
+            if number == 0:
+                next(lines, None)  # the header
+            for line in lines:
+                rows += 1
+                if len(line) > at and line[at].isdigit():
+                    students.add(int(line[at]))
+    return rows, students
+
+
+def _disclose(db: Database, actor: Actor, kind: str, made: DownloadFile, columns: list[tuple[str, str, str]],
+              options: dict[str, Any], purpose: disclosures.Purpose | None, address: str | None) -> None:
+    rows, students = counted(made, columns)
+    cohort_id = options.get("cohort_id")
+    with db.cursor() as cur:
+        cohort = cur.execute("SELECT name FROM cohorts WHERE id = ?", [cohort_id]).fetchone() if cohort_id else None
+    since, until = options.get("since"), options.get("until")
+    covers = cohort[0] if cohort else "every cohort the person may read"
+    if since or until:
+        covers += f", {_day_text(since) or 'the beginning'} to {_day_text(until) or 'the export'}"
+    if options.get("include_notes"):
+        covers += ", with free-text notes"
+    disclosures.record(db, actor, kind, rows=rows, student_ids=students, file_name=made.file_name,
+                       cohort_id=cohort_id, covers=covers, include_notes=bool(options.get("include_notes")),
+                       purpose=purpose, address=address, now=options.get("now"))
+
+
+def _day_text(value: date | datetime | None) -> str:
+    return value.date().isoformat() if isinstance(value, datetime) else value.isoformat() if value else ""
 
 
 Queries = Callable[[Cursor], list[tuple[str, list[Any]]]]
@@ -465,11 +528,15 @@ def _copy_to_file(db: Database, columns: list[tuple[str, str, str]], queries: Qu
     return replace(made, parts=tuple(parts))
 
 
-def _stream(db: Database, columns: list[tuple[str, str, str]], queries: Queries) -> Iterator[bytes]:
+def _stream(db: Database, columns: list[tuple[str, str, str]], queries: Queries,
+            recorded: Callable[[DownloadFile], None] | None = None) -> Iterator[bytes]:
     """The export as chunks of at most CHUNK_BYTES: the queries run when the first chunk is asked
-    for, and the temporary files are removed when the stream ends or is dropped."""
+    for, and the temporary files are removed when the stream ends or is dropped. `recorded` is
+    told of the made file before its first chunk is sent."""
     made = _copy_to_file(db, columns, queries, "export.csv")
     try:
+        if recorded is not None:
+            recorded(made)
         yield from made.chunks(CHUNK_BYTES)
     finally:
         made.discard()
@@ -573,6 +640,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--since", type=_day, help="first day, YYYY-MM-DD (inclusive)")
     parser.add_argument("--until", type=_day, help="last day, YYYY-MM-DD (inclusive)")
     parser.add_argument("--include-notes", action="store_true", help="add free-text notes (admins only)")
+    parser.add_argument("--for-outside", dest="purpose", metavar="PURPOSE",
+                        help="the file is for someone outside the institution: who receives it and why (recorded)")
     parser.add_argument("--as", dest="username", help="export as this counselor or admin (default: the career office)")
     parser.add_argument("--db", help="database file or postgresql:// URL (default: the portal's configured database)")
     parser.add_argument("--out", required=True, help="file to write, or - for standard output")
@@ -591,8 +660,14 @@ def main(argv: list[str] | None = None) -> int:
             actor = load_actor(db, user_id) if user_id is not None else None
             if actor is None:
                 raise SystemExit(f"No active account {args.username!r}.")
+        try:
+            purpose = disclosures.purpose_for(args.purpose is not None, args.purpose)
+        except ExportError as exc:
+            raise SystemExit(str(exc)) from None
+        # The file leaves the portal: recorded as taken out, from the command line (no browser address).
         options = dict(cohort_id=_resolve_cohort(db, args.cohort), since=args.since, until=args.until,
-                       include_notes=args.include_notes)
+                       include_notes=args.include_notes, disclose=True, purpose=purpose,
+                       address=disclosures.COMMAND_LINE)
         try:
             chunks = _bounded_export(db, actor, args.kind, options)  # refused here, before a file is created
         except (AccessDenied, LookupError, ValueError) as exc:

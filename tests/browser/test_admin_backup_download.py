@@ -22,5 +22,5 @@ def test_backup_download_is_labelled_delivered_and_audited(portal, page):
     assert download.path().stat().st_size > 10_000
     open_page(page, "Audit log", "Audit log")
     # The log is a data grid drawn on canvas; its cells are in the page for screen readers.
-    page.get_by_text(re.compile(r"^Morgan Ellis downloaded a backup of the portal \(\d+\.\d MB\)\.$")).first.wait_for(
-        state="attached")
+    told = re.compile(r"^Morgan Ellis downloaded a backup of the whole portal \(\d+\.\d MB\)\.$")
+    page.get_by_text(told).first.wait_for(state="attached")

@@ -325,7 +325,7 @@ def test_audit_page_tells_each_event_as_a_sentence_with_names(portal_env):
     at.run()
     assert not at.exception
     frame = at.dataframe[0].value
-    assert list(frame.columns) == ["When", "Who", "Role", "What happened", "Student", "Cohort"]
+    assert list(frame.columns) == ["When", "Who", "Role", "What happened", "Student", "Cohort", "From address"]
     assert len(frame) == 24
     for said, student, cohort in zip(frame["What happened"], frame["Student"], frame["Cohort"], strict=True):
         assert said == f"The portal added {student} to {cohort}."

@@ -550,7 +550,47 @@ def test_the_career_office_compares_cohorts_and_downloads_the_comparison(portal_
     assert len(table) == 2 and "Cohort" in table.columns
     for heading in ("First meeting held %", "Thank-yous on time %", "Median days target to interview", "Stalled %"):
         assert heading in table.columns
-    assert [b.label for b in at.get("download_button")][:1] == ["Download the comparison (CSV)"]
+    assert [b.label for b in at.get("link_button")] == ["Download the comparison (CSV)"]
+    made = _open_link(at, "Download the comparison (CSV)")
+    assert made.read_bytes().decode("utf-8-sig").count("\r\n") == 3  # the header and two cohorts
+    recorded = _disclosures(portal_env)
+    assert [(d["kind"], d["row_count"], d["outside"]) for d in recorded] == [("comparison", 2, False)]
+
+
+def _open_link(at: AppTest, label: str) -> Path:
+    """Open a download link as the browser would (redeem its token, make its file); the file's path."""
+    from core.admin.downloads import TOKENS
+
+    (link,) = [b for b in at.get("link_button") if b.proto.label == label]
+    made = TOKENS.redeem(link.proto.url.rsplit("/", 1)[1])()
+    return made.parts[0]
+
+
+def _disclosures(path) -> list[dict]:
+    from core.admin.disclosures import list_disclosures
+    from core.identity.access import SYSTEM
+
+    db = open_database(path)
+    try:
+        return list_disclosures(db, SYSTEM)
+    finally:
+        db.close()
+
+
+def test_an_export_for_someone_outside_asks_why_first_and_records_it(portal_env):
+    rivera, student12 = _ids(portal_env, "counselor.rivera", "student12")
+    at = _app("pages/counselor_home.py", rivera, counselor_home_tabs="Export CSV").run()
+    assert _download_links(at) == 3
+    at.radio(key="counselor_home_download_disclosure_outside").set_value(True).run()
+    assert _download_links(at) == 0  # no file for someone outside without a purpose
+    assert "needs a purpose" in at.info[0].value
+    at.text_input(key="counselor_home_download_disclosure_purpose").input("Alumni survey, by the dean").run()
+    assert not at.exception and _download_links(at) == 3
+    _open_link(at, "Cohort progress (one row per student)")
+    (recorded,) = _disclosures(portal_env)
+    assert (recorded["kind"], recorded["actor_id"], recorded["outside"], recorded["purpose"]) == (
+        "progress", rivera, True, "Alumni survey, by the dean")
+    assert recorded["row_count"] > 0
 
 
 def test_a_students_reply_is_new_on_their_page_until_the_counselor_has_read_it(portal_env):

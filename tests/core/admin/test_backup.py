@@ -201,7 +201,9 @@ def backup_file(tmp_path):
 
 def _downloads(db):
     with db.cursor() as cur:
-        return rows(cur, "SELECT actor_id, detail FROM events WHERE entity_type = 'backup' AND action = 'downloaded'")
+        return rows(cur, """SELECT actor_id, detail FROM events
+                            WHERE entity_type = 'disclosure' AND action = 'downloaded'
+                              AND detail LIKE '%"kind": "backup"%'""")
 
 
 def test_an_admin_download_is_recorded_in_the_audit_log(world, backup_file):
