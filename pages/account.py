@@ -22,6 +22,7 @@ from core.models import Role
 from core.oversight.records import archive_file
 from ui import forms
 from ui.auth import start_new_session
+from ui.disclosures import request_address
 from ui.downloads import download_link, for_session
 from ui.guard import require
 from ui.widgets import local
@@ -122,8 +123,10 @@ def your_data() -> None:
                 "notifications, sign-ins and the event log. Each table comes as a JSON file and as a CSV file that "
                 "opens in a spreadsheet, with a README that says what every column holds. The file is made when "
                 "you click, and the portal records that you downloaded it.")
+    address = request_address()
     download_link("Download all my data (ZIP)",
-                  for_session(db, lambda who: archive_file(db, who, who.user_id)), key="account_your_data")
+                  for_session(db, lambda who: archive_file(db, who, who.user_id, address=address)),
+                  key="account_your_data")
 
 
 if not pending and actor.role == Role.STUDENT:

@@ -6,6 +6,7 @@ from core.identity import accounts
 from core.models import Role
 from core.oversight import records
 from ui import forms
+from ui.disclosures import request_address, who_for
 from ui.downloads import download_link, for_session
 from ui.guard import require
 from ui.widgets import md_escape, when
@@ -34,11 +35,16 @@ name = f"{student['first_name']} {student['last_name']}"
 st.subheader("A copy of their records")
 st.markdown(f"One ZIP file of everything the portal holds about **{md_escape(name)}**: each table as JSON and as "
             "CSV, with a README of the columns. Their private reflections are left out: only the student's own copy "
-            "holds them. The download is recorded in the audit log. The file holds a student's records: keep it "
+            "holds them. The download is recorded, with who it is for, and the student sees it on their Account "
+            "page. The file holds a student's records: keep it "
             "where only the career office can read it.")
-download_link(f"Download {name}'s records (ZIP)",
-              for_session(db, lambda who: records.archive_file(db, who, student["id"])),
-              key=f"admin_records_archive_{student['id']}")
+purpose = who_for(f"admin_records_for_{student['id']}")
+if purpose is not None:  # a file for someone outside the institution is offered once it says why
+    address = request_address()
+    download_link(f"Download {name}'s records (ZIP)",
+                  for_session(db, lambda who: records.archive_file(db, who, student["id"], address=address,
+                                                                   purpose=purpose)),
+                  key=f"admin_records_archive_{student['id']}")
 
 st.subheader("Erase their records")
 st.markdown(f"Erasing replaces every text **{md_escape(name)}** wrote and every personal field about them and the "

@@ -439,7 +439,8 @@ def _disclosed(t: _Told) -> str:
                                      else "a file holding student records")
     cohort = t.cohort_named("cohort_id")
     if kind == "archive" and t.event.get("student"):
-        said += f" of {t.student}"
+        own = t.event.get("actor_id") is not None and t.event.get("actor_id") == t.event.get("student_id")
+        said = f"{t.who} downloaded a copy of " + ("their own records" if own else f"{t.students} records")
     elif cohort:
         said += f" of {cohort}"
     counts = []

@@ -34,6 +34,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from core.admin import disclosures
 from core.admin.downloads import TEMP_PREFIX, DownloadFile
 from core.clock import utcnow
 from core.config import get_settings
@@ -149,10 +150,12 @@ def _may_archive(actor: Actor, student_id: int) -> None:
 
 
 def archive_tables(db: Database, actor: Actor, student_id: int, *, now: datetime | None = None,
-                   record: bool = True) -> dict[str, list[dict[str, Any]]]:
+                   record: bool = True, address: str | None = None,
+                   purpose: disclosures.Purpose | None = None) -> dict[str, list[dict[str, Any]]]:
     """The student's rows per table, as the archive holds them (secret columns left out; private
     reflections only when the student asks). Checked: the student themselves, or an active admin.
-    The archive is recorded in the event log (who made it, for whom, how many rows)."""
+    The archive is recorded as a file that left the portal (core/admin/disclosures.py: who made it, from
+    which address, for whom, how many rows), which the audit log tells."""
     _may_archive(actor, student_id)
     now = now or utcnow()
     own = actor.user_id == student_id
@@ -168,9 +171,9 @@ def archive_tables(db: Database, actor: Actor, student_id: int, *, now: datetime
                 where += " AND NOT is_private"
             found = rows(cur, f"SELECT * FROM {part.table} WHERE {where}", [values[k] for k in part.keys])
             out[part.table] = [{k: _plain(v) for k, v in r.items() if k not in SECRET_COLUMNS} for r in found]
-        if record:
-            events.record(cur, actor, "archived", "student_records", entity_id=student_id, student_id=student_id,
-                          detail={"rows": sum(len(v) for v in out.values()), "private_reflections": own}, now=now)
+        if record:  # a file holding the student's records leaves the portal: recorded as every such file is
+            disclosures.record(cur, actor, "archive", rows=sum(len(v) for v in out.values()),
+                               student_ids=[student_id], address=address, purpose=purpose, now=now)
         return out
 
     return db.transaction(work)
@@ -214,8 +217,9 @@ def archive_zip(db: Database, actor: Actor, student_id: int, *, now: datetime | 
     return target.getvalue()
 
 
-def _write_zip(db: Database, actor: Actor, student_id: int, out: Any, *, now: datetime) -> str:
-    tables = archive_tables(db, actor, student_id, now=now)
+def _write_zip(db: Database, actor: Actor, student_id: int, out: Any, *, now: datetime,
+               address: str | None = None, purpose: disclosures.Purpose | None = None) -> str:
+    tables = archive_tables(db, actor, student_id, now=now, address=address, purpose=purpose)
     person = tables["users"][0]
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", _readme(person, tables, now, actor.user_id == student_id))
@@ -227,14 +231,16 @@ def _write_zip(db: Database, actor: Actor, student_id: int, out: Any, *, now: da
     return person["username"]
 
 
-def archive_file(db: Database, actor: Actor, student_id: int, *, now: datetime | None = None) -> DownloadFile:
-    """The archive written to a private temporary file, ready to send and discard."""
+def archive_file(db: Database, actor: Actor, student_id: int, *, now: datetime | None = None,
+                 address: str | None = None, purpose: disclosures.Purpose | None = None) -> DownloadFile:
+    """The archive written to a private temporary file, ready to send and discard (address: the browser's;
+    purpose: who the file is for, when the career office makes it for someone outside the institution)."""
     now = now or utcnow()
     folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
     path = folder / "records.zip"
     try:
         with path.open("wb") as out:
-            username = _write_zip(db, actor, student_id, out, now=now)
+            username = _write_zip(db, actor, student_id, out, now=now, address=address, purpose=purpose)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

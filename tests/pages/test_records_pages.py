@@ -78,7 +78,8 @@ def test_the_career_office_copies_a_students_records_without_private_reflections
     assert "Private reflections are left out" in archive.read("README.txt").decode()
     db = open_database(portal_env)
     with db.cursor() as cur:
-        assert scalar(cur, "SELECT count(*) FROM events WHERE action = 'archived' AND entity_id = ?", [student_id]) == 1
+        assert scalar(cur, """SELECT count(*) FROM disclosures d JOIN disclosure_students s ON s.disclosure_id = d.id
+                               WHERE d.kind = 'archive' AND s.student_id = ?""", [student_id]) == 1
     db.close()
 
 

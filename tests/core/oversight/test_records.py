@@ -249,15 +249,18 @@ def test_the_career_office_archive_leaves_private_reflections_out_and_others_get
     for other in (world.alice, world.counselor_x):
         with pytest.raises(AccessDenied):
             records.archive_zip(db, other, s.user_id, now=NOW)
+    # Each copy is recorded as a file that left the portal: who made it, whose records, how many rows.
     with db.cursor() as cur:
-        made = cur.execute("SELECT actor_id, detail FROM events WHERE action = 'archived' AND entity_id = ?",
+        made = cur.execute("""SELECT d.actor_id, d.kind, d.row_count FROM disclosures d
+                              JOIN disclosure_students s ON s.disclosure_id = d.id WHERE s.student_id = ?""",
                            [s.user_id]).fetchall()
-    assert [m[0] for m in made] == [world.admin.user_id]
-    assert json.loads(made[0][1])["private_reflections"] is False
+    assert [(m[0], m[1]) for m in made] == [(world.admin.user_id, "archive")] and made[0][2] > 0
     records.archive_zip(db, s, s.user_id, now=NOW)
-    sentences = [e["sentence"] for e in list_events(db, world.admin, action="archived")]
-    assert re.fullmatch(rf"{FIRST} {LAST} downloaded a copy of their own records \(\d+ rows\)\.", sentences[0])
-    assert re.fullmatch(rf"Admin Tester downloaded a copy of {FIRST} {LAST}'s records \(\d+ rows\)\.", sentences[1])
+    sentences = [e["sentence"] for e in list_events(db, world.admin, action="downloaded")]
+    own = rf"{FIRST} {LAST} downloaded a copy of their own records \(\d+ rows, 1 student\)\."
+    assert re.fullmatch(own, sentences[0])
+    assert re.fullmatch(rf"Admin Tester downloaded a copy of {FIRST} {LAST}'s records \(\d+ rows, 1 student\)\.",
+                        sentences[1])
 
 
 def test_a_deactivated_admin_makes_no_archive_and_erases_nothing(db, tmp_path):
