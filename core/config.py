@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     # Empty: not configured (demo mode then uses its key file; production refuses to start).
     cookie_key: str = ""
     cookie_expiry_days: float = Field(default=7.0, ge=0, le=90)
+    # A session unused this long ends (checked by the server on the next click); 0: only the lifetime above.
+    session_idle_minutes: float = Field(default=480.0, ge=0, le=90 * 24 * 60)
     # The timing settings a new cohort starts with (core/rules/timing.py defines them and their ranges).
     thank_you_window_hours: int = Field(default=THANK_YOU_WINDOW_HOURS.default, ge=THANK_YOU_WINDOW_HOURS.low,
                                         le=THANK_YOU_WINDOW_HOURS.high)
