@@ -133,8 +133,9 @@ def _bring_back_typing(user_id: int) -> None:
     if not kept or kept[0] != user_id:
         return
     for key, value in kept[1].items():
-        if key not in st.session_state:
-            st.session_state[key] = value
+        # Set through the Session State API even where the key is still held: only a value set so is drawn
+        # into the widget when it appears again (a held widget value is not sent to the browser).
+        st.session_state[key] = value
 
 
 def _end(message: str | None = None) -> None:
@@ -201,10 +202,15 @@ def _sso_sign_in(db: Database, settings: Settings, address: str | None, now: dat
     return None
 
 
-def _sso_refused(settings: Settings, refused: SSORefused) -> None:
-    """The page for a provider sign-in without a portal account (or one that may not sign in)."""
-    st.subheader("You cannot use the portal with this account")
-    st.error(str(refused), icon=":material/person_off:")
+def _sso_refused(settings: Settings, refused: SSORefused, notice: str | None = None) -> None:
+    """The page for a provider sign-in without a portal account (or one that may not sign in); after this tab's
+    own session ended (notice: why, such as going idle), the page to sign in with the provider again."""
+    if refused.ended and notice:
+        st.subheader(LOGIN_FIELDS["Form name"])
+        st.warning(notice, icon=":material/logout:")
+    else:
+        st.subheader("You cannot use the portal with this account")
+        st.error(str(refused), icon=":material/person_off:")
     # Callbacks, as for the sign-in button (see sign_in).
     if refused.ended:
         st.button(f"Sign in again with {settings.sso_label}", key="app_sso_again", type="primary",
@@ -248,7 +254,7 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
         refused = _sso_sign_in(db, settings, address, now)
         if refused is None:
             return current_actor(db)
-        _sso_refused(settings, refused)
+        _sso_refused(settings, refused, st.session_state.get(_NOTICE))
         return None
     if notice := st.session_state.get(_NOTICE):
         st.warning(notice, icon=":material/logout:")

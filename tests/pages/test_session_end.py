@@ -168,8 +168,9 @@ def _tab():
     actor = sign_in(get_db(), get_settings())
     if actor is not None:
         st.title(f"Notes of {actor.name}")
-        st.text_area("What I learned", key="tab_notes")
-        st.button("Save")
+        with st.form("tab_form"):
+            st.text_area("What I learned", value="", key="tab_notes")
+            st.form_submit_button("Save")
 
 
 def _tab_signed_in(username):
@@ -212,3 +213,28 @@ def test_what_was_typed_is_not_given_to_another_person_signing_in_at_the_tab(por
     assert [w.value for w in at.warning] == [IDLE_8_HOURS]
     at = _sign_in_again(at, "student10")
     assert at.title[0].value.startswith("Notes of") and at.text_area(key="tab_notes").value == ""
+
+
+def test_after_an_idle_end_a_provider_sign_in_from_before_does_not_count_and_the_page_says_why(portal_env,
+                                                                                               monkeypatch):
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    from core.config import get_settings
+
+    monkeypatch.setenv("PORTAL_SSO_PROVIDER", "college")
+    get_settings.cache_clear()
+    at = AppTest.from_function(_tab, default_timeout=30)
+    # Signed in at the provider ten hours ago; the portal's session starts from that sign-in.
+    at.user = {"is_logged_in": True, "email": "student11@demo.example.edu", "email_verified": True,
+               "iat": int(time.time()) - 10 * 3600}
+    at.run()
+    assert at.title and at.title[0].value.startswith("Notes of"), [e.value for e in at.error]
+    _make_idle(portal_env, "student11", 9)
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.exception and not at.title
+    assert [w.value for w in at.warning] == [IDLE_8_HOURS], "why, not 'you cannot use the portal'"
+    assert "You cannot use the portal with this account" not in [s.value for s in at.subheader]
+    assert [b.label for b in at.button if b.label.startswith("Sign in again")] == ["Sign in again with your "
+                                                                                  "institution's account"]
