@@ -16,7 +16,7 @@ COMMANDS = {
     "transfer": ("core.store.transfer", "move a whole portal between a DuckDB file and PostgreSQL"),
     "export": ("core.oversight.export", "write a career-office CSV export (progress, pipeline, activity)"),
     "jobs": ("core.messaging.jobs", "run the scheduled work (reminders, email, backups, nightly exports)"),
-    "backup": ("core.admin.backup", "back up the database, list backups, or restore one"),
+    "backup": ("core.admin.backup", "back up the database (encrypted with a backup key), restore or decrypt a backup"),
     "health": ("core.admin.health", "print the health report: schema version, row counts, size"),
     "setup-production": ("core.admin.setup_production", "set up a real instance: cookie key, schema, first admin"),
 }

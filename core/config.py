@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     # Empty: not configured (demo mode then uses its key file; production refuses to start).
     cookie_key: str = ""
     cookie_expiry_days: float = Field(default=7.0, ge=0, le=90)
+    # A session unused this long ends (checked by the server on the next click); 0: only the lifetime above.
+    session_idle_minutes: float = Field(default=480.0, ge=0, le=90 * 24 * 60)
     # The timing settings a new cohort starts with (core/rules/timing.py defines them and their ranges).
     thank_you_window_hours: int = Field(default=THANK_YOU_WINDOW_HOURS.default, ge=THANK_YOU_WINDOW_HOURS.low,
                                         le=THANK_YOU_WINDOW_HOURS.high)
@@ -124,6 +126,10 @@ class Settings(BaseSettings):
     # The daily backup: at this hour, kept this many days (0: no daily backup).
     backup_hour: int = Field(default=2, ge=0, le=23)
     backup_keep_days: int = Field(default=14, ge=0, le=365)
+    # Every backup (the daily one, "Back up now", `portal backup`) is encrypted with this key (32 or more random
+    # characters; core/admin/backup.py). Empty: backups are plain copies of the database. Keep a copy of the
+    # key away from the backups: without it no encrypted backup can be restored.
+    backup_key: str = ""
     # Nightly CSV exports for the career office into this folder (empty: none).
     export_dir: str = ""
 
@@ -155,6 +161,15 @@ class Settings(BaseSettings):
                       or parts.fragment or any(ch.isspace() for ch in value)):
             raise ValueError("must be the full address people open the portal at, such as "
                              "https://interviews.example.edu (with https:// and no ? or #)")
+        return value
+
+    @field_validator("backup_key")
+    @classmethod
+    def _strong_backup_key(cls, value: str) -> str:
+        problem = cookie_key_problem(value) if value else None
+        if problem:
+            raise ValueError(f"the backup key {problem}; use 32 or more random characters, for example the output "
+                             "of `python -c \"import secrets; print(secrets.token_urlsafe(32))\"`")
         return value
 
     @field_validator("timezone")

@@ -127,18 +127,27 @@ st.warning(BACKUP_CONTENTS_WARNING, icon=":material/lock:")
 st.write("Writes a consistent copy of the whole database while everyone keeps working, into the `backups` folder "
          "beside the database; you can also download it. To restore, stop the portal and run "
          "`portal backup restore <file>` (see docs/administration.md).")
+if settings.backup_key:
+    st.write("Backups are **encrypted** with the backup key (`PORTAL_BACKUP_KEY`): each is a file ending in `.enc` "
+             "that only that key opens, and `portal backup restore` decrypts it. Keep a copy of the key away from "
+             "the backups: without it no backup can be restored.")
+else:
+    st.warning("Backups are **not encrypted**: anyone who gets hold of a backup file can read every record in it. "
+               "Set a backup key (`PORTAL_BACKUP_KEY`, 32 or more random characters) to encrypt every backup "
+               "from then on (docs/administration.md, \"Encrypted backups\").", icon=":material/no_encryption:")
 if r.database_path == ":memory:":
     st.info("This portal runs on an in-memory database; there is no file to back up.")
 elif st.button("Back up now", type="primary", key="admin_health_backup", icon=":material/backup:"):
     try:
         with st.spinner("Copying the database…"):
-            result = backup(db, actor, default_target(Path(r.database_path).parent))
+            result = backup(db, actor, default_target(Path(r.database_path).parent), key=settings.backup_key)
     except BackupError as exc:
         st.error(str(exc))
     else:
         st.session_state["admin_health_last"] = str(result.path)
         st.success(f"Backed up {result.users:,} accounts and {result.events:,} events "
-                   f"({human_bytes(result.bytes)}) to {result.path.name}.")
+                   f"({human_bytes(result.bytes)}) to {result.path.name}"
+                   + (", encrypted." if settings.backup_key else "."))
 
 last = st.session_state.get("admin_health_last")
 if last and Path(last).is_file():

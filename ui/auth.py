@@ -31,7 +31,7 @@ from core.identity import accounts, sessions, sso
 from core.identity.proxies import client_address as client_address_from
 from core.models import Actor
 from core.store.db import Database
-from ui.guard import current_actor, forget_session, session_user, start_session
+from ui.guard import ACTOR_KEY, SESSION_KEY, current_actor, forget_session, session_user, start_session
 from ui.session_route import HANDOFF_HEADER
 from ui.session_route import url as session_url
 from ui.widgets import local
@@ -43,6 +43,9 @@ _CLEAR = "auth_cookie_clear"
 _NOTICE = "auth_session_notice"
 # What the sign-in form held when it was submitted (set by its callback, taken by the run).
 _TYPED = "auth_typed"
+# What the person had typed when their session ended (whose it was, and the values by widget key), brought
+# back when the same person signs in again in this tab.
+_KEPT = "auth_kept_typing"
 LOGIN_FIELDS = {"Form name": "Sign in", "Username": "Username", "Password": "Password", "Login": "Sign in"}
 
 
@@ -98,6 +101,7 @@ def _clear_cookie() -> None:
 
 def _begin(user_id: int, started: sessions.Started | int) -> None:
     """Start this tab's session (a new one with a cookie to issue, or the one a cookie names)."""
+    _bring_back_typing(user_id)
     if isinstance(started, sessions.Started):
         start_session(user_id, started.session_id)
         st.session_state[_HANDOFF] = (started.session_id, started.handoff,
@@ -105,6 +109,33 @@ def _begin(user_id: int, started: sessions.Started | int) -> None:
     else:
         start_session(user_id, started)
     st.session_state.pop(_CLEAR, None)
+
+
+def _keep_typing() -> None:
+    """Keep what the person had typed or chosen when their session ended (the values the click that found it
+    ended sent: a form's fields once it was submitted, other fields as soon as they were left), so that signing
+    in again brings them back instead of the sign-in form wiping them (Streamlit drops the state of widgets a
+    run does not draw). Text and numbers only: buttons and uploads cannot be given back."""
+    owner = st.session_state.get(ACTOR_KEY)
+    if not isinstance(owner, int):
+        return
+    kept = {key: value for key, value in st.session_state.to_dict().items()
+            if isinstance(key, str) and not key.startswith(("auth_", "app_")) and key not in (ACTOR_KEY, SESSION_KEY)
+            and isinstance(value, (str, int, float)) and not isinstance(value, bool)}
+    if kept:
+        st.session_state[_KEPT] = (owner, kept)
+
+
+def _bring_back_typing(user_id: int) -> None:
+    """Give back what was kept when this tab's session ended, if the same person signed in again (another
+    person signing in at this browser sees none of it)."""
+    kept = st.session_state.pop(_KEPT, None)
+    if not kept or kept[0] != user_id:
+        return
+    for key, value in kept[1].items():
+        # Set through the Session State API even where the key is still held: only a value set so is drawn
+        # into the widget when it appears again (a held widget value is not sent to the browser).
+        st.session_state[key] = value
 
 
 def _end(message: str | None = None) -> None:
@@ -171,10 +202,15 @@ def _sso_sign_in(db: Database, settings: Settings, address: str | None, now: dat
     return None
 
 
-def _sso_refused(settings: Settings, refused: SSORefused) -> None:
-    """The page for a provider sign-in without a portal account (or one that may not sign in)."""
-    st.subheader("You cannot use the portal with this account")
-    st.error(str(refused), icon=":material/person_off:")
+def _sso_refused(settings: Settings, refused: SSORefused, notice: str | None = None) -> None:
+    """The page for a provider sign-in without a portal account (or one that may not sign in); after this tab's
+    own session ended (notice: why, such as going idle), the page to sign in with the provider again."""
+    if refused.ended and notice:
+        st.subheader(LOGIN_FIELDS["Form name"])
+        st.warning(notice, icon=":material/logout:")
+    else:
+        st.subheader("You cannot use the portal with this account")
+        st.error(str(refused), icon=":material/person_off:")
     # Callbacks, as for the sign-in button (see sign_in).
     if refused.ended:
         st.button(f"Sign in again with {settings.sso_label}", key="app_sso_again", type="primary",
@@ -187,11 +223,13 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
     """The signed-in user, or None after drawing the sign-in form (and any refusal message).
 
     A session that may no longer go on (account deactivated, password or role changed, signed
-    out elsewhere, expired) ends here, on its next run: it is told why once, and nothing is written.
+    out elsewhere, expired, unused for the idle time) ends here, on its next run: it is told why once,
+    and nothing is written; what the person had typed is kept for when they sign in again.
     """
     try:
         actor = session_user(db)
     except SessionEnded as exc:
+        _keep_typing()
         _end(str(exc))
         actor = None
     if actor is not None:
@@ -201,7 +239,8 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
     address = client_address(settings)
     cookie = _request_cookie(settings)
     if cookie and not st.session_state.get(_CLEAR):
-        live = sessions.from_cookie(db, cookie, key=settings.signing_key(), expiry_days=settings.cookie_expiry_days)
+        live = sessions.from_cookie(db, cookie, key=settings.signing_key(), expiry_days=settings.cookie_expiry_days,
+                                    idle_minutes=settings.session_idle_minutes)
         if live is not None:
             # Back with a live cookie: carry on in this run so the page in the address bar opens.
             accounts.record_login_attempt(db, username=live.username, address=address, succeeded=True, now=now)
@@ -215,7 +254,7 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
         refused = _sso_sign_in(db, settings, address, now)
         if refused is None:
             return current_actor(db)
-        _sso_refused(settings, refused)
+        _sso_refused(settings, refused, st.session_state.get(_NOTICE))
         return None
     if notice := st.session_state.get(_NOTICE):
         st.warning(notice, icon=":material/logout:")

@@ -82,7 +82,8 @@ def _clear(db: Database, settings: Settings, value: str | None) -> Response:
     response = Response(status_code=204, headers=_NO_STORE)
     if value is None:
         return response
-    if sessions.from_cookie(db, value, key=settings.signing_key(), expiry_days=settings.cookie_expiry_days) is None:
+    if sessions.from_cookie(db, value, key=settings.signing_key(), expiry_days=settings.cookie_expiry_days,
+                            idle_minutes=settings.session_idle_minutes) is None:
         response.delete_cookie(settings.cookie_name, path=cookie_path(), httponly=True, samesite="lax",
                                secure=secure_cookie(settings))
     return response

@@ -8,8 +8,12 @@ is stored. A later visit with that cookie joins the same session.
 
 A session ends when its row says so: revoked (sign-out, a password or role change, deactivation,
 a reset), past its expiry, or past `cookie_expiry_days` from its recorded issue time (so lowering
-the setting shortens sessions already issued and never lengthens one). Every check reads the row,
-so an end is seen by every process and replica at the next click.
+the setting shortens sessions already issued and never lengthens one). It also ends when unused for
+`session_idle_minutes` (default 8 hours): the row's last_seen is moved on as the person clicks, at
+most every few minutes, and the first check that finds it older than the idle time records the end
+(revoked_at, the moment it went idle), so the re-login cookie and a provider's sign-in from before
+then no longer sign anyone in. Every check reads the row, so an end is seen by every process and
+replica at the next click.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from core.config import get_settings
 from core.errors import ENDED_MESSAGE, INACTIVE_MESSAGE, SessionEnded
 from core.models import Actor, Role
 from core.store.db import Cursor, Database, row, scalar
@@ -29,7 +34,8 @@ PASSWORD, SSO = "password", "sso"
 # How long the browser has to trade its handoff code for the cookie.
 HANDOFF_SECONDS = 120
 HANDOFF_WAIT = timedelta(seconds=HANDOFF_SECONDS)
-# last_seen is written at most this often per session (every run would be a write per click).
+# last_seen is written at most this often per session (every run would be a write per click), and at most
+# a tenth of the idle time, so a session in use is never taken for an idle one.
 TOUCH_EVERY = timedelta(minutes=5)
 # With cookie_expiry_days = 0 the browser keeps no re-login cookie past closing; a session then lasts this long.
 NO_COOKIE_LIFETIME = timedelta(hours=12)
@@ -98,11 +104,41 @@ def _ends_at(found: dict, expiry_days: float) -> datetime:
     return min(found["expires_at"], found["issued_at"] + lifetime(expiry_days))
 
 
-def session_actor(db: Database, session_id: object, *, expiry_days: float, now: datetime | None = None) -> Actor:
-    """The Actor of a live session, or SessionEnded saying why it may not go on (checked on every run)."""
+def idle_time(idle_minutes: float | None = None) -> timedelta | None:
+    """How long a session may go unused, for a `session_idle_minutes` setting (None: the portal's); None when
+    the setting is 0 (sessions then end only at their lifetime's end)."""
+    minutes = get_settings().session_idle_minutes if idle_minutes is None else idle_minutes
+    return timedelta(minutes=minutes) if minutes > 0 else None
+
+
+def idle_words(idle: timedelta) -> str:
+    """An idle time in words: "8 hours", "30 minutes", "1 hour 30 minutes", "20 seconds"."""
+    seconds = round(idle.total_seconds())
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    hours, minutes = divmod(seconds // 60, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if minutes or not hours:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
+def idle_message(idle: timedelta) -> str:
+    """What the next click after an idle end says."""
+    return (f"You were signed out because the portal was not used for {idle_words(idle)}. "
+            "Sign in again to carry on where you were.")
+
+
+def session_actor(db: Database, session_id: object, *, expiry_days: float, idle_minutes: float | None = None,
+                  now: datetime | None = None) -> Actor:
+    """The Actor of a live session, or SessionEnded saying why it may not go on (checked on every run).
+
+    idle_minutes None reads the portal's setting (session_idle_minutes); 0 lets a session sit unused
+    until its lifetime ends."""
     if not isinstance(session_id, int):
         raise SessionEnded(ENDED_MESSAGE)
     now = now or moment()
+    idle = idle_time(idle_minutes)
     with db.cursor() as cur:
         found = row(
             cur,
@@ -116,12 +152,24 @@ def session_actor(db: Database, session_id: object, *, expiry_days: float, now: 
     if not found["active"]:
         raise SessionEnded(INACTIVE_MESSAGE)
     if found["revoked_at"] is not None:
-        raise SessionEnded(ENDED_MESSAGE)
+        # Ended by going idle (_end_idle records exactly that moment): say so in another tab of the session too.
+        idle_first = idle is not None and found["revoked_at"] == found["last_seen"] + idle
+        raise SessionEnded(idle_message(idle) if idle_first else ENDED_MESSAGE)
     if now >= _ends_at(found, expiry_days):
         raise SessionEnded(EXPIRED_MESSAGE)
-    if now - found["last_seen"] >= TOUCH_EVERY:
+    if idle is not None and now - found["last_seen"] >= idle:
+        _end_idle(db, session_id, found["last_seen"] + idle)
+        raise SessionEnded(idle_message(idle))
+    touch_every = TOUCH_EVERY if idle is None else min(TOUCH_EVERY, idle / 10)
+    if now - found["last_seen"] >= touch_every:
         db.transaction(lambda cur: cur.execute("UPDATE sessions SET last_seen = ? WHERE id = ?", [now, session_id]))
     return Actor(found["id"], Role(found["role"]), f"{found['first_name']} {found['last_name']}")
+
+
+def _end_idle(db: Database, session_id: int, when: datetime) -> None:
+    """Record that the session ended when it went idle (unless something else ended it first)."""
+    db.transaction(lambda cur: cur.execute("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                                           [when, session_id]))
 
 
 @dataclass(frozen=True)
@@ -167,9 +215,9 @@ class Live:
     username: str
 
 
-def from_cookie(db: Database, value: str | None, *, key: str, expiry_days: float,
+def from_cookie(db: Database, value: str | None, *, key: str, expiry_days: float, idle_minutes: float | None = None,
                 now: datetime | None = None) -> Live | None:
-    """The live session a re-login cookie names (its account active), else None."""
+    """The live session a re-login cookie names (its account active, not idle too long), else None."""
     token = unsign(value, key)
     if token is None:
         return None
@@ -179,7 +227,7 @@ def from_cookie(db: Database, value: str | None, *, key: str, expiry_days: float
     if found is None:
         return None
     try:
-        session_actor(db, int(found["id"]), expiry_days=expiry_days, now=now)
+        session_actor(db, int(found["id"]), expiry_days=expiry_days, idle_minutes=idle_minutes, now=now)
     except SessionEnded:
         return None
     return Live(int(found["id"]), int(found["user_id"]), found["username"])

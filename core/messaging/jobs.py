@@ -96,7 +96,7 @@ def _backup(db: Database, settings: Settings, now: datetime, runner: str) -> str
     if db.path == ":memory:":
         return "skipped: the portal runs on an in-memory database"
     data_dir = settings.data_dir if postgres else Path(db.path).parent
-    result = backup(db, SYSTEM, default_target(data_dir, now, postgres=postgres))
+    result = backup(db, SYSTEM, default_target(data_dir, now, postgres=postgres), key=settings.backup_key)
     removed = prune_backups(result.path.parent, keep_days=settings.backup_keep_days, now=now, keep=result.path)
     return (f"backed up to {result.path.name} ({result.bytes:,} bytes); "
             f"{removed} older than {settings.backup_keep_days} days removed")
@@ -106,7 +106,7 @@ def prune_backups(folder: Path, *, keep_days: int, now: datetime, keep: Path | N
     """Delete the backups in folder older than keep_days (never `keep`); returns how many."""
     cutoff = (now - timedelta(days=keep_days)).replace(tzinfo=timezone.utc).timestamp()
     removed = 0
-    for path in [*folder.glob("portal-*.duckdb"), *folder.glob("portal-*.dump")]:
+    for path in [*folder.glob("portal-*.duckdb"), *folder.glob("portal-*.dump"), *folder.glob("portal-*.enc")]:
         if keep is not None and path.resolve() == keep.resolve():
             continue
         if path.stat().st_mtime < cutoff:

@@ -440,6 +440,25 @@ def test_the_health_page_says_what_a_backup_holds_where_it_is_offered(portal_env
     assert "private reflections" in shown and "password hash" in shown and "audit log" in shown
 
 
+def test_back_up_now_encrypts_the_backup_when_a_backup_key_is_set(portal_env, monkeypatch):
+    from core.admin.backup import is_encrypted
+    from core.config import get_settings
+
+    at = run_page("pages/admin_health.py", portal_env, "admin")
+    assert any("not encrypted" in w.value for w in at.warning), "without a key the page says backups are plain"
+    monkeypatch.setenv("PORTAL_BACKUP_KEY", "Rk3v9-Zq7LwT2pXe8uNcYb4sHd6gJmAf0oQi1V5t")
+    get_settings.cache_clear()
+    at = run_page("pages/admin_health.py", portal_env, "admin")
+    assert not any("not encrypted" in w.value for w in at.warning) and "**encrypted** with the backup key" in texts(at)
+    next(b for b in at.button if b.label == "Back up now").click().run(timeout=120)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    [done] = [s.value for s in at.success]
+    assert done.endswith(".enc, encrypted."), done
+    made = Path(at.session_state["admin_health_last"])
+    assert made.name.endswith(".enc") and is_encrypted(made)
+    assert [p.name for p in made.parent.iterdir()] == [made.name], "no plain copy beside it"
+
+
 def _open_tab(at: AppTest) -> str:
     """The label of the tab the page shows open (the tab container's selected index, as the browser gets it)."""
     for node in at.main:

@@ -127,3 +127,114 @@ def test_unknown_and_real_usernames_get_the_same_answers(portal_env):
         answers[username] = seen
     assert answers["student16"] == answers["nobody-by-this-name"]
     assert answers["student16"] == ["Username or password is incorrect"] * 4 + ["Too many failed sign-ins"] * 2
+
+
+def _make_idle(path, username, hours):
+    """Move the account's live sessions' last use back, as if the tab had sat unused that long."""
+    with get_database(path).cursor() as cur:
+        cur.execute("UPDATE sessions SET last_seen = last_seen - ? * INTERVAL '1 hour' "
+                    "WHERE user_id = ? AND revoked_at IS NULL", [hours, _id(path, username)])
+
+
+def test_an_idle_session_ends_at_the_next_click_and_saves_nothing(portal_env):
+    at = _signed_in("student07")
+    at.switch_page("pages/student_reflection.py").run()
+    assert not at.exception and at.title[0].value == "Reflection"
+    at.text_area[0].input("The field is slower paced than I thought.")
+    _make_idle(portal_env, "student07", 9)
+    before = _counts(portal_env)
+    next(b for b in at.button if b.label == "Save reflection").click().run()
+    assert not at.exception and not at.success
+    assert [w.value for w in at.warning] == [IDLE_8_HOURS]
+    assert _counts(portal_env) == before, "the click that found the session idle saved nothing"
+    at = _click(at)
+    assert _ended(at), "the next run of the app shows the sign-in form"
+    assert [w.value for w in at.warning] == [IDLE_8_HOURS]
+
+
+IDLE_8_HOURS = ("You were signed out because the portal was not used for 8 hours. "
+                "Sign in again to carry on where you were.")
+
+
+def _tab():
+    """A tab of an app that runs whole on every click, as app.py does in the browser: sign-in, then a page with a
+    field typed into (AppTest reruns only a page's script once on one, so app.py's own sign-in is not rerun)."""
+    import streamlit as st
+
+    from core.config import get_settings
+    from ui.auth import sign_in
+    from ui.db import get_db
+
+    actor = sign_in(get_db(), get_settings())
+    if actor is not None:
+        st.title(f"Notes of {actor.name}")
+        with st.form("tab_form"):
+            st.text_area("What I learned", value="", key="tab_notes")
+            st.form_submit_button("Save")
+
+
+def _tab_signed_in(username):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_tab, default_timeout=30).run()
+    at.text_input[0].input(username)
+    at.text_input[1].input("Demo-2026!")
+    at.button[0].click().run()
+    assert at.title and at.title[0].value.startswith("Notes of"), [e.value for e in at.error]
+    return at
+
+
+def _sign_in_again(at, username):
+    at.text_input[0].input(username)
+    at.text_input[1].input("Demo-2026!")
+    at.button[0].click().run()
+    assert not at.exception
+    return at
+
+
+def test_signing_in_again_after_an_idle_end_gives_back_what_was_typed(portal_env):
+    at = _tab_signed_in("student08")
+    words = "Ask Dana about the hiring season; the field is slower paced than I thought."
+    at.text_area(key="tab_notes").input(words)
+    _make_idle(portal_env, "student08", 9)
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [IDLE_8_HOURS]
+    assert not at.text_area, "signed out: the sign-in form, not the page"
+    at = _sign_in_again(at, "student08")
+    assert at.text_area(key="tab_notes").value == words, "what was typed is there again, to save"
+
+
+def test_what_was_typed_is_not_given_to_another_person_signing_in_at_the_tab(portal_env):
+    at = _tab_signed_in("student09")
+    at.text_area(key="tab_notes").input("A private thought")
+    _make_idle(portal_env, "student09", 9)
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert [w.value for w in at.warning] == [IDLE_8_HOURS]
+    at = _sign_in_again(at, "student10")
+    assert at.title[0].value.startswith("Notes of") and at.text_area(key="tab_notes").value == ""
+
+
+def test_after_an_idle_end_a_provider_sign_in_from_before_does_not_count_and_the_page_says_why(portal_env,
+                                                                                               monkeypatch):
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    from core.config import get_settings
+
+    monkeypatch.setenv("PORTAL_SSO_PROVIDER", "college")
+    get_settings.cache_clear()
+    at = AppTest.from_function(_tab, default_timeout=30)
+    # Signed in at the provider ten hours ago; the portal's session starts from that sign-in.
+    at.user = {"is_logged_in": True, "email": "student11@demo.example.edu", "email_verified": True,
+               "iat": int(time.time()) - 10 * 3600}
+    at.run()
+    assert at.title and at.title[0].value.startswith("Notes of"), [e.value for e in at.error]
+    _make_idle(portal_env, "student11", 9)
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert not at.exception and not at.title
+    assert [w.value for w in at.warning] == [IDLE_8_HOURS], "why, not 'you cannot use the portal'"
+    assert "You cannot use the portal with this account" not in [s.value for s in at.subheader]
+    assert [b.label for b in at.button if b.label.startswith("Sign in again")] == ["Sign in again with your "
+                                                                                  "institution's account"]

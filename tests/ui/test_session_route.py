@@ -81,3 +81,17 @@ def test_a_live_cookie_is_kept_and_a_dead_one_cleared(db):
     assert status == 204 and len(cleared) == 1
     assert SimpleCookie(cleared[0])["interview_portal_auth"]["max-age"] == "0"
     assert call(app, "DELETE", {}) == (204, [])
+
+
+def test_the_cookie_of_a_session_left_idle_is_cleared_under_the_routes_idle_setting(db):
+    _, started = _signed_in(db)
+    app = _app(db, session_idle_minutes=30)
+    _, cookies = call(app, "POST", {HANDOFF_HEADER: started.handoff})
+    sent = {"cookie": f"interview_portal_auth={SimpleCookie(cookies[0])['interview_portal_auth'].value}"}
+    assert call(app, "DELETE", sent) == (204, []), "in use: kept"
+    with db.cursor() as cur:
+        cur.execute("UPDATE sessions SET last_seen = last_seen - INTERVAL '31 minutes' WHERE id = ?",
+                    [started.session_id])
+    status, cleared = call(app, "DELETE", sent)
+    assert status == 204 and len(cleared) == 1, "unused for longer than the idle time: dropped"
+    assert SimpleCookie(cleared[0])["interview_portal_auth"]["max-age"] == "0"

@@ -260,3 +260,125 @@ def test_postgres_backup_is_a_pg_dump_archive_restored_into_an_empty_database(tm
         db.close()
         drop_postgres_database(pg_cluster, name)
         drop_postgres_database(pg_cluster, empty)
+
+
+# ---------------------------------------------------------------- encrypted backups
+
+BACKUP_KEY = "Rk3v9-Zq7LwT2pXe8uNcYb4sHd6gJmAf0oQi1V5t"
+
+
+def test_an_encrypted_backup_holds_nothing_readable_and_restores_only_with_its_key(demo_copy, tmp_path):
+    db = Database(demo_copy)
+    admin = Actor(user_id_for_username(db, "admin"), Role.ADMIN, "Admin")
+    before = _snapshot(db)
+    result = backup.backup(db, admin, tmp_path / "backups" / "b1.duckdb", key=BACKUP_KEY)
+    assert result.path == tmp_path / "backups" / "b1.duckdb.enc"
+    assert sorted(p.name for p in result.path.parent.iterdir()) == ["b1.duckdb.enc"], "no plain copy left behind"
+    assert result.users == len(before["users"]) and result.events == len(before["events"])
+    sealed = result.path.read_bytes()
+    assert backup.is_encrypted(result.path) and result.bytes == len(sealed)
+    with pytest.raises(duckdb.Error):
+        duckdb.connect(str(result.path), read_only=True)
+    for plain_text in (b"student07", b"schema_migrations", b"Demo", b"DUCK"):
+        assert plain_text not in sealed
+    set_active(db, admin, user_id_for_username(db, "student07"), False)
+    db.close()
+
+    with pytest.raises(BackupError, match="cannot be decrypted with this key"):
+        backup.restore(result.path, demo_copy, key=BACKUP_KEY[::-1])
+    with pytest.raises(BackupError, match="is encrypted. Set PORTAL_BACKUP_KEY"):
+        backup.restore(result.path, demo_copy, key="")
+    assert not list(tmp_path.glob("**/*.decrypted")) and not list(demo_copy.parent.glob("*.before-restore-*")), \
+        "a refused restore moves nothing"
+    kept = backup.restore(result.path, demo_copy, key=BACKUP_KEY)
+    assert kept.name.startswith("portal.duckdb.before-restore-")
+    restored = Database(demo_copy)
+    assert _snapshot(restored) == before
+    restored.close()
+    assert not list(demo_copy.parent.glob(".*.decrypted")), "the decrypted copy is removed after the restore"
+
+
+@pytest.mark.parametrize("size", [0, 1, backup.PIECE - 1, backup.PIECE, 2 * backup.PIECE + 5])
+def test_encryption_round_trips_any_size_and_refuses_a_changed_reordered_or_cut_file(tmp_path, size):
+    plain = tmp_path / "plain"
+    plain.write_bytes(os.urandom(size))
+    sealed = tmp_path / "sealed.enc"
+    backup.encrypt_file(plain, sealed, BACKUP_KEY)
+    backup.decrypt_file(sealed, tmp_path / "back", BACKUP_KEY)
+    assert (tmp_path / "back").read_bytes() == plain.read_bytes()
+    data = sealed.read_bytes()
+    piece = backup.PIECE + 16
+    header = len(b"PORTALBK") + 1 + 16 + 7  # the mark, the format's version, the salt, the nonce prefix
+    damaged = {"a flipped bit": data[:-1] + bytes([data[-1] ^ 1]), "cut short": data[:-1],
+               "the header alone": data[:header]}
+    if size > backup.PIECE:
+        damaged["the last piece gone"] = data[:header + piece]
+    if size > 2 * backup.PIECE:
+        damaged["two pieces swapped"] = data[:header] + data[header + piece:header + 2 * piece] \
+            + data[header:header + piece] + data[header + 2 * piece:]
+    for what, bad in damaged.items():
+        (tmp_path / "bad.enc").write_bytes(bad)
+        with pytest.raises(BackupError, match="cannot be decrypted"):
+            backup.decrypt_file(tmp_path / "bad.enc", tmp_path / "out", BACKUP_KEY)
+        assert not (tmp_path / "out").exists(), what
+
+
+def test_a_weak_backup_key_is_refused_at_start_up(monkeypatch, tmp_path):
+    from core.config import Settings
+    from core.errors import SettingsError
+
+    monkeypatch.setenv("PORTAL_SECRETS_FILE", str(tmp_path / "none.toml"))
+    with pytest.raises(SettingsError, match="PORTAL_BACKUP_KEY .* the backup key is shorter than 32 characters"):
+        Settings(backup_key="short")
+    assert Settings(backup_key=BACKUP_KEY).backup_key == BACKUP_KEY
+    assert Settings().backup_key == "", "no key: backups are not encrypted"
+
+
+def test_command_line_encrypted_backup_decrypt_and_restore(demo_copy, tmp_path):
+    env = {"PORTAL_DB_PATH": str(demo_copy), "PORTAL_SECRETS_FILE": str(tmp_path / "none.toml"),
+           "PORTAL_BACKUP_KEY": BACKUP_KEY}
+    done = _cli("core.admin.backup", str(tmp_path / "cli.duckdb"), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "cli.duckdb.enc" in done.stdout and not (tmp_path / "cli.duckdb").exists()
+    key_file = tmp_path / "backup.key"
+    key_file.write_text(BACKUP_KEY + "\n")
+    other = {**env, "PORTAL_BACKUP_KEY": ""}
+    refused = _cli("core.admin.backup", "restore", str(tmp_path / "cli.duckdb.enc"), env=other)
+    assert refused.returncode == 1 and "is encrypted" in refused.stderr
+    opened = _cli("core.admin.backup", "decrypt", str(tmp_path / "cli.duckdb.enc"), str(tmp_path / "plain.duckdb"),
+                  "--key-file", str(key_file), env=other)
+    assert opened.returncode == 0, opened.stderr
+    assert backup._describe(tmp_path / "plain.duckdb").users > 0
+    restored = _cli("core.admin.backup", "restore", str(tmp_path / "cli.duckdb.enc"), "--key-file", str(key_file),
+                    env=other)
+    assert restored.returncode == 0 and "Restored" in restored.stdout, restored.stderr
+
+
+def test_postgres_encrypted_backup_restores_into_an_empty_database(tmp_path, pg_cluster, pg_template, monkeypatch):
+    from core.config import get_settings
+
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PORTAL_SECRETS_FILE", str(tmp_path / "none.toml"))
+    get_settings.cache_clear()
+    name = new_postgres_database(pg_cluster, pg_template)
+    db = open_database(pg_cluster.url(name))
+    empty = new_postgres_database(pg_cluster, None)
+    try:
+        _portal_with_records(db)
+        result = backup.backup(db, SYSTEM, tmp_path / "portal.dump", key=BACKUP_KEY)
+        assert result.path == tmp_path / "portal.dump.enc" and not (tmp_path / "portal.dump").exists()
+        assert backup.is_encrypted(result.path) and b"PGDMP" not in result.path.read_bytes()
+        with pytest.raises(BackupError, match="cannot be decrypted"):
+            backup.restore(result.path, pg_cluster.url(empty), key=BACKUP_KEY + "x")
+        backup.restore(result.path, pg_cluster.url(empty), key=BACKUP_KEY)
+        restored = open_database(pg_cluster.url(empty))
+        try:
+            assert _fingerprint(restored) == _fingerprint(db)
+        finally:
+            restored.close()
+        assert not list((tmp_path / "data").glob(".*.decrypted"))
+    finally:
+        db.close()
+        drop_postgres_database(pg_cluster, name)
+        drop_postgres_database(pg_cluster, empty)
+        get_settings.cache_clear()

@@ -105,13 +105,15 @@ def test_lowering_the_cookie_lifetime_never_lets_an_older_cookie_pass(db):
     for days in (30, 7, 1, 0.5):
         # The old rule worked the issue time out of the cookie's expiry and the current setting:
         # 30-day cookie, setting lowered to 1 day -> "issued" 29 days later than it was, after the sign-out.
-        assert sessions.from_cookie(db, value, key=KEY, expiry_days=days, now=NOW + timedelta(days=4)) is None, days
-    assert sessions.session_actor(db, later.session_id, expiry_days=30, now=NOW + timedelta(days=4)) == ana
+        assert sessions.from_cookie(db, value, key=KEY, expiry_days=days, idle_minutes=0,
+                                    now=NOW + timedelta(days=4)) is None, days
+    assert sessions.session_actor(db, later.session_id, expiry_days=30, idle_minutes=0,
+                                  now=NOW + timedelta(days=4)) == ana
     # Lowering the setting shortens sessions already issued, from their recorded issue time.
     with pytest.raises(SessionEnded, match="expired"):
-        sessions.session_actor(db, later.session_id, expiry_days=0.5, now=NOW + timedelta(days=4))
+        sessions.session_actor(db, later.session_id, expiry_days=0.5, idle_minutes=0, now=NOW + timedelta(days=4))
     with pytest.raises(SessionEnded, match="expired"):
-        sessions.session_actor(db, later.session_id, expiry_days=30, now=NOW + timedelta(days=34))
+        sessions.session_actor(db, later.session_id, expiry_days=30, idle_minutes=0, now=NOW + timedelta(days=34))
 
 
 def test_last_seen_is_written_at_most_every_few_minutes(db):
@@ -147,7 +149,67 @@ def test_old_ended_sessions_are_removed_but_each_accounts_latest_sign_out_stays(
     assert ids() == {second.session_id, live.session_id}
     assert first.session_id not in ids() and expired.session_id not in ids()
     assert sessions.last_ended(db, ana.user_id) == NOW + timedelta(days=3)  # still what it was
-    assert sessions.session_actor(db, live.session_id, expiry_days=7, now=later) == ben
+    assert sessions.session_actor(db, live.session_id, expiry_days=7, idle_minutes=0, now=later) == ben
+
+
+def test_a_session_unused_for_the_idle_time_ends_and_says_so(db):
+    ana = make_user(db, "ana", Role.STUDENT)
+    started = _started(db, ana)
+    value = _cookie(db, started)
+    # In use: each click within the idle time moves last_seen on, so the session goes on past 8 hours in all.
+    for hours in (2, 4, 6, 8, 10):
+        assert sessions.session_actor(db, started.session_id, expiry_days=7, idle_minutes=180,
+                                      now=NOW + timedelta(hours=hours)) == ana
+    # Then unused for three hours: the next click is refused, in words that say why.
+    with pytest.raises(SessionEnded) as ended:
+        sessions.session_actor(db, started.session_id, expiry_days=7, idle_minutes=180,
+                               now=NOW + timedelta(hours=13))
+    assert str(ended.value) == ("You were signed out because the portal was not used for 3 hours. "
+                                "Sign in again to carry on where you were.")
+    # The end is recorded: the re-login cookie no longer signs in, even under a longer idle setting, and another
+    # tab of the same session is told the same.
+    assert sessions.from_cookie(db, value, key=KEY, expiry_days=7, idle_minutes=0, now=NOW + timedelta(hours=13)) \
+        is None
+    with pytest.raises(SessionEnded, match="not used for 3 hours"):
+        sessions.session_actor(db, started.session_id, expiry_days=7, idle_minutes=180,
+                               now=NOW + timedelta(hours=14))
+    assert sessions.last_ended(db, ana.user_id) == NOW + timedelta(hours=13), "ended when it went idle"
+    again = sessions.start(db, user_id=ana.user_id, method=sessions.PASSWORD, expiry_days=7,
+                           now=NOW + timedelta(hours=14))
+    assert sessions.session_actor(db, again.session_id, expiry_days=7, idle_minutes=180,
+                                  now=NOW + timedelta(hours=14)) == ana, "signing in again works"
+
+
+def test_the_idle_time_defaults_to_eight_hours_and_zero_turns_it_off(db, monkeypatch):
+    from core.config import Settings, get_settings
+
+    assert Settings().session_idle_minutes == 480
+    ana = make_user(db, "ana", Role.STUDENT)
+    started = _started(db, ana)
+    monkeypatch.setenv("PORTAL_SESSION_IDLE_MINUTES", "480")
+    get_settings.cache_clear()
+    try:
+        assert sessions.session_actor(db, started.session_id, expiry_days=7,
+                                      now=NOW + timedelta(hours=7, minutes=59)) == ana
+        assert sessions.session_actor(db, started.session_id, expiry_days=7, idle_minutes=0,
+                                      now=NOW + timedelta(hours=16)) == ana, "0: no idle end"
+        with pytest.raises(SessionEnded, match="not used for 8 hours"):
+            sessions.session_actor(db, started.session_id, expiry_days=7, now=NOW + timedelta(hours=24))
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_short_idle_time_moves_last_seen_on_often_enough(db):
+    # With an idle time under the usual few minutes between writes of last_seen, a session in use every
+    # 20 seconds must not be taken for an idle one.
+    ana = make_user(db, "ana", Role.STUDENT)
+    started = _started(db, ana)
+    for step in range(1, 30):
+        assert sessions.session_actor(db, started.session_id, expiry_days=7, idle_minutes=1,
+                                      now=NOW + timedelta(seconds=20 * step)) == ana
+    with pytest.raises(SessionEnded, match="not used for 1 minute"):
+        sessions.session_actor(db, started.session_id, expiry_days=7, idle_minutes=1,
+                               now=NOW + timedelta(seconds=20 * 29 + 61))
 
 
 def test_no_session_or_an_unknown_one_is_not_valid(db):

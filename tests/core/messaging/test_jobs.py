@@ -131,3 +131,21 @@ def test_the_nightly_exports_and_the_daily_backup_write_their_files_and_keep_n_d
     live.close()
     assert not old.exists() and "1 older than 14 days removed" in summary
     assert len(list((tmp_path / "backups").glob("portal-*.duckdb"))) == 1
+
+
+def test_with_a_backup_key_the_daily_backup_is_encrypted_and_old_encrypted_ones_go(tmp_path):
+    from core.admin.backup import is_encrypted
+
+    key = "Rk3v9-Zq7LwT2pXe8uNcYb4sHd6gJmAf0oQi1V5t"
+    live = Database(tmp_path / "portal.duckdb")
+    apply_migrations(live)
+    old = tmp_path / "backups" / "portal-20260101-020000.duckdb.enc"
+    old.parent.mkdir()
+    old.write_bytes(b"old")
+    os.utime(old, (0, 0))
+    summary = jobs._backup(live, Settings(backup_keep_days=14, backup_key=key), jobs.utcnow(), "t")
+    live.close()
+    assert not old.exists() and "1 older than 14 days removed" in summary
+    made = list((tmp_path / "backups").iterdir())
+    assert len(made) == 1 and made[0].name.endswith(".duckdb.enc") and is_encrypted(made[0]), made
+    assert made[0].name in summary
