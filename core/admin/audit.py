@@ -10,11 +10,12 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.identity.access import require_role
+from core.identity.access import active_only, require_role
 from core.models import GOAL_LABELS, Actor, Role
 from core.store.db import Database, rows
 
 
+@active_only
 def list_events(
     db: Database, actor: Actor, *, user_id: int | None = None, cohort_id: int | None = None,
     since: date | None = None, until: date | None = None, action: str | None = None,
@@ -87,6 +88,7 @@ def _start(day: date | None) -> datetime | None:
     return datetime(day.year, day.month, day.day) if day else None
 
 
+@active_only
 def actions(db: Database, actor: Actor) -> list[str]:
     """The distinct actions in the log, for the filter."""
     require_role(actor, Role.ADMIN)
