@@ -25,7 +25,7 @@ seed: migrate
 
 run: seed
 	@$(PY) -m seeds.demo --print-logins --port $(PORT)
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	FORWARDED_ALLOW_IPS= $(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 chromium:
 	@if ! command -v chromium >/dev/null 2>&1; then \

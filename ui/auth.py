@@ -20,6 +20,7 @@ sign-on. No library internals, no component.
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 
 import streamlit as st
@@ -29,6 +30,7 @@ from core.config import Settings
 from core.errors import SessionEnded, SignInRefused, SSORefused
 from core.identity import accounts, sessions, sso
 from core.identity.proxies import client_address as client_address_from
+from core.identity.proxies import server_peer
 from core.models import Actor
 from core.store.db import Database
 from ui.guard import ACTOR_KEY, SESSION_KEY, current_actor, forget_session, session_user, start_session
@@ -64,6 +66,8 @@ def client_address(settings: Settings) -> str | None:
         peer = "127.0.0.1" if connected else None
     if peer is None:
         return None
+    # The web server may already have put an X-Forwarded-For entry in the peer's place: undone here.
+    peer = server_peer(peer, forwarded, os.environ.get("FORWARDED_ALLOW_IPS"))
     return client_address_from(peer, forwarded, settings.trusted_proxy_networks)
 
 

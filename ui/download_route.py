@@ -4,11 +4,14 @@ Streamlit's st.download_button keeps the whole file in the server's memory (its 
 bytes, even when the data is made on the click), which an institution-wide export or a backup
 cannot afford. So the portal's download buttons are links to this route (ui/downloads.py draws
 them, each with a one-time token from core/admin/downloads.py), and app.py mounts `routes()` into the
-Streamlit server with st.App. A request redeems its token once, makes the file on disk in a worker
-thread (the maker checks the account and session again at that moment), then sends it in 1 MB
-pieces as an attachment and removes it if it was temporary, however the sending ends. What cannot
-be sent gets one plain sentence: 404 (unknown link), 410 (expired or used), 403 (the account or
-session may no longer download), never a traceback.
+Streamlit server with st.App. A link works only for the browser session that drew it: the route reads
+the request's HttpOnly re-login cookie (set by ui/session_route.py), and a request whose cookie names
+no live session, or another one, is refused (403) without using the link up. A request redeems its
+token once, makes the file on disk in a worker thread (the maker checks the account and session again
+at that moment), then sends it in 1 MB pieces as an attachment and removes it if it was temporary,
+however the sending ends. What cannot be sent gets one plain sentence: 404 (unknown link), 410
+(expired or used), 403 (another browser, or the account or session may no longer download), never a
+traceback.
 
 app.py imports this module outside any script run, while the server starts, so it must import
 nothing that declares Streamlit components (streamlit-authenticator's cookie manager registers its
@@ -18,6 +21,7 @@ component only when first imported during a script run).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import quote
 
 import streamlit as st
@@ -28,7 +32,10 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from core.admin.downloads import TOKENS, DownloadFile, DownloadTokens, remove_stale_files
+from core.config import Settings, get_settings
 from core.errors import AccessDenied, DownloadGone, DownloadUnknown, PortalError, SessionEnded
+from core.identity import sessions
+from core.store.db import Database, get_database
 
 _LOG = logging.getLogger(__name__)
 PATH = "download"
@@ -46,24 +53,47 @@ def url_for(token: str) -> str:
     return f"{base_path()}/{PATH}/{token}"
 
 
-def routes(tokens: DownloadTokens = TOKENS) -> list[Route]:
-    """The Starlette route that sends downloads, for st.App(routes=...). Called as the server starts,
-    it also removes temporary files an earlier server left behind (stopped in the middle of a download)."""
+def _database(settings: Settings) -> Database:
+    return get_database(settings.database_location)
+
+
+def requesting_session(db: Database, settings: Settings, cookie: str | None) -> int | None:
+    """The live session the request's re-login cookie names (None without a cookie, or for one that is over)."""
+    live = sessions.from_cookie(db, cookie, key=settings.signing_key(), expiry_days=settings.cookie_expiry_days)
+    return None if live is None else live.session_id
+
+
+def routes(tokens: DownloadTokens = TOKENS, settings_of: Callable[[], Settings] = get_settings,
+           database_of: Callable[[Settings], Database] = _database) -> list[Route]:
+    """The Starlette route that sends downloads, for st.App(routes=...) (tests pass their own settings and
+    database). Called as the server starts, it also removes temporary files an earlier server left behind
+    (stopped in the middle of a download)."""
     remove_stale_files()
 
     async def download(request: Request) -> Response:
-        return await serve(tokens, request.path_params["token"], request.method)
+        token = request.path_params["token"]
+        if request.method != "GET":
+            return await serve(tokens, token, request.method)
+        settings = settings_of()
+        cookie = request.cookies.get(settings.cookie_name)
+        holder = None
+        if cookie:
+            holder = await run_in_threadpool(requesting_session, database_of(settings), settings, cookie)
+        return await serve(tokens, token, request.method, holder=holder)
 
     return [Route(f"{base_path()}/{PATH}/{{token}}", download, methods=["GET"], name="portal_download")]
 
 
-async def serve(tokens: DownloadTokens, token: str, method: str = "GET") -> Response:
-    """Redeem a token, make its file in a worker thread, and send it; or a plain message saying why not."""
+async def serve(tokens: DownloadTokens, token: str, method: str = "GET", *, holder: object = None) -> Response:
+    """Redeem a token for the requesting session (holder), make its file in a worker thread, and send it;
+    or a plain message saying why not."""
     if method != "GET":
         # A HEAD (a link preview, a prefetch) must not use up the one-time link.
         return PlainTextResponse("Open this link with a normal click.", status_code=405, headers=_NO_STORE)
     try:
-        make = tokens.redeem(token)
+        make = tokens.redeem(token, holder)
+    except AccessDenied as exc:
+        return _message(str(exc), 403)
     except DownloadUnknown as exc:
         return _message(str(exc), 404)
     except DownloadGone as exc:

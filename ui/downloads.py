@@ -1,7 +1,8 @@
 """The download buttons of the portal: links to /download/<token> (ui/download_route.py), made for this session.
 
 Drawing a button issues a one-time token (core/admin/downloads.py) standing for "make this file, for this
-signed-in session, when asked"; nothing is made until the click. The click opens the link in a new
+signed-in session, when asked", held by this tab's session: only a request carrying the HttpOnly cookie of
+that session redeems it (ui/download_route.py); nothing is made until the click. The click opens the link in a new
 tab, which the browser turns into a saved file (and closes), or shows a plain sentence saying why
 there is no file; the portal's tab is left as it was, with fresh links.
 """
@@ -48,4 +49,5 @@ def download_link(label: str, make: Maker, *, key: str, help: str | None = None,
     Each drawing issues a fresh one-time link; the click also reruns the script (the page, or the
     fragment the button is in), so the button holds a fresh link again for the next click.
     """
-    st.link_button(label, url_for(TOKENS.issue(make)), key=key, help=help, icon=icon, on_click="rerun")
+    holder = st.session_state.get(SESSION_KEY)
+    st.link_button(label, url_for(TOKENS.issue(make, holder=holder)), key=key, help=help, icon=icon, on_click="rerun")

@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 
 from core.admin import disclosures
 from core.admin.disclosures import COMMAND_LINE
-from core.identity.access import require_role
+from core.identity.access import active_only, require_role
 from core.models import GOAL_LABELS, Actor, Role
 from core.store.db import Database, rows
 
 
+@active_only
 def list_events(
     db: Database, actor: Actor, *, user_id: int | None = None, cohort_id: int | None = None,
     since: date | None = None, until: date | None = None, action: str | None = None,
@@ -98,6 +99,7 @@ def _start(day: date | None) -> datetime | None:
     return datetime(day.year, day.month, day.day) if day else None
 
 
+@active_only
 def actions(db: Database, actor: Actor) -> list[str]:
     """The distinct actions in the log, for the filter."""
     require_role(actor, Role.ADMIN)

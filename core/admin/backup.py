@@ -47,7 +47,7 @@ from core.admin.downloads import DownloadFile
 from core.clock import utcnow
 from core.config import get_settings
 from core.errors import AccessDenied, BackupError
-from core.identity.access import SYSTEM, require_role
+from core.identity.access import SYSTEM, active_only, require_role
 from core.models import Actor, Role
 from core.store import dialect
 from core.store.commands import command, database_problem
@@ -64,6 +64,7 @@ BACKUP_CONTENTS_WARNING = (
     "it; never email it or put it in a shared folder. Each download is recorded in the audit log.")
 
 
+@active_only
 def download_backup(db: Database, actor: Actor, path: str | Path, *, backups_dir: str | Path,
                     address: str | None = None, purpose: disclosures.Purpose | None = None,
                     now: datetime | None = None) -> DownloadFile:
@@ -272,6 +273,7 @@ def _postgres_restore(backup_file: Path, url: str) -> None:
                            f"--dbname={url}", str(backup_file)])
 
 
+@active_only
 def backup(db: Database, actor: Actor, target: str | Path, *, key: str | None = None) -> BackupResult:
     """Copy the whole database (tables, sequences, views, indexes, migration ledger) into a new file.
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from core.clock import utcnow
 from core.errors import AccessDenied, CohortError, NotFound, check_id
-from core.identity.access import require_cohort, require_role, visible_cohorts_sql
+from core.identity.access import active_only, require_cohort, require_role, visible_cohorts_sql
 from core.identity.registration import normalize_code
 from core.models import Actor, Cohort, CohortCreate, CohortUpdate, GoalCreate, GoalUpdate, Role
 from core.store import events, versioning
@@ -166,6 +166,7 @@ def list_goals(db: Database, actor: Actor, cohort_id: int) -> list[dict[str, Any
                     [cohort_id])
 
 
+@active_only
 def cohort_count(db: Database, actor: Actor) -> int:
     """How many cohorts exist that are not archived (admins only)."""
     require_role(actor, Role.ADMIN)
@@ -338,6 +339,7 @@ def unassign_counselor(db: Database, actor: Actor, cohort_id: int, counselor_id:
     return db.transaction(work)
 
 
+@active_only
 def cohort_counselors(db: Database, actor: Actor, cohort_id: int) -> list[dict[str, Any]]:
     """The counselors assigned to a cohort, with when (admins only)."""
     require_role(actor, Role.ADMIN)
@@ -348,6 +350,7 @@ def cohort_counselors(db: Database, actor: Actor, cohort_id: int) -> list[dict[s
                             WHERE cc.cohort_id = ? ORDER BY u.last_name, u.first_name""", [cohort_id])
 
 
+@active_only
 def counselors(db: Database, actor: Actor) -> list[dict[str, Any]]:
     """Every active counselor account, for assignment pickers (admins only)."""
     require_role(actor, Role.ADMIN)
@@ -356,6 +359,7 @@ def counselors(db: Database, actor: Actor) -> list[dict[str, Any]]:
                             WHERE role = 'counselor' AND active ORDER BY last_name, first_name""")
 
 
+@active_only
 def all_cohorts(db: Database, actor: Actor) -> list[dict[str, Any]]:
     """Every cohort, archived ones too, with registration settings and head counts (admins only)."""
     require_role(actor, Role.ADMIN)

@@ -6,7 +6,10 @@ fetches `/download/<token>` (ui/download_route.py serves it); the route redeems 
 runs the maker (which checks the account again at that moment and writes the file to disk), then
 sends the file in CHUNK_BYTES pieces and, for a temporary file, removes it.
 
-A token is 256 random bits, works once, and expires TOKEN_TTL after it was issued. Tokens live in
+A token is 256 random bits, works once, expires TOKEN_TTL after it was issued, and belongs to the
+browser session that drew it (its holder: the session its HttpOnly re-login cookie names). A request
+from elsewhere (no cookie, another session's cookie) is refused and the link stays usable where it was
+drawn, so a link that leaks (copied, logged, shared) gives nobody the file. Tokens live in
 the memory of the serving process (TOKENS): a restart forgets them, and the page simply issues new
 ones. Nothing but the token travels in the address: what the file is and who asked stays here.
 """
@@ -22,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import DownloadGone, DownloadUnknown
+from core.errors import AccessDenied, DownloadGone, DownloadUnknown
 
 CHUNK_BYTES = 1 << 20
 TOKEN_TTL = 15 * 60  # seconds
@@ -87,10 +90,16 @@ def remove_stale_files(folder: str | Path | None = None, *, older_than: float = 
 Maker = Callable[[], DownloadFile]
 
 
+NOT_YOURS = ("Nothing was downloaded: this download link works only in the browser where it was made, while "
+             "you are signed in there. If that is this browser, go back to the portal, reload the page and click "
+             "the download button again; the link itself was not used up.")
+
+
 @dataclass
 class _Entry:
     expires: float
     make: Maker | None  # dropped once redeemed or expired
+    holder: object = None  # the session that drew the link; only a request from it may redeem the token
     used: bool = False
 
 
@@ -108,19 +117,22 @@ class DownloadTokens:
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
 
-    def issue(self, make: Maker) -> str:
-        """A new token for make; the file is made only when the token is redeemed."""
+    def issue(self, make: Maker, *, holder: object = None) -> str:
+        """A new token for make, redeemable only by a request from holder (the drawing session's id);
+        the file is made only when the token is redeemed."""
         token = secrets.token_urlsafe(32)
         with self._lock:
             now = self._clock()
             self._forget_old(now)
-            self._entries[token] = _Entry(now + self._ttl, make)
+            self._entries[token] = _Entry(now + self._ttl, make, holder)
         return token
 
-    def redeem(self, token: str) -> Maker:
+    def redeem(self, token: str, holder: object = None) -> Maker:
         """The maker behind a token, which can never be redeemed again.
 
-        DownloadGone for a token used before or past its time, DownloadUnknown for any other string.
+        holder: the session the request comes from (None without one). AccessDenied when it is not the
+        session the token was issued to, and the token stays as it was; DownloadGone for a token used
+        before or past its time, DownloadUnknown for any other string.
         """
         with self._lock:
             now = self._clock()
@@ -130,6 +142,8 @@ class DownloadTokens:
                 raise DownloadUnknown(
                     "This download link is not known here (mistyped, long expired, or from before the portal "
                     "restarted). Go back to the portal and click the download button again.")
+            if entry.holder != holder:
+                raise AccessDenied(NOT_YOURS)
             make, used, expired = entry.make, entry.used, now >= entry.expires or entry.make is None
             if not (used or expired):
                 entry.make, entry.used = None, True

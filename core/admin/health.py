@@ -16,7 +16,7 @@ import duckdb
 
 from core.admin.backup import open_for_command
 from core.config import LOCAL_ADDRESS, Settings, get_settings
-from core.identity.access import SYSTEM, require_role
+from core.identity.access import SYSTEM, active_only, require_role
 from core.models import Actor, Role
 from core.store import dialect
 from core.store.commands import command
@@ -62,6 +62,7 @@ def file_sizes(path: str) -> tuple[int | None, int | None]:
     return (main.stat().st_size if main.exists() else None, wal.stat().st_size if wal.exists() else None)
 
 
+@active_only
 def report(db: Database, actor: Actor, *, settings: Settings | None = None) -> HealthReport:
     """The health report of this database and of the portal's settings (admins only)."""
     require_role(actor, Role.ADMIN)

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from core.clock import utcnow
 from core.errors import LibraryError, NotFound
-from core.identity.access import require_role
+from core.identity.access import active_only, require_role
 from core.models import Actor, Role, Source, _Model, _strip
 from core.store import events, versioning
 from core.store.db import Cursor, Database, row, rows, scalar
@@ -101,6 +101,7 @@ def load_library(db: Database, *, directory: Path = CONTENT_DIR, now: datetime |
     return db.transaction(work)
 
 
+@active_only
 def list_items(db: Database, actor: Actor, kind: str, *, include_retired: bool = False) -> list[dict[str, Any]]:
     """Library entries of one kind, in category and position order (any signed-in user)."""
     with db.cursor() as cur:
@@ -114,6 +115,7 @@ def list_items(db: Database, actor: Actor, kind: str, *, include_retired: bool =
         )
 
 
+@active_only
 def reflection_prompts(db: Database, actor: Actor) -> dict[str, str]:
     """Reflection field -> prompt text, as the library currently words it."""
     return {i["category"]: i["body"] for i in list_items(db, actor, "reflection_prompt")}

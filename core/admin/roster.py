@@ -22,7 +22,7 @@ from typing import Any
 from core.admin.cohorts import move_student
 from core.clock import utcnow
 from core.errors import RosterError
-from core.identity.access import require_role
+from core.identity.access import active_only, require_role
 from core.identity.accounts import hash_password, one_time_password
 from core.models import Actor, Role, _check_email, _unreadable
 from core.store import events
@@ -154,6 +154,7 @@ def _username_base(email: str) -> str:
     return (local or "student")[:32].ljust(2, "0")
 
 
+@active_only
 def preview(db: Database, actor: Actor, data: bytes | str) -> RosterPreview:
     """What importing the file would do, line by line; nothing is written (admins only)."""
     require_role(actor, Role.ADMIN)
@@ -266,6 +267,7 @@ def _name_work_of_moves(db: Database, lines: list[RosterLine], cohort_names: dic
                               for n, (one, many, _) in zip(numbers, _WORK, strict=True) if n)
 
 
+@active_only
 def apply(
     db: Database, actor: Actor, plan: RosterPreview, *, now: datetime | None = None, rounds: int = 12,
     on_progress: Callable[[int, int], None] | None = None,

@@ -8,7 +8,13 @@ from typing import Any
 
 from core.clock import utcnow
 from core.errors import ContactError, DuplicateRecord, NotFound
-from core.identity.access import owned_contact, require_own_campaign, require_read_student, visible_students_sql
+from core.identity.access import (
+    active_only,
+    owned_contact,
+    require_own_campaign,
+    require_read_student,
+    visible_students_sql,
+)
 from core.models import Actor, Contact, ContactCreate, ContactUpdate, Role, Source, Stage
 from core.rules.facts import LATEST_REPLY, ONE_STUDENT, PROGRESS, contact_owner, ctes, for_one_student
 from core.store import events, idempotency, versioning
@@ -80,6 +86,7 @@ def _check_occupation(cur: Cursor, student_id: int, occupation_id: int | None) -
         raise ContactError("Pick one of your own focus occupations.")
 
 
+@active_only
 def insert_contact(
     cur: Cursor, actor: Actor, data: ContactCreate, *, now: datetime,
     referred_by_contact_id: int | None = None, referred_in_meeting_id: int | None = None,
@@ -306,6 +313,7 @@ def stage_counts(db: Database, actor: Actor, student_id: int | None = None) -> d
     return counts
 
 
+@active_only
 def target_table(
     db: Database, actor: Actor, *, search: str = "", stage: Stage | None = None,
     focus_occupation_id: int | None = None, source: Source | None = None, archived_only: bool = False,

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from core.campaign.contacts import linkedin_key
 from core.clock import utcnow
 from core.errors import ImportProblem
-from core.identity.access import require_own_campaign
+from core.identity.access import active_only, require_own_campaign
 from core.models import Actor, ContactCreate, Source, describe
 from core.store import events
 from core.store.db import Cursor, Database, rows, rows_table
@@ -233,6 +233,7 @@ def split_duplicates(existing: list[dict],
     return fresh, skipped
 
 
+@active_only
 def preview(db: Database, actor: Actor, parsed: ParsedFile) -> tuple[list[Connection], list[tuple[str, str]]]:
     """What an import would do now: (new people, skipped with reasons). Writes nothing."""
     require_own_campaign(actor, actor.user_id)
@@ -248,6 +249,7 @@ def _existing(cur: Cursor, student_id: int) -> list[dict]:
                 [student_id])
 
 
+@active_only
 def import_connections(
     db: Database, actor: Actor, parsed: ParsedFile, *, focus_occupation_id: int | None = None,
     progress: Callable[[float], None] | None = None, now: datetime | None = None,

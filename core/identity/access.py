@@ -8,12 +8,43 @@ Rows a user may not see are reported as not found, so ids reveal nothing.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from core.errors import AccessDenied, NotFound, check_id
 from core.models import SYSTEM, Actor, Role
-from core.store.db import Cursor, row, scalar
+from core.store.db import Cursor, Database, PostgresDatabase, row, scalar
 from core.store.events import require_active
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def require_active_actor(db: Database | PostgresDatabase, actor: Actor) -> None:
+    """AccessDenied when the acting account has been deactivated (events.require_active on a cursor of its own)."""
+    with db.cursor() as cur:
+        require_active(cur, actor)
+
+
+def active_only(fn: F) -> F:
+    """Refuse (AccessDenied) before the function reads or writes anything when its actor's account has been
+    deactivated: for core functions whose work is not scoped by `visible_students_sql` (the actor's own rows,
+    the career office's tools), so a page left open or a link clicked later reads and writes nothing."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        given = signature.bind_partial(*args, **kwargs).arguments
+        store, actor = given.get("db", given.get("cur")), given.get("actor")
+        if isinstance(actor, Actor):
+            if isinstance(store, (Database, PostgresDatabase)):
+                require_active_actor(store, actor)
+            else:
+                require_active(store, actor)
+        return fn(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
 
 
 def require_role(actor: Actor, *roles: Role) -> None:

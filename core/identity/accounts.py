@@ -12,7 +12,7 @@ import bcrypt
 
 from core.clock import utcnow
 from core.errors import AccessDenied, AccountError, NotFound, SignInRefused
-from core.identity.access import can_read_student, require_role
+from core.identity.access import active_only, can_read_student, require_role
 from core.identity.sessions import revoke_all
 from core.models import Actor, Role, User, UserCreate
 from core.store import events
@@ -86,6 +86,7 @@ def _ensure_unused(cur: Cursor, username: str, email: str, *, except_id: int | N
         raise AccountError(f"That {what} is already used by another account.")
 
 
+@active_only
 def get_user(db: Database, actor: Actor, user_id: int) -> User:
     """One account: yourself, a student you may read, or anyone for an admin."""
     with db.cursor() as cur:
@@ -115,6 +116,7 @@ def user_id_for_username(db: Database, username: str) -> int | None:
         return scalar(cur, "SELECT id FROM users WHERE username = ?", [username.strip().lower()])
 
 
+@active_only
 def must_change_password(db: Database, actor: Actor) -> bool:
     """Whether the actor signed in with a one-time password and must choose their own first."""
     with db.cursor() as cur:
@@ -242,6 +244,7 @@ def _student_or_none(cur: Cursor, user_id: int) -> int | None:
     return user_id if scalar(cur, "SELECT role FROM users WHERE id = ?", [user_id]) == "student" else None
 
 
+@active_only
 def set_password_hash(db: Database, actor: Actor, user_id: int, password_hash: str, *,
                       now: datetime | None = None) -> datetime:
     """Store a new password hash for yourself (clears the one-time-password flag).
@@ -268,6 +271,7 @@ def set_password_hash(db: Database, actor: Actor, user_id: int, password_hash: s
     return db.transaction(work)
 
 
+@active_only
 def change_password(db: Database, actor: Actor, current: str, new: str, *, rounds: int = 12) -> datetime:
     """Check the current password, validate the new one, and store it (other sessions end; see set_password_hash)."""
     with db.cursor() as cur:
@@ -315,6 +319,7 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+@active_only
 def user_counts(db: Database, actor: Actor) -> dict[str, int]:
     """Active accounts per role, and `awaiting_password`: active accounts still on a one-time
     password (admins only)."""
@@ -348,6 +353,7 @@ def locked_usernames(db: Database, *, now: datetime | None = None, max_per_user:
 # ---------------------------------------------------------------- administration (career office)
 
 
+@active_only
 def list_users(
     db: Database, actor: Actor, *, search: str = "", role: Role | None = None, active: bool | None = None,
     limit: int = 500,
@@ -426,6 +432,7 @@ def change_role(db: Database, actor: Actor, user_id: int, role: Role, *, now: da
     return db.transaction(work)
 
 
+@active_only
 def set_active(db: Database, actor: Actor, user_id: int, active: bool, *, now: datetime | None = None) -> User:
     """Deactivate (no sign-in, data kept) or reactivate an account (admins only).
 

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from core.clock import utcnow
 from core.errors import ENDED_MESSAGE, INACTIVE_MESSAGE, SSOPolicyError, SSORefused
-from core.identity.access import require_role
+from core.identity.access import active_only, require_role
 from core.identity.accounts import hash_password
 from core.models import Actor, Role
 from core.store import events
@@ -57,6 +57,7 @@ def policy(db: Database) -> Policy:
     return Policy(bool(found.get("require_sso")), found.get("break_glass_user_id"), domains)
 
 
+@active_only
 def set_requirement(db: Database, actor: Actor, *, require_sso: bool, break_glass_user_id: int | None,
                     now: datetime | None = None) -> Policy:
     """Require single sign-on for everyone but the break-glass admin, or not (admins only)."""

@@ -30,7 +30,7 @@ from core.admin.backup import backup, default_target, open_for_command
 from core.clock import utcnow
 from core.config import Settings, get_settings
 from core.errors import JobError
-from core.identity.access import SYSTEM, require_role
+from core.identity.access import SYSTEM, active_only, require_role
 from core.identity.sessions import KEEP_ENDED, prune
 from core.messaging.mailer import send_pending
 from core.messaging.reminders import remind
@@ -267,6 +267,7 @@ class JobStatus:
     runs_failed_last_7_days: int
 
 
+@active_only
 def job_status(db: Database, actor: Actor, *, now: datetime | None = None,
                settings: Settings | None = None) -> list[JobStatus]:
     """Each job's last run, next run and recent failures (admins only)."""
@@ -291,6 +292,7 @@ def job_status(db: Database, actor: Actor, *, now: datetime | None = None,
     return out
 
 
+@active_only
 def recent_runs(db: Database, actor: Actor, *, limit: int = 50) -> list[dict[str, Any]]:
     """The latest runs of every job, newest first (admins only)."""
     require_role(actor, Role.ADMIN)
@@ -299,6 +301,7 @@ def recent_runs(db: Database, actor: Actor, *, limit: int = 50) -> list[dict[str
                             ORDER BY started_at DESC, id DESC LIMIT ?""", [max(1, min(int(limit), 1000))])
 
 
+@active_only
 def run_now(db: Database, actor: Actor, job_name: str, *, settings: Settings | None = None) -> dict[str, Any]:
     """Run a job at once for the career office, whether due or not; returns the run."""
     require_role(actor, Role.ADMIN)

@@ -36,7 +36,7 @@ from core.campaign.merge_fields import fill
 from core.clock import utcnow
 from core.config import LOCAL_ADDRESS, Settings, get_settings
 from core.errors import MailError, check_id
-from core.identity.access import require_role
+from core.identity.access import active_only, require_role
 from core.messaging import notify
 from core.models import Actor, Role
 from core.store.db import Cursor, Database, row, rows, rows_table
@@ -341,6 +341,7 @@ def _quit(server: smtplib.SMTP | None) -> None:
 
 # ---------------------------------------------------------------- the career office's view
 
+@active_only
 def outbox(db: Database, actor: Actor, *, state: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """The outbox, newest first (admins only); optionally one state."""
     require_role(actor, Role.ADMIN)
@@ -352,6 +353,7 @@ def outbox(db: Database, actor: Actor, *, state: str | None = None, limit: int =
                     [*params, max(1, min(int(limit), 2000))])
 
 
+@active_only
 def outbox_counts(db: Database, actor: Actor) -> dict[str, int]:
     """How many emails are in each state (admins only)."""
     require_role(actor, Role.ADMIN)
@@ -361,6 +363,7 @@ def outbox_counts(db: Database, actor: Actor) -> dict[str, int]:
     return {s: found.get(s, 0) for s in ("pending", "sending", "sent", "failed", "held")}
 
 
+@active_only
 def retry(db: Database, actor: Actor, outbox_id: int, *, now: datetime | None = None) -> None:
     """Send a failed email again (the career office decided it did not arrive)."""
     require_role(actor, Role.ADMIN)

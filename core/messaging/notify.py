@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from core.clock import utcnow
 from core.errors import NotifyError, check_id
-from core.identity.access import require_cohort, require_role
+from core.identity.access import active_only, require_cohort, require_role
 from core.models import Actor, Role
 from core.store.db import Cursor, Database, row, rows, scalar
 
@@ -96,6 +96,7 @@ def _notification(found: dict[str, Any]) -> Notification:
                         dict(parse_qsl(found["params"])), found["due_at"], found["created_at"], found["read_at"])
 
 
+@active_only
 def unread_count(db: Database, actor: Actor) -> int:
     """How many of the actor's notifications are unread (the bell's number)."""
     with db.cursor() as cur:
@@ -103,6 +104,7 @@ def unread_count(db: Database, actor: Actor) -> int:
                           [actor.user_id]))
 
 
+@active_only
 def list_notifications(db: Database, actor: Actor, *, unread_only: bool = False, limit: int = 100,
                        offset: int = 0) -> list[Notification]:
     """The actor's own notifications, newest first."""
@@ -115,6 +117,7 @@ def list_notifications(db: Database, actor: Actor, *, unread_only: bool = False,
     return [_notification(f) for f in found]
 
 
+@active_only
 def mark_read(db: Database, actor: Actor, notification_id: int, *, now: datetime | None = None) -> None:
     """Mark one of the actor's notifications read (someone else's is not found, and nothing changes)."""
     notification_id = check_id(notification_id, "notification")
@@ -124,6 +127,7 @@ def mark_read(db: Database, actor: Actor, notification_id: int, *, now: datetime
         [now, notification_id, actor.user_id]))
 
 
+@active_only
 def mark_all_read(db: Database, actor: Actor, *, now: datetime | None = None) -> int:
     """Mark every unread notification of the actor read; returns how many."""
     now = now or utcnow()
@@ -138,6 +142,7 @@ def mark_all_read(db: Database, actor: Actor, *, now: datetime | None = None) ->
 _COMMENT_FACTS = ("comment", "student_reply")
 
 
+@active_only
 def read_comments(db: Database, actor: Actor, comment_ids: list[int], *, now: datetime | None = None) -> set[int]:
     """The actor has just been shown these comments: of those they had an unread notification about
     (a counselor's comment, a student's answer), return which, and mark those notifications read."""
@@ -161,6 +166,7 @@ def read_comments(db: Database, actor: Actor, comment_ids: list[int], *, now: da
 
 # ---------------------------------------------------------------- choices
 
+@active_only
 def email_choices(db: Database, actor: Actor, user_id: int | None = None) -> dict[str, bool]:
     """Per kind the person may receive: whether it goes by email (their choice, else the cohort's, else on)."""
     user_id = actor.user_id if user_id is None else user_id
@@ -224,6 +230,7 @@ def _write_frequency(cur: Cursor, actor: Actor, frequency: str, now: datetime) -
                    updated_at = excluded.updated_at""", [actor.user_id, frequency, now])
 
 
+@active_only
 def set_notification_settings(db: Database, actor: Actor, choices: dict[str, bool], *, digest: str | None = None,
                               now: datetime | None = None) -> None:
     """The actor's email choices per kind and (counselors and admins) digest frequency, saved together or not at all."""
@@ -240,6 +247,7 @@ def set_notification_settings(db: Database, actor: Actor, choices: dict[str, boo
     db.transaction(work)
 
 
+@active_only
 def digest_frequency(db: Database, actor: Actor, user_id: int | None = None) -> str:
     """How often this counselor or admin receives the digest (counselors weekly, admins off, unless they chose)."""
     user_id = actor.user_id if user_id is None else user_id
@@ -253,6 +261,7 @@ def digest_frequency(db: Database, actor: Actor, user_id: int | None = None) -> 
     return found["frequency"] or DIGEST_DEFAULT.get(Role(found["role"]), "off")
 
 
+@active_only
 def cohort_defaults(db: Database, actor: Actor, cohort_id: int) -> dict[str, bool]:
     """Per student kind, whether the cohort's students get it by email unless they choose otherwise."""
     with db.cursor() as cur:
@@ -262,6 +271,7 @@ def cohort_defaults(db: Database, actor: Actor, cohort_id: int) -> dict[str, boo
     return {k.key: found.get(k.key, k.email_default) for k in kinds_for(Role.STUDENT)}
 
 
+@active_only
 def set_cohort_defaults(db: Database, actor: Actor, cohort_id: int, choices: dict[str, bool], *,
                         now: datetime | None = None) -> None:
     """Set a cohort's email defaults (its counselor or the career office); students' own choices still win."""

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from core.clock import utcnow
 from core.config import Settings, get_settings
-from core.identity.access import SYSTEM, require_role, visible_students_sql
+from core.identity.access import SYSTEM, active_only, require_role, visible_students_sql
 from core.messaging import mailer, notify
 from core.models import Actor, Role
 from core.oversight.cockpit import REASONS, needs_me
@@ -129,6 +129,7 @@ def _scope(student_id: int | None) -> tuple[str, list[Any]]:
     return _STUDENTS.format(only="AND u.id = ?"), [student_id]
 
 
+@active_only
 def due_reminders(db: Database, actor: Actor, *, now: datetime | None = None, student_id: int | None = None,
                   settings: Settings | None = None, include_digests: bool = True) -> list[Due]:
     """Every reminder due at `now` and not given yet, for the whole portal (the career office or the

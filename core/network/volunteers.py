@@ -31,7 +31,7 @@ from core.campaign.merge_fields import fill, values_for
 from core.campaign.outreach import create_draft
 from core.clock import utcnow
 from core.errors import DuplicateRecord, NetworkError, NotFound
-from core.identity.access import require_role
+from core.identity.access import active_only, require_role
 from core.models import (
     Actor,
     Channel,
@@ -186,6 +186,7 @@ def _cap_for(cur: Cursor, keys: PersonKeys) -> int | None:
     return None if default is None else int(default)
 
 
+@active_only
 def demand_for_new(db: Database, actor: Actor, data: ContactCreate, *, now: datetime | None = None) -> Demand:
     """How many other students asked the person a student is about to add, this term (students only)."""
     require_role(actor, Role.STUDENT)
@@ -195,6 +196,7 @@ def demand_for_new(db: Database, actor: Actor, data: ContactCreate, *, now: date
         return _demand(cur, actor.user_id, keys, now or utcnow())
 
 
+@active_only
 def demand_for_contact(db: Database, actor: Actor, contact_id: int, *, now: datetime | None = None) -> Demand:
     """How many other students asked one of the student's own contacts, this term (the student only)."""
     require_role(actor, Role.STUDENT)
@@ -400,6 +402,7 @@ def set_volunteer_active(db: Database, actor: Actor, volunteer_id: int, active: 
     db.transaction(work)
 
 
+@active_only
 def get_volunteer(db: Database, actor: Actor, volunteer_id: int) -> dict[str, Any]:
     """One volunteer as stored, for the edit form (the career office only)."""
     require_role(actor, Role.ADMIN)
@@ -419,6 +422,7 @@ requests AS (
 (archiving one gives its place back). Takes the term's start and end."""
 
 
+@active_only
 def volunteer_report(db: Database, actor: Actor, *, now: datetime | None = None) -> list[dict[str, Any]]:
     """Every volunteer with this term's requests, meetings held and thank-yous received on time
     (the career office only)."""
@@ -626,6 +630,7 @@ class VolunteerPreview:
                  "Per term": x.values.get("capacity_per_term", "")} for x in self.lines]
 
 
+@active_only
 def preview_import(db: Database, actor: Actor, data: bytes | str) -> VolunteerPreview:
     """What importing a directory file would do, line by line; nothing is written (the career office only)."""
     require_role(actor, Role.ADMIN)

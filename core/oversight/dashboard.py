@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from core.clock import utcnow
-from core.identity.access import require_cohort, require_role, visible_cohorts_sql, visible_students_sql
+from core.identity.access import active_only, require_cohort, require_role, visible_cohorts_sql, visible_students_sql
 from core.models import GOAL_LABELS, STAGE_LABELS, Actor, GoalMetric, Role, Stage
 from core.rules.activity import CAMPAIGN_WORK_SQL
 from core.rules.facts import FIGURE_NAMES, KEPT, PROGRESS, THANK_STATUS, ctes, settle
@@ -351,6 +351,7 @@ def memberships_in_scope(actor: Actor, cohort_id: int | None, *, former: bool = 
     return sql, [EARLIEST, LATEST, *params, cohort_id, cohort_id]
 
 
+@active_only
 def cohort_funnel(db: Database, actor: Actor, *, cohort_id: int | None = None) -> list[dict[str, Any]]:
     """How many active contacts of the cohort reached each stage, in stage order.
 
@@ -396,6 +397,7 @@ def stage_heatmap(db: Database, actor: Actor, *, cohort_id: int | None = None) -
     return found
 
 
+@active_only
 def weekly_activity(db: Database, actor: Actor, *, cohort_id: int | None = None, weeks: int = 16,
                     now: datetime | None = None) -> list[dict[str, Any]]:
     """Events by the cohort's students per week (Monday start) for the last `weeks` weeks, empty weeks included.

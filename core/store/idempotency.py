@@ -14,6 +14,7 @@ from core.clock import utcnow
 from core.models import Actor
 from core.store import dialect
 from core.store.db import Cursor, Database, scalar
+from core.store.events import require_active
 
 MAX_KEY_LENGTH = 100
 
@@ -34,6 +35,7 @@ def create_once(db: Database, actor: Actor, key: str | None, entity_type: str,
     now = now or utcnow()
 
     def tx(cur: Cursor) -> int:
+        require_active(cur, actor)  # a deactivated account learns no earlier id and writes no key
         existing = _existing(cur, actor, key)
         if existing is not None:
             return existing

@@ -13,6 +13,7 @@ from core.identity.accounts import load_actor, user_id_for_username
 from core.oversight.export import KINDS, export_bytes, file_name
 from core.store.db import Database
 from tests.browser.conftest import sign_in, wait_idle
+from tests.browser.session_helpers import new_page
 
 COHORT = "Health & Science Explorers, Fall 2026"
 LABELS = {"progress": "Cohort progress (one row per student)", "pipeline": "Pipeline (one row per contact)",
@@ -78,3 +79,30 @@ def test_a_used_link_gives_nothing_again_and_says_why(portal, page):
     assert response.status == 410
     assert "This download link was already used: each link works once." in again.inner_text("body")
     again.close()
+
+
+def test_a_link_opened_in_another_browser_gives_nothing_and_still_works_where_it_was_drawn(portal, page, browser):
+    sign_in(page, portal.url, "counselor.rivera")
+    page.get_by_role("heading", name="Cohort dashboard").wait_for()
+    page.get_by_role("tab", name="Export CSV").click()
+    wait_idle(page)
+    link = page.get_by_role("link", name=LABELS["progress"])
+    drawn = link.get_attribute("href")
+
+    stranger = new_page(browser)  # no cookies: someone the address was passed to
+    signed_in_elsewhere = new_page(browser)  # another person's browser, signed in
+    try:
+        sign_in(signed_in_elsewhere, portal.url, "student07")
+        for other in (stranger, signed_in_elsewhere):
+            response = other.goto(portal.url + drawn)
+            assert response.status == 403
+            body = other.inner_text("body")
+            assert body.startswith("Nothing was downloaded: this download link works only in the browser")
+    finally:
+        stranger.context.close()
+        signed_in_elsewhere.context.close()
+
+    assert link.get_attribute("href") == drawn  # the same link, not used up: her own click gets the file
+    with page.expect_download() as info:
+        link.click()
+    assert info.value.path().read_bytes().startswith(b"\xef\xbb\xbf")

@@ -15,12 +15,17 @@ import pytest
 from starlette.applications import Starlette
 
 from core.admin.downloads import DownloadFile, DownloadTokens
+from core.config import Settings
 from core.identity import accounts, sessions
 from core.oversight.export import export_bytes, export_file
 from tests.conftest import NOW
 from tests.oversight_fixtures import Campaign
 from ui.download_route import content_disposition, routes
 from ui.downloads import session_maker
+
+KEY = "a-download-test-signing-key-0123456789abcdef"
+SETTINGS = Settings(cookie_key=KEY, demo_mode=False, cookie_expiry_days=7.0)
+COOKIE_NAME = SETTINGS.cookie_name
 
 
 class Clock:
@@ -43,8 +48,10 @@ class Reply:
         self.text = self.body.decode("utf-8", "replace")
 
 
-def get(app, path: str, *, method: str = "GET", fail_after_pieces: int | None = None) -> Reply:
-    """One request to an ASGI app. fail_after_pieces: the browser goes away after that many body pieces."""
+def get(app, path: str, *, method: str = "GET", fail_after_pieces: int | None = None,
+        cookie: str | None = None) -> Reply:
+    """One request to an ASGI app. fail_after_pieces: the browser goes away after that many body pieces;
+    cookie: the re-login cookie the browser sends."""
     messages: list[dict] = []
 
     async def receive():
@@ -59,7 +66,8 @@ def get(app, path: str, *, method: str = "GET", fail_after_pieces: int | None = 
 
     scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
              "method": method, "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-             "root_path": "", "headers": [(b"host", b"portal.test")], "client": ("127.0.0.1", 5000),
+             "root_path": "", "headers": [(b"host", b"portal.test")]
+             + ([(b"cookie", f"{COOKIE_NAME}={cookie}".encode())] if cookie else []), "client": ("127.0.0.1", 5000),
              "server": ("portal.test", 80)}
 
     async def run():
@@ -79,11 +87,11 @@ def campaign(world) -> Campaign:
 
 
 @pytest.fixture
-def served():
+def served(db):
     """A private token store, its clock, and an app serving only the download route from it."""
     clock = Clock()
     tokens = DownloadTokens(clock=clock)
-    return tokens, clock, Starlette(routes=routes(tokens))
+    return tokens, clock, Starlette(routes=routes(tokens, lambda: SETTINGS, lambda _: db))
 
 
 def _export_maker(world, actor, kind="activity", **options):
@@ -208,6 +216,45 @@ def test_a_link_without_a_signed_in_session_gets_no_file(campaign, served):
     token = tokens.issue(session_maker(w.db, None, lambda actor: export_file(w.db, actor, "progress")))
     reply = get(app, f"/download/{token}")
     assert reply.status == 403 and "Please sign in" in reply.text
+
+
+def _browser(world, actor) -> tuple[int, str]:
+    """A browser signed in as the actor: its session's id and the HttpOnly cookie it holds."""
+    started = sessions.start(world.db, user_id=actor.user_id, method=sessions.PASSWORD, expiry_days=7)
+    cookie = sessions.redeem_handoff(world.db, started.handoff, key=KEY, expiry_days=7)
+    return started.session_id, cookie.value
+
+
+def test_a_link_works_only_for_the_browser_session_that_drew_it(campaign, served, tmp_path):
+    w = campaign.world
+    tokens, _, app = served
+    session_id, cookie = _browser(w, w.counselor_x)
+    make = session_maker(w.db, session_id, lambda fresh: export_file(w.db, fresh, "progress", cohort_id=w.cohort_x,
+                                                                     name="progress.csv", now=NOW))
+    token = tokens.issue(make, holder=session_id)  # counselor X's dashboard draws the link
+    _, other_cookie = _browser(w, w.counselor_y)
+    _, her_other_cookie = _browser(w, w.counselor_x)  # her own sign-in in another browser
+    for stranger in (None, "not-a-cookie", other_cookie, her_other_cookie):
+        refused = get(app, f"/download/{token}", cookie=stranger)
+        assert refused.status == 403, stranger
+        assert refused.text.startswith("Nothing was downloaded: this download link works only in the browser")
+        assert b"Alice" not in refused.body and "student" not in refused.text
+        assert _leftovers(tmp_path) == []  # nothing was made
+    reply = get(app, f"/download/{token}", cookie=cookie)  # not used up: her own browser still gets the file
+    assert reply.status == 200
+    assert reply.body == export_bytes(w.db, w.counselor_x, "progress", cohort_id=w.cohort_x, now=NOW)
+    assert get(app, f"/download/{token}", cookie=cookie).status == 410
+
+
+def test_a_signed_out_browser_gets_no_file_from_its_old_link(campaign, served):
+    w = campaign.world
+    tokens, _, app = served
+    session_id, cookie = _browser(w, w.counselor_x)
+    token = tokens.issue(session_maker(w.db, session_id, lambda fresh: export_file(w.db, fresh, "progress")),
+                         holder=session_id)
+    accounts.revoke_sessions(w.db, w.counselor_x)
+    reply = get(app, f"/download/{token}", cookie=cookie)
+    assert reply.status == 403 and reply.text.startswith("Nothing was downloaded")
 
 
 def test_what_core_refuses_is_said_plainly(campaign, served):

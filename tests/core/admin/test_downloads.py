@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.admin.downloads import TOKEN_TTL, DownloadFile, DownloadTokens
-from core.errors import DownloadGone, DownloadUnknown
+from core.errors import AccessDenied, DownloadGone, DownloadUnknown
 from core.oversight.export import BOM, export_bytes, export_file
 from tests.conftest import NOW
 from tests.oversight_fixtures import Campaign
@@ -167,3 +167,13 @@ def test_folders_left_by_a_stopped_server_are_removed_once_stale(tmp_path):
     os.utime(other, (day_ago, day_ago))
     assert remove_stale_files(tmp_path) == 1
     assert not old.exists() and fresh.exists() and other.exists()
+
+
+def test_a_token_is_redeemed_only_by_the_session_it_was_issued_to_and_a_stranger_does_not_use_it_up():
+    tokens = DownloadTokens(clock=Clock())
+    token = tokens.issue(lambda: "the file", holder=7)
+    for stranger in (None, 8, "7"):
+        with pytest.raises(AccessDenied, match="works only in the browser where it was made"):
+            tokens.redeem(token, stranger)
+    assert len(tokens) == 1
+    assert tokens.redeem(token, 7)() == "the file"
