@@ -39,6 +39,15 @@ def run_page(page: str, db_path: Path, username: str | None, *, timeout: float =
     return at.run()
 
 
+def open_download(at: AppTest, label: str):
+    """Open the page's download link with this label as the browser that drew it would: its token is
+    redeemed by the page's own session (a link works only there) and the file made."""
+    from core.admin.downloads import TOKENS
+
+    (link,) = [b for b in at.get("link_button") if b.proto.label == label]
+    return TOKENS.redeem(link.proto.url.rsplit("/", 1)[1], at.session_state["auth_session_id"])()
+
+
 def texts(at: AppTest) -> str:
     """Everything readable on the page, joined (titles, markdown, text, captions, alerts)."""
     parts = []

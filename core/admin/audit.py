@@ -107,6 +107,7 @@ def actions(db: Database, actor: Actor) -> list[str]:
         return [r["action"] for r in rows(cur, "SELECT DISTINCT action FROM events ORDER BY action")]
 
 
+@active_only
 def kinds(db: Database, actor: Actor) -> list[str]:
     """The kinds of record the log's events concern (user, cohort, contact, disclosure, ...), for the filter."""
     require_role(actor, Role.ADMIN)

@@ -33,7 +33,7 @@ from typing import Any
 from core.admin.downloads import TEMP_PREFIX, DownloadFile
 from core.clock import utcnow
 from core.errors import ExportError, NotFound
-from core.identity.access import require_active, require_role
+from core.identity.access import active_only, require_active, require_role
 from core.models import SYSTEM, Actor, Role
 from core.store import events
 from core.store.db import Cursor, Database, PostgresDatabase, row, rows, scalar
@@ -261,6 +261,7 @@ def list_disclosures(
     return _told(found)
 
 
+@active_only
 def get(db: Database, actor: Actor, disclosure_id: int) -> dict[str, Any]:
     """One record with the ids of the students it held (the career office only)."""
     require_role(actor, Role.ADMIN)

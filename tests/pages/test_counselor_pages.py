@@ -12,7 +12,7 @@ from core.admin.cohorts import get_cohort, list_goals
 from core.identity.accounts import user_id_for_username
 from core.models import Actor, Role
 from core.store.db import Database, open_database
-from tests.apptest_utils import sign_in_state
+from tests.apptest_utils import open_download, sign_in_state
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["pages/counselor_home.py", "pages/counselor_student.py", "pages/counselor_cohort.py"]
@@ -558,12 +558,8 @@ def test_the_career_office_compares_cohorts_and_downloads_the_comparison(portal_
 
 
 def _open_link(at: AppTest, label: str) -> Path:
-    """Open a download link as the browser would (redeem its token, make its file); the file's path."""
-    from core.admin.downloads import TOKENS
-
-    (link,) = [b for b in at.get("link_button") if b.proto.label == label]
-    made = TOKENS.redeem(link.proto.url.rsplit("/", 1)[1])()
-    return made.parts[0]
+    """Open a download link as the browser that drew it would (tests/apptest_utils.py); the file's path."""
+    return open_download(at, label).parts[0]
 
 
 def _disclosures(path) -> list[dict]:

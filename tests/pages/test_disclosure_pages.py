@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from streamlit.testing.v1 import AppTest
-
 from core.admin import disclosures
-from core.admin.downloads import TOKENS
 from core.clock import utcnow
 from core.identity.access import SYSTEM
 from core.identity.accounts import load_actor, record_login_attempt, user_id_for_username
 from core.oversight.export import export_file
 from core.store.db import open_database
-from tests.apptest_utils import run_page, texts
+from tests.apptest_utils import open_download, run_page, texts
 
 COHORT_A = "Health & Science Explorers, Fall 2026"
 
@@ -34,10 +31,7 @@ def _one(path, sql: str, params: list):
     return _with_db(path, work)
 
 
-def _open_link(at: AppTest, label: str):
-    """Open a download link as the browser would (redeem its token, make its file)."""
-    (link,) = [b for b in at.get("link_button") if b.proto.label == label]
-    return TOKENS.redeem(link.proto.url.rsplit("/", 1)[1])()
+_open_link = open_download
 
 
 def _export_as(path, username: str, kind: str, **options) -> None:

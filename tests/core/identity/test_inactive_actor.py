@@ -28,6 +28,7 @@ import pytest
 from pydantic import BaseModel
 
 import core
+from core.admin import disclosures
 from core.admin.roster import preview
 from core.campaign import contacts, keep_in_touch, research
 from core.campaign.linkedin_import import parse_connections
@@ -181,12 +182,15 @@ class Arguments:
     def value(self, fn_name: str, name: str, annotation: Any) -> Any:
         if name in self.ids:
             return self.ids[name]
+        alice_name = self.campaign.world.alice.name
         hint = typing.get_args(annotation) or (annotation,)
         model = next((h for h in hint if isinstance(h, type) and issubclass(h, BaseModel)), None)
         if model is not None:
             return _model(model, self.ids)
         special: dict[str, Any] = {
-            "db": self.db, "kind": "progress" if ".export." in fn_name else "question",
+            "db": self.db, "db_or_cur": self.db, "file_name": "export.csv", "typed_name": alice_name, "rows": 1,
+            "roles": (Role.ADMIN, Role.COUNSELOR),
+            "kind": "progress" if ".export." in fn_name or ".disclosures." in fn_name else "question",
             "job_name": "figures", "name": "Public health", "body": "Checking in", "person_key": "email:x@example.org",
             "label": "X Person", "cap": 3, "domain": "example.edu", "current": "Demo-2026!",
             "new": "Another-long-Passw0rd!", "role": Role.ADMIN, "archived": True, "active": True,
@@ -202,6 +206,8 @@ class Arguments:
         if name == "removed":
             return self.campaign.removed["outcome" if ".keep_in_touch." in fn_name else "question"]
         if name == "data":  # raw file contents
+            if ".disclosures." in fn_name:
+                return ROSTER.encode()
             return ROSTER if ".roster." in fn_name else VOLUNTEERS
         if name == "plan":
             return None  # replaced below by a preview made as an active admin
@@ -261,6 +267,7 @@ def _more_campaign(campaign: Campaign) -> None:
         "occupation_id": contacts.add_focus_occupation(db, alice, "Epidemiologist"),
         "volunteer_id": volunteers.add_volunteer(db, w.admin, VolunteerCreate(first_name="Vic",
                                                                               email="vic@example.org")),
+        "disclosure_id": disclosures.record(db, w.admin, "progress", rows=1, student_ids=[alice.user_id]),
     }
     with db.cursor() as cur:  # an unread notification for each of the three, and an email waiting to go out
         for user in (alice, w.counselor_x, w.admin):
