@@ -209,3 +209,43 @@ def test_the_account_page_tells_people_about_email_in_their_words(portal_env, us
     assert "PORTAL_" not in shown and "SMTP" not in shown
     admin = texts(run_page("pages/account.py", portal_env, "admin")).replace("\\", "")
     assert "PORTAL_SMTP_HOST" in admin
+
+
+def _open_registration(location):
+    from core.admin import cohorts
+    from core.identity.accounts import load_actor, user_id_for_username
+
+    db = get_database(location)
+    admin = load_actor(db, user_id_for_username(db, "admin"))
+    with db.cursor() as cur:
+        cohort_id = cur.execute("SELECT min(id) FROM cohorts WHERE archived_at IS NULL").fetchone()[0]
+    cohorts.set_registration(db, admin, cohort_id, open_=True, invite_code="PASS-2026")
+    return db
+
+
+def _register(at, password):
+    for key, value in (("first_name", "Nia"), ("last_name", "Okoro"), ("email", "nia.okoro@example.edu"),
+                       ("username", "nia.okoro"), ("password", password), ("repeat", password),
+                       ("captcha", at.session_state["registration_captcha_text"])):
+        at.text_input(key=f"registration_{key}").input(value)
+    next(b for b in at.button if b.label == "Create account").click().run()
+    return {t.key.removeprefix("registration_"): t.value for t in at.text_input if t.key.startswith("registration_")}
+
+
+def test_registration_refuses_a_guessable_password_saying_why_keeps_the_rest_and_takes_a_passphrase(portal_env):
+    db = _open_registration(portal_env)
+    at = _app(portal_env)
+    next(t for t in at.text_input if t.label == "Invite code").input("PASS-2026").run()
+    password = at.text_input(key="registration_password")
+    assert password.help == password_rule() and password_rule() in [m.value for m in at.markdown]
+    typed = _register(at, "nia.okoro.2026")
+    assert any("That password is too easy to guess." in e.value for e in at.error), [e.value for e in at.error]
+    assert (typed["first_name"], typed["last_name"], typed["email"], typed["username"]) == (
+        "Nia", "Okoro", "nia.okoro@example.edu", "nia.okoro")
+    with db.cursor() as cur:
+        assert cur.execute("SELECT count(*) FROM users WHERE username = 'nia.okoro'").fetchone()[0] == 0
+    phrase = "the lighthouse keeper's cat naps on warm granite every single afternoon"
+    assert len(phrase) >= 64
+    _register(at, phrase)
+    assert not at.error and not at.exception
+    assert check_password(phrase, _stored_hash(portal_env, "nia.okoro"))
