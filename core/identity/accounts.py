@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Any
 
 import bcrypt
-from streamlit_authenticator.utilities.hasher import Hasher
 from zxcvbn import zxcvbn
 
 from core.clock import utcnow
@@ -47,16 +46,25 @@ def _normal(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
+@lru_cache(maxsize=1)
+def _hasher() -> Any:
+    """streamlit-authenticator's Hasher, imported on first use: the package loads Streamlit with it, which
+    a command that never hashes a password (the job runner, an export) has no need to start."""
+    from streamlit_authenticator.utilities.hasher import Hasher
+
+    return Hasher
+
+
 def is_password_hash(text: str) -> bool:
     """Whether a stored value is a bcrypt hash streamlit-authenticator's Hasher makes and checks."""
-    return Hasher.is_hash(text)
+    return _hasher().is_hash(text)
 
 
 def hash_password(password: str, *, rounds: int = HASHER_ROUNDS) -> str:
     """The stored hash of a password, made by streamlit-authenticator's Hasher (see HASHER_ROUNDS)."""
     secret = _hasher_input(_normal(password))
     if rounds == HASHER_ROUNDS:
-        return Hasher.hash(secret)
+        return _hasher().hash(secret)
     return bcrypt.hashpw(secret.encode("utf-8"), bcrypt.gensalt(rounds=rounds)).decode()
 
 
@@ -69,7 +77,7 @@ def check_password(password: str, password_hash: str) -> bool:
     typed = [_normal(password)] + ([password] if _normal(password) != password else [])
     for form in typed:
         try:
-            if Hasher.check_pw(_hasher_input(form), password_hash):
+            if _hasher().check_pw(_hasher_input(form), password_hash):
                 return True
         except ValueError:
             return False
