@@ -19,6 +19,8 @@ COMMANDS = {
     "backup": ("core.admin.backup", "back up the database (encrypted with a backup key), restore or decrypt a backup"),
     "health": ("core.admin.health", "print the health report: schema version, row counts, size"),
     "setup-production": ("core.admin.setup_production", "set up a real instance: cookie key, schema, first admin"),
+    "import-credentials": ("core.admin.credentials_import",
+                           "create accounts from a streamlit-authenticator credentials file, hashes kept"),
 }
 
 

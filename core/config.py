@@ -87,6 +87,9 @@ class Settings(BaseSettings):
                                          le=FOLLOW_UP_BUSINESS_DAYS.high)
     demo_mode: bool = True
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    # The shortest password a person may choose (NIST SP 800-63B: at least 8; 15 where a password is the
+    # only factor). Checked when a password is chosen: existing shorter ones keep working until changed.
+    password_min_length: int = Field(default=12, ge=8, le=64)
     # One-time passwords are long, random and replaced at first sign-in, so a lower cost keeps a
     # 5,000-student roster import to minutes instead of the better part of an hour.
     one_time_password_rounds: int = Field(default=8, ge=4, le=16)

@@ -9,7 +9,7 @@ import streamlit as st
 from core.admin.disclosures import mine as disclosures_of_mine
 from core.config import get_settings
 from core.errors import AccountError
-from core.identity.accounts import PASSWORD_RULE, change_password, get_user, must_change_password
+from core.identity.accounts import change_password, get_user, must_change_password, password_rule
 from core.messaging.mailer import email_status
 from core.messaging.notify import (
     DIGEST_FREQUENCIES,
@@ -85,28 +85,35 @@ else:
 
 if done := st.session_state.pop("account_password_done", None):
     st.success(done)
-with st.form("account_change_password", clear_on_submit=True):
+settings = get_settings()
+rule = password_rule(settings.password_min_length)
+# A refused attempt keeps what was typed (the form is not cleared on submit); a saved one empties it below.
+_PASSWORD_KEYS = ("account_current_password", "account_new_password", "account_repeat_password")
+with st.form("account_change_password"):
     st.subheader("Change password")
-    current = st.text_input("Current (or one-time) password", type="password", key="account_current_password",
+    st.markdown(rule)
+    current = st.text_input("Current (or one-time) password", type="password", key=_PASSWORD_KEYS[0],
                             autocomplete="current-password")
-    new = st.text_input("New password", type="password", key="account_new_password", help=PASSWORD_RULE,
+    new = st.text_input("New password", type="password", key=_PASSWORD_KEYS[1], help=rule,
                         autocomplete="new-password")
-    repeat = st.text_input("Repeat the new password", type="password", key="account_repeat_password",
+    repeat = st.text_input("Repeat the new password", type="password", key=_PASSWORD_KEYS[2],
                            autocomplete="new-password")
     problem = st.empty()
     submitted = st.form_submit_button("Save password")
-st.caption(PASSWORD_RULE)
 if submitted:
     if new != repeat:
         problem.error("The new password and its repetition differ.")
     else:
         try:
-            change_password(db, actor, current, new, rounds=get_settings().bcrypt_rounds)
+            change_password(db, actor, current, new, rounds=settings.bcrypt_rounds,
+                            min_length=settings.password_min_length)
         except AccountError as exc:
             problem.error(str(exc))
         else:
             # Every session of this account has just ended; this tab goes on in a new one, with a new cookie.
-            start_new_session(db, get_settings(), actor)
+            start_new_session(db, settings, actor)
+            for key in _PASSWORD_KEYS:
+                st.session_state.pop(key, None)
             if pending:
                 st.session_state["app_go_home"] = True
             else:

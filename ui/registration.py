@@ -5,7 +5,7 @@ nothing unless a cohort's registration is open. The student types their cohort's
 first; only a valid code reveals the form, with the cohort's allowed email domains named. The
 form reads no account: core.identity.registration checks the code, the domain, that the username and
 email are unused, and the password rule inside the transaction that writes, and its message
-shows next to the form, which keeps what was typed (passwords aside).
+shows next to the form, which keeps what was typed.
 """
 
 from __future__ import annotations
@@ -61,8 +61,11 @@ def registration_section(db: Database, settings: Settings) -> None:
             email = st.text_input("Email", key=f"{P}_email", max_chars=254)
             username = st.text_input("Username", key=f"{P}_username", max_chars=20,
                                      help="Up to 20 letters, digits, dashes or underscores.")
-            password = st.text_input("Password", type="password", key=f"{P}_password", help=accounts.PASSWORD_RULE)
-            repeat = st.text_input("Repeat password", type="password", key=f"{P}_repeat")
+            rule = accounts.password_rule(settings.password_min_length)
+            st.markdown(rule)
+            password = st.text_input("Password", type="password", key=f"{P}_password", help=rule,
+                                     autocomplete="new-password")
+            repeat = st.text_input("Repeat password", type="password", key=f"{P}_repeat", autocomplete="new-password")
             st.image(_captcha_image(), caption="Type the digits you see")
             typed = st.text_input("Captcha", key=f"{P}_captcha", max_chars=8)
             submitted = st.form_submit_button("Create account")
@@ -81,7 +84,8 @@ def registration_section(db: Database, settings: Settings) -> None:
             try:
                 registration.register_student(db, invite_code=code, username=username.strip(), email=email.strip(),
                                               first_name=first_name.strip(), last_name=last_name.strip(),
-                                              password=password)
+                                              password=password, rounds=settings.bcrypt_rounds,
+                                              min_length=settings.password_min_length)
             except RegistrationError as exc:
                 problem = str(exc)
             else:

@@ -1,46 +1,94 @@
-"""Accounts: creation, passwords (bcrypt), sign-in throttling, and the authenticator's credentials."""
+"""Accounts: creation, passwords (streamlit-authenticator's Hasher), sign-in throttling, the password rule."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 import bcrypt
+from zxcvbn import zxcvbn
 
 from core.clock import utcnow
+from core.config import get_settings
 from core.errors import AccessDenied, AccountError, NotFound, SignInRefused
 from core.identity.access import active_only, can_read_student, require_role
 from core.identity.sessions import revoke_all
-from core.models import Actor, Role, User, UserCreate
+from core.models import PASSWORD_MAX_LENGTH, Actor, Role, User, UserCreate
 from core.store import events
 from core.store.db import Cursor, Database, row, rows, scalar
 
+# The cost streamlit-authenticator's Hasher.hash uses (bcrypt's default); at any other cost (tests, one-time
+# passwords) the hash is made by bcrypt in the same format, which Hasher.check_pw checks all the same.
+HASHER_ROUNDS = 12
+# bcrypt reads at most 72 bytes of what it hashes. A longer password (a passphrase, or any letters outside
+# A to Z, which take two to four bytes each) is first reduced to its SHA-256, so every character counts.
+PASSWORD_MAX_BYTES = 72
+_LONG_MARK = "sha256:"
 
-def hash_password(password: str, *, rounds: int = 12) -> str:
-    """A bcrypt hash, as streamlit-authenticator's Hasher checks it; refuses what bcrypt would cut short."""
-    if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
-        raise AccountError(f"That password is too long: a password can be at most {PASSWORD_MAX_BYTES} bytes.")
-    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=rounds)).decode()
+
+def _hasher_input(password: str) -> str:
+    """What goes to bcrypt for a password: the password as typed, or its SHA-256 when over 72 bytes."""
+    data = password.encode("utf-8")
+    if len(data) <= PASSWORD_MAX_BYTES:
+        return password
+    return _LONG_MARK + base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def _normal(password: str) -> str:
+    # The same passphrase typed on a phone and on a laptop can reach the server composed differently
+    # ("é" as one character or two); NFKC makes them one (as NIST SP 800-63B recommends).
+    return unicodedata.normalize("NFKC", password)
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> Any:
+    """streamlit-authenticator's Hasher, imported on first use: the package loads Streamlit with it, which
+    a command that never hashes a password (the job runner, an export) has no need to start."""
+    from streamlit_authenticator.utilities.hasher import Hasher
+
+    return Hasher
+
+
+def is_password_hash(text: str) -> bool:
+    """Whether a stored value is a bcrypt hash streamlit-authenticator's Hasher makes and checks."""
+    return _hasher().is_hash(text)
+
+
+def hash_password(password: str, *, rounds: int = HASHER_ROUNDS) -> str:
+    """The stored hash of a password, made by streamlit-authenticator's Hasher (see HASHER_ROUNDS)."""
+    secret = _hasher_input(_normal(password))
+    if rounds == HASHER_ROUNDS:
+        return _hasher().hash(secret)
+    return bcrypt.hashpw(secret.encode("utf-8"), bcrypt.gensalt(rounds=rounds)).decode()
 
 
 def check_password(password: str, password_hash: str) -> bool:
-    """Whether the password matches the stored hash (never for one longer than bcrypt reads)."""
-    if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
-        return False
-    try:
-        return bcrypt.checkpw(password.encode("utf-8"), password_hash.encode("utf-8"))
-    except ValueError:
-        return False
+    """Whether the password matches the stored hash, checked by streamlit-authenticator's Hasher.
+
+    A hash imported from another streamlit-authenticator app was made from the password exactly as
+    typed there, so an unnormalised form is tried too when it differs.
+    """
+    typed = [_normal(password)] + ([password] if _normal(password) != password else [])
+    for form in typed:
+        try:
+            if _hasher().check_pw(_hasher_input(form), password_hash):
+                return True
+        except ValueError:
+            return False
+    return False
 
 
 def one_time_password() -> str:
-    """A readable random password that meets the password rules (upper, lower, digit, symbol).
+    """A readable random password, 14 characters (upper, lower, digit and symbol for older checkers).
 
     About 49 bits (8 letters from 23, 4 digits), enough for a cheaper hash: it must be replaced at
-    first sign-in.
+    first sign-in, by one that meets the password rule.
     """
     alphabet = "abcdefghjkmnpqrstuvwxyz"
     core = "".join(secrets.choice(alphabet) for _ in range(8))
@@ -254,7 +302,7 @@ def set_password_hash(db: Database, actor: Actor, user_id: int, password_hash: s
     """
     if actor.user_id != user_id:
         raise AccessDenied("You can only change your own password.")
-    if not password_hash.startswith("$2"):
+    if not is_password_hash(password_hash):
         raise AccountError("Not a bcrypt hash.")
     now = now or utcnow()
 
@@ -272,13 +320,19 @@ def set_password_hash(db: Database, actor: Actor, user_id: int, password_hash: s
 
 
 @active_only
-def change_password(db: Database, actor: Actor, current: str, new: str, *, rounds: int = 12) -> datetime:
-    """Check the current password, validate the new one, and store it (other sessions end; see set_password_hash)."""
+def change_password(db: Database, actor: Actor, current: str, new: str, *, rounds: int = HASHER_ROUNDS,
+                    min_length: int | None = None) -> datetime:
+    """Check the current password, check the new one against the rule (password_problem), and store it.
+
+    Other sessions end; see set_password_hash.
+    """
     with db.cursor() as cur:
-        stored = scalar(cur, "SELECT password_hash FROM users WHERE id = ?", [actor.user_id])
-    if stored is None or not check_password(current, stored):
+        found = row(cur, "SELECT password_hash, username, email, first_name, last_name FROM users WHERE id = ?",
+                    [actor.user_id])
+    if found is None or not check_password(current, found["password_hash"]):
         raise AccountError("The current password is not right.")
-    problem = password_problem(new)
+    problem = password_problem(new, min_length=min_length, user_inputs=(
+        found["username"], found["email"], found["first_name"], found["last_name"]))
     if problem:
         raise AccountError(problem)
     if new == current:
@@ -286,37 +340,65 @@ def change_password(db: Database, actor: Actor, current: str, new: str, *, round
     return set_password_hash(db, actor, actor.user_id, hash_password(new, rounds=rounds))
 
 
-# The password rule, defined once: the Account page, registration, roster imports and the
-# production setup command all read it from here. The symbols are the ones streamlit-authenticator's
-# own validator accepts (it checks the registration form), so the two never disagree.
-PASSWORD_SYMBOLS = "!@#$%^&*()_+-=[]{};':\"\\|,.<>/?`~"
-PASSWORD_MIN_LENGTH = 8
-PASSWORD_MAX_LENGTH = 20
-# bcrypt reads at most 72 bytes of a password; longer ones would be cut silently (or refused by bcrypt).
-PASSWORD_MAX_BYTES = 72
-PASSWORD_RULE = (f"A password needs {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters, with at least one "
-                 f"lowercase letter, one uppercase letter, one digit and one of these symbols: {PASSWORD_SYMBOLS} "
-                 "(letters A to Z only, no spaces).")
+# The password rule, defined once (NIST SP 800-63B): a length the career office sets
+# (Settings.password_min_length), up to PASSWORD_MAX_LENGTH characters of any kind, spaces included,
+# no composition rules, and nothing common or easy to guess (zxcvbn). The Account page, registration
+# and the production setup command all read it from here. Existing passwords keep working until changed:
+# the rule is checked when a password is chosen, never at sign-in.
+# zxcvbn's score from 0 to 4; below 3 a password falls to a guessing attack on a stolen hash.
+PASSWORD_MIN_SCORE = 3
+# zxcvbn takes time that grows fast with length and reads at most 72 characters; a longer passphrase is
+# judged by its first 72, which hold its guessable part if it has one.
+_SCORED_CHARACTERS = 72
 
 
-def password_problem(password: str) -> str | None:
-    """Why a password breaks the rule (PASSWORD_RULE), or None."""
-    if len(password.encode("utf-8")) > PASSWORD_MAX_BYTES:
-        return (f"That password is too long: a password can be at most {PASSWORD_MAX_BYTES} bytes "
-                f"(and the rule allows {PASSWORD_MAX_LENGTH} characters). " + PASSWORD_RULE)
-    if not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:
-        return f"A password needs {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."
-    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" + PASSWORD_SYMBOLS)
-    others = sorted({c for c in password if c not in allowed})
-    if others:
-        shown = " ".join("a space" if c == " " else c for c in others)
-        return f"A password may only hold letters A to Z, digits and the symbols {PASSWORD_SYMBOLS}; not: {shown}"
-    for test, what in ((str.islower, "a lowercase letter"), (str.isupper, "an uppercase letter"),
-                       (str.isdigit, "a digit"),
-                       (PASSWORD_SYMBOLS.__contains__, f"one of the symbols {PASSWORD_SYMBOLS}")):
-        if not any(test(c) for c in password):
-            return f"A password needs at least {what}."
-    return None
+def _min_length(min_length: int | None) -> int:
+    return get_settings().password_min_length if min_length is None else min_length
+
+
+def password_rule(min_length: int | None = None) -> str:
+    """The rule in words, as the password forms show it."""
+    return (f"At least {_min_length(min_length)} characters, up to {PASSWORD_MAX_LENGTH}. Spaces and letters of "
+            "any language are welcome, and no mix of digits or symbols is required: a few unrelated words make "
+            "a passphrase that is easy to remember and hard to guess. Common passwords, and ones easy to "
+            "guess from your name, are refused.")
+
+
+def password_problem(password: str, *, min_length: int | None = None, user_inputs: tuple[str, ...] = ()) -> str | None:
+    """Why a password cannot be chosen (see password_rule), or None.
+
+    min_length defaults to the career office's setting; user_inputs are the person's own words (username,
+    names, email) that make a password easy to guess for someone who knows them.
+    """
+    need = _min_length(min_length)
+    typed = _normal(password)
+    if len(typed) < need:
+        return f"A password needs at least {need} characters; this one has {len(typed)}."
+    if len(typed) > PASSWORD_MAX_LENGTH:
+        return f"A password can have at most {PASSWORD_MAX_LENGTH} characters; this one has {len(typed)}."
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in typed):
+        return "A password cannot hold control characters such as a tab or a line break."
+    if not typed.strip():
+        return "A password cannot be spaces only."
+    words = [w for text in user_inputs if text for w in _inputs(text)]
+    verdict = zxcvbn(typed[:_SCORED_CHARACTERS], user_inputs=words, max_length=_SCORED_CHARACTERS)
+    if verdict["score"] >= PASSWORD_MIN_SCORE:
+        return None
+    warning = verdict["feedback"].get("warning") or ""
+    tips = " ".join(verdict["feedback"].get("suggestions") or [])
+    return " ".join(part for part in (
+        "That password is too easy to guess.", warning,
+        tips or "Add a few more unrelated words: length makes a password strong.") if part)
+
+
+def _inputs(text: str) -> list[str]:
+    # An email address counts whole and by its name part, with and without its dots; a name counts whole
+    # and word by word.
+    text = text.strip().lower()
+    name = text.split("@", 1)[0]
+    parts = [text, name, "".join(c for c in name if c.isalnum())]
+    parts += [w for w in text.replace("@", " ").replace(".", " ").replace("_", " ").replace("-", " ").split() if w]
+    return list(dict.fromkeys(p for p in parts if len(p) >= 3))
 
 
 @active_only

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from core.clock import utcnow
 from core.errors import AccountError, RegistrationError
-from core.identity.accounts import _ensure_unused, hash_password, password_problem
+from core.identity.accounts import HASHER_ROUNDS, _ensure_unused, hash_password, is_password_hash, password_problem
 from core.models import Actor, Role, UserCreate, describe
 from core.store import events
 from core.store.db import Cursor, Database, row, scalar
@@ -69,19 +69,22 @@ def email_allowed(email: str, domains: tuple[str, ...] | list[str]) -> bool:
 
 def register_student(
     db: Database, *, invite_code: str, username: str, email: str, first_name: str, last_name: str,
-    password: str | None = None, password_hash: str | None = None, now: datetime | None = None, rounds: int = 12,
+    password: str | None = None, password_hash: str | None = None, now: datetime | None = None,
+    rounds: int = HASHER_ROUNDS, min_length: int | None = None,
 ) -> int:
     """Create a student account in the cohort of an open invite code; returns the new user id.
 
-    Takes the password or a bcrypt hash already made by the registration widget. Everything is
-    checked again here (code, domain, unused username and email, password rules) in the same
+    Takes the password or a hash already made by streamlit-authenticator's Hasher. Everything is
+    checked again here (code, domain, unused username and email, the password rule with the career
+    office's minimum length, min_length when given) in the same
     transaction that writes, so the form's own checks are a convenience, not the gate.
     """
     now = now or utcnow()
     if (password is None) == (password_hash is None):
         raise ValueError("give exactly one of password or password_hash")
     if password is not None:
-        problem = password_problem(password)
+        problem = password_problem(password, min_length=min_length,
+                                   user_inputs=(username, email, first_name, last_name))
         if problem:
             raise RegistrationError(problem)
     try:
@@ -89,7 +92,7 @@ def register_student(
                           role=Role.STUDENT, password="x" * 8)
     except ValidationError as exc:
         raise RegistrationError(describe(exc)) from exc
-    if password_hash is not None and not password_hash.startswith("$2"):
+    if password_hash is not None and not is_password_hash(password_hash):
         raise ValueError("not a bcrypt hash")
     stored_hash = password_hash or hash_password(password, rounds=rounds)
     code = normalize_code(invite_code or "")

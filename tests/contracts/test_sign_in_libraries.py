@@ -6,8 +6,9 @@ uses each library only through its documented API:
 - Streamlit 1.67: st.context.cookies / headers / ip_address to read the request, st.html with
   unsafe_allow_javascript to run the one line that fetches the cookie, st.App(routes=...) to serve
   the cookie route, st.login / st.logout / st.user for single sign-on.
-- streamlit-authenticator 0.4.2: only its Hasher (the stored bcrypt hashes must stay ones it checks)
-  and its Validator (the password rule agrees with it; tests/core/identity/test_accounts.py).
+- streamlit-authenticator 0.4.2: only its Hasher, which makes and checks the stored bcrypt hashes
+  (core/identity/accounts.py), so an institution's credentials file from a streamlit-authenticator
+  app can be imported with its hashes as they are.
 - No cookie component (extra-streamlit-components) any more: a component reports back and forces a
   second script run, in which a click could be lost.
 

@@ -135,6 +135,35 @@ def test_setup_with_an_unreadable_password_file_says_so(tmp_path, capsys, settin
     assert code == 1 and message in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("password, made", [("password1234", False), ("Password1!", False),
+                                             ("a quiet harbour at dusk with gulls", True)])
+def test_setup_takes_the_first_admins_passphrase_and_refuses_a_guessable_password(
+        tmp_path, capsys, settings_env, password, made):
+    settings_env.setenv("PORTAL_SECRETS_FILE", str(tmp_path / "secrets.toml"))
+    settings_env.setenv("PORTAL_DB_PATH", str(tmp_path / "portal.duckdb"))
+    settings_env.setenv("PORTAL_BCRYPT_ROUNDS", "4")
+    password_file = tmp_path / "password.txt"
+    password_file.write_text(password + "\n", encoding="utf-8")
+    code, err = _outcome(setup_production.main, [
+        "--admin-username", "career.office", "--admin-email", "office@example.edu", "--admin-first-name", "Career",
+        "--admin-last-name", "Office", "--admin-password-file", str(password_file)], capsys)
+    if made:
+        assert code == 0, err
+        from core.identity.accounts import check_password
+        from core.store.db import open_database
+
+        db = open_database(tmp_path / "portal.duckdb")
+        try:
+            with db.cursor() as cur:
+                stored = cur.execute("SELECT password_hash FROM users WHERE username = 'career.office'").fetchone()[0]
+        finally:
+            db.close()
+        assert check_password(password, stored)
+    else:
+        assert code == 1 and "Traceback" not in err
+        assert ("too easy to guess" in err) if len(password) >= 12 else ("at least 12 characters" in err)
+
+
 @pytest.mark.parametrize("module, args", [
     ("core.oversight.export", ["progress", "--out", "-"]), ("core.admin.health", []), ("core.store.migrate", []),
     ("core.admin.backup", []),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.identity.accounts import PASSWORD_RULE
+from core.identity.accounts import check_password, password_rule
 from core.store.db import get_database
 from tests.apptest_utils import ROOT, refused, run_page, texts
 
@@ -138,34 +138,55 @@ def test_one_time_password_sends_the_user_to_choose_a_password_first(portal_env)
     assert [t.value for t in fresh.title] == ["Hello, Kofi"]
 
 
-def test_weak_new_password_is_refused_with_the_reason(portal_env):
+def _change_password(at, current, new, repeat=None):
+    form = {t.label: t for t in at.text_input}
+    form["Current (or one-time) password"].input(current)
+    form["New password"].input(new)
+    form["Repeat the new password"].input(new if repeat is None else repeat)
+    next(b for b in at.button if b.label == "Save password").click().run()
+    return {t.label: t.value for t in at.text_input}
+
+
+def _stored_hash(location, username):
+    with get_database(location).cursor() as cur:
+        return cur.execute("SELECT password_hash FROM users WHERE username = ?", [username]).fetchone()[0]
+
+
+def test_a_guessable_new_password_is_refused_saying_why_and_what_was_typed_stays(portal_env):
     at = _submit(_app(portal_env), "counselor.okafor", "Demo-2026!")
     at.switch_page("pages/account.py").run()
-    form = {t.label: t for t in at.text_input}
-    form["Current (or one-time) password"].input("Demo-2026!")
-    form["New password"].input("short")
-    form["Repeat the new password"].input("short")
-    next(b for b in at.button if b.label == "Save password").click().run()
-    assert any("A password needs 8 to 20 characters." in e.value for e in at.error)
+    typed = _change_password(at, "Demo-2026!", "short")
+    assert any("A password needs at least 12 characters; this one has 5." in e.value for e in at.error)
+    assert typed["Current (or one-time) password"] == "Demo-2026!"
+    typed = _change_password(at, "Demo-2026!", "password1234")
+    assert any("That password is too easy to guess. This is a very common password." in e.value for e in at.error)
+    assert (typed["Current (or one-time) password"], typed["New password"]) == ("Demo-2026!", "password1234")
+    assert check_password("Demo-2026!", _stored_hash(portal_env, "counselor.okafor"))
 
 
-def test_the_account_page_shows_the_rule_from_core(portal_env):
+def test_the_account_page_shows_the_rule_with_the_career_offices_minimum(portal_env, monkeypatch):
+    from core.config import get_settings
+
+    monkeypatch.setenv("PORTAL_PASSWORD_MIN_LENGTH", "20")
+    get_settings.cache_clear()
     at = run_page("pages/account.py", portal_env, "student07")
     new = next(t for t in at.text_input if t.label == "New password")
-    assert new.help == PASSWORD_RULE
-    assert PASSWORD_RULE in [c.value for c in at.caption]
+    assert new.help == password_rule(20) and "At least 20 characters" in new.help
+    assert password_rule(20) in [m.value for m in at.markdown]  # body text, not a pale caption
+    _change_password(at, "Demo-2026!", "quiet harbour lamps")
+    assert any("A password needs at least 20 characters; this one has 19." in e.value for e in at.error)
 
 
-def test_a_too_long_new_password_is_refused_with_the_reason_not_a_traceback(portal_env):
+def test_a_long_passphrase_with_spaces_and_accents_is_saved(portal_env):
     at = run_page("pages/account.py", portal_env, "student07")
-    long = "Aa1!" + "é" * 40
-    form = {t.label: t for t in at.text_input}
-    form["Current (or one-time) password"].input("Demo-2026!")
-    form["New password"].input(long)
-    form["Repeat the new password"].input(long)
-    next(b for b in at.button if b.label == "Save password").click().run()
-    assert not at.exception
-    assert any("at most 72 bytes" in e.value for e in at.error)
+    phrase = "ma grand-mère préférait les tartes aux quetsches d'alsace en automne, près de colmar"
+    assert len(phrase) >= 64 and len(phrase.encode()) > 72
+    typed = _change_password(at, "Demo-2026!", phrase)
+    assert not at.exception and not at.error
+    assert any("Password changed." in s.value for s in at.success)
+    assert typed["New password"] == "" and typed["Current (or one-time) password"] == "", "not left in the form"
+    stored = _stored_hash(portal_env, "student07")
+    assert check_password(phrase, stored) and not check_password(phrase[:72], stored)
 
 
 def test_signing_in_with_a_very_long_password_says_incorrect(portal_env):
@@ -188,3 +209,43 @@ def test_the_account_page_tells_people_about_email_in_their_words(portal_env, us
     assert "PORTAL_" not in shown and "SMTP" not in shown
     admin = texts(run_page("pages/account.py", portal_env, "admin")).replace("\\", "")
     assert "PORTAL_SMTP_HOST" in admin
+
+
+def _open_registration(location):
+    from core.admin import cohorts
+    from core.identity.accounts import load_actor, user_id_for_username
+
+    db = get_database(location)
+    admin = load_actor(db, user_id_for_username(db, "admin"))
+    with db.cursor() as cur:
+        cohort_id = cur.execute("SELECT min(id) FROM cohorts WHERE archived_at IS NULL").fetchone()[0]
+    cohorts.set_registration(db, admin, cohort_id, open_=True, invite_code="PASS-2026")
+    return db
+
+
+def _register(at, password):
+    for key, value in (("first_name", "Nia"), ("last_name", "Okoro"), ("email", "nia.okoro@example.edu"),
+                       ("username", "nia.okoro"), ("password", password), ("repeat", password),
+                       ("captcha", at.session_state["registration_captcha_text"])):
+        at.text_input(key=f"registration_{key}").input(value)
+    next(b for b in at.button if b.label == "Create account").click().run()
+    return {t.key.removeprefix("registration_"): t.value for t in at.text_input if t.key.startswith("registration_")}
+
+
+def test_registration_refuses_a_guessable_password_saying_why_keeps_the_rest_and_takes_a_passphrase(portal_env):
+    db = _open_registration(portal_env)
+    at = _app(portal_env)
+    next(t for t in at.text_input if t.label == "Invite code").input("PASS-2026").run()
+    password = at.text_input(key="registration_password")
+    assert password.help == password_rule() and password_rule() in [m.value for m in at.markdown]
+    typed = _register(at, "nia.okoro.2026")
+    assert any("That password is too easy to guess." in e.value for e in at.error), [e.value for e in at.error]
+    assert (typed["first_name"], typed["last_name"], typed["email"], typed["username"]) == (
+        "Nia", "Okoro", "nia.okoro@example.edu", "nia.okoro")
+    with db.cursor() as cur:
+        assert cur.execute("SELECT count(*) FROM users WHERE username = 'nia.okoro'").fetchone()[0] == 0
+    phrase = "the lighthouse keeper's cat naps on warm granite every single afternoon"
+    assert len(phrase) >= 64
+    _register(at, phrase)
+    assert not at.error and not at.exception
+    assert check_password(phrase, _stored_hash(portal_env, "nia.okoro"))

@@ -41,8 +41,8 @@ def test_registration_with_code_and_allowed_domain(world):
     assert (found.id, found.allowed_domains) == (world.cohort_y, ("school.edu", "alumni.school.edu"))
     with pytest.raises(RegistrationError, match="@school.edu or @alumni.school.edu"):
         _register(db, "YFALL-2026", email="newbie@gmail.com")
-    with pytest.raises(RegistrationError, match="uppercase"):
-        _register(db, "YFALL-2026", password="weakpassword1!")
+    with pytest.raises(RegistrationError, match="This is a very common password"):
+        _register(db, "YFALL-2026", password="password1234")
     new_id = _register(db, "yfall-2026")
     with pytest.raises(RegistrationError, match="email is already used"):
         _register(db, "YFALL-2026", username="other", email="NEWBIE@school.edu")
@@ -82,3 +82,20 @@ def test_closing_archiving_or_changing_the_code_stops_registration(world):
         cohorts.set_registration(db, world.admin, world.cohort_y, open_=True, allowed_domains="school", now=NOW)
     cohorts.set_registration(db, world.admin, world.cohort_x, open_=False, now=NOW)
     assert registration.cohort_for_code(db, new) is None
+
+
+def test_registration_takes_a_long_passphrase_and_refuses_a_guessable_one_with_the_reason(world):
+    db = world.db
+    cohorts.set_registration(db, world.admin, world.cohort_y, open_=True, invite_code="yfall-2026", now=NOW)
+    with pytest.raises(RegistrationError, match="at least 12 characters; this one has 10"):
+        _register(db, "YFALL-2026", password="Short-1!ab")
+    with pytest.raises(RegistrationError, match="too easy to guess"):
+        _register(db, "YFALL-2026", password="newbiestudent")  # the person's own username and name
+    with pytest.raises(RegistrationError, match="at least 20 characters"):
+        _register(db, "YFALL-2026", password="quiet harbour lamps", min_length=20)
+    with db.cursor() as cur:
+        assert scalar(cur, "SELECT count(*) FROM users WHERE username = 'newbie'") == 0
+    phrase = "la lune se lève sur le vieux port de marseille ce soir, très lentement"
+    assert len(phrase) >= 64
+    _register(db, "yfall-2026", password=phrase)
+    assert check_password(phrase, stored_hash(db, "newbie"))

@@ -47,7 +47,7 @@ def test_signing_in_settings_and_reading_leave_last_activity_and_stalled_as_they
     moment = NOW - timedelta(hours=2)
     assert accounts.password_sign_in(db, username="bob", password=PASSWORD, address="10.0.0.1",
                                      now=moment) == bob.user_id
-    accounts.change_password(db, bob, PASSWORD, "New-pass-2!", rounds=4)
+    accounts.change_password(db, bob, PASSWORD, "New-pass-2-long!", rounds=4)
     notify.set_notification_settings(db, bob, {"comment": False}, now=moment)
     comment = comments.add_comment(db, world.counselor_x, bob.user_id, CommentCreate(
         subject_type="contact", subject_id=contact.id, body="Who else is at Bea's firm?"), now=moment)
