@@ -122,8 +122,9 @@ else:
             left.markdown(f"{badges} **{md_escape(person.name)}**"
                           + (f" · {md_escape(person.cohort_name)}" if cohort_id is None else "")
                           + f"  \n{md_escape(person.why)}")
-            if right.button("Open", key=f"{P}_needs_{person.student_id}", icon=":material/person_search:",
-                            width="stretch"):
+            # Named for whom it opens: six buttons all read "Open" said nothing to a screen reader.
+            if right.button(f"Open {md_escape(person.name)}", key=f"{P}_needs_{person.student_id}",
+                            icon=":material/person_search:", width="stretch"):
                 open_student(person.student_id)
         if len(waiting) > NEEDS_SHOWN:
             st.caption(f"And {len(waiting) - NEEDS_SHOWN} more: filter the table below by flag to see them all.")
@@ -272,7 +273,8 @@ if tab_students.open and institution:  # only the open tab runs: the others cost
                 left, right = st.columns([4, 1], vertical_alignment="center")
                 left.markdown(f"**{md_escape(person['first_name'])} {md_escape(person['last_name'])}** "
                               f"({md_escape(person['username'])}) · {md_escape(person['cohort'] or 'no cohort')}")
-                if right.button("Open", key=f"{P}_found_{person['id']}", icon=":material/person_search:"):
+                if right.button(f"Open {md_escape(person['first_name'])} {md_escape(person['last_name'])}",
+                                key=f"{P}_found_{person['id']}", icon=":material/person_search:"):
                     open_student(person["id"])
             if len(found) > FOUND_MAX:
                 st.caption(f"Showing the first {FOUND_MAX}: type more of the name to narrow.")

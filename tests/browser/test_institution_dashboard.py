@@ -30,7 +30,7 @@ def test_admin_opens_a_cohort_from_the_summary_and_finds_a_student(portal, page)
     page.keyboard.press("Enter")
     wait_idle(page)
     page.get_by_text("Lena Farouk").wait_for()
-    page.get_by_test_id("stTabs").get_by_role("button", name="Open", exact=True).click()
+    page.get_by_test_id("stTabs").get_by_role("button", name="Open Lena Farouk").click()
     wait_idle(page)
     page.get_by_role("heading", name="Lena Farouk").wait_for()
     assert "student=" in page.url
