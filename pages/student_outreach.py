@@ -67,7 +67,7 @@ def edit_draft(m: dict) -> None:
                                 disabled=m["channel"] != Channel.EMAIL.value)
         errors.slot("subject")
         body = st.text_area("Message", value=m["body"], height=220, key=f"{k}_body")
-        errors.slot("body")
+        errors.slot("body", "Message")
         clicked = st.form_submit_button("Save changes")
     message = st.empty()
     if clicked:
@@ -200,7 +200,7 @@ def new_draft() -> None:
     errors.slot("subject")
     body = st.text_area("Message", height=280, key=body_key,
                         help="Merge fields in braces are filled from the contact and you; edit freely.")
-    errors.slot("body")
+    errors.slot("body", "Message")
     checker(body, channel.value, subject if channel == Channel.EMAIL else "")
     message = st.empty()
     if st.button("Save draft", type="primary", key=f"student_outreach_save_{k}"):

@@ -139,19 +139,38 @@ def link(page: str, label: str, *, contact_id: int | None = None, icon: str | No
 
 
 class FieldErrors:
-    """Slots under form fields where a validation message appears next to its field."""
+    """Slots under form fields where a validation message appears next to its field, in the field's own words.
+
+    A message from core names a field by its internal name ("Body is required"); the slot knows the words the
+    person sees on the page ("Your thank-you"), and the message says those instead ("Your thank-you is
+    required"), so nobody has to guess which box "Body" is.
+    """
 
     def __init__(self) -> None:
         self._slots: dict[str, Any] = {}
+        self._labels: dict[str, str] = {}
 
-    def slot(self, field: str) -> None:
-        """Reserve the place for a field's message (call right after drawing the field)."""
+    def slot(self, field: str, label: str | None = None) -> None:
+        """Reserve the place for a field's message (call right after drawing the field); `label` is the field's
+        visible name, when it is not the internal one in plain words."""
         self._slots[field] = st.empty()
+        if label:
+            self._labels[field] = label
+
+    def reworded(self, field: str, message: str) -> str:
+        """The message with the field's internal name replaced by its visible label."""
+        root = field.split(".")[0]
+        label = self._labels.get(root)
+        internal = root.replace("_", " ").capitalize()
+        if label and message.startswith(internal) and message[len(internal):len(internal) + 1] in (" ", ":"):
+            return label + message[len(internal):]
+        return message
 
     def show(self, errors: dict[str, str]) -> None:
         """Put each message at its field; messages for fields without a slot go at the end."""
         for field, message in errors.items():
             root = field.split(".")[0]
+            message = self.reworded(field, message)
             if root in self._slots:
                 self._slots[root].error(message)
             else:
