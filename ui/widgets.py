@@ -98,3 +98,26 @@ def import_preview(plan, *, key: str, new_label: str, rejected_note: str) -> dic
     if counts["reject"]:
         st.caption(rejected_note)
     return counts
+
+
+# Axis words at the page's own text colour: Streamlit's chart theme greys them to 3.7:1 against white.
+CHART_INK = "#31333F"
+
+
+def readable(chart):
+    """An Altair chart with its axis labels and titles at the page's text colour (4.5:1 or better)."""
+    return chart.configure_axis(labelColor=CHART_INK, titleColor=CHART_INK).configure_legend(
+        labelColor=CHART_INK, titleColor=CHART_INK)
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """'1 contact', '3 contacts'."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def chart_in_words(summary: str, table, *, title: str, key: str) -> None:
+    """A chart's text alternative, under it: one sentence saying what it shows (markdown, names escaped by the
+    caller), and the figures it draws as a table, opened by "<title> as a table"."""
+    st.markdown(summary)
+    with st.expander(f"{title} as a table", key=f"{key}_as_table"):
+        st.dataframe(table, hide_index=True, width="stretch")
