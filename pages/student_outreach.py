@@ -35,14 +35,17 @@ def checker(body: str, channel: str, subject: str = "") -> None:
     met = sum(f.ok for f in report.findings)
     st.markdown(f"**Draft checker:** {met} of {len(report.findings)} pieces of advice met")
     for f in report.findings:
-        icon = ":material/check_circle:" if f.ok else ":material/cancel:"
-        colour = "green" if f.ok else "red"
+        # In words beside the colour and icon: the icon alone is read out as its name ("check_circle").
+        mark = ":green[:material/check_circle: Met:]" if f.ok else ":red[:material/cancel: Not met:]"
         # The explanation can quote the draft, so it is escaped like any user text.
-        st.markdown(f":{colour}[{icon}] **{md_escape(f.label)}.** {md_escape(f.explanation)}")
+        st.markdown(f"{mark} **{md_escape(f.label)}.** {md_escape(f.explanation)}")
     if report.spans:
+        segments = highlight_segments(body, report.spans)
+        flagged = list(dict.fromkeys(" ".join(piece.split()) for piece, marked in segments if marked and piece.strip()))
         with st.container(border=True):
-            st.caption("Words to look at, highlighted in your draft:")
-            st.markdown(highlighted(body, highlight_segments(body, report.spans)))
+            st.markdown("Words to look at, in bold on a red background in your draft: "
+                        + ", ".join(f"\u201c{md_escape(w)}\u201d" for w in flagged) + ".")
+            st.markdown(highlighted(body, segments))
 
 
 # ---------------------------------------------------------------- what is due (the rule lives in core.rules.timing)

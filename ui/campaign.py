@@ -178,7 +178,8 @@ class FieldErrors:
 
 
 def highlighted(text: str, segments: list[tuple[str, bool]]) -> str:
-    """Markdown of the text with flagged pieces on a red background; every piece is escaped first."""
+    """Markdown of the text with flagged pieces in bold on a red background (bold: the colour is not the only
+    mark); every piece is escaped first."""
     out = []
     for piece, flagged in segments:
         if not flagged:
@@ -186,7 +187,7 @@ def highlighted(text: str, segments: list[tuple[str, bool]]) -> str:
             continue
         # A highlight cannot span lines in markdown, so each line of a flagged piece is wrapped alone.
         parts = piece.split("\n")
-        out.append("  \n".join(f":red-background[{md_escape(p)}]" if p.strip() else "" for p in parts))
+        out.append("  \n".join(f":red-background[**{md_escape(p)}**]" if p.strip() else "" for p in parts))
     return "".join(out)
 
 
