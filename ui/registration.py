@@ -72,13 +72,14 @@ def registration_section(db: Database, settings: Settings) -> None:
         with st.form(f"{P}_form", enter_to_submit=False):
             st.markdown("**Create your student account**")
             first, last = st.columns(2)
-            first_name = first.text_input("First name", key=f"{P}_first_name", max_chars=100)
-            last_name = last.text_input("Last name", key=f"{P}_last_name", max_chars=100)
-            email = st.text_input("Email", key=f"{P}_email", max_chars=254)
-            username = st.text_input("Username", key=f"{P}_username", max_chars=20,
+            first_name = first.text_input("First name", key=f"{P}_first_name", max_chars=100, autocomplete="given-name")
+            last_name = last.text_input("Last name", key=f"{P}_last_name", max_chars=100, autocomplete="family-name")
+            email = st.text_input("Email", key=f"{P}_email", max_chars=254, autocomplete="email")
+            username = st.text_input("Username", key=f"{P}_username", max_chars=20, autocomplete="username",
                                      help="Up to 20 letters, digits, dashes or underscores.")
-            password = st.text_input("Password", type="password", key=f"{P}_password", help=accounts.PASSWORD_RULE)
-            repeat = st.text_input("Repeat password", type="password", key=f"{P}_repeat")
+            password = st.text_input("Password", type="password", key=f"{P}_password", help=accounts.PASSWORD_RULE,
+                                     autocomplete="new-password")
+            repeat = st.text_input("Repeat password", type="password", key=f"{P}_repeat", autocomplete="new-password")
             if check == WORDS:
                 question = _word_question()
                 typed = st.text_input(f"{question.question} Answer in digits or words.", key=f"{P}_answer",

@@ -108,6 +108,12 @@ def test_a_person_who_cannot_see_the_picture_registers_by_a_question_in_words(po
     at = AppTest.from_function(_section, default_timeout=60).run()
     at.text_input(key="registration_code").input("JOIN-2026").run()
     assert at.image, "the picture is the first offer"
+    # Each field says what it is for, so browsers and assistive tools can fill it in (WCAG 1.3.5).
+    purposes = {t.label: t.proto.autocomplete for t in at.text_input}
+    assert {k: purposes[k] for k in ("First name", "Last name", "Email", "Username", "Password",
+                                     "Repeat password")} == {
+        "First name": "given-name", "Last name": "family-name", "Email": "email", "Username": "username",
+        "Password": "new-password", "Repeat password": "new-password"}
     at.radio(key="registration_check").set_value("Answer a question in words (no picture)").run()
     assert not at.image, "no picture to read"
     fields = {t.label: t for t in at.text_input}
