@@ -17,7 +17,7 @@ from ui import forms
 from ui.campaign import FieldErrors, link, picked_contact_or_stop
 from ui.comments import comment_thread
 from ui.guard import require
-from ui.widgets import md_escape
+from ui.widgets import md_escape, short
 
 db, actor = require(Role.STUDENT)
 
@@ -32,11 +32,6 @@ REMOVED = "student_research_removed"
 st.title("Research")
 contact = picked_contact_or_stop(db, actor, key="student_research_contact")
 cid = contact["id"]
-
-
-def short(text: str, limit: int = 60) -> str:
-    """A question short enough to name a button: whole, or its first words and an ellipsis."""
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
 
 
 def next_round(name: str) -> int:

@@ -60,6 +60,11 @@ def md_escape(text: str | None) -> str:
     return "".join(out).replace("\n", "  \n")
 
 
+def short(text: str, limit: int = 60) -> str:
+    """Text short enough to name a button: whole, or its first words and an ellipsis."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
+
+
 def local(value: datetime) -> datetime:
     """A stored (naive UTC) time in the portal's time zone."""
     return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(get_settings().timezone))
