@@ -441,7 +441,8 @@ if tab_comments.open:
                            f", {when(c['created_at'])}"
                            + (f" · edited {when(c['edited_at'])}" if c["edited_at"] else ""))
                 st.text(c["body"])
-                if st.button("Open student", key=f"{P}_comment_open_{c['id']}", type="tertiary"):
+                if st.button(f"Open {md_escape(c['student_name'])}", key=f"{P}_comment_open_{c['id']}",
+                             type="tertiary"):
                     open_student(c["student_id"])
 
 # ---------------------------------------------------------------- exports

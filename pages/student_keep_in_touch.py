@@ -107,7 +107,8 @@ with log_tab:
             edit_name = f"student_keep_in_touch_edit_{f['id']}"
             opened = forms.opened_version(edit_name, f["version"])
             ek = f"{edit_name}_{forms.round_of(edit_name)}"
-            with st.expander("Edit", icon=":material/edit:"):
+            # Named for the note it edits: a column of "Edit" said nothing read aloud.
+            with st.expander(f"Edit the note to {md_escape(f['contact_name'])}, {state}", icon=":material/edit:"):
                 with st.form(f"{ek}_form", border=False):
                     kinds = [x for x in FollowUpKind]
                     new_kind = st.selectbox("Kind", kinds, index=kinds.index(FollowUpKind(f["kind"])), key=f"{ek}_kind",

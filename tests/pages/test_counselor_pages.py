@@ -149,6 +149,9 @@ def test_dashboard_tabs_render(portal_env, tab):
         assert "Cohort funnel" in [s.value for s in at.subheader]
     if tab == "Recent comments":
         assert "Send the thank-you today, while it is fresh." in texts
+        # Each comment's button names the student it opens.
+        opens = [b.label for b in at.button if b.key.startswith("counselor_home_comment_open_")]
+        assert opens and all(label.startswith("Open ") and label != "Open student" for label in opens)
     if tab == "Export CSV":
         assert "Include free-text notes" not in texts  # a counselor cannot export notes
         assert _download_links(at) == 3
