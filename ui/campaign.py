@@ -16,6 +16,7 @@ from core.campaign.contacts import list_contacts
 from core.errors import NotFound, check_id
 from core.models import STAGE_LABELS, Actor, Stage
 from core.store.db import Database
+from ui.forms import in_visible_words
 from ui.widgets import md_escape, stage_badge
 
 CONTACT_PARAM = "contact"
@@ -159,12 +160,7 @@ class FieldErrors:
 
     def reworded(self, field: str, message: str) -> str:
         """The message with the field's internal name replaced by its visible label."""
-        root = field.split(".")[0]
-        label = self._labels.get(root)
-        internal = root.replace("_", " ").capitalize()
-        if label and message.startswith(internal) and message[len(internal):len(internal) + 1] in (" ", ":"):
-            return label + message[len(internal):]
-        return message
+        return in_visible_words(field, message, self._labels.get(field.split(".")[0]))
 
     def show(self, errors: dict[str, str]) -> None:
         """Put each message at its field; messages for fields without a slot go at the end."""

@@ -118,3 +118,12 @@ def test_each_question_control_names_the_question_it_acts_on(portal_env):
     at.button(key=f"student_research_down_{first['id']}").click().run()
     after = _with_db(portal_env, lambda db: research.list_planned_questions(db, actor, cid))
     assert [q["id"] for q in after][:2] == [second["id"], first["id"]]
+
+
+def test_an_empty_own_question_is_refused_in_the_words_of_its_box(portal_env):
+    at = _page(portal_env, "student_research", "student07")
+    cid = at.selectbox(key="student_research_contact").value
+    at.button(key=f"FormSubmitter:student_research_own_{cid}_0-Add my question").click().run()
+    assert not at.exception
+    # Named as the page shows the box, not the stored field ("Text needs at least 3 characters").
+    assert [e.value for e in at.error] == ["Your own question needs at least 3 characters"]
