@@ -66,6 +66,9 @@ def main() -> None:
             # Just chose a password after a one-time one: start at home, not on the Account page.
             st.switch_page(next(iter(sections.values()))[0])  # each role lists its home page first
         bell(db, actor)  # at the top of the page: seen without opening the sidebar (closed on a phone)
+    # Each page's own name in the browser's tab and history, first: the portal's name alone said nothing of where
+    # one was. (This later call overrides the portal-wide title given at the top.)
+    st.set_page_config(page_title=f"{page.title} · Informational Interview Portal")
     page.run()
 
 

@@ -27,7 +27,7 @@ from core.oversight.export import cell, file_name
 from ui import forms
 from ui.counselor import ask_for_cohort, cohort_picker, comparison_download, export_buttons, open_student
 from ui.guard import require
-from ui.widgets import md_escape, when
+from ui.widgets import chart_in_words, counted, md_escape, readable, when
 
 db, actor = require(Role.COUNSELOR, Role.ADMIN)
 P = "counselor_home"
@@ -122,8 +122,9 @@ else:
             left.markdown(f"{badges} **{md_escape(person.name)}**"
                           + (f" · {md_escape(person.cohort_name)}" if cohort_id is None else "")
                           + f"  \n{md_escape(person.why)}")
-            if right.button("Open", key=f"{P}_needs_{person.student_id}", icon=":material/person_search:",
-                            width="stretch"):
+            # Named for whom it opens: six buttons all read "Open" said nothing to a screen reader.
+            if right.button(f"Open {md_escape(person.name)}", key=f"{P}_needs_{person.student_id}",
+                            icon=":material/person_search:", width="stretch"):
                 open_student(person.student_id)
         if len(waiting) > NEEDS_SHOWN:
             st.caption(f"And {len(waiting) - NEEDS_SHOWN} more: filter the table below by flag to see them all.")
@@ -271,7 +272,8 @@ if tab_students.open and institution:  # only the open tab runs: the others cost
                 left, right = st.columns([4, 1], vertical_alignment="center")
                 left.markdown(f"**{md_escape(person['first_name'])} {md_escape(person['last_name'])}** "
                               f"({md_escape(person['username'])}) · {md_escape(person['cohort'] or 'no cohort')}")
-                if right.button("Open", key=f"{P}_found_{person['id']}", icon=":material/person_search:"):
+                if right.button(f"Open {md_escape(person['first_name'])} {md_escape(person['last_name'])}",
+                                key=f"{P}_found_{person['id']}", icon=":material/person_search:"):
                     open_student(person["id"])
             if len(found) > FOUND_MAX:
                 st.caption(f"Showing the first {FOUND_MAX}: type more of the name to narrow.")
@@ -354,10 +356,21 @@ def _heatmap() -> None:
             text=alt.condition("datum.contacts > 0", alt.Text("contacts:Q"), alt.value("")),
             color=alt.condition("datum.contacts > 3", alt.value("white"), alt.value("black")))
     ).properties(height=max(120, 28 * heat["student_id"].nunique()))
-    chart_event = st.altair_chart(heatmap, width="stretch", on_select="rerun", key=f"{P}_heatmap")
+    chart_event = st.altair_chart(readable(heatmap), width="stretch", on_select="rerun", key=f"{P}_heatmap")
     picked_points = (chart_event.selection or {}).get("student") or []
     if picked_points and picked_points[0].get("student_id") is not None:
         open_student(int(picked_points[0]["student_id"]))
+    table = heat.pivot_table(index=["student_id", "name"], columns="label", values="contacts", sort=False,
+                             aggfunc="sum").reset_index(level="student_id", drop=True).reset_index()
+    stages = list(dict.fromkeys(heat.sort_values("stage_order", kind="stable")["label"]))
+    table = table[["name", *stages]].rename(columns={"name": "Student"})
+    totals = table[stages].sum(axis=1)
+    if len(table):
+        busiest = int(totals.idxmax())
+        none = int((totals == 0).sum())
+        words = (f"{counted(len(table), 'student')}: {md_escape(table['Student'][busiest])} has the most active "
+                 f"contacts ({int(totals[busiest])}); {counted(none, 'student')} with none yet.")
+        chart_in_words(words, table, title="Each student's contacts by stage", key=f"{P}_heatmap_words")
 
 
 if tab_charts.open:
@@ -365,16 +378,21 @@ if tab_charts.open:
         funnel = pd.DataFrame(cohort_funnel(db, actor, cohort_id=cohort_id))
         st.subheader("Cohort funnel")
         st.caption("How many active contacts have reached each stage.")
-        st.altair_chart(
+        st.altair_chart(readable(
             alt.Chart(funnel).mark_bar().encode(
                 y=alt.Y("label:N", sort=alt.SortField("order"), title=None),
                 x=alt.X("contacts:Q", title="Contacts", axis=alt.Axis(tickMinStep=1)),
                 tooltip=[alt.Tooltip("label:N", title="Stage"), alt.Tooltip("contacts:Q", title="Contacts")],
             ).properties(height=240)
             + alt.Chart(funnel).mark_text(align="left", dx=4).encode(
-                y=alt.Y("label:N", sort=alt.SortField("order")), x="contacts:Q", text="contacts:Q"),
+                y=alt.Y("label:N", sort=alt.SortField("order")), x="contacts:Q", text="contacts:Q")),
             width="stretch",
         )
+        funnel_table = funnel.sort_values("order", kind="stable")[["label", "contacts"]]
+        chart_in_words("Active contacts that have reached each stage: " + ", ".join(
+            f"{label} {n}" for label, n in zip(funnel_table["label"], funnel_table["contacts"], strict=True)) + ".",
+            funnel_table.rename(columns={"label": "Stage", "contacts": "Contacts"}),
+            title="Cohort funnel", key=f"{P}_funnel_words")
         _heatmap()
 
         st.subheader("Activity over time")
@@ -387,16 +405,25 @@ if tab_charts.open:
         tooltip = [alt.Tooltip("label:O", title="Week of"), alt.Tooltip("events:Q", title="Actions"),
                    alt.Tooltip("active_students:Q", title="Active students"),
                    alt.Tooltip("comments:Q", title="Counselor comments")]
-        st.altair_chart(
+        st.altair_chart(readable(
             alt.layer(
                 alt.Chart(activity).mark_bar(opacity=0.7).encode(x=x, y=alt.Y("events:Q", title="Actions"),
                                                                  tooltip=tooltip),
                 alt.Chart(activity).mark_line(point=True, color="#d62728").encode(
                     x=x, y=alt.Y("active_students:Q", title="Active students", axis=alt.Axis(titleColor="#d62728")),
                     tooltip=tooltip),
-            ).resolve_scale(y="independent").properties(height=240),
+            ).resolve_scale(y="independent").properties(height=240)),
             width="stretch",
         )
+        if len(activity):
+            top = activity.sort_values(["events", "week"], ascending=[False, False], kind="stable").iloc[0]
+            words = (f"Over the last {counted(len(activity), 'week')} the students took "
+                     f"{counted(int(activity['events'].sum()), 'action')}; the busiest week began {top['label']}, "
+                     f"with {counted(int(top['events']), 'action')} "
+                     f"by {counted(int(top['active_students']), 'student')}.")
+            chart_in_words(words, activity[["label", "events", "active_students", "comments"]].rename(columns={
+                "label": "Week starting", "events": "Actions", "active_students": "Active students",
+                "comments": "Counselor comments"}), title="Activity over time", key=f"{P}_activity_words")
 
 # ---------------------------------------------------------------- recent comments
 if tab_comments.open:
@@ -413,7 +440,8 @@ if tab_comments.open:
                            f", {when(c['created_at'])}"
                            + (f" · edited {when(c['edited_at'])}" if c["edited_at"] else ""))
                 st.text(c["body"])
-                if st.button("Open student", key=f"{P}_comment_open_{c['id']}", type="tertiary"):
+                if st.button(f"Open {md_escape(c['student_name'])}", key=f"{P}_comment_open_{c['id']}",
+                             type="tertiary"):
                     open_student(c["student_id"])
 
 # ---------------------------------------------------------------- exports

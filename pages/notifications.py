@@ -7,7 +7,7 @@ from core.models import Role
 from ui import forms
 from ui.guard import require
 from ui.notifications import open_notification
-from ui.widgets import md_escape, when
+from ui.widgets import md_escape, short, when
 
 db, actor = require(Role.STUDENT, Role.COUNSELOR, Role.ADMIN)
 P = "notifications"
@@ -62,10 +62,12 @@ for n in shown:
                 st.text(n.body)
             due = f" · due {when(n.due_at)}" if n.due_at else ""
             st.caption(f"{kind.label if kind else n.kind} · {when(n.created_at)}{due}")
-        if open_col.button("Open", key=f"{P}_open_{n.id}", icon=":material/open_in_new:"):
+        # Named for the notification they act on: a list of "Open" and "Mark read" said nothing read aloud.
+        said = f"\u201c{md_escape(short(n.title))}\u201d"
+        if open_col.button(f"Open {said}", key=f"{P}_open_{n.id}", icon=":material/open_in_new:"):
             if not open_notification(db, actor, n):
                 st.warning("This notification has no page to open any more; it is marked read.")
-        if n.unread and read_col.button("Mark read", key=f"{P}_read_{n.id}", icon=":material/done:"):
+        if n.unread and read_col.button(f"Mark {said} read", key=f"{P}_read_{n.id}", icon=":material/done:"):
             if forms.submit(lambda: mark_read(db, actor, n.id)).ok:
                 st.rerun()
 

@@ -10,7 +10,7 @@ from core.network import narrowing, volunteers
 from ui import forms
 from ui.campaign import link
 from ui.guard import require
-from ui.widgets import md_escape, when
+from ui.widgets import chart_in_words, counted, md_escape, readable, when
 
 db, actor = require(Role.STUDENT)
 
@@ -33,11 +33,16 @@ rated = [s for s in summaries if s.ratings]
 if rated:
     chart = pd.DataFrame({"Occupation": [s.name for s in rated], "Average fit": [s.average_fit for s in rated],
                           "Rated conversations": [len(s.ratings) for s in rated]})
-    st.altair_chart(alt.Chart(chart).mark_bar().encode(
+    st.altair_chart(readable(alt.Chart(chart).mark_bar().encode(
         x=alt.X("Average fit:Q", scale=alt.Scale(domain=[0, 5]), title="Average fit (1 to 5)"),
         y=alt.Y("Occupation:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
         tooltip=["Occupation", "Average fit", "Rated conversations"],
-    ).properties(height=50 + 36 * len(rated)), width="stretch")
+    ).properties(height=50 + 36 * len(rated))), width="stretch")
+    ranked = chart.sort_values("Average fit", ascending=False, kind="stable")
+    fits = [f"{md_escape(r['Occupation'])} {r['Average fit']:.1f} of 5 "
+            f"({counted(int(r['Rated conversations']), 'conversation')})" for r in ranked.to_dict("records")]
+    chart_in_words(f"Average fit from your reflections, highest first: {'; '.join(fits)}.", ranked,
+                   title="Average fit", key="student_direction_fit")
 
 for s in summaries:
     label, color = BADGES[s.suggestion]

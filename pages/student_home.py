@@ -12,7 +12,7 @@ from core.oversight.progress import goal_progress
 from ui.campaign import link
 from ui.comments import comment_thread
 from ui.guard import require
-from ui.widgets import md_escape, when
+from ui.widgets import chart_in_words, counted, md_escape, readable, when
 
 db, actor = require(Role.STUDENT)
 
@@ -91,14 +91,18 @@ with right:
         st.subheader("Where your contacts stand")
         chart_data = pd.DataFrame({"stage": [STAGE_LABELS[Stage(s)] for s in counts], "contacts": list(counts.values()),
                                    "order": range(len(counts))})
-        st.altair_chart(
+        st.altair_chart(readable(
             alt.Chart(chart_data).mark_bar().encode(
                 y=alt.Y("stage:N", sort=alt.SortField("order"), title=None),
                 x=alt.X("contacts:Q", title="Contacts", axis=alt.Axis(tickMinStep=1)),
                 tooltip=["stage", "contacts"],
-            ).properties(height=220),
+            ).properties(height=220)),
             width="stretch",
         )
+        held = [f"{n} at {stage}" for stage, n in zip(chart_data["stage"], chart_data["contacts"], strict=True) if n]
+        chart_in_words(f"Your {counted(int(chart_data['contacts'].sum()), 'contact')} by stage: {', '.join(held)}.",
+                       chart_data[["stage", "contacts"]].rename(columns={"stage": "Stage", "contacts": "Contacts"}),
+                       title="Where your contacts stand", key="student_home_stages")
 
 comment_thread(db, actor, actor.user_id, "student", actor.user_id, key="student_home",
                title="Comments on your campaign")

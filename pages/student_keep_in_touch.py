@@ -58,12 +58,12 @@ with log_tab:
         text = (merge_fields.fill(template["body"], merge_fields.values_for(db, actor, contact["id"]))
                 if template else "")
         body = st.text_area("Message", value=text, height=160, key=f"student_keep_in_touch_body_{k}")
-        errors.slot("body")
+        errors.slot("body", "Message")
         when_choice = st.radio("When", [SENT, "Plan it for a date"], horizontal=True, key=f"{k}_when")
         # Sent earlier (logged a day late, say): the day and time it went out.
         add_sent_at = sent_on(f"{k}_sent")
         due = st.date_input("Planned date", value=local(utcnow()).date() + timedelta(days=30), key=f"{k}_due")
-        errors.slot("due_on")
+        errors.slot("due_on", "Planned date")
         add_clicked = st.form_submit_button("Save", type="primary")
     add_message = st.empty()
     default_due = local(utcnow()).date() + timedelta(days=30)
@@ -107,7 +107,8 @@ with log_tab:
             edit_name = f"student_keep_in_touch_edit_{f['id']}"
             opened = forms.opened_version(edit_name, f["version"])
             ek = f"{edit_name}_{forms.round_of(edit_name)}"
-            with st.expander("Edit", icon=":material/edit:"):
+            # Named for the note it edits: a column of "Edit" said nothing read aloud.
+            with st.expander(f"Edit the note to {md_escape(f['contact_name'])}, {state}", icon=":material/edit:"):
                 with st.form(f"{ek}_form", border=False):
                     kinds = [x for x in FollowUpKind]
                     new_kind = st.selectbox("Kind", kinds, index=kinds.index(FollowUpKind(f["kind"])), key=f"{ek}_kind",
@@ -155,13 +156,13 @@ with landed_tab:
         errors.slot("title")
         description = st.text_area("What happened", value=o["description"] if o else "", key=f"{k}_description",
                                    height=80)
-        errors.slot("description")
+        errors.slot("description", "What happened")
         helped_before = list(o["helped_contact_ids"] or []) if o else []
         # Everyone on the list, and whoever helped (an archived person stays named until taken off).
         options = list(by_id) + [i for i in helped_before if i not in by_id and i in everyone]
         helped = st.multiselect("Contacts who helped", options, default=[i for i in helped_before if i in options],
                                 key=f"{k}_helped", format_func=lambda i: contact_label(everyone[i]))
-        errors.slot("helped_contact_ids")
+        errors.slot("helped_contact_ids", "Contacts who helped")
         return errors, dict(kind=kind, organization=organization, title=title, description=description,
                             decided_on=decided, helped_contact_ids=helped)
 

@@ -143,7 +143,7 @@ def log_form(m: dict) -> None:
         for field in ("insights", "skill_words", "advice", "resources", "resume_feedback"):
             widget = st.text_input if field in ("skill_words", "resources") else st.text_area
             values[field] = widget(LOG_LABELS[field], value=m[field], key=f"{k}_{field}")
-            errors.slot(field)
+            errors.slot(field, LOG_LABELS[field])
         referrals = []
         if first_time:
             st.markdown("**Referrals**: people they suggested you talk to next")
@@ -270,10 +270,10 @@ def time_and_place_fields(k: str, errors: FieldErrors, *, day, at, zone: str, mo
     modes = list(MeetingMode)
     mode = d.selectbox("Mode", modes, index=modes.index(mode), key=f"{k}_mode", format_func=lambda x: MODE_WORDS[x])
     duration = e.number_input("Minutes", min_value=5, max_value=240, value=duration, step=5, key=f"{k}_duration")
-    errors.slot("duration_minutes")
+    errors.slot("duration_minutes", "Minutes")
     location = st.text_input("Place or link", value=location, key=f"{k}_location", max_chars=200,
                              placeholder=placeholder)
-    errors.slot("location")
+    errors.slot("location", "Place or link")
     return day, at, zone, mode, duration, location
 
 

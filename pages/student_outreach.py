@@ -35,14 +35,17 @@ def checker(body: str, channel: str, subject: str = "") -> None:
     met = sum(f.ok for f in report.findings)
     st.markdown(f"**Draft checker:** {met} of {len(report.findings)} pieces of advice met")
     for f in report.findings:
-        icon = ":material/check_circle:" if f.ok else ":material/cancel:"
-        colour = "green" if f.ok else "red"
+        # In words beside the colour and icon: the icon alone is read out as its name ("check_circle").
+        mark = ":green[:material/check_circle: Met:]" if f.ok else ":red[:material/cancel: Not met:]"
         # The explanation can quote the draft, so it is escaped like any user text.
-        st.markdown(f":{colour}[{icon}] **{md_escape(f.label)}.** {md_escape(f.explanation)}")
+        st.markdown(f"{mark} **{md_escape(f.label)}.** {md_escape(f.explanation)}")
     if report.spans:
+        segments = highlight_segments(body, report.spans)
+        flagged = list(dict.fromkeys(" ".join(piece.split()) for piece, marked in segments if marked and piece.strip()))
         with st.container(border=True):
-            st.caption("Words to look at, highlighted in your draft:")
-            st.markdown(highlighted(body, highlight_segments(body, report.spans)))
+            st.markdown("Words to look at, in bold on a red background in your draft: "
+                        + ", ".join(f"\u201c{md_escape(w)}\u201d" for w in flagged) + ".")
+            st.markdown(highlighted(body, segments))
 
 
 # ---------------------------------------------------------------- what is due (the rule lives in core.rules.timing)
@@ -67,7 +70,7 @@ def edit_draft(m: dict) -> None:
                                 disabled=m["channel"] != Channel.EMAIL.value)
         errors.slot("subject")
         body = st.text_area("Message", value=m["body"], height=220, key=f"{k}_body")
-        errors.slot("body")
+        errors.slot("body", "Message")
         clicked = st.form_submit_button("Save changes")
     message = st.empty()
     if clicked:
@@ -200,7 +203,7 @@ def new_draft() -> None:
     errors.slot("subject")
     body = st.text_area("Message", height=280, key=body_key,
                         help="Merge fields in braces are filled from the contact and you; edit freely.")
-    errors.slot("body")
+    errors.slot("body", "Message")
     checker(body, channel.value, subject if channel == Channel.EMAIL else "")
     message = st.empty()
     if st.button("Save draft", type="primary", key=f"student_outreach_save_{k}"):

@@ -28,4 +28,7 @@ starts = [n for n in chains["nodes"] if n["referred_by_contact_id"] is None or n
 st.markdown(f"**{len(chains['edges'])} referral(s)** from **{len(starts)}** starting contact(s).")
 with st.expander("As a list"):
     for e in chains["edges"]:
-        st.markdown(f"{md_escape(names[e['from_id']])} → {md_escape(names[e['to_id']])}")
+        # The dashed arrow in words: the list says what the picture draws.
+        referrer = md_escape(names[e["from_id"]])
+        not_by_name = "" if e["may_use_referrer_name"] else f" (you may not use {referrer}'s name)"
+        st.markdown(f"{referrer} → {md_escape(names[e['to_id']])}{not_by_name}")

@@ -50,7 +50,7 @@ with st.form(f"student_reflection_form_{meeting_id}"):
     for field, fallback in FIELDS:
         answers[field] = st.text_area(prompts.get(field, fallback), value=saved.get(field, ""), height=90,
                                       key=f"student_reflection_{field}_{meeting_id}")
-        errors.slot(field)
+        errors.slot(field, prompts.get(field, fallback))
     fit = st.select_slider("How well does this path fit you?", options=list(FIT_WORDS),
                            value=saved.get("fit_rating") or 3, format_func=lambda v: FIT_WORDS[v],
                            key=f"student_reflection_fit_{meeting_id}")

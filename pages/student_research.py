@@ -17,6 +17,7 @@ from ui import forms
 from ui.campaign import FieldErrors, link, picked_contact_or_stop
 from ui.comments import comment_thread
 from ui.guard import require
+from ui.widgets import md_escape, short
 
 db, actor = require(Role.STUDENT)
 
@@ -87,38 +88,41 @@ with questions_col:
         st.caption("No questions yet. A 20–30 minute meeting fits five to eight.")
     ids = [q["id"] for q in planned]
     for i, q in enumerate(planned):
-        text_col, up, down, edit, drop = st.columns([8, 1, 1, 1, 1], vertical_alignment="center")
+        # Each control names the question it acts on ("Move “What is a typical day?” up"): read aloud
+        # or seen on its own, it says what it does. They sit in one box per question, opened by name.
+        said = f"\u201c{md_escape(short(q['text']))}\u201d"
+        text_col, change_col = st.columns([4, 1], vertical_alignment="center")
         text_col.text(f"{i + 1}. {q['text']}")
-        if up.button("", key=f"student_research_up_{q['id']}", icon=":material/arrow_upward:", disabled=i == 0,
-                     help="Ask earlier"):
-            ids[i - 1], ids[i] = ids[i], ids[i - 1]
-            if forms.submit(lambda: research.reorder_planned_questions(db, actor, cid, ids)).ok:
-                st.rerun()
-        if down.button("", key=f"student_research_down_{q['id']}", icon=":material/arrow_downward:",
-                       disabled=i == len(planned) - 1, help="Ask later"):
-            ids[i + 1], ids[i] = ids[i], ids[i + 1]
-            if forms.submit(lambda: research.reorder_planned_questions(db, actor, cid, ids)).ok:
-                st.rerun()
-        question_name = f"student_research_question_{q['id']}"
-        question_version = forms.opened_version(question_name, q["version"])
-        question_text = st.session_state.setdefault(f"{question_name}_original", q["text"])
-        with edit.popover("", icon=":material/edit:", help="Change the wording"):
+        with change_col.popover(f"Change question {i + 1}", width="stretch"):
+            if i > 0 and st.button(f"Move {said} up", key=f"student_research_up_{q['id']}", width="stretch"):
+                ids[i - 1], ids[i] = ids[i], ids[i - 1]
+                if forms.submit(lambda: research.reorder_planned_questions(db, actor, cid, ids)).ok:
+                    st.rerun()
+            if i < len(planned) - 1 and st.button(f"Move {said} down", key=f"student_research_down_{q['id']}",
+                                                  width="stretch"):
+                ids[i + 1], ids[i] = ids[i], ids[i + 1]
+                if forms.submit(lambda: research.reorder_planned_questions(db, actor, cid, ids)).ok:
+                    st.rerun()
+            question_name = f"student_research_question_{q['id']}"
+            question_version = forms.opened_version(question_name, q["version"])
+            question_text = st.session_state.setdefault(f"{question_name}_original", q["text"])
             with st.form(f"{question_name}_form", border=False):
-                wording = st.text_area("Question", value=question_text, key=f"{question_name}_text", max_chars=500)
-                edit_clicked = st.form_submit_button("Save wording")
+                wording = st.text_area(f"Wording of question {i + 1}", value=question_text,
+                                       key=f"{question_name}_text", max_chars=500)
+                edit_clicked = st.form_submit_button(f"Save the wording of question {i + 1}")
             edit_message = st.empty()
             if edit_clicked:
                 done = forms.submit(lambda: research.edit_planned_question(
                     db, actor, q["id"], PlannedQuestionCreate(text=wording), expected_version=question_version),
-                    name=question_name, where=edit_message, labels={"text": "Question"})
+                    name=question_name, where=edit_message, labels={"text": f"Wording of question {i + 1}"})
                 if done.ok:
                     st.session_state.pop(f"{question_name}_original", None)
                     st.rerun()
-        if drop.button("", key=f"student_research_drop_{q['id']}", icon=":material/delete:", help="Remove"):
-            result = forms.submit(lambda: research.remove_planned_question(db, actor, q["id"]))
-            if result.ok:
-                st.session_state[REMOVED] = result.value
-                st.rerun()
+            if st.button(f"Remove {said}", key=f"student_research_drop_{q['id']}", width="stretch"):
+                result = forms.submit(lambda: research.remove_planned_question(db, actor, q["id"]))
+                if result.ok:
+                    st.session_state[REMOVED] = result.value
+                    st.rerun()
 
     st.markdown("**From the question bank**")
     bank = list_items(db, actor, "question")

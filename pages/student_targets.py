@@ -84,7 +84,7 @@ def contact_fields(prefix: str, existing: dict | None = None) -> tuple[dict, Fie
                                      max_chars=200)
         errors.slot("organization")
         field = st.text_input("Field / occupation", value=e.get("field", ""), key=f"{prefix}_field", max_chars=200)
-        errors.slot("field")
+        errors.slot("field", "Field / occupation")
         email = st.text_input("Email", value=e.get("email") or "", key=f"{prefix}_email")
         errors.slot("email")
         linkedin = st.text_input("LinkedIn address", value=e.get("linkedin_url") or "", key=f"{prefix}_linkedin")

@@ -33,7 +33,8 @@ cid = contact["id"]
 templates = {t["category"]: t for t in list_items(db, actor, "template")}
 
 
-def draft_box(kind: str, meeting_id: int | None, template_key: str, label: str, *, to: str | None = None) -> None:
+def draft_box(kind: str, meeting_id: int | None, template_key: str, label: str, *, said: str,
+              to: str | None = None) -> None:
     """The one thank-you of a meeting and kind: its saved draft (else the template) edited in place,
     opened in the student's mail program (to the address `to`, when known), saved as a draft or saved
     and marked sent as written, in one step."""
@@ -50,7 +51,7 @@ def draft_box(kind: str, meeting_id: int | None, template_key: str, label: str, 
         text = merge_fields.fill(template["body"], values) if template else ""
     errors = FieldErrors()
     body = st.text_area(label, value=text, height=220, key=f"{name}_body")
-    errors.slot("body")
+    errors.slot("body", said)
     missing = merge_fields.unfilled(body)
     if missing:
         st.caption("Still to fill in: " + ", ".join("{" + m + "}" for m in missing))
@@ -97,7 +98,7 @@ for s in status:
         st.warning(f"Due by {when(s['due_at'])}: {s['hours_left']} hours left.", icon=":material/schedule:")
     if s["sent_at"] is None:
         draft_box("interview", s["meeting_id"], "thank_you", "Your thank-you (specifics come from your meeting log)",
-                  to=contact["email"])
+                  said="Your thank-you", to=contact["email"])
 
 for t in [t for t in current if t["sent_at"] is not None]:
     with st.expander(f"Sent {when(t['sent_at'])}" + (" · to the referrer" if t["kind"] == "referrer" else "")):
@@ -114,7 +115,7 @@ if referrer is not None and status:
         st.markdown(f"**{md_escape(name)}** pointed you to this person: thank whoever referred you as well, "
                     "and say how the conversation went.")
         draft_box("referrer", status[-1]["meeting_id"], "referrer_thank_you", f"Thank-you to {md_escape(name)}",
-                  to=referrer["email"])
+                  said=f"Your thank-you to {md_escape(name)}", to=referrer["email"])
 
 if status and all(s["sent_at"] for s in status):
     link("pages/student_reflection.py", "Next: reflect on the meeting", contact_id=cid, icon=":material/psychology:")

@@ -16,6 +16,7 @@ from core.campaign.contacts import list_contacts
 from core.errors import NotFound, check_id
 from core.models import STAGE_LABELS, Actor, Stage
 from core.store.db import Database
+from ui.forms import in_visible_words
 from ui.widgets import md_escape, stage_badge
 
 CONTACT_PARAM = "contact"
@@ -139,19 +140,33 @@ def link(page: str, label: str, *, contact_id: int | None = None, icon: str | No
 
 
 class FieldErrors:
-    """Slots under form fields where a validation message appears next to its field."""
+    """Slots under form fields where a validation message appears next to its field, in the field's own words.
+
+    A message from core names a field by its internal name ("Body is required"); the slot knows the words the
+    person sees on the page ("Your thank-you"), and the message says those instead ("Your thank-you is
+    required"), so nobody has to guess which box "Body" is.
+    """
 
     def __init__(self) -> None:
         self._slots: dict[str, Any] = {}
+        self._labels: dict[str, str] = {}
 
-    def slot(self, field: str) -> None:
-        """Reserve the place for a field's message (call right after drawing the field)."""
+    def slot(self, field: str, label: str | None = None) -> None:
+        """Reserve the place for a field's message (call right after drawing the field); `label` is the field's
+        visible name, when it is not the internal one in plain words."""
         self._slots[field] = st.empty()
+        if label:
+            self._labels[field] = label
+
+    def reworded(self, field: str, message: str) -> str:
+        """The message with the field's internal name replaced by its visible label."""
+        return in_visible_words(field, message, self._labels.get(field.split(".")[0]))
 
     def show(self, errors: dict[str, str]) -> None:
         """Put each message at its field; messages for fields without a slot go at the end."""
         for field, message in errors.items():
             root = field.split(".")[0]
+            message = self.reworded(field, message)
             if root in self._slots:
                 self._slots[root].error(message)
             else:
@@ -159,7 +174,8 @@ class FieldErrors:
 
 
 def highlighted(text: str, segments: list[tuple[str, bool]]) -> str:
-    """Markdown of the text with flagged pieces on a red background; every piece is escaped first."""
+    """Markdown of the text with flagged pieces in bold on a red background (bold: the colour is not the only
+    mark); every piece is escaped first."""
     out = []
     for piece, flagged in segments:
         if not flagged:
@@ -167,7 +183,7 @@ def highlighted(text: str, segments: list[tuple[str, bool]]) -> str:
             continue
         # A highlight cannot span lines in markdown, so each line of a flagged piece is wrapped alone.
         parts = piece.split("\n")
-        out.append("  \n".join(f":red-background[{md_escape(p)}]" if p.strip() else "" for p in parts))
+        out.append("  \n".join(f":red-background[**{md_escape(p)}**]" if p.strip() else "" for p in parts))
     return "".join(out)
 
 

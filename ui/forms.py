@@ -103,6 +103,15 @@ def _inert(message: str) -> str:
     return "".join("\\" + ch if ch in _MESSAGE_MARKUP else ch for ch in _break_autolinks(message))
 
 
+def in_visible_words(field: str, message: str, label: str | None) -> str:
+    """A core message that names a field by its internal name ("Text is required") said with the label the
+    person sees instead ("Your own question is required"); unchanged without a label or when it names none."""
+    internal = field.split(".")[0].replace("_", " ").capitalize()
+    if label and message.startswith(internal) and message[len(internal):len(internal) + 1] in (" ", ":"):
+        return label + message[len(internal):]
+    return message
+
+
 @dataclass
 class Submitted(Generic[T]):
     """What a submit gave: ok with the core call's value, or not ok (the message is already shown)."""
@@ -117,7 +126,8 @@ def submit(action: Callable[[], T], *, name: str | None = None, errors: Any = No
     """Run a core call for the form `name`; show any refusal at the form and report whether it saved.
 
     `errors` is a ui.campaign.FieldErrors for per-field messages; `where` a container (st.empty())
-    for the rest. On success the form's key and version are released (see `done`).
+    for the rest. `labels` (field -> the label on the page) words the messages as the page does.
+    On success the form's key and version are released (see `done`).
     """
     target = where if where is not None else st
     try:
@@ -125,9 +135,10 @@ def submit(action: Callable[[], T], *, name: str | None = None, errors: Any = No
     except ValidationError as exc:
         messages = field_errors(exc)
         if errors is not None:
-            errors.show(messages)
+            errors.show(messages)  # worded by the labels its slots know
         else:
-            target.error(_inert(" ".join(messages.values())))
+            target.error(_inert(" ".join(in_visible_words(field, message, (labels or {}).get(field.split(".")[0]))
+                                         for field, message in messages.items())))
         return Submitted(False)
     except StaleEdit as exc:
         box = target.container() if where is None else where.container()

@@ -5,7 +5,9 @@ nothing unless a cohort's registration is open. The student types their cohort's
 first; only a valid code reveals the form, with the cohort's allowed email domains named. The
 form reads no account: core.identity.registration checks the code, the domain, that the username and
 email are unused, and the password rule inside the transaction that writes, and its message
-shows next to the form, which keeps what was typed.
+shows next to the form, which keeps what was typed (passwords aside). The check against scripted
+sign-ups is a picture of digits or, for a person who cannot see it, a question in words
+(core.identity.registration.word_challenge).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from ui.widgets import md_escape
 P = "registration"
 _CAPTCHA = f"{P}_captcha_text"
 _PROBLEM = f"{P}_problem"
+_QUESTION = f"{P}_question"
+PICTURE = "Type the digits in a picture"
+WORDS = "Answer a question in words (no picture)"
 
 
 def _captcha_image() -> bytes:
@@ -31,6 +36,13 @@ def _captcha_image() -> bytes:
     if _CAPTCHA not in st.session_state:
         st.session_state[_CAPTCHA] = "".join(secrets.choice("23456789") for _ in range(4))
     return ImageCaptcha(width=160, height=60).generate(st.session_state[_CAPTCHA]).getvalue()
+
+
+def _word_question() -> registration.WordChallenge:
+    """The question in words to answer instead of the picture (a new one after every attempt)."""
+    if _QUESTION not in st.session_state:
+        st.session_state[_QUESTION] = registration.word_challenge()
+    return st.session_state[_QUESTION]
 
 
 def registration_section(db: Database, settings: Settings) -> None:
@@ -53,32 +65,45 @@ def registration_section(db: Database, settings: Settings) -> None:
                       if cohort.allowed_domains else ""))
         if problem := st.session_state.pop(_PROBLEM, None):
             st.error(problem)
+        # The picture has no words a screen reader could read: a person who cannot see it answers a question
+        # in words instead (outside the form, so choosing redraws the form with the other check at once).
+        check = st.radio("How to show you are a person, not a script", [PICTURE, WORDS], key=f"{P}_check",
+                         horizontal=True)
         with st.form(f"{P}_form", enter_to_submit=False):
             st.markdown("**Create your student account**")
             first, last = st.columns(2)
-            first_name = first.text_input("First name", key=f"{P}_first_name", max_chars=100)
-            last_name = last.text_input("Last name", key=f"{P}_last_name", max_chars=100)
-            email = st.text_input("Email", key=f"{P}_email", max_chars=254)
-            username = st.text_input("Username", key=f"{P}_username", max_chars=20,
+            first_name = first.text_input("First name", key=f"{P}_first_name", max_chars=100, autocomplete="given-name")
+            last_name = last.text_input("Last name", key=f"{P}_last_name", max_chars=100, autocomplete="family-name")
+            email = st.text_input("Email", key=f"{P}_email", max_chars=254, autocomplete="email")
+            username = st.text_input("Username", key=f"{P}_username", max_chars=20, autocomplete="username",
                                      help="Up to 20 letters, digits, dashes or underscores.")
             rule = accounts.password_rule(settings.password_min_length)
             st.markdown(rule)
             password = st.text_input("Password", type="password", key=f"{P}_password", help=rule,
                                      autocomplete="new-password")
             repeat = st.text_input("Repeat password", type="password", key=f"{P}_repeat", autocomplete="new-password")
-            st.image(_captcha_image(), caption="Type the digits you see")
-            typed = st.text_input("Captcha", key=f"{P}_captcha", max_chars=8)
+            if check == WORDS:
+                question = _word_question()
+                typed = st.text_input(f"{question.question} Answer in digits or words.", key=f"{P}_answer",
+                                      max_chars=20)
+            else:
+                st.image(_captcha_image(), caption="Type the digits you see")
+                typed = st.text_input("Captcha", key=f"{P}_captcha", max_chars=8)
             submitted = st.form_submit_button("Create account")
         if not submitted:
             return
-        expected = st.session_state.pop(_CAPTCHA, None)  # one attempt per image
+        # One attempt per picture and per question: the next try gets new ones.
+        expected = st.session_state.pop(_CAPTCHA, None)
+        asked = st.session_state.pop(_QUESTION, None)
         missing = [label for label, value in (("first name", first_name), ("last name", last_name), ("email", email),
                                               ("username", username), ("password", password)) if not value.strip()]
         if missing:
             problem = "Please fill in your " + ", ".join(missing) + "."
         elif password != repeat:
             problem = "The two passwords differ: type the same password twice."
-        elif typed.strip() != expected:
+        elif check == WORDS and (asked is None or not asked.accepts(typed)):
+            problem = "That answer is not right: answer the new question."
+        elif check != WORDS and typed.strip() != expected:
             problem = "The digits typed do not match the image: type the new ones."
         else:
             try:

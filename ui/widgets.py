@@ -60,6 +60,11 @@ def md_escape(text: str | None) -> str:
     return "".join(out).replace("\n", "  \n")
 
 
+def short(text: str, limit: int = 60) -> str:
+    """Text short enough to name a button: whole, or its first words and an ellipsis."""
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
+
+
 def local(value: datetime) -> datetime:
     """A stored (naive UTC) time in the portal's time zone."""
     return value.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(get_settings().timezone))
@@ -98,3 +103,26 @@ def import_preview(plan, *, key: str, new_label: str, rejected_note: str) -> dic
     if counts["reject"]:
         st.caption(rejected_note)
     return counts
+
+
+# Axis words at the page's own text colour: Streamlit's chart theme greys them to 3.7:1 against white.
+CHART_INK = "#31333F"
+
+
+def readable(chart):
+    """An Altair chart with its axis labels and titles at the page's text colour (4.5:1 or better)."""
+    return chart.configure_axis(labelColor=CHART_INK, titleColor=CHART_INK).configure_legend(
+        labelColor=CHART_INK, titleColor=CHART_INK)
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """'1 contact', '3 contacts'."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def chart_in_words(summary: str, table, *, title: str, key: str) -> None:
+    """A chart's text alternative, under it: one sentence saying what it shows (markdown, names escaped by the
+    caller), and the figures it draws as a table, opened by "<title> as a table"."""
+    st.markdown(summary)
+    with st.expander(f"{title} as a table", key=f"{key}_as_table"):
+        st.dataframe(table, hide_index=True, width="stretch")

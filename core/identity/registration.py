@@ -8,6 +8,8 @@ the new account itself is recorded as the actor of the events.
 
 from __future__ import annotations
 
+import random
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +30,35 @@ class OpenCohort:
     id: int
     name: str
     allowed_domains: tuple[str, ...]
+
+
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                 "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty")
+
+
+@dataclass(frozen=True)
+class WordChallenge:
+    """The registration's check against scripted sign-ups, as a question in words: the alternative to the picture
+    of digits for a person who cannot see it (read by a screen reader, or typed into a braille display)."""
+
+    question: str
+    answer: int
+
+    def accepts(self, typed: str) -> bool:
+        """Whether the typed answer is right, in digits ("11") or in words ("eleven"), spaces and case aside."""
+        typed = " ".join((typed or "").lower().split())
+        return typed == str(self.answer) or typed == _NUMBER_WORDS[self.answer]
+
+
+def word_challenge(rng: random.Random | None = None) -> WordChallenge:
+    """A new question in words with a whole-number answer from 0 to 20 (a sum, or the largest of three numbers)."""
+    rng = rng or secrets.SystemRandom()
+    if rng.random() < 0.5:
+        a, b = rng.randint(1, 10), rng.randint(1, 10)
+        return WordChallenge(f"What is {_NUMBER_WORDS[a]} plus {_NUMBER_WORDS[b]}?", a + b)
+    numbers = rng.sample(range(1, 21), 3)
+    said = ", ".join(_NUMBER_WORDS[n] for n in numbers[:2]) + f" and {_NUMBER_WORDS[numbers[2]]}"
+    return WordChallenge(f"Which is the largest of {said}?", max(numbers))
 
 
 def normalize_code(code: str) -> str:

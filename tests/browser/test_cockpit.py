@@ -21,8 +21,10 @@ def test_counselor_acts_from_the_cockpit(portal, page, browser):
     # Who needs me: the overdue thank-you first, visible without scrolling.
     # The innermost block holding the heading is the bordered box itself.
     needs = page.get_by_test_id("stVerticalBlock").filter(has_text="Needs you this week").last
-    first = needs.get_by_text("Gabriel Sato")
+    first = needs.get_by_text("Gabriel Sato", exact=True)
     first.wait_for()
+    # Its button says whom it opens.
+    needs.get_by_role("button", name="Open Gabriel Sato").wait_for()
     box = first.bounding_box()
     assert box["y"] + box["height"] <= page.viewport_size["height"], "on the first screen"
     assert "Overdue thank-you" in needs.inner_text().split("Gabriel Sato")[0]

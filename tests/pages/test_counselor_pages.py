@@ -134,7 +134,8 @@ def test_admin_opens_on_one_row_per_cohort_and_finds_students_by_name(portal_env
     assert [m.value for m in at.metric][:1] == ["24"]
     at.text_input(key="counselor_home_find").input("farouk").run()
     assert any("Lena" in m.value and "Farouk" in m.value for m in at.markdown)
-    assert at.button(key=next(b.key for b in at.button if b.key.startswith("counselor_home_found_")))
+    # The button is named for whom it opens, not "Open".
+    assert [b.label for b in at.button if b.key.startswith("counselor_home_found_")] == ["Open Lena Farouk"]
 
 
 @pytest.mark.parametrize("tab", ["Charts", "Recent comments", "Export CSV"])
@@ -148,6 +149,9 @@ def test_dashboard_tabs_render(portal_env, tab):
         assert "Cohort funnel" in [s.value for s in at.subheader]
     if tab == "Recent comments":
         assert "Send the thank-you today, while it is fresh." in texts
+        # Each comment's button names the student it opens.
+        opens = [b.label for b in at.button if b.key.startswith("counselor_home_comment_open_")]
+        assert opens and all(label.startswith("Open ") and label != "Open student" for label in opens)
     if tab == "Export CSV":
         assert "Include free-text notes" not in texts  # a counselor cannot export notes
         assert _download_links(at) == 3
@@ -484,7 +488,9 @@ def test_the_cockpit_opens_on_who_needs_the_counselor_most_urgent_first(portal_e
     at = _app("pages/counselor_home.py", rivera).run()
     needs = [m.value for m in at.markdown if "-badge[" in m.value]
     assert needs and needs[0].startswith(":red-badge[Overdue thank-you]") and "Gabriel Sato" in needs[0]
-    assert at.button(key=next(b.key for b in at.button if b.key.startswith("counselor_home_needs_")))
+    # Each "Open" says whom it opens: read aloud one after another they are not six "Open"s.
+    opens = [b.label for b in at.button if b.key.startswith("counselor_home_needs_")]
+    assert opens[0] == "Open Gabriel Sato" and len(set(opens)) == len(opens) == 6
 
 
 def test_the_filters_come_from_the_address_and_go_back_to_it(portal_env):

@@ -44,6 +44,17 @@ def test_a_saved_thank_you_draft_comes_back_in_its_box_and_is_sent_as_written(po
         "Dear Ana, thank you: the outbreak story stayed with me.", True)
 
 
+def test_an_empty_thank_you_is_refused_in_the_words_of_its_box(portal_env):
+    at = run_page("pages/student_thank_you.py", portal_env, "student07")
+    box = _thank_you_box(at)
+    box.input("")
+    at.button(key=box.key.replace("_body", "_save")).click().run()
+    assert not at.exception
+    # The message names the box as the page does, not the stored field ("Body is required").
+    assert "Your thank-you is required" in _refusals(at)
+    assert not any("Body" in e for e in _refusals(at))
+
+
 def test_raising_the_cohorts_window_leaves_a_late_thank_you_late(portal_env):
     """student07's thank-you is overdue; her counselor raises the cohort's thank-you window to two weeks on the
     cohort page. The meeting keeps the window it was held under: the Thank-yous page still says overdue, due

@@ -14,6 +14,7 @@ from core.messaging.notify import KINDS, cohort_defaults, digest_frequency, emai
 from core.models import Role
 from core.store.db import get_database, rows, scalar
 from tests.apptest_utils import ROOT, demo_user_id, refused, run_page, sign_in_state, texts
+from ui.widgets import md_escape
 
 USERS = ["student07", "counselor.rivera", "admin"]
 PAGES = {
@@ -87,6 +88,15 @@ def _in_order(node) -> list[str]:
 
 def _button(at: AppTest, label: str, n: int = 0):
     return [b for b in at.button if b.label == label][n]
+
+
+def _opens(at: AppTest) -> list:
+    """The notifications' Open buttons, each named for its notification ("Open “Run failed 3”")."""
+    return [b for b in at.button if b.label.startswith("Open \u201c")]
+
+
+def _mark_reads(at: AppTest) -> list:
+    return [b for b in at.button if b.label.startswith("Mark \u201c") and b.label.endswith("\u201d read")]
 
 
 # ---------------------------------------------------------------- who sees which page
@@ -168,7 +178,7 @@ def test_newest_first_unread_marked_and_text_kept_as_text(portal_env):
     assert marks[newer] == "\\*\\*Newer\\*\\* \\<b\\>x\\</b\\> 1", "a title is escaped, never markup"
     assert marks[older] == "**Older 1**", "an unread one is in bold"
     assert sum("badge[" in m and "Unread" in m for m in marks) == 1, "only the unread one carries the Unread badge"
-    assert [b.label for b in at.button].count("Mark read") == 1
+    assert len(_mark_reads(at)) == 1
     assert "Body of note 1" in [t.value for t in at.text]
 
 
@@ -182,7 +192,11 @@ def test_open_marks_read_and_opens_the_page_at_its_contact(portal_env):
     assert "Notifications · 1" in _bell(at)
     at.switch_page("pages/notifications.py").run()
     assert not at.exception, at.exception
-    _button(at, "Open").click().run()
+    # Each button names the notification it acts on (its title, as markdown-inert text).
+    said = f"\u201c{md_escape('Thank-you due tonight 1')}\u201d"
+    assert [b.label for b in _opens(at)] == [f"Open {said}"]
+    assert [b.label for b in _mark_reads(at)] == [f"Mark {said} read"]
+    _opens(at)[0].click().run()
     assert not at.exception, at.exception
     assert _read_at(portal_env, [note])[0] is not None
     assert at.query_params["contact"] == str(contact_id)
@@ -196,25 +210,25 @@ def test_mark_read_and_mark_all_read(portal_env):
                   title="A student answered you")
     at = run_page("pages/notifications.py", portal_env, "counselor.rivera")
     assert "3 unread" in texts(at)
-    _button(at, "Mark read").click().run()  # the first is the newest
+    _mark_reads(at)[0].click().run()  # the first is the newest
     assert _read_at(portal_env, ids)[2] is not None and _read_at(portal_env, ids)[:2] == [None, None]
     assert "2 unread" in texts(at)
     _button(at, "Mark all read").click().run()
     assert not at.exception
     assert all(_read_at(portal_env, ids))
     assert "Marked 2 read." in [s.value for s in at.success]
-    assert "0 unread" in texts(at) and not [b for b in at.button if b.label in ("Mark read", "Mark all read")]
+    assert "0 unread" in texts(at) and not _mark_reads(at) and not [b for b in at.button if b.label == "Mark all read"]
 
 
 def test_a_long_list_comes_a_page_at_a_time(portal_env):
     _fresh(portal_env)
     _notify(portal_env, "admin", 45, kind="job_failed", page="admin_health", title="Run failed")
     at = run_page("pages/notifications.py", portal_env, "admin")
-    assert [b.label for b in at.button].count("Open") == 20
+    assert len(_opens(at)) == 20
     assert "Run failed 45" in at.markdown[0].value or any("Run failed 45" in m.value for m in at.markdown)
     _button(at, "Older").click().run()
     _button(at, "Older").click().run()
-    assert [b.label for b in at.button].count("Open") == 5
+    assert len(_opens(at)) == 5
     assert any("Run failed 1**" in m.value for m in at.markdown)
     assert _button(at, "Older").disabled
 
@@ -384,7 +398,7 @@ def test_a_notification_naming_no_page_is_marked_read_and_says_so(portal_env, pa
     _fresh(portal_env)
     (note,) = _notify(portal_env, "student07", page=page, params="contact=abc")
     at = run_page("pages/notifications.py", portal_env, "student07")
-    _button(at, "Open").click().run()
+    _opens(at)[0].click().run()
     assert not at.exception, at.exception
     assert [w.value for w in at.warning] == ["This notification has no page to open any more; it is marked read."]
     assert _read_at(portal_env, [note])[0] is not None

@@ -3,7 +3,10 @@ again, edited in place without asking for a second note, removed and brought bac
 
 from __future__ import annotations
 
-from core.campaign import keep_in_touch
+from datetime import date, timedelta
+
+from core.campaign import contacts, keep_in_touch
+from core.models import FollowUpCreate, FollowUpKind
 from tests.pages.student_page_helpers import _actor, _last_key, _page, _texts, _with_db
 
 
@@ -78,3 +81,17 @@ def test_an_outcome_is_edited_in_place_removed_and_brought_back_with_undo(portal
         before["id"], "Research intern", list(before["helped_contact_ids"]))
     assert "Removed the outcome" not in _texts(at)
     assert _notes_to_send(portal_env, "student11") == notes
+
+
+def test_each_follow_ups_edit_box_names_the_note_it_edits(portal_env):
+    actor = _actor(portal_env, "student07")
+    contact_id = _with_db(portal_env, lambda db: contacts.list_contacts(db, actor)[0]["id"])
+    _with_db(portal_env, lambda db: keep_in_touch.add_follow_up(
+        db, actor, contact_id, FollowUpCreate(kind=FollowUpKind.CHECK_IN, body="How is the study going?",
+                                              due_on=date.today() + timedelta(days=20))))
+    at = _page(portal_env, "student_keep_in_touch", "student07")
+    assert not at.exception
+    notes = _with_db(portal_env, lambda db: keep_in_touch.list_follow_ups(db, actor, actor.user_id))
+    edits = [e.label for e in at.expander if e.label.startswith("Edit the note to ")]
+    assert "Edit" not in [e.label for e in at.expander]
+    assert len(edits) == len(notes) and all(", planned for " in e or ", sent " in e for e in edits)

@@ -126,7 +126,11 @@ def test_outreach_checker_flags_a_job_request_and_escapes_the_draft(portal_env):
     [body] = [t for t in at.text_area if (t.key or "").startswith("student_outreach_body_")]
     body.input("Hi [click](http://evil.example) *you*, are you hiring? Let's meet for an hour.").run()
     text = _texts(at)
-    assert "Asks for advice, not a job" in text and ":red-background[hiring]" in text
+    assert "Asks for advice, not a job" in text and ":red-background[**hiring**]" in text
+    # Met or not met in words, not only a green or red icon, and the words to look at listed as words.
+    assert ":red[:material/cancel: Not met:] **Asks for advice, not a job.**" in text
+    assert ":green[:material/check_circle: Met:]" in text
+    assert "Words to look at, in bold on a red background in your draft: \u201chiring\u201d" in text
     assert "\\[click\\]\\(http\\:" in text  # the student's own markdown is shown as text, not as a link
 
 
@@ -171,6 +175,23 @@ def test_referral_map_draws_a_chart(portal_env):
     at = _run(portal_env, "student_referral_map", "student10")
     charts = at.get("graphviz_chart")
     assert charts and "->" in charts[0].proto.spec
+
+
+def test_the_referral_lists_words_say_what_the_dashed_arrow_means(portal_env):
+    db = open_database(portal_env)
+    try:
+        with db.cursor() as cur:
+            to_id, from_name = cur.execute(
+                """SELECT c.id, r.first_name || ' ' || r.last_name FROM contacts c
+                   JOIN contacts r ON r.id = c.referred_by_contact_id JOIN users u ON u.id = c.student_id
+                   WHERE u.username = 'student10' ORDER BY c.id LIMIT 1""").fetchone()
+            cur.execute("UPDATE contacts SET may_use_referrer_name = false WHERE id = ?", [to_id])
+    finally:
+        db.close()
+    at = _run(portal_env, "student_referral_map", "student10")
+    assert not at.exception
+    listed = [m.value for m in at.markdown if " → " in m.value]
+    assert [m for m in listed if m.endswith(f"(you may not use {from_name}'s name)")], listed
 
 
 def test_outreach_starts_from_a_request_template_unless_a_follow_up_is_due(portal_env):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from core.campaign import contacts, research
 from tests.pages.student_page_helpers import _actor, _last_key, _page, _with_db
+from ui.widgets import md_escape
 
 
 def test_planned_questions_from_the_own_form_are_added_once(portal_env):
@@ -86,11 +87,43 @@ def test_a_planned_question_can_be_reworded_and_a_stale_rewording_is_refused(por
     q = _with_db(portal_env, lambda db: research.list_planned_questions(db, actor, cid))[0]
     name = f"student_research_question_{q['id']}"
     tab_a.text_area(key=f"{name}_text").input("What does a normal week look like for you?")
-    tab_a.button(key=f"FormSubmitter:{name}_form-Save wording").click().run()
+    tab_a.button(key=f"FormSubmitter:{name}_form-Save the wording of question 1").click().run()
     assert not tab_a.exception and not tab_a.error
     assert "1. What does a normal week look like for you?" in [t.value for t in tab_a.text]
     tab_b.text_area(key=f"{name}_text").input("Stale wording from the other tab?")
-    tab_b.button(key=f"FormSubmitter:{name}_form-Save wording").click().run()
+    tab_b.button(key=f"FormSubmitter:{name}_form-Save the wording of question 1").click().run()
     assert any("changed since you opened it" in e.value for e in tab_b.error)
     saved = _with_db(portal_env, lambda db: research.list_planned_questions(db, actor, cid))[0]
     assert (saved["id"], saved["text"], saved["version"]) == (q["id"], "What does a normal week look like for you?", 2)
+
+
+def test_each_question_control_names_the_question_it_acts_on(portal_env):
+    at = _page(portal_env, "student_research", "student07")
+    cid = at.selectbox(key="student_research_contact").value
+    actor = _actor(portal_env, "student07")
+    plan = _with_db(portal_env, lambda db: research.list_planned_questions(db, actor, cid))
+    assert len(plan) >= 2, "student07's first contact has several planned questions in the demo"
+    first, second = plan[0], plan[1]
+    # The question's words (its first ones, when it is long) in quotes.
+    opening = f"\u201c{md_escape(first['text'][:30])}"
+    down = at.button(key=f"student_research_down_{first['id']}").label
+    assert down.startswith(f"Move {opening}") and down.endswith("\u201d down")
+    assert at.button(key=f"student_research_drop_{first['id']}").label.startswith(f"Remove {opening}")
+    assert at.button(key=f"student_research_up_{second['id']}").label.startswith("Move \u201c")
+    # The first question has no "up" and the last no "down": nothing is offered that cannot be done.
+    assert not [b for b in at.button if b.key == f"student_research_up_{first['id']}"]
+    assert [p.proto.popover.label for p in at.get("popover")][:2] == ["Change question 1", "Change question 2"]
+    assert at.text_area(key=f"student_research_question_{first['id']}_text").label == "Wording of question 1"
+    # Moving by the named button still moves the question.
+    at.button(key=f"student_research_down_{first['id']}").click().run()
+    after = _with_db(portal_env, lambda db: research.list_planned_questions(db, actor, cid))
+    assert [q["id"] for q in after][:2] == [second["id"], first["id"]]
+
+
+def test_an_empty_own_question_is_refused_in_the_words_of_its_box(portal_env):
+    at = _page(portal_env, "student_research", "student07")
+    cid = at.selectbox(key="student_research_contact").value
+    at.button(key=f"FormSubmitter:student_research_own_{cid}_0-Add my question").click().run()
+    assert not at.exception
+    # Named as the page shows the box, not the stored field ("Text needs at least 3 characters").
+    assert [e.value for e in at.error] == ["Your own question needs at least 3 characters"]

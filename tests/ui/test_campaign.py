@@ -7,7 +7,8 @@ from ui.campaign import highlighted, referral_dot
 def test_highlighting_escapes_the_students_text():
     text = "Are you hiring? <b>x</b> [link](http://evil.example)\nAny *openings*?"
     out = highlighted(text, highlight_segments(text, check_draft(text).spans))
-    assert ":red-background[hiring]" in out and ":red-background[openings]" in out
+    # Bold as well as red: the colour is not the only mark.
+    assert ":red-background[**hiring**]" in out and ":red-background[**openings**]" in out
     assert "<b>" not in out and "\\<b\\>" in out
     assert "[link](" not in out and "\\[link\\]\\(http\\:" in out
     assert "\\*" in out  # the student's asterisks stay literal

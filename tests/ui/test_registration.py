@@ -101,3 +101,36 @@ def test_a_taken_username_is_refused_by_core_and_nothing_is_written(portal_env):
     with db.cursor() as cur:
         assert scalar(cur, "SELECT count(*) FROM users WHERE email = 'someone.new@example.edu'") == 0
     db.close()
+
+
+def test_a_person_who_cannot_see_the_picture_registers_by_a_question_in_words(portal_env):
+    _open_registration(portal_env)
+    at = AppTest.from_function(_section, default_timeout=60).run()
+    at.text_input(key="registration_code").input("JOIN-2026").run()
+    assert at.image, "the picture is the first offer"
+    # Each field says what it is for, so browsers and assistive tools can fill it in (WCAG 1.3.5).
+    purposes = {t.label: t.proto.autocomplete for t in at.text_input}
+    assert {k: purposes[k] for k in ("First name", "Last name", "Email", "Username", "Password",
+                                     "Repeat password")} == {
+        "First name": "given-name", "Last name": "family-name", "Email": "email", "Username": "username",
+        "Password": "new-password", "Repeat password": "new-password"}
+    at.radio(key="registration_check").set_value("Answer a question in words (no picture)").run()
+    assert not at.image, "no picture to read"
+    fields = {t.label: t for t in at.text_input}
+    for label, value in (("First name", "Noor"), ("Last name", "Haddad"), ("Email", "noor@example.edu"),
+                         ("Username", "noor_h"), ("Password", "Noor-haddad-77!"),
+                         ("Repeat password", "Noor-haddad-77!")):
+        fields[label].input(value)
+    question = at.session_state["registration_question"]
+    [answer] = [t for t in at.text_input if t.key == "registration_answer"]
+    assert answer.label == f"{question.question} Answer in digits or words."
+    answer.input(str(question.answer + 1))
+    at.button[0].click().run()
+    assert at.error[0].value == "That answer is not right: answer the new question." and not at.success
+    again = at.session_state["registration_question"]
+    [answer] = [t for t in at.text_input if t.key == "registration_answer"]
+    assert answer.label.startswith(again.question)
+    answer.input(str(again.answer))
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success[0].value.startswith("Account created for **noor\\_h**")

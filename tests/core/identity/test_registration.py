@@ -99,3 +99,22 @@ def test_registration_takes_a_long_passphrase_and_refuses_a_guessable_one_with_t
     assert len(phrase) >= 64
     _register(db, "yfall-2026", password=phrase)
     assert check_password(phrase, stored_hash(db, "newbie"))
+
+
+# ---------------------------------------------------------------- the question in words (no picture)
+
+def test_the_question_in_words_takes_its_answer_in_digits_or_words_and_nothing_else():
+    import random
+
+    rng = random.Random(7)
+    seen = [registration.word_challenge(rng) for _ in range(40)]
+    assert {c.question.split(" ")[0] for c in seen} == {"What", "Which"}  # both kinds of question come up
+    for challenge in seen:
+        assert 0 <= challenge.answer <= 20 and not any(ch.isdigit() for ch in challenge.question)
+        assert challenge.accepts(str(challenge.answer)) and challenge.accepts(f"  {challenge.answer} ")
+        assert not challenge.accepts(str(challenge.answer + 1)) and not challenge.accepts("")
+    sum_ = registration.WordChallenge("What is four plus seven?", 11)
+    assert sum_.accepts("Eleven") and sum_.accepts(" eleven ") and not sum_.accepts("twelve")
+    largest = next(c for c in seen if c.question.startswith("Which is the largest of "))
+    words = largest.question.removeprefix("Which is the largest of ").rstrip("?").replace(" and", ",").split(", ")
+    assert len(words) == 3 and largest.accepts(max(words, key=lambda w: registration._NUMBER_WORDS.index(w)))
