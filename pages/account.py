@@ -60,7 +60,7 @@ def notification_settings() -> None:
             st.rerun()
 
 
-st.title("Choose your password" if pending else "Account")
+st.title("Choose your password" if pending else "Account", anchor=False)
 asked_for_notifications = st.query_params.get("section") == "notifications"
 if pending:
     st.warning("You signed in with a one-time password. Choose your own password to continue.")
@@ -78,7 +78,7 @@ else:
 if done := st.session_state.pop("account_password_done", None):
     st.success(done)
 with st.form("account_change_password", clear_on_submit=True):
-    st.subheader("Change password")
+    st.subheader("Change password", anchor=False)
     current = st.text_input("Current (or one-time) password", type="password", key="account_current_password",
                             autocomplete="current-password")
     new = st.text_input("New password", type="password", key="account_new_password", help=PASSWORD_RULE,

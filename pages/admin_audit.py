@@ -15,7 +15,7 @@ from ui.widgets import local
 
 db, actor = require(Role.ADMIN)
 
-st.title("Audit log")
+st.title("Audit log", anchor=False)
 st.write("Every change in the portal is recorded with who made it and when, one sentence each. "
          "Times are in the portal's time zone.")
 
