@@ -21,6 +21,7 @@ _STYLE = """<style>
   outline-offset: 2px !important;
 }
 [data-baseweb="input"]:focus-within, [data-baseweb="textarea"]:focus-within,
+[data-testid="stTextAreaRootElement"]:focus-within, [data-testid="stNumberInputContainer"]:focus-within,
 [data-baseweb="select"] > div:focus-within,
 label[data-baseweb="checkbox"]:has(input:focus-visible), label[data-baseweb="radio"]:has(input:focus-visible) {
   outline: 3px solid %(color)s !important;

@@ -168,8 +168,13 @@ def test_keyboard_skips_the_navigation_and_sees_the_focus(portal, page):
 
     page.evaluate("document.activeElement.blur()")
     stops = _tab_stops(page, 45)
+    # Home too: its chart's toolbar buttons took the focus without showing it.
+    page.goto(portal.url + "/")
+    wait_idle(page)
+    page.get_by_role("heading", name="Hello, Gabriel").wait_for()
+    stops += _tab_stops(page, 40)
     faint = [f"{s['what']} ({s['contrast']:.2f}:1)" for s in stops if s["contrast"] < 3]
-    assert len(stops) > 20 and not faint, "focus not seen at 3:1 on: " + "; ".join(faint)
+    assert len(stops) > 60 and not faint, "focus not seen at 3:1 on: " + "; ".join(faint)
 
 
 @pytest.mark.parametrize("role", list(ROLES))
