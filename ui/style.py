@@ -12,17 +12,18 @@ import streamlit as st
 # The focus ring: the theme's primary colour (.streamlit/config.toml), 7:1 on white and 6:1 on the sidebar's
 # grey, 3 px wide and set off from the control, so it never reads as the current page's highlight (WCAG 2.4.7
 # and the 3:1 of 1.4.11). Streamlit hides the real checkbox and radio inputs and draws them in their label,
-# and draws a text field's frame around its input: the ring goes on what is seen.
+# and draws a text field's frame around its input: the ring goes on what is seen. Any other element that takes
+# the focus gets the ring too: links, buttons, tabs, a table's grid, and a box that scrolls (Chromium lets the
+# keyboard stop at one, to scroll it).
 FOCUS_COLOR = "#2f5d8a"
 _STYLE = """<style>
-:is(a, button, summary, select, [role="tab"], [role="switch"], [role="slider"], [role="option"],
-    [tabindex]:not([tabindex="-1"])):focus-visible {
+:focus-visible:not(:is([data-testid="stTextInputRootElement"], [data-testid="stTextAreaRootElement"],
+                         [data-testid="stNumberInputContainer"]) *) {
   outline: 3px solid %(color)s !important;
   outline-offset: 2px !important;
 }
-[data-baseweb="input"]:focus-within, [data-baseweb="textarea"]:focus-within,
-[data-testid="stTextAreaRootElement"]:focus-within, [data-testid="stNumberInputContainer"]:focus-within,
-[data-baseweb="select"] > div:focus-within,
+[data-testid="stTextInputRootElement"]:focus-within, [data-testid="stTextAreaRootElement"]:focus-within,
+[data-testid="stNumberInputContainer"]:focus-within,
 label[data-baseweb="checkbox"]:has(input:focus-visible), label[data-baseweb="radio"]:has(input:focus-visible) {
   outline: 3px solid %(color)s !important;
   outline-offset: 2px !important;

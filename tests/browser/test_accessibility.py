@@ -122,7 +122,8 @@ _FOCUS_RING = """() => {
   };
   const el = document.activeElement;
   if (!el || el === document.body) return null;
-  const what = (el.getAttribute('aria-label') || el.innerText || el.getAttribute('placeholder') || el.tagName)
+  const what = (el.getAttribute('aria-label') || el.innerText || el.getAttribute('placeholder')
+                || el.getAttribute('data-testid') || el.className || el.tagName)
     .trim().split('\\n').pop().slice(0, 40);
   let best = 0;
   for (let e = el, depth = 0; e && depth < 4; e = e.parentElement, depth++) {
@@ -200,3 +201,13 @@ def test_every_page_passes_axe(portal, page, role):
     assert not failing, "axe found violations:\n" + "\n".join(
         f"{name}:\n    " + "\n    ".join(found) for name, found in failing.items())
 
+
+
+def test_focus_shows_on_the_cohort_dashboard(portal, page):
+    """The counselor's dashboard (its filters, toggles, tabs and tables) shows a 3:1 focus ring at every stop."""
+    sign_in(page, portal.url, "counselor.rivera")
+    page.get_by_role("heading", name="Cohort dashboard").wait_for()
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    stops = _tab_stops(page, 60)
+    faint = [f"{s['what']} ({s['contrast']:.2f}:1)" for s in stops if s["contrast"] < 3]
+    assert len(stops) > 40 and not faint, "focus not seen at 3:1 on: " + "; ".join(faint)
