@@ -24,10 +24,12 @@ def main() -> None:
     from ui.nav import close_sidebar_after_choosing, navigation, show
     from ui.notifications import bell
     from ui.registration import registration_section
+    from ui.style import apply as apply_style
 
     # "auto": the sidebar starts closed on a narrow screen, so a phone opens on the page itself.
     st.set_page_config(page_title="Informational Interview Portal", page_icon=":material/forum:", layout="wide",
                        initial_sidebar_state="auto")
+    apply_style()  # focus seen on every control, no "Link to heading" stops (ui/style.py)
 
     settings = get_settings()
     try:

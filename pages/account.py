@@ -66,7 +66,7 @@ def notification_settings() -> None:
             st.rerun()
 
 
-st.title("Choose your password" if pending else "Account")
+st.title("Choose your password" if pending else "Account", anchor=False)
 asked_for_notifications = st.query_params.get("section") == "notifications"
 if pending:
     st.warning("You signed in with a one-time password. Choose your own password to continue.")
@@ -90,7 +90,7 @@ rule = password_rule(settings.password_min_length)
 # A refused attempt keeps what was typed (the form is not cleared on submit); a saved one empties it below.
 _PASSWORD_KEYS = ("account_current_password", "account_new_password", "account_repeat_password")
 with st.form("account_change_password"):
-    st.subheader("Change password")
+    st.subheader("Change password", anchor=False)
     st.markdown(rule)
     current = st.text_input("Current (or one-time) password", type="password", key=_PASSWORD_KEYS[0],
                             autocomplete="current-password")

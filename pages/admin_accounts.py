@@ -15,7 +15,7 @@ settings = get_settings()
 PASSWORD_KEY = "admin_accounts_issued"
 PENDING_KEY = "admin_accounts_pending"  # ("deactivate" or "reset", the account's id) while the page asks
 
-st.title("Accounts")
+st.title("Accounts", anchor=False)
 if flash := st.session_state.pop("admin_accounts_flash", None):
     st.success(flash)
 
@@ -48,7 +48,7 @@ st.dataframe(
 st.caption(f"{len(found)} account(s)" + (" (first 500 shown; refine the search)" if len(found) == 500 else ""))
 
 if found:
-    st.subheader("Manage an account")
+    st.subheader("Manage an account", anchor=False)
     by_label = {f"{u['first_name']} {u['last_name']} ({u['username']})": u for u in found}
     user = by_label[st.selectbox("Account", list(by_label), key="admin_accounts_pick")]
     uid = user["id"]

@@ -19,7 +19,7 @@ from ui.widgets import local
 
 db, actor = require(Role.ADMIN)
 
-st.title("Audit log")
+st.title("Audit log", anchor=False)
 st.write("Every change in the portal is recorded with who made it and when, one sentence each, with the address "
          "sign-ins and downloads came from. Times are in the portal's time zone.")
 
@@ -60,7 +60,7 @@ st.write(f"{len(found)} event(s)" + (" — the limit was reached; narrow the fil
                                       if len(found) == int(limit) else ""))
 
 # ---------------------------------------------------------------- the filtered log as CSV
-st.subheader("Download these events")
+st.subheader("Download these events", anchor=False)
 st.write("The events listed above as a CSV file (times in UTC). It names students, so the download is recorded "
          "like any other file of student records.")
 if found:
@@ -77,7 +77,7 @@ if found:
             key="admin_audit_csv")
 
 # ---------------------------------------------------------------- who took student records out
-st.subheader("Records taken out")
+st.subheader("Records taken out", anchor=False)
 st.write("Every file with student records that left the portal: exports, the cohort comparison, one-time "
          "passwords, student archives, backups and this log's CSV, with who took it, from where, how many rows, and "
          "for a file meant for someone outside the institution, why. Choose a student to see the files that held "

@@ -27,7 +27,7 @@ _LABELS = {"name": "Name", "term_start": "Term starts", "term_end": "Term ends",
            "thank_you_window_hours": "Thank-you due within (hours)", "stalled_after_days": "Stalled after (days)",
            "follow_up_business_days": "Follow up after (business days)"}
 
-st.title("Cohorts")
+st.title("Cohorts", anchor=False)
 if flash := st.session_state.pop("admin_cohorts_flash", None):
     st.success(flash)
 if (archived_id := st.session_state.get(f"{P}_undo_archive")) is not None:
@@ -112,7 +112,7 @@ if not cohorts:
     st.info("No cohorts yet. Create the first one above, then import its roster.")
     st.stop()
 
-st.subheader("Change a cohort")
+st.subheader("Change a cohort", anchor=False)
 by_label = {f"{c['name']}{' (archived)' if c['archived_at'] else ''}": c for c in cohorts}
 chosen = by_label[st.selectbox("Cohort", list(by_label), key="admin_cohorts_pick")]
 cid = chosen["id"]

@@ -29,7 +29,7 @@ STATUS_MARKS = {"ok": ":green[:material/check_circle: ok]", "failed": ":red[:mat
                 "running": ":blue[:material/autorenew: running]",
                 "interrupted": ":orange[:material/warning: interrupted]", None: "never run"}
 
-st.title("Health and backups")
+st.title("Health and backups", anchor=False)
 settings = get_settings()
 
 # ---------------------------------------------------------------- what to fix first
@@ -115,14 +115,14 @@ st.text(f"Database: {redact_url(r.database_path) if on_postgres else r.database_
 
 left, right = st.columns(2)
 with left:
-    st.subheader("Rows per table")
+    st.subheader("Rows per table", anchor=False)
     st.dataframe([{"Table": t, "Rows": n} for t, n in r.row_counts.items()], hide_index=True, width="stretch")
 with right:
-    st.subheader("Migrations applied")
+    st.subheader("Migrations applied", anchor=False)
     st.dataframe([{"Version": f"{m['version']:04d}", "File": m["name"], "Applied": when(m["applied_at"])}
                   for m in r.migrations], hide_index=True, width="stretch")
 
-st.subheader("Back up now")
+st.subheader("Back up now", anchor=False)
 st.warning(BACKUP_CONTENTS_WARNING, icon=":material/lock:")
 st.write("Writes a consistent copy of the whole database while everyone keeps working, into the `backups` folder "
          "beside the database; you can also download it. To restore, stop the portal and run "

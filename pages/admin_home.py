@@ -12,7 +12,7 @@ from ui.guard import require
 db, actor = require(Role.ADMIN)
 settings = get_settings()
 
-st.title("Career office")
+st.title("Career office", anchor=False)
 counts = user_counts(db, actor)
 cols = st.columns(4)
 cols[0].metric("Students", counts["student"])
@@ -33,7 +33,7 @@ for note in notes:
     st.info(note)
 
 cohorts = list_cohorts(db, actor)
-st.subheader("Cohorts")
+st.subheader("Cohorts", anchor=False)
 if not cohorts:
     st.info("No cohorts yet: create one under Manage cohorts, then import its roster.")
 else:

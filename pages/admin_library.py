@@ -21,7 +21,7 @@ from ui.widgets import md_escape, when
 
 db, actor = require(Role.ADMIN)
 
-st.title("Content library")
+st.title("Content library", anchor=False)
 st.write("What students pick from while they prepare: the question bank, message templates, reflection prompts "
          "and where to find contacts. Changes show to students at once. Retired entries disappear from the "
          "pickers but stay attached, word for word, to everything that already used them.")

@@ -25,7 +25,7 @@ _MEANING = {
 ALL = "all"
 
 settings = get_settings()
-st.title("Outbox")
+st.title("Outbox", anchor=False)
 (st.info if settings.email_configured else st.warning)(email_status(settings), icon=":material/mail:")
 if notice := st.session_state.pop(f"{P}_notice", None):
     st.success(notice)

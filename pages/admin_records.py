@@ -13,7 +13,7 @@ from ui.widgets import md_escape, when
 
 db, actor = require(Role.ADMIN)
 
-st.title("Student records")
+st.title("Student records", anchor=False)
 if flash := st.session_state.pop("admin_records_flash", None):
     st.success(flash)
 st.markdown("Find a student to make a copy of their records (what they would get from their own Account page, "
@@ -32,7 +32,7 @@ by_label = {f"{u['first_name']} {u['last_name']} ({u['username']}" + (f", {u['co
 student = by_label[st.selectbox("Student", list(by_label), key="admin_records_pick")]
 name = f"{student['first_name']} {student['last_name']}"
 
-st.subheader("A copy of their records")
+st.subheader("A copy of their records", anchor=False)
 st.markdown(f"One ZIP file of everything the portal holds about **{md_escape(name)}**: each table as JSON and as "
             "CSV, with a README of the columns. Their private reflections are left out: only the student's own copy "
             "holds them. The download is recorded, with who it is for, and the student sees it on their Account "
@@ -46,7 +46,7 @@ if purpose is not None:  # a file for someone outside the institution is offered
                                                                    purpose=purpose)),
                   key=f"admin_records_archive_{student['id']}")
 
-st.subheader("Erase their records")
+st.subheader("Erase their records", anchor=False)
 st.markdown(f"Erasing replaces every text **{md_escape(name)}** wrote and every personal field about them and the "
             "people they met, on every table: contacts, notes, drafts, comments, events, notifications, the "
             "outbox, sessions, sign-in attempts and the nightly export files kept on disk. Their cohort's counts "

@@ -10,7 +10,7 @@ from ui.widgets import md_escape
 
 db, actor = require(Role.ADMIN)
 
-st.title("Self-registration")
+st.title("Self-registration", anchor=False)
 st.write("Off by default. When a cohort's registration is open, students can create their own account from the "
          "sign-in page by typing the cohort's invite code; they join that cohort at once. Limit it to your "
          "school's email domains so a code passed around outside the class is of no use.")

@@ -17,7 +17,7 @@ db, actor = require(Role.ADMIN)
 
 RESULT_KEY = "admin_roster_result"
 
-st.title("Roster import")
+st.title("Roster import", anchor=False)
 st.write("Upload a CSV with one student per line: **first_name, last_name, email, cohort** (the cohort's exact "
          "name) and optionally **student_id**. A single **name** column works too. Nothing is written until you "
          "confirm the preview.")

@@ -14,7 +14,7 @@ from ui.widgets import md_escape
 db, actor = require(Role.ADMIN)
 settings = get_settings()
 
-st.title("Single sign-on")
+st.title("Single sign-on", anchor=False)
 st.write("People sign in with their institution's account (Microsoft Entra ID, Okta, Google Workspace or any "
          "OpenID Connect provider) and are matched to their portal account by the email address the provider "
          "confirms. Their role stays the one the portal gives them. The administration guide explains how to "
@@ -29,7 +29,7 @@ if flash := st.session_state.pop("admin_sso_flash", None):
     st.success(flash)
 current = sso.policy(db)
 
-st.subheader("Password sign-in")
+st.subheader("Password sign-in", anchor=False)
 admins = {u["id"]: f"{u['first_name']} {u['last_name']} ({u['username']})"
           for u in list_users(db, actor, role=Role.ADMIN, active=True)}
 with st.form("admin_sso_policy"):
@@ -52,7 +52,7 @@ with st.form("admin_sso_policy"):
                                                    else "Password sign-in is open to everyone.")
             st.rerun()
 
-st.subheader("New students from an email domain")
+st.subheader("New students from an email domain", anchor=False)
 st.write("Someone who signs in through the provider without a portal account is told to ask the career office. "
          "For a domain listed here, a student account is made in its cohort instead.")
 cohorts = {c["id"]: c["name"] for c in all_cohorts(db, actor) if not c["archived_at"]}

@@ -17,7 +17,7 @@ db, actor = require(Role.ADMIN)
 IMPORTED = "admin_volunteers_imported"
 ADD_ROUND = "admin_volunteers_add_round"
 
-st.title("Volunteers")
+st.title("Volunteers", anchor=False)
 st.caption("Alumni and employer friends who agreed to talk with students. Students see the active ones, filtered "
            "by their focus occupations, and add one as a target in one click; a volunteer whose conversations "
            "for the term are all taken shows to students as full.")

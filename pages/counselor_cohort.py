@@ -17,7 +17,7 @@ db, actor = require(Role.COUNSELOR, Role.ADMIN)
 P = "counselor_cohort"
 STATUS_WORDS = {"met": "✅ met", "on_track": "on track", "behind": "⚠️ behind", "missed": "❌ missed"}
 
-st.title("Cohort settings and goals")
+st.title("Cohort settings and goals", anchor=False)
 cohort_id, _ = cohort_picker(db, actor, key=f"{P}_cohort", allow_all=False)
 cohort = get_cohort(db, actor, cohort_id)
 notice = st.session_state.pop(f"{P}_notice", None)

@@ -86,7 +86,7 @@ def _filters_to_address(cohort: int | None, flags: list[str], search: str, sort:
     st.session_state[_WRITTEN] = {name: shown.get(name, "") for name in ADDRESS}
 
 
-st.title("Cohort dashboard")
+st.title("Cohort dashboard", anchor=False)
 _restore_filters()
 cohort_id, cohorts = cohort_picker(db, actor, key=f"{P}_cohort", allow_all=True)
 cohort_name = next((c["name"] for c in cohorts if c["id"] == cohort_id), None)
@@ -262,7 +262,7 @@ if tab_students.open and institution:  # only the open tab runs: the others cost
             + [",".join(_csv_cell(r[c]) for c in headings) for r in summary.to_dict("records")]) + "\r\n"
         comparison_download(db, comparison_csv.encode("utf-8"), rows=len(summary),
                             name=file_name("cohort-comparison", None), key=f"{P}_comparison_csv")
-        st.subheader("Find a student")
+        st.subheader("Find a student", anchor=False)
         wanted = st.text_input("Name, username, email or student number", key=f"{P}_find")
         if wanted.strip():
             found = list_users(db, actor, search=wanted, role=Role.STUDENT, active=True, limit=FOUND_MAX + 1)
@@ -329,7 +329,7 @@ elif tab_students.open:
 # ---------------------------------------------------------------- charts
 def _heatmap() -> None:
     """Active contacts per student per stage, for the students shown in the table (first HEATMAP_MAX)."""
-    st.subheader("Where each student's contacts stand")
+    st.subheader("Where each student's contacts stand", anchor=False)
     if institution:
         st.caption("Pick a cohort above to see each of its students' contacts by stage.")
         return
@@ -376,7 +376,7 @@ def _heatmap() -> None:
 if tab_charts.open:
     with tab_charts:
         funnel = pd.DataFrame(cohort_funnel(db, actor, cohort_id=cohort_id))
-        st.subheader("Cohort funnel")
+        st.subheader("Cohort funnel", anchor=False)
         st.caption("How many active contacts have reached each stage.")
         st.altair_chart(readable(
             alt.Chart(funnel).mark_bar().encode(
@@ -395,7 +395,7 @@ if tab_charts.open:
             title="Cohort funnel", key=f"{P}_funnel_words")
         _heatmap()
 
-        st.subheader("Activity over time")
+        st.subheader("Activity over time", anchor=False)
         starts = [c["term_start"] for c in cohorts if c["term_start"] and (cohort_id is None or c["id"] == cohort_id)]
         weeks = 16 if not starts else max(4, min(26, (date.today() - min(starts)).days // 7 + 2))
         activity = pd.DataFrame(weekly_activity(db, actor, cohort_id=cohort_id, weeks=weeks))

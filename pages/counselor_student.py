@@ -22,7 +22,7 @@ P = "counselor_student"
 
 students = readable_students(db, actor)
 if not students:
-    st.title("Student detail")
+    st.title("Student detail", anchor=False)
     st.info("No students in your cohorts yet.")
     st.stop()
 
@@ -33,7 +33,7 @@ except NotFound:
     wanted = -1  # not an id at all: refused below like any id the actor may not read
 if wanted is not None and wanted not in names:
     # Never trust the id in the address: core decides, and an unknown or foreign id reveals nothing.
-    st.title("Student detail")
+    st.title("Student detail", anchor=False)
     st.error("No such student, or not in a cohort you oversee.")
     back_to_dashboard()
     st.stop()

@@ -21,7 +21,7 @@ _EMPTY = {
                 "send), with your digest of the cohorts you follow.",
 }
 
-st.title("Notifications")
+st.title("Notifications", anchor=False)
 if notice := st.session_state.pop(f"{P}_notice", None):
     st.success(notice)
 

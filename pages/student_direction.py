@@ -18,7 +18,7 @@ ADDED = "student_direction_added"
 BADGES = {"deeper": ("Go deeper", "green"), "keep": ("Keep exploring", "blue"),
           "replace": ("Think about replacing", "orange"), "start": ("No conversation yet", "gray")}
 
-st.title("Where next")
+st.title("Where next", anchor=False)
 st.caption("Narrow to about three occupations, then go deeper. Each reflection's fit rating and each meeting's "
            "skill words add up here. The suggestions are only suggestions: you decide, and nothing changes by itself.")
 

@@ -61,12 +61,12 @@ def todo_card(n: int, item) -> None:
         link(item.page, label, contact_id=item.contact_id, icon=":material/arrow_forward:")
 
 
-st.title(f"Hello, {md_escape(actor.name.split(' ')[0])}")
+st.title(f"Hello, {md_escape(actor.name.split(' ')[0])}", anchor=False)
 
 goals = goal_progress(db, actor, actor.user_id)
 left, right = st.columns([3, 2], gap="large")
 with left:
-    st.subheader("To do")
+    st.subheader("To do", anchor=False)
     items = todo_list(db, actor, goals=goals)
     if not items:
         st.success("Nothing waiting on you. Add a target or plan your next meeting.")
@@ -78,7 +78,7 @@ with left:
                 todo_card(n, item)
 
 with right:
-    st.subheader("Cohort goals")
+    st.subheader("Cohort goals", anchor=False)
     if not goals:
         st.caption("Your cohort has not set goals yet.")
     for g in goals:
@@ -88,7 +88,7 @@ with right:
 
     counts = stage_counts(db, actor)
     if any(counts.values()):
-        st.subheader("Where your contacts stand")
+        st.subheader("Where your contacts stand", anchor=False)
         chart_data = pd.DataFrame({"stage": [STAGE_LABELS[Stage(s)] for s in counts], "contacts": list(counts.values()),
                                    "order": range(len(counts))})
         st.altair_chart(readable(

@@ -35,7 +35,7 @@ def outcome_words(o: dict) -> str:
     return " · ".join(w for w in (OUTCOME_WORDS[OutcomeKind(o["kind"])], o["title"], o["organization"]) if w)
 
 
-st.title("Keep in touch")
+st.title("Keep in touch", anchor=False)
 st.caption("Reach out now and then, especially with good news or something useful to share.")
 contacts = list_contacts(db, actor)
 if not contacts:
@@ -85,7 +85,7 @@ with log_tab:
             st.toast("Saved.", icon=":material/check:")
             st.rerun()
 
-    st.subheader("Your follow-ups")
+    st.subheader("Your follow-ups", anchor=False)
     follow_ups = keep_in_touch.list_follow_ups(db, actor, actor.user_id)
     if not follow_ups:
         st.caption("None yet.")
@@ -222,7 +222,7 @@ with landed_tab:
     pending = [p for p in keep_in_touch.landed_note_status(db, actor, actor.user_id) if not p["note_sent"]]
     landed_template = next((t for t in list_items(db, actor, "template") if t["category"] == "where_i_landed"), None)
     if pending:
-        st.subheader("Tell them where you landed")
+        st.subheader("Tell them where you landed", anchor=False)
         st.caption("People like to hear how it turned out. A short note to each person who helped:")
     for p in pending:
         name = f"{p['first_name']} {p['last_name']}".strip()

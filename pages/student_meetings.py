@@ -50,7 +50,7 @@ def meeting_list() -> None:
         return
     zone = get_settings().timezone
     status = {True: "Coming up", False: "Begun, not logged yet"}
-    st.subheader("All your meetings")
+    st.subheader("All your meetings", anchor=False)
     st.table(pd.DataFrame([{
         "Person": m["contact_name"].strip(), "Organization": m["organization"] or "",
         f"When ({zone})": f"{local(m['shown_at']):%a %d %b %Y, %H:%M}",
@@ -99,10 +99,10 @@ def calendar_feed_section() -> None:
                 st.rerun()
 
 
-st.title("Meetings")
+st.title("Meetings", anchor=False)
 meeting_list()
 calendar_feed_section()
-st.subheader("With one person")
+st.subheader("With one person", anchor=False)
 contact = picked_contact_or_stop(db, actor, key="student_meetings_contact")
 cid = contact["id"]
 planned = research.list_planned_questions(db, actor, cid)
@@ -389,7 +389,7 @@ sk = f"{schedule_name}_{forms.round_of(schedule_name)}"
 if any(m["status"] != "cancelled" for m in held_or_planned):
     schedule_box = st.expander("Schedule another meeting", icon=":material/event:")
 else:
-    st.subheader("Schedule a meeting")
+    st.subheader("Schedule a meeting", anchor=False)
     schedule_box = st.container()
 with schedule_box, st.form(f"{sk}_form"):
     errors = FieldErrors()

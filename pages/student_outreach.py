@@ -24,7 +24,7 @@ CHANNEL_WORDS = {Channel.EMAIL: "Email", Channel.LINKEDIN: "LinkedIn message", C
                  Channel.OTHER: "Other"}
 REPLY_WORDS = {Reply.ACCEPTED: "Accepted", Reply.DECLINED: "Declined", Reply.NO_REPLY: "No reply"}
 
-st.title("Outreach")
+st.title("Outreach", anchor=False)
 contact = picked_contact_or_stop(db, actor, key="student_outreach_contact")
 cid = contact["id"]
 
@@ -223,7 +223,7 @@ writing = f"student_outreach_writing_{cid}"
 unsent = any(m["sent_at"] is None for m in messages)
 if not messages or (nudges and not unsent) or st.session_state.get(writing):
     # The first request, a follow-up that is due, or a draft asked for: the form itself.
-    st.subheader("Write a new draft")
+    st.subheader("Write a new draft", anchor=False)
     new_draft()
 else:
     # A draft waits above, or the request has its answer: another draft is one click away, not a second form.

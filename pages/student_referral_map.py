@@ -10,7 +10,7 @@ from ui.widgets import md_escape
 
 db, actor = require(Role.STUDENT)
 
-st.title("Referral map")
+st.title("Referral map", anchor=False)
 st.caption("Each arrow points from the person you met to someone they suggested you talk to. "
            "A dashed arrow: you may not use their name when you get in touch.")
 chains = referral_links(db, actor)

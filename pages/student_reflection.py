@@ -20,7 +20,7 @@ FIELDS = [("feelings", "How do you feel about what you learned?"),
           ("view_changed", "What changed in your view of the field?"),
           ("still_need", "What do you still need to find out, and who could help?")]
 
-st.title("Reflection")
+st.title("Reflection", anchor=False)
 held = list_student_meetings(db, actor, status="held")
 if not held:
     st.info("Reflect after a meeting has been held and logged.")

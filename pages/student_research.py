@@ -29,7 +29,7 @@ HELP = {"about_person": "Their role, path, anything they published.",
 KEYS = {"about_person": "person", "about_organization": "org", "about_field": "field", "links": "links"}
 REMOVED = "student_research_removed"
 
-st.title("Research")
+st.title("Research", anchor=False)
 contact = picked_contact_or_stop(db, actor, key="student_research_contact")
 cid = contact["id"]
 
@@ -46,7 +46,7 @@ def finish_round(name: str) -> None:
 
 notes_col, questions_col = st.columns(2, gap="large")
 with notes_col:
-    st.subheader("Notes")
+    st.subheader("Notes", anchor=False)
     saved = research.get_research(db, actor, cid) or {}
     notes_name = f"student_research_notes_{cid}"
     opened = forms.opened_version(notes_name, saved.get("version"))
@@ -74,7 +74,7 @@ with notes_col:
             st.rerun()
 
 with questions_col:
-    st.subheader("Questions to ask")
+    st.subheader("Questions to ask", anchor=False)
     if removed := st.session_state.get(REMOVED):
         if removed["contact_id"] == cid:
             r1, r2 = st.columns([4, 1], vertical_alignment="center")

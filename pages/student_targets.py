@@ -26,7 +26,7 @@ CONFIRM_OCC = "student_targets_confirm_occ"
 TABLE_ROUND = "student_targets_table_round"
 LAST_ADDED = "student_targets_last_added"
 
-st.title("Targets")
+st.title("Targets", anchor=False)
 st.caption("People whose work you want to understand. Narrow to at most three focus occupations and tag each "
            "person with one; start with three to five people.")
 

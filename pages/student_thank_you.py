@@ -19,7 +19,7 @@ from ui.widgets import md_escape, stage_badge, when
 
 db, actor = require(Role.STUDENT)
 
-st.title("Thank-yous")
+st.title("Thank-yous", anchor=False)
 # Only people met are thanked; those still waiting for their thank-you come first.
 met_ids = {m["contact_id"] for m in list_student_meetings(db, actor, status="held")}
 met = sorted((c for c in list_contacts(db, actor) if c["id"] in met_ids), key=lambda c: c["stage"] != "interview")
@@ -87,7 +87,7 @@ if not status:
     link("pages/student_meetings.py", "Go to Meetings", contact_id=cid, icon=":material/event:")
 
 for s in status:
-    st.subheader(f"Meeting of {when(s['held_at'])}")
+    st.subheader(f"Meeting of {when(s['held_at'])}", anchor=False)
     if s["sent_at"] is not None:
         late = " (after the window)" if s["sent_late"] else ""
         st.success(f"Thank-you sent {when(s['sent_at'])}{late}.", icon=":material/check:")
@@ -108,7 +108,7 @@ for t in [t for t in current if t["sent_at"] is not None]:
 referrer = thanks.referrer_to_thank(db, actor, cid)
 if referrer is not None and status:
     name = f"{referrer['first_name']} {referrer['last_name']}".strip()
-    st.subheader("A second thank-you")
+    st.subheader("A second thank-you", anchor=False)
     if referrer["thanked"]:
         st.markdown(f"You thanked **{md_escape(name)}** for the introduction.")
     else:

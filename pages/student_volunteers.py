@@ -20,7 +20,7 @@ db, actor = require(Role.STUDENT)
 ADDED = "student_volunteers_added"
 SHOWN = 40
 
-st.title("Volunteers")
+st.title("Volunteers", anchor=False)
 st.caption("Alumni and employer friends of the career office who agreed to talk with students. Add one to your "
            "targets and the introduction is drafted for you; say how you found them and keep it short.")
 

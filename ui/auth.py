@@ -210,10 +210,10 @@ def _sso_refused(settings: Settings, refused: SSORefused, notice: str | None = N
     """The page for a provider sign-in without a portal account (or one that may not sign in); after this tab's
     own session ended (notice: why, such as going idle), the page to sign in with the provider again."""
     if refused.ended and notice:
-        st.subheader(LOGIN_FIELDS["Form name"])
+        st.subheader(LOGIN_FIELDS["Form name"], anchor=False)
         st.warning(notice, icon=":material/logout:")
     else:
-        st.subheader("You cannot use the portal with this account")
+        st.subheader("You cannot use the portal with this account", anchor=False)
         st.error(str(refused), icon=":material/person_off:")
     # Callbacks, as for the sign-in button (see sign_in).
     if refused.ended:
@@ -264,7 +264,7 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
         st.warning(notice, icon=":material/logout:")
     password_only_for_emergencies = False
     if sso_on:
-        st.subheader(LOGIN_FIELDS["Form name"])
+        st.subheader(LOGIN_FIELDS["Form name"], anchor=False)
         # As a callback: the first run of a page draws this before st.navigation knows the page, so the
         # button's identity differs in the next run and its return value would be lost; its callback is not.
         st.button(f"Sign in with {settings.sso_label}", key="app_sso_sign_in", type="primary", icon=":material/login:",
@@ -274,7 +274,7 @@ def sign_in(db: Database, settings: Settings) -> Actor | None:
                     else st.container())
     with password_box, st.form("app_login"):
         if not sso_on:
-            st.subheader(LOGIN_FIELDS["Form name"])
+            st.subheader(LOGIN_FIELDS["Form name"], anchor=False)
         st.text_input(LOGIN_FIELDS["Username"], key="app_login_username", autocomplete="username")
         st.text_input(LOGIN_FIELDS["Password"], type="password", key="app_login_password",
                       autocomplete="current-password")

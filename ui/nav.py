@@ -82,9 +82,12 @@ def navigation(role: Role | None) -> dict[str, list[st.Page]]:
 def show(sections: dict[str, list[st.Page]] | list[st.Page], *, position: str = "sidebar") -> st.Page:
     """st.navigation over these pages (app.py's only way to call it); returns the page to run."""
     global _app_navigation_given
+    # One flat list, in the sections' order: Streamlit draws sections as list items wrapped in divs inside
+    # the list, which a screen reader cannot read as a list (axe's `list` and `listitem` rules, on every page).
+    pages = [page for group in sections.values() for page in group] if isinstance(sections, dict) else sections
     # expanded: every page of the role is listed; collapsed, Streamlit hides all but the first ten
     # behind "View more", and a student would not find Referral map or Keep in touch.
-    page = st.navigation(sections, position=position, expanded=True)
+    page = st.navigation(pages, position=position, expanded=True)
     _app_navigation_given = True
     return page
 

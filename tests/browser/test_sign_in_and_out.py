@@ -26,7 +26,7 @@ def test_student_signs_in_and_sees_their_contacts(portal, page, demo_file):
 def test_counselor_signs_in_and_sees_the_cohort(portal, page):
     sign_in(page, portal.url, "counselor.rivera")
     assert "Signed in as Dana Rivera (counselor)" in sidebar_text(page)
-    assert "Cohorts" in sidebar_text(page)
+    assert "Cohort dashboard" in sidebar_text(page)
     assert "Business & Policy Explorers" not in main_text(page)
 
 
