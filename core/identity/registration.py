@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from core.clock import utcnow
 from core.errors import AccountError, RegistrationError
 from core.identity.accounts import _ensure_unused, hash_password, password_problem
-from core.models import Actor, Role, UserCreate, describe
+from core.models import Actor, Role, UserCreate, describe, searchable
 from core.store import events
 from core.store.db import Cursor, Database, row, scalar
 
@@ -31,8 +31,9 @@ class OpenCohort:
 
 
 def normalize_code(code: str) -> str:
-    """An invite code as stored: upper case, spaces dropped (people type codes loosely)."""
-    return code.strip().upper().replace(" ", "")
+    """An invite code as stored: upper case, spaces (and anything that is not text) dropped: people type codes
+    loosely."""
+    return searchable(code).upper().replace(" ", "")
 
 
 def registration_open_anywhere(db: Database) -> bool:

@@ -213,7 +213,7 @@ def _goals_behind(db: Database, actor: Actor, ids: list[int], now: datetime) -> 
     if len(ids) == 1:
         settle(db, ids[0])
         with db.cursor() as cur:
-            standings = rows(cur, *standings_query(actor, student_id=ids[0], now=now))
+            standings = rows(cur, *standings_query(cur, actor, student_id=ids[0], now=now))
     else:
         with db.cursor() as cur:
             cohorts = [r["cohort_id"] for r in rows(cur, """
