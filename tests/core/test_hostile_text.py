@@ -12,7 +12,16 @@ import pytest
 from pydantic import ValidationError
 
 from core.admin import cohorts, library, roster
-from core.campaign import contacts, linkedin_import, meetings, outreach, reflections, research, thanks
+from core.campaign import (
+    contacts,
+    keep_in_touch,
+    linkedin_import,
+    meetings,
+    outreach,
+    reflections,
+    research,
+    thanks,
+)
 from core.errors import PortalError
 from core.identity import accounts, registration, sso
 from core.models import (
@@ -20,9 +29,14 @@ from core.models import (
     CohortCreate,
     CommentCreate,
     ContactCreate,
+    FollowUpCreate,
+    FollowUpKind,
     MeetingCreate,
     MeetingLog,
     MeetingMode,
+    MeetingNote,
+    OutcomeCreate,
+    OutcomeKind,
     OutreachCreate,
     PlannedQuestionCreate,
     ReferralCreate,
@@ -95,6 +109,13 @@ PATHS = {
     "referral": lambda w, t, i: meetings.log_meeting(
         w.db, w.alice, _meeting(w, _contact(w)), MeetingLog(), referrals=[ReferralCreate(first_name=t)],
         held_at=datetime(2026, 3, 9, 10, 0), now=NOW),
+    "meeting note": lambda w, t, i: meetings.log_meeting(
+        w.db, w.alice, _meeting(w, _contact(w)), MeetingLog(), notes=[MeetingNote(question=f"Why {t}?", answer=t)],
+        held_at=datetime(2026, 3, 9, 10, 0), now=NOW),
+    "keep-in-touch note": lambda w, t, i: keep_in_touch.add_follow_up(
+        w.db, w.alice, _contact(w), FollowUpCreate(kind=FollowUpKind.NEWS, body=t), now=NOW),
+    "outcome": lambda w, t, i: keep_in_touch.record_outcome(w.db, w.alice, OutcomeCreate(
+        kind=OutcomeKind.INTERNSHIP, organization=t, title=t, description=t), now=NOW),
     "thank-you": lambda w, t, i: thanks.create_thank_you(w.db, w.alice, _contact(w), ThankYouCreate(body=f"Thanks {t}"),
                                                       now=NOW),
     "reflection": lambda w, t, i: reflections.save_reflection(w.db, w.alice, _logged(w), ReflectionCreate(feelings=t),
