@@ -188,21 +188,81 @@ def _strip(value: str) -> str:
     return value.strip()
 
 
+# ---------------------------------------------------------------- text: one rule for every field
+
+# What no field may hold: NUL and the other control characters (tab, line feed and carriage return aside), and lone
+# surrogates (half of a character, from a broken paste), which neither store can write.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# What a one-line field (a name, a title, a search) may not hold either.
+_LINE_BREAK = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]")
+
+NOT_TEXT_WORDS = "holds characters that are not text (often a broken copy and paste); retype that part"
+CONTROL_WORDS = "holds a control character (such as NUL, escape or bell) that is not text; retype that part"
+ONE_LINE_WORDS = "must be on one line, without tabs or line breaks"
+
+FORMULA_START = ("=", "+", "-", "@")
+"""What a person's name may not start with: a spreadsheet would run the cell as a formula."""
+FORMULA_WORDS = "cannot start with =, +, - or @ (a spreadsheet would run it as a formula)"
+
+
+def text_problem(value: Any, *, one_line: bool = False) -> str | None:
+    """Why a text cannot be stored as it is, in words that follow the field's name, or None.
+
+    The one rule for text everywhere: no NUL, no lone surrogate, no control character; a one-line
+    field holds no tab or line break either (a multi-line field keeps tabs and line breaks).
+    """
+    if isinstance(value, (list, tuple)):
+        return next((p for v in value if (p := text_problem(v, one_line=one_line))), None)
+    if not isinstance(value, str):
+        return None
+    if _SURROGATE.search(value):
+        return NOT_TEXT_WORDS
+    if _NOT_TEXT.search(value):
+        return CONTROL_WORDS
+    if one_line and _LINE_BREAK.search(value):
+        return ONE_LINE_WORDS
+    return None
+
+
+def name_problem(value: str) -> str | None:
+    """Why a person's name (first or last) cannot be taken as it is, or None: the text rule for one line, and no
+    formula's first sign. Every form and importer of people's names (roster, volunteers, LinkedIn) uses it."""
+    return text_problem(value, one_line=True) or (FORMULA_WORDS if value.strip().startswith(FORMULA_START) else None)
+
+
+def searchable(text: str | None, *, limit: int = 200) -> str:
+    """A search box's words on one line, with what cannot be text (NUL, control characters, half characters)
+    dropped: a search stores nothing, so it is cleaned rather than refused."""
+    return " ".join(_NOT_TEXT.sub("", text or "").split())[:limit]
+
+
+def _one_line(value: str) -> str:
+    if problem := text_problem(value, one_line=True):
+        raise ValueError(problem)
+    return value
+
+
+def _person_name(value: str) -> str:
+    if problem := name_problem(value):
+        raise ValueError(problem)
+    return value
+
+
 Email = Annotated[str, AfterValidator(_check_email)]
 OptionalEmail = Annotated[str | None, AfterValidator(_check_optional_email)]
 Username = Annotated[str, AfterValidator(_check_username)]
-Name = Annotated[str, AfterValidator(_strip), Field(min_length=1, max_length=100)]
-ShortText = Annotated[str, AfterValidator(_strip), Field(max_length=200)]
+Name = Annotated[str, AfterValidator(_strip), AfterValidator(_one_line), Field(min_length=1, max_length=100)]
+PersonName = Annotated[str, AfterValidator(_strip), AfterValidator(_person_name), Field(min_length=1, max_length=100)]
+"""A person's first name (required); LastName the optional last name. One rule in every form and importer."""
+LastName = Annotated[str, AfterValidator(_strip), AfterValidator(_person_name), Field(max_length=100)]
+ShortText = Annotated[str, AfterValidator(_strip), AfterValidator(_one_line), Field(max_length=200)]
 LongText = Annotated[str, Field(max_length=20_000)]
 
 
 def _unreadable(value: Any) -> bool:
-    """Whether a value holds text that cannot be stored (a lone surrogate from a broken paste)."""
-    if isinstance(value, str):
-        return any("\ud800" <= ch <= "\udfff" for ch in value)
-    if isinstance(value, (list, tuple)):
-        return any(_unreadable(v) for v in value)
-    return False
+    """Whether a value holds text that cannot be stored (a lone surrogate, NUL or another control character)."""
+    return text_problem(value) is not None
 
 
 class _Model(BaseModel):
@@ -210,14 +270,19 @@ class _Model(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=False, extra="forbid")
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text_only(cls, value: Any) -> Any:
+        # The text rule, for every field of every form: the message sits next to the field it is about.
+        if problem := text_problem(value):
+            raise ValueError(problem)
+        return value
+
     @model_validator(mode="before")
     @classmethod
     def _clean_input(cls, data: Any) -> Any:
         if isinstance(data, dict):
             for name, value in data.items():
-                if _unreadable(value):
-                    raise ValueError(f"{name.replace('_', ' ').capitalize()} holds characters that are not text "
-                                     "(often a broken copy and paste); retype that part")
                 if isinstance(value, datetime) and value.tzinfo is not None:
                     raise ValueError(f"{name.replace('_', ' ').capitalize()} must be a local date and time "
                                      "without a time zone of its own")
@@ -260,8 +325,8 @@ PASSWORD_MAX_LENGTH = 256
 class UserCreate(_Model):
     username: Username
     email: Email
-    first_name: Name
-    last_name: Name
+    first_name: PersonName
+    last_name: PersonName
     role: Role
     password: str = Field(min_length=8, max_length=PASSWORD_MAX_LENGTH)
     student_number: ShortText | None = None
@@ -360,8 +425,8 @@ class GoalCreate(_Model):
 
 
 class ContactCreate(_Model):
-    first_name: Name
-    last_name: Annotated[str, AfterValidator(_strip), Field(max_length=100)] = ""
+    first_name: PersonName
+    last_name: LastName = ""
     organization: ShortText = ""
     title: ShortText = ""
     field: ShortText = ""
@@ -411,8 +476,8 @@ CONTACT_PREFERENCE_LABELS = {
 class VolunteerCreate(_Model):
     """An alumni or employer volunteer in the career office's directory."""
 
-    first_name: Name
-    last_name: Annotated[str, AfterValidator(_strip), Field(max_length=100)] = ""
+    first_name: PersonName
+    last_name: LastName = ""
     email: Email
     organization: ShortText = ""
     title: ShortText = ""
@@ -585,8 +650,8 @@ def describe(exc: ValidationError) -> str:
 class ReferralCreate(_Model):
     """A person the interviewee suggested; becomes a new target linked to who referred them."""
 
-    first_name: Name
-    last_name: Annotated[str, AfterValidator(_strip), Field(max_length=100)] = ""
+    first_name: PersonName
+    last_name: LastName = ""
     organization: ShortText = ""
     title: ShortText = ""
     email: OptionalEmail = None

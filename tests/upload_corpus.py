@@ -87,3 +87,11 @@ HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+cmd|' /C calc'!A0", 
 def _q(value: str) -> str:
     """A CSV cell, quoted the way a spreadsheet writes one."""
     return '"' + value.replace('"', '""') + '"'
+
+
+# People's names no form or importer takes (core/models.py name_problem): a formula's first sign (after any spaces
+# and tabs), a control character, or a line break inside a quoted cell. A spreadsheet would run the first kind; the
+# others garble every list and file the name is shown in.
+BAD_NAMES = {"=": "=Ana", "+": "+Ana", "-": "-Ana", "@": "@Ana", "tab then =": "\t=Ana", "CR then @": "\r@Ana",
+             "ESC": "An\x1ba", "BEL": "An\x07a", "BS": "An\x08a", "quoted CRLF": "An\r\na", "quoted CR": "An\ra",
+             "quoted LF": "An\na"}

@@ -15,7 +15,7 @@ from core.clock import utcnow
 from core.errors import AccessDenied, CohortError, NotFound, check_id
 from core.identity.access import active_only, require_cohort, require_role, visible_cohorts_sql
 from core.identity.registration import normalize_code
-from core.models import Actor, Cohort, CohortCreate, CohortUpdate, GoalCreate, GoalUpdate, Role
+from core.models import Actor, Cohort, CohortCreate, CohortUpdate, GoalCreate, GoalUpdate, Role, text_problem
 from core.store import events, versioning
 from core.store.db import Cursor, Database, row, rows, scalar
 from core.store.idempotency import create_once
@@ -387,7 +387,8 @@ def normalize_domains(text: str | None) -> list[str]:
         domain = part.strip().lower().lstrip("@")
         if not domain:
             continue
-        if "." not in domain or any(ch in domain for ch in "/\\:@ ") or domain.startswith(".") or domain.endswith("."):
+        if "." not in domain or any(ch in domain for ch in "/\\:@ ") or domain.startswith(".") or domain.endswith(".") \
+                or text_problem(domain, one_line=True):
             raise CohortError(f"{part.strip()!r} is not an email domain (expected something like example.edu).")
         if domain not in seen:
             seen.append(domain)

@@ -24,7 +24,7 @@ from core.clock import utcnow
 from core.errors import RosterError
 from core.identity.access import active_only, require_role
 from core.identity.accounts import hash_password, one_time_password
-from core.models import Actor, Role, _check_email, _unreadable
+from core.models import Actor, Role, _check_email, name_problem, text_problem
 from core.store import events
 from core.store.csv_input import PERSON_HEADERS, read_records, split_name
 from core.store.db import Cursor, Database, rows, rows_table
@@ -179,9 +179,14 @@ def preview(db: Database, actor: Actor, data: bytes | str) -> RosterPreview:
             reasons.append("first name is missing")
         if len(first) > 100 or len(last) > 100:
             reasons.append("name is longer than 100 characters")
-        if _unreadable([first, last, line.email, line.cohort, line.student_id or ""]):
-            # A lone surrogate (a broken paste) cannot be stored; the line is refused, not the file.
-            reasons.append("holds characters that are not text (a broken copy and paste); retype the line")
+        # People's names follow one rule in every form and importer (core/models.py); the other cells the text
+        # rule: a line that breaks either is refused, not the file.
+        for label, value in (("first name", first), ("last name", last)):
+            if value and (problem := name_problem(value)):
+                reasons.append(f"{label} {problem}")
+        for label, value in (("email", line.email), ("cohort", line.cohort), ("student ID", line.student_id or "")):
+            if problem := text_problem(value, one_line=True):
+                reasons.append(f"{label} {problem}")
         try:
             line.email = _check_email(line.email)
         except ValueError:

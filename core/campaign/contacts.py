@@ -15,7 +15,7 @@ from core.identity.access import (
     require_read_student,
     visible_students_sql,
 )
-from core.models import Actor, Contact, ContactCreate, ContactUpdate, Role, Source, Stage
+from core.models import Actor, Contact, ContactCreate, ContactUpdate, Role, Source, Stage, searchable, text_problem
 from core.rules.facts import LATEST_REPLY, ONE_STUDENT, PROGRESS, contact_owner, ctes, for_one_student
 from core.store import events, idempotency, versioning
 from core.store.db import Cursor, Database, row, rows, scalar
@@ -40,6 +40,8 @@ def add_focus_occupation(db: Database, actor: Actor, name: str, *, now: datetime
     name = name.strip()
     if not name:
         raise ContactError("Name the occupation.")
+    if problem := text_problem(name, one_line=True):
+        raise ContactError(f"The occupation {problem}.")
     if len(name) > 100:
         raise ContactError("An occupation name has at most 100 characters.")
     now = now or utcnow()
@@ -327,7 +329,7 @@ def target_table(
     require_own_campaign(actor, actor.user_id)
     stage_value = stage.value if stage else None
     source_value = source.value if source else None
-    pattern = _norm(search) or None
+    pattern = searchable(search).lower() or None
     with db.cursor() as cur:
         return rows(
             cur,

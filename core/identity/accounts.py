@@ -19,7 +19,7 @@ from core.config import get_settings
 from core.errors import AccessDenied, AccountError, NotFound, SignInRefused
 from core.identity.access import active_only, can_read_student, require_role
 from core.identity.sessions import revoke_all
-from core.models import PASSWORD_MAX_LENGTH, Actor, Role, User, UserCreate
+from core.models import PASSWORD_MAX_LENGTH, Actor, Role, User, UserCreate, searchable
 from core.store import events
 from core.store.db import Cursor, Database, row, rows, scalar
 
@@ -161,7 +161,7 @@ def load_actor(db: Database, user_id: int) -> Actor | None:
 def user_id_for_username(db: Database, username: str) -> int | None:
     """The id behind a username (sign-in only), or None."""
     with db.cursor() as cur:
-        return scalar(cur, "SELECT id FROM users WHERE username = ?", [username.strip().lower()])
+        return scalar(cur, "SELECT id FROM users WHERE username = ?", [searchable(username).lower()])
 
 
 @active_only
@@ -238,7 +238,8 @@ def password_sign_in(
     sign-ins" after the same number of failures for both.
     """
     now = now or utcnow()
-    name = username.strip().lower()[:_MAX_TYPED_USERNAME]
+    # Whatever was typed is logged and throttled, so what no store can hold (NUL, half characters) is dropped first.
+    name = searchable(username, limit=_MAX_TYPED_USERNAME).lower()
     if not name or not password:
         raise SignInRefused("Enter your username and password.")
     limits = dict(max_per_user=max_per_user, max_per_address=max_per_address, minutes=minutes)
@@ -262,7 +263,7 @@ def record_login_attempt(
 ) -> None:
     """Log one sign-in attempt; write back the authenticator's failure count; stamp a success."""
     now = now or utcnow()
-    name = username.strip().lower() if username else None
+    name = searchable(username).lower() if username else None
 
     def work(cur: Cursor) -> None:
         cur.execute(
@@ -445,7 +446,7 @@ def list_users(
     Each row carries the student's cohort name, so the career office can tell namesakes apart.
     """
     require_role(actor, Role.ADMIN)
-    pattern = f"%{search.strip().lower()}%"
+    pattern = f"%{searchable(search).lower()}%"
     role = Role(role).value if role is not None else None
     with db.cursor() as cur:
         return rows(

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from core.clock import utcnow
 from core.errors import AccountError, RegistrationError
 from core.identity.accounts import HASHER_ROUNDS, _ensure_unused, hash_password, is_password_hash, password_problem
-from core.models import Actor, Role, UserCreate, describe
+from core.models import Actor, Role, UserCreate, describe, searchable
 from core.store import events
 from core.store.db import Cursor, Database, row, scalar
 
@@ -62,8 +62,9 @@ def word_challenge(rng: random.Random | None = None) -> WordChallenge:
 
 
 def normalize_code(code: str) -> str:
-    """An invite code as stored: upper case, spaces dropped (people type codes loosely)."""
-    return code.strip().upper().replace(" ", "")
+    """An invite code as stored: upper case, spaces (and anything that is not text) dropped: people type codes
+    loosely."""
+    return searchable(code).upper().replace(" ", "")
 
 
 def registration_open_anywhere(db: Database) -> bool:

@@ -16,12 +16,13 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from core.clock import utcnow
 from core.errors import ENDED_MESSAGE, INACTIVE_MESSAGE, SSOPolicyError, SSORefused
 from core.identity.access import active_only, require_role
 from core.identity.accounts import hash_password
-from core.models import Actor, Role
+from core.models import FORMULA_START, Actor, Role, searchable, text_problem
 from core.store import events
 from core.store.db import Cursor, Database, row, rows, scalar
 
@@ -145,11 +146,18 @@ def _username(cur: Cursor, email: str) -> str:
     return candidate
 
 
+def _claimed(value: Any) -> str:
+    """A name as the provider gave it, made to follow the rule for people's names (core/models.py name_problem):
+    no control character or line break, no formula's first sign. A sign-in is not refused for its provider's
+    spelling."""
+    return searchable(str(value or ""), limit=100).lstrip("".join(FORMULA_START) + " ")
+
+
 def _names(claims: dict, email: str) -> tuple[str, str]:
-    first = str(claims.get("given_name") or "").strip()
-    last = str(claims.get("family_name") or "").strip()
+    first = _claimed(claims.get("given_name"))
+    last = _claimed(claims.get("family_name"))
     if not first and not last:
-        first, _, last = str(claims.get("name") or "").strip().partition(" ")
+        first, _, last = _claimed(claims.get("name")).partition(" ")
     if not first:
         first = email.split("@", 1)[0]
     return first[:100], (last or "-")[:100]
@@ -173,7 +181,8 @@ def sign_in(db: Database, *, email: str | None, email_verified: object, issued_a
     """
     now = now or utcnow()
     email = (email or "").strip().lower()
-    if not email or "@" not in email or (require_verified and email_verified is not True):
+    if not email or "@" not in email or text_problem(email, one_line=True) \
+            or (require_verified and email_verified is not True):
         raise SSORefused(UNVERIFIED_MESSAGE)
 
     def work(cur: Cursor) -> SignedIn:

@@ -41,7 +41,9 @@ from core.models import (
     Role,
     Source,
     VolunteerCreate,
-    _unreadable,
+    name_problem,
+    searchable,
+    text_problem,
 )
 from core.rules import facts
 from core.store import events, idempotency, versioning
@@ -256,18 +258,20 @@ def set_person_cap(db: Database, actor: Actor, person_key: str, label: str, cap:
     require_role(actor, Role.ADMIN)
     now = now or utcnow()
     if not isinstance(person_key, str) or person_key.split(":", 1)[0] not in ("email", "linkedin", "name") \
-            or len(person_key) > 600:
+            or len(person_key) > 600 or text_problem(person_key):
         raise NetworkError("That person cannot be capped: pick them from the list of people asked this term.")
     if cap is not None and not 1 <= int(cap) <= 1000:
         raise NetworkError("A cap is a number of students from 1 to 1,000.")
+    # The label only names the person in lists (their name as students wrote it): cleaned, never a reason to refuse.
+    label = searchable(label, limit=300)
 
     def work(cur: Cursor) -> None:
         cur.execute("DELETE FROM person_caps WHERE person_key = ?", [person_key])
         if cap is not None:
             cur.execute("INSERT INTO person_caps (person_key, label, cap, set_by, set_at) VALUES (?, ?, ?, ?, ?)",
-                        [person_key, label[:300], int(cap), actor.user_id, now])
+                        [person_key, label, int(cap), actor.user_id, now])
         events.record(cur, actor, "person_capped" if cap is not None else "person_cap_lifted", "network",
-                      detail={"label": label[:300], "cap": cap}, now=now)
+                      detail={"label": label, "cap": cap}, now=now)
 
     db.transaction(work)
 
@@ -459,7 +463,7 @@ def directory(db: Database, actor: Actor, *, search: str = "", focus_only: bool 
     """
     require_role(actor, Role.STUDENT)
     now = now or utcnow()
-    needle = " ".join((search or "").split()).lower()[:200]
+    needle = searchable(search).lower()
     with db.cursor() as cur:
         start, end = term_window(cur, now)
         found = rows(cur, f"""
@@ -575,6 +579,7 @@ _HEADER_ALIASES = {
     "conversations_per_term": "capacity_per_term", "per_term": "capacity_per_term",
     "linkedin": "linkedin_url", "linkedin_url": "linkedin_url",
 }
+_NAME_COLUMNS = ("name", "first_name", "last_name")
 _TEXT_COLUMNS = ["name", "first_name", "last_name", "email", "organization", "title", "occupation", "topics",
                  "contact_preference", "capacity_per_term", "linkedin_url"]
 _PREFERENCES = {"": ContactPreference.EMAIL, "email": ContactPreference.EMAIL, "e-mail": ContactPreference.EMAIL,
@@ -648,13 +653,19 @@ def preview_import(db: Database, actor: Actor, data: bytes | str) -> VolunteerPr
                   "occupation": record.get("occupation", ""), "topics": record.get("topics", ""),
                   "capacity_per_term": capacity, "linkedin_url": record.get("linkedin_url") or None}
         line = VolunteerLine(record["line"], values)
-        formulas = _formula_cells(record, [c for c in _TEXT_COLUMNS if c in record])
+        # People's names follow the one rule of every form and importer (core/models.py name_problem).
+        formulas = _formula_cells(record, [c for c in _TEXT_COLUMNS if c in record and c not in _NAME_COLUMNS])
         if formulas:
             line.reasons.append(f"{', '.join(formulas).replace('_', ' ')} starts with "
                                 f"{' or '.join(sorted({str(record[c])[:1].strip() or 'a tab' for c in formulas}))}, "
                                 "which a spreadsheet would run as a formula; remove that sign")
-        if _unreadable(list(values.values())):
-            line.reasons.append("holds characters that are not text (a broken copy and paste); retype the line")
+        for column, value in values.items():
+            if column in ("first_name", "last_name"):
+                problem = name_problem(value) if value else None
+            else:
+                problem = text_problem(value, one_line=column != "topics")
+            if problem:
+                line.reasons.append(f"{column.replace('_', ' ')} {problem}")
         preference = _PREFERENCES.get(record.get("contact_preference", "").strip().lower())
         if preference is None:
             line.reasons.append(f"contact preference {record.get('contact_preference')!r} is not one of email, "

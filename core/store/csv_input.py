@@ -69,7 +69,8 @@ def read_records(
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    # newline="" lets the csv module end a line at CR, LF or CRLF, mixed in one file (old Mac and hand-edited files).
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
     header = next(_guarded(reader, error, what), None)
     if not header:
         raise error("The file has no header line.")

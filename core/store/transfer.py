@@ -6,7 +6,9 @@
 The target is migrated to the same schema (its own store's spelling of each migration), then every
 table is copied from one snapshot of the source, in one transaction of the target. Before that
 transaction commits, each table's row count and checksum (of every row's values, in any order) are
-compared with the source's; any difference rolls the whole copy back. A target that holds any data
+compared with the source's; any difference rolls the whole copy back. Text PostgreSQL cannot hold (a NUL
+character, which a DuckDB portal may have stored before the portal refused it) is removed on the way, and the
+rows so cleaned are counted and reported per table. A target that holds any data
 is refused: a transfer never merges two portals. Stop the portal first when the source is a DuckDB
 file (it is locked while the portal runs).
 """
@@ -39,6 +41,19 @@ class TableCopy:
     table: str
     rows: int
     checksum: str
+    cleaned: int = 0
+    """Rows of the table whose text held a NUL, removed on the way (PostgreSQL cannot store it)."""
+
+
+_JSON_NUL = "\\u0000"
+"""A NUL written inside JSON text (PostgreSQL's jsonb refuses it as it refuses the character itself)."""
+
+
+def _clean(value: Any) -> Any:
+    """A value as both stores can hold it: text without NUL (nor a NUL escaped in JSON text)."""
+    if isinstance(value, str) and ("\x00" in value or _JSON_NUL in value):
+        return value.replace("\x00", "").replace(_JSON_NUL, "")
+    return value
 
 
 def tables(cur: Any) -> list[str]:
@@ -73,12 +88,13 @@ def _value_text(value: Any) -> str:
 
 
 def checksum(cur: Any, table: str, names: list[str]) -> tuple[int, str]:
-    """A table's row count and an order-independent checksum of its rows (the sum of each row's hash)."""
+    """A table's row count and an order-independent checksum of its rows (the sum of each row's hash), of the
+    rows as a transfer writes them (text without NUL)."""
     listed = ", ".join(f'"{n}"' for n in names)
     count, total = 0, 0
     for chunk in dialect.batches(cur, f'SELECT {listed} FROM "{table}"', BATCH):
         for values in chunk:
-            digest = hashlib.sha256("\x1f".join(_value_text(v) for v in values).encode("utf-8")).digest()
+            digest = hashlib.sha256("\x1f".join(_value_text(_clean(v)) for v in values).encode("utf-8")).digest()
             total = (total + int.from_bytes(digest[:16], "big")) % (1 << 128)
             count += 1
     return count, f"{total:032x}"
@@ -133,8 +149,11 @@ def _copy_all(src: Any, dst: Any) -> list[TableCopy]:
         dst.execute(f'DELETE FROM "{table}"')  # what the target's own migrations put there (derived rows)
         listed = ", ".join(f'"{n}"' for n in names)
         insert = f'INSERT INTO "{table}" ({listed}) SELECT * FROM ({rows_table(wanted)}) AS r'
+        cleaned = 0
         for chunk in dialect.batches(src, f'SELECT {listed} FROM "{table}"', BATCH):
-            dst.execute(insert, [list(column) for column in zip(*chunk, strict=False)])
+            clean_chunk = [tuple(_clean(v) for v in values) for values in chunk]
+            cleaned += sum(1 for before, after in zip(chunk, clean_chunk, strict=True) if tuple(before) != after)
+            dst.execute(insert, [list(column) for column in zip(*clean_chunk, strict=False)])
             if "id" in names:
                 highest_id = max(highest_id, max((r[names.index("id")] or 0) for r in chunk))
         count, digest = checksum(src, table, names)
@@ -142,7 +161,7 @@ def _copy_all(src: Any, dst: Any) -> list[TableCopy]:
         if (count, digest) != (copied_count, copied_digest):
             raise TransferError(f"Table {table} did not verify ({count} rows and checksum {digest} in the source, "
                                 f"{copied_count} and {copied_digest} in the target); nothing was kept.")
-        copied.append(TableCopy(table, count, digest))
+        copied.append(TableCopy(table, count, digest, cleaned))
     dialect.advance_sequence(dst, "id_seq", highest_id)
     return copied
 
@@ -175,6 +194,10 @@ def main(argv: list[str] | None = None) -> int:
         source.close()
     for c in copied:
         print(f"  {c.table:<30}{c.rows:>10,}  {c.checksum}")
+    for c in copied:
+        if c.cleaned:
+            print(f"Table {c.table}: {c.cleaned:,} row{'s' if c.cleaned != 1 else ''} held a NUL character, which "
+                  "PostgreSQL cannot store; it was removed from the copy (the source is unchanged).")
     print(f"Copied {len(copied)} tables, {sum(c.rows for c in copied):,} rows, from {_shown(args.source)} "
           f"to {_shown(args.target)}; every table's count and checksum verified.")
     return 0

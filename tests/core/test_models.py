@@ -3,7 +3,20 @@
 import pytest
 from pydantic import ValidationError
 
-from core.models import ContactCreate, MeetingCreate, UserCreate, field_errors
+from core.models import (
+    CohortCreate,
+    ContactCreate,
+    MeetingCreate,
+    ReferralCreate,
+    ResearchUpdate,
+    ThankYouCreate,
+    UserCreate,
+    VolunteerCreate,
+    field_errors,
+    name_problem,
+    searchable,
+)
+from tests.upload_corpus import BAD_NAMES
 
 
 def errors(model, **data):
@@ -56,3 +69,38 @@ def test_broken_text_and_zoned_times_get_a_message_not_a_crash():
     with pytest.raises(ValidationError) as caught:
         MeetingCreate(starts_at_local=datetime(2026, 3, 11, 10, tzinfo=timezone.utc), timezone="UTC", mode="video")
     assert "without a time zone" in str(caught.value)
+
+
+@pytest.mark.parametrize("model, extra", [
+    (ContactCreate, {}), (VolunteerCreate, {"email": "v@example.org"}), (ReferralCreate, {}),
+    (UserCreate, {"username": "ana", "email": "a@b.edu", "role": "student", "password": "Long-enough-1"}),
+])
+@pytest.mark.parametrize("case", list(BAD_NAMES))
+def test_every_form_of_a_persons_name_refuses_the_same_names_as_the_importers(model, extra, case):
+    name = BAD_NAMES[case]
+    found = errors(model, first_name=name, last_name="Lee", **extra)
+    assert found == {"first_name": f"First name {name_problem(name.strip())}"}
+    found = errors(model, first_name="Ana", last_name=name, **extra)
+    assert found == {"last_name": f"Last name {name_problem(name.strip())}"}
+
+
+@pytest.mark.parametrize("bad", ["A\x00b", "A\udc80b", "A\x1bb", "A\x7fb", "A\x85b"])
+def test_text_no_store_can_hold_is_refused_next_to_its_field_in_every_kind_of_field(bad):
+    found = errors(ContactCreate, first_name="Ana", organization=bad, phone=bad)
+    assert set(found) == {"organization", "phone"} and found["organization"].startswith("Organization holds ")
+    assert errors(ThankYouCreate, body=bad)["body"].startswith("Body holds ")
+    assert errors(ResearchUpdate, about_person=bad)["about_person"].startswith("About person holds ")
+
+
+def test_multi_line_fields_keep_tabs_and_line_breaks_one_line_fields_refuse_them():
+    assert ThankYouCreate(body="Dear Ana,\r\n\tthank you.").body == "Dear Ana,\r\n\tthank you."
+    assert ResearchUpdate(about_person="a\nb\tc").about_person == "a\nb\tc"
+    assert errors(ContactCreate, first_name="Ana", title="Lead\nanalyst") == {
+        "title": "Title must be on one line, without tabs or line breaks"}
+    assert errors(CohortCreate, name="Fall\t2026", term_start="2026-09-01", term_end="2026-12-01") == {
+        "name": "Name must be on one line, without tabs or line breaks"}
+
+
+def test_a_search_is_cleaned_not_refused():
+    assert searchable(" Ana\x00 \udc80Lee\x1b\t\n  Acme ") == "Ana Lee Acme"
+    assert searchable(None) == "" and len(searchable("x" * 500)) == 200

@@ -82,7 +82,9 @@ def test_linkedin_page_shows_formula_and_html_cells_as_text_and_writes_nothing_b
     at.file_uploader(key="student_targets_linkedin_file").set_value(
         ("Connections.csv", (LINKEDIN_HEADER + lines).encode(), "text/csv")).run()
     assert not at.exception
-    assert f"{len(HOSTILE)} new" in " ".join(str(m.value) for m in at.markdown)
+    # Names a spreadsheet would run are refused by the one rule for people's names; the rest are shown as text.
+    taken = [v for v in HOSTILE if not v.startswith(("=", "+", "-", "@"))]
+    assert f"{len(taken)} new" in " ".join(str(m.value) for m in at.markdown)
     assert not at.get("html")
     assert all("<script>" not in str(m.value) for m in at.markdown)
     assert _counts(portal_env) == before

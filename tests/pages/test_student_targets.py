@@ -110,7 +110,7 @@ def test_archive_offers_undo_and_removing_a_focus_occupation_asks_first(portal_e
 def test_a_name_holding_a_url_is_shown_as_inert_text(portal_env):
     actor = _actor(portal_env, "student01")
     evil = _with_db(portal_env, lambda db: contacts.create_contact(db, actor, ContactCreate(
-        first_name='=HYPERLINK("http://evil.example")', last_name="[click](http://evil.example)",
+        first_name='HYPERLINK("http://evil.example")', last_name="[click](http://evil.example)",
         organization="https://evil.example/org")))
     at = _page(portal_env, "student_targets", "student01", query={"contact": str(evil.id)})
     assert not at.exception
@@ -120,4 +120,34 @@ def test_a_name_holding_a_url_is_shown_as_inert_text(portal_env):
         assert "](http" not in value and "http://evil.example" not in value and "https://evil" not in value, value
     # The name is there, readable, in the table and the form.
     table = at.dataframe[0].value
-    assert '=HYPERLINK("http://evil.example") [click](http://evil.example)' in list(table["Name"])
+    assert 'HYPERLINK("http://evil.example") [click](http://evil.example)' in list(table["Name"])
+
+
+# ---------------------------------------------------------------- text no store can hold (issue 22, part 2)
+
+def test_text_no_store_can_hold_gets_the_fields_own_message_and_a_search_never_fails(portal_env):
+    at = _page(portal_env, "student_targets", "student01")
+    before = _count(portal_env, "student01")
+    _fill_add(at, 0, first="=Ana", last="Lee", org="County\x00Health")
+    at.button(key=ADD.format(0)).click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert "First name cannot start with =, +, - or @ (a spreadsheet would run it as a formula)" in errors
+    assert ("Organization holds a control character (such as NUL, escape or bell) that is not text; retype that part"
+            in errors)
+    assert _count(portal_env, "student01") == before
+    assert at.text_input(key="student_targets_add_0_first").value == "=Ana"  # what was typed stays
+
+    actor = _actor(portal_env, "student01")
+    occupations = _with_db(portal_env, lambda db: contacts.list_focus_occupations(db, actor, actor.user_id))
+    if len(occupations) < contacts.MAX_FOCUS_OCCUPATIONS:
+        at.text_input(key="student_targets_occupation_name").input("Nurs\x00ing")
+        at.button(key="FormSubmitter:student_targets_occupation_form-Add occupation").click().run()
+        assert not at.exception
+        assert any("The occupation holds a control character" in e.value for e in at.error)
+        assert _with_db(portal_env, lambda db: contacts.list_focus_occupations(db, actor, actor.user_id)) \
+            == occupations
+
+    for typed in ("Ana\x00", "Lee\x1b[31m", "\x00"):
+        at.text_input(key="student_targets_search").input(typed).run()
+        assert not at.exception, typed

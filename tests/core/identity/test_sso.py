@@ -113,3 +113,12 @@ def test_an_sso_session_is_a_session_like_any_other(world):
     user_id = _sign_in(world.db, "alice@example.edu")
     started = sessions.start(world.db, user_id=user_id, method=sessions.SSO, expiry_days=7)
     assert sessions.session_actor(world.db, started.session_id, expiry_days=7) == world.alice
+
+
+def test_a_providers_names_follow_the_rule_for_peoples_names_and_a_broken_email_is_refused(world):
+    sso.allow_domain(world.db, world.admin, domain="students.example.edu", cohort_id=world.cohort_y, now=NOW)
+    claims = {"given_name": "=Ni\x00a\x1b", "family_name": "\t@Oko\nro"}
+    new_id = _sign_in(world.db, "nia@students.example.edu", claims=claims)
+    assert accounts.load_actor(world.db, new_id).name == "Nia Oko ro"
+    with pytest.raises(SSORefused, match="did not confirm your email address"):
+        _sign_in(world.db, "ni\x00a@students.example.edu")

@@ -165,7 +165,11 @@ def test_large_exports_stream_in_pieces(campaign, monkeypatch):
 def test_the_database_writes_every_cell_as_the_cell_rule_says(campaign, name):
     """DuckDB formats the files (COPY); `cell` is the rule: the two agree on hostile and plain text."""
     w = campaign.world
-    c = contacts.create_contact(w.db, w.alice, ContactCreate(first_name=name[:100], organization=name), now=NOW)
+    c = contacts.create_contact(w.db, w.alice, ContactCreate(first_name="Plain", organization="Plain"), now=NOW)
+    with w.db.cursor() as cur:
+        # Written past the forms (which refuse formula-like names and line breaks in one-line fields): what a portal
+        # may hold from before the rule, or from a path that cleans rather than refuses, still leaves defused.
+        cur.execute("UPDATE contacts SET first_name = ?, organization = ? WHERE id = ?", [name[:100], name, c.id])
     frame = _frame(export.export_bytes(w.db, w.admin, "pipeline", now=NOW))
     mine = frame[frame["contact_id"] == str(c.id)].iloc[0]
     stored = contacts.get_contact(w.db, w.alice, c.id)  # as saved (core trims and checks text)

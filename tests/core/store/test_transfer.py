@@ -70,3 +70,34 @@ def test_transfer_command_refuses_a_non_empty_target(tmp_path, pg_cluster, capsy
         assert "not empty" in capsys.readouterr().err
     finally:
         drop_postgres_database(pg_cluster, name)
+
+
+def test_a_duckdb_portal_holding_a_nul_moves_to_postgres_with_the_rows_cleaned_and_reported(tmp_path, pg_cluster,
+                                                                                            capsys):
+    from core.store.transfer import main
+
+    source = Database(tmp_path / "portal.duckdb")
+    apply_migrations(source)
+    _portal_with_records(source)
+    with source.cursor() as cur:
+        # What a portal could store before every form refused it: a NUL in a name and in an event's details.
+        cur.execute("UPDATE contacts SET first_name = 'An' || chr(0) || 'a' WHERE id = (SELECT min(id) FROM contacts)")
+        cur.execute("""UPDATE events SET detail = '{"name": "An\\u0000a"}'
+                       WHERE id = (SELECT min(id) FROM events WHERE detail IS NOT NULL)""")
+    source.close()
+    name = new_postgres_database(pg_cluster, None)
+    try:
+        assert main(["--from", str(tmp_path / "portal.duckdb"), "--to", pg_cluster.url(name)]) == 0
+        out = capsys.readouterr().out
+        assert "Table contacts: 1 row held a NUL character, which PostgreSQL cannot store; it was removed" in out
+        assert "Table events: 1 row held a NUL character" in out
+        assert "every table's count and checksum verified" in out
+        target = open_database(pg_cluster.url(name))
+        try:
+            with target.cursor() as cur:
+                assert scalar(cur, "SELECT first_name FROM contacts ORDER BY id LIMIT 1") == "Ana"
+                assert scalar(cur, "SELECT count(*) FROM events WHERE CAST(detail AS TEXT) LIKE '%Ana%'") >= 1
+        finally:
+            target.close()
+    finally:
+        drop_postgres_database(pg_cluster, name)
