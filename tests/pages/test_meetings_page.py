@@ -103,7 +103,7 @@ def test_all_meetings_are_listed_those_to_come_first_with_times_in_the_portals_z
 
 def test_the_private_calendar_address_is_shown_once_and_can_be_replaced_or_turned_off(portal_env):
     coming = _upcoming(portal_env)
-    prefix = get_settings().base_url.rstrip("/") + "/calendar/"
+    prefix = get_settings().public_address + "/calendar/"  # a whole address, whatever the settings
     at = _page(portal_env, "student_meetings", STUDENT)
     at.button(key="student_meetings_feed_new").click().run()
     assert not at.exception and not at.error
