@@ -76,24 +76,29 @@ def routes(tokens: DownloadTokens = TOKENS, settings_of: Callable[[], Settings] 
             return await serve(tokens, token, request.method)
         settings = settings_of()
         cookie = request.cookies.get(settings.cookie_name)
-        holder = None
+        holder = ended = None
         if cookie:
             holder = await run_in_threadpool(requesting_session, database_of(settings), settings, cookie)
-        return await serve(tokens, token, request.method, holder=holder)
+            if holder is None:  # the browser's session is over: say why (deactivated, signed out, idle)
+                ended = await run_in_threadpool(lambda: sessions.why_cookie_ended(
+                    database_of(settings), cookie, key=settings.signing_key(),
+                    expiry_days=settings.cookie_expiry_days))
+        return await serve(tokens, token, request.method, holder=holder, ended=ended)
 
     return [Route(f"{base_path()}/{PATH}/{{token}}", download, methods=["GET"], name="portal_download")]
 
 
-async def serve(tokens: DownloadTokens, token: str, method: str = "GET", *, holder: object = None) -> Response:
+async def serve(tokens: DownloadTokens, token: str, method: str = "GET", *, holder: object = None,
+                ended: str | None = None) -> Response:
     """Redeem a token for the requesting session (holder), make its file in a worker thread, and send it;
-    or a plain message saying why not."""
+    or a plain message saying why not (ended: why the browser's own session is over, when it is)."""
     if method != "GET":
         # A HEAD (a link preview, a prefetch) must not use up the one-time link.
         return PlainTextResponse("Open this link with a normal click.", status_code=405, headers=_NO_STORE)
     try:
         make = tokens.redeem(token, holder)
     except AccessDenied as exc:
-        return _message(str(exc), 403)
+        return _message(f"Nothing was downloaded. {ended}" if ended else str(exc), 403)
     except DownloadUnknown as exc:
         return _message(str(exc), 404)
     except DownloadGone as exc:

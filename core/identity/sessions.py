@@ -233,6 +233,24 @@ def from_cookie(db: Database, value: str | None, *, key: str, expiry_days: float
     return Live(int(found["id"]), int(found["user_id"]), found["username"])
 
 
+def why_cookie_ended(db: Database, value: str | None, *, key: str, expiry_days: float,
+                     idle_minutes: float | None = None, now: datetime | None = None) -> str | None:
+    """For a re-login cookie naming a session that has ended: why, in the words the pages use (the account
+    deactivated, signed out, idle); None for a live session or a cookie that names none."""
+    token = unsign(value, key)
+    if token is None:
+        return None
+    with db.cursor() as cur:
+        found = row(cur, "SELECT id FROM sessions WHERE token_hash = ?", [_hash(token)])
+    if found is None:
+        return None
+    try:
+        session_actor(db, int(found["id"]), expiry_days=expiry_days, idle_minutes=idle_minutes, now=now)
+    except SessionEnded as ended:
+        return str(ended)
+    return None
+
+
 def cookie_issued(db: Database, session_id: int) -> bool:
     """Whether the browser has traded the session's handoff code for its cookie (or the session is over)."""
     with db.cursor() as cur:

@@ -257,6 +257,20 @@ def test_a_signed_out_browser_gets_no_file_from_its_old_link(campaign, served):
     assert reply.status == 403 and reply.text.startswith("Nothing was downloaded")
 
 
+def test_a_link_opened_after_the_account_was_deactivated_says_so(campaign, served, tmp_path):
+    w = campaign.world
+    tokens, _, app = served
+    session_id, cookie = _browser(w, w.counselor_x)
+    token = tokens.issue(session_maker(w.db, session_id, lambda fresh: export_file(w.db, fresh, "progress")),
+                         holder=session_id)
+    accounts.set_active(w.db, w.admin, w.counselor_x.user_id, False)
+    reply = get(app, f"/download/{token}", cookie=cookie)
+    assert reply.status == 403
+    assert reply.text == "Nothing was downloaded. Your account is no longer active. Ask the career office if you " \
+                         "think this is a mistake."
+    assert _leftovers(tmp_path) == []
+
+
 def test_what_core_refuses_is_said_plainly(campaign, served):
     w = campaign.world
     tokens, _, app = served
