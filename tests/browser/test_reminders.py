@@ -68,7 +68,7 @@ def test_a_comment_rings_the_students_bell_and_its_email_opens_it_after_sign_in(
         _bell(student).filter(has_text="Notifications · 1").first.wait_for()
         _bell(student).first.click()
         wait_idle(student)
-        student.get_by_text("Dana Rivera commented on your work").wait_for()
+        student.get_by_text("Dana Rivera commented on your work", exact=True).wait_for()
     finally:
         student_context.close()
 
