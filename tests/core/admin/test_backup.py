@@ -185,7 +185,7 @@ def test_setup_production_refuses_weak_passwords_and_demo_databases(tmp_path, de
     env = {"PORTAL_SECRETS_FILE": str(tmp_path / "s.toml"), "PORTAL_DB_PATH": str(tmp_path / "fresh.duckdb"),
            "PORTAL_BCRYPT_ROUNDS": "4"}
     weak = _cli("core.admin.setup_production", *flags, env=env)
-    assert weak.returncode == 1 and "8 to 20 characters" in weak.stderr
+    assert weak.returncode == 1 and "at least 12 characters" in weak.stderr
     demo = _cli("core.admin.setup_production", *flags, env={**env, "PORTAL_DB_PATH": str(demo_copy)})
     assert demo.returncode == 1 and "demo cohort" in demo.stderr
 

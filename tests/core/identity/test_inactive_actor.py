@@ -190,6 +190,9 @@ class Arguments:
         special: dict[str, Any] = {
             "db": self.db, "db_or_cur": self.db, "file_name": "export.csv", "typed_name": alice_name, "rows": 1,
             "roles": (Role.ADMIN, Role.COUNSELOR),
+            "text": ("credentials:\n  usernames:\n    newperson:\n      email: new.person@example.edu\n"
+                     "      first_name: New\n      last_name: Person\n"
+                     "      password: $2b$04$" + "x" * 53 + "\n"),
             "kind": "progress" if ".export." in fn_name or ".disclosures." in fn_name else "question",
             "job_name": "figures", "name": "Public health", "body": "Checking in", "person_key": "email:x@example.org",
             "label": "X Person", "cap": 3, "domain": "example.edu", "current": "Demo-2026!",
