@@ -107,7 +107,7 @@ def test_a_linkedin_name_holding_a_url_is_inert_text(portal, page):
     page.get_by_role("tab", name="Import from LinkedIn").click()
     csv = ("Notes:\n\"Some email addresses may be missing.\"\n\n"
            "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
-           '"=HYPERLINK(""http://evil.example"")",Zed,,,https://evil.example/org,Boss,12 Mar 2024\n')
+           '"See http://evil.example",Zed,,,https://evil.example/org,Boss,12 Mar 2024\n')
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         files=[{"name": "Connections.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
     wait_idle(page)
@@ -126,9 +126,10 @@ def test_a_linkedin_name_holding_a_url_is_inert_text(portal, page):
     wait_idle(page)
     panel = page.locator(".st-key-student_targets_selected_panel")
     expect(panel).to_be_visible(timeout=WAIT)
-    # The name reads as typed (an invisible joiner may sit inside the address); nothing links to it.
-    expect(panel.get_by_role("heading", level=3)).to_have_text(re.compile(r'=HYPERLINK\("http.*evil.*\) Zed'))
-    expect(panel.get_by_role("textbox", name="First name")).to_have_value('=HYPERLINK("http://evil.example")')
+    # The name reads as typed (an invisible joiner may sit inside the address); nothing links to it. (A name
+    # that starts like a formula is refused by the rule for people's names: tests/core/test_bad_uploads.py.)
+    expect(panel.get_by_role("heading", level=3)).to_have_text(re.compile(r"See http.*evil.* Zed"))
+    expect(panel.get_by_role("textbox", name="First name")).to_have_value("See http://evil.example")
     assert page.locator("[data-testid='stMain'] a[href*='evil']").count() == 0
     assert "https://evil.example/org" in main_text(page)
     # The same name elsewhere: Research's picker and Home.
